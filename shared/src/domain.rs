@@ -1,0 +1,280 @@
+//! The records social workers handle. Text fields are newtypes whose only
+//! constructor validates, so an invalid name or an oversized note cannot get
+//! past deserialisation on either side of the wire.
+
+use crate::ids::{ChildId, PlacementId, VisitId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a piece of text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("must not contain control characters")]
+    ControlCharacter,
+}
+
+macro_rules! text_newtype {
+    ($(#[$doc:meta])* $name:ident, min = $min:expr, max = $max:expr, multiline = $multi:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX_CHARS: usize = $max;
+
+            /// Trims surrounding white space and checks length and characters.
+            pub fn parse(raw: &str) -> Result<Self, TextError> {
+                let trimmed = raw.trim();
+                if trimmed.chars().count() < $min {
+                    return Err(TextError::Empty);
+                }
+                if trimmed.chars().count() > $max {
+                    return Err(TextError::TooLong { max: $max });
+                }
+                let allowed = |c: char| !c.is_control() || ($multi && (c == '\n' || c == '\t' || c == '\r'));
+                if !trimmed.chars().all(allowed) {
+                    return Err(TextError::ControlCharacter);
+                }
+                Ok(Self(trimmed.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = TextError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_newtype!(
+    /// Who visited the child, as written by the social worker ("Anna Lind").
+    VisitorName, min = 1, max = 120, multiline = false
+);
+text_newtype!(
+    /// The social worker's note from a visit. May be empty.
+    VisitNote, min = 0, max = 20_000, multiline = true
+);
+text_newtype!(
+    /// A person's name or the name of a home.
+    PersonName, min = 1, max = 120, multiline = false
+);
+
+/// Placement type (placeringsform).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementKind {
+    /// Familjehem: foster home.
+    FosterHome,
+    /// Jourhem: emergency foster home.
+    EmergencyHome,
+    /// Behandlingsfamilj: treatment family.
+    TreatmentFamily,
+    /// HVB: hem för vård eller boende, residential care home.
+    ResidentialCare,
+    /// Stödboende: supported housing, 16–20 years.
+    SupportedHousing,
+}
+
+impl PlacementKind {
+    pub const ALL: [Self; 5] = [
+        Self::FosterHome,
+        Self::EmergencyHome,
+        Self::TreatmentFamily,
+        Self::ResidentialCare,
+        Self::SupportedHousing,
+    ];
+
+    /// The Swedish name shown in the UI.
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::FosterHome => "Familjehem",
+            Self::EmergencyHome => "Jourhem",
+            Self::TreatmentFamily => "Behandlingsfamilj",
+            Self::ResidentialCare => "HVB",
+            Self::SupportedHousing => "Stödboende",
+        }
+    }
+}
+
+/// The legal basis of a placement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LegalBasis {
+    /// Socialtjänstlagen: voluntary care.
+    #[serde(rename = "sol")]
+    SoL,
+    /// Lagen med särskilda bestämmelser om vård av unga: compulsory care.
+    #[serde(rename = "lvu")]
+    Lvu,
+}
+
+impl LegalBasis {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::SoL => "SoL",
+            Self::Lvu => "LVU",
+        }
+    }
+}
+
+/// A child (barn) in the caseload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Child {
+    pub id: ChildId,
+    pub given_name: PersonName,
+    pub family_name: PersonName,
+    pub birth_date: NaiveDate,
+}
+
+impl Child {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+
+    /// Age in whole years on `on`.
+    pub fn age_on(&self, on: NaiveDate) -> u32 {
+        on.years_since(self.birth_date).unwrap_or(0)
+    }
+}
+
+/// One placement of a child in a home.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub id: PlacementId,
+    pub child_id: ChildId,
+    pub kind: PlacementKind,
+    pub home_name: PersonName,
+    pub legal_basis: LegalBasis,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+}
+
+impl Placement {
+    /// Whether the placement is in force on `on`.
+    pub fn is_current_on(&self, on: NaiveDate) -> bool {
+        self.start_date <= on && self.end_date.is_none_or(|end| on <= end)
+    }
+}
+
+/// A recorded visit (besök) to a child. Once stored on the server it is never
+/// changed in place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: VisitId,
+    pub child_id: ChildId,
+    /// The day of the visit, as the social worker states it.
+    pub visit_date: NaiveDate,
+    pub visitor: VisitorName,
+    /// Whether the social worker talked with the child alone (enskilt samtal).
+    pub talked_alone: bool,
+    pub note: VisitNote,
+    /// When the device says the visit was recorded. Information for people only:
+    /// tablet clocks are often wrong, so nothing orders or merges by it.
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn visitor_name_is_trimmed() {
+        assert_eq!(
+            VisitorName::parse("  Anna Lind ").map(|n| n.to_string()),
+            Ok("Anna Lind".to_owned())
+        );
+    }
+
+    #[test]
+    fn empty_visitor_name_is_refused() {
+        assert_eq!(VisitorName::parse("   "), Err(TextError::Empty));
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_names_but_newlines_allowed_in_notes() {
+        assert_eq!(
+            VisitorName::parse("Anna\nLind"),
+            Err(TextError::ControlCharacter)
+        );
+        assert!(VisitNote::parse("Rad ett\nRad två").is_ok());
+        assert_eq!(VisitNote::parse("a\u{0}b"), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn note_length_is_counted_in_characters_not_bytes() {
+        let max_of_multibyte = "å".repeat(VisitNote::MAX_CHARS);
+        assert!(VisitNote::parse(&max_of_multibyte).is_ok());
+        let too_long = "å".repeat(VisitNote::MAX_CHARS + 1);
+        assert_eq!(
+            VisitNote::parse(&too_long),
+            Err(TextError::TooLong {
+                max: VisitNote::MAX_CHARS
+            })
+        );
+    }
+
+    #[test]
+    fn invalid_text_fails_deserialisation() {
+        let json = r#"{"id":"0b8a0f5e-3c1d-4f5e-9d77-2b1f7a5c9e01","child_id":"0b8a0f5e-3c1d-4f5e-9d77-2b1f7a5c9e02","visit_date":"2026-11-20","visitor":"","talked_alone":true,"note":"","recorded_at":"2026-11-20T10:00:00Z"}"#;
+        assert!(serde_json::from_str::<Visit>(json).is_err());
+    }
+
+    #[test]
+    fn placement_kinds_serialise_in_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&PlacementKind::ResidentialCare).ok(),
+            Some("\"residential_care\"".to_owned())
+        );
+    }
+
+    #[test]
+    fn open_placement_is_current_from_its_start() {
+        let p = Placement {
+            id: PlacementId::new_random(),
+            child_id: ChildId::new_random(),
+            kind: PlacementKind::FosterHome,
+            home_name: PersonName::parse("Familjen Berg").expect("valid"),
+            legal_basis: LegalBasis::SoL,
+            start_date: NaiveDate::from_ymd_opt(2026, 1, 10).expect("date"),
+            end_date: None,
+        };
+        assert!(!p.is_current_on(NaiveDate::from_ymd_opt(2026, 1, 9).expect("date")));
+        assert!(p.is_current_on(NaiveDate::from_ymd_opt(2026, 1, 10).expect("date")));
+        assert!(p.is_current_on(NaiveDate::from_ymd_opt(2030, 1, 1).expect("date")));
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_names_round_trip_through_json(raw in "\\PC{1,120}") {
+            if let Ok(name) = VisitorName::parse(&raw) {
+                let json = serde_json::to_string(&name).expect("serialise");
+                let back: VisitorName = serde_json::from_str(&json).expect("deserialise");
+                prop_assert_eq!(back, name);
+            }
+        }
+    }
+}

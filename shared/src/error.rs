@@ -1,0 +1,102 @@
+//! Error codes shared by server and app: the server sends a code, the app shows
+//! the Swedish sentence for it.
+
+use serde::{Deserialize, Serialize};
+
+/// Every failure the API reports. Serialised in snake_case as the `code` field
+/// of the error body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MalformedJson,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    UnsupportedProtocolVersion,
+    TooManyMutations,
+    InvalidQuery,
+    ValidationFailed,
+    UnknownChild,
+    IdConflict,
+    NotFound,
+    MethodNotAllowed,
+    DatabaseUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status the server answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::MalformedJson
+            | Self::UnsupportedProtocolVersion
+            | Self::TooManyMutations
+            | Self::InvalidQuery => 400,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::IdConflict => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::ValidationFailed | Self::UnknownChild => 422,
+            Self::Internal => 500,
+            Self::DatabaseUnavailable => 503,
+        }
+    }
+
+    /// A sentence for a social worker, in Swedish.
+    pub fn message_sv(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "Servern kunde inte läsa det som skickades.",
+            Self::UnsupportedMediaType => "Fel format på det som skickades.",
+            Self::PayloadTooLarge => "Det som skickades var för stort.",
+            Self::UnsupportedProtocolVersion => {
+                "Appen är för gammal för servern. Ladda om sidan för att uppdatera."
+            }
+            Self::TooManyMutations => "För många ändringar på en gång.",
+            Self::InvalidQuery => "Felaktig förfrågan.",
+            Self::ValidationFailed => "Uppgifterna är inte giltiga.",
+            Self::UnknownChild => "Barnet finns inte på servern.",
+            Self::IdConflict => "En annan post har redan samma id.",
+            Self::NotFound => "Finns inte.",
+            Self::MethodNotAllowed => "Åtgärden är inte tillåten här.",
+            Self::DatabaseUnavailable => "Servern är tillfälligt otillgänglig. Försöker igen snart.",
+            Self::Internal => "Ett fel uppstod på servern.",
+        }
+    }
+}
+
+/// The JSON body of every error response: `{"code": "...", "message": "..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_are_4xx_and_server_errors_5xx() {
+        for code in [
+            ErrorCode::MalformedJson,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedProtocolVersion,
+            ErrorCode::ValidationFailed,
+            ErrorCode::NotFound,
+        ] {
+            assert!((400..500).contains(&code.http_status()), "{code:?}");
+        }
+        assert_eq!(ErrorCode::DatabaseUnavailable.http_status(), 503);
+        assert_eq!(ErrorCode::Internal.http_status(), 500);
+    }
+
+    #[test]
+    fn codes_serialise_in_snake_case() {
+        let body = ApiErrorBody {
+            code: ErrorCode::UnsupportedProtocolVersion,
+            message: "x".into(),
+        };
+        let json = serde_json::to_value(&body).expect("serialise");
+        assert_eq!(json["code"], "unsupported_protocol_version");
+    }
+}

@@ -1,0 +1,15 @@
+//! Barnbesök's shared core: domain types, the visit schedule rule and the sync
+//! protocol. Compiled natively for the server and to wasm32 for the app, so it
+//! depends on neither axum/sqlx nor web-sys.
+
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod protocol;
+pub mod schedule;
+
+pub use domain::{
+    Child, LegalBasis, PersonName, Placement, PlacementKind, TextError, Visit, VisitNote, VisitorName,
+};
+pub use error::{ApiErrorBody, ErrorCode};
+pub use ids::{ChildId, DeviceId, MutationId, PlacementId, VisitId};

@@ -1,0 +1,189 @@
+//! The sync protocol between a device and the server (version 1).
+//!
+//! Push: `POST /api/v1/sync/push` with a [`PushRequest`]; each mutation carries a
+//! device-generated [`MutationId`] that the server records in the same
+//! transaction as the change, so a retried push is answered with the same
+//! outcomes and applies nothing twice.
+//!
+//! Pull: `GET /api/v1/sync/pull?protocol=1&since=N&limit=L` returns the changes
+//! with a server sequence number above `N`, in order, paged by `L`.
+
+use crate::domain::{Child, Placement, Visit};
+use crate::error::ErrorCode;
+use crate::ids::{DeviceId, MutationId};
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this build speaks. A server refuses any other with
+/// [`ErrorCode::UnsupportedProtocolVersion`].
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The most mutations one push may carry.
+pub const MAX_MUTATIONS_PER_PUSH: usize = 200;
+/// The most changes one pull page may return.
+pub const MAX_PULL_LIMIT: u32 = 1_000;
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+/// The largest request body the server accepts, in bytes.
+pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+
+/// Read first from any request body so that an unknown version is reported as
+/// such, even when the rest of the body has a shape this build does not know.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub struct VersionProbe {
+    pub protocol: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub device_id: DeviceId,
+    pub mutations: Vec<Mutation>,
+}
+
+/// One change made on a device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    pub id: MutationId,
+    #[serde(flatten)]
+    pub operation: Operation,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", content = "record", rename_all = "snake_case")]
+pub enum Operation {
+    CreateVisit(Visit),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub protocol: u32,
+    /// One outcome per mutation, in the order of the request.
+    pub results: Vec<MutationOutcome>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MutationOutcome {
+    pub id: MutationId,
+    #[serde(flatten)]
+    pub status: MutationStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MutationStatus {
+    /// Applied now, with this change sequence number.
+    Applied { seq: u64 },
+    /// Applied by an earlier push of the same mutation id.
+    AlreadyApplied,
+    /// Refused; the device keeps it and shows it to the user.
+    Rejected { code: ErrorCode, message: String },
+}
+
+impl MutationStatus {
+    /// Whether the device may drop the mutation from its outbox.
+    pub fn is_settled_on_server(&self) -> bool {
+        matches!(self, Self::Applied { .. } | Self::AlreadyApplied)
+    }
+}
+
+/// A record as it travels in the change feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Record {
+    Child(Child),
+    Placement(Placement),
+    Visit(Visit),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub protocol: u32,
+    pub changes: Vec<Change>,
+    /// Pass as `since` in the next pull.
+    pub cursor: u64,
+    /// Whether more changes wait beyond this page.
+    pub has_more: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{VisitNote, VisitorName};
+    use crate::ids::{ChildId, VisitId};
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn visit() -> Visit {
+        Visit {
+            id: VisitId::new_random(),
+            child_id: ChildId::new_random(),
+            visit_date: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            visitor: VisitorName::parse("Anna Lind").expect("valid"),
+            talked_alone: true,
+            note: VisitNote::parse("Trivs i skolan.").expect("valid"),
+            recorded_at: Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn push_request_round_trips() {
+        let req = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: DeviceId::new_random(),
+            mutations: vec![Mutation {
+                id: MutationId::new_random(),
+                operation: Operation::CreateVisit(visit()),
+            }],
+        };
+        let json = serde_json::to_string(&req).expect("serialise");
+        assert!(json.contains(r#""op":"create_visit""#), "{json}");
+        let back: PushRequest = serde_json::from_str(&json).expect("deserialise");
+        assert_eq!(back, req);
+    }
+
+    #[test]
+    fn unknown_operation_is_refused() {
+        let json = format!(
+            r#"{{"protocol":1,"device_id":"{}","mutations":[{{"id":"{}","op":"drop_tables","record":{{}}}}]}}"#,
+            DeviceId::new_random(),
+            MutationId::new_random()
+        );
+        assert!(serde_json::from_str::<PushRequest>(&json).is_err());
+    }
+
+    #[test]
+    fn version_probe_reads_any_body_with_a_version() {
+        let probe: VersionProbe =
+            serde_json::from_str(r#"{"protocol":7,"something_new":[1,2]}"#).expect("probe");
+        assert_eq!(probe.protocol, 7);
+    }
+
+    #[test]
+    fn change_flattens_the_record_kind() {
+        let change = Change {
+            seq: 3,
+            record: Record::Visit(visit()),
+        };
+        let value = serde_json::to_value(&change).expect("serialise");
+        assert_eq!(value["kind"], "visit");
+        assert_eq!(value["seq"], 3);
+        let back: Change = serde_json::from_value(value).expect("deserialise");
+        assert_eq!(back, change);
+    }
+
+    #[test]
+    fn only_applied_outcomes_settle_the_outbox() {
+        assert!(MutationStatus::Applied { seq: 1 }.is_settled_on_server());
+        assert!(MutationStatus::AlreadyApplied.is_settled_on_server());
+        assert!(!MutationStatus::Rejected {
+            code: ErrorCode::UnknownChild,
+            message: String::new()
+        }
+        .is_settled_on_server());
+    }
+}
