@@ -1,0 +1,18 @@
+//! Barnbesök's front end. The modules `status`, `stored` and `sync` are plain
+//! Rust, tested natively; `platform` is the only place that touches the
+//! browser (IndexedDB, fetch, events) and `ui` holds the Leptos pages.
+
+pub mod status;
+pub mod stored;
+pub mod sync;
+
+#[cfg(target_arch = "wasm32")]
+pub mod platform;
+#[cfg(target_arch = "wasm32")]
+mod ui;
+
+/// Mounts the app into `<body>`: the WebAssembly entry point.
+#[cfg(target_arch = "wasm32")]
+pub fn start() {
+    ui::mount();
+}

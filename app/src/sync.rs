@@ -1,0 +1,337 @@
+//! One sync round: push the outbox, then pull what changed on the server.
+//! Generic over the local store and the transport so it runs natively in tests
+//! and over IndexedDB and `fetch` in the browser.
+
+use shared::protocol::{
+    Change, Mutation, PullResponse, PushRequest, PushResponse, DEFAULT_PULL_LIMIT,
+    MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION,
+};
+use shared::{DeviceId, ErrorCode, MutationId};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("lokal lagring: {0}")]
+pub struct StoreError(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// The server could not be reached (no network, server down, timed out).
+    #[error("servern kunde inte nås")]
+    Unreachable,
+    /// The server answered with an error.
+    #[error("servern svarade {status}")]
+    Server {
+        status: u16,
+        code: Option<ErrorCode>,
+    },
+    /// The answer could not be read.
+    #[error("oväntat svar från servern: {0}")]
+    Decode(String),
+}
+
+/// The device's store, as the sync round needs it.
+#[expect(async_fn_in_trait, reason = "used on one thread, in the browser and in tests")]
+pub trait LocalStore {
+    /// The pending mutations, oldest first.
+    async fn outbox(&self) -> Result<Vec<Mutation>, StoreError>;
+    /// Removes mutations the server has applied.
+    async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError>;
+    /// The change sequence number up to which the device has pulled.
+    async fn cursor(&self) -> Result<u64, StoreError>;
+    /// Stores pulled changes and the new cursor together, atomically.
+    async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError>;
+}
+
+#[expect(async_fn_in_trait, reason = "used on one thread, in the browser and in tests")]
+pub trait Transport {
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError>;
+    async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
+impl SyncError {
+    /// Whether the failure means "no connection", as opposed to an error.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Transport(TransportError::Unreachable))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Mutations the server holds now (applied now or earlier).
+    pub pushed: usize,
+    /// Mutations the server refused; they stay in the outbox.
+    pub rejected: Vec<(MutationId, ErrorCode)>,
+    /// Changes received.
+    pub pulled: usize,
+}
+
+/// Pushes every pending mutation in batches, then pulls until up to date.
+/// Safe to interrupt anywhere: a mutation leaves the outbox only after the
+/// server has answered that it holds it, and the cursor moves only together
+/// with the changes it covers.
+pub async fn sync_once<S: LocalStore, T: Transport>(
+    store: &S,
+    transport: &T,
+    device_id: DeviceId,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    let outbox = store.outbox().await?;
+    for batch in outbox.chunks(MAX_MUTATIONS_PER_PUSH) {
+        let request = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id,
+            mutations: batch.to_vec(),
+        };
+        let response = transport.push(&request).await?;
+        let mut settled = Vec::with_capacity(batch.len());
+        for outcome in response.results {
+            if !batch.iter().any(|m| m.id == outcome.id) {
+                return Err(TransportError::Decode("okänd ändring i svaret".into()).into());
+            }
+            match outcome.status {
+                shared::protocol::MutationStatus::Rejected { code, .. } => {
+                    report.rejected.push((outcome.id, code));
+                }
+                _ => settled.push(outcome.id),
+            }
+        }
+        store.settle(&settled).await?;
+        report.pushed += settled.len();
+    }
+
+    let mut since = store.cursor().await?;
+    loop {
+        let page = transport.pull(since, DEFAULT_PULL_LIMIT).await?;
+        if page.cursor < since {
+            return Err(TransportError::Decode("markören gick bakåt".into()).into());
+        }
+        store.apply_pulled(&page.changes, page.cursor).await?;
+        report.pulled += page.changes.len();
+        since = page.cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// How long to wait before retrying after `failures` failed rounds in a row:
+/// exponential from 2 s, capped at 5 minutes, scaled by `jitter` in `[0, 1)`
+/// into the upper half so that many tablets coming back online spread out.
+pub fn retry_delay_ms(failures: u32, jitter: f64) -> u32 {
+    const BASE_MS: u32 = 2_000;
+    const MAX_MS: u32 = 300_000;
+    let exp = BASE_MS.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    let capped = exp.min(MAX_MS);
+    let factor = 0.5 + 0.5 * jitter.clamp(0.0, 1.0);
+    (f64::from(capped) * factor) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stored::tests::visit_for;
+    use futures::executor::block_on;
+    use shared::protocol::{MutationOutcome, MutationStatus, Operation, Record};
+    use shared::ChildId;
+    use std::cell::{Cell, RefCell};
+    use std::collections::HashMap;
+
+    #[derive(Default)]
+    struct MemoryStore {
+        outbox: RefCell<Vec<Mutation>>,
+        records: RefCell<HashMap<String, Record>>,
+        cursor: Cell<u64>,
+    }
+
+    impl LocalStore for MemoryStore {
+        async fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
+            Ok(self.outbox.borrow().clone())
+        }
+        async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError> {
+            self.outbox.borrow_mut().retain(|m| !ids.contains(&m.id));
+            Ok(())
+        }
+        async fn cursor(&self) -> Result<u64, StoreError> {
+            Ok(self.cursor.get())
+        }
+        async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
+            let mut records = self.records.borrow_mut();
+            for c in changes {
+                records.insert(crate::stored::record_key(&c.record), c.record.clone());
+            }
+            self.cursor.set(cursor);
+            Ok(())
+        }
+    }
+
+    /// A server with the protocol's semantics, and switches to fail the way
+    /// networks fail: before the request arrives, or after it was applied.
+    #[derive(Default)]
+    struct FakeServer {
+        applied: RefCell<HashMap<MutationId, u64>>,
+        changes: RefCell<Vec<Change>>,
+        known_children: RefCell<Vec<ChildId>>,
+        fail_before_push: Cell<bool>,
+        lose_push_response: Cell<bool>,
+        pushes: Cell<usize>,
+    }
+
+    impl Transport for FakeServer {
+        async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+            self.pushes.set(self.pushes.get() + 1);
+            if self.fail_before_push.get() {
+                return Err(TransportError::Unreachable);
+            }
+            let mut results = Vec::new();
+            for m in &request.mutations {
+                let Operation::CreateVisit(visit) = &m.operation;
+                let status = if self.applied.borrow().contains_key(&m.id) {
+                    MutationStatus::AlreadyApplied
+                } else if !self.known_children.borrow().contains(&visit.child_id) {
+                    MutationStatus::Rejected {
+                        code: ErrorCode::UnknownChild,
+                        message: String::new(),
+                    }
+                } else {
+                    let seq = self.changes.borrow().len() as u64 + 1;
+                    self.changes.borrow_mut().push(Change {
+                        seq,
+                        record: Record::Visit(visit.clone()),
+                    });
+                    self.applied.borrow_mut().insert(m.id, seq);
+                    MutationStatus::Applied { seq }
+                };
+                results.push(MutationOutcome { id: m.id, status });
+            }
+            if self.lose_push_response.get() {
+                return Err(TransportError::Unreachable);
+            }
+            Ok(PushResponse {
+                protocol: PROTOCOL_VERSION,
+                results,
+            })
+        }
+
+        async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError> {
+            let all = self.changes.borrow();
+            let rest: Vec<Change> = all.iter().filter(|c| c.seq > since).cloned().collect();
+            let page: Vec<Change> = rest.iter().take(limit as usize).cloned().collect();
+            Ok(PullResponse {
+                protocol: PROTOCOL_VERSION,
+                cursor: page.last().map_or(since, |c| c.seq),
+                has_more: rest.len() > page.len(),
+                changes: page,
+            })
+        }
+    }
+
+    fn record_visit(store: &MemoryStore, child: ChildId) -> Mutation {
+        let mutation = Mutation {
+            id: MutationId::new_random(),
+            operation: Operation::CreateVisit(visit_for(child)),
+        };
+        store.outbox.borrow_mut().push(mutation.clone());
+        mutation
+    }
+
+    #[test]
+    fn pushed_visit_leaves_the_outbox_and_comes_back_by_pull() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        record_visit(&store, child);
+
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+
+        assert_eq!(report.pushed, 1);
+        assert!(store.outbox.borrow().is_empty());
+        assert_eq!(store.records.borrow().len(), 1);
+        assert_eq!(store.cursor.get(), 1);
+    }
+
+    #[test]
+    fn unreachable_server_keeps_the_outbox() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        server.fail_before_push.set(true);
+        let store = MemoryStore::default();
+        record_visit(&store, child);
+
+        let err = block_on(sync_once(&store, &server, DeviceId::new_random())).expect_err("offline");
+
+        assert!(err.is_unreachable());
+        assert_eq!(store.outbox.borrow().len(), 1);
+    }
+
+    #[test]
+    fn lost_response_then_retry_applies_exactly_once() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        record_visit(&store, child);
+        let device = DeviceId::new_random();
+
+        server.lose_push_response.set(true);
+        assert!(block_on(sync_once(&store, &server, device)).is_err());
+        assert_eq!(store.outbox.borrow().len(), 1, "not settled without an answer");
+
+        server.lose_push_response.set(false);
+        let report = block_on(sync_once(&store, &server, device)).expect("retry");
+
+        assert_eq!(report.pushed, 1);
+        assert!(store.outbox.borrow().is_empty());
+        assert_eq!(server.changes.borrow().len(), 1, "the server holds the visit once");
+    }
+
+    #[test]
+    fn rejected_mutation_stays_in_the_outbox_and_is_reported() {
+        let server = FakeServer::default();
+        let store = MemoryStore::default();
+        let m = record_visit(&store, ChildId::new_random());
+
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+
+        assert_eq!(report.rejected, vec![(m.id, ErrorCode::UnknownChild)]);
+        assert_eq!(store.outbox.borrow().len(), 1);
+    }
+
+    #[test]
+    fn large_outbox_is_pushed_in_batches_and_pull_pages_to_the_end() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        let n = MAX_MUTATIONS_PER_PUSH * 2 + 7;
+        for _ in 0..n {
+            record_visit(&store, child);
+        }
+
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+
+        assert_eq!(server.pushes.get(), 3);
+        assert_eq!(report.pushed, n);
+        assert_eq!(report.pulled, n);
+        assert_eq!(store.records.borrow().len(), n);
+        assert_eq!(store.cursor.get(), n as u64);
+    }
+
+    #[test]
+    fn retry_delay_grows_and_is_capped() {
+        assert_eq!(retry_delay_ms(1, 1.0), 2_000);
+        assert_eq!(retry_delay_ms(2, 1.0), 4_000);
+        assert_eq!(retry_delay_ms(1, 0.0), 1_000);
+        assert_eq!(retry_delay_ms(30, 1.0), 300_000);
+        assert!(retry_delay_ms(3, 0.3) < retry_delay_ms(4, 0.3));
+    }
+}
