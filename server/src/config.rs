@@ -1,0 +1,159 @@
+//! Command-line and environment configuration.
+
+use clap::{Parser, ValueEnum};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// How the server is configured. Every option can also come from the
+/// environment, which is how containers and systemd units set it.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "barnbesok-server", version, about)]
+pub struct Config {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "BARNBESOK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Directory for the SQLite database and other local data; created if missing.
+    #[arg(long, env = "BARNBESOK_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// `sqlite://…` or `postgres://…`. Defaults to `sqlite://<data-dir>/barnbesok.db`.
+    #[arg(long, env = "BARNBESOK_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory with the built app (Trunk's `dist`).
+    #[arg(long, env = "BARNBESOK_STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// Seed fictional demo data when the database holds no children.
+    #[arg(long, env = "BARNBESOK_DEMO_DATA")]
+    pub demo_data: bool,
+
+    /// Log line format.
+    #[arg(long, env = "BARNBESOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Which backend a database URL names.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A SQLite file given by path (the default) or by a `sqlite:` URL.
+    SqliteFile(PathBuf),
+    SqliteUrl(String),
+    Postgres(String),
+}
+
+// The URL may carry a password: never print it.
+impl std::fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SqliteFile(path) => f.debug_tuple("SqliteFile").field(path).finish(),
+            Self::SqliteUrl(_) => f.write_str("SqliteUrl(..)"),
+            Self::Postgres(_) => f.write_str("Postgres(..)"),
+        }
+    }
+}
+
+/// The database URL has a scheme this server does not speak.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported database URL scheme {scheme:?}: use sqlite://… or postgres://…")]
+pub struct UnsupportedDatabaseUrl {
+    pub scheme: String,
+}
+
+impl Config {
+    /// A configuration with the defaults, for tests and embedding.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            static_dir: PathBuf::from("dist"),
+            demo_data: false,
+            log_format: LogFormat::Text,
+        }
+    }
+
+    pub fn database_target(&self) -> Result<DatabaseTarget, UnsupportedDatabaseUrl> {
+        match &self.database_url {
+            None => Ok(DatabaseTarget::SqliteFile(default_sqlite_path(
+                &self.data_dir,
+            ))),
+            Some(url) => parse_database_url(url),
+        }
+    }
+}
+
+fn default_sqlite_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("barnbesok.db")
+}
+
+fn parse_database_url(url: &str) -> Result<DatabaseTarget, UnsupportedDatabaseUrl> {
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    match scheme.to_ascii_lowercase().as_str() {
+        "sqlite" => Ok(DatabaseTarget::SqliteUrl(url.to_owned())),
+        "postgres" | "postgresql" => Ok(DatabaseTarget::Postgres(url.to_owned())),
+        _ => Err(UnsupportedDatabaseUrl {
+            scheme: scheme.chars().take(20).collect(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_database_is_sqlite_in_the_data_dir() {
+        let config = Config::with_data_dir("/var/lib/barnbesok");
+        assert_eq!(
+            config.database_target().ok(),
+            Some(DatabaseTarget::SqliteFile(PathBuf::from(
+                "/var/lib/barnbesok/barnbesok.db"
+            )))
+        );
+    }
+
+    #[test]
+    fn postgres_urls_in_both_spellings_are_accepted() {
+        for url in [
+            "postgres://app@db/x",
+            "postgresql://app@db/x",
+            "POSTGRES://a/b",
+        ] {
+            assert!(
+                matches!(parse_database_url(url), Ok(DatabaseTarget::Postgres(_))),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_schemes_are_refused() {
+        for url in ["mysql://root@db/x", "barnbesok.db", ""] {
+            assert!(parse_database_url(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn parses_flags_and_defaults() {
+        let config = Config::try_parse_from([
+            "barnbesok-server",
+            "--listen",
+            "0.0.0.0:0",
+            "--demo-data",
+            "--log-format",
+            "json",
+        ])
+        .expect("parse");
+        assert_eq!(config.listen.port(), 0);
+        assert!(config.demo_data);
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+}

@@ -1,0 +1,292 @@
+//! Storage: one interface, two backends (SQLite for a single office, PostgreSQL
+//! for a shared installation). Both keep the same tables and the same change
+//! feed; see the migrations under `server/migrations/`.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::config::DatabaseTarget;
+use shared::protocol::{Change, Mutation, MutationOutcome, MutationStatus, Operation, Record};
+use shared::{Child, DeviceId, ErrorCode, Placement};
+
+/// A storage failure. Never carries record contents, only ids and driver errors.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    #[error("a {kind} with id {id} already exists")]
+    DuplicateId { kind: &'static str, id: uuid::Uuid },
+    #[error("stored change {seq} cannot be read: {reason}")]
+    CorruptChange { seq: i64, reason: String },
+}
+
+impl DbError {
+    /// Whether the database could not be reached (as opposed to a query that
+    /// failed), so that a client should simply retry later.
+    pub fn is_unavailable(&self) -> bool {
+        let Self::Sqlx(err) = self else {
+            return false;
+        };
+        match err {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                // PostgreSQL: class 08 connection exception, 57P0x shutdown /
+                // cannot connect now. SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED.
+                code.starts_with("08") || code.starts_with("57P0") || code == "5" || code == "6"
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// One page of the change feed.
+#[derive(Debug)]
+pub struct PullPage {
+    pub changes: Vec<Change>,
+    pub cursor: u64,
+    pub has_more: bool,
+}
+
+/// What a backend did with one mutation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApplyResult {
+    Applied(u64),
+    AlreadyApplied,
+    UnknownChild,
+    IdConflict,
+}
+
+/// The storage interface the HTTP layer uses.
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+macro_rules! dispatch {
+    ($self:expr, $store:ident => $call:expr) => {
+        match $self {
+            Database::Sqlite($store) => $call,
+            Database::Postgres($store) => $call,
+        }
+    };
+}
+
+impl Database {
+    /// Opens the pool (creating a SQLite file if missing). Does not migrate.
+    pub async fn connect(target: &DatabaseTarget) -> Result<Self, sqlx::Error> {
+        Ok(match target {
+            DatabaseTarget::SqliteFile(path) => Self::Sqlite(SqliteStore::open_file(path).await?),
+            DatabaseTarget::SqliteUrl(url) => Self::Sqlite(SqliteStore::open_url(url).await?),
+            DatabaseTarget::Postgres(url) => Self::Postgres(PgStore::connect(url).await?),
+        })
+    }
+
+    /// Applies the backend's pending migrations.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        dispatch!(self, s => s.migrate().await)
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A round trip to the database.
+    pub async fn health(&self) -> Result<(), DbError> {
+        dispatch!(self, s => s.health().await)
+    }
+
+    /// Applies each mutation in its own transaction and reports one outcome per
+    /// mutation, in order. A mutation id seen before is answered with
+    /// `AlreadyApplied` and changes nothing.
+    pub async fn push(
+        &self,
+        device_id: DeviceId,
+        mutations: &[Mutation],
+    ) -> Result<Vec<MutationOutcome>, DbError> {
+        let mut outcomes = Vec::with_capacity(mutations.len());
+        for mutation in mutations {
+            let Operation::CreateVisit(visit) = &mutation.operation;
+            let result = dispatch!(self, s => s.create_visit(device_id, mutation.id, visit).await)?;
+            let status = match result {
+                ApplyResult::Applied(seq) => MutationStatus::Applied { seq },
+                ApplyResult::AlreadyApplied => MutationStatus::AlreadyApplied,
+                ApplyResult::UnknownChild => MutationStatus::Rejected {
+                    code: ErrorCode::UnknownChild,
+                    message: format!("child {} does not exist on the server", visit.child_id),
+                },
+                ApplyResult::IdConflict => MutationStatus::Rejected {
+                    code: ErrorCode::IdConflict,
+                    message: format!("visit {} already exists", visit.id),
+                },
+            };
+            tracing::debug!(mutation.id = %mutation.id, ?result, "mutation handled");
+            outcomes.push(MutationOutcome {
+                id: mutation.id,
+                status,
+            });
+        }
+        Ok(outcomes)
+    }
+
+    /// Changes with a sequence number above `since`, at most `limit` of them.
+    pub async fn pull(&self, since: u64, limit: u32) -> Result<PullPage, DbError> {
+        let since_i = i64::try_from(since).unwrap_or(i64::MAX);
+        let rows = dispatch!(self, s => s.changes_after(since_i, i64::from(limit) + 1).await)?;
+        let has_more = rows.len() > limit as usize;
+        let changes = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|(seq, kind, data)| decode_change(seq, &kind, &data))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cursor = changes.last().map_or(since, |c| c.seq);
+        Ok(PullPage {
+            changes,
+            cursor,
+            has_more,
+        })
+    }
+
+    /// Writes `records` and their changes in one transaction, returning their
+    /// sequence numbers.
+    pub async fn insert_records(&self, records: &[Record]) -> Result<Vec<u64>, DbError> {
+        dispatch!(self, s => s.insert_records(records, false).await)
+            .map(|seqs| seqs.unwrap_or_default())
+    }
+
+    /// Like [`Self::insert_records`], but only when no child exists yet (checked
+    /// in the same transaction). Returns whether anything was written.
+    pub async fn insert_records_if_empty(&self, records: &[Record]) -> Result<bool, DbError> {
+        dispatch!(self, s => s.insert_records(records, true).await).map(|seqs| seqs.is_some())
+    }
+
+    pub async fn insert_child(&self, child: &Child) -> Result<u64, DbError> {
+        self.insert_one(Record::Child(child.clone())).await
+    }
+
+    pub async fn insert_placement(&self, placement: &Placement) -> Result<u64, DbError> {
+        self.insert_one(Record::Placement(placement.clone())).await
+    }
+
+    async fn insert_one(&self, record: Record) -> Result<u64, DbError> {
+        let seqs = self.insert_records(std::slice::from_ref(&record)).await?;
+        Ok(seqs.first().copied().unwrap_or_default())
+    }
+
+    pub async fn count_children(&self) -> Result<u64, DbError> {
+        self.count(Table::Children).await
+    }
+
+    pub async fn count_visits(&self) -> Result<u64, DbError> {
+        self.count(Table::Visits).await
+    }
+
+    pub async fn count_changes(&self) -> Result<u64, DbError> {
+        self.count(Table::Changes).await
+    }
+
+    pub async fn count_applied_mutations(&self) -> Result<u64, DbError> {
+        self.count(Table::AppliedMutations).await
+    }
+
+    async fn count(&self, table: Table) -> Result<u64, DbError> {
+        let n = dispatch!(self, s => s.count(table.name()).await)?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Table {
+    Children,
+    Visits,
+    Changes,
+    AppliedMutations,
+}
+
+impl Table {
+    /// A fixed table name, so that counting can splice it into SQL safely.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Children => "children",
+            Self::Visits => "visits",
+            Self::Changes => "changes",
+            Self::AppliedMutations => "applied_mutations",
+        }
+    }
+}
+
+/// The columns of a `changes` row, derived from the record.
+pub(crate) struct ChangeRow {
+    pub kind: &'static str,
+    pub record_id: uuid::Uuid,
+    pub child_id: uuid::Uuid,
+    pub data: String,
+}
+
+impl ChangeRow {
+    pub(crate) fn of(record: &Record) -> Result<Self, serde_json::Error> {
+        let (kind, record_id, child_id, data) = match record {
+            Record::Child(c) => (
+                "child",
+                *c.id.as_uuid(),
+                *c.id.as_uuid(),
+                serde_json::to_string(c)?,
+            ),
+            Record::Placement(p) => (
+                "placement",
+                *p.id.as_uuid(),
+                *p.child_id.as_uuid(),
+                serde_json::to_string(p)?,
+            ),
+            Record::Visit(v) => (
+                "visit",
+                *v.id.as_uuid(),
+                *v.child_id.as_uuid(),
+                serde_json::to_string(v)?,
+            ),
+        };
+        Ok(Self {
+            kind,
+            record_id,
+            child_id,
+            data,
+        })
+    }
+}
+
+fn decode_change(seq: i64, kind: &str, data: &str) -> Result<Change, DbError> {
+    // serde's message can quote the offending value; keep children's data out
+    // of the error (and so out of the logs).
+    let corrupt = |reason: String| DbError::CorruptChange { seq, reason };
+    let describe =
+        |e: serde_json::Error| corrupt(format!("{:?} error in {kind} data", e.classify()));
+    let data: serde_json::Value = serde_json::from_str(data).map_err(describe)?;
+    let record: Record = serde_json::from_value(serde_json::json!({ "kind": kind, "data": data }))
+        .map_err(describe)?;
+    let seq_u = u64::try_from(seq).map_err(|_| corrupt("negative sequence number".into()))?;
+    Ok(Change { seq: seq_u, record })
+}
+
+/// The serde name of a unit enum variant (`PlacementKind`, `LegalBasis`), as stored.
+pub(crate) fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => unreachable!("not a unit enum: {other:?}"),
+    }
+}

@@ -1,0 +1,95 @@
+//! The one error type of the HTTP layer. Every failure becomes a
+//! [`shared::ApiErrorBody`] with the status of its [`ErrorCode`].
+
+use crate::db::DbError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use shared::{ApiErrorBody, ErrorCode};
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the body is not valid JSON for this request: {0}")]
+    MalformedJson(String),
+    #[error("expected Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than {max} bytes", max = shared::protocol::MAX_REQUEST_BYTES)]
+    PayloadTooLarge,
+    #[error("protocol version {got} is not supported; this server speaks version {supported}", supported = shared::protocol::PROTOCOL_VERSION)]
+    UnsupportedProtocolVersion { got: String },
+    #[error("{count} mutations in one push; at most {max} allowed", max = shared::protocol::MAX_MUTATIONS_PER_PUSH)]
+    TooManyMutations { count: usize },
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    #[error("invalid request: {0}")]
+    ValidationFailed(String),
+    #[error("no such resource")]
+    NotFound,
+    #[error("method not allowed here")]
+    MethodNotAllowed,
+    #[error("the app is not built: the static files directory is missing")]
+    AppNotBuilt,
+    #[error("database error")]
+    Database(#[from] DbError),
+    #[error("i/o error")]
+    Io(#[from] std::io::Error),
+}
+
+impl ApiError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::MalformedJson(_) => ErrorCode::MalformedJson,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedProtocolVersion { .. } => ErrorCode::UnsupportedProtocolVersion,
+            Self::TooManyMutations { .. } => ErrorCode::TooManyMutations,
+            Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
+            Self::ValidationFailed(_) => ErrorCode::ValidationFailed,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::AppNotBuilt => ErrorCode::Internal,
+            Self::Database(e) if e.is_unavailable() => ErrorCode::DatabaseUnavailable,
+            Self::Database(_) | Self::Io(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let message = match &self {
+            Self::Database(err) => {
+                // Driver errors name ids at most; never record contents.
+                if code == ErrorCode::DatabaseUnavailable {
+                    tracing::warn!(error = %err, "database unavailable");
+                } else {
+                    tracing::error!(error = %err, error.debug = ?err, "database error");
+                }
+                code.message_sv().to_owned()
+            }
+            Self::Io(err) => {
+                tracing::error!(error = %err, "i/o error");
+                code.message_sv().to_owned()
+            }
+            Self::AppNotBuilt => {
+                tracing::warn!("static files directory missing: the app is not built");
+                format!("Appen är inte byggd ännu. ({self})")
+            }
+            other => other.to_string(),
+        };
+        let status = if matches!(self, Self::AppNotBuilt) {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        };
+        let mut response = (status, Json(ApiErrorBody { code, message })).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}

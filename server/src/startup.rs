@@ -1,0 +1,130 @@
+//! Building and running the server.
+
+use crate::config::{Config, DatabaseTarget, UnsupportedDatabaseUrl};
+use crate::db::{Database, DbError};
+use crate::demo;
+use crate::routes::{self, App};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    DatabaseUrl(#[from] UnsupportedDatabaseUrl),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the {kind} database: {source}")]
+    Connect {
+        kind: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("seeding demo data failed: {0}")]
+    Seed(#[source] DbError),
+}
+
+/// A server bound to its port, with a migrated database, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    db: Database,
+    router: axum::Router,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let target = config.database_target()?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+
+        let db = Database::connect(&target)
+            .await
+            .map_err(|source| StartupError::Connect {
+                kind: match target {
+                    DatabaseTarget::Postgres(_) => "postgres",
+                    _ => "sqlite",
+                },
+                source,
+            })?;
+        db.migrate().await?;
+        tracing::info!(database = db.kind(), "database ready");
+
+        if config.demo_data {
+            let today = chrono::Local::now().date_naive();
+            if demo::seed(&db, today).await.map_err(StartupError::Seed)? {
+                tracing::info!("seeded demo data");
+            } else {
+                tracing::info!("demo data not seeded: the database already holds children");
+            }
+        }
+
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        if !config.static_dir.join("index.html").is_file() {
+            tracing::warn!(
+                static_dir = %config.static_dir.display(),
+                "index.html not found: the app is not built, only the API is served"
+            );
+        }
+
+        let state = Arc::new(App {
+            db: db.clone(),
+            static_dir: config.static_dir,
+        });
+        Ok(Self {
+            listener,
+            addr,
+            db,
+            router: routes::router(state),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The storage the server uses (a cheap handle to the same pool).
+    pub fn database(&self) -> Database {
+        self.db.clone()
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish
+    /// and closes the database pool.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        self.db.close().await;
+        result
+    }
+}

@@ -1,0 +1,378 @@
+//! `TestApp`: a real server on 127.0.0.1:0 with a fresh database.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use server::config::{Config, LogFormat};
+use server::db::Database;
+use server::Application;
+use shared::protocol::{Change, Mutation, Operation, PullResponse, PushRequest, PROTOCOL_VERSION};
+use shared::{
+    ApiErrorBody, ChildId, DeviceId, ErrorCode, MutationId, Visit, VisitId, VisitNote, VisitorName,
+};
+use sqlx::Connection;
+use std::sync::Once;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Runs each named test body, `async fn name(backend: Backend)`, once per
+/// backend: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(backend) = $crate::helpers::Backend::postgres() {
+                    super::$name(backend).await;
+                }
+            }
+        }
+    )*};
+}
+
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    /// The server URL to create per-test databases on.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL when configured; `None` (skip) otherwise, unless
+    /// `BARNBESOK_REQUIRE_POSTGRES=1`, which makes a missing server a failure.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("BARNBESOK_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
+            _ => {
+                assert!(
+                    std::env::var("BARNBESOK_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                    "BARNBESOK_REQUIRE_POSTGRES=1 but BARNBESOK_TEST_POSTGRES_URL is not set"
+                );
+                // Once, and past libtest's capture, so that it shows in a normal run.
+                static SKIPPED: Once = Once::new();
+                SKIPPED.call_once(|| {
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "NOTE: PostgreSQL tests skipped (set BARNBESOK_TEST_POSTGRES_URL to run them)"
+                    );
+                });
+                None
+            }
+        }
+    }
+}
+
+fn init_tracing() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// Options for [`TestApp::spawn_with`].
+pub struct Options {
+    pub demo_data: bool,
+    pub static_files: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            demo_data: true,
+            static_files: true,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    pub config: Config,
+    pg_database: Option<(String, String)>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+pub const INDEX_HTML: &str = "<!doctype html><title>Barnbesök</title>";
+pub const HASHED_JS: &str = "barnbesok-app-4f3c2a1b9d8e7f60.js";
+pub const HASHED_WASM: &str = "barnbesok-app-4f3c2a1b9d8e7f60_bg.wasm";
+
+impl TestApp {
+    /// With demo data and a built app.
+    pub async fn spawn(backend: &Backend) -> Self {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: &Backend, options: Options) -> Self {
+        init_tracing();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let static_dir = dir.path().join("dist");
+        if options.static_files {
+            std::fs::create_dir_all(&static_dir).expect("dist");
+            for (name, content) in [
+                ("index.html", INDEX_HTML.as_bytes()),
+                (
+                    "sw.js",
+                    b"self.addEventListener('fetch', () => {});".as_slice(),
+                ),
+                (HASHED_JS, b"export default function init() {}".as_slice()),
+                (HASHED_WASM, b"\0asm\x01\0\0\0".as_slice()),
+                ("manifest.webmanifest", b"{}".as_slice()),
+            ] {
+                std::fs::write(static_dir.join(name), content).expect("write static file");
+            }
+        }
+
+        let mut config = Config::with_data_dir(dir.path().join("data"));
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        config.static_dir = static_dir;
+        config.demo_data = options.demo_data;
+        config.log_format = LogFormat::Text;
+
+        let pg_database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(server_url) => {
+                let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(server_url)
+                    .await
+                    .expect("connect to the PostgreSQL test server");
+                sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                config.database_url = Some(with_database(server_url, &name));
+                Some((server_url.clone(), name))
+            }
+        };
+
+        Self::start(config, dir, pg_database).await
+    }
+
+    /// Starts a server on `config` (used again to restart on the same database).
+    async fn start(
+        config: Config,
+        dir: tempfile::TempDir,
+        pg_database: Option<(String, String)>,
+    ) -> Self {
+        let application = Application::build(config.clone()).await.expect("build app");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let db = application.database();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(application.run_until_stopped(async {
+            rx.await.ok();
+        }));
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            db,
+            config,
+            pg_database,
+            shutdown: Some(tx),
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    /// Stops this server and starts another on the same database and files.
+    pub async fn restart(mut self) -> Self {
+        self.stop_server().await;
+        Self::start(self.config, self._dir, self.pg_database).await
+    }
+
+    async fn stop_server(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            tx.send(()).ok();
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server");
+        }
+    }
+
+    /// Stops the server and drops a PostgreSQL test database.
+    pub async fn stop(mut self) {
+        self.stop_server().await;
+        if let Some((server_url, name)) = self.pg_database.take() {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&server_url).await {
+                sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+                    .execute(&mut admin)
+                    .await
+                    .ok();
+                admin.close().await.ok();
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn push_json(&self, body: &Value) -> Response {
+        self.push_raw(body.to_string().into_bytes(), "application/json")
+            .await
+    }
+
+    pub async fn push_raw(&self, body: Vec<u8>, content_type: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/sync/push"))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Pushes and expects 200 with a parseable response.
+    pub async fn push(&self, request: &PushRequest) -> shared::protocol::PushResponse {
+        let response = self
+            .push_json(&serde_json::to_value(request).expect("json"))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("push response")
+    }
+
+    pub async fn pull(&self, since: u64, limit: u32) -> PullResponse {
+        let response = self
+            .get(&format!(
+                "/api/v1/sync/pull?protocol=1&since={since}&limit={limit}"
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("pull response")
+    }
+
+    /// Every change on the server, by paging through the feed.
+    pub async fn pull_all(&self) -> Vec<Change> {
+        let mut changes = Vec::new();
+        let mut since = 0;
+        loop {
+            let page = self.pull(since, 1000).await;
+            changes.extend(page.changes);
+            since = page.cursor;
+            if !page.has_more {
+                return changes;
+            }
+        }
+    }
+
+    /// Row counts: (children, visits, changes, applied mutations).
+    pub async fn counts(&self) -> (u64, u64, u64, u64) {
+        (
+            self.db.count_children().await.expect("count"),
+            self.db.count_visits().await.expect("count"),
+            self.db.count_changes().await.expect("count"),
+            self.db.count_applied_mutations().await.expect("count"),
+        )
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server_url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub fn visit(child_id: ChildId) -> Visit {
+    Visit {
+        id: VisitId::new_random(),
+        child_id,
+        visit_date: NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+        visitor: VisitorName::parse("Testa Handläggare").expect("valid"),
+        talked_alone: true,
+        note: VisitNote::parse("Påhittad anteckning.\nRad två.").expect("valid"),
+        recorded_at: Utc
+            .with_ymd_and_hms(2026, 3, 2, 14, 30, 5)
+            .single()
+            .expect("time"),
+    }
+}
+
+pub fn create_visit(visit: Visit) -> Mutation {
+    Mutation {
+        id: MutationId::new_random(),
+        operation: Operation::CreateVisit(visit),
+    }
+}
+
+pub fn push_request(mutations: Vec<Mutation>) -> PushRequest {
+    PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: DeviceId::new_random(),
+        mutations,
+    }
+}
+
+/// A push body as JSON, for tests that break it.
+pub fn push_json(mutations: Vec<Mutation>) -> Value {
+    serde_json::to_value(push_request(mutations)).expect("json")
+}
+
+/// Asserts an error response: status, JSON body with `code`, no-store if API.
+pub async fn assert_error(response: Response, status: u16, code: ErrorCode) -> ApiErrorBody {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let body: ApiErrorBody = response.json().await.expect("error body");
+    assert_eq!(body.code, code, "{}", body.message);
+    assert!(!body.message.is_empty());
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://app@127.0.0.1:54329/postgres", "t"),
+            "postgres://app@127.0.0.1:54329/t"
+        );
+        assert_eq!(with_database("postgres://app@h", "t"), "postgres://app@h/t");
+        assert_eq!(
+            with_database("postgresql://a:b@h:1/db?sslmode=disable", "t"),
+            "postgresql://a:b@h:1/t?sslmode=disable"
+        );
+    }
+}
