@@ -2,6 +2,7 @@
 //! Rust, tested natively; `platform` is the only place that touches the
 //! browser (IndexedDB, fetch, events) and `ui` holds the Leptos pages.
 
+pub mod caseload;
 pub mod status;
 pub mod stored;
 pub mod sync;

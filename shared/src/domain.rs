@@ -19,7 +19,7 @@ pub enum TextError {
 }
 
 macro_rules! text_newtype {
-    ($(#[$doc:meta])* $name:ident, min = $min:expr, max = $max:expr, multiline = $multi:expr) => {
+    ($(#[$doc:meta])* $name:ident, empty_ok = $empty_ok:expr, max = $max:expr, multiline = $multi:expr) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -31,7 +31,7 @@ macro_rules! text_newtype {
             /// Trims surrounding white space and checks length and characters.
             pub fn parse(raw: &str) -> Result<Self, TextError> {
                 let trimmed = raw.trim();
-                if trimmed.chars().count() < $min {
+                if !$empty_ok && trimmed.is_empty() {
                     return Err(TextError::Empty);
                 }
                 if trimmed.chars().count() > $max {
@@ -72,15 +72,15 @@ macro_rules! text_newtype {
 
 text_newtype!(
     /// Who visited the child, as written by the social worker ("Anna Lind").
-    VisitorName, min = 1, max = 120, multiline = false
+    VisitorName, empty_ok = false, max = 120, multiline = false
 );
 text_newtype!(
     /// The social worker's note from a visit. May be empty.
-    VisitNote, min = 0, max = 20_000, multiline = true
+    VisitNote, empty_ok = true, max = 20_000, multiline = true
 );
 text_newtype!(
     /// A person's name or the name of a home.
-    PersonName, min = 1, max = 120, multiline = false
+    PersonName, empty_ok = false, max = 120, multiline = false
 );
 
 /// Placement type (placeringsform).

@@ -1,0 +1,152 @@
+//! The caseload as the social worker sees it: each child with the current
+//! placement and the next visit due, most urgent first. Pure, from records.
+
+use chrono::NaiveDate;
+use shared::protocol::Record;
+use shared::schedule::{due_status, next_visit_due, DueStatus, NextVisit};
+use shared::{Child, ChildId, Placement, Visit};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChildOverview {
+    pub child: Child,
+    pub placement: Option<Placement>,
+    pub next_visit: Option<NextVisit>,
+    pub due: Option<DueStatus>,
+    /// Visits, newest first.
+    pub visits: Vec<Visit>,
+}
+
+/// The placement in force on `today`, or else the latest one started.
+pub fn current_placement(placements: &[Placement], today: NaiveDate) -> Option<&Placement> {
+    placements
+        .iter()
+        .filter(|p| p.is_current_on(today))
+        .max_by_key(|p| p.start_date)
+        .or_else(|| placements.iter().max_by_key(|p| p.start_date))
+}
+
+/// Groups records by child and works out what is due.
+pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
+    let mut children: HashMap<ChildId, Child> = HashMap::new();
+    let mut placements: HashMap<ChildId, Vec<Placement>> = HashMap::new();
+    let mut visits: HashMap<ChildId, Vec<Visit>> = HashMap::new();
+    for record in records {
+        match record {
+            Record::Child(c) => {
+                children.insert(c.id, c);
+            }
+            Record::Placement(p) => placements.entry(p.child_id).or_default().push(p),
+            Record::Visit(v) => visits.entry(v.child_id).or_default().push(v),
+        }
+    }
+    let mut rows: Vec<ChildOverview> = children
+        .into_values()
+        .map(|child| {
+            let ps = placements.remove(&child.id).unwrap_or_default();
+            let mut vs = visits.remove(&child.id).unwrap_or_default();
+            vs.sort_by(|a, b| b.visit_date.cmp(&a.visit_date).then(b.recorded_at.cmp(&a.recorded_at)));
+            let placement = current_placement(&ps, today).cloned();
+            let next_visit = placement
+                .as_ref()
+                .and_then(|p| next_visit_due(p, vs.iter().map(|v| v.visit_date)));
+            let due = next_visit.map(|n| due_status(n.due_date, today));
+            ChildOverview {
+                child,
+                placement,
+                next_visit,
+                due,
+                visits: vs,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let key = |r: &ChildOverview| r.next_visit.map(|n| n.due_date);
+        match (key(a), key(b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then_with(|| a.child.full_name().cmp(&b.child.full_name()))
+    });
+    rows
+}
+
+/// The due status in Swedish, e.g. "Försenat 12 dagar".
+pub fn due_text(due: DueStatus, due_date: NaiveDate) -> String {
+    let date = due_date.format("%Y-%m-%d");
+    match due {
+        DueStatus::Overdue { days: 1 } => format!("Försenat 1 dag (senast {date})"),
+        DueStatus::Overdue { days } => format!("Försenat {days} dagar (senast {date})"),
+        DueStatus::DueSoon { days: 0 } => format!("Besök senast i dag ({date})"),
+        DueStatus::DueSoon { days: 1 } => format!("Besök senast i morgon ({date})"),
+        DueStatus::DueSoon { days } | DueStatus::Later { days } => {
+            format!("Besök senast {date} (om {days} dagar)")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stored::tests::visit_for;
+    use shared::{LegalBasis, PersonName, PlacementId, PlacementKind};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    fn child(name: &str) -> Child {
+        Child {
+            id: ChildId::new_random(),
+            given_name: PersonName::parse(name).expect("valid"),
+            family_name: PersonName::parse("Exempelsson").expect("valid"),
+            birth_date: d(2015, 5, 1),
+        }
+    }
+
+    fn placed(child: &Child, start: NaiveDate) -> Placement {
+        Placement {
+            id: PlacementId::new_random(),
+            child_id: child.id,
+            kind: PlacementKind::FosterHome,
+            home_name: PersonName::parse("Familjen Berg").expect("valid"),
+            legal_basis: LegalBasis::SoL,
+            start_date: start,
+            end_date: None,
+        }
+    }
+
+    #[test]
+    fn most_overdue_child_comes_first() {
+        let today = d(2026, 11, 24);
+        let a = child("Alva");
+        let b = child("Bo");
+        let mut visit_b = visit_for(b.id);
+        visit_b.visit_date = d(2026, 7, 1);
+        let records = vec![
+            Record::Child(a.clone()),
+            Record::Placement(placed(&a, d(2026, 11, 20))),
+            Record::Child(b.clone()),
+            Record::Placement(placed(&b, d(2026, 1, 1))),
+            Record::Visit(visit_b),
+        ];
+        let rows = overview(records, today);
+        assert_eq!(rows[0].child.id, b.id, "Bo's visit was due 2026-10-01");
+        assert_eq!(rows[0].due, Some(DueStatus::Overdue { days: 54 }));
+        assert_eq!(rows[1].next_visit.map(|n| n.due_date), Some(d(2026, 11, 27)));
+    }
+
+    #[test]
+    fn due_text_reads_naturally() {
+        assert_eq!(
+            due_text(DueStatus::Overdue { days: 3 }, d(2026, 11, 21)),
+            "Försenat 3 dagar (senast 2026-11-21)"
+        );
+        assert_eq!(
+            due_text(DueStatus::DueSoon { days: 0 }, d(2026, 11, 24)),
+            "Besök senast i dag (2026-11-24)"
+        );
+    }
+}

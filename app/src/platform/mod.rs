@@ -1,0 +1,7 @@
+//! The only code that touches the browser: IndexedDB, `fetch`, events and
+//! timers. Everything above it is plain Rust.
+
+pub mod browser;
+pub mod http;
+pub mod idb;
+pub mod store;

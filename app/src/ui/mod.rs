@@ -1,0 +1,128 @@
+//! The Leptos UI: the shell (header, sync indicator, routes) and the pages.
+
+mod caseload;
+mod child;
+mod sync_ctl;
+
+use crate::platform::browser;
+use crate::platform::store::{IdbStore, DB_NAME};
+use crate::status::SyncStatus;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+thread_local! {
+    static STORE: RefCell<Option<Rc<IdbStore>>> = const { RefCell::new(None) };
+}
+
+/// The opened local store. `None` only before start-up has opened it; pages
+/// are not shown until then.
+pub(crate) fn store() -> Option<Rc<IdbStore>> {
+    STORE.with(|s| s.borrow().clone())
+}
+
+/// State shared by every page.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx {
+    pub status: RwSignal<SyncStatus>,
+    /// Bumped whenever local data changed, so pages reload what they show.
+    pub data_rev: RwSignal<u64>,
+    pub store_state: RwSignal<StoreState>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum StoreState {
+    Opening,
+    Ready,
+    Failed(String),
+}
+
+impl Ctx {
+    pub fn data_changed(&self) {
+        self.data_rev.update(|n| *n += 1);
+    }
+}
+
+pub(crate) fn ctx() -> Ctx {
+    use_context::<Ctx>().expect("Ctx is provided by App")
+}
+
+pub fn mount() {
+    browser::register_service_worker();
+    leptos::mount::mount_to_body(App);
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let ctx = Ctx {
+        status: RwSignal::new(SyncStatus::default()),
+        data_rev: RwSignal::new(0),
+        store_state: RwSignal::new(StoreState::Opening),
+    };
+    provide_context(ctx);
+
+    leptos::task::spawn_local(async move {
+        match IdbStore::open(DB_NAME).await {
+            Ok(store) => {
+                STORE.with(|s| *s.borrow_mut() = Some(Rc::new(store)));
+                ctx.store_state.set(StoreState::Ready);
+                sync_ctl::start(ctx);
+                let _ = browser::request_persistent_storage().await;
+            }
+            Err(e) => ctx.store_state.set(StoreState::Failed(e.0)),
+        }
+    });
+
+    view! {
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"Barnbesök"</A>
+                <SyncIndicator/>
+            </header>
+            <main id="main" class="page">
+                {move || match ctx.store_state.get() {
+                    StoreState::Opening => view! { <p class="muted">"Öppnar lokala data…"</p> }.into_any(),
+                    StoreState::Failed(e) => view! {
+                        <p class="error" role="alert">"Kunde inte öppna lagringen på enheten: " {e}</p>
+                    }.into_any(),
+                    StoreState::Ready => view! {
+                        <Routes fallback=|| view! { <p>"Sidan finns inte."</p> }>
+                            <Route path=path!("/") view=caseload::CaseloadPage/>
+                            <Route path=path!("/barn/:id") view=child::ChildPage/>
+                        </Routes>
+                    }.into_any(),
+                }}
+            </main>
+        </Router>
+    }
+}
+
+/// Always visible: whether everything is saved on the server.
+#[component]
+fn SyncIndicator() -> impl IntoView {
+    let ctx = ctx();
+    let status = ctx.status;
+    view! {
+        <div class="sync-area">
+            <p
+                class=move || status.with(|s| s.tone().css_class())
+                role="status"
+                aria-live="polite"
+                data-testid="sync-status"
+                title=move || status.with(|s| s.detail())
+            >
+                <span class="sync__dot" aria-hidden="true"></span>
+                {move || status.with(|s| s.headline())}
+            </p>
+            <button
+                type="button"
+                class="button button--quiet"
+                on:click=move |_| sync_ctl::request_sync(ctx)
+            >
+                "Synka nu"
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,127 @@
+//! When sync runs: at start, when the network comes back, every 30 seconds,
+//! shortly after a local write, and when the user asks. Failures back off
+//! exponentially with jitter. One round at a time.
+
+use super::{store, Ctx};
+use crate::platform::{browser, http::HttpTransport};
+use crate::status::Activity;
+use crate::sync::{retry_delay_ms, sync_once, SyncError, TransportError};
+use gloo_timers::callback::{Interval, Timeout};
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+
+const INTERVAL_MS: u32 = 30_000;
+const AFTER_WRITE_MS: u32 = 400;
+
+thread_local! {
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+    static FAILURES: Cell<u32> = const { Cell::new(0) };
+    static RETRY: RefCell<Option<Timeout>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn start(ctx: Ctx) {
+    browser::on_connectivity_change(move |online| {
+        if online {
+            FAILURES.with(|f| f.set(0));
+            request_sync(ctx);
+        } else {
+            ctx.status.update(|s| s.activity = Activity::Offline);
+        }
+    });
+    Interval::new(INTERVAL_MS, move || request_sync(ctx)).forget();
+    request_sync(ctx);
+}
+
+/// Runs a round soon after a local write, so a change leaves the tablet as
+/// soon as there is a network.
+pub(crate) fn after_local_write(ctx: Ctx) {
+    leptos::task::spawn_local(async move { refresh_pending(ctx).await });
+    Timeout::new(AFTER_WRITE_MS, move || request_sync(ctx)).forget();
+}
+
+pub(crate) async fn refresh_pending(ctx: Ctx) {
+    if let Some(store) = store() {
+        if let Ok(n) = store.pending_count().await {
+            ctx.status.update(|s| s.pending = n);
+        }
+    }
+}
+
+pub(crate) fn request_sync(ctx: Ctx) {
+    if RUNNING.with(Cell::get) {
+        AGAIN.with(|a| a.set(true));
+        return;
+    }
+    RETRY.with(|r| r.borrow_mut().take()).map(Timeout::cancel);
+    RUNNING.with(|r| r.set(true));
+    leptos::task::spawn_local(async move {
+        loop {
+            AGAIN.with(|a| a.set(false));
+            run_round(ctx).await;
+            if !AGAIN.with(Cell::get) {
+                break;
+            }
+        }
+        RUNNING.with(|r| r.set(false));
+    });
+}
+
+fn message_for(error: &SyncError) -> String {
+    match error {
+        SyncError::Transport(TransportError::Server { code: Some(code), .. }) => {
+            code.message_sv().to_owned()
+        }
+        SyncError::Transport(TransportError::Server { status, .. }) => {
+            format!("Servern svarade med fel {status}.")
+        }
+        SyncError::Transport(TransportError::Decode(_)) => {
+            "Servern gav ett svar som appen inte förstår.".to_owned()
+        }
+        SyncError::Transport(TransportError::Unreachable) => "Servern kunde inte nås.".to_owned(),
+        SyncError::Store(e) => format!("Fel i lagringen på enheten ({}).", e.0),
+    }
+}
+
+async fn run_round(ctx: Ctx) {
+    let Some(store) = store() else { return };
+    refresh_pending(ctx).await;
+    if !browser::is_online() {
+        ctx.status.update(|s| s.activity = Activity::Offline);
+        return;
+    }
+    ctx.status.update(|s| s.activity = Activity::Syncing);
+    let result = match store.device_id().await {
+        Ok(device) => sync_once(store.as_ref(), &HttpTransport::new(""), device).await,
+        Err(e) => Err(e.into()),
+    };
+    refresh_pending(ctx).await;
+    match result {
+        Ok(report) => {
+            FAILURES.with(|f| f.set(0));
+            ctx.status.update(|s| {
+                s.activity = Activity::Idle;
+                s.rejected = report.rejected.len();
+                s.last_synced_at = Some(chrono::Utc::now());
+            });
+            if report.pulled > 0 || report.pushed > 0 {
+                ctx.data_changed();
+            }
+        }
+        Err(error) => {
+            let activity = if error.is_unreachable() {
+                Activity::Offline
+            } else {
+                Activity::Failed(message_for(&error))
+            };
+            ctx.status.update(|s| s.activity = activity);
+            let failures = FAILURES.with(|f| {
+                f.set(f.get().saturating_add(1));
+                f.get()
+            });
+            let delay = retry_delay_ms(failures, browser::random_unit());
+            let retry = Timeout::new(delay, move || request_sync(ctx));
+            RETRY.with(|r| *r.borrow_mut() = Some(retry));
+        }
+    }
+}

@@ -1,0 +1,98 @@
+// Barnbesök service worker: keeps the app shell available offline.
+//
+// - Navigations: network first (so a new version is picked up on the next
+//   online start), falling back to the cached index.html when offline.
+// - Hashed assets (wasm, js, css): cache first; they never change under a name.
+// - /api/: never touched here. Data lives in IndexedDB, not in this cache.
+'use strict';
+
+const CACHE = 'barnbesok-shell-v1';
+const NETWORK_TIMEOUT_MS = 4000;
+
+// Every local asset index.html refers to, plus index.html itself.
+function assetsOf(html) {
+  const urls = new Set(['/', '/index.html']);
+  for (const m of html.matchAll(/(?:href|src)="(\/[^"#?]+)"/g)) {
+    if (!m[1].startsWith('/api/')) urls.add(m[1]);
+  }
+  return [...urls];
+}
+
+// Caches index.html and its assets, then drops what the new version no
+// longer uses. Returns the response for index.html.
+async function refreshShell() {
+  const response = await fetch('/index.html', { cache: 'no-store' });
+  if (!response.ok) throw new Error('index.html: ' + response.status);
+  const html = await response.clone().text();
+  const cache = await caches.open(CACHE);
+  const wanted = assetsOf(html);
+  await Promise.all(
+    wanted
+      .filter((u) => u !== '/' && u !== '/index.html')
+      .map(async (u) => {
+        if (!(await cache.match(u))) await cache.add(new Request(u, { cache: 'no-cache' }));
+      }),
+  );
+  await cache.put('/index.html', response.clone());
+  const keep = new Set(wanted.map((u) => new URL(u, self.location.origin).href));
+  for (const req of await cache.keys()) {
+    if (!keep.has(req.url)) await cache.delete(req);
+  }
+  return response;
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(refreshShell().then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+function withTimeout(promise, ms) {
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), ms)),
+  ]);
+}
+
+async function navigate(request) {
+  try {
+    const fresh = await withTimeout(refreshShell(), NETWORK_TIMEOUT_MS);
+    return fresh;
+  } catch (_) {
+    const cached = await caches.match('/index.html');
+    if (cached) return cached;
+    return fetch(request);
+  }
+}
+
+async function asset(request) {
+  const cached = await caches.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) {
+    const cache = await caches.open(CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith('/api/')) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(navigate(request));
+  } else {
+    event.respondWith(asset(request));
+  }
+});
