@@ -45,7 +45,11 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
         .map(|child| {
             let ps = placements.remove(&child.id).unwrap_or_default();
             let mut vs = visits.remove(&child.id).unwrap_or_default();
-            vs.sort_by(|a, b| b.visit_date.cmp(&a.visit_date).then(b.recorded_at.cmp(&a.recorded_at)));
+            vs.sort_by(|a, b| {
+                b.visit_date
+                    .cmp(&a.visit_date)
+                    .then(b.recorded_at.cmp(&a.recorded_at))
+            });
             let placement = current_placement(&ps, today).cloned();
             let next_visit = placement
                 .as_ref()
@@ -135,7 +139,10 @@ mod tests {
         let rows = overview(records, today);
         assert_eq!(rows[0].child.id, b.id, "Bo's visit was due 2026-10-01");
         assert_eq!(rows[0].due, Some(DueStatus::Overdue { days: 54 }));
-        assert_eq!(rows[1].next_visit.map(|n| n.due_date), Some(d(2026, 11, 27)));
+        assert_eq!(
+            rows[1].next_visit.map(|n| n.due_date),
+            Some(d(2026, 11, 27))
+        );
     }
 
     #[test]

@@ -95,7 +95,9 @@ impl SyncStatus {
         match &self.activity {
             Activity::Failed(message) => format!("{message} {last}."),
             Activity::Offline if self.pending > 0 => {
-                format!("Ändringarna är sparade på enheten och skickas när nätet är tillbaka. {last}.")
+                format!(
+                    "Ändringarna är sparade på enheten och skickas när nätet är tillbaka. {last}."
+                )
             }
             _ => format!("{last}."),
         }

@@ -29,7 +29,10 @@ pub enum TransportError {
 }
 
 /// The device's store, as the sync round needs it.
-#[expect(async_fn_in_trait, reason = "used on one thread, in the browser and in tests")]
+#[expect(
+    async_fn_in_trait,
+    reason = "used on one thread, in the browser and in tests"
+)]
 pub trait LocalStore {
     /// The pending mutations, oldest first.
     async fn outbox(&self) -> Result<Vec<Mutation>, StoreError>;
@@ -41,7 +44,10 @@ pub trait LocalStore {
     async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError>;
 }
 
-#[expect(async_fn_in_trait, reason = "used on one thread, in the browser and in tests")]
+#[expect(
+    async_fn_in_trait,
+    reason = "used on one thread, in the browser and in tests"
+)]
 pub trait Transport {
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError>;
     async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError>;
@@ -267,7 +273,8 @@ mod tests {
         let store = MemoryStore::default();
         record_visit(&store, child);
 
-        let err = block_on(sync_once(&store, &server, DeviceId::new_random())).expect_err("offline");
+        let err =
+            block_on(sync_once(&store, &server, DeviceId::new_random())).expect_err("offline");
 
         assert!(err.is_unreachable());
         assert_eq!(store.outbox.borrow().len(), 1);
@@ -284,14 +291,22 @@ mod tests {
 
         server.lose_push_response.set(true);
         assert!(block_on(sync_once(&store, &server, device)).is_err());
-        assert_eq!(store.outbox.borrow().len(), 1, "not settled without an answer");
+        assert_eq!(
+            store.outbox.borrow().len(),
+            1,
+            "not settled without an answer"
+        );
 
         server.lose_push_response.set(false);
         let report = block_on(sync_once(&store, &server, device)).expect("retry");
 
         assert_eq!(report.pushed, 1);
         assert!(store.outbox.borrow().is_empty());
-        assert_eq!(server.changes.borrow().len(), 1, "the server holds the visit once");
+        assert_eq!(
+            server.changes.borrow().len(),
+            1,
+            "the server holds the visit once"
+        );
     }
 
     #[test]

@@ -221,7 +221,10 @@ mod tests {
             Err(TextError::ControlCharacter)
         );
         assert!(VisitNote::parse("Rad ett\nRad två").is_ok());
-        assert_eq!(VisitNote::parse("a\u{0}b"), Err(TextError::ControlCharacter));
+        assert_eq!(
+            VisitNote::parse("a\u{0}b"),
+            Err(TextError::ControlCharacter)
+        );
     }
 
     #[test]

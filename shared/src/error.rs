@@ -58,7 +58,9 @@ impl ErrorCode {
             Self::IdConflict => "En annan post har redan samma id.",
             Self::NotFound => "Finns inte.",
             Self::MethodNotAllowed => "Åtgärden är inte tillåten här.",
-            Self::DatabaseUnavailable => "Servern är tillfälligt otillgänglig. Försöker igen snart.",
+            Self::DatabaseUnavailable => {
+                "Servern är tillfälligt otillgänglig. Försöker igen snart."
+            }
             Self::Internal => "Ett fel uppstod på servern.",
         }
     }

@@ -9,7 +9,8 @@ pub mod protocol;
 pub mod schedule;
 
 pub use domain::{
-    Child, LegalBasis, PersonName, Placement, PlacementKind, TextError, Visit, VisitNote, VisitorName,
+    Child, LegalBasis, PersonName, Placement, PlacementKind, TextError, Visit, VisitNote,
+    VisitorName,
 };
 pub use error::{ApiErrorBody, ErrorCode};
 pub use ids::{ChildId, DeviceId, MutationId, PlacementId, VisitId};

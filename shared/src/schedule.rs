@@ -61,10 +61,16 @@ pub fn next_visit_due(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DueStatus {
     /// Past the due date by this many days (försenad).
-    Overdue { days: i64 },
+    Overdue {
+        days: i64,
+    },
     /// Due within [`DUE_SOON_DAYS`] days (0 = today).
-    DueSoon { days: i64 },
-    Later { days: i64 },
+    DueSoon {
+        days: i64,
+    },
+    Later {
+        days: i64,
+    },
 }
 
 pub fn due_status(due_date: NaiveDate, today: NaiveDate) -> DueStatus {
@@ -152,9 +158,18 @@ mod tests {
 
     #[test]
     fn due_status_counts_days() {
-        assert_eq!(due_status(d(2026, 1, 10), d(2026, 1, 13)), DueStatus::Overdue { days: 3 });
-        assert_eq!(due_status(d(2026, 1, 10), d(2026, 1, 10)), DueStatus::DueSoon { days: 0 });
-        assert_eq!(due_status(d(2026, 3, 10), d(2026, 1, 10)), DueStatus::Later { days: 59 });
+        assert_eq!(
+            due_status(d(2026, 1, 10), d(2026, 1, 13)),
+            DueStatus::Overdue { days: 3 }
+        );
+        assert_eq!(
+            due_status(d(2026, 1, 10), d(2026, 1, 10)),
+            DueStatus::DueSoon { days: 0 }
+        );
+        assert_eq!(
+            due_status(d(2026, 3, 10), d(2026, 1, 10)),
+            DueStatus::Later { days: 59 }
+        );
     }
 
     fn date() -> impl Strategy<Value = NaiveDate> {

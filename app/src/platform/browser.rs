@@ -9,7 +9,9 @@ pub fn is_online() -> bool {
 
 /// Calls `f` every time the browser goes online or offline.
 pub fn on_connectivity_change(f: impl Fn(bool) + 'static) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let f = std::rc::Rc::new(f);
     for (event, online) in [("online", true), ("offline", false)] {
         let f = f.clone();
@@ -26,7 +28,9 @@ pub fn random_unit() -> f64 {
 
 /// Registers the service worker that keeps the app shell available offline.
 pub fn register_service_worker() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let container = window.navigator().service_worker();
     let _ = container.register("/sw.js");
 }

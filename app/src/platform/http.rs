@@ -52,13 +52,17 @@ impl HttpTransport {
             Err(_) => return Err(TransportError::Unreachable),
         };
         let text = match response.text() {
-            Ok(p) => JsFuture::from(p).await.map_err(|_| TransportError::Unreachable)?,
+            Ok(p) => JsFuture::from(p)
+                .await
+                .map_err(|_| TransportError::Unreachable)?,
             Err(_) => return Err(TransportError::Unreachable),
         };
         abort.cancel();
         let text = text.as_string().unwrap_or_default();
         if !response.ok() {
-            let code = serde_json::from_str::<ApiErrorBody>(&text).ok().map(|b| b.code);
+            let code = serde_json::from_str::<ApiErrorBody>(&text)
+                .ok()
+                .map(|b| b.code);
             return Err(TransportError::Server {
                 status: response.status(),
                 code,
@@ -70,12 +74,14 @@ impl HttpTransport {
 
 impl Transport for HttpTransport {
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
-        let body = serde_json::to_string(request).map_err(|e| TransportError::Decode(e.to_string()))?;
+        let body =
+            serde_json::to_string(request).map_err(|e| TransportError::Decode(e.to_string()))?;
         self.send("POST", "/api/v1/sync/push", Some(body)).await
     }
 
     async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError> {
-        let path = format!("/api/v1/sync/pull?protocol={PROTOCOL_VERSION}&since={since}&limit={limit}");
+        let path =
+            format!("/api/v1/sync/pull?protocol={PROTOCOL_VERSION}&since={since}&limit={limit}");
         self.send("GET", &path, None).await
     }
 }

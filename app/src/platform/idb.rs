@@ -32,7 +32,10 @@ pub async fn request(req: &IdbRequest) -> Result<JsValue, IdbError> {
     let promise = Promise::new(&mut |resolve, reject| {
         let ok_req = req.clone();
         let on_success = Closure::once_into_js(move || {
-            let _ = resolve.call1(&JsValue::NULL, &ok_req.result().unwrap_or(JsValue::UNDEFINED));
+            let _ = resolve.call1(
+                &JsValue::NULL,
+                &ok_req.result().unwrap_or(JsValue::UNDEFINED),
+            );
         });
         let err_req = req.clone();
         let on_error = Closure::once_into_js(move || {
@@ -92,7 +95,9 @@ pub async fn open(name: &str, version: u32, upgrade: Upgrade) -> Result<IdbDatab
                 Ok(r) => r.unchecked_into(),
                 Err(_) => return,
             };
-            let Some(tx) = up_req.transaction() else { return };
+            let Some(tx) = up_req.transaction() else {
+                return;
+            };
             let old = event.old_version() as u32;
             if let Err(e) = upgrade(&db, &tx, old) {
                 web_sys::console::error_2(&"IndexedDB upgrade failed".into(), &e);

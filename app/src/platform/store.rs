@@ -98,7 +98,11 @@ impl IdbStore {
         Ok(())
     }
 
-    async fn get_all(&self, store: &str, index: Option<(&str, &str)>) -> Result<js_sys::Array, StoreError> {
+    async fn get_all(
+        &self,
+        store: &str,
+        index: Option<(&str, &str)>,
+    ) -> Result<js_sys::Array, StoreError> {
         let tx = self.tx(&[store], IdbTransactionMode::Readonly)?;
         let os = tx.object_store(store).map_err(IdbError::from)?;
         let req = match index {
@@ -170,7 +174,10 @@ impl IdbStore {
         let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
         tx.object_store(META)
             .map_err(IdbError::from)?
-            .put_with_key(&JsValue::from_str(&id.to_string()), &JsValue::from_str(DEVICE_KEY))
+            .put_with_key(
+                &JsValue::from_str(&id.to_string()),
+                &JsValue::from_str(DEVICE_KEY),
+            )
             .map_err(IdbError::from)?;
         idb::committed(&tx).await?;
         Ok(id)
@@ -182,9 +189,7 @@ impl LocalStore for IdbStore {
         self.get_all(OUTBOX, None)
             .await?
             .iter()
-            .map(|v| {
-                serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err)
-            })
+            .map(|v| serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err))
             .collect()
     }
 
@@ -227,7 +232,10 @@ impl LocalStore for IdbStore {
         }
         tx.object_store(META)
             .map_err(IdbError::from)?
-            .put_with_key(&JsValue::from_f64(cursor as f64), &JsValue::from_str(CURSOR_KEY))
+            .put_with_key(
+                &JsValue::from_f64(cursor as f64),
+                &JsValue::from_str(CURSOR_KEY),
+            )
             .map_err(IdbError::from)?;
         idb::committed(&tx).await?;
         Ok(())

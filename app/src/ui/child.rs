@@ -24,7 +24,12 @@ struct ChildData {
 pub(crate) fn ChildPage() -> impl IntoView {
     let ctx = ctx();
     let params = use_params_map();
-    let child_id = Memo::new(move |_| params.read().get("id").and_then(|s| ChildId::parse(&s).ok()));
+    let child_id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| ChildId::parse(&s).ok())
+    });
     let data = RwSignal::new(None::<Result<Option<ChildData>, String>>);
     Effect::new(move |_| {
         ctx.data_rev.track();
@@ -65,7 +70,10 @@ fn ChildView(data: ChildData) -> impl IntoView {
     let o = data.overview;
     let child = o.child.clone();
     let placement = o.placement.as_ref().map(|p| {
-        let ended = p.end_date.map(|d| format!(", avslutad {d}")).unwrap_or_default();
+        let ended = p
+            .end_date
+            .map(|d| format!(", avslutad {d}"))
+            .unwrap_or_default();
         format!(
             "{} · {} · {} · sedan {}{}",
             p.kind.label_sv(),
@@ -85,7 +93,11 @@ fn ChildView(data: ChildData) -> impl IntoView {
                     format!("var tredje månad, förra besöket {previous}")
                 }
             };
-            Some((due_class(Some(status)), due_text(status, next.due_date), why))
+            Some((
+                due_class(Some(status)),
+                due_text(status, next.due_date),
+                why,
+            ))
         }
         _ => None,
     };
@@ -144,9 +156,8 @@ fn VisitItem(visit: Visit, pending: bool) -> impl IntoView {
 fn VisitForm(child_id: ChildId) -> impl IntoView {
     let ctx = ctx();
     let date = RwSignal::new(today().format("%Y-%m-%d").to_string());
-    let visitor = RwSignal::new(
-        gloo_storage::LocalStorage::get::<String>(VISITOR_KEY).unwrap_or_default(),
-    );
+    let visitor =
+        RwSignal::new(gloo_storage::LocalStorage::get::<String>(VISITOR_KEY).unwrap_or_default());
     let talked_alone = RwSignal::new(None::<bool>);
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);

@@ -69,9 +69,9 @@ pub(crate) fn request_sync(ctx: Ctx) {
 
 fn message_for(error: &SyncError) -> String {
     match error {
-        SyncError::Transport(TransportError::Server { code: Some(code), .. }) => {
-            code.message_sv().to_owned()
-        }
+        SyncError::Transport(TransportError::Server {
+            code: Some(code), ..
+        }) => code.message_sv().to_owned(),
         SyncError::Transport(TransportError::Server { status, .. }) => {
             format!("Servern svarade med fel {status}.")
         }

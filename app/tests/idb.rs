@@ -1,0 +1,132 @@
+//! The IndexedDB layer in a real browser (headless Chromium via
+//! wasm-bindgen-test-runner): what a social worker relies on when a tablet
+//! reloads, crashes or loses the network.
+#![cfg(target_arch = "wasm32")]
+
+use app::platform::idb;
+use app::platform::store::IdbStore;
+use app::sync::LocalStore;
+use chrono::{NaiveDate, TimeZone, Utc};
+use shared::protocol::{Change, Mutation, Operation, Record};
+use shared::{ChildId, MutationId, Visit, VisitId, VisitNote, VisitorName};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fresh_name() -> String {
+    format!("barnbesok-test-{}", uuid::Uuid::new_v4())
+}
+
+fn visit(child_id: ChildId, note: &str) -> Visit {
+    Visit {
+        id: VisitId::new_random(),
+        child_id,
+        visit_date: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+        visitor: VisitorName::parse("Anna Lind").expect("valid"),
+        talked_alone: true,
+        note: VisitNote::parse(note).expect("valid"),
+        recorded_at: Utc
+            .with_ymd_and_hms(2026, 11, 20, 14, 0, 0)
+            .single()
+            .expect("time"),
+    }
+}
+
+fn create(v: &Visit) -> Mutation {
+    Mutation {
+        id: MutationId::new_random(),
+        operation: Operation::CreateVisit(v.clone()),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn local_write_is_visible_pending_and_survives_reopening() {
+    let name = fresh_name();
+    let child = ChildId::new_random();
+    let v = visit(child, "Pratade om skolan.");
+    let m = create(&v);
+    {
+        let store = IdbStore::open(&name).await.expect("open");
+        store.write_local(&m).await.expect("write");
+    }
+    // A new connection, as after a reload.
+    let store = IdbStore::open(&name).await.expect("reopen");
+    let records = store.records_of_child(child).await.expect("read");
+    assert_eq!(records, vec![Record::Visit(v.clone())]);
+    assert_eq!(store.outbox().await.expect("outbox"), vec![m]);
+    assert_eq!(store.pending_count().await.expect("count"), 1);
+    assert!(store
+        .pending_record_keys()
+        .await
+        .expect("keys")
+        .contains(&format!("visit:{}", v.id)));
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn outbox_keeps_write_order_and_settling_removes_only_the_settled() {
+    let name = fresh_name();
+    let store = IdbStore::open(&name).await.expect("open");
+    let child = ChildId::new_random();
+    let ms: Vec<Mutation> = (0..5)
+        .map(|i| create(&visit(child, &format!("Besök {i}"))))
+        .collect();
+    for m in &ms {
+        store.write_local(m).await.expect("write");
+    }
+    assert_eq!(store.outbox().await.expect("outbox"), ms);
+
+    store.settle(&[ms[1].id, ms[3].id]).await.expect("settle");
+
+    let left = store.outbox().await.expect("outbox");
+    assert_eq!(left, vec![ms[0].clone(), ms[2].clone(), ms[4].clone()]);
+    assert_eq!(
+        store.records_of_child(child).await.expect("read").len(),
+        5,
+        "settled records stay on the device"
+    );
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn pulled_changes_and_cursor_are_stored_together() {
+    let name = fresh_name();
+    let store = IdbStore::open(&name).await.expect("open");
+    assert_eq!(store.cursor().await.expect("cursor"), 0);
+    let child = ChildId::new_random();
+    let changes: Vec<Change> = (1..=3)
+        .map(|seq| Change {
+            seq,
+            record: Record::Visit(visit(child, "Från servern.")),
+        })
+        .collect();
+    store.apply_pulled(&changes, 3).await.expect("apply");
+
+    let reopened = IdbStore::open(&name).await.expect("reopen");
+    assert_eq!(reopened.cursor().await.expect("cursor"), 3);
+    assert_eq!(
+        reopened.records_of_kind("visit").await.expect("read").len(),
+        3
+    );
+    assert!(reopened.outbox().await.expect("outbox").is_empty());
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn device_id_is_created_once_and_kept() {
+    let name = fresh_name();
+    let first = IdbStore::open(&name)
+        .await
+        .expect("open")
+        .device_id()
+        .await
+        .expect("id");
+    let again = IdbStore::open(&name)
+        .await
+        .expect("reopen")
+        .device_id()
+        .await
+        .expect("id");
+    assert_eq!(first, again);
+    idb::delete(&name).await.ok();
+}
