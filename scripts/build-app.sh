@@ -6,6 +6,6 @@ cd "$ROOT"
 say "Building the app (release, wasm-opt -Oz)"
 with_web_toolchain trunk build --release --dist "$ROOT/dist"
 # Precompressed copies: the server sends them to browsers that accept them.
-find "$ROOT/dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \) |
+find "$ROOT/dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) |
   while read -r f; do gzip -9 -k -f "$f"; done
 say "App built: $(du -sh "$ROOT/dist" | cut -f1) in dist/"

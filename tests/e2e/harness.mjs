@@ -1,0 +1,99 @@
+// Shared by the browser end-to-end tests: starts the real server binary on a
+// loopback port with a throwaway SQLite database, and Debian's Chromium.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, cpSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A server process on a fixed port, so it can be stopped and started again
+ *  on the same origin (the browser's IndexedDB and service worker are per origin). */
+export class TestServer {
+  static async create() {
+    const s = new TestServer();
+    s.bin = process.env.BARNBESOK_SERVER_BIN;
+    if (!s.bin) throw new Error('BARNBESOK_SERVER_BIN is not set (scripts/test.sh sets it)');
+    s.dir = mkdtempSync(join(tmpdir(), 'barnbesok-e2e-'));
+    // A copy of the release build, so a test can change it (a new app version).
+    s.staticDir = join(s.dir, 'dist');
+    cpSync(process.env.BARNBESOK_DIST ?? join(ROOT, 'dist'), s.staticDir, { recursive: true });
+    s.port = await freePort();
+    s.url = `http://127.0.0.1:${s.port}/`;
+    s.dbPath = join(s.dir, 'data', 'barnbesok.db');
+    await s.start();
+    return s;
+  }
+
+  async start() {
+    this.proc = spawn(this.bin, [
+      '--listen', `127.0.0.1:${this.port}`, '--data-dir', join(this.dir, 'data'),
+      '--static-dir', this.staticDir, '--demo-data',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.log = '';
+    this.proc.stderr.on('data', (d) => { this.log += d; });
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('server did not start:\n' + this.log)), 30_000);
+      this.proc.stdout.on('data', (d) => {
+        if (String(d).includes('http://')) { clearTimeout(timer); resolve(); }
+      });
+      this.proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${this.log}`)); });
+    });
+  }
+
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    this.proc.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Runs one SQL query on the server's SQLite database (read-only). */
+  query(sql, ...params) {
+    const script = 'import json,sqlite3,sys;c=sqlite3.connect("file:"+sys.argv[1]+"?mode=ro",uri=True);' +
+      'print(json.dumps(c.execute(sys.argv[2], json.loads(sys.argv[3])).fetchall()))';
+    return JSON.parse(execFileSync('python3', ['-c', script, this.dbPath, sql, JSON.stringify(params)]).toString());
+  }
+
+  async dispose() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/** Waits until the locator's text contains `text`; fails with what it saw. */
+export async function waitForText(locator, text, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  let seen = '';
+  while (Date.now() < deadline) {
+    seen = (await locator.first().innerText().catch(() => '')) ?? '';
+    if (seen.includes(text)) return seen;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected "${text}", saw "${seen}"`);
+}

@@ -1,0 +1,92 @@
+// The foundation's promise, in a real browser against the release build:
+// a visit recorded with no network survives a reload, reaches the server
+// when the network is back, and is stored there exactly once.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestServer, launchBrowser, waitForText } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await TestServer.create();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+test('a visit recorded offline survives a reload and reaches the server exactly once', async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  const page = await context.newPage();
+  const status = page.getByTestId('sync-status');
+
+  await page.goto(server.url);
+  await waitForText(status, 'Synkad');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.getByRole('link', { name: /Noah Påhittad/ }).click();
+  await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
+
+  // No network: the browser is offline and the server is down.
+  await context.setOffline(true);
+  await server.stop();
+  await waitForText(status, 'Offline');
+
+  const note = `E2E-besök ${randomUUID()}`;
+  await page.getByLabel('Vem besökte').fill('Testa Handläggare');
+  await page.getByLabel('Ja').check();
+  await page.getByLabel('Anteckning').fill(note);
+  await page.getByRole('button', { name: 'Spara besök' }).click();
+
+  const visit = page.locator('.visit', { hasText: note });
+  await waitForText(visit, 'Väntar på synk');
+  await waitForText(status, '1 ändring väntar');
+
+  // Reload with no network: the service worker serves the app, IndexedDB the data.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
+  await waitForText(page.locator('.visit', { hasText: note }), 'Väntar på synk');
+  await waitForText(status, '1 ändring väntar');
+  assert.deepEqual(server.query('SELECT count(*) FROM visits WHERE note = ?', note), [[0]]);
+
+  // The network comes back.
+  await server.start();
+  await context.setOffline(false);
+  await waitForText(status, 'Synkad');
+  await waitForText(page.locator('.visit', { hasText: note }), 'Synkad');
+
+  // Asking again changes nothing on the server.
+  await page.getByRole('button', { name: 'Synka nu' }).click();
+  await waitForText(status, 'Synkad');
+  assert.deepEqual(server.query('SELECT count(*) FROM visits WHERE note = ?', note), [[1]]);
+  const [[visitId]] = server.query('SELECT id FROM visits WHERE note = ?', note);
+  assert.deepEqual(
+    server.query("SELECT count(*) FROM changes WHERE kind = 'visit' AND record_id = ?", visitId),
+    [[1]],
+  );
+  await context.close();
+});
+
+test('a new version of the app is picked up on the next online start', async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.getByRole('heading', { name: 'Mina barn' }).waitFor();
+
+  const index = join(server.staticDir, 'index.html');
+  const marker = `e2e-${randomUUID()}`;
+  writeFileSync(index, readFileSync(index, 'utf8').replace('<head>', `<head><meta name="app-build" content="${marker}">`));
+  rmSync(`${index}.gz`, { force: true });
+  rmSync(`${index}.br`, { force: true });
+
+  await page.reload();
+  await page.getByRole('heading', { name: 'Mina barn' }).waitFor();
+  assert.equal(await page.locator('meta[name="app-build"]').getAttribute('content'), marker);
+  await context.close();
+});
