@@ -2,7 +2,7 @@
 //! constructor validates, so an invalid name or an oversized note cannot get
 //! past deserialisation on either side of the wire.
 
-use crate::ids::{ChildId, PlacementId, VisitId};
+use crate::ids::{AmendmentId, ChildId, PlacementId, VisitId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -195,6 +195,30 @@ pub struct Visit {
     /// tablet clocks are often wrong, so nothing orders or merges by it.
     pub recorded_at: DateTime<Utc>,
 }
+
+impl Placement {
+    /// The fields a device may edit; the rest (ids) never change.
+    pub const EDITABLE_FIELDS: &'static [&'static str] =
+        &["kind", "home_name", "legal_basis", "start_date", "end_date"];
+}
+
+/// A correction to a visit record. The visit itself never changes once on the
+/// server; amendments are shown with it, attributed and dated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitAmendment {
+    pub id: AmendmentId,
+    pub visit_id: VisitId,
+    pub child_id: ChildId,
+    pub author: VisitorName,
+    pub text: AmendmentText,
+    /// Device time, for people only.
+    pub recorded_at: DateTime<Utc>,
+}
+
+text_newtype!(
+    /// What an amendment corrects or adds.
+    AmendmentText, empty_ok = false, max = 20_000, multiline = true
+);
 
 #[cfg(test)]
 mod tests {

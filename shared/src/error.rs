@@ -16,10 +16,21 @@ pub enum ErrorCode {
     InvalidQuery,
     ValidationFailed,
     UnknownChild,
+    /// The record a mutation refers to does not exist (or is not visible).
+    UnknownRecord,
+    /// The record was deleted; the edit was not applied.
+    RecordDeleted,
+    /// Two mutations in one push share an id.
+    DuplicateMutationId,
+    /// The device's pull cursor is ahead of the server (the server's data was
+    /// restored from an older backup): the device must pull from the start.
+    CursorAhead,
     IdConflict,
     NotFound,
     MethodNotAllowed,
     DatabaseUnavailable,
+    /// The server runs, but the app's files are not built.
+    AppNotBuilt,
     Internal,
 }
 
@@ -30,15 +41,16 @@ impl ErrorCode {
             Self::MalformedJson
             | Self::UnsupportedProtocolVersion
             | Self::TooManyMutations
-            | Self::InvalidQuery => 400,
+            | Self::InvalidQuery
+            | Self::DuplicateMutationId => 400,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::IdConflict => 409,
+            Self::IdConflict | Self::RecordDeleted | Self::CursorAhead => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::ValidationFailed | Self::UnknownChild => 422,
+            Self::ValidationFailed | Self::UnknownChild | Self::UnknownRecord => 422,
             Self::Internal => 500,
-            Self::DatabaseUnavailable => 503,
+            Self::DatabaseUnavailable | Self::AppNotBuilt => 503,
         }
     }
 
@@ -55,12 +67,17 @@ impl ErrorCode {
             Self::InvalidQuery => "Felaktig förfrågan.",
             Self::ValidationFailed => "Uppgifterna är inte giltiga.",
             Self::UnknownChild => "Barnet finns inte på servern.",
+            Self::UnknownRecord => "Posten finns inte på servern.",
+            Self::RecordDeleted => "Posten har tagits bort. Ändringen sparades inte.",
+            Self::DuplicateMutationId => "Samma ändring skickades två gånger i samma sändning.",
+            Self::CursorAhead => "Servern har äldre data än enheten. Allt hämtas på nytt.",
             Self::IdConflict => "En annan post har redan samma id.",
             Self::NotFound => "Finns inte.",
             Self::MethodNotAllowed => "Åtgärden är inte tillåten här.",
             Self::DatabaseUnavailable => {
                 "Servern är tillfälligt otillgänglig. Försöker igen snart."
             }
+            Self::AppNotBuilt => "Appen är inte byggd på servern.",
             Self::Internal => "Ett fel uppstod på servern.",
         }
     }

@@ -60,6 +60,14 @@ uuid_id!(
     /// A device (tablet, browser profile) that syncs with the server.
     DeviceId
 );
+uuid_id!(
+    /// A correction (amendment) to a signed visit record.
+    AmendmentId
+);
+uuid_id!(
+    /// A conflict between two edits of the same field.
+    ConflictId
+);
 
 #[cfg(test)]
 mod tests {

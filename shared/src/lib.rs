@@ -5,6 +5,7 @@
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod merge;
 pub mod protocol;
 pub mod schedule;
 
@@ -13,4 +14,4 @@ pub use domain::{
     VisitorName,
 };
 pub use error::{ApiErrorBody, ErrorCode};
-pub use ids::{ChildId, DeviceId, MutationId, PlacementId, VisitId};
+pub use ids::{AmendmentId, ChildId, ConflictId, DeviceId, MutationId, PlacementId, VisitId};

@@ -8,10 +8,14 @@
 //! Pull: `GET /api/v1/sync/pull?protocol=1&since=N&limit=L` returns the changes
 //! with a server sequence number above `N`, in order, paged by `L`.
 
-use crate::domain::{Child, Placement, Visit};
+use crate::domain::{Child, Placement, Visit, VisitAmendment};
 use crate::error::ErrorCode;
-use crate::ids::{DeviceId, MutationId};
+use crate::ids::{ChildId, ConflictId, DeviceId, MutationId};
+use crate::merge::FieldChange;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// The protocol version this build speaks. A server refuses any other with
 /// [`ErrorCode::UnsupportedProtocolVersion`].
@@ -47,10 +51,93 @@ pub struct Mutation {
     pub operation: Operation,
 }
 
+/// What a mutation does. Visits and amendments are created, never changed;
+/// editable records are patched field by field (see [`crate::merge`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", content = "record", rename_all = "snake_case")]
 pub enum Operation {
     CreateVisit(Visit),
+    AmendVisit(VisitAmendment),
+    CreatePlacement(Placement),
+    PatchRecord(RecordPatch),
+    DeleteRecord(RecordRef),
+    ResolveConflict(ConflictChoice),
+}
+
+impl Operation {
+    /// The child whose records the mutation writes.
+    pub fn child_id(&self) -> ChildId {
+        match self {
+            Self::CreateVisit(v) => v.child_id,
+            Self::AmendVisit(a) => a.child_id,
+            Self::CreatePlacement(p) => p.child_id,
+            Self::PatchRecord(p) => p.target.child_id,
+            Self::DeleteRecord(r) => r.child_id,
+            Self::ResolveConflict(c) => c.child_id,
+        }
+    }
+}
+
+/// The kinds of record that devices edit field by field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditableKind {
+    Placement,
+}
+
+impl EditableKind {
+    pub fn editable_fields(self) -> &'static [&'static str] {
+        match self {
+            Self::Placement => Placement::EDITABLE_FIELDS,
+        }
+    }
+}
+
+/// A reference to one editable record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordRef {
+    pub kind: EditableKind,
+    pub id: Uuid,
+    pub child_id: ChildId,
+}
+
+/// Field edits to one record, each with the value it was edited from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordPatch {
+    pub target: RecordRef,
+    pub fields: BTreeMap<String, FieldChange>,
+}
+
+/// A person's choice in a conflict: the field gets `value`. `from` is the
+/// value the record held when they chose; if it changed since, the choice
+/// becomes a new conflict instead of overwriting.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictChoice {
+    pub conflict_id: ConflictId,
+    pub child_id: ChildId,
+    pub from: Value,
+    pub value: Value,
+}
+
+/// Two edits of the same field that disagreed. Both values are kept until a
+/// person chooses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub id: ConflictId,
+    pub target: RecordRef,
+    pub field: String,
+    /// The value the record kept.
+    pub server_value: Value,
+    /// The value the other edit wanted.
+    pub device_value: Value,
+    /// The device whose edit lost the race, and its mutation.
+    pub device_id: DeviceId,
+    pub mutation_id: MutationId,
+    /// Set once someone chose: the value chosen.
+    pub resolution: Option<Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,10 +179,15 @@ pub enum Record {
     Child(Child),
     Placement(Placement),
     Visit(Visit),
+    VisitAmendment(VisitAmendment),
+    Conflict(Conflict),
+    /// A tombstone: the record was deleted.
+    Deleted(RecordRef),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
+    /// The change's number in the server's feed; also the record's revision.
     pub seq: u64,
     #[serde(flatten)]
     pub record: Record,
