@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use shared::protocol::Record;
 use shared::schedule::{due_status, next_visit_due, DueStatus, NextVisit};
-use shared::{Child, ChildId, Placement, Visit};
+use shared::protocol::Conflict;
+use shared::{Child, ChildId, Placement, Visit, VisitAmendment};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -13,8 +14,14 @@ pub struct ChildOverview {
     pub placement: Option<Placement>,
     pub next_visit: Option<NextVisit>,
     pub due: Option<DueStatus>,
+    /// Every placement, latest first.
+    pub placements: Vec<Placement>,
     /// Visits, newest first.
     pub visits: Vec<Visit>,
+    /// Corrections to visits, oldest first.
+    pub amendments: Vec<VisitAmendment>,
+    /// Edits that disagreed and wait for a person to choose.
+    pub open_conflicts: Vec<Conflict>,
 }
 
 /// The placement in force on `today`, or else the latest one started.
@@ -31,6 +38,8 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
     let mut children: HashMap<ChildId, Child> = HashMap::new();
     let mut placements: HashMap<ChildId, Vec<Placement>> = HashMap::new();
     let mut visits: HashMap<ChildId, Vec<Visit>> = HashMap::new();
+    let mut amendments: HashMap<ChildId, Vec<VisitAmendment>> = HashMap::new();
+    let mut conflicts: HashMap<ChildId, Vec<Conflict>> = HashMap::new();
     for record in records {
         match record {
             Record::Child(c) => {
@@ -38,12 +47,20 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
             }
             Record::Placement(p) => placements.entry(p.child_id).or_default().push(p),
             Record::Visit(v) => visits.entry(v.child_id).or_default().push(v),
+            Record::VisitAmendment(a) => amendments.entry(a.child_id).or_default().push(a),
+            Record::Conflict(c) if c.resolution.is_none() => {
+                conflicts.entry(c.target.child_id).or_default().push(c);
+            }
+            Record::Conflict(_) | Record::Deleted(_) => {}
         }
     }
     let mut rows: Vec<ChildOverview> = children
         .into_values()
         .map(|child| {
-            let ps = placements.remove(&child.id).unwrap_or_default();
+            let mut ps = placements.remove(&child.id).unwrap_or_default();
+            ps.sort_by(|a, b| b.start_date.cmp(&a.start_date));
+            let mut amended = amendments.remove(&child.id).unwrap_or_default();
+            amended.sort_by_key(|a| a.recorded_at);
             let mut vs = visits.remove(&child.id).unwrap_or_default();
             vs.sort_by(|a, b| {
                 b.visit_date
@@ -56,11 +73,14 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
                 .and_then(|p| next_visit_due(p, vs.iter().map(|v| v.visit_date)));
             let due = next_visit.map(|n| due_status(n.due_date, today));
             ChildOverview {
+                open_conflicts: conflicts.remove(&child.id).unwrap_or_default(),
                 child,
                 placement,
+                placements: ps,
                 next_visit,
                 due,
                 visits: vs,
+                amendments: amended,
             }
         })
         .collect();

@@ -2,7 +2,7 @@
 //! free of browser types so the encoding is tested natively.
 
 use serde::{Deserialize, Serialize};
-use shared::protocol::{Mutation, Operation, Record};
+use shared::protocol::{EditableKind, Mutation, Operation, Record, RecordRef};
 use shared::ChildId;
 
 /// One record as stored locally: the fields the store indexes, and the record
@@ -22,15 +22,33 @@ fn kind_name(record: &Record) -> &'static str {
         Record::Child(_) => "child",
         Record::Placement(_) => "placement",
         Record::Visit(_) => "visit",
+        Record::VisitAmendment(_) => "amendment",
+        Record::Conflict(_) => "conflict",
+        Record::Deleted(r) => editable_kind_name(r.kind),
     }
 }
 
-/// The key a record is stored under.
+fn editable_kind_name(kind: EditableKind) -> &'static str {
+    match kind {
+        EditableKind::Placement => "placement",
+    }
+}
+
+/// The key of an editable record.
+pub fn ref_key(target: &RecordRef) -> String {
+    format!("{}:{}", editable_kind_name(target.kind), target.id.hyphenated())
+}
+
+/// The key a record is stored under. A tombstone has the key of the record
+/// it deletes.
 pub fn record_key(record: &Record) -> String {
     let id = match record {
         Record::Child(c) => c.id.to_string(),
         Record::Placement(p) => p.id.to_string(),
         Record::Visit(v) => v.id.to_string(),
+        Record::VisitAmendment(a) => a.id.to_string(),
+        Record::Conflict(c) => c.id.to_string(),
+        Record::Deleted(r) => return ref_key(r),
     };
     format!("{}:{id}", kind_name(record))
 }
@@ -40,6 +58,9 @@ pub fn child_of(record: &Record) -> ChildId {
         Record::Child(c) => c.id,
         Record::Placement(p) => p.child_id,
         Record::Visit(v) => v.child_id,
+        Record::VisitAmendment(a) => a.child_id,
+        Record::Conflict(c) => c.target.child_id,
+        Record::Deleted(r) => r.child_id,
     }
 }
 
@@ -67,18 +88,97 @@ pub struct OutboxEntry {
     pub json: String,
 }
 
-/// The record a mutation writes locally at once (optimistic local write).
-pub fn record_written_by(mutation: &Mutation) -> Record {
-    match &mutation.operation {
-        Operation::CreateVisit(visit) => Record::Visit(visit.clone()),
+/// What a change does to the device's copy of the data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LocalEffect {
+    Put(Record),
+    Delete(String),
+}
+
+/// The key of the record a mutation is about (marked pending in the UI).
+pub fn target_key(operation: &Operation) -> String {
+    match operation {
+        Operation::CreateVisit(v) => format!("visit:{}", v.id),
+        Operation::AmendVisit(a) => format!("amendment:{}", a.id),
+        Operation::CreatePlacement(p) => format!("placement:{}", p.id),
+        Operation::PatchRecord(p) => ref_key(&p.target),
+        Operation::DeleteRecord(r) => ref_key(r),
+        Operation::ResolveConflict(c) => format!("conflict:{}", c.conflict_id),
     }
+}
+
+/// Sets `fields` of an editable record to the patch's new values.
+fn patched(record: &Record, fields: &std::collections::BTreeMap<String, shared::merge::FieldChange>) -> Option<Record> {
+    let mut json = serde_json::to_value(record).ok()?;
+    let data = json.get_mut("data")?.as_object_mut()?;
+    for (field, change) in fields {
+        data.insert(field.clone(), change.to.clone());
+    }
+    serde_json::from_value(json).ok()
+}
+
+/// What recording `operation` does to the device's copy at once, given the
+/// records it refers to (`lookup` by key). The server's answer arrives later by
+/// pull and replaces these optimistic writes.
+pub fn local_effects(operation: &Operation, lookup: impl Fn(&str) -> Option<Record>) -> Vec<LocalEffect> {
+    match operation {
+        Operation::CreateVisit(v) => vec![LocalEffect::Put(Record::Visit(v.clone()))],
+        Operation::AmendVisit(a) => vec![LocalEffect::Put(Record::VisitAmendment(a.clone()))],
+        Operation::CreatePlacement(p) => vec![LocalEffect::Put(Record::Placement(p.clone()))],
+        Operation::PatchRecord(p) => lookup(&ref_key(&p.target))
+            .and_then(|current| patched(&current, &p.fields))
+            .map(LocalEffect::Put)
+            .into_iter()
+            .collect(),
+        Operation::DeleteRecord(r) => vec![LocalEffect::Delete(ref_key(r))],
+        Operation::ResolveConflict(choice) => {
+            let Some(Record::Conflict(mut conflict)) = lookup(&format!("conflict:{}", choice.conflict_id)) else {
+                return Vec::new();
+            };
+            conflict.resolution = Some(choice.value.clone());
+            let mut effects = Vec::new();
+            let fields = std::collections::BTreeMap::from([(
+                conflict.field.clone(),
+                shared::merge::FieldChange { from: choice.from.clone(), to: choice.value.clone() },
+            )]);
+            if let Some(record) = lookup(&ref_key(&conflict.target)).and_then(|r| patched(&r, &fields)) {
+                effects.push(LocalEffect::Put(record));
+            }
+            effects.push(LocalEffect::Put(Record::Conflict(conflict)));
+            effects
+        }
+    }
+}
+
+/// A pulled record, with the device's own pending edits of it laid on top, so
+/// that an edit not yet pushed does not seem to disappear.
+pub fn rebase(pulled: Record, pending: &[Mutation]) -> LocalEffect {
+    let key = record_key(&pulled);
+    let mut effect = match pulled {
+        Record::Deleted(_) => LocalEffect::Delete(key.clone()),
+        record => LocalEffect::Put(record),
+    };
+    for m in pending.iter().filter(|m| target_key(&m.operation) == key) {
+        effect = match (&m.operation, effect) {
+            (Operation::DeleteRecord(_), _) => LocalEffect::Delete(key.clone()),
+            (Operation::PatchRecord(p), LocalEffect::Put(record)) => {
+                LocalEffect::Put(patched(&record, &p.fields).unwrap_or(record))
+            }
+            (Operation::ResolveConflict(c), LocalEffect::Put(Record::Conflict(mut conflict))) => {
+                conflict.resolution = Some(c.value.clone());
+                LocalEffect::Put(Record::Conflict(conflict))
+            }
+            (_, effect) => effect,
+        };
+    }
+    effect
 }
 
 impl OutboxEntry {
     pub fn encode(mutation: &Mutation) -> Result<Self, serde_json::Error> {
         Ok(Self {
             mutation_id: mutation.id.to_string(),
-            record_key: record_key(&record_written_by(mutation)),
+            record_key: target_key(&mutation.operation),
             json: serde_json::to_string(mutation)?,
         })
     }
@@ -130,5 +230,80 @@ pub(crate) mod tests {
         let entry = OutboxEntry::encode(&mutation).expect("encode");
         assert_eq!(entry.record_key, format!("visit:{}", visit.id));
         assert_eq!(entry.decode().ok(), Some(mutation));
+    }
+
+    fn placement(child_id: ChildId) -> shared::Placement {
+        shared::Placement {
+            id: shared::PlacementId::new_random(),
+            child_id,
+            kind: shared::PlacementKind::FosterHome,
+            home_name: shared::PersonName::parse("Familjen Berg").expect("valid"),
+            legal_basis: shared::LegalBasis::SoL,
+            start_date: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+            end_date: None,
+        }
+    }
+
+    fn patch_home(p: &shared::Placement, from: &str, to: &str) -> Mutation {
+        Mutation {
+            id: MutationId::new_random(),
+            operation: Operation::PatchRecord(shared::protocol::RecordPatch {
+                target: RecordRef {
+                    kind: EditableKind::Placement,
+                    id: *p.id.as_uuid(),
+                    child_id: p.child_id,
+                },
+                fields: std::collections::BTreeMap::from([(
+                    "home_name".to_owned(),
+                    shared::merge::FieldChange {
+                        from: serde_json::json!(from),
+                        to: serde_json::json!(to),
+                    },
+                )]),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_local_patch_changes_the_local_copy_at_once() {
+        let p = placement(ChildId::new_random());
+        let m = patch_home(&p, "Familjen Berg", "Familjen Ek");
+        let effects = local_effects(&m.operation, |key| {
+            (key == format!("placement:{}", p.id)).then(|| Record::Placement(p.clone()))
+        });
+        let [LocalEffect::Put(Record::Placement(after))] = effects.as_slice() else {
+            panic!("expected one put, got {effects:?}");
+        };
+        assert_eq!(after.home_name.as_str(), "Familjen Ek");
+        assert_eq!(after.start_date, p.start_date);
+    }
+
+    #[test]
+    fn pulled_record_keeps_the_devices_pending_edit_on_top() {
+        let mut server_version = placement(ChildId::new_random());
+        let pending = patch_home(&server_version, "Familjen Berg", "Familjen Ek");
+        server_version.legal_basis = shared::LegalBasis::Lvu;
+
+        let effect = rebase(Record::Placement(server_version.clone()), &[pending]);
+
+        let LocalEffect::Put(Record::Placement(shown)) = effect else {
+            panic!("expected a put");
+        };
+        assert_eq!(shown.home_name.as_str(), "Familjen Ek", "pending edit kept");
+        assert_eq!(shown.legal_basis, shared::LegalBasis::Lvu, "server edit applied");
+    }
+
+    #[test]
+    fn tombstone_deletes_under_the_records_key() {
+        let p = placement(ChildId::new_random());
+        let r = RecordRef {
+            kind: EditableKind::Placement,
+            id: *p.id.as_uuid(),
+            child_id: p.child_id,
+        };
+        assert_eq!(
+            rebase(Record::Deleted(r), &[]),
+            LocalEffect::Delete(format!("placement:{}", p.id))
+        );
     }
 }

@@ -113,8 +113,22 @@ pub async fn sync_once<S: LocalStore, T: Transport>(
     }
 
     let mut since = store.cursor().await?;
+    let mut restarted = false;
     loop {
-        let page = transport.pull(since, DEFAULT_PULL_LIMIT).await?;
+        let page = match transport.pull(since, DEFAULT_PULL_LIMIT).await {
+            // The server's data is older than ours (restored from a backup):
+            // pull everything again. Local pending changes stay in the outbox.
+            Err(TransportError::Server {
+                code: Some(ErrorCode::CursorAhead),
+                ..
+            }) if !restarted => {
+                restarted = true;
+                store.apply_pulled(&[], 0).await?;
+                since = 0;
+                continue;
+            }
+            other => other?,
+        };
         if page.cursor < since {
             return Err(TransportError::Decode("markören gick bakåt".into()).into());
         }
@@ -198,7 +212,16 @@ mod tests {
             }
             let mut results = Vec::new();
             for m in &request.mutations {
-                let Operation::CreateVisit(visit) = &m.operation;
+                let Operation::CreateVisit(visit) = &m.operation else {
+                    results.push(MutationOutcome {
+                        id: m.id,
+                        status: MutationStatus::Rejected {
+                            code: ErrorCode::ValidationFailed,
+                            message: String::new(),
+                        },
+                    });
+                    continue;
+                };
                 let status = if self.applied.borrow().contains_key(&m.id) {
                     MutationStatus::AlreadyApplied
                 } else if !self.known_children.borrow().contains(&visit.child_id) {
@@ -228,6 +251,12 @@ mod tests {
 
         async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError> {
             let all = self.changes.borrow();
+            if since > all.len() as u64 {
+                return Err(TransportError::Server {
+                    status: 409,
+                    code: Some(ErrorCode::CursorAhead),
+                });
+            }
             let rest: Vec<Change> = all.iter().filter(|c| c.seq > since).cloned().collect();
             let page: Vec<Change> = rest.iter().take(limit as usize).cloned().collect();
             Ok(PullResponse {
@@ -339,6 +368,24 @@ mod tests {
         assert_eq!(report.pulled, n);
         assert_eq!(store.records.borrow().len(), n);
         assert_eq!(store.cursor.get(), n as u64);
+    }
+
+    #[test]
+    fn cursor_ahead_of_a_restored_server_pulls_everything_again() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        record_visit(&store, child);
+        block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+        store.cursor.set(1_000);
+        store.records.borrow_mut().clear();
+
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+
+        assert_eq!(report.pulled, 1);
+        assert_eq!(store.cursor.get(), 1);
+        assert_eq!(store.records.borrow().len(), 1);
     }
 
     #[test]

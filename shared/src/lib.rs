@@ -10,8 +10,8 @@ pub mod protocol;
 pub mod schedule;
 
 pub use domain::{
-    Child, LegalBasis, PersonName, Placement, PlacementKind, TextError, Visit, VisitNote,
-    VisitorName,
+    AmendmentText, Child, LegalBasis, PersonName, Placement, PlacementKind, TextError, Visit,
+    VisitAmendment, VisitNote, VisitorName,
 };
 pub use error::{ApiErrorBody, ErrorCode};
 pub use ids::{AmendmentId, ChildId, ConflictId, DeviceId, MutationId, PlacementId, VisitId};
