@@ -2,9 +2,9 @@
 //! placement and the next visit due, most urgent first. Pure, from records.
 
 use chrono::NaiveDate;
+use shared::protocol::Conflict;
 use shared::protocol::Record;
 use shared::schedule::{due_status, next_visit_due, DueStatus, NextVisit};
-use shared::protocol::Conflict;
 use shared::{Child, ChildId, Placement, Visit, VisitAmendment};
 use std::collections::HashMap;
 

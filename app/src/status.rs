@@ -39,6 +39,8 @@ pub struct SyncStatus {
     pub pending: usize,
     /// Changes the server refused.
     pub rejected: usize,
+    /// Edits that disagreed, waiting for a person to choose.
+    pub conflicts: usize,
     pub last_synced_at: Option<DateTime<Utc>>,
 }
 
@@ -48,6 +50,7 @@ impl Default for SyncStatus {
             activity: Activity::Idle,
             pending: 0,
             rejected: 0,
+            conflicts: 0,
             last_synced_at: None,
         }
     }
@@ -76,6 +79,10 @@ impl SyncStatus {
             Activity::Failed(_) => "Synk misslyckades".to_owned(),
             Activity::Idle if self.rejected > 0 => {
                 format!("{} ändring(ar) avvisades", self.rejected)
+            }
+            Activity::Idle if self.conflicts == 1 => "1 konflikt att lösa".to_owned(),
+            Activity::Idle if self.conflicts > 1 => {
+                format!("{} konflikter att lösa", self.conflicts)
             }
             Activity::Idle if self.pending > 0 => changes_waiting(self.pending),
             Activity::Idle if self.last_synced_at.is_some() => "Synkad".to_owned(),
@@ -108,6 +115,7 @@ impl SyncStatus {
             Activity::Syncing => Tone::Busy,
             Activity::Failed(_) => Tone::Problem,
             _ if self.rejected > 0 => Tone::Problem,
+            Activity::Idle if self.conflicts > 0 => Tone::Waiting,
             Activity::Offline => Tone::Waiting,
             Activity::Idle if self.pending > 0 => Tone::Waiting,
             Activity::Idle => Tone::Done,
@@ -124,6 +132,7 @@ mod tests {
             activity,
             pending,
             rejected: 0,
+            conflicts: 0,
             last_synced_at: Some(Utc::now()),
         }
     }
@@ -159,6 +168,16 @@ mod tests {
         let s = status(Activity::Failed("Servern svarade med ett fel.".into()), 1);
         assert_eq!(s.tone(), Tone::Problem);
         assert!(s.detail().starts_with("Servern svarade med ett fel."));
+    }
+
+    #[test]
+    fn conflicts_waiting_are_never_called_synced() {
+        let mut s = status(Activity::Idle, 0);
+        s.conflicts = 2;
+        assert_eq!(s.headline(), "2 konflikter att lösa");
+        assert_eq!(s.tone(), Tone::Waiting);
+        s.conflicts = 1;
+        assert_eq!(s.headline(), "1 konflikt att lösa");
     }
 
     #[test]

@@ -36,7 +36,11 @@ fn editable_kind_name(kind: EditableKind) -> &'static str {
 
 /// The key of an editable record.
 pub fn ref_key(target: &RecordRef) -> String {
-    format!("{}:{}", editable_kind_name(target.kind), target.id.hyphenated())
+    format!(
+        "{}:{}",
+        editable_kind_name(target.kind),
+        target.id.hyphenated()
+    )
 }
 
 /// The key a record is stored under. A tombstone has the key of the record
@@ -108,7 +112,10 @@ pub fn target_key(operation: &Operation) -> String {
 }
 
 /// Sets `fields` of an editable record to the patch's new values.
-fn patched(record: &Record, fields: &std::collections::BTreeMap<String, shared::merge::FieldChange>) -> Option<Record> {
+fn patched(
+    record: &Record,
+    fields: &std::collections::BTreeMap<String, shared::merge::FieldChange>,
+) -> Option<Record> {
     let mut json = serde_json::to_value(record).ok()?;
     let data = json.get_mut("data")?.as_object_mut()?;
     for (field, change) in fields {
@@ -120,7 +127,10 @@ fn patched(record: &Record, fields: &std::collections::BTreeMap<String, shared::
 /// What recording `operation` does to the device's copy at once, given the
 /// records it refers to (`lookup` by key). The server's answer arrives later by
 /// pull and replaces these optimistic writes.
-pub fn local_effects(operation: &Operation, lookup: impl Fn(&str) -> Option<Record>) -> Vec<LocalEffect> {
+pub fn local_effects(
+    operation: &Operation,
+    lookup: impl Fn(&str) -> Option<Record>,
+) -> Vec<LocalEffect> {
     match operation {
         Operation::CreateVisit(v) => vec![LocalEffect::Put(Record::Visit(v.clone()))],
         Operation::AmendVisit(a) => vec![LocalEffect::Put(Record::VisitAmendment(a.clone()))],
@@ -132,16 +142,23 @@ pub fn local_effects(operation: &Operation, lookup: impl Fn(&str) -> Option<Reco
             .collect(),
         Operation::DeleteRecord(r) => vec![LocalEffect::Delete(ref_key(r))],
         Operation::ResolveConflict(choice) => {
-            let Some(Record::Conflict(mut conflict)) = lookup(&format!("conflict:{}", choice.conflict_id)) else {
+            let Some(Record::Conflict(mut conflict)) =
+                lookup(&format!("conflict:{}", choice.conflict_id))
+            else {
                 return Vec::new();
             };
             conflict.resolution = Some(choice.value.clone());
             let mut effects = Vec::new();
             let fields = std::collections::BTreeMap::from([(
                 conflict.field.clone(),
-                shared::merge::FieldChange { from: choice.from.clone(), to: choice.value.clone() },
+                shared::merge::FieldChange {
+                    from: choice.from.clone(),
+                    to: choice.value.clone(),
+                },
             )]);
-            if let Some(record) = lookup(&ref_key(&conflict.target)).and_then(|r| patched(&r, &fields)) {
+            if let Some(record) =
+                lookup(&ref_key(&conflict.target)).and_then(|r| patched(&r, &fields))
+            {
                 effects.push(LocalEffect::Put(record));
             }
             effects.push(LocalEffect::Put(Record::Conflict(conflict)));
@@ -290,7 +307,11 @@ pub(crate) mod tests {
             panic!("expected a put");
         };
         assert_eq!(shown.home_name.as_str(), "Familjen Ek", "pending edit kept");
-        assert_eq!(shown.legal_basis, shared::LegalBasis::Lvu, "server edit applied");
+        assert_eq!(
+            shown.legal_basis,
+            shared::LegalBasis::Lvu,
+            "server edit applied"
+        );
     }
 
     #[test]

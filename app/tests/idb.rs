@@ -47,7 +47,7 @@ async fn local_write_is_visible_pending_and_survives_reopening() {
     let m = create(&v);
     {
         let store = IdbStore::open(&name).await.expect("open");
-        store.write_local(&m).await.expect("write");
+        store.record_change(&m).await.expect("write");
     }
     // A new connection, as after a reload.
     let store = IdbStore::open(&name).await.expect("reopen");
@@ -72,7 +72,7 @@ async fn outbox_keeps_write_order_and_settling_removes_only_the_settled() {
         .map(|i| create(&visit(child, &format!("Besök {i}"))))
         .collect();
     for m in &ms {
-        store.write_local(m).await.expect("write");
+        store.record_change(m).await.expect("write");
     }
     assert_eq!(store.outbox().await.expect("outbox"), ms);
 

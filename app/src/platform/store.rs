@@ -3,7 +3,9 @@
 //! reload, crash or closed tab can never keep one without the other.
 
 use super::idb::{self, IdbError};
-use crate::stored::{OutboxEntry, StoredRecord};
+use crate::stored::{
+    local_effects, rebase, ref_key, target_key, LocalEffect, OutboxEntry, StoredRecord,
+};
 use crate::sync::{LocalStore, StoreError};
 use shared::protocol::{Change, Mutation, Record};
 use shared::{ChildId, DeviceId, MutationId};
@@ -75,17 +77,17 @@ impl IdbStore {
         serde_json::from_str(&idb::get_str(value, "json")?).map_err(decode_err)
     }
 
-    /// Records a local change: the record is visible at once and the mutation
-    /// waits in the outbox, both or neither.
-    pub async fn write_local(&self, mutation: &Mutation) -> Result<(), StoreError> {
-        let record = StoredRecord::encode(&crate::stored::record_written_by(mutation))
-            .map_err(decode_err)?;
+    /// Records a local change: its effects on the local records are visible at
+    /// once and the mutation waits in the outbox, both or neither.
+    pub async fn write_local(
+        &self,
+        mutation: &Mutation,
+        effects: &[LocalEffect],
+    ) -> Result<(), StoreError> {
         let entry = OutboxEntry::encode(mutation).map_err(decode_err)?;
         let tx = self.tx(&[RECORDS, OUTBOX], IdbTransactionMode::Readwrite)?;
-        tx.object_store(RECORDS)
-            .map_err(IdbError::from)?
-            .put(&Self::stored_to_js(&record)?)
-            .map_err(IdbError::from)?;
+        let records = tx.object_store(RECORDS).map_err(IdbError::from)?;
+        Self::apply_effects(&records, effects)?;
         tx.object_store(OUTBOX)
             .map_err(IdbError::from)?
             .add(&idb::object(&[
@@ -95,6 +97,46 @@ impl IdbStore {
             ])?)
             .map_err(IdbError::from)?;
         idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// Records a local change, working out its local effects from the
+    /// records it refers to.
+    pub async fn record_change(&self, mutation: &Mutation) -> Result<(), StoreError> {
+        let mut known = std::collections::HashMap::new();
+        let key = target_key(&mutation.operation);
+        if let Some(record) = self.record(&key).await? {
+            if let Record::Conflict(c) = &record {
+                let target = ref_key(&c.target);
+                if let Some(t) = self.record(&target).await? {
+                    known.insert(target, t);
+                }
+            }
+            known.insert(key, record);
+        }
+        let effects = local_effects(&mutation.operation, |k| known.get(k).cloned());
+        self.write_local(mutation, &effects).await
+    }
+
+    fn apply_effects(
+        records: &web_sys::IdbObjectStore,
+        effects: &[LocalEffect],
+    ) -> Result<(), StoreError> {
+        for effect in effects {
+            match effect {
+                LocalEffect::Put(record) => {
+                    let stored = StoredRecord::encode(record).map_err(decode_err)?;
+                    records
+                        .put(&Self::stored_to_js(&stored)?)
+                        .map_err(IdbError::from)?;
+                }
+                LocalEffect::Delete(key) => {
+                    records
+                        .delete(&JsValue::from_str(key))
+                        .map_err(IdbError::from)?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -123,6 +165,21 @@ impl IdbStore {
             .iter()
             .map(|v| Self::js_to_record(&v))
             .collect()
+    }
+
+    /// One record by key.
+    pub async fn record(&self, key: &str) -> Result<Option<Record>, StoreError> {
+        let tx = self.tx(&[RECORDS], IdbTransactionMode::Readonly)?;
+        let req = tx
+            .object_store(RECORDS)
+            .map_err(IdbError::from)?
+            .get(&JsValue::from_str(key))
+            .map_err(IdbError::from)?;
+        let value = idb::request(&req).await?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        Self::js_to_record(&value).map(Some)
     }
 
     /// Every record that belongs to one child, the child's own included.
@@ -222,14 +279,24 @@ impl LocalStore for IdbStore {
     }
 
     async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
-        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(&[RECORDS, OUTBOX, META], IdbTransactionMode::Readwrite)?;
         let records = tx.object_store(RECORDS).map_err(IdbError::from)?;
-        for change in changes {
-            let stored = StoredRecord::encode(&change.record).map_err(decode_err)?;
-            records
-                .put(&Self::stored_to_js(&stored)?)
-                .map_err(IdbError::from)?;
-        }
+        // Pending local edits are laid on top of what the server sent, in the
+        // same transaction, so they never seem to vanish.
+        let pending_req = tx
+            .object_store(OUTBOX)
+            .map_err(IdbError::from)?
+            .get_all()
+            .map_err(IdbError::from)?;
+        let pending: Vec<Mutation> = js_sys::Array::from(&idb::request(&pending_req).await?)
+            .iter()
+            .map(|v| serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err))
+            .collect::<Result<_, StoreError>>()?;
+        let effects: Vec<LocalEffect> = changes
+            .iter()
+            .map(|change| rebase(change.record.clone(), &pending))
+            .collect();
+        Self::apply_effects(&records, &effects)?;
         tx.object_store(META)
             .map_err(IdbError::from)?
             .put_with_key(

@@ -1,6 +1,7 @@
 //! One child: placement, what is due, the visit log and recording a visit.
 
 use super::caseload::{due_class, today};
+use super::placement::{ConflictCard, PlacementEditor};
 use super::{ctx, store, sync_ctl};
 use crate::caseload::{due_text, overview, ChildOverview};
 use chrono::NaiveDate;
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use shared::protocol::{Mutation, Operation};
-use shared::{ChildId, MutationId, Visit, VisitId, VisitNote, VisitorName};
+use shared::{ChildId, MutationId, Visit, VisitAmendment, VisitId, VisitNote, VisitorName};
 use std::collections::HashSet;
 
 const VISITOR_KEY: &str = "barnbesok.visitor";
@@ -102,6 +103,16 @@ fn ChildView(data: ChildData) -> impl IntoView {
         _ => None,
     };
     let pending = data.pending;
+    let editor = o.placement.clone().map(|p| {
+        let is_pending = pending.contains(&format!("placement:{}", p.id));
+        view! { <PlacementEditor placement=p pending=is_pending/> }
+    });
+    let placement_json = o
+        .placement
+        .as_ref()
+        .and_then(|p| serde_json::to_value(p).ok());
+    let conflicts = o.open_conflicts.clone();
+    let amendments = o.amendments.clone();
     view! {
         <h1>{child.full_name()}</h1>
         <p class="muted">{format!("Född {} · {} år", child.birth_date, child.age_on(today()))}</p>
@@ -112,7 +123,17 @@ fn ChildView(data: ChildData) -> impl IntoView {
                 <p><span class=class>{text}</span></p>
                 <p class="muted">"Regel: " {why}</p>
             })}
+            {editor}
         </section>
+        {(!conflicts.is_empty()).then(|| view! {
+            <section class="card card--attention" aria-labelledby="conflicts-h">
+                <h2 id="conflicts-h">"Att lösa"</h2>
+                {conflicts.into_iter().map(|c| {
+                    let current = placement_json.as_ref().and_then(|p| p.get(&c.field).cloned());
+                    view! { <ConflictCard conflict=c current/> }
+                }).collect_view()}
+            </section>
+        })}
         <VisitForm child_id=child.id/>
         <section class="card" aria-labelledby="visits-h">
             <h2 id="visits-h">"Besök"</h2>
@@ -123,7 +144,8 @@ fn ChildView(data: ChildData) -> impl IntoView {
                     <ul class="visits" aria-label="Besökslogg">
                         {o.visits.into_iter().map(|v| {
                             let is_pending = pending.contains(&format!("visit:{}", v.id));
-                            view! { <VisitItem visit=v pending=is_pending/> }
+                            let own: Vec<_> = amendments.iter().filter(|a| a.visit_id == v.id).cloned().collect();
+                            view! { <VisitItem visit=v pending=is_pending amendments=own/> }
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -133,7 +155,7 @@ fn ChildView(data: ChildData) -> impl IntoView {
 }
 
 #[component]
-fn VisitItem(visit: Visit, pending: bool) -> impl IntoView {
+fn VisitItem(visit: Visit, pending: bool, amendments: Vec<VisitAmendment>) -> impl IntoView {
     let alone = if visit.talked_alone { "Ja" } else { "Nej" };
     view! {
         <li class="visit" data-visit-id=visit.id.to_string()>
@@ -148,6 +170,12 @@ fn VisitItem(visit: Visit, pending: bool) -> impl IntoView {
             </div>
             <p class="visit__alone">"Enskilt samtal med barnet: " {alone}</p>
             {(!visit.note.as_str().is_empty()).then(|| view! { <p class="visit__note">{visit.note.to_string()}</p> })}
+            {amendments.into_iter().map(|a| view! {
+                <p class="visit__amendment">
+                    <strong>{format!("Rättelse {} av {}: ", a.recorded_at.format("%Y-%m-%d"), a.author)}</strong>
+                    {a.text.to_string()}
+                </p>
+            }).collect_view()}
         </li>
     }
 }
@@ -198,7 +226,7 @@ fn VisitForm(child_id: ChildId) -> impl IntoView {
         saving.set(true);
         leptos::task::spawn_local(async move {
             let result = match store() {
-                Some(s) => s.write_local(&mutation).await.map_err(|e| e.0),
+                Some(s) => s.record_change(&mutation).await.map_err(|e| e.0),
                 None => Err("lagringen är inte öppen".to_owned()),
             };
             saving.set(false);

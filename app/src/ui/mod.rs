@@ -2,6 +2,7 @@
 
 mod caseload;
 mod child;
+mod placement;
 mod sync_ctl;
 
 use crate::platform::browser;

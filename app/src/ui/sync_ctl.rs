@@ -41,10 +41,18 @@ pub(crate) fn after_local_write(ctx: Ctx) {
 }
 
 pub(crate) async fn refresh_pending(ctx: Ctx) {
-    if let Some(store) = store() {
-        if let Ok(n) = store.pending_count().await {
-            ctx.status.update(|s| s.pending = n);
-        }
+    let Some(store) = store() else { return };
+    if let Ok(n) = store.pending_count().await {
+        ctx.status.update(|s| s.pending = n);
+    }
+    if let Ok(conflicts) = store.records_of_kind("conflict").await {
+        let open = conflicts
+            .iter()
+            .filter(
+                |r| matches!(r, shared::protocol::Record::Conflict(c) if c.resolution.is_none()),
+            )
+            .count();
+        ctx.status.update(|s| s.conflicts = open);
     }
 }
 
