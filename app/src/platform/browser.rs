@@ -44,3 +44,57 @@ pub async fn request_persistent_storage() -> Option<bool> {
         .ok()?
         .as_bool()
 }
+
+/// Runs `task` holding the exclusive Web Lock `name`, so that two open tabs
+/// never run it at the same time. Without the Web Locks API it just runs.
+pub async fn with_exclusive_lock<T: 'static>(
+    name: &str,
+    task: impl std::future::Future<Output = T> + 'static,
+) -> T {
+    use js_sys::{Function, Promise, Reflect};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::JsValue;
+
+    let locks = web_sys::window()
+        .and_then(|w| Reflect::get(&w.navigator(), &JsValue::from_str("locks")).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null());
+    let request = locks.as_ref().and_then(|l| {
+        Reflect::get(l, &JsValue::from_str("request"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+    });
+    let (Some(locks), Some(request)) = (locks, request) else {
+        return task.await;
+    };
+    let result: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+    let slot = result.clone();
+    let task = Rc::new(RefCell::new(Some(task)));
+    let unrun = task.clone();
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let task = task.borrow_mut().take();
+            if let Some(task) = task {
+                *slot.borrow_mut() = Some(task.await);
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    });
+    let held = request
+        .call2(&locks, &JsValue::from_str(name), &callback)
+        .ok()
+        .and_then(|p| p.dyn_into::<Promise>().ok());
+    if let Some(held) = held {
+        let _ = wasm_bindgen_futures::JsFuture::from(held).await;
+    }
+    let finished = result.borrow_mut().take();
+    if let Some(value) = finished {
+        return value;
+    }
+    // The lock could not be taken: run without it rather than not at all.
+    let task = unrun.borrow_mut().take();
+    match task {
+        Some(task) => task.await,
+        None => std::future::pending().await,
+    }
+}

@@ -31,6 +31,8 @@ pub(crate) struct Ctx {
     /// Bumped whenever local data changed, so pages reload what they show.
     pub data_rev: RwSignal<u64>,
     pub store_state: RwSignal<StoreState>,
+    /// The browser's answer to `navigator.storage.persist()`.
+    pub storage_persisted: RwSignal<Option<bool>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +63,7 @@ fn App() -> impl IntoView {
         status: RwSignal::new(SyncStatus::default()),
         data_rev: RwSignal::new(0),
         store_state: RwSignal::new(StoreState::Opening),
+        storage_persisted: RwSignal::new(None),
     };
     provide_context(ctx);
 
@@ -70,7 +73,8 @@ fn App() -> impl IntoView {
                 STORE.with(|s| *s.borrow_mut() = Some(Rc::new(store)));
                 ctx.store_state.set(StoreState::Ready);
                 sync_ctl::start(ctx);
-                let _ = browser::request_persistent_storage().await;
+                ctx.storage_persisted
+                    .set(browser::request_persistent_storage().await);
             }
             Err(e) => ctx.store_state.set(StoreState::Failed(e.0)),
         }
@@ -100,23 +104,27 @@ fn App() -> impl IntoView {
     }
 }
 
-/// Always visible: whether everything is saved on the server.
+/// Always visible: whether everything is saved on the server. Tapping it
+/// shows the details.
 #[component]
 fn SyncIndicator() -> impl IntoView {
     let ctx = ctx();
     let status = ctx.status;
+    let open = RwSignal::new(false);
     view! {
         <div class="sync-area">
-            <p
+            <button
+                type="button"
                 class=move || status.with(|s| s.tone().css_class())
-                role="status"
-                aria-live="polite"
-                data-testid="sync-status"
-                title=move || status.with(|s| s.detail())
+                aria-expanded=move || open.get().to_string()
+                aria-controls="sync-details"
+                on:click=move |_| open.update(|o| *o = !*o)
             >
                 <span class="sync__dot" aria-hidden="true"></span>
-                {move || status.with(|s| s.headline())}
-            </p>
+                <span role="status" aria-live="polite" data-testid="sync-status">
+                    {move || status.with(|s| s.headline())}
+                </span>
+            </button>
             <button
                 type="button"
                 class="button button--quiet"
@@ -124,6 +132,19 @@ fn SyncIndicator() -> impl IntoView {
             >
                 "Synka nu"
             </button>
+            <div id="sync-details" class="sync-details" hidden=move || !open.get()>
+                <p>{move || status.with(|s| s.detail())}</p>
+                <p>{move || status.with(|s| match s.pending {
+                    0 => "Inga ändringar väntar på att skickas.".to_owned(),
+                    1 => "1 ändring är sparad på enheten och väntar på att skickas.".to_owned(),
+                    n => format!("{n} ändringar är sparade på enheten och väntar på att skickas."),
+                })}</p>
+                <p>{move || match ctx.storage_persisted.get() {
+                    Some(true) => "Lagringen på enheten är skyddad: webbläsaren rensar den inte vid platsbrist.",
+                    Some(false) => "Webbläsaren kan rensa lagrad data vid platsbrist. Synka ofta.",
+                    None => "Okänt om webbläsaren kan rensa lagrad data.",
+                }}</p>
+            </div>
         </div>
     }
 }

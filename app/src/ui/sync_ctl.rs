@@ -99,10 +99,14 @@ async fn run_round(ctx: Ctx) {
         return;
     }
     ctx.status.update(|s| s.activity = Activity::Syncing);
-    let result = match store.device_id().await {
-        Ok(device) => sync_once(store.as_ref(), &HttpTransport::new(""), device).await,
-        Err(e) => Err(e.into()),
-    };
+    // One tab at a time: two tabs must never push the same mutation at once.
+    let result = browser::with_exclusive_lock("barnbesok-sync", async move {
+        match store.device_id().await {
+            Ok(device) => sync_once(store.as_ref(), &HttpTransport::new(""), device).await,
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await;
     refresh_pending(ctx).await;
     match result {
         Ok(report) => {
