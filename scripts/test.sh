@@ -36,6 +36,9 @@ BARNBESOK_TEST_POSTGRES_URL="postgres://app@127.0.0.1:$pg_port/postgres" \
   BARNBESOK_REQUIRE_POSTGRES=1 \
   cargo test -p barnbesok-server
 
+say "Sync model: simulated tablets against the real storage, with injected faults (property test)"
+cargo test -p barnbesok-tests --test sync_model -- --nocapture
+
 say "IndexedDB layer in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json" \

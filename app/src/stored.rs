@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use shared::protocol::{EditableKind, Mutation, Operation, Record, RecordRef};
 use shared::ChildId;
+use std::collections::BTreeMap;
 
 /// One record as stored locally: the fields the store indexes, and the record
 /// itself as JSON.
@@ -167,28 +168,31 @@ pub fn local_effects(
     }
 }
 
-/// A pulled record, with the device's own pending edits of it laid on top, so
-/// that an edit not yet pushed does not seem to disappear.
-pub fn rebase(pulled: Record, pending: &[Mutation]) -> LocalEffect {
-    let key = record_key(&pulled);
-    let mut effect = match pulled {
-        Record::Deleted(_) => LocalEffect::Delete(key.clone()),
-        record => LocalEffect::Put(record),
-    };
-    for m in pending.iter().filter(|m| target_key(&m.operation) == key) {
-        effect = match (&m.operation, effect) {
-            (Operation::DeleteRecord(_), _) => LocalEffect::Delete(key.clone()),
-            (Operation::PatchRecord(p), LocalEffect::Put(record)) => {
-                LocalEffect::Put(patched(&record, &p.fields).unwrap_or(record))
+/// What the device shows: the records as the server last sent them (`base`,
+/// by key) with the device's pending mutations laid on top, oldest first. A
+/// mutation the server refuses leaves the outbox, and its effect disappears
+/// with it; the server's version was never overwritten.
+pub fn overlay(base: &mut BTreeMap<String, Record>, pending: &[Mutation]) {
+    for m in pending {
+        for effect in local_effects(&m.operation, |k| base.get(k).cloned()) {
+            match effect {
+                LocalEffect::Put(r) => {
+                    base.insert(record_key(&r), r);
+                }
+                LocalEffect::Delete(k) => {
+                    base.remove(&k);
+                }
             }
-            (Operation::ResolveConflict(c), LocalEffect::Put(Record::Conflict(mut conflict))) => {
-                conflict.resolution = Some(c.value.clone());
-                LocalEffect::Put(Record::Conflict(conflict))
-            }
-            (_, effect) => effect,
-        };
+        }
     }
-    effect
+}
+
+/// How a pulled change updates the server's copy on the device.
+pub fn pulled_effect(record: Record) -> LocalEffect {
+    match record {
+        Record::Deleted(r) => LocalEffect::Delete(ref_key(&r)),
+        record => LocalEffect::Put(record),
+    }
 }
 
 impl OutboxEntry {
@@ -296,21 +300,27 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn pulled_record_keeps_the_devices_pending_edit_on_top() {
+    fn pending_edit_is_shown_on_top_of_the_servers_version() {
         let mut server_version = placement(ChildId::new_random());
         let pending = patch_home(&server_version, "Familjen Berg", "Familjen Ek");
         server_version.legal_basis = shared::LegalBasis::Lvu;
+        let key = format!("placement:{}", server_version.id);
+        let mut view = BTreeMap::from([(key.clone(), Record::Placement(server_version))]);
 
-        let effect = rebase(Record::Placement(server_version.clone()), &[pending]);
+        overlay(&mut view, &[pending]);
 
-        let LocalEffect::Put(Record::Placement(shown)) = effect else {
-            panic!("expected a put");
+        let Some(Record::Placement(shown)) = view.get(&key) else {
+            panic!("placement missing");
         };
-        assert_eq!(shown.home_name.as_str(), "Familjen Ek", "pending edit kept");
+        assert_eq!(
+            shown.home_name.as_str(),
+            "Familjen Ek",
+            "pending edit shown"
+        );
         assert_eq!(
             shown.legal_basis,
             shared::LegalBasis::Lvu,
-            "server edit applied"
+            "server edit kept"
         );
     }
 
@@ -323,7 +333,7 @@ pub(crate) mod tests {
             child_id: p.child_id,
         };
         assert_eq!(
-            rebase(Record::Deleted(r), &[]),
+            pulled_effect(Record::Deleted(r)),
             LocalEffect::Delete(format!("placement:{}", p.id))
         );
     }

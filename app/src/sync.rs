@@ -38,6 +38,9 @@ pub trait LocalStore {
     async fn outbox(&self) -> Result<Vec<Mutation>, StoreError>;
     /// Removes mutations the server has applied.
     async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError>;
+    /// Moves mutations the server refused out of the outbox into the list of
+    /// refused changes the user is shown. Their local effect disappears.
+    async fn reject(&self, rejected: &[(MutationId, ErrorCode)]) -> Result<(), StoreError>;
     /// The change sequence number up to which the device has pulled.
     async fn cursor(&self) -> Result<u64, StoreError>;
     /// Stores pulled changes and the new cursor together, atomically.
@@ -72,7 +75,7 @@ impl SyncError {
 pub struct SyncReport {
     /// Mutations the server holds now (applied now or earlier).
     pub pushed: usize,
-    /// Mutations the server refused; they stay in the outbox.
+    /// Mutations the server refused; moved to the refused list.
     pub rejected: Vec<(MutationId, ErrorCode)>,
     /// Changes received.
     pub pulled: usize,
@@ -97,19 +100,22 @@ pub async fn sync_once<S: LocalStore, T: Transport>(
         };
         let response = transport.push(&request).await?;
         let mut settled = Vec::with_capacity(batch.len());
+        let mut rejected = Vec::new();
         for outcome in response.results {
             if !batch.iter().any(|m| m.id == outcome.id) {
                 return Err(TransportError::Decode("okänd ändring i svaret".into()).into());
             }
             match outcome.status {
                 shared::protocol::MutationStatus::Rejected { code, .. } => {
-                    report.rejected.push((outcome.id, code));
+                    rejected.push((outcome.id, code));
                 }
                 _ => settled.push(outcome.id),
             }
         }
         store.settle(&settled).await?;
+        store.reject(&rejected).await?;
         report.pushed += settled.len();
+        report.rejected.extend(rejected);
     }
 
     let mut since = store.cursor().await?;
@@ -168,6 +174,7 @@ mod tests {
     struct MemoryStore {
         outbox: RefCell<Vec<Mutation>>,
         records: RefCell<HashMap<String, Record>>,
+        rejected: RefCell<Vec<(MutationId, ErrorCode)>>,
         cursor: Cell<u64>,
     }
 
@@ -177,6 +184,12 @@ mod tests {
         }
         async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError> {
             self.outbox.borrow_mut().retain(|m| !ids.contains(&m.id));
+            Ok(())
+        }
+        async fn reject(&self, rejected: &[(MutationId, ErrorCode)]) -> Result<(), StoreError> {
+            let ids: Vec<MutationId> = rejected.iter().map(|(id, _)| *id).collect();
+            self.outbox.borrow_mut().retain(|m| !ids.contains(&m.id));
+            self.rejected.borrow_mut().extend_from_slice(rejected);
             Ok(())
         }
         async fn cursor(&self) -> Result<u64, StoreError> {
@@ -339,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn rejected_mutation_stays_in_the_outbox_and_is_reported() {
+    fn rejected_mutation_moves_to_the_refused_list_and_is_reported() {
         let server = FakeServer::default();
         let store = MemoryStore::default();
         let m = record_visit(&store, ChildId::new_random());
@@ -347,7 +360,11 @@ mod tests {
         let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
 
         assert_eq!(report.rejected, vec![(m.id, ErrorCode::UnknownChild)]);
-        assert_eq!(store.outbox.borrow().len(), 1);
+        assert!(store.outbox.borrow().is_empty());
+        assert_eq!(
+            *store.rejected.borrow(),
+            vec![(m.id, ErrorCode::UnknownChild)]
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@ async fn local_write_is_visible_pending_and_survives_reopening() {
     }
     // A new connection, as after a reload.
     let store = IdbStore::open(&name).await.expect("reopen");
-    let records = store.records_of_child(child).await.expect("read");
+    let records = store.view_of_child(child).await.expect("read");
     assert_eq!(records, vec![Record::Visit(v.clone())]);
     assert_eq!(store.outbox().await.expect("outbox"), vec![m]);
     assert_eq!(store.pending_count().await.expect("count"), 1);
@@ -81,7 +81,7 @@ async fn outbox_keeps_write_order_and_settling_removes_only_the_settled() {
     let left = store.outbox().await.expect("outbox");
     assert_eq!(left, vec![ms[0].clone(), ms[2].clone(), ms[4].clone()]);
     assert_eq!(
-        store.records_of_child(child).await.expect("read").len(),
+        store.view_of_child(child).await.expect("read").len(),
         5,
         "settled records stay on the device"
     );
@@ -105,7 +105,13 @@ async fn pulled_changes_and_cursor_are_stored_together() {
     let reopened = IdbStore::open(&name).await.expect("reopen");
     assert_eq!(reopened.cursor().await.expect("cursor"), 3);
     assert_eq!(
-        reopened.records_of_kind("visit").await.expect("read").len(),
+        reopened
+            .view_all()
+            .await
+            .expect("read")
+            .iter()
+            .filter(|r| matches!(r, Record::Visit(_)))
+            .count(),
         3
     );
     assert!(reopened.outbox().await.expect("outbox").is_empty());
@@ -128,5 +134,49 @@ async fn device_id_is_created_once_and_kept() {
         .await
         .expect("id");
     assert_eq!(first, again);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn refused_change_leaves_the_view_and_is_listed_for_the_user() {
+    let name = fresh_name();
+    let store = IdbStore::open(&name).await.expect("open");
+    let child = ChildId::new_random();
+    let m = create(&visit(child, "Avvisas."));
+    store.record_change(&m).await.expect("write");
+    assert_eq!(store.view_of_child(child).await.expect("view").len(), 1);
+
+    store
+        .reject(&[(m.id, shared::ErrorCode::UnknownChild)])
+        .await
+        .expect("reject");
+
+    assert!(store.view_of_child(child).await.expect("view").is_empty());
+    assert!(store.outbox().await.expect("outbox").is_empty());
+    let refused = store.refused().await.expect("refused");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].mutation, m);
+    assert_eq!(refused[0].code, shared::ErrorCode::UnknownChild);
+    store.dismiss_refused(m.id).await.expect("dismiss");
+    assert!(store.refused().await.expect("refused").is_empty());
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn settled_change_stays_visible_until_the_server_version_arrives() {
+    let name = fresh_name();
+    let store = IdbStore::open(&name).await.expect("open");
+    let child = ChildId::new_random();
+    let v = visit(child, "Synkat.");
+    let m = create(&v);
+    store.record_change(&m).await.expect("write");
+
+    store.settle(&[m.id]).await.expect("settle");
+
+    assert!(store.outbox().await.expect("outbox").is_empty());
+    assert_eq!(
+        store.view_of_child(child).await.expect("view"),
+        vec![Record::Visit(v)]
+    );
     idb::delete(&name).await.ok();
 }

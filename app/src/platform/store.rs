@@ -1,22 +1,25 @@
-//! The device's store in IndexedDB: records, the outbox and sync metadata.
-//! A local write and its outbox entry are committed in one transaction, so a
-//! reload, crash or closed tab can never keep one without the other.
+//! The device's store in IndexedDB. `records` holds the records as the server
+//! last sent them; `outbox` the device's own changes not yet on the server;
+//! what the UI shows is the first with the second laid on top
+//! (`stored::overlay`). A local write is one outbox entry in one transaction,
+//! so a reload, crash or closed tab either has it or never saw it.
 
 use super::idb::{self, IdbError};
 use crate::stored::{
-    local_effects, rebase, ref_key, target_key, LocalEffect, OutboxEntry, StoredRecord,
+    local_effects, overlay, pulled_effect, record_key, LocalEffect, OutboxEntry, StoredRecord,
 };
 use crate::sync::{LocalStore, StoreError};
 use shared::protocol::{Change, Mutation, Record};
-use shared::{ChildId, DeviceId, MutationId};
-use std::collections::HashSet;
+use shared::{ChildId, DeviceId, ErrorCode, MutationId};
+use std::collections::{BTreeMap, HashSet};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
+const REJECTED: &str = "rejected";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "pull_cursor";
 const DEVICE_KEY: &str = "device_id";
@@ -36,6 +39,9 @@ fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(
         )?;
         idb::create_store(db, META, None, false)?;
     }
+    if old_version < 2 {
+        idb::create_store(db, REJECTED, Some("mutation_id"), false)?;
+    }
     Ok(())
 }
 
@@ -47,6 +53,17 @@ impl From<IdbError> for StoreError {
 
 fn decode_err(e: serde_json::Error) -> StoreError {
     StoreError(format!("kunde inte läsa posten: {e}"))
+}
+
+fn js_err(e: JsValue) -> StoreError {
+    IdbError::from(e).into()
+}
+
+/// A change the server refused, kept for the user to see.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefusedChange {
+    pub mutation: Mutation,
+    pub code: ErrorCode,
 }
 
 pub struct IdbStore {
@@ -77,66 +94,19 @@ impl IdbStore {
         serde_json::from_str(&idb::get_str(value, "json")?).map_err(decode_err)
     }
 
-    /// Records a local change: its effects on the local records are visible at
-    /// once and the mutation waits in the outbox, both or neither.
-    pub async fn write_local(
-        &self,
-        mutation: &Mutation,
-        effects: &[LocalEffect],
-    ) -> Result<(), StoreError> {
+    /// Records a local change: one outbox entry, committed before this returns.
+    pub async fn record_change(&self, mutation: &Mutation) -> Result<(), StoreError> {
         let entry = OutboxEntry::encode(mutation).map_err(decode_err)?;
-        let tx = self.tx(&[RECORDS, OUTBOX], IdbTransactionMode::Readwrite)?;
-        let records = tx.object_store(RECORDS).map_err(IdbError::from)?;
-        Self::apply_effects(&records, effects)?;
+        let tx = self.tx(&[OUTBOX], IdbTransactionMode::Readwrite)?;
         tx.object_store(OUTBOX)
-            .map_err(IdbError::from)?
+            .map_err(js_err)?
             .add(&idb::object(&[
                 ("mutation_id", &entry.mutation_id),
                 ("record_key", &entry.record_key),
                 ("json", &entry.json),
             ])?)
-            .map_err(IdbError::from)?;
+            .map_err(js_err)?;
         idb::committed(&tx).await?;
-        Ok(())
-    }
-
-    /// Records a local change, working out its local effects from the
-    /// records it refers to.
-    pub async fn record_change(&self, mutation: &Mutation) -> Result<(), StoreError> {
-        let mut known = std::collections::HashMap::new();
-        let key = target_key(&mutation.operation);
-        if let Some(record) = self.record(&key).await? {
-            if let Record::Conflict(c) = &record {
-                let target = ref_key(&c.target);
-                if let Some(t) = self.record(&target).await? {
-                    known.insert(target, t);
-                }
-            }
-            known.insert(key, record);
-        }
-        let effects = local_effects(&mutation.operation, |k| known.get(k).cloned());
-        self.write_local(mutation, &effects).await
-    }
-
-    fn apply_effects(
-        records: &web_sys::IdbObjectStore,
-        effects: &[LocalEffect],
-    ) -> Result<(), StoreError> {
-        for effect in effects {
-            match effect {
-                LocalEffect::Put(record) => {
-                    let stored = StoredRecord::encode(record).map_err(decode_err)?;
-                    records
-                        .put(&Self::stored_to_js(&stored)?)
-                        .map_err(IdbError::from)?;
-                }
-                LocalEffect::Delete(key) => {
-                    records
-                        .delete(&JsValue::from_str(key))
-                        .map_err(IdbError::from)?;
-                }
-            }
-        }
         Ok(())
     }
 
@@ -146,49 +116,47 @@ impl IdbStore {
         index: Option<(&str, &str)>,
     ) -> Result<js_sys::Array, StoreError> {
         let tx = self.tx(&[store], IdbTransactionMode::Readonly)?;
-        let os = tx.object_store(store).map_err(IdbError::from)?;
+        let os = tx.object_store(store).map_err(js_err)?;
         let req = match index {
             None => os.get_all(),
             Some((name, key)) => os
                 .index(name)
-                .map_err(IdbError::from)?
+                .map_err(js_err)?
                 .get_all_with_key(&JsValue::from_str(key)),
         }
-        .map_err(IdbError::from)?;
+        .map_err(js_err)?;
         Ok(idb::request(&req).await?.unchecked_into())
     }
 
-    /// Every record of one kind ("child", "placement", "visit").
-    pub async fn records_of_kind(&self, kind: &str) -> Result<Vec<Record>, StoreError> {
-        self.get_all(RECORDS, Some(("by_kind", kind)))
+    async fn base(
+        &self,
+        index: Option<(&str, &str)>,
+    ) -> Result<BTreeMap<String, Record>, StoreError> {
+        self.get_all(RECORDS, index)
             .await?
             .iter()
-            .map(|v| Self::js_to_record(&v))
+            .map(|v| Self::js_to_record(&v).map(|r| (record_key(&r), r)))
             .collect()
     }
 
-    /// One record by key.
-    pub async fn record(&self, key: &str) -> Result<Option<Record>, StoreError> {
-        let tx = self.tx(&[RECORDS], IdbTransactionMode::Readonly)?;
-        let req = tx
-            .object_store(RECORDS)
-            .map_err(IdbError::from)?
-            .get(&JsValue::from_str(key))
-            .map_err(IdbError::from)?;
-        let value = idb::request(&req).await?;
-        if value.is_undefined() {
-            return Ok(None);
-        }
-        Self::js_to_record(&value).map(Some)
+    /// Every record as the device shows it: the server's with pending changes on top.
+    pub async fn view_all(&self) -> Result<Vec<Record>, StoreError> {
+        let mut view = self.base(None).await?;
+        overlay(&mut view, &self.outbox().await?);
+        Ok(view.into_values().collect())
     }
 
-    /// Every record that belongs to one child, the child's own included.
-    pub async fn records_of_child(&self, child: ChildId) -> Result<Vec<Record>, StoreError> {
-        self.get_all(RECORDS, Some(("by_child", &child.to_string())))
+    /// One child's records as the device shows them, the child's own included.
+    pub async fn view_of_child(&self, child: ChildId) -> Result<Vec<Record>, StoreError> {
+        let mut view = self.base(Some(("by_child", &child.to_string()))).await?;
+        let pending: Vec<Mutation> = self
+            .outbox()
             .await?
-            .iter()
-            .map(|v| Self::js_to_record(&v))
-            .collect()
+            .into_iter()
+            .filter(|m| m.operation.child_id() == child)
+            .collect();
+        overlay(&mut view, &pending);
+        Ok(view.into_values().collect())
     }
 
     /// Keys of records with changes not yet on the server.
@@ -204,10 +172,36 @@ impl IdbStore {
         let tx = self.tx(&[OUTBOX], IdbTransactionMode::Readonly)?;
         let req = tx
             .object_store(OUTBOX)
-            .map_err(IdbError::from)?
+            .map_err(js_err)?
             .count()
-            .map_err(IdbError::from)?;
+            .map_err(js_err)?;
         Ok(idb::request(&req).await?.as_f64().unwrap_or(0.0) as usize)
+    }
+
+    /// Changes the server refused, for the user to read and dismiss.
+    pub async fn refused(&self) -> Result<Vec<RefusedChange>, StoreError> {
+        self.get_all(REJECTED, None)
+            .await?
+            .iter()
+            .map(|v| {
+                let mutation =
+                    serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err)?;
+                let code =
+                    serde_json::from_value(serde_json::Value::String(idb::get_str(&v, "code")?))
+                        .map_err(decode_err)?;
+                Ok(RefusedChange { mutation, code })
+            })
+            .collect()
+    }
+
+    pub async fn dismiss_refused(&self, id: MutationId) -> Result<(), StoreError> {
+        let tx = self.tx(&[REJECTED], IdbTransactionMode::Readwrite)?;
+        tx.object_store(REJECTED)
+            .map_err(js_err)?
+            .delete(&JsValue::from_str(&id.to_string()))
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
     }
 
     async fn meta_get(&self, key: &str) -> Result<JsValue, StoreError> {
@@ -251,27 +245,12 @@ impl LocalStore for IdbStore {
     }
 
     async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let tx = self.tx(&[OUTBOX], IdbTransactionMode::Readwrite)?;
-        let outbox = tx.object_store(OUTBOX).map_err(IdbError::from)?;
-        let by_mutation = outbox.index("by_mutation").map_err(IdbError::from)?;
-        for id in ids {
-            // Awaiting IndexedDB requests keeps the transaction alive: the
-            // continuation runs in the request's success microtask.
-            let key = idb::request(
-                &by_mutation
-                    .get_key(&JsValue::from_str(&id.to_string()))
-                    .map_err(IdbError::from)?,
-            )
-            .await?;
-            if !key.is_undefined() {
-                outbox.delete(&key).map_err(IdbError::from)?;
-            }
-        }
-        idb::committed(&tx).await?;
-        Ok(())
+        self.remove_from_outbox(ids, &[]).await
+    }
+
+    async fn reject(&self, rejected: &[(MutationId, ErrorCode)]) -> Result<(), StoreError> {
+        let ids: Vec<MutationId> = rejected.iter().map(|(id, _)| *id).collect();
+        self.remove_from_outbox(&ids, rejected).await
     }
 
     async fn cursor(&self) -> Result<u64, StoreError> {
@@ -279,32 +258,112 @@ impl LocalStore for IdbStore {
     }
 
     async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
-        let tx = self.tx(&[RECORDS, OUTBOX, META], IdbTransactionMode::Readwrite)?;
-        let records = tx.object_store(RECORDS).map_err(IdbError::from)?;
-        // Pending local edits are laid on top of what the server sent, in the
-        // same transaction, so they never seem to vanish.
-        let pending_req = tx
-            .object_store(OUTBOX)
-            .map_err(IdbError::from)?
-            .get_all()
-            .map_err(IdbError::from)?;
-        let pending: Vec<Mutation> = js_sys::Array::from(&idb::request(&pending_req).await?)
-            .iter()
-            .map(|v| serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err))
-            .collect::<Result<_, StoreError>>()?;
-        let effects: Vec<LocalEffect> = changes
-            .iter()
-            .map(|change| rebase(change.record.clone(), &pending))
-            .collect();
-        Self::apply_effects(&records, &effects)?;
+        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        let records = tx.object_store(RECORDS).map_err(js_err)?;
+        for change in changes {
+            match pulled_effect(change.record.clone()) {
+                LocalEffect::Put(record) => {
+                    let stored = StoredRecord::encode(&record).map_err(decode_err)?;
+                    records.put(&Self::stored_to_js(&stored)?).map_err(js_err)?;
+                }
+                LocalEffect::Delete(key) => {
+                    records.delete(&JsValue::from_str(&key)).map_err(js_err)?;
+                }
+            }
+        }
         tx.object_store(META)
-            .map_err(IdbError::from)?
+            .map_err(js_err)?
             .put_with_key(
                 &JsValue::from_f64(cursor as f64),
                 &JsValue::from_str(CURSOR_KEY),
             )
-            .map_err(IdbError::from)?;
+            .map_err(js_err)?;
         idb::committed(&tx).await?;
         Ok(())
     }
+}
+
+impl IdbStore {
+    /// Removes mutations from the outbox in one transaction. Settled ones
+    /// (the server holds them) leave their effect in the server's copy until
+    /// the next pull replaces it with the server's own version, so nothing
+    /// seems to vanish between push and pull; refused ones go to the refused
+    /// list with their codes and leave no effect.
+    async fn remove_from_outbox(
+        &self,
+        ids: &[MutationId],
+        refused: &[(MutationId, ErrorCode)],
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let tx = self.tx(&[OUTBOX, REJECTED, RECORDS], IdbTransactionMode::Readwrite)?;
+        let outbox = tx.object_store(OUTBOX).map_err(js_err)?;
+        let rejected = tx.object_store(REJECTED).map_err(js_err)?;
+        let records = tx.object_store(RECORDS).map_err(js_err)?;
+        let by_mutation = outbox.index("by_mutation").map_err(js_err)?;
+        for id in ids {
+            let id_js = JsValue::from_str(&id.to_string());
+            // Awaiting IndexedDB requests keeps the transaction alive: the
+            // continuation runs in the request's success microtask.
+            let key = idb::request(&by_mutation.get_key(&id_js).map_err(js_err)?).await?;
+            if key.is_undefined() {
+                continue;
+            }
+            let entry = idb::request(&outbox.get(&key).map_err(js_err)?).await?;
+            let json = idb::get_str(&entry, "json")?;
+            if let Some((_, code)) = refused.iter().find(|(r, _)| r == id) {
+                let code = serde_json::to_value(code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                rejected
+                    .put(&idb::object(&[
+                        ("mutation_id", &id.to_string()),
+                        ("code", &code),
+                        ("json", &json),
+                    ])?)
+                    .map_err(js_err)?;
+            } else {
+                let mutation: Mutation = serde_json::from_str(&json).map_err(decode_err)?;
+                let mut known = BTreeMap::new();
+                for k in keys_read_by(&mutation) {
+                    let v =
+                        idb::request(&records.get(&JsValue::from_str(&k)).map_err(js_err)?).await?;
+                    if !v.is_undefined() {
+                        let r = Self::js_to_record(&v)?;
+                        if let Record::Conflict(c) = &r {
+                            let t = crate::stored::ref_key(&c.target);
+                            let tv =
+                                idb::request(&records.get(&JsValue::from_str(&t)).map_err(js_err)?)
+                                    .await?;
+                            if !tv.is_undefined() {
+                                known.insert(t, Self::js_to_record(&tv)?);
+                            }
+                        }
+                        known.insert(k, r);
+                    }
+                }
+                for effect in local_effects(&mutation.operation, |k| known.get(k).cloned()) {
+                    match effect {
+                        LocalEffect::Put(record) => {
+                            let stored = StoredRecord::encode(&record).map_err(decode_err)?;
+                            records.put(&Self::stored_to_js(&stored)?).map_err(js_err)?;
+                        }
+                        LocalEffect::Delete(k) => {
+                            records.delete(&JsValue::from_str(&k)).map_err(js_err)?;
+                        }
+                    }
+                }
+            }
+            outbox.delete(&key).map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+}
+
+/// The keys whose records a mutation's local effect depends on.
+fn keys_read_by(mutation: &Mutation) -> Vec<String> {
+    vec![crate::stored::target_key(&mutation.operation)]
 }

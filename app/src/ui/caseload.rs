@@ -26,15 +26,8 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
         ctx.data_rev.track();
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
-            let mut records = Vec::new();
-            let mut result = Ok(());
-            for kind in ["child", "placement", "visit"] {
-                match store.records_of_kind(kind).await {
-                    Ok(mut r) => records.append(&mut r),
-                    Err(e) => result = Err(e.0),
-                }
-            }
-            rows.set(Some(result.map(|()| overview(records, today()))));
+            let result = store.view_all().await.map_err(|e| e.0);
+            rows.set(Some(result.map(|records| overview(records, today()))));
         });
     });
 

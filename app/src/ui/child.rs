@@ -41,7 +41,7 @@ pub(crate) fn ChildPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
             let loaded = async {
-                let records = store.records_of_child(id).await?;
+                let records = store.view_of_child(id).await?;
                 let pending = store.pending_record_keys().await?;
                 Ok::<_, crate::sync::StoreError>(
                     overview(records, today())

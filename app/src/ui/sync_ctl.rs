@@ -45,7 +45,10 @@ pub(crate) async fn refresh_pending(ctx: Ctx) {
     if let Ok(n) = store.pending_count().await {
         ctx.status.update(|s| s.pending = n);
     }
-    if let Ok(conflicts) = store.records_of_kind("conflict").await {
+    if let Ok(refused) = store.refused().await {
+        ctx.status.update(|s| s.rejected = refused.len());
+    }
+    if let Ok(conflicts) = store.view_all().await {
         let open = conflicts
             .iter()
             .filter(
@@ -113,7 +116,6 @@ async fn run_round(ctx: Ctx) {
             FAILURES.with(|f| f.set(0));
             ctx.status.update(|s| {
                 s.activity = Activity::Idle;
-                s.rejected = report.rejected.len();
                 s.last_synced_at = Some(chrono::Utc::now());
             });
             if report.pulled > 0 || report.pushed > 0 {

@@ -1,0 +1,285 @@
+//! Simulated tablets for cross-crate tests: each runs the app's real sync
+//! round (`app::sync::sync_once`) and local-write logic over an in-memory
+//! store, against the server's real storage (`server::db::Database`) through a
+//! transport that fails the way networks do.
+
+use app::stored::{local_effects, overlay, pulled_effect, record_key, LocalEffect};
+use app::sync::{LocalStore, StoreError, Transport, TransportError};
+use server::db::{Database, PullError};
+use shared::protocol::{
+    Change, Mutation, MutationStatus, PullResponse, PushRequest, PushResponse, Record,
+    PROTOCOL_VERSION,
+};
+use shared::{DeviceId, ErrorCode, MutationId};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+/// A device's local copy, as `IdbStore` keeps it in the browser: the server's
+/// records (`base`), the outbox, and the refused changes.
+pub struct Replica {
+    pub device_id: DeviceId,
+    pub base: RefCell<BTreeMap<String, Record>>,
+    pub outbox: RefCell<Vec<Mutation>>,
+    pub refused: RefCell<Vec<(Mutation, ErrorCode)>>,
+    cursor: Cell<u64>,
+}
+
+impl Replica {
+    pub fn new() -> Self {
+        Self {
+            device_id: DeviceId::new_random(),
+            base: RefCell::new(BTreeMap::new()),
+            outbox: RefCell::new(Vec::new()),
+            refused: RefCell::new(Vec::new()),
+            cursor: Cell::new(0),
+        }
+    }
+
+    /// A local write, as `IdbStore::record_change` does it.
+    pub fn record_change(&self, mutation: Mutation) {
+        self.outbox.borrow_mut().push(mutation);
+    }
+
+    /// What the user sees.
+    pub fn view(&self) -> BTreeMap<String, Record> {
+        let mut view = self.base.borrow().clone();
+        overlay(&mut view, &self.outbox.borrow());
+        view
+    }
+
+    fn apply(&self, effects: Vec<LocalEffect>) {
+        let mut records = self.base.borrow_mut();
+        for effect in effects {
+            match effect {
+                LocalEffect::Put(r) => {
+                    records.insert(record_key(&r), r);
+                }
+                LocalEffect::Delete(k) => {
+                    records.remove(&k);
+                }
+            }
+        }
+    }
+}
+
+impl Default for Replica {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LocalStore for Replica {
+    async fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
+        Ok(self.outbox.borrow().clone())
+    }
+
+    async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError> {
+        let settled: Vec<Mutation> = self
+            .outbox
+            .borrow()
+            .iter()
+            .filter(|m| ids.contains(&m.id))
+            .cloned()
+            .collect();
+        for m in settled {
+            let effects = {
+                let base = self.base.borrow();
+                local_effects(&m.operation, |k| base.get(k).cloned())
+            };
+            self.apply(effects);
+        }
+        self.outbox.borrow_mut().retain(|m| !ids.contains(&m.id));
+        Ok(())
+    }
+
+    async fn reject(&self, rejected: &[(MutationId, ErrorCode)]) -> Result<(), StoreError> {
+        let mut outbox = self.outbox.borrow_mut();
+        for (id, code) in rejected {
+            if let Some(pos) = outbox.iter().position(|m| m.id == *id) {
+                let m = outbox.remove(pos);
+                self.refused.borrow_mut().push((m, *code));
+            }
+        }
+        Ok(())
+    }
+
+    async fn cursor(&self) -> Result<u64, StoreError> {
+        Ok(self.cursor.get())
+    }
+
+    async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
+        self.apply(
+            changes
+                .iter()
+                .map(|c| pulled_effect(c.record.clone()))
+                .collect(),
+        );
+        self.cursor.set(cursor);
+        Ok(())
+    }
+}
+
+/// A small deterministic generator (xorshift64*), so a failing case replays.
+pub struct Rng(Cell<u64>);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(Cell::new(seed | 1))
+    }
+
+    pub fn next(&self) -> u64 {
+        let mut x = self.0.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn chance(&self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// Faults a transport injects, in percent per request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Faults {
+    /// The request never reaches the server.
+    pub lost_request: u64,
+    /// The server commits, the response is lost.
+    pub lost_response: u64,
+    /// The request arrives twice (a proxy's retry).
+    pub duplicated: u64,
+}
+
+/// Calls the server's storage as the HTTP handlers do, with faults.
+pub struct FaultyTransport<'a> {
+    pub db: &'a Database,
+    pub rng: &'a Rng,
+    pub faults: Faults,
+    pub counts: RefCell<FaultCounts>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    pub lost_requests: u64,
+    pub lost_responses: u64,
+    pub duplicated: u64,
+}
+
+impl<'a> FaultyTransport<'a> {
+    pub fn new(db: &'a Database, rng: &'a Rng, faults: Faults) -> Self {
+        Self {
+            db,
+            rng,
+            faults,
+            counts: RefCell::new(FaultCounts::default()),
+        }
+    }
+
+    fn server_error() -> TransportError {
+        TransportError::Server {
+            status: 500,
+            code: Some(ErrorCode::Internal),
+        }
+    }
+}
+
+impl Transport for FaultyTransport<'_> {
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        if self.rng.chance(self.faults.lost_request) {
+            self.counts.borrow_mut().lost_requests += 1;
+            return Err(TransportError::Unreachable);
+        }
+        let mut results = self
+            .db
+            .push(request.device_id, &request.mutations)
+            .await
+            .map_err(|_| Self::server_error())?;
+        if self.rng.chance(self.faults.duplicated) {
+            self.counts.borrow_mut().duplicated += 1;
+            let again = self
+                .db
+                .push(request.device_id, &request.mutations)
+                .await
+                .map_err(|_| Self::server_error())?;
+            // Whichever answer arrives, it must settle the same mutations.
+            for (first, second) in results.iter().zip(&again) {
+                assert_eq!(first.id, second.id);
+                assert_eq!(
+                    first.status.is_settled_on_server(),
+                    second.status.is_settled_on_server()
+                        || matches!(second.status, MutationStatus::AlreadyApplied),
+                );
+            }
+            results = again;
+        }
+        if self.rng.chance(self.faults.lost_response) {
+            self.counts.borrow_mut().lost_responses += 1;
+            return Err(TransportError::Unreachable);
+        }
+        Ok(PushResponse {
+            protocol: PROTOCOL_VERSION,
+            results,
+        })
+    }
+
+    async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError> {
+        if self.rng.chance(self.faults.lost_request) {
+            self.counts.borrow_mut().lost_requests += 1;
+            return Err(TransportError::Unreachable);
+        }
+        match self.db.pull(since, limit).await {
+            Ok(page) => Ok(PullResponse {
+                protocol: PROTOCOL_VERSION,
+                changes: page.changes,
+                cursor: page.cursor,
+                has_more: page.has_more,
+            }),
+            Err(PullError::CursorAhead { .. }) => Err(TransportError::Server {
+                status: 409,
+                code: Some(ErrorCode::CursorAhead),
+            }),
+            Err(PullError::Db(_)) => Err(Self::server_error()),
+        }
+    }
+}
+
+/// The server's current state: its whole feed folded by record key.
+pub async fn server_state(db: &Database) -> BTreeMap<String, Record> {
+    let mut state = BTreeMap::new();
+    let mut since = 0;
+    loop {
+        let page = db.pull(since, 1_000).await.expect("pull");
+        for change in page.changes {
+            let key = record_key(&change.record);
+            match change.record {
+                Record::Deleted(_) => {
+                    state.remove(&key);
+                }
+                record => {
+                    state.insert(key, record);
+                }
+            }
+        }
+        since = page.cursor;
+        if !page.has_more {
+            return state;
+        }
+    }
+}
+
+/// Every change in the server's feed, in order.
+pub async fn server_feed(db: &Database) -> Vec<Change> {
+    let mut all = Vec::new();
+    let mut since = 0;
+    loop {
+        let page = db.pull(since, 1_000).await.expect("pull");
+        all.extend(page.changes);
+        since = page.cursor;
+        if !page.has_more {
+            return all;
+        }
+    }
+}
