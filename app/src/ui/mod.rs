@@ -33,6 +33,8 @@ pub(crate) struct Ctx {
     pub store_state: RwSignal<StoreState>,
     /// The browser's answer to `navigator.storage.persist()`.
     pub storage_persisted: RwSignal<Option<bool>>,
+    /// Changes the server refused: id, what it was, why.
+    pub refused: RwSignal<Vec<(shared::MutationId, String, shared::ErrorCode)>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +66,7 @@ fn App() -> impl IntoView {
         data_rev: RwSignal::new(0),
         store_state: RwSignal::new(StoreState::Opening),
         storage_persisted: RwSignal::new(None),
+        refused: RwSignal::new(Vec::new()),
     };
     provide_context(ctx);
 
@@ -139,6 +142,19 @@ fn SyncIndicator() -> impl IntoView {
                     1 => "1 ändring är sparad på enheten och väntar på att skickas.".to_owned(),
                     n => format!("{n} ändringar är sparade på enheten och väntar på att skickas."),
                 })}</p>
+                <ul class="refused">
+                    {move || ctx.refused.get().into_iter().map(|(id, what, code)| view! {
+                        <li>
+                            <strong>{format!("{what} avvisades. ")}</strong>
+                            {code.message_sv()}
+                            " "
+                            <button type="button" class="button button--secondary"
+                                on:click=move |_| sync_ctl::dismiss_refused(ctx, id)>
+                                "Ta bort från listan"
+                            </button>
+                        </li>
+                    }).collect_view()}
+                </ul>
                 <p>{move || match ctx.storage_persisted.get() {
                     Some(true) => "Lagringen på enheten är skyddad: webbläsaren rensar den inte vid platsbrist.",
                     Some(false) => "Webbläsaren kan rensa lagrad data vid platsbrist. Synka ofta.",

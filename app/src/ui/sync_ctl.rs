@@ -47,6 +47,12 @@ pub(crate) async fn refresh_pending(ctx: Ctx) {
     }
     if let Ok(refused) = store.refused().await {
         ctx.status.update(|s| s.rejected = refused.len());
+        ctx.refused.set(
+            refused
+                .into_iter()
+                .map(|r| (r.mutation.id, describe(&r.mutation.operation), r.code))
+                .collect(),
+        );
     }
     if let Ok(conflicts) = store.view_all().await {
         let open = conflicts
@@ -138,4 +144,26 @@ async fn run_round(ctx: Ctx) {
             RETRY.with(|r| *r.borrow_mut() = Some(retry));
         }
     }
+}
+
+/// What a change was, for the list of refused changes.
+fn describe(operation: &shared::protocol::Operation) -> String {
+    use shared::protocol::Operation;
+    match operation {
+        Operation::CreateVisit(v) => format!("Besöket {}", v.visit_date),
+        Operation::AmendVisit(_) => "Rättelsen".to_owned(),
+        Operation::CreatePlacement(_) => "Den nya placeringen".to_owned(),
+        Operation::PatchRecord(_) => "Ändringen av placeringen".to_owned(),
+        Operation::DeleteRecord(_) => "Borttagningen".to_owned(),
+        Operation::ResolveConflict(_) => "Valet i konflikten".to_owned(),
+    }
+}
+
+pub(crate) fn dismiss_refused(ctx: Ctx, id: shared::MutationId) {
+    leptos::task::spawn_local(async move {
+        if let Some(store) = store() {
+            let _ = store.dismiss_refused(id).await;
+        }
+        refresh_pending(ctx).await;
+    });
 }
