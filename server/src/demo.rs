@@ -218,6 +218,7 @@ mod tests {
                 }
                 Record::Visit(v) => assert!(v.visit_date <= today()),
                 Record::Placement(_) => {}
+                other => panic!("demo data holds only children, placements and visits: {other:?}"),
             }
         }
         let due = |child: ChildId| {

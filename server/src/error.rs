@@ -1,7 +1,7 @@
 //! The one error type of the HTTP layer. Every failure becomes a
 //! [`shared::ApiErrorBody`] with the status of its [`ErrorCode`].
 
-use crate::db::DbError;
+use crate::db::{DbError, PullError};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -21,6 +21,10 @@ pub enum ApiError {
     UnsupportedProtocolVersion { got: String },
     #[error("{count} mutations in one push; at most {max} allowed", max = shared::protocol::MAX_MUTATIONS_PER_PUSH)]
     TooManyMutations { count: usize },
+    #[error("mutation id {id} appears more than once in this push")]
+    DuplicateMutationId { id: shared::MutationId },
+    #[error("cursor {since} is ahead of the server's last change {last}: pull again from 0")]
+    CursorAhead { since: u64, last: u64 },
     #[error("invalid query: {0}")]
     InvalidQuery(String),
     #[error("invalid request: {0}")]
@@ -45,13 +49,24 @@ impl ApiError {
             Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Self::UnsupportedProtocolVersion { .. } => ErrorCode::UnsupportedProtocolVersion,
             Self::TooManyMutations { .. } => ErrorCode::TooManyMutations,
+            Self::DuplicateMutationId { .. } => ErrorCode::DuplicateMutationId,
+            Self::CursorAhead { .. } => ErrorCode::CursorAhead,
             Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
             Self::ValidationFailed(_) => ErrorCode::ValidationFailed,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
-            Self::AppNotBuilt => ErrorCode::Internal,
+            Self::AppNotBuilt => ErrorCode::AppNotBuilt,
             Self::Database(e) if e.is_unavailable() => ErrorCode::DatabaseUnavailable,
             Self::Database(_) | Self::Io(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<PullError> for ApiError {
+    fn from(err: PullError) -> Self {
+        match err {
+            PullError::CursorAhead { since, last } => Self::CursorAhead { since, last },
+            PullError::Db(err) => Self::Database(err),
         }
     }
 }
@@ -79,11 +94,8 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let status = if matches!(self, Self::AppNotBuilt) {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-        };
+        let status =
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(ApiErrorBody { code, message })).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response

@@ -2,15 +2,17 @@
 //! for a shared installation). Both keep the same tables and the same change
 //! feed; see the migrations under `server/migrations/`.
 
+mod apply;
 mod postgres;
+mod rows;
 mod sqlite;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::config::DatabaseTarget;
-use shared::protocol::{Change, Mutation, MutationOutcome, MutationStatus, Operation, Record};
-use shared::{Child, DeviceId, ErrorCode, Placement};
+use shared::protocol::{Change, Mutation, MutationOutcome, MutationStatus, Record};
+use shared::{Child, DeviceId, Placement};
 
 /// A storage failure. Never carries record contents, only ids and driver errors.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +23,10 @@ pub enum DbError {
     DuplicateId { kind: &'static str, id: uuid::Uuid },
     #[error("stored change {seq} cannot be read: {reason}")]
     CorruptChange { seq: i64, reason: String },
+    #[error("a stored {table} row cannot be read: {reason}")]
+    CorruptRow { table: &'static str, reason: String },
+    #[error("a record cannot be encoded as JSON ({0:?} error)")]
+    Encode(serde_json::error::Category),
 }
 
 impl DbError {
@@ -54,13 +60,15 @@ pub struct PullPage {
     pub has_more: bool,
 }
 
-/// What a backend did with one mutation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ApplyResult {
-    Applied(u64),
-    AlreadyApplied,
-    UnknownChild,
-    IdConflict,
+/// Why a pull was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// The device has pulled further than the feed goes: the server's data is
+    /// older than the device's (restored from a backup).
+    #[error("cursor {since} is ahead of the last change {last}")]
+    CursorAhead { since: u64, last: u64 },
+    #[error(transparent)]
+    Db(#[from] DbError),
 }
 
 /// The storage interface the HTTP layer uses.
@@ -109,7 +117,8 @@ impl Database {
 
     /// Applies each mutation in its own transaction and reports one outcome per
     /// mutation, in order. A mutation id seen before is answered with
-    /// `AlreadyApplied` and changes nothing.
+    /// `AlreadyApplied` and changes nothing. See `apply.rs` for what each
+    /// operation does.
     pub async fn push(
         &self,
         device_id: DeviceId,
@@ -117,21 +126,15 @@ impl Database {
     ) -> Result<Vec<MutationOutcome>, DbError> {
         let mut outcomes = Vec::with_capacity(mutations.len());
         for mutation in mutations {
-            let Operation::CreateVisit(visit) = &mutation.operation;
-            let result = dispatch!(self, s => s.create_visit(device_id, mutation.id, visit).await)?;
-            let status = match result {
-                ApplyResult::Applied(seq) => MutationStatus::Applied { seq },
-                ApplyResult::AlreadyApplied => MutationStatus::AlreadyApplied,
-                ApplyResult::UnknownChild => MutationStatus::Rejected {
-                    code: ErrorCode::UnknownChild,
-                    message: format!("child {} does not exist on the server", visit.child_id),
-                },
-                ApplyResult::IdConflict => MutationStatus::Rejected {
-                    code: ErrorCode::IdConflict,
-                    message: format!("visit {} already exists", visit.id),
-                },
+            let status = dispatch!(self, s => {
+                apply::apply_mutation(s.begin_write().await?, device_id, mutation).await
+            })?;
+            // The code only: a rejection's message may quote the record.
+            let rejected = match &status {
+                MutationStatus::Rejected { code, .. } => Some(*code),
+                _ => None,
             };
-            tracing::debug!(mutation.id = %mutation.id, ?result, "mutation handled");
+            tracing::debug!(mutation.id = %mutation.id, ?rejected, "mutation handled");
             outcomes.push(MutationOutcome {
                 id: mutation.id,
                 status,
@@ -141,7 +144,11 @@ impl Database {
     }
 
     /// Changes with a sequence number above `since`, at most `limit` of them.
-    pub async fn pull(&self, since: u64, limit: u32) -> Result<PullPage, DbError> {
+    pub async fn pull(&self, since: u64, limit: u32) -> Result<PullPage, PullError> {
+        let last = u64::try_from(dispatch!(self, s => s.last_seq().await)?).unwrap_or_default();
+        if since > last {
+            return Err(PullError::CursorAhead { since, last });
+        }
         let since_i = i64::try_from(since).unwrap_or(i64::MAX);
         let rows = dispatch!(self, s => s.changes_after(since_i, i64::from(limit) + 1).await)?;
         let has_more = rows.len() > limit as usize;
@@ -161,14 +168,15 @@ impl Database {
     /// Writes `records` and their changes in one transaction, returning their
     /// sequence numbers.
     pub async fn insert_records(&self, records: &[Record]) -> Result<Vec<u64>, DbError> {
-        dispatch!(self, s => s.insert_records(records, false).await)
+        dispatch!(self, s => apply::insert_records(s.begin_write().await?, records, false).await)
             .map(|seqs| seqs.unwrap_or_default())
     }
 
     /// Like [`Self::insert_records`], but only when no child exists yet (checked
     /// in the same transaction). Returns whether anything was written.
     pub async fn insert_records_if_empty(&self, records: &[Record]) -> Result<bool, DbError> {
-        dispatch!(self, s => s.insert_records(records, true).await).map(|seqs| seqs.is_some())
+        dispatch!(self, s => apply::insert_records(s.begin_write().await?, records, true).await)
+            .map(|seqs| seqs.is_some())
     }
 
     pub async fn insert_child(&self, child: &Child) -> Result<u64, DbError> {
@@ -200,7 +208,8 @@ impl Database {
         self.count(Table::AppliedMutations).await
     }
 
-    async fn count(&self, table: Table) -> Result<u64, DbError> {
+    /// The number of rows in `table`.
+    pub async fn count(&self, table: Table) -> Result<u64, DbError> {
         let n = dispatch!(self, s => s.count(table.name()).await)?;
         Ok(u64::try_from(n).unwrap_or_default())
     }
@@ -211,10 +220,14 @@ impl Database {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Table {
+/// The tables, for counting rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
     Children,
+    Placements,
     Visits,
+    VisitAmendments,
+    Conflicts,
     Changes,
     AppliedMutations,
 }
@@ -224,49 +237,13 @@ impl Table {
     fn name(self) -> &'static str {
         match self {
             Self::Children => "children",
+            Self::Placements => "placements",
             Self::Visits => "visits",
+            Self::VisitAmendments => "visit_amendments",
+            Self::Conflicts => "conflicts",
             Self::Changes => "changes",
             Self::AppliedMutations => "applied_mutations",
         }
-    }
-}
-
-/// The columns of a `changes` row, derived from the record.
-pub(crate) struct ChangeRow {
-    pub kind: &'static str,
-    pub record_id: uuid::Uuid,
-    pub child_id: uuid::Uuid,
-    pub data: String,
-}
-
-impl ChangeRow {
-    pub(crate) fn of(record: &Record) -> Result<Self, serde_json::Error> {
-        let (kind, record_id, child_id, data) = match record {
-            Record::Child(c) => (
-                "child",
-                *c.id.as_uuid(),
-                *c.id.as_uuid(),
-                serde_json::to_string(c)?,
-            ),
-            Record::Placement(p) => (
-                "placement",
-                *p.id.as_uuid(),
-                *p.child_id.as_uuid(),
-                serde_json::to_string(p)?,
-            ),
-            Record::Visit(v) => (
-                "visit",
-                *v.id.as_uuid(),
-                *v.child_id.as_uuid(),
-                serde_json::to_string(v)?,
-            ),
-        };
-        Ok(Self {
-            kind,
-            record_id,
-            child_id,
-            data,
-        })
     }
 }
 
@@ -281,12 +258,4 @@ fn decode_change(seq: i64, kind: &str, data: &str) -> Result<Change, DbError> {
         .map_err(describe)?;
     let seq_u = u64::try_from(seq).map_err(|_| corrupt("negative sequence number".into()))?;
     Ok(Change { seq: seq_u, record })
-}
-
-/// The serde name of a unit enum variant (`PlacementKind`, `LegalBasis`), as stored.
-pub(crate) fn serde_name<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => unreachable!("not a unit enum: {other:?}"),
-    }
 }

@@ -1,13 +1,25 @@
-//! SQLite backend: ids, dates and instants stored as ISO text.
+//! SQLite backend: ids, dates and instants stored as ISO text, JSON values as
+//! text. SQL only; what a mutation does is decided in `apply.rs`.
 
-use super::{serde_name, ApplyResult, ChangeRow, DbError};
-use chrono::{DateTime, SecondsFormat, Utc};
-use shared::protocol::Record;
-use shared::{DeviceId, MutationId, Visit};
+use super::apply::WriteTx;
+use super::rows::{
+    fetch_i64, json_text, parse_uuid, serde_name, ChangeRow, ConflictRow, PlacementRow,
+    StoredPlacement, COUNT_CHILDREN, LAST_SEQ, NEXT_SEQ,
+};
+use super::DbError;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde_json::Value;
+use shared::protocol::Conflict;
+use shared::{
+    Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, Visit,
+    VisitAmendment, VisitId,
+};
+use sqlx::query::Query;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
+use sqlx::{Sqlite, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -65,118 +77,13 @@ impl SqliteStore {
         Ok(sqlx::query_scalar(&sql).fetch_one(&self.pool).await?)
     }
 
-    pub(super) async fn create_visit(
-        &self,
-        device_id: DeviceId,
-        mutation_id: MutationId,
-        visit: &Visit,
-    ) -> Result<ApplyResult, DbError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let now = instant(Utc::now());
-
-        let claimed = sqlx::query(
-            "INSERT INTO applied_mutations (mutation_id, device_id, applied_at) VALUES (?, ?, ?) \
-             ON CONFLICT (mutation_id) DO NOTHING",
-        )
-        .bind(mutation_id.to_string())
-        .bind(device_id.to_string())
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if claimed == 0 {
-            tx.rollback().await?;
-            return Ok(ApplyResult::AlreadyApplied);
-        }
-
-        let child_exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM children WHERE id = ?)")
-                .bind(visit.child_id.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-        if !child_exists {
-            // Nothing recorded: once the child exists, a retry can still apply.
-            tx.rollback().await?;
-            return Ok(ApplyResult::UnknownChild);
-        }
-
-        if !insert_visit(&mut tx, visit, Some(mutation_id), &now).await? {
-            tx.rollback().await?;
-            return Ok(ApplyResult::IdConflict);
-        }
-        let seq = append_change(&mut tx, &Record::Visit(visit.clone())).await?;
-        sqlx::query("UPDATE applied_mutations SET seq = ? WHERE mutation_id = ?")
-            .bind(seq)
-            .bind(mutation_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(ApplyResult::Applied(u64::try_from(seq).unwrap_or_default()))
+    /// A write transaction that holds the database lock from its start.
+    pub(super) async fn begin_write(&self) -> Result<SqliteTx, DbError> {
+        Ok(SqliteTx(self.pool.begin_with(BEGIN_WRITE).await?))
     }
 
-    /// Inserts records and their changes in one transaction. With
-    /// `only_if_empty`, writes nothing (and returns `None`) when a child exists.
-    pub(super) async fn insert_records(
-        &self,
-        records: &[Record],
-        only_if_empty: bool,
-    ) -> Result<Option<Vec<u64>>, DbError> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        if only_if_empty {
-            let children: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM children")
-                .fetch_one(&mut *tx)
-                .await?;
-            if children > 0 {
-                tx.rollback().await?;
-                return Ok(None);
-            }
-        }
-        let now = instant(Utc::now());
-        let mut seqs = Vec::with_capacity(records.len());
-        for record in records {
-            match record {
-                Record::Child(c) => {
-                    sqlx::query(
-                        "INSERT INTO children (id, given_name, family_name, birth_date) \
-                         VALUES (?, ?, ?, ?)",
-                    )
-                    .bind(c.id.to_string())
-                    .bind(c.given_name.as_str())
-                    .bind(c.family_name.as_str())
-                    .bind(c.birth_date.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Record::Placement(p) => {
-                    sqlx::query(
-                        "INSERT INTO placements \
-                         (id, child_id, kind, home_name, legal_basis, start_date, end_date) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(p.id.to_string())
-                    .bind(p.child_id.to_string())
-                    .bind(serde_name(&p.kind))
-                    .bind(p.home_name.as_str())
-                    .bind(serde_name(&p.legal_basis))
-                    .bind(p.start_date.to_string())
-                    .bind(p.end_date.map(|d| d.to_string()))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Record::Visit(v) => {
-                    if !insert_visit(&mut tx, v, None, &now).await? {
-                        return Err(DbError::DuplicateId {
-                            kind: "visit",
-                            id: *v.id.as_uuid(),
-                        });
-                    }
-                }
-            }
-            let seq = append_change(&mut tx, record).await?;
-            seqs.push(u64::try_from(seq).unwrap_or_default());
-        }
-        tx.commit().await?;
-        Ok(Some(seqs))
+    pub(super) async fn last_seq(&self) -> Result<i64, DbError> {
+        fetch_i64(&self.pool, LAST_SEQ).await
     }
 
     pub(super) async fn changes_after(
@@ -196,54 +103,315 @@ impl SqliteStore {
     }
 }
 
-/// Returns false when a visit with this id already exists.
-async fn insert_visit(
-    conn: &mut SqliteConnection,
-    visit: &Visit,
-    mutation_id: Option<MutationId>,
-    received_at: &str,
-) -> Result<bool, DbError> {
-    let inserted = sqlx::query(
-        "INSERT INTO visits (id, child_id, visit_date, visitor, talked_alone, note, recorded_at, \
-         received_at, mutation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(visit.id.to_string())
-    .bind(visit.child_id.to_string())
-    .bind(visit.visit_date.to_string())
-    .bind(visit.visitor.as_str())
-    .bind(visit.talked_alone)
-    .bind(visit.note.as_str())
-    .bind(instant(visit.recorded_at))
-    .bind(received_at)
-    .bind(mutation_id.map(|m| m.to_string()))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+/// One write transaction (`BEGIN IMMEDIATE`): SQLite has one writer at a
+/// time, so nothing read here changes before commit and no row lock is needed.
+pub(super) struct SqliteTx(Transaction<'static, Sqlite>);
+
+type PlacementColumns = (
+    String,
+    String,
+    String,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    bool,
+);
+type ConflictColumns = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+impl WriteTx for SqliteTx {
+    async fn commit(self) -> Result<(), DbError> {
+        Ok(self.0.commit().await?)
+    }
+
+    async fn rollback(self) -> Result<(), DbError> {
+        Ok(self.0.rollback().await?)
+    }
+
+    async fn claim_mutation(
+        &mut self,
+        device_id: DeviceId,
+        mutation_id: MutationId,
+    ) -> Result<bool, DbError> {
+        let claimed = sqlx::query(
+            "INSERT INTO applied_mutations (mutation_id, device_id, applied_at) VALUES (?, ?, ?) \
+             ON CONFLICT (mutation_id) DO NOTHING",
+        )
+        .bind(mutation_id.to_string())
+        .bind(device_id.to_string())
+        .bind(instant(Utc::now()))
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
+    }
+
+    async fn set_mutation_seq(&mut self, mutation_id: MutationId, seq: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE applied_mutations SET seq = ? WHERE mutation_id = ?")
+            .bind(seq)
+            .bind(mutation_id.to_string())
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn last_seq(&mut self) -> Result<i64, DbError> {
+        fetch_i64(&mut *self.0, LAST_SEQ).await
+    }
+
+    async fn next_seq(&mut self) -> Result<i64, DbError> {
+        fetch_i64(&mut *self.0, NEXT_SEQ).await
+    }
+
+    async fn insert_change(&mut self, seq: i64, row: &ChangeRow) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO changes (seq, kind, record_id, child_id, data) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(row.kind)
+        .bind(row.record_id.to_string())
+        .bind(row.child_id.to_string())
+        .bind(&row.data)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn lock_feed(&mut self) -> Result<(), DbError> {
+        // `BEGIN IMMEDIATE` took the write lock already.
+        Ok(())
+    }
+
+    async fn count_children(&mut self) -> Result<i64, DbError> {
+        fetch_i64(&mut *self.0, COUNT_CHILDREN).await
+    }
+
+    async fn child_exists(&mut self, id: ChildId) -> Result<bool, DbError> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM children WHERE id = ?)")
+                .bind(id.to_string())
+                .fetch_one(&mut *self.0)
+                .await?,
+        )
+    }
+
+    async fn insert_child(&mut self, child: &Child) -> Result<bool, DbError> {
+        let inserted = sqlx::query(
+            "INSERT INTO children (id, given_name, family_name, birth_date) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(child.id.to_string())
+        .bind(child.given_name.as_str())
+        .bind(child.family_name.as_str())
+        .bind(child.birth_date.to_string())
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn insert_visit(
+        &mut self,
+        visit: &Visit,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError> {
+        let inserted = sqlx::query(
+            "INSERT INTO visits (id, child_id, visit_date, visitor, talked_alone, note, \
+             recorded_at, received_at, mutation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(visit.id.to_string())
+        .bind(visit.child_id.to_string())
+        .bind(visit.visit_date.to_string())
+        .bind(visit.visitor.as_str())
+        .bind(visit.talked_alone)
+        .bind(visit.note.as_str())
+        .bind(instant(visit.recorded_at))
+        .bind(instant(Utc::now()))
+        .bind(mutation_id.map(|m| m.to_string()))
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn visit_child(&mut self, id: VisitId) -> Result<Option<ChildId>, DbError> {
+        let child: Option<String> = sqlx::query_scalar("SELECT child_id FROM visits WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.0)
+            .await?;
+        child
+            .map(|c| parse_uuid("visits", &c).map(ChildId::from_uuid))
+            .transpose()
+    }
+
+    async fn insert_amendment(
+        &mut self,
+        amendment: &VisitAmendment,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError> {
+        let inserted = sqlx::query(
+            "INSERT INTO visit_amendments (id, visit_id, child_id, author, text, recorded_at, \
+             received_at, mutation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(amendment.id.to_string())
+        .bind(amendment.visit_id.to_string())
+        .bind(amendment.child_id.to_string())
+        .bind(amendment.author.as_str())
+        .bind(amendment.text.as_str())
+        .bind(instant(amendment.recorded_at))
+        .bind(instant(Utc::now()))
+        .bind(mutation_id.map(|m| m.to_string()))
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn insert_placement(&mut self, p: &Placement) -> Result<bool, DbError> {
+        let inserted = placement_query(
+            "INSERT INTO placements \
+             (id, child_id, kind, home_name, legal_basis, start_date, end_date) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+            p,
+        )
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn placement_for_update(
+        &mut self,
+        id: PlacementId,
+    ) -> Result<Option<StoredPlacement>, DbError> {
+        let row: Option<PlacementColumns> = sqlx::query_as(
+            "SELECT child_id, kind, home_name, legal_basis, start_date, end_date, deleted \
+             FROM placements WHERE id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.0)
+        .await?;
+        row.map(
+            |(child_id, kind, home_name, legal_basis, start_date, end_date, deleted)| {
+                PlacementRow {
+                    id: *id.as_uuid(),
+                    child_id: parse_uuid("placements", &child_id)?,
+                    kind,
+                    home_name,
+                    legal_basis,
+                    start_date,
+                    end_date,
+                    deleted,
+                }
+                .decode()
+            },
+        )
+        .transpose()
+    }
+
+    async fn update_placement(&mut self, p: &Placement) -> Result<(), DbError> {
+        placement_query(
+            "UPDATE placements SET kind = ?3, home_name = ?4, legal_basis = ?5, \
+             start_date = ?6, end_date = ?7 WHERE id = ?1 AND child_id = ?2",
+            p,
+        )
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_placement(&mut self, id: PlacementId) -> Result<(), DbError> {
+        sqlx::query("UPDATE placements SET deleted = 1 WHERE id = ?")
+            .bind(id.to_string())
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_conflict(&mut self, conflict: &Conflict) -> Result<(), DbError> {
+        let row = ConflictRow::encode(conflict);
+        sqlx::query(
+            "INSERT INTO conflicts (id, target_kind, target_id, child_id, field, server_value, \
+             device_value, device_id, mutation_id, resolution) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row.id.to_string())
+        .bind(row.target_kind)
+        .bind(row.target_id.to_string())
+        .bind(row.child_id.to_string())
+        .bind(row.field)
+        .bind(row.server_value)
+        .bind(row.device_value)
+        .bind(row.device_id.to_string())
+        .bind(row.mutation_id.to_string())
+        .bind(row.resolution)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn conflict_for_update(&mut self, id: ConflictId) -> Result<Option<Conflict>, DbError> {
+        let row: Option<ConflictColumns> = sqlx::query_as(
+            "SELECT target_kind, target_id, child_id, field, server_value, device_value, \
+             device_id, mutation_id, resolution FROM conflicts WHERE id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.0)
+        .await?;
+        let Some((kind, target, child, field, server, device, device_id, mutation, resolution)) =
+            row
+        else {
+            return Ok(None);
+        };
+        let uuid = |text: &str| parse_uuid("conflicts", text);
+        ConflictRow {
+            id: *id.as_uuid(),
+            target_kind: kind,
+            target_id: uuid(&target)?,
+            child_id: uuid(&child)?,
+            field,
+            server_value: server,
+            device_value: device,
+            device_id: uuid(&device_id)?,
+            mutation_id: uuid(&mutation)?,
+            resolution,
+        }
+        .decode()
+        .map(Some)
+    }
+
+    async fn resolve_conflict(&mut self, id: ConflictId, value: &Value) -> Result<(), DbError> {
+        sqlx::query("UPDATE conflicts SET resolution = ? WHERE id = ?")
+            .bind(json_text(value))
+            .bind(id.to_string())
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
 }
 
-/// Appends `record` to the change feed and returns its sequence number.
-async fn append_change(conn: &mut SqliteConnection, record: &Record) -> Result<i64, DbError> {
-    let row = ChangeRow::of(record).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    // Numbered inside the writing transaction, so numbers follow commit order
-    // (SQLite has one writer at a time) and a reader never sees a gap fill in
-    // behind its cursor.
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE change_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO changes (seq, kind, record_id, child_id, data) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(seq)
-    .bind(row.kind)
-    .bind(row.record_id.hyphenated().to_string())
-    .bind(row.child_id.hyphenated().to_string())
-    .bind(row.data)
-    .execute(&mut *conn)
-    .await?;
-    Ok(seq)
+/// `sql` with the placement's columns bound as ?1 to ?7: id, child_id, kind,
+/// home_name, legal_basis, start_date, end_date.
+fn placement_query<'q>(sql: &'q str, p: &'q Placement) -> Query<'q, Sqlite, SqliteArguments<'q>> {
+    sqlx::query(sql)
+        .bind(p.id.to_string())
+        .bind(p.child_id.to_string())
+        .bind(serde_name(&p.kind))
+        .bind(p.home_name.as_str())
+        .bind(serde_name(&p.legal_basis))
+        .bind(p.start_date.to_string())
+        .bind(p.end_date.map(|d| d.to_string()))
 }
 
 fn instant(at: DateTime<Utc>) -> String {

@@ -13,7 +13,7 @@ use shared::protocol::{
     PullResponse, PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,6 +35,13 @@ async fn push(State(app): State<AppState>, request: Request) -> ApiResult<Json<P
             }
         })?;
 
+    // serde reads a struct from an array too (`[1, "<uuid>", []]`): insist on
+    // an object.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::MalformedJson(
+            "the body must be a JSON object".into(),
+        ));
+    }
     // The version first, so that a newer client's unknown shape is reported as
     // a version mismatch rather than as invalid data.
     let probe: VersionProbe =
@@ -53,6 +60,10 @@ async fn push(State(app): State<AppState>, request: Request) -> ApiResult<Json<P
         return Err(ApiError::TooManyMutations {
             count: request.mutations.len(),
         });
+    }
+    let mut seen = HashSet::with_capacity(request.mutations.len());
+    if let Some(dup) = request.mutations.iter().find(|m| !seen.insert(m.id)) {
+        return Err(ApiError::DuplicateMutationId { id: dup.id });
     }
     let span = tracing::Span::current();
     span.record("device.id", tracing::field::display(request.device_id));

@@ -4,11 +4,17 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use server::config::{Config, LogFormat};
-use server::db::Database;
+use server::db::{Database, Table};
 use server::Application;
-use shared::protocol::{Change, Mutation, Operation, PullResponse, PushRequest, PROTOCOL_VERSION};
+use shared::merge::FieldChange;
+use shared::protocol::{
+    Change, Conflict, ConflictChoice, EditableKind, Mutation, MutationStatus, Operation,
+    PullResponse, PushRequest, Record, RecordPatch, RecordRef, PROTOCOL_VERSION,
+};
 use shared::{
-    ApiErrorBody, ChildId, DeviceId, ErrorCode, MutationId, Visit, VisitId, VisitNote, VisitorName,
+    AmendmentId, AmendmentText, ApiErrorBody, ChildId, DeviceId, ErrorCode, LegalBasis, MutationId,
+    PersonName, Placement, PlacementId, PlacementKind, Visit, VisitAmendment, VisitId, VisitNote,
+    VisitorName,
 };
 use sqlx::Connection;
 use std::sync::Once;
@@ -277,6 +283,85 @@ impl TestApp {
         }
     }
 
+    /// Row counts of every table a push can write.
+    pub async fn table_counts(&self) -> Counts {
+        let count = |table| async move { self.db.count(table).await.expect("count") };
+        Counts {
+            children: count(Table::Children).await,
+            placements: count(Table::Placements).await,
+            visits: count(Table::Visits).await,
+            amendments: count(Table::VisitAmendments).await,
+            conflicts: count(Table::Conflicts).await,
+            changes: count(Table::Changes).await,
+            applied_mutations: count(Table::AppliedMutations).await,
+        }
+    }
+
+    /// Pushes `mutations` from `device` and returns their outcomes.
+    pub async fn push_from(
+        &self,
+        device: DeviceId,
+        mutations: Vec<Mutation>,
+    ) -> Vec<MutationStatus> {
+        let request = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id: device,
+            mutations,
+        };
+        let response = self.push(&request).await;
+        response.results.into_iter().map(|r| r.status).collect()
+    }
+
+    /// Pushes one mutation from a new device and returns its outcome.
+    pub async fn push_one(&self, mutation: Mutation) -> MutationStatus {
+        let mut results = self.push_from(DeviceId::new_random(), vec![mutation]).await;
+        assert_eq!(results.len(), 1);
+        results.remove(0)
+    }
+
+    /// The feed's latest version of a placement; `None` once deleted.
+    pub async fn placement(&self, id: PlacementId) -> Option<Placement> {
+        let mut latest = None;
+        for change in self.pull_all().await {
+            match change.record {
+                Record::Placement(p) if p.id == id => latest = Some(p),
+                Record::Deleted(r) if r.id == *id.as_uuid() => latest = None,
+                _ => {}
+            }
+        }
+        latest
+    }
+
+    /// The demo placement of `child`.
+    pub async fn demo_placement(&self, child: ChildId) -> Placement {
+        self.pull_all()
+            .await
+            .into_iter()
+            .find_map(|c| match c.record {
+                Record::Placement(p) if p.child_id == child => Some(p),
+                _ => None,
+            })
+            .expect("demo placement")
+    }
+
+    /// The latest version of each conflict about placement `id`, in the order
+    /// they were opened.
+    pub async fn conflicts(&self, id: PlacementId) -> Vec<Conflict> {
+        let mut conflicts: Vec<Conflict> = Vec::new();
+        for change in self.pull_all().await {
+            if let Record::Conflict(c) = change.record {
+                if c.target.id != *id.as_uuid() {
+                    continue;
+                }
+                match conflicts.iter_mut().find(|known| known.id == c.id) {
+                    Some(known) => *known = c,
+                    None => conflicts.push(c),
+                }
+            }
+        }
+        conflicts
+    }
+
     /// Row counts: (children, visits, changes, applied mutations).
     pub async fn counts(&self) -> (u64, u64, u64, u64) {
         (
@@ -286,6 +371,18 @@ impl TestApp {
             self.db.count_applied_mutations().await.expect("count"),
         )
     }
+}
+
+/// Row counts of the tables a push can write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counts {
+    pub children: u64,
+    pub placements: u64,
+    pub visits: u64,
+    pub amendments: u64,
+    pub conflicts: u64,
+    pub changes: u64,
+    pub applied_mutations: u64,
 }
 
 /// Replaces the database name in a PostgreSQL URL.
@@ -324,6 +421,94 @@ pub fn create_visit(visit: Visit) -> Mutation {
     Mutation {
         id: MutationId::new_random(),
         operation: Operation::CreateVisit(visit),
+    }
+}
+
+pub fn mutation(operation: Operation) -> Mutation {
+    Mutation {
+        id: MutationId::new_random(),
+        operation,
+    }
+}
+
+pub fn new_placement(child_id: ChildId) -> Placement {
+    Placement {
+        id: PlacementId::new_random(),
+        child_id,
+        kind: PlacementKind::FosterHome,
+        home_name: PersonName::parse("Familjen Testsson").expect("valid"),
+        legal_basis: LegalBasis::SoL,
+        start_date: NaiveDate::from_ymd_opt(2026, 2, 1).expect("date"),
+        end_date: None,
+    }
+}
+
+pub fn amendment(visit: &Visit) -> VisitAmendment {
+    VisitAmendment {
+        id: AmendmentId::new_random(),
+        visit_id: visit.id,
+        child_id: visit.child_id,
+        author: VisitorName::parse("Testa Handläggare").expect("valid"),
+        text: AmendmentText::parse("Rättelse: samtalet var enskilt.").expect("valid"),
+        recorded_at: Utc
+            .with_ymd_and_hms(2026, 3, 3, 9, 0, 0)
+            .single()
+            .expect("time"),
+    }
+}
+
+pub fn target(placement: &Placement) -> RecordRef {
+    RecordRef {
+        kind: EditableKind::Placement,
+        id: *placement.id.as_uuid(),
+        child_id: placement.child_id,
+    }
+}
+
+/// A patch of `placement`: `(field, from, to)` for each field.
+pub fn patch(placement: &Placement, fields: &[(&str, Value, Value)]) -> Mutation {
+    mutation(Operation::PatchRecord(RecordPatch {
+        target: target(placement),
+        fields: fields
+            .iter()
+            .map(|(field, from, to)| {
+                (
+                    (*field).to_owned(),
+                    FieldChange {
+                        from: from.clone(),
+                        to: to.clone(),
+                    },
+                )
+            })
+            .collect(),
+    }))
+}
+
+/// A person's choice of `value` in `conflict`, made while the field held `from`.
+pub fn resolve(conflict: &Conflict, from: Value, value: Value) -> Mutation {
+    mutation(Operation::ResolveConflict(ConflictChoice {
+        conflict_id: conflict.id,
+        child_id: conflict.target.child_id,
+        from,
+        value,
+    }))
+}
+
+/// The sequence number of an applied mutation.
+#[track_caller]
+pub fn applied(status: &MutationStatus) -> u64 {
+    match status {
+        MutationStatus::Applied { seq } => *seq,
+        other => panic!("not applied: {other:?}"),
+    }
+}
+
+/// The code of a rejected mutation.
+#[track_caller]
+pub fn rejected(status: &MutationStatus) -> ErrorCode {
+    match status {
+        MutationStatus::Rejected { code, .. } => *code,
+        other => panic!("not rejected: {other:?}"),
     }
 }
 

@@ -3,7 +3,9 @@
 
 mod helpers;
 
+mod bad_input;
 mod demo;
+mod editing;
 mod errors;
 mod health;
 mod pull;

@@ -8,6 +8,7 @@ backend_tests!(
     empty_feed_keeps_the_cursor,
     invalid_pull_query_is_400,
     pull_with_unknown_protocol_is_refused,
+    cursor_ahead_of_the_feed_is_409,
 );
 
 async fn paging_returns_every_change_once_in_order(backend: Backend) {
@@ -62,8 +63,6 @@ async fn empty_feed_keeps_the_cursor(backend: Backend) {
     assert!(page.changes.is_empty());
     assert_eq!(page.cursor, 0);
     assert!(!page.has_more);
-    let page = app.pull(42, 500).await;
-    assert_eq!(page.cursor, 42);
 
     // Defaults for `since` and `limit`.
     let response = app.get("/api/v1/sync/pull?protocol=1").await;
@@ -101,5 +100,34 @@ async fn pull_with_unknown_protocol_is_refused(backend: Backend) {
         let response = app.get(&format!("/api/v1/sync/pull?{query}")).await;
         assert_error(response, 400, ErrorCode::UnsupportedProtocolVersion).await;
     }
+    app.stop().await;
+}
+
+/// A device that pulled further than the feed goes (the server was restored
+/// from an older backup) is told to start again.
+async fn cursor_ahead_of_the_feed_is_409(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let last = app.db.count_changes().await.expect("count");
+    let page = app.pull(last, 10).await;
+    assert!(page.changes.is_empty());
+    assert_eq!(page.cursor, last);
+    for since in [last + 1, last + 1000] {
+        let response = app
+            .get(&format!("/api/v1/sync/pull?protocol=1&since={since}"))
+            .await;
+        assert_error(response, 409, ErrorCode::CursorAhead).await;
+    }
+
+    let empty = TestApp::spawn_with(
+        &backend,
+        Options {
+            demo_data: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let response = empty.get("/api/v1/sync/pull?protocol=1&since=42").await;
+    assert_error(response, 409, ErrorCode::CursorAhead).await;
+    empty.stop().await;
     app.stop().await;
 }

@@ -179,15 +179,10 @@ async fn outcomes_follow_request_order(backend: Backend) {
 
     let fresh = create_visit(visit(DEMO_CHILD_IDS[4]));
     let unknown = create_visit(visit(ChildId::new_random()));
-    let request = push_request(vec![
-        fresh.clone(),
-        applied_before.clone(),
-        unknown.clone(),
-        fresh.clone(),
-    ]);
+    let request = push_request(vec![fresh.clone(), applied_before.clone(), unknown.clone()]);
     let response = app.push(&request).await;
     let ids: Vec<_> = response.results.iter().map(|r| r.id).collect();
-    assert_eq!(ids, vec![fresh.id, applied_before.id, unknown.id, fresh.id]);
+    assert_eq!(ids, vec![fresh.id, applied_before.id, unknown.id]);
     assert!(matches!(
         response.results[0].status,
         MutationStatus::Applied { .. }
@@ -197,6 +192,9 @@ async fn outcomes_follow_request_order(backend: Backend) {
         response.results[2].status,
         MutationStatus::Rejected { .. }
     ));
-    assert_eq!(response.results[3].status, MutationStatus::AlreadyApplied);
+    // The same id twice in one push is refused as a whole (see bad_input.rs);
+    // in the next push it is already applied.
+    let again = app.push(&push_request(vec![fresh.clone()])).await;
+    assert_eq!(again.results[0].status, MutationStatus::AlreadyApplied);
     app.stop().await;
 }

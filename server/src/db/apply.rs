@@ -1,0 +1,449 @@
+//! What each mutation does, decided once for both backends. A backend
+//! implements [`WriteTx`] with its SQL; the checks, the field merge and the
+//! change-feed writes are here, inside one such transaction per mutation.
+//!
+//! A mutation is applied exactly once: its id goes into `applied_mutations`
+//! (`ON CONFLICT DO NOTHING`) in the same transaction as its effects, and
+//! change numbers come from the `change_counter` row, locked by that
+//! transaction until it commits. A rejected mutation rolls everything back,
+//! its id included, so a retry is judged afresh.
+
+use super::rows::{ChangeRow, StoredPlacement};
+use super::DbError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use shared::merge::{merge, FieldChange, FieldConflict, Merged};
+use shared::protocol::{
+    Conflict, ConflictChoice, EditableKind, Mutation, MutationStatus, Operation, Record,
+    RecordPatch, RecordRef,
+};
+use shared::{
+    Child, ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementId, Visit,
+    VisitAmendment, VisitId,
+};
+use std::collections::BTreeMap;
+
+/// The statements of one write transaction. Dropping it uncommitted rolls
+/// back. Methods that read a row in order to change it lock it until commit
+/// (`FOR UPDATE`; SQLite holds the whole database from `BEGIN IMMEDIATE`).
+pub(crate) trait WriteTx: Sized {
+    async fn commit(self) -> Result<(), DbError>;
+    async fn rollback(self) -> Result<(), DbError>;
+
+    /// Records the mutation id; `false` if it was recorded before.
+    async fn claim_mutation(
+        &mut self,
+        device_id: DeviceId,
+        mutation_id: MutationId,
+    ) -> Result<bool, DbError>;
+    async fn set_mutation_seq(&mut self, mutation_id: MutationId, seq: i64) -> Result<(), DbError>;
+
+    /// The last change number handed out.
+    async fn last_seq(&mut self) -> Result<i64, DbError>;
+    /// Increments the counter row (locking it until commit) and returns the
+    /// new number.
+    async fn next_seq(&mut self) -> Result<i64, DbError>;
+    async fn insert_change(&mut self, seq: i64, row: &ChangeRow) -> Result<(), DbError>;
+    /// Keeps other writers out until commit.
+    async fn lock_feed(&mut self) -> Result<(), DbError>;
+
+    async fn count_children(&mut self) -> Result<i64, DbError>;
+    async fn child_exists(&mut self, id: ChildId) -> Result<bool, DbError>;
+    /// `false` when the id exists (for this and every `insert_*` below).
+    async fn insert_child(&mut self, child: &Child) -> Result<bool, DbError>;
+    async fn insert_visit(
+        &mut self,
+        visit: &Visit,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError>;
+    /// The child a visit belongs to, if the visit exists.
+    async fn visit_child(&mut self, id: VisitId) -> Result<Option<ChildId>, DbError>;
+    async fn insert_amendment(
+        &mut self,
+        amendment: &VisitAmendment,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError>;
+    async fn insert_placement(&mut self, placement: &Placement) -> Result<bool, DbError>;
+    async fn placement_for_update(
+        &mut self,
+        id: PlacementId,
+    ) -> Result<Option<StoredPlacement>, DbError>;
+    async fn update_placement(&mut self, placement: &Placement) -> Result<(), DbError>;
+    /// Marks the placement deleted; the row stays as a tombstone.
+    async fn delete_placement(&mut self, id: PlacementId) -> Result<(), DbError>;
+    async fn insert_conflict(&mut self, conflict: &Conflict) -> Result<(), DbError>;
+    async fn conflict_for_update(&mut self, id: ConflictId) -> Result<Option<Conflict>, DbError>;
+    async fn resolve_conflict(&mut self, id: ConflictId, value: &Value) -> Result<(), DbError>;
+}
+
+/// Why a mutation was not applied: refused (the device is told), or the
+/// database failed (the whole push fails and is retried).
+enum Refusal {
+    Rejected { code: ErrorCode, message: String },
+    Db(DbError),
+}
+
+impl From<DbError> for Refusal {
+    fn from(err: DbError) -> Self {
+        Self::Db(err)
+    }
+}
+
+fn reject(code: ErrorCode, message: impl Into<String>) -> Refusal {
+    Refusal::Rejected {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Who made the change, for the conflicts it may open.
+#[derive(Clone, Copy)]
+struct Origin {
+    device_id: DeviceId,
+    mutation_id: MutationId,
+}
+
+fn to_u64(seq: i64) -> u64 {
+    u64::try_from(seq).unwrap_or_default()
+}
+
+/// Applies one mutation in `tx` and commits, or rolls back.
+///
+/// `Applied { seq }` carries the number of the last change the mutation
+/// wrote. A mutation that applies but changes nothing (an edit that was
+/// already made, a deletion of a deleted record, a choice in a conflict
+/// that was already resolved) writes no change and carries the feed's last
+/// number at that moment: a device that has pulled up to it sees the effect.
+pub(crate) async fn apply_mutation<T: WriteTx>(
+    mut tx: T,
+    device_id: DeviceId,
+    mutation: &Mutation,
+) -> Result<MutationStatus, DbError> {
+    // A concurrent push of the same id blocks here (PostgreSQL) until the
+    // first commits (then this claims nothing) or rolls back.
+    if !tx.claim_mutation(device_id, mutation.id).await? {
+        tx.rollback().await?;
+        return Ok(MutationStatus::AlreadyApplied);
+    }
+    let origin = Origin {
+        device_id,
+        mutation_id: mutation.id,
+    };
+    match apply_operation(&mut tx, origin, &mutation.operation).await {
+        Ok(seq) => {
+            tx.set_mutation_seq(mutation.id, seq).await?;
+            tx.commit().await?;
+            Ok(MutationStatus::Applied { seq: to_u64(seq) })
+        }
+        Err(Refusal::Rejected { code, message }) => {
+            tx.rollback().await?;
+            Ok(MutationStatus::Rejected { code, message })
+        }
+        Err(Refusal::Db(err)) => Err(err),
+    }
+}
+
+async fn apply_operation<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    operation: &Operation,
+) -> Result<i64, Refusal> {
+    match operation {
+        Operation::CreateVisit(visit) => create_visit(tx, origin, visit).await,
+        Operation::AmendVisit(amendment) => amend_visit(tx, origin, amendment).await,
+        Operation::CreatePlacement(placement) => create_placement(tx, placement).await,
+        Operation::PatchRecord(patch) => patch_record(tx, origin, patch).await,
+        Operation::DeleteRecord(target) => delete_record(tx, target).await,
+        Operation::ResolveConflict(choice) => resolve_conflict(tx, origin, choice).await,
+    }
+}
+
+/// Numbers `record` and appends it to the change feed.
+async fn append<T: WriteTx>(tx: &mut T, record: &Record) -> Result<i64, DbError> {
+    let row = ChangeRow::of(record)?;
+    let seq = tx.next_seq().await?;
+    tx.insert_change(seq, &row).await?;
+    Ok(seq)
+}
+
+async fn require_child<T: WriteTx>(tx: &mut T, child_id: ChildId) -> Result<(), Refusal> {
+    if tx.child_exists(child_id).await? {
+        Ok(())
+    } else {
+        Err(reject(
+            ErrorCode::UnknownChild,
+            format!("child {child_id} does not exist on the server"),
+        ))
+    }
+}
+
+async fn create_visit<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    visit: &Visit,
+) -> Result<i64, Refusal> {
+    require_child(tx, visit.child_id).await?;
+    if !tx.insert_visit(visit, Some(origin.mutation_id)).await? {
+        return Err(reject(
+            ErrorCode::IdConflict,
+            format!("visit {} already exists", visit.id),
+        ));
+    }
+    Ok(append(tx, &Record::Visit(visit.clone())).await?)
+}
+
+async fn amend_visit<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    amendment: &VisitAmendment,
+) -> Result<i64, Refusal> {
+    if tx.visit_child(amendment.visit_id).await? != Some(amendment.child_id) {
+        return Err(reject(
+            ErrorCode::UnknownRecord,
+            format!(
+                "visit {} of child {} does not exist on the server",
+                amendment.visit_id, amendment.child_id
+            ),
+        ));
+    }
+    if !tx
+        .insert_amendment(amendment, Some(origin.mutation_id))
+        .await?
+    {
+        return Err(reject(
+            ErrorCode::IdConflict,
+            format!("amendment {} already exists", amendment.id),
+        ));
+    }
+    Ok(append(tx, &Record::VisitAmendment(amendment.clone())).await?)
+}
+
+async fn create_placement<T: WriteTx>(tx: &mut T, placement: &Placement) -> Result<i64, Refusal> {
+    require_child(tx, placement.child_id).await?;
+    if !tx.insert_placement(placement).await? {
+        return Err(reject(
+            ErrorCode::IdConflict,
+            format!("placement {} already exists", placement.id),
+        ));
+    }
+    Ok(append(tx, &Record::Placement(placement.clone())).await?)
+}
+
+/// The editable record `target` names, locked. Unknown, or of another
+/// child: `unknown_record`. Deleted: `record_deleted` unless `allow_deleted`.
+async fn load_editable<T: WriteTx>(
+    tx: &mut T,
+    target: &RecordRef,
+    allow_deleted: bool,
+) -> Result<StoredPlacement, Refusal> {
+    let stored = match target.kind {
+        EditableKind::Placement => {
+            tx.placement_for_update(PlacementId::from_uuid(target.id))
+                .await?
+        }
+    };
+    let Some(stored) = stored.filter(|s| s.placement.child_id == target.child_id) else {
+        return Err(reject(
+            ErrorCode::UnknownRecord,
+            format!(
+                "placement {} of child {} does not exist on the server",
+                target.id, target.child_id
+            ),
+        ));
+    };
+    if stored.deleted && !allow_deleted {
+        return Err(reject(
+            ErrorCode::RecordDeleted,
+            format!("placement {} was deleted", target.id),
+        ));
+    }
+    Ok(stored)
+}
+
+/// Merges `patch` into `current` field by field (see [`shared::merge`]).
+/// Every value the patch sets must fit its field, also one that ends up in a
+/// conflict: a person may choose it later.
+fn merge_record<R: Serialize + DeserializeOwned>(
+    current: &R,
+    patch: &BTreeMap<String, FieldChange>,
+    editable: &[&str],
+) -> Result<(R, Merged), Refusal> {
+    let current =
+        serde_json::to_value(current).map_err(|e| Refusal::Db(DbError::Encode(e.classify())))?;
+    let merged = merge(&current, patch, editable)
+        .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
+    let mut wanted = current;
+    if let Some(fields) = wanted.as_object_mut() {
+        for (field, change) in patch {
+            fields.insert(field.clone(), change.to.clone());
+        }
+    }
+    let invalid = |e: serde_json::Error| {
+        reject(
+            ErrorCode::ValidationFailed,
+            format!("the new values do not fit the record: {e}"),
+        )
+    };
+    R::deserialize(&wanted).map_err(invalid)?;
+    let record = R::deserialize(&merged.record).map_err(invalid)?;
+    Ok((record, merged))
+}
+
+async fn save_placement<T: WriteTx>(tx: &mut T, placement: Placement) -> Result<i64, DbError> {
+    tx.update_placement(&placement).await?;
+    append(tx, &Record::Placement(placement)).await
+}
+
+/// Keeps a value that lost a race in a new conflict, for a person to choose.
+async fn open_conflict<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    target: RecordRef,
+    lost: FieldConflict,
+) -> Result<i64, DbError> {
+    let conflict = Conflict {
+        id: ConflictId::new_random(),
+        target,
+        field: lost.field,
+        server_value: lost.server_value,
+        device_value: lost.device_value,
+        device_id: origin.device_id,
+        mutation_id: origin.mutation_id,
+        resolution: None,
+    };
+    tx.insert_conflict(&conflict).await?;
+    append(tx, &Record::Conflict(conflict)).await
+}
+
+async fn patch_record<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    patch: &RecordPatch,
+) -> Result<i64, Refusal> {
+    let stored = load_editable(tx, &patch.target, false).await?;
+    let (record, merged) = merge_record(
+        &stored.placement,
+        &patch.fields,
+        patch.target.kind.editable_fields(),
+    )?;
+    let mut last = None;
+    if merged.changed {
+        last = Some(save_placement(tx, record).await?);
+    }
+    for lost in merged.conflicts {
+        last = Some(open_conflict(tx, origin, patch.target, lost).await?);
+    }
+    match last {
+        Some(seq) => Ok(seq),
+        None => Ok(tx.last_seq().await?),
+    }
+}
+
+async fn delete_record<T: WriteTx>(tx: &mut T, target: &RecordRef) -> Result<i64, Refusal> {
+    let stored = load_editable(tx, target, true).await?;
+    if stored.deleted {
+        return Ok(tx.last_seq().await?);
+    }
+    tx.delete_placement(stored.placement.id).await?;
+    Ok(append(tx, &Record::Deleted(*target)).await?)
+}
+
+/// A person's choice in a conflict: the chosen value is merged like a
+/// one-field patch from `choice.from`. The conflict is resolved either way;
+/// if the field changed again since the person looked, their value goes into
+/// a new conflict instead of overwriting that change. A conflict resolved
+/// before keeps its first resolution.
+async fn resolve_conflict<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    choice: &ConflictChoice,
+) -> Result<i64, Refusal> {
+    let Some(mut conflict) = tx
+        .conflict_for_update(choice.conflict_id)
+        .await?
+        .filter(|c| c.target.child_id == choice.child_id)
+    else {
+        return Err(reject(
+            ErrorCode::UnknownRecord,
+            format!(
+                "conflict {} of child {} does not exist on the server",
+                choice.conflict_id, choice.child_id
+            ),
+        ));
+    };
+    if conflict.resolution.is_some() {
+        return Ok(tx.last_seq().await?);
+    }
+    let stored = load_editable(tx, &conflict.target, false).await?;
+    let patch = BTreeMap::from([(
+        conflict.field.clone(),
+        FieldChange {
+            from: choice.from.clone(),
+            to: choice.value.clone(),
+        },
+    )]);
+    let (record, merged) = merge_record(
+        &stored.placement,
+        &patch,
+        conflict.target.kind.editable_fields(),
+    )?;
+    // In feed order: the record, then the resolved conflict, then the new
+    // conflict if the choice lost a race in its turn.
+    if merged.changed {
+        save_placement(tx, record).await?;
+    }
+    tx.resolve_conflict(conflict.id, &choice.value).await?;
+    conflict.resolution = Some(choice.value.clone());
+    let target = conflict.target;
+    let mut last = append(tx, &Record::Conflict(conflict)).await?;
+    for lost in merged.conflicts {
+        last = open_conflict(tx, origin, target, lost).await?;
+    }
+    Ok(last)
+}
+
+/// Writes records and their changes in one transaction (demo data, tests).
+/// With `only_if_empty`, writes nothing and returns `None` when a child exists.
+pub(crate) async fn insert_records<T: WriteTx>(
+    mut tx: T,
+    records: &[Record],
+    only_if_empty: bool,
+) -> Result<Option<Vec<u64>>, DbError> {
+    if only_if_empty {
+        // Locked first, so that two servers seeding at once cannot both see
+        // an empty table.
+        tx.lock_feed().await?;
+        if tx.count_children().await? > 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+    }
+    let mut seqs = Vec::with_capacity(records.len());
+    for record in records {
+        let inserted = match record {
+            Record::Child(c) => tx.insert_child(c).await?,
+            Record::Placement(p) => tx.insert_placement(p).await?,
+            Record::Visit(v) => tx.insert_visit(v, None).await?,
+            Record::VisitAmendment(a) => tx.insert_amendment(a, None).await?,
+            Record::Conflict(c) => {
+                tx.insert_conflict(c).await?;
+                true
+            }
+            Record::Deleted(r) => {
+                tx.delete_placement(PlacementId::from_uuid(r.id)).await?;
+                true
+            }
+        };
+        if !inserted {
+            let row = ChangeRow::of(record)?;
+            return Err(DbError::DuplicateId {
+                kind: row.kind,
+                id: row.record_id,
+            });
+        }
+        seqs.push(to_u64(append(&mut tx, record).await?));
+    }
+    tx.commit().await?;
+    Ok(Some(seqs))
+}

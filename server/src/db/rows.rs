@@ -1,0 +1,253 @@
+//! What both backends share below the decisions: conversions between
+//! domain records and table rows, and the statements whose SQL is the same
+//! on both. The backends only bind and fetch columns.
+
+use super::DbError;
+use chrono::NaiveDate;
+use serde_json::Value;
+use shared::protocol::{Conflict, Record, RecordRef};
+use shared::{ChildId, ConflictId, DeviceId, MutationId, PersonName, Placement, PlacementId};
+use uuid::Uuid;
+
+/// The last change number handed out.
+pub(crate) const LAST_SEQ: &str = "SELECT last_seq FROM change_counter WHERE id = 1";
+
+/// Takes the next change number, inside the writing transaction: the row lock
+/// (PostgreSQL) or the database lock (SQLite) keeps other writers out until
+/// commit, so numbers become visible in order and a pull can never skip a
+/// number that commits later. (A SEQUENCE would hand out numbers that commit
+/// out of order.)
+pub(crate) const NEXT_SEQ: &str =
+    "UPDATE change_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq";
+
+pub(crate) const COUNT_CHILDREN: &str = "SELECT COUNT(*) FROM children";
+
+/// Runs a statement that binds nothing and returns one integer.
+pub(crate) async fn fetch_i64<'e, DB, E>(executor: E, sql: &'static str) -> Result<i64, DbError>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    Ok(sqlx::query_scalar(sql).fetch_one(executor).await?)
+}
+
+/// The serde name of a unit enum variant (`PlacementKind`, `LegalBasis`,
+/// `EditableKind`), as stored.
+pub(crate) fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        other => unreachable!("not a unit enum: {other:?}"),
+    }
+}
+
+fn from_serde_name<T: serde::de::DeserializeOwned>(
+    table: &'static str,
+    name: &str,
+) -> Result<T, DbError> {
+    serde_json::from_value(Value::String(name.to_owned())).map_err(|_| DbError::CorruptRow {
+        table,
+        reason: format!("unknown enum value `{name}`"),
+    })
+}
+
+/// A JSON value as stored in a text (SQLite) or JSONB (PostgreSQL) column.
+pub(crate) fn json_text(value: &Value) -> String {
+    value.to_string()
+}
+
+fn parse_json(table: &'static str, text: &str) -> Result<Value, DbError> {
+    // serde's message can quote the value; keep children's data out of errors.
+    serde_json::from_str(text).map_err(|e| DbError::CorruptRow {
+        table,
+        reason: format!("{:?} error in a JSON column", e.classify()),
+    })
+}
+
+/// Parses a hyphenated UUID stored as text (SQLite).
+pub(crate) fn parse_uuid(table: &'static str, text: &str) -> Result<Uuid, DbError> {
+    Uuid::parse_str(text).map_err(|_| DbError::CorruptRow {
+        table,
+        reason: "malformed id".into(),
+    })
+}
+
+/// The columns of a `changes` row, derived from the record.
+pub(crate) struct ChangeRow {
+    /// The record's `kind` tag in the feed (see [`Record`]).
+    pub kind: &'static str,
+    pub record_id: Uuid,
+    pub child_id: Uuid,
+    pub data: String,
+}
+
+impl ChangeRow {
+    pub(crate) fn of(record: &Record) -> Result<Self, DbError> {
+        let (kind, record_id, child_id, data) = match record {
+            Record::Child(c) => ("child", *c.id.as_uuid(), *c.id.as_uuid(), to_json(c)?),
+            Record::Placement(p) => (
+                "placement",
+                *p.id.as_uuid(),
+                *p.child_id.as_uuid(),
+                to_json(p)?,
+            ),
+            Record::Visit(v) => ("visit", *v.id.as_uuid(), *v.child_id.as_uuid(), to_json(v)?),
+            Record::VisitAmendment(a) => (
+                "visit_amendment",
+                *a.id.as_uuid(),
+                *a.child_id.as_uuid(),
+                to_json(a)?,
+            ),
+            Record::Conflict(c) => (
+                "conflict",
+                *c.id.as_uuid(),
+                *c.target.child_id.as_uuid(),
+                to_json(c)?,
+            ),
+            Record::Deleted(r) => ("deleted", r.id, *r.child_id.as_uuid(), to_json(r)?),
+        };
+        Ok(Self {
+            kind,
+            record_id,
+            child_id,
+            data,
+        })
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DbError> {
+    serde_json::to_string(value).map_err(|e| DbError::Encode(e.classify()))
+}
+
+/// A `placements` row with ids already parsed.
+pub(crate) struct PlacementRow {
+    pub id: Uuid,
+    pub child_id: Uuid,
+    pub kind: String,
+    pub home_name: String,
+    pub legal_basis: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub deleted: bool,
+}
+
+/// A placement as stored: the record, and whether it is a tombstone.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredPlacement {
+    pub placement: Placement,
+    pub deleted: bool,
+}
+
+impl PlacementRow {
+    pub(crate) fn decode(self) -> Result<StoredPlacement, DbError> {
+        const TABLE: &str = "placements";
+        let placement = Placement {
+            id: PlacementId::from_uuid(self.id),
+            child_id: ChildId::from_uuid(self.child_id),
+            kind: from_serde_name(TABLE, &self.kind)?,
+            home_name: PersonName::parse(&self.home_name).map_err(|e| DbError::CorruptRow {
+                table: TABLE,
+                reason: format!("home_name {e}"),
+            })?,
+            legal_basis: from_serde_name(TABLE, &self.legal_basis)?,
+            start_date: self.start_date,
+            end_date: self.end_date,
+        };
+        Ok(StoredPlacement {
+            placement,
+            deleted: self.deleted,
+        })
+    }
+}
+
+/// A `conflicts` row; values are JSON text, `resolution` is `None` while the
+/// conflict is open (a chosen JSON `null` is `Some("null")`).
+pub(crate) struct ConflictRow {
+    pub id: Uuid,
+    pub target_kind: String,
+    pub target_id: Uuid,
+    pub child_id: Uuid,
+    pub field: String,
+    pub server_value: String,
+    pub device_value: String,
+    pub device_id: Uuid,
+    pub mutation_id: Uuid,
+    pub resolution: Option<String>,
+}
+
+impl ConflictRow {
+    pub(crate) fn encode(c: &Conflict) -> Self {
+        Self {
+            id: *c.id.as_uuid(),
+            target_kind: serde_name(&c.target.kind),
+            target_id: c.target.id,
+            child_id: *c.target.child_id.as_uuid(),
+            field: c.field.clone(),
+            server_value: json_text(&c.server_value),
+            device_value: json_text(&c.device_value),
+            device_id: *c.device_id.as_uuid(),
+            mutation_id: *c.mutation_id.as_uuid(),
+            resolution: c.resolution.as_ref().map(json_text),
+        }
+    }
+
+    pub(crate) fn decode(self) -> Result<Conflict, DbError> {
+        const TABLE: &str = "conflicts";
+        Ok(Conflict {
+            id: ConflictId::from_uuid(self.id),
+            target: RecordRef {
+                kind: from_serde_name(TABLE, &self.target_kind)?,
+                id: self.target_id,
+                child_id: ChildId::from_uuid(self.child_id),
+            },
+            field: self.field,
+            server_value: parse_json(TABLE, &self.server_value)?,
+            device_value: parse_json(TABLE, &self.device_value)?,
+            device_id: DeviceId::from_uuid(self.device_id),
+            mutation_id: MutationId::from_uuid(self.mutation_id),
+            resolution: self.resolution.map(|r| parse_json(TABLE, &r)).transpose()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::protocol::EditableKind;
+
+    #[test]
+    fn change_kinds_are_the_feed_tags() {
+        let r = RecordRef {
+            kind: EditableKind::Placement,
+            id: Uuid::new_v4(),
+            child_id: ChildId::new_random(),
+        };
+        let record = Record::Deleted(r);
+        let row = ChangeRow::of(&record).expect("row");
+        let tagged = serde_json::to_value(&record).expect("json");
+        assert_eq!(tagged["kind"], row.kind);
+        assert_eq!(row.record_id, r.id);
+    }
+
+    #[test]
+    fn a_chosen_null_is_not_an_open_conflict() {
+        let conflict = Conflict {
+            id: ConflictId::new_random(),
+            target: RecordRef {
+                kind: EditableKind::Placement,
+                id: Uuid::new_v4(),
+                child_id: ChildId::new_random(),
+            },
+            field: "end_date".into(),
+            server_value: Value::String("2026-01-01".into()),
+            device_value: Value::Null,
+            device_id: DeviceId::new_random(),
+            mutation_id: MutationId::new_random(),
+            resolution: Some(Value::Null),
+        };
+        let row = ConflictRow::encode(&conflict);
+        assert_eq!(row.resolution.as_deref(), Some("null"));
+        assert_eq!(row.decode().expect("decode"), conflict);
+    }
+}
