@@ -148,7 +148,9 @@ pub fn local_effects(
             else {
                 return Vec::new();
             };
-            conflict.resolution = Some(choice.value.clone());
+            conflict.resolution = Some(shared::protocol::Resolution {
+                value: choice.value.clone(),
+            });
             let mut effects = Vec::new();
             let fields = std::collections::BTreeMap::from([(
                 conflict.field.clone(),

@@ -136,8 +136,17 @@ pub struct Conflict {
     /// The device whose edit lost the race, and its mutation.
     pub device_id: DeviceId,
     pub mutation_id: MutationId,
-    /// Set once someone chose: the value chosen.
-    pub resolution: Option<Value>,
+    /// Set once someone chose.
+    pub resolution: Option<Resolution>,
+}
+
+/// The value a person chose in a conflict. A struct, so that choosing JSON
+/// `null` (say, "no end date") is `{"value": null}`, distinct from an open
+/// conflict's `"resolution": null`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    pub value: Value,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -85,7 +85,7 @@ test('same field edited on two offline tablets: conflict shown, both kept, resol
 
   changes = await pullAll();
   assert.equal(latest(changes, 'placement', placementId).home_name, 'HVB Södergården');
-  assert.equal(latest(changes, 'conflict', conflicts[0].data.id).resolution, 'HVB Södergården');
+  assert.deepEqual(latest(changes, 'conflict', conflicts[0].data.id).resolution, { value: 'HVB Södergården' });
 
   // A gets the choice on its next sync.
   await a.page.getByRole('button', { name: 'Synka nu' }).click();

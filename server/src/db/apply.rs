@@ -16,7 +16,7 @@ use serde_json::Value;
 use shared::merge::{merge, FieldChange, FieldConflict, Merged};
 use shared::protocol::{
     Conflict, ConflictChoice, EditableKind, Mutation, MutationStatus, Operation, Record,
-    RecordPatch, RecordRef,
+    RecordPatch, RecordRef, Resolution,
 };
 use shared::{
     Child, ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementId, Visit,
@@ -394,7 +394,9 @@ async fn resolve_conflict<T: WriteTx>(
         save_placement(tx, record).await?;
     }
     tx.resolve_conflict(conflict.id, &choice.value).await?;
-    conflict.resolution = Some(choice.value.clone());
+    conflict.resolution = Some(Resolution {
+        value: choice.value.clone(),
+    });
     let target = conflict.target;
     let mut last = append(tx, &Record::Conflict(conflict)).await?;
     for lost in merged.conflicts {

@@ -27,14 +27,34 @@ pub enum DbError {
     CorruptRow { table: &'static str, reason: String },
     #[error("a record cannot be encoded as JSON ({0:?} error)")]
     Encode(serde_json::error::Category),
+    /// The database did not answer within [`TRANSACTION_TIMEOUT`].
+    #[error("the database did not answer in time")]
+    TimedOut,
+}
+
+/// The longest one transaction may take before the request is answered 503.
+/// Longer than SQLite's busy timeout (5 s), so a plain lock wait reports as
+/// busy; short enough that a connection frozen mid-transaction is answered
+/// within seconds instead of hanging the request.
+pub const TRANSACTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Runs one database call with [`TRANSACTION_TIMEOUT`].
+async fn timed<T>(
+    call: impl std::future::Future<Output = Result<T, DbError>>,
+) -> Result<T, DbError> {
+    tokio::time::timeout(TRANSACTION_TIMEOUT, call)
+        .await
+        .unwrap_or(Err(DbError::TimedOut))
 }
 
 impl DbError {
     /// Whether the database could not be reached (as opposed to a query that
     /// failed), so that a client should simply retry later.
     pub fn is_unavailable(&self) -> bool {
-        let Self::Sqlx(err) = self else {
-            return false;
+        let err = match self {
+            Self::Sqlx(err) => err,
+            Self::TimedOut => return true,
+            _ => return false,
         };
         match err {
             sqlx::Error::PoolTimedOut
@@ -44,8 +64,14 @@ impl DbError {
             | sqlx::Error::WorkerCrashed => true,
             sqlx::Error::Database(db) => db.code().is_some_and(|code| {
                 // PostgreSQL: class 08 connection exception, 57P0x shutdown /
-                // cannot connect now. SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED.
-                code.starts_with("08") || code.starts_with("57P0") || code == "5" || code == "6"
+                // cannot connect now, 55P03 lock timeout, 57014 statement
+                // timeout, 25P03 idle-in-transaction timeout. SQLite: 5
+                // SQLITE_BUSY and 6 SQLITE_LOCKED, with their extended codes
+                // (the primary code is the low byte).
+                code.starts_with("08")
+                    || code.starts_with("57P0")
+                    || matches!(code.as_ref(), "55P03" | "57014" | "25P03")
+                    || code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
             }),
             _ => false,
         }
@@ -126,9 +152,12 @@ impl Database {
     ) -> Result<Vec<MutationOutcome>, DbError> {
         let mut outcomes = Vec::with_capacity(mutations.len());
         for mutation in mutations {
-            let status = dispatch!(self, s => {
-                apply::apply_mutation(s.begin_write().await?, device_id, mutation).await
-            })?;
+            let status = timed(async {
+                dispatch!(self, s => {
+                    apply::apply_mutation(s.begin_write().await?, device_id, mutation).await
+                })
+            })
+            .await?;
             // The code only: a rejection's message may quote the record.
             let rejected = match &status {
                 MutationStatus::Rejected { code, .. } => Some(*code),
@@ -145,12 +174,16 @@ impl Database {
 
     /// Changes with a sequence number above `since`, at most `limit` of them.
     pub async fn pull(&self, since: u64, limit: u32) -> Result<PullPage, PullError> {
-        let last = u64::try_from(dispatch!(self, s => s.last_seq().await)?).unwrap_or_default();
+        let last = u64::try_from(timed(async { dispatch!(self, s => s.last_seq().await) }).await?)
+            .unwrap_or_default();
         if since > last {
             return Err(PullError::CursorAhead { since, last });
         }
         let since_i = i64::try_from(since).unwrap_or(i64::MAX);
-        let rows = dispatch!(self, s => s.changes_after(since_i, i64::from(limit) + 1).await)?;
+        let rows = timed(async {
+            dispatch!(self, s => s.changes_after(since_i, i64::from(limit) + 1).await)
+        })
+        .await?;
         let has_more = rows.len() > limit as usize;
         let changes = rows
             .into_iter()

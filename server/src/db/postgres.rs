@@ -14,9 +14,10 @@ use shared::{
     Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, Visit,
     VisitAmendment, VisitId,
 };
-use sqlx::postgres::{PgArguments, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::query::Query;
 use sqlx::{Postgres, Transaction};
+use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -31,9 +32,21 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect_with(Self::options(url)?)
             .await?;
         Ok(Self { pool })
+    }
+
+    /// Connection settings that keep one stuck client from stalling every
+    /// instance: a session that goes silent inside a transaction (holding the
+    /// change counter's row lock) is ended by PostgreSQL after a few seconds,
+    /// and no statement waits on a lock or runs for long.
+    fn options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+        Ok(PgConnectOptions::from_str(url)?.options([
+            ("lock_timeout", "4s"),
+            ("statement_timeout", "5s"),
+            ("idle_in_transaction_session_timeout", "4s"),
+        ]))
     }
 
     /// A pool that connects on first use: the server starts even when the
@@ -42,7 +55,7 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(acquire_timeout)
-            .connect_lazy(url)?;
+            .connect_lazy_with(Self::options(url)?);
         Ok(Self { pool })
     }
 

@@ -5,7 +5,7 @@
 use super::DbError;
 use chrono::NaiveDate;
 use serde_json::Value;
-use shared::protocol::{Conflict, Record, RecordRef};
+use shared::protocol::{Conflict, Record, RecordRef, Resolution};
 use shared::{ChildId, ConflictId, DeviceId, MutationId, PersonName, Placement, PlacementId};
 use uuid::Uuid;
 
@@ -188,7 +188,7 @@ impl ConflictRow {
             device_value: json_text(&c.device_value),
             device_id: *c.device_id.as_uuid(),
             mutation_id: *c.mutation_id.as_uuid(),
-            resolution: c.resolution.as_ref().map(json_text),
+            resolution: c.resolution.as_ref().map(|r| json_text(&r.value)),
         }
     }
 
@@ -206,7 +206,10 @@ impl ConflictRow {
             device_value: parse_json(TABLE, &self.device_value)?,
             device_id: DeviceId::from_uuid(self.device_id),
             mutation_id: MutationId::from_uuid(self.mutation_id),
-            resolution: self.resolution.map(|r| parse_json(TABLE, &r)).transpose()?,
+            resolution: self
+                .resolution
+                .map(|r| parse_json(TABLE, &r).map(|value| Resolution { value }))
+                .transpose()?,
         })
     }
 }
@@ -244,7 +247,7 @@ mod tests {
             device_value: Value::Null,
             device_id: DeviceId::new_random(),
             mutation_id: MutationId::new_random(),
-            resolution: Some(Value::Null),
+            resolution: Some(Resolution { value: Value::Null }),
         };
         let row = ConflictRow::encode(&conflict);
         assert_eq!(row.resolution.as_deref(), Some("null"));

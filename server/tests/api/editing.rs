@@ -168,7 +168,12 @@ async fn resolving_sets_the_chosen_value_and_shows_the_resolution(backend: Backe
     let conflicts = app.conflicts(original.id).await;
     assert_eq!(conflicts.len(), 1, "no new conflict");
     assert_eq!(conflicts[0].id, conflict.id);
-    assert_eq!(conflicts[0].resolution, Some(name("Familjen B")));
+    assert_eq!(
+        conflicts[0].resolution,
+        Some(shared::protocol::Resolution {
+            value: name("Familjen B")
+        })
+    );
     // The record changes before the conflict shows its resolution.
     let changes = app.pull_all().await;
     let tail: Vec<_> = changes[changes.len() - 2..].iter().collect();
@@ -211,7 +216,12 @@ async fn resolving_after_another_change_opens_a_new_conflict(backend: Backend) {
     assert_eq!(now.home_name.as_str(), "Familjen C", "not overwritten");
     let conflicts = app.conflicts(original.id).await;
     assert_eq!(conflicts.len(), 2);
-    assert_eq!(conflicts[0].resolution, Some(name("Familjen B")));
+    assert_eq!(
+        conflicts[0].resolution,
+        Some(shared::protocol::Resolution {
+            value: name("Familjen B")
+        })
+    );
     let new = &conflicts[1];
     assert_eq!(new.field, "home_name");
     assert_eq!(new.server_value, name("Familjen C"));
