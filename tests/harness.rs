@@ -231,12 +231,7 @@ impl Transport for FaultyTransport<'_> {
             return Err(TransportError::Unreachable);
         }
         match self.db.pull(since, limit).await {
-            Ok(page) => Ok(PullResponse {
-                protocol: PROTOCOL_VERSION,
-                changes: page.changes,
-                cursor: page.cursor,
-                has_more: page.has_more,
-            }),
+            Ok(page) => Ok(page.into_response()),
             Err(PullError::CursorAhead { .. }) => Err(TransportError::Server {
                 status: 409,
                 code: Some(ErrorCode::CursorAhead),

@@ -81,6 +81,13 @@ pub struct SyncReport {
     pub pulled: usize,
 }
 
+/// How far a pull has come: changes received of those waiting when it began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullProgress {
+    pub received: u64,
+    pub total: u64,
+}
+
 /// Pushes every pending mutation in batches, then pulls until up to date.
 /// Safe to interrupt anywhere: a mutation leaves the outbox only after the
 /// server has answered that it holds it, and the cursor moves only together
@@ -89,6 +96,16 @@ pub async fn sync_once<S: LocalStore, T: Transport>(
     store: &S,
     transport: &T,
     device_id: DeviceId,
+) -> Result<SyncReport, SyncError> {
+    sync_with_progress(store, transport, device_id, |_| {}).await
+}
+
+/// [`sync_once`], telling `on_progress` after each page pulled.
+pub async fn sync_with_progress<S: LocalStore, T: Transport>(
+    store: &S,
+    transport: &T,
+    device_id: DeviceId,
+    on_progress: impl Fn(PullProgress),
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let outbox = store.outbox().await?;
@@ -119,6 +136,7 @@ pub async fn sync_once<S: LocalStore, T: Transport>(
     }
 
     let mut since = store.cursor().await?;
+    let mut start = since;
     let mut restarted = false;
     loop {
         let page = match transport.pull(since, DEFAULT_PULL_LIMIT).await {
@@ -131,6 +149,7 @@ pub async fn sync_once<S: LocalStore, T: Transport>(
                 restarted = true;
                 store.apply_pulled(&[], 0).await?;
                 since = 0;
+                start = 0;
                 continue;
             }
             other => other?,
@@ -141,6 +160,10 @@ pub async fn sync_once<S: LocalStore, T: Transport>(
         store.apply_pulled(&page.changes, page.cursor).await?;
         report.pulled += page.changes.len();
         since = page.cursor;
+        on_progress(PullProgress {
+            received: since - start,
+            total: page.head.max(since) - start,
+        });
         if !page.has_more {
             break;
         }
@@ -276,6 +299,7 @@ mod tests {
                 protocol: PROTOCOL_VERSION,
                 cursor: page.last().map_or(since, |c| c.seq),
                 has_more: rest.len() > page.len(),
+                head: all.len() as u64,
                 changes: page,
             })
         }
@@ -403,6 +427,45 @@ mod tests {
         assert_eq!(report.pulled, 1);
         assert_eq!(store.cursor.get(), 1);
         assert_eq!(store.records.borrow().len(), 1);
+    }
+
+    #[test]
+    fn progress_counts_up_to_what_was_waiting() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let writer = MemoryStore::default();
+        for _ in 0..1_200 {
+            record_visit(&writer, child);
+        }
+        block_on(sync_once(&writer, &server, DeviceId::new_random())).expect("sync");
+
+        let fresh = MemoryStore::default();
+        let seen = RefCell::new(Vec::new());
+        block_on(sync_with_progress(
+            &fresh,
+            &server,
+            DeviceId::new_random(),
+            |p| seen.borrow_mut().push(p),
+        ))
+        .expect("sync");
+
+        let seen = seen.into_inner();
+        assert_eq!(seen.len(), 3, "three pages of at most 500");
+        assert_eq!(
+            seen[0],
+            PullProgress {
+                received: 500,
+                total: 1_200
+            }
+        );
+        assert_eq!(
+            seen[2],
+            PullProgress {
+                received: 1_200,
+                total: 1_200
+            }
+        );
     }
 
     #[test]

@@ -210,6 +210,10 @@ pub struct PullResponse {
     pub cursor: u64,
     /// Whether more changes wait beyond this page.
     pub has_more: bool,
+    /// The number of the server's latest change when this page was read.
+    /// Numbers have no gaps, so `head - since` changes were waiting: the
+    /// device shows progress from it.
+    pub head: u64,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ import { mkdtempSync, cpSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -96,4 +97,18 @@ export async function waitForText(locator, text, timeout = 15_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`expected "${text}", saw "${seen}"`);
+}
+
+/** Starts one server and one browser for the test file, and stops them after it. */
+export function useServerAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await TestServer.create();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.dispose();
+  });
+  return env;
 }

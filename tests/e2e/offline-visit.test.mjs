@@ -1,32 +1,21 @@
 // The foundation's promise, in a real browser against the release build:
 // a visit recorded with no network survives a reload, reaches the server
 // when the network is back, and is stored there exactly once.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestServer, launchBrowser, waitForText } from './harness.mjs';
+import { useServerAndBrowser, waitForText } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await TestServer.create();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const env = useServerAndBrowser();
 
 test('a visit recorded offline survives a reload and reaches the server exactly once', async () => {
-  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
   const page = await context.newPage();
   const status = page.getByTestId('sync-status');
 
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await waitForText(status, 'Synkad');
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await page.getByRole('link', { name: /Noah Påhittad/ }).click();
@@ -34,7 +23,7 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
 
   // No network: the browser is offline and the server is down.
   await context.setOffline(true);
-  await server.stop();
+  await env.server.stop();
   await waitForText(status, 'Offline');
 
   const note = `E2E-besök ${randomUUID()}`;
@@ -52,34 +41,34 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
   await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
   await waitForText(page.locator('.visit', { hasText: note }), 'Väntar på synk');
   await waitForText(status, '1 ändring väntar');
-  assert.deepEqual(server.query('SELECT count(*) FROM visits WHERE note = ?', note), [[0]]);
+  assert.deepEqual(env.server.query('SELECT count(*) FROM visits WHERE note = ?', note), [[0]]);
 
   // The network comes back.
-  await server.start();
+  await env.server.start();
   await context.setOffline(false);
   await waitForText(status, 'Synkad');
   await waitForText(page.locator('.visit', { hasText: note }), 'Synkad');
 
-  // Asking again changes nothing on the server.
+  // Asking again changes nothing on the env.server.
   await page.getByRole('button', { name: 'Synka nu' }).click();
   await waitForText(status, 'Synkad');
-  assert.deepEqual(server.query('SELECT count(*) FROM visits WHERE note = ?', note), [[1]]);
-  const [[visitId]] = server.query('SELECT id FROM visits WHERE note = ?', note);
+  assert.deepEqual(env.server.query('SELECT count(*) FROM visits WHERE note = ?', note), [[1]]);
+  const [[visitId]] = env.server.query('SELECT id FROM visits WHERE note = ?', note);
   assert.deepEqual(
-    server.query("SELECT count(*) FROM changes WHERE kind = 'visit' AND record_id = ?", visitId),
+    env.server.query("SELECT count(*) FROM changes WHERE kind = 'visit' AND record_id = ?", visitId),
     [[1]],
   );
   await context.close();
 });
 
 test('a new version of the app is picked up on the next online start', async () => {
-  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 } });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await page.getByRole('heading', { name: 'Mina barn' }).waitFor();
 
-  const index = join(server.staticDir, 'index.html');
+  const index = join(env.server.staticDir, 'index.html');
   const marker = `e2e-${randomUUID()}`;
   writeFileSync(index, readFileSync(index, 'utf8').replace('<head>', `<head><meta name="app-build" content="${marker}">`));
   rmSync(`${index}.gz`, { force: true });

@@ -1,28 +1,17 @@
 // Two tablets, one placement: concurrent offline edits of the same field end
 // in a conflict that is shown, with both values kept until a person chooses.
 // And a tablet back from a long offline period pushes everything it holds.
-import { test, after, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { TestServer, launchBrowser, waitForText } from './harness.mjs';
+import { useServerAndBrowser, waitForText } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await TestServer.create();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const env = useServerAndBrowser();
 
 async function tablet(childName) {
-  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await waitForText(page.getByTestId('sync-status'), 'Synkad');
   await page.getByRole('link', { name: new RegExp(childName) }).click();
   await page.getByRole('heading', { name: childName }).waitFor();
@@ -31,13 +20,13 @@ async function tablet(childName) {
 
 async function editHome(page, home) {
   await page.getByRole('button', { name: 'Ändra placering' }).click();
-  await page.getByLabel('Hem').fill(home);
+  await page.getByLabel('Hem', { exact: true }).fill(home);
   await page.getByRole('button', { name: 'Spara placering' }).click();
   await page.getByText('Ändring väntar på synk').waitFor();
 }
 
 async function pullAll() {
-  const res = await fetch(new URL('/api/v1/sync/pull?protocol=1&since=0&limit=1000', server.url));
+  const res = await fetch(new URL('/api/v1/sync/pull?protocol=1&since=0&limit=1000', env.server.url));
   assert.equal(res.status, 200);
   return (await res.json()).changes;
 }
@@ -112,9 +101,9 @@ test('a tablet with hundreds of changes from a long offline period syncs them al
 
   await t.context.setOffline(false);
   await waitForText(t.status, 'Synkad', 60_000);
-  assert.deepEqual(server.query("SELECT count(*) FROM visits WHERE note LIKE ? || '%'", batch), [[count]]);
+  assert.deepEqual(env.server.query("SELECT count(*) FROM visits WHERE note LIKE ? || '%'", batch), [[count]]);
   assert.deepEqual(
-    server.query("SELECT count(DISTINCT note) FROM visits WHERE note LIKE ? || '%'", batch),
+    env.server.query("SELECT count(DISTINCT note) FROM visits WHERE note LIKE ? || '%'", batch),
     [[count]],
   );
   await t.context.close();

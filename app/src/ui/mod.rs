@@ -33,6 +33,8 @@ pub(crate) struct Ctx {
     pub store_state: RwSignal<StoreState>,
     /// The browser's answer to `navigator.storage.persist()`.
     pub storage_persisted: RwSignal<Option<bool>>,
+    /// A pull in progress that spans several pages: received of total.
+    pub progress: RwSignal<Option<crate::sync::PullProgress>>,
     /// Changes the server refused: id, what it was, why.
     pub refused: RwSignal<Vec<(shared::MutationId, String, shared::ErrorCode)>>,
 }
@@ -55,6 +57,10 @@ pub(crate) fn ctx() -> Ctx {
 }
 
 pub fn mount() {
+    // A panic aborts the module; at least say why in the console.
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("Barnbesök stannade: {info}").into());
+    }));
     browser::register_service_worker();
     leptos::mount::mount_to_body(App);
 }
@@ -67,6 +73,7 @@ fn App() -> impl IntoView {
         store_state: RwSignal::new(StoreState::Opening),
         storage_persisted: RwSignal::new(None),
         refused: RwSignal::new(Vec::new()),
+        progress: RwSignal::new(None),
     };
     provide_context(ctx);
 
@@ -89,6 +96,12 @@ fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">"Barnbesök"</A>
                 <SyncIndicator/>
             </header>
+            {move || ctx.progress.get().map(|p| view! {
+                <div class="progress" role="status">
+                    <label for="pull-progress">{format!("Hämtar {} av {} ändringar", p.received, p.total)}</label>
+                    <progress id="pull-progress" max=p.total.to_string() value=p.received.to_string()></progress>
+                </div>
+            })}
             <main id="main" class="page">
                 {move || match ctx.store_state.get() {
                     StoreState::Opening => view! { <p class="muted">"Öppnar lokala data…"</p> }.into_any(),

@@ -1,6 +1,6 @@
 //! Editing a placement, and choosing between two edits that disagreed.
 
-use super::{ctx, store, sync_ctl};
+use super::{ctx, store, sync_ctl, Ctx};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde_json::Value;
@@ -37,8 +37,7 @@ pub(crate) fn value_text(field: &str, value: &Value) -> String {
     }
 }
 
-async fn save(mutation: Mutation) -> Result<(), String> {
-    let ctx = ctx();
+async fn save(ctx: Ctx, mutation: Mutation) -> Result<(), String> {
     let store = store().ok_or("lagringen är inte öppen")?;
     store.record_change(&mutation).await.map_err(|e| e.0)?;
     ctx.data_changed();
@@ -63,6 +62,7 @@ fn kind_value(k: PlacementKind) -> String {
 
 #[component]
 pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoView {
+    let ctx = ctx();
     let open = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let home = RwSignal::new(placement.home_name.to_string());
@@ -137,7 +137,7 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
             }),
         };
         leptos::task::spawn_local(async move {
-            match save(mutation).await {
+            match save(ctx, mutation).await {
                 Ok(()) => {
                     error.set(None);
                     open.set(false);
@@ -201,6 +201,7 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
 /// chooses which one the record keeps.
 #[component]
 pub(crate) fn ConflictCard(conflict: Conflict, current: Option<Value>) -> impl IntoView {
+    let ctx = ctx();
     let error = RwSignal::new(None::<String>);
     let field = conflict.field.clone();
     let label = field_label(&field);
@@ -218,7 +219,7 @@ pub(crate) fn ConflictCard(conflict: Conflict, current: Option<Value>) -> impl I
             }),
         };
         leptos::task::spawn_local(async move {
-            if let Err(e) = save(mutation).await {
+            if let Err(e) = save(ctx, mutation).await {
                 error.set(Some(format!("Valet kunde inte sparas: {e}")));
             }
         });

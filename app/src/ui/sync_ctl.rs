@@ -5,7 +5,7 @@
 use super::{store, Ctx};
 use crate::platform::{browser, http::HttpTransport};
 use crate::status::Activity;
-use crate::sync::{retry_delay_ms, sync_once, SyncError, TransportError};
+use crate::sync::{retry_delay_ms, sync_with_progress, SyncError, TransportError};
 use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -111,11 +111,20 @@ async fn run_round(ctx: Ctx) {
     // One tab at a time: two tabs must never push the same mutation at once.
     let result = browser::with_exclusive_lock("barnbesok-sync", async move {
         match store.device_id().await {
-            Ok(device) => sync_once(store.as_ref(), &HttpTransport::new(""), device).await,
+            Ok(device) => {
+                sync_with_progress(store.as_ref(), &HttpTransport::new(""), device, |p| {
+                    // Only a pull of several pages is worth a progress bar.
+                    let show = p.total > u64::from(shared::protocol::DEFAULT_PULL_LIMIT)
+                        && p.received < p.total;
+                    ctx.progress.set(show.then_some(p));
+                })
+                .await
+            }
             Err(e) => Err(e.into()),
         }
     })
     .await;
+    ctx.progress.set(None);
     refresh_pending(ctx).await;
     match result {
         Ok(report) => {

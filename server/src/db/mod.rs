@@ -84,6 +84,21 @@ pub struct PullPage {
     pub changes: Vec<Change>,
     pub cursor: u64,
     pub has_more: bool,
+    /// The last change number when the page was read.
+    pub head: u64,
+}
+
+impl PullPage {
+    /// The page as the protocol sends it.
+    pub fn into_response(self) -> shared::protocol::PullResponse {
+        shared::protocol::PullResponse {
+            protocol: shared::protocol::PROTOCOL_VERSION,
+            changes: self.changes,
+            cursor: self.cursor,
+            has_more: self.has_more,
+            head: self.head,
+        }
+    }
 }
 
 /// Why a pull was refused.
@@ -195,6 +210,7 @@ impl Database {
             changes,
             cursor,
             has_more,
+            head: last,
         })
     }
 

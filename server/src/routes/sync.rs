@@ -140,12 +140,7 @@ async fn pull(
     let Query(params) = query.map_err(|e| ApiError::InvalidQuery(e.body_text()))?;
     let query = PullQuery::parse(&params)?;
     let page = app.db.pull(query.since, query.limit).await?;
-    Ok(Json(PullResponse {
-        protocol: PROTOCOL_VERSION,
-        changes: page.changes,
-        cursor: page.cursor,
-        has_more: page.has_more,
-    }))
+    Ok(Json(page.into_response()))
 }
 
 #[cfg(test)]
