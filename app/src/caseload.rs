@@ -58,7 +58,7 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
         .into_values()
         .map(|child| {
             let mut ps = placements.remove(&child.id).unwrap_or_default();
-            ps.sort_by(|a, b| b.start_date.cmp(&a.start_date));
+            ps.sort_by_key(|p| std::cmp::Reverse(p.start_date));
             let mut amended = amendments.remove(&child.id).unwrap_or_default();
             amended.sort_by_key(|a| a.recorded_at);
             let mut vs = visits.remove(&child.id).unwrap_or_default();

@@ -108,3 +108,43 @@ test('a tablet with hundreds of changes from a long offline period syncs them al
   );
   await t.context.close();
 });
+
+test('two open tabs never push the same change twice', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const pushes = new Map();
+  context.on('request', (request) => {
+    if (!request.url().includes('/api/v1/sync/push')) return;
+    for (const m of JSON.parse(request.postData() ?? '{}').mutations ?? []) {
+      pushes.set(m.id, (pushes.get(m.id) ?? 0) + 1);
+    }
+  });
+  const first = await context.newPage();
+  await first.goto(env.server.url);
+  await waitForText(first.getByTestId('sync-status'), 'Synkad');
+  const second = await context.newPage();
+  await second.goto(env.server.url);
+  await waitForText(second.getByTestId('sync-status'), 'Synkad');
+
+  await context.setOffline(true);
+  await first.getByRole('link', { name: /Maja Fiktivsson/ }).click();
+  await first.getByLabel('Vem besökte').fill('Testa Handläggare');
+  for (let i = 0; i < 20; i += 1) {
+    await first.getByLabel('Ja').check();
+    await first.getByLabel('Anteckning').fill(`Två flikar ${i}`);
+    await first.getByRole('button', { name: 'Spara besök' }).click();
+    await first.locator('.visit', { hasText: `Två flikar ${i}` }).first().waitFor();
+  }
+  // Both tabs try to sync the moment the network is back.
+  await context.setOffline(false);
+  await Promise.all([
+    first.getByRole('button', { name: 'Synka nu' }).click(),
+    second.getByRole('button', { name: 'Synka nu' }).click(),
+  ]);
+  await waitForText(first.getByTestId('sync-status'), 'Synkad');
+  await second.getByRole('button', { name: 'Synka nu' }).click();
+  await waitForText(second.getByTestId('sync-status'), 'Synkad');
+
+  assert.equal(pushes.size, 20);
+  assert.deepEqual([...new Set(pushes.values())], [1], 'each change was pushed exactly once');
+  await context.close();
+});
