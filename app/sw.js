@@ -24,6 +24,9 @@ async function refreshShell() {
   const response = await fetch('/index.html', { cache: 'no-store' });
   if (!response.ok) throw new Error('index.html: ' + response.status);
   const html = await response.clone().text();
+  // A login or maintenance page in front of the server is not the app:
+  // keep the cached app rather than replace it with that page.
+  if (response.redirected || !html.includes('_bg.wasm')) throw new Error('not the app');
   const cache = await caches.open(CACHE);
   const wanted = assetsOf(html);
   await Promise.all(
@@ -63,10 +66,13 @@ function withTimeout(promise, ms) {
   ]);
 }
 
-async function navigate(request) {
+async function navigate(event) {
+  const request = event.request;
+  const refresh = refreshShell();
+  // A slow network still finishes refreshing the cache in the background.
+  event.waitUntil(refresh.catch(() => undefined));
   try {
-    const fresh = await withTimeout(refreshShell(), NETWORK_TIMEOUT_MS);
-    return fresh;
+    return await withTimeout(refresh, NETWORK_TIMEOUT_MS);
   } catch (_) {
     const cached = await caches.match('/index.html');
     if (cached) return cached;
@@ -91,7 +97,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/')) return;
   if (request.mode === 'navigate') {
-    event.respondWith(navigate(request));
+    event.respondWith(navigate(event));
   } else {
     event.respondWith(asset(request));
   }

@@ -4,7 +4,7 @@
 
 use shared::protocol::{
     Change, Mutation, PullResponse, PushRequest, PushResponse, DEFAULT_PULL_LIMIT,
-    MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION,
+    MAX_MUTATIONS_PER_PUSH, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
 };
 use shared::{DeviceId, ErrorCode, MutationId};
 
@@ -81,6 +81,75 @@ pub struct SyncReport {
     pub pulled: usize,
 }
 
+/// The most bytes of mutations one push carries, below the server's limit.
+const MAX_BATCH_BYTES: usize = MAX_REQUEST_BYTES * 3 / 4;
+
+/// Splits the outbox into pushes of at most [`MAX_MUTATIONS_PER_PUSH`]
+/// mutations and [`MAX_BATCH_BYTES`] bytes, in order.
+fn batches(outbox: &[Mutation]) -> Vec<&[Mutation]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, m) in outbox.iter().enumerate() {
+        let size = serde_json::to_vec(m).map_or(0, |v| v.len());
+        if i > start && (i - start == MAX_MUTATIONS_PER_PUSH || bytes + size > MAX_BATCH_BYTES) {
+            out.push(&outbox[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < outbox.len() {
+        out.push(&outbox[start..]);
+    }
+    out
+}
+
+/// Whether a whole push was refused for its content (as opposed to a
+/// network, server or version problem, which retrying later can cure).
+fn refuses_content(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::ValidationFailed
+            | ErrorCode::MalformedJson
+            | ErrorCode::PayloadTooLarge
+            | ErrorCode::TooManyMutations
+            | ErrorCode::DuplicateMutationId
+    )
+}
+
+async fn push_batch<S: LocalStore, T: Transport>(
+    store: &S,
+    transport: &T,
+    device_id: DeviceId,
+    batch: &[Mutation],
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let request = PushRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id,
+        mutations: batch.to_vec(),
+    };
+    let response = transport.push(&request).await?;
+    let mut settled = Vec::with_capacity(batch.len());
+    let mut rejected = Vec::new();
+    for outcome in response.results {
+        if !batch.iter().any(|m| m.id == outcome.id) {
+            return Err(TransportError::Decode("okänd ändring i svaret".into()).into());
+        }
+        match outcome.status {
+            shared::protocol::MutationStatus::Rejected { code, .. } => {
+                rejected.push((outcome.id, code));
+            }
+            _ => settled.push(outcome.id),
+        }
+    }
+    store.settle(&settled).await?;
+    store.reject(&rejected).await?;
+    report.pushed += settled.len();
+    report.rejected.extend(rejected);
+    Ok(())
+}
+
 /// How far a pull has come: changes received of those waiting when it began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PullProgress {
@@ -109,30 +178,29 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
     let outbox = store.outbox().await?;
-    for batch in outbox.chunks(MAX_MUTATIONS_PER_PUSH) {
-        let request = PushRequest {
-            protocol: PROTOCOL_VERSION,
-            device_id,
-            mutations: batch.to_vec(),
-        };
-        let response = transport.push(&request).await?;
-        let mut settled = Vec::with_capacity(batch.len());
-        let mut rejected = Vec::new();
-        for outcome in response.results {
-            if !batch.iter().any(|m| m.id == outcome.id) {
-                return Err(TransportError::Decode("okänd ändring i svaret".into()).into());
-            }
-            match outcome.status {
-                shared::protocol::MutationStatus::Rejected { code, .. } => {
-                    rejected.push((outcome.id, code));
+    for batch in batches(&outbox) {
+        match push_batch(store, transport, device_id, batch, &mut report).await {
+            Err(SyncError::Transport(TransportError::Server {
+                code: Some(code), ..
+            })) if refuses_content(code) => {
+                // The server refuses the request for what one of its changes
+                // holds. Send them one at a time, so that only that change is
+                // refused and the others still arrive.
+                for single in batch.chunks(1) {
+                    match push_batch(store, transport, device_id, single, &mut report).await {
+                        Err(SyncError::Transport(TransportError::Server {
+                            code: Some(code),
+                            ..
+                        })) if refuses_content(code) => {
+                            store.reject(&[(single[0].id, code)]).await?;
+                            report.rejected.push((single[0].id, code));
+                        }
+                        other => other?,
+                    }
                 }
-                _ => settled.push(outcome.id),
             }
+            other => other?,
         }
-        store.settle(&settled).await?;
-        store.reject(&rejected).await?;
-        report.pushed += settled.len();
-        report.rejected.extend(rejected);
     }
 
     let mut since = store.cursor().await?;
@@ -236,6 +304,8 @@ mod tests {
         changes: RefCell<Vec<Change>>,
         known_children: RefCell<Vec<ChildId>>,
         fail_before_push: Cell<bool>,
+        /// Mutations whose presence makes the whole push a 422.
+        poisoned: RefCell<Vec<MutationId>>,
         lose_push_response: Cell<bool>,
         pushes: Cell<usize>,
     }
@@ -245,6 +315,16 @@ mod tests {
             self.pushes.set(self.pushes.get() + 1);
             if self.fail_before_push.get() {
                 return Err(TransportError::Unreachable);
+            }
+            if request
+                .mutations
+                .iter()
+                .any(|m| self.poisoned.borrow().contains(&m.id))
+            {
+                return Err(TransportError::Server {
+                    status: 422,
+                    code: Some(ErrorCode::ValidationFailed),
+                });
             }
             let mut results = Vec::new();
             for m in &request.mutations {
@@ -427,6 +507,66 @@ mod tests {
         assert_eq!(report.pulled, 1);
         assert_eq!(store.cursor.get(), 1);
         assert_eq!(store.records.borrow().len(), 1);
+    }
+
+    #[test]
+    fn batches_respect_count_and_bytes_and_keep_order() {
+        let child = ChildId::new_random();
+        let store = MemoryStore::default();
+        for _ in 0..450 {
+            record_visit(&store, child);
+        }
+        let outbox = store.outbox.borrow().clone();
+        let counted = batches(&outbox);
+        assert_eq!(
+            counted.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            vec![200, 200, 50]
+        );
+
+        let mut big = visit_for(child);
+        big.note =
+            shared::VisitNote::parse(&"å".repeat(shared::VisitNote::MAX_CHARS)).expect("valid");
+        let heavy: Vec<Mutation> = (0..60)
+            .map(|_| Mutation {
+                id: MutationId::new_random(),
+                operation: Operation::CreateVisit(shared::Visit {
+                    id: shared::VisitId::new_random(),
+                    ..big.clone()
+                }),
+            })
+            .collect();
+        let split = batches(&heavy);
+        assert!(split.len() > 1, "60 notes of 40 kB do not fit one push");
+        for b in &split {
+            let bytes: usize = b
+                .iter()
+                .map(|m| serde_json::to_vec(m).expect("json").len())
+                .sum();
+            assert!(bytes <= MAX_BATCH_BYTES);
+        }
+        assert_eq!(split.concat(), heavy);
+    }
+
+    #[test]
+    fn a_change_the_server_refuses_outright_is_set_aside_and_the_rest_arrive() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        record_visit(&store, child);
+        let poisoned = record_visit(&store, child);
+        record_visit(&store, child);
+        server.poisoned.borrow_mut().push(poisoned.id);
+
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+
+        assert_eq!(report.pushed, 2);
+        assert_eq!(
+            report.rejected,
+            vec![(poisoned.id, ErrorCode::ValidationFailed)]
+        );
+        assert!(store.outbox.borrow().is_empty());
+        assert_eq!(server.changes.borrow().len(), 2);
     }
 
     #[test]

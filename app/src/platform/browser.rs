@@ -51,6 +51,7 @@ pub async fn with_exclusive_lock<T: 'static>(
     name: &str,
     task: impl std::future::Future<Output = T> + 'static,
 ) -> T {
+    use futures::channel::oneshot;
     use js_sys::{Function, Promise, Reflect};
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -67,34 +68,36 @@ pub async fn with_exclusive_lock<T: 'static>(
     let (Some(locks), Some(request)) = (locks, request) else {
         return task.await;
     };
-    let result: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
-    let slot = result.clone();
-    let task = Rc::new(RefCell::new(Some(task)));
+    // The task's result comes back through a channel, not through the lock's
+    // promise, so a lock request that fails late cannot leave us waiting.
+    let (done, result) = oneshot::channel::<T>();
+    let task = Rc::new(RefCell::new(Some((task, done))));
     let unrun = task.clone();
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
         wasm_bindgen_futures::future_to_promise(async move {
-            let task = task.borrow_mut().take();
-            if let Some(task) = task {
-                *slot.borrow_mut() = Some(task.await);
+            let taken = task.borrow_mut().take();
+            if let Some((task, done)) = taken {
+                let _ = done.send(task.await);
             }
             Ok(JsValue::UNDEFINED)
         })
     });
-    let held = request
-        .call2(&locks, &JsValue::from_str(name), &callback)
-        .ok()
-        .and_then(|p| p.dyn_into::<Promise>().ok());
-    if let Some(held) = held {
-        let _ = wasm_bindgen_futures::JsFuture::from(held).await;
+    let requested = request.call2(&locks, &JsValue::from_str(name), &callback);
+    if requested.is_err() {
+        let taken = unrun.borrow_mut().take();
+        if let Some((task, _)) = taken {
+            return task.await;
+        }
     }
-    let finished = result.borrow_mut().take();
-    if let Some(value) = finished {
-        return value;
-    }
-    // The lock could not be taken: run without it rather than not at all.
-    let task = unrun.borrow_mut().take();
-    match task {
-        Some(task) => task.await,
-        None => std::future::pending().await,
+    match result.await {
+        Ok(value) => value,
+        // The callback was dropped without running: run without the lock.
+        Err(_) => {
+            let taken = unrun.borrow_mut().take();
+            match taken {
+                Some((task, _)) => task.await,
+                None => std::future::pending().await,
+            }
+        }
     }
 }

@@ -330,15 +330,23 @@ impl IdbStore {
                 for k in keys_read_by(&mutation) {
                     let v =
                         idb::request(&records.get(&JsValue::from_str(&k)).map_err(js_err)?).await?;
-                    if !v.is_undefined() {
-                        let r = Self::js_to_record(&v)?;
+                    // A record this build cannot read counts as absent: the
+                    // server's version arrives with the next pull anyway, and
+                    // the settled mutation must leave the outbox regardless.
+                    if let Some(r) = (!v.is_undefined())
+                        .then(|| Self::js_to_record(&v).ok())
+                        .flatten()
+                    {
                         if let Record::Conflict(c) = &r {
                             let t = crate::stored::ref_key(&c.target);
                             let tv =
                                 idb::request(&records.get(&JsValue::from_str(&t)).map_err(js_err)?)
                                     .await?;
-                            if !tv.is_undefined() {
-                                known.insert(t, Self::js_to_record(&tv)?);
+                            if let Some(tr) = (!tv.is_undefined())
+                                .then(|| Self::js_to_record(&tv).ok())
+                                .flatten()
+                            {
+                                known.insert(t, tr);
                             }
                         }
                         known.insert(k, r);

@@ -32,8 +32,15 @@ pub(crate) fn ChildPage() -> impl IntoView {
             .and_then(|s| ChildId::parse(&s).ok())
     });
     let data = RwSignal::new(None::<Result<Option<ChildData>, String>>);
+    // While the placement is being edited the page is not redrawn by syncs,
+    // so nothing typed is lost; it reloads when the editor closes.
+    let editing = RwSignal::new(false);
+    provide_context(PlacementEditing(editing));
     Effect::new(move |_| {
         ctx.data_rev.track();
+        if editing.get() {
+            return;
+        }
         let Some(id) = child_id.get() else {
             data.set(Some(Ok(None)));
             return;
@@ -63,8 +70,18 @@ pub(crate) fn ChildPage() -> impl IntoView {
             Some(Ok(None)) => view! { <p>"Barnet finns inte på den här enheten."</p> }.into_any(),
             Some(Ok(Some(d))) => view! { <ChildView data=d/> }.into_any(),
         }}
+        // Outside the redrawn parts: a sync never clears what is being typed.
+        {move || child_id.get().map(|id| view! { <VisitForm child_id=id/> })}
+        {move || match data.get() {
+            Some(Ok(Some(d))) => Some(view! { <VisitLog data=d/> }),
+            _ => None,
+        }}
     }
 }
+
+/// Whether the placement editor is open (provided by [`ChildPage`]).
+#[derive(Clone, Copy)]
+pub(crate) struct PlacementEditing(pub RwSignal<bool>);
 
 #[component]
 fn ChildView(data: ChildData) -> impl IntoView {
@@ -112,7 +129,6 @@ fn ChildView(data: ChildData) -> impl IntoView {
         .as_ref()
         .and_then(|p| serde_json::to_value(p).ok());
     let conflicts = o.open_conflicts.clone();
-    let amendments = o.amendments.clone();
     view! {
         <h1>{child.full_name()}</h1>
         <p class="muted">{format!("Född {} · {} år", child.birth_date, child.age_on(today()))}</p>
@@ -134,15 +150,24 @@ fn ChildView(data: ChildData) -> impl IntoView {
                 }).collect_view()}
             </section>
         })}
-        <VisitForm child_id=child.id/>
+    }
+}
+
+/// The visits, newest first, each marked synced or waiting.
+#[component]
+fn VisitLog(data: ChildData) -> impl IntoView {
+    let pending = data.pending;
+    let amendments = data.overview.amendments;
+    let visits = data.overview.visits;
+    view! {
         <section class="card" aria-labelledby="visits-h">
             <h2 id="visits-h">"Besök"</h2>
-            {if o.visits.is_empty() {
+            {if visits.is_empty() {
                 view! { <p class="muted">"Inga besök registrerade."</p> }.into_any()
             } else {
                 view! {
                     <ul class="visits" aria-label="Besökslogg">
-                        {o.visits.into_iter().map(|v| {
+                        {visits.into_iter().map(|v| {
                             let is_pending = pending.contains(&format!("visit:{}", v.id));
                             let own: Vec<_> = amendments.iter().filter(|a| a.visit_id == v.id).cloned().collect();
                             view! { <VisitItem visit=v pending=is_pending amendments=own/> }

@@ -127,6 +127,12 @@ fn SyncIndicator() -> impl IntoView {
     let ctx = ctx();
     let status = ctx.status;
     let open = RwSignal::new(false);
+    let announced = Memo::new(move |previous: Option<&String>| {
+        status.with(|s| match (&s.activity, previous) {
+            (crate::status::Activity::Syncing, Some(p)) => p.clone(),
+            _ => s.headline(),
+        })
+    });
     view! {
         <div class="sync-area">
             <button
@@ -137,9 +143,7 @@ fn SyncIndicator() -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <span class="sync__dot" aria-hidden="true"></span>
-                <span role="status" aria-live="polite" data-testid="sync-status">
-                    {move || status.with(|s| s.headline())}
-                </span>
+                <span data-testid="sync-status">{move || status.with(|s| s.headline())}</span>
             </button>
             <button
                 type="button"
@@ -148,6 +152,11 @@ fn SyncIndicator() -> impl IntoView {
             >
                 "Synka nu"
             </button>
+            // Announced to screen readers only when the state settles, not at
+            // every background round.
+            <span class="visually-hidden" role="status" aria-live="polite">
+                {move || announced.get()}
+            </span>
             <div id="sync-details" class="sync-details" hidden=move || !open.get()>
                 <p>{move || status.with(|s| s.detail())}</p>
                 <p>{move || status.with(|s| match s.pending {

@@ -63,7 +63,8 @@ fn kind_value(k: PlacementKind) -> String {
 #[component]
 pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoView {
     let ctx = ctx();
-    let open = RwSignal::new(false);
+    let open = use_context::<super::child::PlacementEditing>()
+        .map_or_else(|| RwSignal::new(false), |e| e.0);
     let error = RwSignal::new(None::<String>);
     let home = RwSignal::new(placement.home_name.to_string());
     let kind = RwSignal::new(kind_value(placement.kind));

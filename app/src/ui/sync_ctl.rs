@@ -43,7 +43,11 @@ pub(crate) fn after_local_write(ctx: Ctx) {
 pub(crate) async fn refresh_pending(ctx: Ctx) {
     let Some(store) = store() else { return };
     if let Ok(n) = store.pending_count().await {
-        ctx.status.update(|s| s.pending = n);
+        // Another tab may have synced our changes: redraw when the count moves.
+        if ctx.status.with_untracked(|s| s.pending) != n {
+            ctx.status.update(|s| s.pending = n);
+            ctx.data_changed();
+        }
     }
     if let Ok(refused) = store.refused().await {
         ctx.status.update(|s| s.rejected = refused.len());

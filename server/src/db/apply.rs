@@ -295,6 +295,14 @@ async fn save_placement<T: WriteTx>(tx: &mut T, placement: Placement) -> Result<
     append(tx, &Record::Placement(placement)).await
 }
 
+/// Sends a record again unchanged. A device that edited it showed its own
+/// value at once, and may have settled that edit into its copy of the
+/// server's records; when the edit did not apply (it ended in a conflict),
+/// this replaces the device's copy with the server's on its next pull.
+async fn resend<T: WriteTx>(tx: &mut T, placement: Placement) -> Result<i64, DbError> {
+    append(tx, &Record::Placement(placement)).await
+}
+
 /// Keeps a value that lost a race in a new conflict, for a person to choose.
 async fn open_conflict<T: WriteTx>(
     tx: &mut T,
@@ -330,6 +338,8 @@ async fn patch_record<T: WriteTx>(
     let mut last = None;
     if merged.changed {
         last = Some(save_placement(tx, record).await?);
+    } else if !merged.conflicts.is_empty() {
+        last = Some(resend(tx, record).await?);
     }
     for lost in merged.conflicts {
         last = Some(open_conflict(tx, origin, patch.target, lost).await?);
@@ -392,6 +402,8 @@ async fn resolve_conflict<T: WriteTx>(
     // conflict if the choice lost a race in its turn.
     if merged.changed {
         save_placement(tx, record).await?;
+    } else {
+        resend(tx, record).await?;
     }
     tx.resolve_conflict(conflict.id, &choice.value).await?;
     conflict.resolution = Some(Resolution {

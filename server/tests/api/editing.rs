@@ -108,10 +108,19 @@ async fn same_field_keeps_the_first_value_and_a_conflict_holds_the_second(backen
     assert_eq!((conflict.device_id, conflict.mutation_id), (device_b, b.id));
     assert_eq!(conflict.target, target(&original));
     assert_eq!(conflict.resolution, None);
-    // The losing push's outcome is the conflict's change.
-    let last = app.pull_all().await.pop().expect("change");
+    // The losing push's outcome is the conflict's change, and just before it
+    // the placement is sent again as it stands: device B showed its own
+    // value at once, and its copy must be replaced by the server's.
+    let mut feed = app.pull_all().await;
+    let last = feed.pop().expect("change");
     assert_eq!(last.seq, seq);
     assert!(matches!(last.record, Record::Conflict(_)));
+    let before = feed.pop().expect("change");
+    assert_eq!(before.seq, seq - 1);
+    let Record::Placement(resent) = before.record else {
+        panic!("expected the placement re-sent, got {:?}", before.record);
+    };
+    assert_eq!(resent.home_name.as_str(), "Familjen A");
     app.stop().await;
 }
 
