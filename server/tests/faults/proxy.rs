@@ -23,6 +23,10 @@ pub enum Fault {
     CutRequestAfter(usize),
     /// Accepts and closes at once: the target looks down.
     Refuse,
+    /// Relays both ways until the client has sent bytes containing this
+    /// pattern, relays those, then goes silent in both directions (as
+    /// a network that silently drops packets) at exactly that point.
+    FreezeAfterClientSends(&'static [u8]),
 }
 
 type Plan = Box<dyn FnMut(usize) -> Fault + Send>;
@@ -87,19 +91,6 @@ impl Proxy {
     }
 }
 
-impl Proxy {
-    /// Stops relaying on every open connection but keeps it open, as a
-    /// network that silently drops packets: neither side hears of it.
-    pub fn freeze_all(&self) {
-        self.shared.freeze.send_replace(true);
-    }
-
-    /// Relays again on connections opened from now on (frozen ones stay so).
-    pub fn thaw(&self) {
-        self.shared.freeze.send_replace(false);
-    }
-}
-
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.accept.abort();
@@ -135,6 +126,7 @@ async fn relay(
     let (mut client_rx, mut client_tx) = client.into_split();
     let (mut upstream_rx, mut upstream_tx) = upstream.into_split();
 
+    // Ends with `true` when the connection is to freeze now.
     let request = async {
         match fault {
             Fault::CutRequestAfter(n) => {
@@ -142,19 +134,34 @@ async fn relay(
                 let mut buf = vec![0u8; 16 * 1024];
                 while left > 0 {
                     let Ok(read) = client_rx.read(&mut buf[..left.min(16 * 1024)]).await else {
-                        return;
+                        return false;
                     };
                     if read == 0 || upstream_tx.write_all(&buf[..read]).await.is_err() {
-                        return;
+                        return false;
                     }
                     left -= read;
+                }
+                false
+            }
+            Fault::FreezeAfterClientSends(pattern) => {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let Ok(read) = client_rx.read(&mut buf).await else {
+                        return false;
+                    };
+                    if read == 0 || upstream_tx.write_all(&buf[..read]).await.is_err() {
+                        return false;
+                    }
+                    if buf[..read].windows(pattern.len()).any(|w| w == pattern) {
+                        return true;
+                    }
                 }
             }
             _ => {
                 tokio::io::copy(&mut client_rx, &mut upstream_tx).await.ok();
                 upstream_tx.shutdown().await.ok();
                 // Half-closed: keep waiting for the answer.
-                std::future::pending::<()>().await;
+                std::future::pending::<bool>().await
             }
         }
     };
@@ -177,7 +184,7 @@ async fn relay(
     tokio::select! {
         _ = sever.changed() => return,
         _ = freeze.wait_for(|frozen| *frozen) => {}
-        () = request => return,
+        freeze_now = request => if !freeze_now { return },
         () = response => return,
     }
     // Frozen: hold both sockets, relay nothing, until severed.
