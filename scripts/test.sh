@@ -17,7 +17,7 @@ cargo test -p barnbesok-shared -p barnbesok-app
 
 # A throwaway PostgreSQL cluster on a free loopback port, removed on exit.
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-pg_dir="$(mktemp -d /tmp/barnbesok-pg.XXXXXX)"
+pg_dir="$(mktemp -d)"
 pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"

@@ -17,7 +17,6 @@ use shared::{
     VisitorName,
 };
 use sqlx::Connection;
-use std::sync::Once;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -53,38 +52,8 @@ impl Backend {
     /// PostgreSQL when configured; `None` (skip) otherwise, unless
     /// `BARNBESOK_REQUIRE_POSTGRES=1`, which makes a missing server a failure.
     pub fn postgres() -> Option<Self> {
-        match std::env::var("BARNBESOK_TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
-            _ => {
-                assert!(
-                    std::env::var("BARNBESOK_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                    "BARNBESOK_REQUIRE_POSTGRES=1 but BARNBESOK_TEST_POSTGRES_URL is not set"
-                );
-                // Once, and past libtest's capture, so that it shows in a normal run.
-                static SKIPPED: Once = Once::new();
-                SKIPPED.call_once(|| {
-                    use std::io::Write;
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "NOTE: PostgreSQL tests skipped (set BARNBESOK_TEST_POSTGRES_URL to run them)"
-                    );
-                });
-                None
-            }
-        }
+        crate::common::postgres_server_url().map(Self::Postgres)
     }
-}
-
-fn init_tracing() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
-                .with_test_writer()
-                .try_init();
-        }
-    });
 }
 
 /// Options for [`TestApp::spawn_with`].
@@ -124,7 +93,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: &Backend, options: Options) -> Self {
-        init_tracing();
+        crate::common::init_tracing();
         let dir = tempfile::tempdir().expect("tempdir");
         let static_dir = dir.path().join("dist");
         if options.static_files {

@@ -1,6 +1,8 @@
 //! Integration tests: the real server over HTTP, against SQLite and (when
 //! `BARNBESOK_TEST_POSTGRES_URL` is set) PostgreSQL.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod helpers;
 
 mod bad_input;

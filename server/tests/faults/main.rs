@@ -8,6 +8,8 @@
 //! `BARNBESOK_REQUIRE_POSTGRES=1`. One test is ignored: it reproduces a server
 //! bug (run it with `-- --ignored`; see its doc comment).
 
+#[path = "../common/mod.rs"]
+mod common;
 mod support;
 
 mod concurrency;

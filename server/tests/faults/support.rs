@@ -18,7 +18,6 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Once;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -26,34 +25,12 @@ use tokio::task::JoinHandle;
 /// The visitor on every visit these tests write (demo visits have another).
 pub const VISITOR: &str = "Feltest Handläggare";
 
-/// Prints a line past libtest's capture, so that a skip shows in a normal run.
-fn note_once(once: &'static Once, line: &str) {
-    once.call_once(|| {
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "{line}");
-    });
-}
-
 // ---------------------------------------------------------------- PostgreSQL
 
 /// The PostgreSQL server to create test databases on, or `None` to skip
 /// (a failure instead when `BARNBESOK_REQUIRE_POSTGRES=1`).
 pub fn postgres_url() -> Option<String> {
-    match std::env::var("BARNBESOK_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("BARNBESOK_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "BARNBESOK_REQUIRE_POSTGRES=1 but BARNBESOK_TEST_POSTGRES_URL is not set"
-            );
-            static SKIPPED: Once = Once::new();
-            note_once(
-                &SKIPPED,
-                "NOTE: PostgreSQL fault tests skipped (set BARNBESOK_TEST_POSTGRES_URL to run them)",
-            );
-            None
-        }
-    }
+    crate::common::postgres_server_url()
 }
 
 /// A database of its own on the PostgreSQL test server, dropped by
@@ -214,18 +191,6 @@ pub fn config(data_dir: &Path, database_url: Option<String>) -> Config {
     config
 }
 
-fn init_tracing() {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
-                .with_test_writer()
-                .try_init();
-        }
-    });
-}
-
 /// A server running in this process.
 pub struct Server {
     pub addr: SocketAddr,
@@ -236,7 +201,7 @@ pub struct Server {
 
 impl Server {
     pub async fn start(config: Config) -> Self {
-        init_tracing();
+        crate::common::init_tracing();
         let application = Application::build(config).await.expect("server starts");
         Self::run(application)
     }
