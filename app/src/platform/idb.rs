@@ -106,9 +106,21 @@ pub async fn open(name: &str, version: u32, upgrade: Upgrade) -> Result<IdbDatab
         },
     );
     open_req.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+    // An older version open in another tab that does not let go: say so,
+    // instead of waiting without a word.
+    let on_blocked = Closure::<dyn FnMut()>::new(|| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.alert_with_message(
+                "Barnbesök är öppet i en annan flik med en äldre version. Stäng den andra fliken.",
+            );
+        }
+    });
+    open_req.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));
     let db = request(&open_req).await?;
     open_req.set_onupgradeneeded(None);
+    open_req.set_onblocked(None);
     drop(on_upgrade);
+    drop(on_blocked);
     let db: IdbDatabase = db.unchecked_into();
     // Another tab opening a newer version must not be blocked by this one.
     let close_db = db.clone();

@@ -22,12 +22,19 @@ pub(crate) fn due_class(due: Option<DueStatus>) -> &'static str {
 pub(crate) fn CaseloadPage() -> impl IntoView {
     let ctx = ctx();
     let rows = RwSignal::new(None::<Result<Vec<ChildOverview>, String>>);
+    // Loads can finish out of order: only the latest one may show.
+    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
     Effect::new(move |_| {
         ctx.data_rev.track();
+        let this = latest.get() + 1;
+        latest.set(this);
+        let latest = latest.clone();
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
             let result = store.view_all().await.map_err(|e| e.0);
-            rows.set(Some(result.map(|records| overview(records, today()))));
+            if latest.get() == this {
+                rows.set(Some(result.map(|records| overview(records, today()))));
+            }
         });
     });
 

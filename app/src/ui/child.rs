@@ -36,11 +36,16 @@ pub(crate) fn ChildPage() -> impl IntoView {
     // so nothing typed is lost; it reloads when the editor closes.
     let editing = RwSignal::new(false);
     provide_context(PlacementEditing(editing));
+    // Loads can finish out of order: only the latest one may show.
+    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
     Effect::new(move |_| {
         ctx.data_rev.track();
         if editing.get() {
             return;
         }
+        let this = latest.get() + 1;
+        latest.set(this);
+        let latest = latest.clone();
         let Some(id) = child_id.get() else {
             data.set(Some(Ok(None)));
             return;
@@ -58,7 +63,9 @@ pub(crate) fn ChildPage() -> impl IntoView {
                 )
             };
             let result = loaded.await.map_err(|e| e.0);
-            data.set(Some(result));
+            if latest.get() == this {
+                data.set(Some(result));
+            }
         });
     });
 
