@@ -229,27 +229,12 @@ impl TestApp {
     }
 
     pub async fn pull(&self, since: u64, limit: u32) -> PullResponse {
-        let response = self
-            .get(&format!(
-                "/api/v1/sync/pull?protocol=1&since={since}&limit={limit}"
-            ))
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("pull response")
+        crate::common::pull_page(&self.client, &self.address, since, limit).await
     }
 
-    /// Every change on the server, by paging through the feed.
+    /// Every change on the server, page by page.
     pub async fn pull_all(&self) -> Vec<Change> {
-        let mut changes = Vec::new();
-        let mut since = 0;
-        loop {
-            let page = self.pull(since, 1000).await;
-            changes.extend(page.changes);
-            since = page.cursor;
-            if !page.has_more {
-                return changes;
-            }
-        }
+        crate::common::pull_feed(&self.client, &self.address).await
     }
 
     /// Row counts of every table a push can write.

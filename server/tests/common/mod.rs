@@ -39,3 +39,39 @@ pub fn init_tracing() {
         }
     });
 }
+
+/// One page of the feed from the server at `base` (`http://host:port`).
+pub async fn pull_page(
+    client: &reqwest::Client,
+    base: &str,
+    since: u64,
+    limit: u32,
+) -> shared::protocol::PullResponse {
+    let response = client
+        .get(format!(
+            "{base}/api/v1/sync/pull?protocol=1&since={since}&limit={limit}"
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::OK,
+        "pull since {since}"
+    );
+    response.json().await.expect("pull response")
+}
+
+/// The server's whole feed, page by page.
+pub async fn pull_feed(client: &reqwest::Client, base: &str) -> Vec<shared::protocol::Change> {
+    let mut changes = Vec::new();
+    let mut since = 0;
+    loop {
+        let page = pull_page(client, base, since, 1000).await;
+        changes.extend(page.changes);
+        since = page.cursor;
+        if !page.has_more {
+            return changes;
+        }
+    }
+}

@@ -136,6 +136,8 @@ async fn run(seed: u64, servers: &[Server]) {
                     }
                     assert!(Instant::now() < deadline, "puller {p} did not finish");
                     if page.changes.is_empty() || rng.below(4) == 0 {
+                        // Random pacing to vary how pulls interleave with commits (the
+                        // fault being tested), not a wait for a condition.
                         tokio::time::sleep(Duration::from_millis(rng.below(3))).await;
                     }
                 }

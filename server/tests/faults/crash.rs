@@ -156,6 +156,7 @@ async fn killed_mid_push_then_retried(seed: u64, pg: Option<&PgDatabase>) {
             let request = request.clone();
             tokio::spawn(async move { api.send_push(&request).await.map(|r| r.status()) })
         };
+        // The injected fault: the moment of the kill, varied per round.
         tokio::time::sleep(delay).await;
         process.kill();
         let answered = in_flight.await.expect("push task");

@@ -215,6 +215,7 @@ async fn postgres_sessions_cut_mid_push() {
                 let (api, request) = (api.clone(), request.clone());
                 tokio::spawn(async move { attempt_push(&api, &request).await })
             };
+            // The injected fault: how far into the push the connections are cut.
             tokio::time::sleep(full.mul_f64(rng.between(0, 100) as f64 / 100.0)).await;
             if round % 2 == 0 {
                 // The network drops every connection to the database.

@@ -292,27 +292,12 @@ impl Api {
     }
 
     pub async fn pull(&self, since: u64, limit: u32) -> PullResponse {
-        let response = self
-            .get(&format!(
-                "/api/v1/sync/pull?protocol=1&since={since}&limit={limit}"
-            ))
-            .await;
-        assert_eq!(response.status(), StatusCode::OK, "pull since {since}");
-        response.json().await.expect("pull response")
+        crate::common::pull_page(&self.client, &self.base, since, limit).await
     }
 
-    /// The whole feed, page by page.
+    /// Every change on the server, page by page.
     pub async fn pull_all(&self) -> Vec<Change> {
-        let mut changes = Vec::new();
-        let mut since = 0;
-        loop {
-            let page = self.pull(since, 1000).await;
-            changes.extend(page.changes);
-            since = page.cursor;
-            if !page.has_more {
-                return changes;
-            }
-        }
+        crate::common::pull_feed(&self.client, &self.base).await
     }
 }
 
