@@ -338,8 +338,9 @@ mod tests {
                     });
                     continue;
                 };
-                let status = if self.applied.borrow().contains_key(&m.id) {
-                    MutationStatus::AlreadyApplied
+                let earlier = self.applied.borrow().get(&m.id).copied();
+                let status = if let Some(seq) = earlier {
+                    MutationStatus::Applied { seq }
                 } else if !self.known_children.borrow().contains(&visit.child_id) {
                     MutationStatus::Rejected {
                         code: ErrorCode::UnknownChild,

@@ -32,6 +32,10 @@ pub struct Config {
     /// Log line format.
     #[arg(long, env = "BARNBESOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Without a command the server runs.
+    #[command(subcommand)]
+    pub command: Option<crate::admin::Command>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -77,6 +81,7 @@ impl Config {
             static_dir: PathBuf::from("dist"),
             demo_data: false,
             log_format: LogFormat::Text,
+            command: None,
         }
     }
 

@@ -2,7 +2,10 @@
 //! visit situations cover every state of the schedule. Dates are relative to
 //! the day of seeding.
 
+use crate::db::accounts::UserRow;
 use crate::db::{Database, DbError};
+use shared::auth::Role;
+use shared::{UnitId, UserId};
 use chrono::{Days, Months, NaiveDate};
 use shared::protocol::Record;
 use shared::{
@@ -42,7 +45,133 @@ pub const DEMO_VISITOR: &str = "Demo Handläggare";
 /// goes in one transaction and through the change feed. Returns whether
 /// anything was written.
 pub async fn seed(db: &Database, today: NaiveDate) -> Result<bool, DbError> {
-    db.insert_records_if_empty(&records(today)).await
+    let seeded = db.insert_records_if_empty(&records(today)).await?;
+    if seeded || db.user_by_username(DEMO_USERS[0].username).await?.is_none() {
+        seed_accounts(db).await?;
+    }
+    Ok(seeded)
+}
+
+/// The password of every demo user. Demo data is for trying the app only;
+/// a real installation starts without it and creates its first
+/// administrator with `barnbesok-server admin create-user`.
+pub const DEMO_PASSWORD: &str = "demo-barnbesok";
+
+const fn unit_id(n: u128) -> UnitId {
+    UnitId::from_uuid(Uuid::from_u128(
+        0xde30_0000_0000_4000_8000_0000_0000_a000 | n,
+    ))
+}
+const fn user_id(n: u128) -> UserId {
+    UserId::from_uuid(Uuid::from_u128(
+        0xde30_0000_0000_4000_8000_0000_0000_b000 | n,
+    ))
+}
+
+/// The demo units: children 1–4 belong to the first, child 5 to the second.
+pub const DEMO_UNITS: [(UnitId, &str); 2] = [
+    (unit_id(1), "Familjehemsenheten (demo)"),
+    (unit_id(2), "Barn och unga Öst (demo)"),
+];
+
+/// A demo user: who, in which units, with which children on the caseload
+/// (indexes into [`DEMO_CHILD_IDS`]).
+pub struct DemoUser {
+    pub id: UserId,
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub units: &'static [usize],
+    pub caseload: &'static [usize],
+}
+
+/// Clearly marked demo users, one per role (the README lists them).
+pub const DEMO_USERS: [DemoUser; 6] = [
+    DemoUser {
+        id: user_id(1),
+        username: "demo.anna",
+        display_name: "Anna Demosson (demo)",
+        role: Role::SocialWorker,
+        units: &[0],
+        caseload: &[0, 1, 2],
+    },
+    DemoUser {
+        id: user_id(2),
+        username: "demo.bo",
+        display_name: "Bo Exempelsson (demo)",
+        role: Role::Consultant,
+        units: &[0],
+        caseload: &[3],
+    },
+    DemoUser {
+        id: user_id(3),
+        username: "demo.cecilia",
+        display_name: "Cecilia Provsson (demo)",
+        role: Role::DisabilityOfficer,
+        units: &[1],
+        caseload: &[4],
+    },
+    DemoUser {
+        id: user_id(4),
+        username: "demo.gunilla",
+        display_name: "Gunilla Gruppledare (demo)",
+        role: Role::GroupLeader,
+        units: &[0],
+        caseload: &[],
+    },
+    DemoUser {
+        id: user_id(5),
+        username: "demo.erik",
+        display_name: "Erik Enhetschef (demo)",
+        role: Role::UnitManager,
+        units: &[0, 1],
+        caseload: &[],
+    },
+    DemoUser {
+        id: user_id(6),
+        username: "demo.admin",
+        display_name: "Ada Administratör (demo)",
+        role: Role::Administrator,
+        units: &[],
+        caseload: &[],
+    },
+];
+
+/// The demo units and users, and the children's units and caseloads.
+async fn seed_accounts(db: &Database) -> Result<(), DbError> {
+    for (id, name) in DEMO_UNITS {
+        db.insert_unit(id, name).await?;
+    }
+    for (n, child) in DEMO_CHILD_IDS.into_iter().enumerate() {
+        let unit = if n < 4 { DEMO_UNITS[0].0 } else { DEMO_UNITS[1].0 };
+        db.set_child_unit(child, unit).await?;
+    }
+    // One hash for all: hashing is deliberately slow, and these accounts
+    // share a published password anyway.
+    let hash = crate::auth::hash_password(DEMO_PASSWORD)
+        .map_err(|e| DbError::CorruptRow { table: "users", reason: e.to_string() })?;
+    for user in &DEMO_USERS {
+        let inserted = db
+            .insert_user(&UserRow {
+                id: user.id,
+                username: user.username.into(),
+                display_name: user.display_name.into(),
+                role: user.role,
+                password_hash: Some(hash.clone()),
+                active: true,
+            })
+            .await?;
+        if !inserted {
+            continue;
+        }
+        for &unit in user.units {
+            db.add_user_unit(user.id, DEMO_UNITS[unit].0).await?;
+        }
+        for &child in user.caseload {
+            db.assign_child(DEMO_CHILD_IDS[child], user.id).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The demo records as of `today`: children, then placements, then visits.

@@ -29,6 +29,16 @@ pub enum ApiError {
     InvalidQuery(String),
     #[error("invalid request: {0}")]
     ValidationFailed(String),
+    #[error("sign in first: no valid access token")]
+    Unauthenticated,
+    #[error("wrong user name or password")]
+    InvalidCredentials,
+    #[error("the session has ended: sign in again")]
+    SessionExpired,
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("too many failed sign-ins: try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("no such resource")]
     NotFound,
     #[error("method not allowed here")]
@@ -53,6 +63,11 @@ impl ApiError {
             Self::CursorAhead { .. } => ErrorCode::CursorAhead,
             Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
             Self::ValidationFailed(_) => ErrorCode::ValidationFailed,
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::SessionExpired => ErrorCode::SessionExpired,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::NotFound => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::AppNotBuilt => ErrorCode::AppNotBuilt,
@@ -74,6 +89,10 @@ impl From<PullError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
+        let retry_after = match &self {
+            Self::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
         let message = match &self {
             Self::Database(err) => {
                 // Driver errors name ids at most; never record contents.
@@ -101,6 +120,17 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"barnbesok\""),
+            );
         }
         response
     }

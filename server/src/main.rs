@@ -6,8 +6,19 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = Config::parse();
+    let mut config = Config::parse();
     init_tracing(config.log_format);
+
+    if let Some(server::admin::Command::Admin(command)) = config.command.take() {
+        std::fs::create_dir_all(&config.data_dir).context("cannot create the data directory")?;
+        let db = server::db::Database::connect(&config.database_target()?)
+            .await
+            .context("cannot open the database")?;
+        db.migrate().await.context("database migration failed")?;
+        let result = server::admin::run(&db, command).await;
+        db.close().await;
+        return result;
+    }
 
     let app = Application::build(config)
         .await

@@ -93,6 +93,7 @@ impl Application {
         let state = Arc::new(App {
             db: db.clone(),
             static_dir: config.static_dir,
+            login_limiter: crate::auth::LoginLimiter::default(),
         });
         Ok(Self {
             listener,
@@ -121,7 +122,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let result = axum::serve(self.listener, self.router)
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(shutdown)
             .await;
         self.db.close().await;

@@ -26,6 +26,17 @@ pub enum ErrorCode {
     /// restored from an older backup): the device must pull from the start.
     CursorAhead,
     IdConflict,
+    /// No valid access token: sign in (or refresh the session).
+    Unauthenticated,
+    /// Wrong user name or password (never says which).
+    InvalidCredentials,
+    /// The session ended (time-out, logged out, revoked, user deactivated).
+    SessionExpired,
+    /// Signed in, but not allowed this: a child outside the user's caseload,
+    /// or an action the role does not have.
+    Forbidden,
+    /// Too many failed sign-ins: wait before trying again.
+    TooManyAttempts,
     NotFound,
     MethodNotAllowed,
     DatabaseUnavailable,
@@ -43,10 +54,13 @@ impl ErrorCode {
             | Self::TooManyMutations
             | Self::InvalidQuery
             | Self::DuplicateMutationId => 400,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::SessionExpired => 401,
+            Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::IdConflict | Self::RecordDeleted | Self::CursorAhead => 409,
             Self::PayloadTooLarge => 413,
+            Self::TooManyAttempts => 429,
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed | Self::UnknownChild | Self::UnknownRecord => 422,
             Self::Internal => 500,
@@ -72,6 +86,11 @@ impl ErrorCode {
             Self::DuplicateMutationId => "Samma ändring skickades två gånger i samma sändning.",
             Self::CursorAhead => "Servern har äldre data än enheten. Allt hämtas på nytt.",
             Self::IdConflict => "En annan post har redan samma id.",
+            Self::Unauthenticated => "Du behöver logga in.",
+            Self::InvalidCredentials => "Fel användarnamn eller lösenord.",
+            Self::SessionExpired => "Inloggningen har gått ut. Logga in igen.",
+            Self::Forbidden => "Du har inte behörighet till det här.",
+            Self::TooManyAttempts => "För många misslyckade inloggningar. Vänta en stund och försök igen.",
             Self::NotFound => "Finns inte.",
             Self::MethodNotAllowed => "Åtgärden är inte tillåten här.",
             Self::DatabaseUnavailable => {

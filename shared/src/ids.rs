@@ -68,6 +68,18 @@ uuid_id!(
     /// A conflict between two edits of the same field.
     ConflictId
 );
+uuid_id!(
+    /// A person who signs in: social worker, manager or administrator.
+    UserId
+);
+uuid_id!(
+    /// A unit (enhet) of the social services; users and children belong to units.
+    UnitId
+);
+uuid_id!(
+    /// One signed-in device of one user (one per login).
+    SessionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! protocol. Compiled natively for the server and to wasm32 for the app, so it
 //! depends on neither axum/sqlx nor web-sys.
 
+pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod ids;
@@ -14,4 +15,7 @@ pub use domain::{
     VisitAmendment, VisitNote, VisitorName,
 };
 pub use error::{ApiErrorBody, ErrorCode};
-pub use ids::{AmendmentId, ChildId, ConflictId, DeviceId, MutationId, PlacementId, VisitId};
+pub use ids::{
+    AmendmentId, ChildId, ConflictId, DeviceId, MutationId, PlacementId, SessionId, UnitId, UserId,
+    VisitId,
+};

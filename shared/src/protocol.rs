@@ -166,10 +166,9 @@ pub struct MutationOutcome {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum MutationStatus {
-    /// Applied now, with this change sequence number.
+    /// Applied, with this change sequence number. A retried push of the same
+    /// mutation id gets the same answer and changes nothing.
     Applied { seq: u64 },
-    /// Applied by an earlier push of the same mutation id.
-    AlreadyApplied,
     /// Refused; the device keeps it and shows it to the user.
     Rejected { code: ErrorCode, message: String },
 }
@@ -177,7 +176,7 @@ pub enum MutationStatus {
 impl MutationStatus {
     /// Whether the device may drop the mutation from its outbox.
     pub fn is_settled_on_server(&self) -> bool {
-        matches!(self, Self::Applied { .. } | Self::AlreadyApplied)
+        matches!(self, Self::Applied { .. })
     }
 }
 
@@ -211,9 +210,15 @@ pub struct PullResponse {
     /// Whether more changes wait beyond this page.
     pub has_more: bool,
     /// The number of the server's latest change when this page was read.
-    /// Numbers have no gaps, so `head - since` changes were waiting: the
-    /// device shows progress from it.
     pub head: u64,
+    /// How many of the user's changes wait beyond this page: the device shows
+    /// progress from it.
+    pub remaining: u64,
+    /// The children the user may see now. The device keeps exactly these:
+    /// a child that is new here has its whole history pulled
+    /// (`child=<id>&since=0`); a child that left has its records removed once
+    /// the device's own changes to it are pushed.
+    pub scope: Vec<ChildId>,
 }
 
 #[cfg(test)]
@@ -284,7 +289,6 @@ mod tests {
     #[test]
     fn only_applied_outcomes_settle_the_outbox() {
         assert!(MutationStatus::Applied { seq: 1 }.is_settled_on_server());
-        assert!(MutationStatus::AlreadyApplied.is_settled_on_server());
         assert!(!MutationStatus::Rejected {
             code: ErrorCode::UnknownChild,
             message: String::new()

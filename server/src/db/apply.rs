@@ -19,8 +19,8 @@ use shared::protocol::{
     RecordPatch, RecordRef, Resolution,
 };
 use shared::{
-    Child, ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementId, Visit,
-    VisitAmendment, VisitId,
+    Child, ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementId, UserId,
+    Visit, VisitAmendment, VisitId,
 };
 use std::collections::BTreeMap;
 
@@ -31,12 +31,14 @@ pub(crate) trait WriteTx: Sized {
     async fn commit(self) -> Result<(), DbError>;
     async fn rollback(self) -> Result<(), DbError>;
 
-    /// Records the mutation id; `false` if it was recorded before.
+    /// Records the mutation id, or reports the change number it was applied
+    /// with before.
     async fn claim_mutation(
         &mut self,
         device_id: DeviceId,
+        user_id: Option<UserId>,
         mutation_id: MutationId,
-    ) -> Result<bool, DbError>;
+    ) -> Result<Claim, DbError>;
     async fn set_mutation_seq(&mut self, mutation_id: MutationId, seq: i64) -> Result<(), DbError>;
 
     /// The last change number handed out.
@@ -75,6 +77,15 @@ pub(crate) trait WriteTx: Sized {
     async fn insert_conflict(&mut self, conflict: &Conflict) -> Result<(), DbError>;
     async fn conflict_for_update(&mut self, id: ConflictId) -> Result<Option<Conflict>, DbError>;
     async fn resolve_conflict(&mut self, id: ConflictId, value: &Value) -> Result<(), DbError>;
+}
+
+/// The outcome of recording a mutation id.
+pub(crate) enum Claim {
+    /// First time: apply it.
+    New,
+    /// Applied before, with this change number (`None` only for rows written
+    /// before numbers were kept).
+    Before(Option<i64>),
 }
 
 /// Why a mutation was not applied: refused (the device is told), or the
@@ -118,13 +129,17 @@ fn to_u64(seq: i64) -> u64 {
 pub(crate) async fn apply_mutation<T: WriteTx>(
     mut tx: T,
     device_id: DeviceId,
+    user_id: Option<UserId>,
     mutation: &Mutation,
 ) -> Result<MutationStatus, DbError> {
     // A concurrent push of the same id blocks here (PostgreSQL) until the
-    // first commits (then this claims nothing) or rolls back.
-    if !tx.claim_mutation(device_id, mutation.id).await? {
+    // first commits (then this claims nothing) or rolls back. A retry gets
+    // the answer the first push got.
+    if let Claim::Before(seq) = tx.claim_mutation(device_id, user_id, mutation.id).await? {
         tx.rollback().await?;
-        return Ok(MutationStatus::AlreadyApplied);
+        return Ok(MutationStatus::Applied {
+            seq: seq.map_or(0, to_u64),
+        });
     }
     let origin = Origin {
         device_id,

@@ -2,6 +2,7 @@
 //! for a shared installation). Both keep the same tables and the same change
 //! feed; see the migrations under `server/migrations/`.
 
+pub mod accounts;
 mod apply;
 mod postgres;
 mod rows;
@@ -12,7 +13,7 @@ pub use sqlite::SqliteStore;
 
 use crate::config::DatabaseTarget;
 use shared::protocol::{Change, Mutation, MutationOutcome, MutationStatus, Record};
-use shared::{Child, DeviceId, Placement};
+use shared::{Child, ChildId, DeviceId, Placement, UserId};
 
 /// A storage failure. Never carries record contents, only ids and driver errors.
 #[derive(Debug, thiserror::Error)]
@@ -86,17 +87,21 @@ pub struct PullPage {
     pub has_more: bool,
     /// The last change number when the page was read.
     pub head: u64,
+    /// Changes in scope beyond this page.
+    pub remaining: u64,
 }
 
 impl PullPage {
     /// The page as the protocol sends it.
-    pub fn into_response(self) -> shared::protocol::PullResponse {
+    pub fn into_response(self, scope: Vec<ChildId>) -> shared::protocol::PullResponse {
         shared::protocol::PullResponse {
             protocol: shared::protocol::PROTOCOL_VERSION,
             changes: self.changes,
             cursor: self.cursor,
             has_more: self.has_more,
             head: self.head,
+            remaining: self.remaining,
+            scope,
         }
     }
 }
@@ -157,19 +162,21 @@ impl Database {
     }
 
     /// Applies each mutation in its own transaction and reports one outcome per
-    /// mutation, in order. A mutation id seen before is answered with
-    /// `AlreadyApplied` and changes nothing. See `apply.rs` for what each
-    /// operation does.
+    /// mutation, in order. A mutation id seen before is answered as it was
+    /// the first time and changes nothing. See `apply.rs` for what each
+    /// operation does. Whether `user_id` may write these children is checked
+    /// before (`crate::auth`).
     pub async fn push(
         &self,
         device_id: DeviceId,
+        user_id: Option<UserId>,
         mutations: &[Mutation],
     ) -> Result<Vec<MutationOutcome>, DbError> {
         let mut outcomes = Vec::with_capacity(mutations.len());
         for mutation in mutations {
             let status = timed(async {
                 dispatch!(self, s => {
-                    apply::apply_mutation(s.begin_write().await?, device_id, mutation).await
+                    apply::apply_mutation(s.begin_write().await?, device_id, user_id, mutation).await
                 })
             })
             .await?;
@@ -187,18 +194,26 @@ impl Database {
         Ok(outcomes)
     }
 
-    /// Changes with a sequence number above `since`, at most `limit` of them.
-    pub async fn pull(&self, since: u64, limit: u32) -> Result<PullPage, PullError> {
+    /// The changes about `children` with a sequence number above `since`, at
+    /// most `limit` of them.
+    pub async fn pull(
+        &self,
+        children: &[ChildId],
+        since: u64,
+        limit: u32,
+    ) -> Result<PullPage, PullError> {
         let last = u64::try_from(timed(async { dispatch!(self, s => s.last_seq().await) }).await?)
             .unwrap_or_default();
         if since > last {
             return Err(PullError::CursorAhead { since, last });
         }
         let since_i = i64::try_from(since).unwrap_or(i64::MAX);
-        let rows = timed(async {
-            dispatch!(self, s => s.changes_after(since_i, i64::from(limit) + 1).await)
-        })
-        .await?;
+        let rows = if children.is_empty() {
+            Vec::new()
+        } else {
+            self.changes_of(children, since_i, i64::from(limit) + 1)
+                .await?
+        };
         let has_more = rows.len() > limit as usize;
         let changes = rows
             .into_iter()
@@ -206,11 +221,21 @@ impl Database {
             .map(|(seq, kind, data)| decode_change(seq, &kind, &data))
             .collect::<Result<Vec<_>, _>>()?;
         let cursor = changes.last().map_or(since, |c| c.seq);
+        let remaining = if has_more {
+            let cursor_i = i64::try_from(cursor).unwrap_or(i64::MAX);
+            u64::try_from(self.count_changes_of(children, cursor_i).await?).unwrap_or_default()
+        } else {
+            0
+        };
+        // A page that ends early (nothing more in scope) moves the cursor to
+        // the head, so that the next pull starts there.
+        let cursor = if has_more { cursor } else { last.max(cursor) };
         Ok(PullPage {
             changes,
             cursor,
             has_more,
             head: last,
+            remaining,
         })
     }
 

@@ -1,16 +1,18 @@
 //! PostgreSQL backend: native UUID, DATE, TIMESTAMPTZ, BOOLEAN and JSONB
 //! columns. SQL only; what a mutation does is decided in `apply.rs`.
 
-use super::apply::WriteTx;
+use super::accounts::{AccessRow, AccountStore, NewAccess, NewSession, SessionRow, UserRow};
+use super::apply::{Claim, WriteTx};
 use super::rows::{
     fetch_i64, json_text, serde_name, ChangeRow, ConflictRow, PlacementRow, StoredPlacement,
     COUNT_CHILDREN, LAST_SEQ, NEXT_SEQ,
 };
 use super::DbError;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
+use shared::auth::{Role, UnitSummary};
 use shared::protocol::Conflict;
-use shared::{
+use shared::{SessionId, UnitId, UserId,
     Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, Visit,
     VisitAmendment, VisitId,
 };
@@ -86,20 +88,6 @@ impl PgStore {
     pub(super) async fn last_seq(&self) -> Result<i64, DbError> {
         fetch_i64(&self.pool, LAST_SEQ).await
     }
-
-    pub(super) async fn changes_after(
-        &self,
-        since: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, String)>, DbError> {
-        Ok(sqlx::query_as(
-            "SELECT seq, kind, data::text FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
-    }
 }
 
 /// One write transaction (READ COMMITTED). Rows read to be changed are
@@ -140,19 +128,28 @@ impl WriteTx for PgTx {
     async fn claim_mutation(
         &mut self,
         device_id: DeviceId,
+        user_id: Option<UserId>,
         mutation_id: MutationId,
-    ) -> Result<bool, DbError> {
+    ) -> Result<Claim, DbError> {
         let claimed = sqlx::query(
-            "INSERT INTO applied_mutations (mutation_id, device_id, applied_at) \
-             VALUES ($1, $2, $3) ON CONFLICT (mutation_id) DO NOTHING",
+            "INSERT INTO applied_mutations (mutation_id, device_id, user_id, applied_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (mutation_id) DO NOTHING",
         )
         .bind(mutation_id.as_uuid())
         .bind(device_id.as_uuid())
+        .bind(user_id.map(|u| *u.as_uuid()))
         .bind(Utc::now())
         .execute(&mut *self.0)
         .await?
         .rows_affected();
-        Ok(claimed == 1)
+        if claimed == 1 {
+            return Ok(Claim::New);
+        }
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM applied_mutations WHERE mutation_id = $1")
+            .bind(mutation_id.as_uuid())
+            .fetch_one(&mut *self.0)
+            .await?;
+        Ok(Claim::Before(seq))
     }
 
     async fn set_mutation_seq(&mut self, mutation_id: MutationId, seq: i64) -> Result<(), DbError> {
@@ -412,4 +409,352 @@ fn placement_query<'q>(sql: &'q str, p: &'q Placement) -> Query<'q, Postgres, Pg
         .bind(serde_name(&p.legal_basis))
         .bind(p.start_date)
         .bind(p.end_date)
+}
+
+type UserColumns = (Uuid, String, String, String, Option<String>, bool);
+
+fn user_row(
+    (id, username, display_name, role, password_hash, active): UserColumns,
+) -> Result<UserRow, DbError> {
+    Ok(UserRow {
+        id: UserId::from_uuid(id),
+        username,
+        display_name,
+        role: Role::parse(&role).ok_or_else(|| DbError::CorruptRow {
+            table: "users",
+            reason: format!("unknown role `{role}`"),
+        })?,
+        password_hash,
+        active,
+    })
+}
+
+type SessionColumns = (
+    Uuid,
+    Uuid,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+fn session_row(
+    (id, user_id, access_expires_at, last_used_at, expires_at, revoked_at): SessionColumns,
+) -> SessionRow {
+    SessionRow {
+        id: SessionId::from_uuid(id),
+        user_id: UserId::from_uuid(user_id),
+        access_expires_at,
+        last_used_at,
+        expires_at,
+        revoked_at,
+    }
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, password_hash, active";
+const SESSION_COLUMNS: &str =
+    "id, user_id, access_expires_at, last_used_at, expires_at, revoked_at";
+
+fn id_array(children: &[ChildId]) -> Vec<Uuid> {
+    children.iter().map(|c| *c.as_uuid()).collect()
+}
+
+impl AccountStore for PgStore {
+    async fn insert_unit(&self, id: UnitId, name: &str) -> Result<bool, DbError> {
+        let n = sqlx::query("INSERT INTO units (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id.as_uuid())
+            .bind(name)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn units(&self) -> Result<Vec<UnitSummary>, DbError> {
+        let rows: Vec<(Uuid, String)> = sqlx::query_as("SELECT id, name FROM units ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| UnitSummary {
+                id: UnitId::from_uuid(id),
+                name,
+            })
+            .collect())
+    }
+
+    async fn insert_user(&self, user: &UserRow, at: DateTime<Utc>) -> Result<bool, DbError> {
+        let n = sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, password_hash, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.id.as_uuid())
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(user.password_hash.as_deref())
+        .bind(user.active)
+        .bind(at)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn add_user_unit(&self, user: UserId, unit: UnitId) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO user_units (user_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.as_uuid())
+        .bind(unit.as_uuid())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_user_active(&self, user: UserId, active: bool) -> Result<bool, DbError> {
+        let n = sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+            .bind(active)
+            .bind(user.as_uuid())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<bool, DbError> {
+        let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user.as_uuid())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn set_child_unit(&self, child: ChildId, unit: UnitId) -> Result<bool, DbError> {
+        let n = sqlx::query("UPDATE children SET unit_id = $1 WHERE id = $2")
+            .bind(unit.as_uuid())
+            .bind(child.as_uuid())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
+        let row: Option<UserColumns> = sqlx::query_as(&sql)
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(user_row).transpose()
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row: Option<UserColumns> = sqlx::query_as(&sql)
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(user_row).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
+        let rows: Vec<UserColumns> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        rows.into_iter().map(user_row).collect()
+    }
+
+    async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError> {
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT u.id, u.name FROM units u JOIN user_units uu ON uu.unit_id = u.id \
+             WHERE uu.user_id = $1 ORDER BY u.name",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| UnitSummary {
+                id: UnitId::from_uuid(id),
+                name,
+            })
+            .collect())
+    }
+
+    async fn insert_access(&self, access: &NewAccess) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO child_access (id, child_id, user_id, kind, granted_by, starts_at, ends_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(access.child_id.as_uuid())
+        .bind(access.user_id.as_uuid())
+        .bind(access.kind.as_str())
+        .bind(access.granted_by.map(|u| *u.as_uuid()))
+        .bind(access.starts_at)
+        .bind(access.ends_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn end_access(
+        &self,
+        child: ChildId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<u64, DbError> {
+        Ok(sqlx::query(
+            "UPDATE child_access SET ends_at = $1 \
+             WHERE child_id = $2 AND user_id = $3 AND (ends_at IS NULL OR ends_at > $1)",
+        )
+        .bind(at)
+        .bind(child.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    async fn access_of(&self, user: UserId) -> Result<Vec<AccessRow>, DbError> {
+        let rows: Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT child_id, starts_at, ends_at FROM child_access WHERE user_id = $1",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(child, starts_at, ends_at)| AccessRow {
+                child_id: ChildId::from_uuid(child),
+                starts_at,
+                ends_at,
+            })
+            .collect())
+    }
+
+    async fn unit_children(&self, user: UserId) -> Result<Vec<ChildId>, DbError> {
+        let rows: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT c.id FROM children c JOIN user_units uu ON uu.unit_id = c.unit_id \
+             WHERE uu.user_id = $1",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(ChildId::from_uuid).collect())
+    }
+
+    async fn insert_session(&self, s: &NewSession) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, device_label, access_hash, access_expires_at, \
+             refresh_hash, created_at, last_used_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+        )
+        .bind(s.id.as_uuid())
+        .bind(s.user_id.as_uuid())
+        .bind(&s.device_label)
+        .bind(&s.access_hash)
+        .bind(s.access_expires_at)
+        .bind(&s.refresh_hash)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_by_access(&self, hash: &str) -> Result<Option<SessionRow>, DbError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = $1");
+        let row: Option<SessionColumns> = sqlx::query_as(&sql)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(session_row))
+    }
+
+    async fn session_by_refresh(&self, hash: &str) -> Result<Option<SessionRow>, DbError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE refresh_hash = $1");
+        let row: Option<SessionColumns> = sqlx::query_as(&sql)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(session_row))
+    }
+
+    async fn rotate_session(
+        &self,
+        id: SessionId,
+        old_refresh_hash: &str,
+        access_hash: &str,
+        access_expires_at: DateTime<Utc>,
+        refresh_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = sqlx::query(
+            "UPDATE sessions SET access_hash = $1, access_expires_at = $2, refresh_hash = $3, \
+             last_used_at = $4 WHERE id = $5 AND refresh_hash = $6 AND revoked_at IS NULL",
+        )
+        .bind(access_hash)
+        .bind(access_expires_at)
+        .bind(refresh_hash)
+        .bind(now)
+        .bind(id.as_uuid())
+        .bind(old_refresh_hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn revoke_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<bool, DbError> {
+        let n = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id.as_uuid())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn revoke_user_sessions(&self, user: UserId, at: DateTime<Utc>) -> Result<u64, DbError> {
+        Ok(sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(user.as_uuid())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    async fn changes_of(
+        &self,
+        children: &[ChildId],
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT seq, kind, data::text FROM changes \
+             WHERE seq > $1 AND child_id = ANY($2) ORDER BY seq LIMIT $3",
+        )
+        .bind(since)
+        .bind(id_array(children))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn count_changes_of(&self, children: &[ChildId], since: i64) -> Result<i64, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM changes WHERE seq > $1 AND child_id = ANY($2)",
+        )
+        .bind(since)
+        .bind(id_array(children))
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }

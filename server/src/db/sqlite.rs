@@ -1,7 +1,8 @@
 //! SQLite backend: ids, dates and instants stored as ISO text, JSON values as
 //! text. SQL only; what a mutation does is decided in `apply.rs`.
 
-use super::apply::WriteTx;
+use super::accounts::{AccessRow, AccountStore, NewAccess, NewSession, SessionRow, UserRow};
+use super::apply::{Claim, WriteTx};
 use super::rows::{
     fetch_i64, json_text, parse_uuid, serde_name, ChangeRow, ConflictRow, PlacementRow,
     StoredPlacement, COUNT_CHILDREN, LAST_SEQ, NEXT_SEQ,
@@ -9,8 +10,9 @@ use super::rows::{
 use super::DbError;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
+use shared::auth::{Role, UnitSummary};
 use shared::protocol::Conflict;
-use shared::{
+use shared::{SessionId, UnitId, UserId,
     Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, Visit,
     VisitAmendment, VisitId,
 };
@@ -85,22 +87,6 @@ impl SqliteStore {
     pub(super) async fn last_seq(&self) -> Result<i64, DbError> {
         fetch_i64(&self.pool, LAST_SEQ).await
     }
-
-    pub(super) async fn changes_after(
-        &self,
-        since: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, String)>, DbError> {
-        Ok(
-            sqlx::query_as(
-                "SELECT seq, kind, data FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
-            )
-            .bind(since)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?,
-        )
-    }
 }
 
 /// One write transaction (`BEGIN IMMEDIATE`): SQLite has one writer at a
@@ -140,19 +126,28 @@ impl WriteTx for SqliteTx {
     async fn claim_mutation(
         &mut self,
         device_id: DeviceId,
+        user_id: Option<UserId>,
         mutation_id: MutationId,
-    ) -> Result<bool, DbError> {
+    ) -> Result<Claim, DbError> {
         let claimed = sqlx::query(
-            "INSERT INTO applied_mutations (mutation_id, device_id, applied_at) VALUES (?, ?, ?) \
-             ON CONFLICT (mutation_id) DO NOTHING",
+            "INSERT INTO applied_mutations (mutation_id, device_id, user_id, applied_at) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (mutation_id) DO NOTHING",
         )
         .bind(mutation_id.to_string())
         .bind(device_id.to_string())
+        .bind(user_id.map(|u| u.to_string()))
         .bind(instant(Utc::now()))
         .execute(&mut *self.0)
         .await?
         .rows_affected();
-        Ok(claimed == 1)
+        if claimed == 1 {
+            return Ok(Claim::New);
+        }
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM applied_mutations WHERE mutation_id = ?")
+            .bind(mutation_id.to_string())
+            .fetch_one(&mut *self.0)
+            .await?;
+        Ok(Claim::Before(seq))
     }
 
     async fn set_mutation_seq(&mut self, mutation_id: MutationId, seq: i64) -> Result<(), DbError> {
@@ -416,4 +411,365 @@ fn placement_query<'q>(sql: &'q str, p: &'q Placement) -> Query<'q, Sqlite, Sqli
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_instant(table: &'static str, text: &str) -> Result<DateTime<Utc>, DbError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| DbError::CorruptRow {
+            table,
+            reason: "an instant is not RFC 3339".into(),
+        })
+}
+
+fn parse_opt_instant(
+    table: &'static str,
+    text: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, DbError> {
+    text.map(|t| parse_instant(table, t)).transpose()
+}
+
+type UserColumns = (String, String, String, String, Option<String>, bool);
+
+fn user_row((id, username, display_name, role, password_hash, active): UserColumns) -> Result<UserRow, DbError> {
+    Ok(UserRow {
+        id: UserId::from_uuid(parse_uuid("users", &id)?),
+        username,
+        display_name,
+        role: Role::parse(&role).ok_or_else(|| DbError::CorruptRow {
+            table: "users",
+            reason: format!("unknown role `{role}`"),
+        })?,
+        password_hash,
+        active,
+    })
+}
+
+type SessionColumns = (String, String, String, String, String, Option<String>);
+
+fn session_row(
+    (id, user_id, access_expires_at, last_used_at, expires_at, revoked_at): SessionColumns,
+) -> Result<SessionRow, DbError> {
+    const T: &str = "sessions";
+    Ok(SessionRow {
+        id: SessionId::from_uuid(parse_uuid(T, &id)?),
+        user_id: UserId::from_uuid(parse_uuid(T, &user_id)?),
+        access_expires_at: parse_instant(T, &access_expires_at)?,
+        last_used_at: parse_instant(T, &last_used_at)?,
+        expires_at: parse_instant(T, &expires_at)?,
+        revoked_at: parse_opt_instant(T, revoked_at.as_deref())?,
+    })
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, password_hash, active";
+const SESSION_COLUMNS: &str =
+    "id, user_id, access_expires_at, last_used_at, expires_at, revoked_at";
+
+/// A list of ids as one JSON array parameter, read back with `json_each`.
+fn id_list(children: &[ChildId]) -> String {
+    serde_json::to_string(children).unwrap_or_else(|_| "[]".into())
+}
+
+impl AccountStore for SqliteStore {
+    async fn insert_unit(&self, id: UnitId, name: &str) -> Result<bool, DbError> {
+        let n = sqlx::query("INSERT INTO units (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(id.to_string())
+            .bind(name)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn units(&self) -> Result<Vec<UnitSummary>, DbError> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, name FROM units ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|(id, name)| {
+                Ok(UnitSummary {
+                    id: UnitId::from_uuid(parse_uuid("units", &id)?),
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_user(&self, user: &UserRow, at: DateTime<Utc>) -> Result<bool, DbError> {
+        let n = sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, password_hash, active, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.id.to_string())
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(user.password_hash.as_deref())
+        .bind(user.active)
+        .bind(instant(at))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn add_user_unit(&self, user: UserId, unit: UnitId) -> Result<(), DbError> {
+        sqlx::query("INSERT INTO user_units (user_id, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(user.to_string())
+            .bind(unit.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_user_active(&self, user: UserId, active: bool) -> Result<bool, DbError> {
+        let n = sqlx::query("UPDATE users SET active = ? WHERE id = ?")
+            .bind(active)
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<bool, DbError> {
+        let n = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn set_child_unit(&self, child: ChildId, unit: UnitId) -> Result<bool, DbError> {
+        let n = sqlx::query("UPDATE children SET unit_id = ? WHERE id = ?")
+            .bind(unit.to_string())
+            .bind(child.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?");
+        let row: Option<UserColumns> = sqlx::query_as(&sql)
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(user_row).transpose()
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?");
+        let row: Option<UserColumns> = sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(user_row).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<UserRow>, DbError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
+        let rows: Vec<UserColumns> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        rows.into_iter().map(user_row).collect()
+    }
+
+    async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT u.id, u.name FROM units u JOIN user_units uu ON uu.unit_id = u.id \
+             WHERE uu.user_id = ? ORDER BY u.name",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, name)| {
+                Ok(UnitSummary {
+                    id: UnitId::from_uuid(parse_uuid("units", &id)?),
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_access(&self, access: &NewAccess) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO child_access (id, child_id, user_id, kind, granted_by, starts_at, ends_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(access.child_id.to_string())
+        .bind(access.user_id.to_string())
+        .bind(access.kind.as_str())
+        .bind(access.granted_by.map(|u| u.to_string()))
+        .bind(instant(access.starts_at))
+        .bind(access.ends_at.map(instant))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn end_access(
+        &self,
+        child: ChildId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<u64, DbError> {
+        let at = instant(at);
+        Ok(sqlx::query(
+            "UPDATE child_access SET ends_at = ?1 \
+             WHERE child_id = ?2 AND user_id = ?3 AND (ends_at IS NULL OR ends_at > ?1)",
+        )
+        .bind(&at)
+        .bind(child.to_string())
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    async fn access_of(&self, user: UserId) -> Result<Vec<AccessRow>, DbError> {
+        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT child_id, starts_at, ends_at FROM child_access WHERE user_id = ?",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        const T: &str = "child_access";
+        rows.into_iter()
+            .map(|(child, starts, ends)| {
+                Ok(AccessRow {
+                    child_id: ChildId::from_uuid(parse_uuid(T, &child)?),
+                    starts_at: parse_instant(T, &starts)?,
+                    ends_at: parse_opt_instant(T, ends.as_deref())?,
+                })
+            })
+            .collect()
+    }
+
+    async fn unit_children(&self, user: UserId) -> Result<Vec<ChildId>, DbError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT c.id FROM children c JOIN user_units uu ON uu.unit_id = c.unit_id \
+             WHERE uu.user_id = ?",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|id| Ok(ChildId::from_uuid(parse_uuid("children", id)?)))
+            .collect()
+    }
+
+    async fn insert_session(&self, s: &NewSession) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, device_label, access_hash, access_expires_at, \
+             refresh_hash, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(s.id.to_string())
+        .bind(s.user_id.to_string())
+        .bind(&s.device_label)
+        .bind(&s.access_hash)
+        .bind(instant(s.access_expires_at))
+        .bind(&s.refresh_hash)
+        .bind(instant(s.created_at))
+        .bind(instant(s.created_at))
+        .bind(instant(s.expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_by_access(&self, hash: &str) -> Result<Option<SessionRow>, DbError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = ?");
+        let row: Option<SessionColumns> = sqlx::query_as(&sql)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(session_row).transpose()
+    }
+
+    async fn session_by_refresh(&self, hash: &str) -> Result<Option<SessionRow>, DbError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE refresh_hash = ?");
+        let row: Option<SessionColumns> = sqlx::query_as(&sql)
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(session_row).transpose()
+    }
+
+    async fn rotate_session(
+        &self,
+        id: SessionId,
+        old_refresh_hash: &str,
+        access_hash: &str,
+        access_expires_at: DateTime<Utc>,
+        refresh_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let n = sqlx::query(
+            "UPDATE sessions SET access_hash = ?, access_expires_at = ?, refresh_hash = ?, \
+             last_used_at = ? WHERE id = ? AND refresh_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(access_hash)
+        .bind(instant(access_expires_at))
+        .bind(refresh_hash)
+        .bind(instant(now))
+        .bind(id.to_string())
+        .bind(old_refresh_hash)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn revoke_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<bool, DbError> {
+        let n = sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(instant(at))
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn revoke_user_sessions(&self, user: UserId, at: DateTime<Utc>) -> Result<u64, DbError> {
+        Ok(
+            sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+                .bind(instant(at))
+                .bind(user.to_string())
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    async fn changes_of(
+        &self,
+        children: &[ChildId],
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT seq, kind, data FROM changes \
+             WHERE seq > ? AND child_id IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?",
+        )
+        .bind(since)
+        .bind(id_list(children))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn count_changes_of(&self, children: &[ChildId], since: i64) -> Result<i64, DbError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM changes \
+             WHERE seq > ? AND child_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(since)
+        .bind(id_list(children))
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }

@@ -1,13 +1,16 @@
 //! HTTP routes: the JSON API under `/api`, the app's static files elsewhere.
 
+pub mod auth;
 pub mod health;
 pub mod sync;
 
+use crate::auth::LoginLimiter;
 use crate::db::Database;
 use crate::error::ApiError;
 use crate::static_files;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -25,6 +28,7 @@ use tracing::Span;
 pub struct App {
     pub db: Database,
     pub static_dir: PathBuf,
+    pub login_limiter: LoginLimiter,
 }
 
 pub type AppState = Arc<App>;
@@ -33,6 +37,7 @@ pub type AppState = Arc<App>;
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
+        .merge(auth::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -84,4 +89,67 @@ async fn json_payload_too_large(req: Request, next: Next) -> Response {
         return ApiError::PayloadTooLarge.into_response();
     }
     response
+}
+
+/// The body of a JSON request, buffered by hand (not `Json<T>`) so that every
+/// rejection is our error body, and checked to be an object: serde reads a
+/// struct from an array too (`[1, "<uuid>", []]`).
+pub(crate) async fn read_json_object(app: &AppState, request: Request) -> Result<Bytes, ApiError> {
+    require_json(request.headers())?;
+    let body = Bytes::from_request(request, app)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::MalformedJson(rejection.body_text())
+            }
+        })?;
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::MalformedJson(
+            "the body must be a JSON object".into(),
+        ));
+    }
+    Ok(body)
+}
+
+/// Decodes a body: broken JSON is `malformed_json`, JSON of the wrong shape
+/// `validation_failed`.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    use serde_json::error::Category;
+    serde_json::from_slice(body).map_err(|e| match e.classify() {
+        Category::Data => ApiError::ValidationFailed(e.to_string()),
+        Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(e.to_string()),
+    })
+}
+
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_with_charset_is_json() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "Application/JSON; charset=utf-8".parse().expect("header"),
+        );
+        assert!(require_json(&headers).is_ok());
+        headers.insert(header::CONTENT_TYPE, "text/plain".parse().expect("header"));
+        assert!(require_json(&headers).is_err());
+        assert!(require_json(&HeaderMap::new()).is_err());
+    }
 }

@@ -1,0 +1,194 @@
+//! `barnbesok-server admin …`: units, users, caseloads and sessions from the
+//! command line, on the configured database. This is how a real
+//! installation gets its first administrator: there is no default account.
+
+use crate::auth::hash_password;
+use crate::db::accounts::{AccessKind, NewAccess, UserRow};
+use crate::db::Database;
+use anyhow::{bail, Context};
+use chrono::{NaiveDate, Utc};
+use clap::Subcommand;
+use shared::auth::{Role, MIN_PASSWORD_CHARS};
+use shared::{ChildId, UnitId, UserId};
+use std::io::BufRead;
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Manage units, users, caseloads and sessions.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a unit (enhet).
+    CreateUnit { name: String },
+    /// Create a user. The password is read from the first line of standard
+    /// input, never from the command line.
+    CreateUser {
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// social_worker, consultant, disability_officer, group_leader,
+        /// unit_manager or administrator.
+        #[arg(long)]
+        role: String,
+        /// A unit the user belongs to, by name (repeatable).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+    },
+    /// Set a user's password (read from standard input).
+    SetPassword { username: String },
+    /// Deactivate a user: every session ends, every device wipes its data.
+    Deactivate { username: String },
+    /// End every session of a user ("all my devices").
+    RevokeSessions { username: String },
+    /// Put a child on a user's caseload.
+    Assign { username: String, child: String },
+    /// Take a child off a user's caseload.
+    Unassign { username: String, child: String },
+    /// Let a colleague see a child until (and including) a date.
+    Grant {
+        username: String,
+        child: String,
+        #[arg(long)]
+        until: NaiveDate,
+        /// The group leader granting it.
+        #[arg(long)]
+        by: String,
+    },
+    /// List users and units.
+    List,
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("the password must be at least {MIN_PASSWORD_CHARS} characters");
+    }
+    Ok(password)
+}
+
+async fn user(db: &Database, username: &str) -> anyhow::Result<UserRow> {
+    db.user_by_username(&username.to_lowercase())
+        .await?
+        .with_context(|| format!("no user named {username}"))
+}
+
+fn child(raw: &str) -> anyhow::Result<ChildId> {
+    ChildId::parse(raw).with_context(|| format!("{raw} is not a child id"))
+}
+
+pub async fn run(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateUnit { name } => {
+            let id = UnitId::new_random();
+            if !db.insert_unit(id, name.trim()).await? {
+                bail!("a unit named {name} exists");
+            }
+            println!("unit {id} {name}");
+        }
+        AdminCommand::CreateUser {
+            username,
+            display_name,
+            role,
+            units,
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
+            let all_units = db.units().await?;
+            let mut unit_ids = Vec::new();
+            for name in &units {
+                let unit = all_units
+                    .iter()
+                    .find(|u| u.name == *name)
+                    .with_context(|| format!("no unit named {name}"))?;
+                unit_ids.push(unit.id);
+            }
+            let password = read_password()?;
+            let user = UserRow {
+                id: UserId::new_random(),
+                username: username.trim().to_lowercase(),
+                display_name: display_name.trim().to_owned(),
+                role,
+                password_hash: Some(hash_password(&password)?),
+                active: true,
+            };
+            if !db.insert_user(&user).await? {
+                bail!("a user named {username} exists");
+            }
+            for unit in unit_ids {
+                db.add_user_unit(user.id, unit).await?;
+            }
+            println!("user {} {} ({role})", user.id, user.username);
+        }
+        AdminCommand::SetPassword { username } => {
+            let user = user(db, &username).await?;
+            let password = read_password()?;
+            db.set_password_hash(user.id, &hash_password(&password)?)
+                .await?;
+            println!("password set for {}", user.username);
+        }
+        AdminCommand::Deactivate { username } => {
+            let user = user(db, &username).await?;
+            db.set_user_active(user.id, false).await?;
+            println!("{} deactivated; all sessions ended", user.username);
+        }
+        AdminCommand::RevokeSessions { username } => {
+            let user = user(db, &username).await?;
+            let n = db.revoke_user_sessions(user.id).await?;
+            println!("{n} sessions of {} ended", user.username);
+        }
+        AdminCommand::Assign { username, child: c } => {
+            let user = user(db, &username).await?;
+            db.assign_child(child(&c)?, user.id).await?;
+            println!("{c} assigned to {}", user.username);
+        }
+        AdminCommand::Unassign { username, child: c } => {
+            let user = user(db, &username).await?;
+            let n = db.unassign_child(child(&c)?, user.id).await?;
+            println!("{n} access rows of {} to {c} ended", user.username);
+        }
+        AdminCommand::Grant {
+            username,
+            child: c,
+            until,
+            by,
+        } => {
+            let user = user(db, &username).await?;
+            let granter = user(db, &by).await?;
+            if !granter.role.grants_cover() {
+                bail!("{by} is not a group leader or unit manager");
+            }
+            let end = until
+                .succ_opt()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .context("date out of range")?
+                .and_utc();
+            db.insert_access(&NewAccess {
+                child_id: child(&c)?,
+                user_id: user.id,
+                kind: AccessKind::Granted,
+                granted_by: Some(granter.id),
+                starts_at: Utc::now(),
+                ends_at: Some(end),
+            })
+            .await?;
+            println!("{} may see {c} until {until}", user.username);
+        }
+        AdminCommand::List => {
+            for unit in db.units().await? {
+                println!("unit {} {}", unit.id, unit.name);
+            }
+            for u in db.users().await? {
+                let state = if u.active { "" } else { " (inactive)" };
+                println!("user {} {} {}{state}", u.id, u.username, u.role);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,390 @@
+//! Who is asking: passwords, device sessions and their tokens, the login
+//! limiter, and the [`Actor`] every handler of children's data requires.
+//!
+//! Sign-in is one step that ends in [`Sessions::open`]: a password check
+//! today; a municipality's OpenID Connect provider would be another route
+//! that, having verified the ID token, looks the user up and calls the same
+//! function (see `docs/security.md`).
+
+use crate::db::accounts::{NewSession, SessionRow, UserRow};
+use crate::db::{Database, DbError};
+use crate::error::ApiError;
+use crate::routes::AppState;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, PasswordHash};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use shared::auth::{Role, SessionTokens, UserProfile};
+use shared::{SessionId, UserId};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// How long an access token is good for. Short: a stolen one soon expires.
+pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
+/// A session unused (not refreshed) for this long ends. Long enough for
+/// weeks of offline work in remote placements; the tablet's PIN lock covers
+/// the device meanwhile.
+pub const IDLE_TIMEOUT: Duration = Duration::days(30);
+/// A session ends this long after sign-in, however much it is used.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(90);
+
+/// A new random token: 256 bits, URL-safe base64.
+pub fn new_token() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What the database keeps of a token: its SHA-256, hex. Tokens are random
+/// and long, so a fast hash is enough; a leaked table gives no usable token.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Why a password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+/// Argon2id with the library's defaults (19 MiB, 2 passes, 1 lane: OWASP's
+/// recommended minimum), in PHC string form with its own salt.
+pub fn hash_password(password: &str) -> Result<String, HashError> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(|e| HashError(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| HashError(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// Checks `password` against a stored hash. With no hash (an unknown user),
+/// checks against a fixed one anyway, so that the answer takes as long and
+/// does not tell which user names exist.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    // Argon2id of a random string nobody knows, made with the same parameters.
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let decoy = DECOY.get_or_init(|| {
+        let secret = new_token().unwrap_or_else(|_| "decoy".into());
+        hash_password(&secret).unwrap_or_default()
+    });
+    let Ok(parsed) = PasswordHash::new(stored.unwrap_or(decoy)) else {
+        return false;
+    };
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    ok && stored.is_some()
+}
+
+/// Why a session cannot be used.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionState {
+    Valid,
+    /// The access token is past its time; the refresh token may still work.
+    AccessExpired,
+    /// Revoked, idle too long or too old: sign in again.
+    Ended,
+}
+
+/// Judges a session at `now`.
+pub fn session_state(session: &SessionRow, now: DateTime<Utc>) -> SessionState {
+    if session.revoked_at.is_some()
+        || now >= session.expires_at
+        || now >= session.last_used_at + IDLE_TIMEOUT
+    {
+        SessionState::Ended
+    } else if now >= session.access_expires_at {
+        SessionState::AccessExpired
+    } else {
+        SessionState::Valid
+    }
+}
+
+/// Opening, refreshing and ending device sessions.
+pub struct Sessions;
+
+impl Sessions {
+    /// A new session for `user` on a device: the one place every sign-in
+    /// method ends.
+    pub async fn open(
+        db: &Database,
+        user: &UserRow,
+        device_label: &str,
+    ) -> Result<SessionTokens, ApiError> {
+        let now = Utc::now();
+        let (access, refresh) = token_pair()?;
+        let session = NewSession {
+            id: SessionId::new_random(),
+            user_id: user.id,
+            device_label: device_label.to_owned(),
+            access_hash: token_hash(&access),
+            access_expires_at: now + ACCESS_TOKEN_TTL,
+            refresh_hash: token_hash(&refresh),
+            created_at: now,
+            expires_at: now + ABSOLUTE_TIMEOUT,
+        };
+        db.insert_session(&session).await?;
+        tracing::info!(user.id = %user.id, session.id = %session.id, "session opened");
+        Ok(SessionTokens {
+            session_id: session.id,
+            access_token: access,
+            access_expires_in: seconds(ACCESS_TOKEN_TTL),
+            refresh_token: refresh,
+            user: profile(db, user).await?,
+        })
+    }
+
+    /// New tokens for the session `refresh_token` belongs to; the old refresh
+    /// token stops working.
+    pub async fn refresh(db: &Database, refresh_token: &str) -> Result<SessionTokens, ApiError> {
+        let old_hash = token_hash(refresh_token);
+        let session = db
+            .session_by_refresh(&old_hash)
+            .await?
+            .ok_or(ApiError::SessionExpired)?;
+        if session_state(&session, Utc::now()) == SessionState::Ended {
+            return Err(ApiError::SessionExpired);
+        }
+        let user = active_user(db, session.user_id).await?;
+        let (access, refresh) = token_pair()?;
+        let rotated = db
+            .rotate_session(
+                session.id,
+                &old_hash,
+                &token_hash(&access),
+                Utc::now() + ACCESS_TOKEN_TTL,
+                &token_hash(&refresh),
+            )
+            .await?;
+        if !rotated {
+            // Revoked, or refreshed by a concurrent request in between.
+            return Err(ApiError::SessionExpired);
+        }
+        Ok(SessionTokens {
+            session_id: session.id,
+            access_token: access,
+            access_expires_in: seconds(ACCESS_TOKEN_TTL),
+            refresh_token: refresh,
+            user: profile(db, &user).await?,
+        })
+    }
+}
+
+fn token_pair() -> Result<(String, String), ApiError> {
+    let fail = |e: getrandom::Error| ApiError::Io(std::io::Error::other(e.to_string()));
+    Ok((new_token().map_err(fail)?, new_token().map_err(fail)?))
+}
+
+fn seconds(d: Duration) -> u64 {
+    u64::try_from(d.num_seconds()).unwrap_or_default()
+}
+
+async fn active_user(db: &Database, id: UserId) -> Result<UserRow, ApiError> {
+    match db.user_by_id(id).await? {
+        Some(user) if user.active => Ok(user),
+        _ => Err(ApiError::SessionExpired),
+    }
+}
+
+/// The signed-in user as the app shows them.
+pub async fn profile(db: &Database, user: &UserRow) -> Result<UserProfile, DbError> {
+    Ok(UserProfile {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role,
+        units: db.units_of(user.id).await?,
+    })
+}
+
+/// The signed-in user behind a request, from `Authorization: Bearer`.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: Role,
+    pub session_id: SessionId,
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 128)
+            .ok_or(ApiError::Unauthenticated)?;
+        let session = app
+            .db
+            .session_by_access(&token_hash(token))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        match session_state(&session, Utc::now()) {
+            SessionState::Valid => {}
+            SessionState::AccessExpired => return Err(ApiError::Unauthenticated),
+            SessionState::Ended => return Err(ApiError::SessionExpired),
+        }
+        let user = active_user(&app.db, session.user_id).await?;
+        tracing::Span::current().record("user.id", tracing::field::display(user.id));
+        Ok(Self {
+            user_id: user.id,
+            role: user.role,
+            session_id: session.id,
+        })
+    }
+}
+
+/// Failed sign-ins allowed per account and per address within
+/// [`LoginLimiter::WINDOW`].
+const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
+const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+
+/// Counts failed sign-ins in memory, per account and per client address. A
+/// restart forgets them; several server instances count separately (each
+/// still caps an attacker at its own limit).
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl LoginLimiter {
+    pub const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+    fn keys(username: &str, addr: Option<IpAddr>) -> [(String, u32); 2] {
+        [
+            (
+                format!("user:{}", username.to_lowercase()),
+                MAX_FAILURES_PER_ACCOUNT,
+            ),
+            (
+                format!("addr:{}", addr.map(|a| a.to_string()).unwrap_or_default()),
+                MAX_FAILURES_PER_ADDRESS,
+            ),
+        ]
+    }
+
+    /// `Err(seconds to wait)` while either the account or the address is
+    /// over its limit.
+    pub fn check(&self, username: &str, addr: Option<IpAddr>) -> Result<(), u64> {
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        failures.retain(|_, (start, _)| now.duration_since(*start) < Self::WINDOW);
+        for (key, max) in Self::keys(username, addr) {
+            if let Some((start, count)) = failures.get(&key) {
+                if *count >= max {
+                    let waited = now.duration_since(*start);
+                    return Err(Self::WINDOW.saturating_sub(waited).as_secs().max(1));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn record_failure(&self, username: &str, addr: Option<IpAddr>) {
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        for (key, _) in Self::keys(username, addr) {
+            failures.entry(key).or_insert((now, 0)).1 += 1;
+        }
+    }
+
+    /// A successful sign-in clears the account's count (not the address's).
+    pub fn record_success(&self, username: &str) {
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.remove(&format!("user:{}", username.to_lowercase()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("rätt lösenord 123").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("rätt lösenord 123", Some(&hash)));
+        assert!(!verify_password("fel lösenord 123", Some(&hash)));
+        assert!(!verify_password("rätt lösenord 123", None));
+        assert!(!verify_password("x", Some("not a hash")));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let a = new_token().expect("token");
+        let b = new_token().expect("token");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a).len(), 64);
+        assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn sessions_end_when_revoked_idle_or_old() {
+        let now = Utc::now();
+        let session = SessionRow {
+            id: SessionId::new_random(),
+            user_id: UserId::new_random(),
+            access_expires_at: now + ACCESS_TOKEN_TTL,
+            last_used_at: now,
+            expires_at: now + ABSOLUTE_TIMEOUT,
+            revoked_at: None,
+        };
+        assert_eq!(session_state(&session, now), SessionState::Valid);
+        assert_eq!(
+            session_state(&session, now + ACCESS_TOKEN_TTL),
+            SessionState::AccessExpired
+        );
+        assert_eq!(
+            session_state(&session, now + IDLE_TIMEOUT),
+            SessionState::Ended
+        );
+        let revoked = SessionRow {
+            revoked_at: Some(now),
+            ..session.clone()
+        };
+        assert_eq!(session_state(&revoked, now), SessionState::Ended);
+        let old = SessionRow {
+            last_used_at: now + ABSOLUTE_TIMEOUT,
+            ..session
+        };
+        assert_eq!(
+            session_state(&old, now + ABSOLUTE_TIMEOUT),
+            SessionState::Ended
+        );
+    }
+
+    #[test]
+    fn the_limiter_locks_an_account_after_repeated_failures() {
+        let limiter = LoginLimiter::default();
+        let addr: Option<IpAddr> = "10.0.0.1".parse().ok();
+        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+            assert!(limiter.check("Anna", addr).is_ok());
+            limiter.record_failure("anna", addr);
+        }
+        assert!(limiter.check("ANNA", "10.0.0.2".parse().ok()).is_err());
+        assert!(limiter.check("bo", addr).is_ok());
+    }
+}

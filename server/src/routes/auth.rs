@@ -1,0 +1,123 @@
+//! Sign-in and device sessions: `POST /v1/auth/login`, `/v1/auth/refresh`,
+//! `/v1/auth/logout`, and `GET /v1/me`.
+
+use super::{parse_json, read_json_object, AppState};
+use crate::auth::{verify_password, Actor, Sessions};
+use crate::error::{ApiError, ApiResult};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Serialize;
+use shared::auth::{
+    LoginRequest, RefreshRequest, SessionTokens, UserProfile, MAX_DEVICE_LABEL_CHARS,
+    MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
+};
+use shared::ChildId;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/login", post(login))
+        .route("/v1/auth/refresh", post(refresh))
+        .route("/v1/auth/logout", post(logout))
+        .route("/v1/me", get(me))
+}
+
+fn validate(login: &LoginRequest) -> ApiResult<()> {
+    let bad = |m: &str| Err(ApiError::ValidationFailed(m.into()));
+    if login.username.trim().is_empty() || login.username.chars().count() > MAX_USERNAME_CHARS {
+        return bad("`username` must be 1 to 64 characters");
+    }
+    if login.password.is_empty() || login.password.len() > MAX_PASSWORD_BYTES {
+        return bad("`password` must be 1 to 256 bytes");
+    }
+    let label = login.device_label.trim();
+    if label.is_empty()
+        || label.chars().count() > MAX_DEVICE_LABEL_CHARS
+        || label.chars().any(char::is_control)
+    {
+        return bad("`device_label` must be 1 to 80 characters on one line");
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn login(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> ApiResult<Json<SessionTokens>> {
+    let body = read_json_object(&app, request).await?;
+    let login: LoginRequest = parse_json(&body)?;
+    validate(&login)?;
+    let username = login.username.trim().to_lowercase();
+    let addr = Some(peer.ip());
+    app.login_limiter
+        .check(&username, addr)
+        .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
+
+    let user = app.db.user_by_username(&username).await?;
+    let stored = user
+        .as_ref()
+        .filter(|u| u.active)
+        .and_then(|u| u.password_hash.clone());
+    let password = login.password;
+    // Argon2 takes tens of milliseconds of CPU: off the async workers.
+    let verified = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|u| verified && u.active) else {
+        app.login_limiter.record_failure(&username, addr);
+        tracing::info!("sign-in refused");
+        return Err(ApiError::InvalidCredentials);
+    };
+    app.login_limiter.record_success(&username);
+    tracing::Span::current().record("user.id", tracing::field::display(user.id));
+    Ok(Json(
+        Sessions::open(&app.db, &user, login.device_label.trim()).await?,
+    ))
+}
+
+#[tracing::instrument(skip_all)]
+async fn refresh(State(app): State<AppState>, request: Request) -> ApiResult<Json<SessionTokens>> {
+    let body = read_json_object(&app, request).await?;
+    let refresh: RefreshRequest = parse_json(&body)?;
+    if refresh.refresh_token.is_empty() || refresh.refresh_token.len() > 128 {
+        return Err(ApiError::SessionExpired);
+    }
+    Ok(Json(Sessions::refresh(&app.db, &refresh.refresh_token).await?))
+}
+
+/// Ends the session the request is made with.
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn logout(State(app): State<AppState>, actor: Actor) -> ApiResult<StatusCode> {
+    app.db.revoke_session(actor.session_id).await?;
+    tracing::info!(session.id = %actor.session_id, "signed out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user and the children they may see now.
+#[derive(Debug, Serialize)]
+struct Me {
+    user: UserProfile,
+    children: Vec<ChildId>,
+}
+
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn me(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Me>> {
+    let user = app
+        .db
+        .user_by_id(actor.user_id)
+        .await?
+        .ok_or(ApiError::SessionExpired)?;
+    let children = app
+        .db
+        .readable_children(actor.user_id, actor.role, Utc::now())
+        .await?;
+    Ok(Json(Me {
+        user: crate::auth::profile(&app.db, &user).await?,
+        children,
+    }))
+}

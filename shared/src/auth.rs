@@ -1,0 +1,173 @@
+//! Accounts and sessions as the API speaks them: roles, sign-in, tokens.
+//!
+//! What each role may do with children's records is decided here once, so
+//! that the server enforces it and the app shows the same thing.
+
+use crate::ids::{SessionId, UnitId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A user's role. One per user; the units a user belongs to say where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Socialsekreterare: the children assigned or granted to them.
+    SocialWorker,
+    /// Konsult: a contracted social worker, same access as a socialsekreterare.
+    Consultant,
+    /// Funktionshandläggare: the children of their own caseload.
+    DisabilityOfficer,
+    /// Gruppledare: their units' children; grants cover to colleagues.
+    GroupLeader,
+    /// Enhetschef: their units' children (read only) and the unit's log.
+    UnitManager,
+    /// Administratör: users and units, never children's records.
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Self; 6] = [
+        Self::SocialWorker,
+        Self::Consultant,
+        Self::DisabilityOfficer,
+        Self::GroupLeader,
+        Self::UnitManager,
+        Self::Administrator,
+    ];
+
+    /// Sees every child of the units they belong to, not just a caseload.
+    pub fn sees_whole_units(self) -> bool {
+        matches!(self, Self::GroupLeader | Self::UnitManager)
+    }
+
+    /// Records visits and edits placements of the children they see.
+    pub fn writes_child_records(self) -> bool {
+        !matches!(self, Self::UnitManager | Self::Administrator)
+    }
+
+    /// Sees any child's records at all.
+    pub fn reads_child_records(self) -> bool {
+        self != Self::Administrator
+    }
+
+    /// Grants a colleague temporary access to a child of their unit.
+    pub fn grants_cover(self) -> bool {
+        matches!(self, Self::GroupLeader | Self::UnitManager)
+    }
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SocialWorker => "social_worker",
+            Self::Consultant => "consultant",
+            Self::DisabilityOfficer => "disability_officer",
+            Self::GroupLeader => "group_leader",
+            Self::UnitManager => "unit_manager",
+            Self::Administrator => "administrator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The Swedish title shown in the app.
+    pub fn title_sv(self) -> &'static str {
+        match self {
+            Self::SocialWorker => "Socialsekreterare",
+            Self::Consultant => "Konsult",
+            Self::DisabilityOfficer => "Funktionshandläggare",
+            Self::GroupLeader => "Gruppledare",
+            Self::UnitManager => "Enhetschef",
+            Self::Administrator => "Administratör",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The longest user name, password and device label the server reads. A
+/// password longer than this is refused before it is hashed, so that a
+/// megabyte "password" cannot tie up the hasher.
+pub const MAX_USERNAME_CHARS: usize = 64;
+pub const MAX_PASSWORD_BYTES: usize = 256;
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_DEVICE_LABEL_CHARS: usize = 80;
+
+/// `POST /api/v1/auth/login`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// What the user calls this device ("Surfplatta 3"), shown in the list of
+    /// sessions so that a lost one can be revoked.
+    pub device_label: String,
+}
+
+/// `POST /api/v1/auth/refresh`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A unit as the app shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitSummary {
+    pub id: UnitId,
+    pub name: String,
+}
+
+/// Who is signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub units: Vec<UnitSummary>,
+}
+
+/// The answer to a login or a refresh: a new pair of tokens. The access token
+/// goes in `Authorization: Bearer` and lives [`Self::access_expires_in`]
+/// seconds; the refresh token gets the next pair and is replaced each time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionTokens {
+    pub session_id: SessionId,
+    pub access_token: String,
+    pub access_expires_in: u64,
+    pub refresh_token: String,
+    pub user: UserProfile,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(
+                serde_json::to_value(role).expect("json"),
+                serde_json::Value::String(role.as_str().into())
+            );
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn administrators_never_see_children() {
+        assert!(!Role::Administrator.reads_child_records());
+        assert!(!Role::Administrator.writes_child_records());
+        assert!(Role::UnitManager.reads_child_records());
+        assert!(!Role::UnitManager.writes_child_records());
+        assert!(Role::SocialWorker.writes_child_records());
+        assert!(!Role::SocialWorker.sees_whole_units());
+    }
+}
