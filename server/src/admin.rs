@@ -74,7 +74,7 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password)
 }
 
-async fn user(db: &Database, username: &str) -> anyhow::Result<UserRow> {
+async fn find_user(db: &Database, username: &str) -> anyhow::Result<UserRow> {
     db.user_by_username(&username.to_lowercase())
         .await?
         .with_context(|| format!("no user named {username}"))
@@ -127,29 +127,29 @@ pub async fn run(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
             println!("user {} {} ({role})", user.id, user.username);
         }
         AdminCommand::SetPassword { username } => {
-            let user = user(db, &username).await?;
+            let user = find_user(db, &username).await?;
             let password = read_password()?;
             db.set_password_hash(user.id, &hash_password(&password)?)
                 .await?;
             println!("password set for {}", user.username);
         }
         AdminCommand::Deactivate { username } => {
-            let user = user(db, &username).await?;
+            let user = find_user(db, &username).await?;
             db.set_user_active(user.id, false).await?;
             println!("{} deactivated; all sessions ended", user.username);
         }
         AdminCommand::RevokeSessions { username } => {
-            let user = user(db, &username).await?;
+            let user = find_user(db, &username).await?;
             let n = db.revoke_user_sessions(user.id).await?;
             println!("{n} sessions of {} ended", user.username);
         }
         AdminCommand::Assign { username, child: c } => {
-            let user = user(db, &username).await?;
+            let user = find_user(db, &username).await?;
             db.assign_child(child(&c)?, user.id).await?;
             println!("{c} assigned to {}", user.username);
         }
         AdminCommand::Unassign { username, child: c } => {
-            let user = user(db, &username).await?;
+            let user = find_user(db, &username).await?;
             let n = db.unassign_child(child(&c)?, user.id).await?;
             println!("{n} access rows of {} to {c} ended", user.username);
         }
@@ -159,8 +159,8 @@ pub async fn run(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
             until,
             by,
         } => {
-            let user = user(db, &username).await?;
-            let granter = user(db, &by).await?;
+            let user = find_user(db, &username).await?;
+            let granter = find_user(db, &by).await?;
             if !granter.role.grants_cover() {
                 bail!("{by} is not a group leader or unit manager");
             }
