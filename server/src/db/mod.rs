@@ -282,6 +282,10 @@ impl Database {
         self.count(Table::AppliedMutations).await
     }
 
+    pub async fn count_sessions(&self) -> Result<u64, DbError> {
+        self.count(Table::Sessions).await
+    }
+
     /// The number of rows in `table`.
     pub async fn count(&self, table: Table) -> Result<u64, DbError> {
         let n = dispatch!(self, s => s.count(table.name()).await)?;
@@ -304,6 +308,9 @@ pub enum Table {
     Conflicts,
     Changes,
     AppliedMutations,
+    Users,
+    Sessions,
+    ChildAccess,
 }
 
 impl Table {
@@ -317,6 +324,9 @@ impl Table {
             Self::Conflicts => "conflicts",
             Self::Changes => "changes",
             Self::AppliedMutations => "applied_mutations",
+            Self::Users => "users",
+            Self::Sessions => "sessions",
+            Self::ChildAccess => "child_access",
         }
     }
 }

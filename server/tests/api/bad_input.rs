@@ -1,8 +1,7 @@
 //! Bad input, one table: each row is a request and the answer it must get,
-//! and after each row no table has gained or lost a row.
-//!
-//! Not covered: ids of records that belong to another user. There are no
-//! users yet, so every record is in scope for every device.
+//! and after each row no table has gained or lost a row. The test user has
+//! the demo children on the caseload; one more child, with a placement,
+//! belongs to somebody else.
 
 use crate::backend_tests;
 use crate::helpers::{
@@ -16,7 +15,8 @@ use shared::protocol::{
     ConflictChoice, MutationStatus, Operation, PushResponse, MAX_MUTATIONS_PER_PUSH,
     MAX_PULL_LIMIT, MAX_REQUEST_BYTES,
 };
-use shared::{ChildId, ConflictId, DeviceId, ErrorCode, PlacementId, VisitId};
+use shared::protocol::Record;
+use shared::{Child, ChildId, ConflictId, DeviceId, ErrorCode, PersonName, PlacementId, VisitId};
 
 backend_tests!(bad_input_is_refused_and_writes_nothing);
 
@@ -35,6 +35,17 @@ struct Case {
     headers: Vec<(&'static str, &'static str)>,
     body: Vec<u8>,
     expect: Expect,
+    /// `None`: sent as the signed-in test user. `Some(value)`: sent with this
+    /// `Authorization` header instead (none if empty).
+    authorization: Option<&'static str>,
+}
+
+/// `case` sent with `authorization` instead of the test user's token.
+fn unauthorised(authorization: &'static str, case: Case) -> Case {
+    Case {
+        authorization: Some(authorization),
+        ..case
+    }
 }
 
 const PUSH: &str = "/api/v1/sync/push";
@@ -57,6 +68,7 @@ fn raw(
         headers: content_type.map(|ct| (JSON.0, ct)).into_iter().collect(),
         body,
         expect,
+        authorization: None,
     }
 }
 
@@ -68,6 +80,7 @@ fn pull(name: &'static str, query: &str, expect: Expect) -> Case {
         headers: Vec::new(),
         body: Vec::new(),
         expect,
+        authorization: None,
     }
 }
 
@@ -92,6 +105,27 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
 
     let app = TestApp::spawn(&backend).await;
     let placement = app.demo_placement(DEMO_CHILD_IDS[1]).await;
+    // Somebody else's child, and that child's placement.
+    let stranger = Child {
+        id: ChildId::new_random(),
+        given_name: PersonName::parse("Annans").expect("valid"),
+        family_name: PersonName::parse("Barn").expect("valid"),
+        birth_date: chrono::NaiveDate::from_ymd_opt(2014, 4, 4).expect("date"),
+    };
+    let stranger_placement = new_placement(stranger.id);
+    app.db
+        .insert_records(&[
+            Record::Child(stranger.clone()),
+            Record::Placement(stranger_placement.clone()),
+        ])
+        .await
+        .expect("insert another user's child");
+    let mut disguised = target(&stranger_placement);
+    disguised.child_id = DEMO_CHILD_IDS[0];
+    let mixed_batch = push_json(vec![
+        create_visit(visit(DEMO_CHILD_IDS[0])),
+        create_visit(visit(stranger.id)),
+    ]);
     let home = json!(placement.home_name.as_str());
     let last_seq = app.db.count_changes().await.expect("count");
     let long = "x".repeat(25_000);
@@ -334,15 +368,72 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
         push(
             "visit for a child that does not exist",
             &push_json(vec![create_visit(visit(ChildId::new_random()))]),
-            Rejected(UnknownChild),
+            Error(403, Forbidden),
         ),
         push(
             "placement for a child that does not exist",
             &one(Operation::CreatePlacement(new_placement(
                 ChildId::new_random(),
             ))),
-            Rejected(UnknownChild),
+            Error(403, Forbidden),
         ),
+        // Another user's records.
+        push(
+            "visit for another user's child",
+            &push_json(vec![create_visit(visit(stranger.id))]),
+            Error(403, Forbidden),
+        ),
+        push(
+            "own visit and another user's child in one batch",
+            &mixed_batch,
+            Error(403, Forbidden),
+        ),
+        push(
+            "edit of another user's child's placement",
+            &one(Operation::PatchRecord(shared::protocol::RecordPatch {
+                target: target(&stranger_placement),
+                fields: [(
+                    "home_name".to_owned(),
+                    shared::merge::FieldChange {
+                        from: json!(stranger_placement.home_name.as_str()),
+                        to: json!("Familjen Inkräktare"),
+                    },
+                )]
+                .into(),
+            })),
+            Error(403, Forbidden),
+        ),
+        push(
+            "deletion of another user's child's placement",
+            &one(Operation::DeleteRecord(target(&stranger_placement))),
+            Error(403, Forbidden),
+        ),
+        push(
+            "another user's placement under an own child's id",
+            &one(Operation::DeleteRecord(disguised)),
+            Rejected(UnknownRecord),
+        ),
+        pull(
+            "history of another user's child",
+            &format!("protocol=1&child={}", stranger.id),
+            Error(403, Forbidden),
+        ),
+        pull(
+            "history of a child id that is not an id",
+            "protocol=1&child=alva",
+            Error(400, InvalidQuery),
+        ),
+        // Not signed in, or not any more.
+        unauthorised("", push("push without a token", &visit_push, Error(401, Unauthenticated))),
+        unauthorised(
+            "Bearer 0123456789abcdef0123456789abcdef0123456789a",
+            push("push with an unknown token", &visit_push, Error(401, Unauthenticated)),
+        ),
+        unauthorised(
+            "Basic dGVzdDp0ZXN0",
+            push("push with a password instead of a token", &visit_push, Error(401, Unauthenticated)),
+        ),
+        unauthorised("", pull("pull without a token", "protocol=1", Error(401, Unauthenticated))),
         push(
             "placement with an existing id",
             &one(Operation::CreatePlacement(placement.clone())),
@@ -436,7 +527,17 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
 
     let before = app.table_counts().await;
     for case in cases {
-        let mut request = app.client.request(case.method.clone(), app.url(&case.path));
+        let mut request = match case.authorization {
+            None => app.client.request(case.method.clone(), app.url(&case.path)),
+            Some(value) => {
+                let request = reqwest::Client::new().request(case.method.clone(), app.url(&case.path));
+                if value.is_empty() {
+                    request
+                } else {
+                    request.header("authorization", value)
+                }
+            }
+        };
         for (name, value) in &case.headers {
             request = request.header(*name, *value);
         }

@@ -50,6 +50,7 @@ async fn unreachable_database_gives_503() {
     let state = Arc::new(App {
         db: Database::Postgres(store),
         static_dir: "does-not-exist".into(),
+        login_limiter: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -68,8 +69,10 @@ async fn unreachable_database_gives_503() {
     assert_eq!(body["status"], "unavailable");
     assert_eq!(body["database"]["kind"], "postgres");
 
+    // A device's token cannot be checked either.
     let response = client
         .get(format!("{address}/api/v1/sync/pull?protocol=1"))
+        .bearer_auth("0123456789abcdef0123456789abcdef0123456789a")
         .send()
         .await
         .expect("request");

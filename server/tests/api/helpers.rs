@@ -4,7 +4,10 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use server::config::{Config, LogFormat};
+use server::db::accounts::UserRow;
 use server::db::{Database, Table};
+use server::demo::DEMO_CHILD_IDS;
+use shared::auth::Role;
 use server::Application;
 use shared::merge::FieldChange;
 use shared::protocol::{
@@ -73,7 +76,11 @@ impl Default for Options {
 
 pub struct TestApp {
     pub address: String,
+    /// Signed in as [`Self::user`].
     pub client: reqwest::Client,
+    /// A social worker with every demo child on the caseload.
+    pub user: UserRow,
+    pub token: String,
     pub db: Database,
     pub config: Config,
     pg_database: Option<(String, String)>,
@@ -135,16 +142,27 @@ impl TestApp {
             }
         };
 
-        Self::start(config, dir, pg_database).await
+        let application = Application::build(config.clone()).await.expect("build app");
+        let children = if options.demo_data {
+            DEMO_CHILD_IDS.to_vec()
+        } else {
+            Vec::new()
+        };
+        let (user, token) =
+            crate::common::test_worker(&application.database(), Role::SocialWorker, &children)
+                .await;
+        Self::run(application, config, dir, pg_database, user, token)
     }
 
     /// Starts a server on `config` (used again to restart on the same database).
-    async fn start(
+    fn run(
+        application: Application,
         config: Config,
         dir: tempfile::TempDir,
         pg_database: Option<(String, String)>,
+        user: UserRow,
+        token: String,
     ) -> Self {
-        let application = Application::build(config.clone()).await.expect("build app");
         let address = format!("http://127.0.0.1:{}", application.port());
         let db = application.database();
         let (tx, rx) = oneshot::channel::<()>();
@@ -153,7 +171,9 @@ impl TestApp {
         }));
         Self {
             address,
-            client: reqwest::Client::new(),
+            client: crate::common::client_with_token(&token, reqwest::Client::builder()),
+            user,
+            token,
             db,
             config,
             pg_database,
@@ -166,7 +186,35 @@ impl TestApp {
     /// Stops this server and starts another on the same database and files.
     pub async fn restart(mut self) -> Self {
         self.stop_server().await;
-        Self::start(self.config, self._dir, self.pg_database).await
+        let application = Application::build(self.config.clone())
+            .await
+            .expect("build app");
+        Self::run(
+            application,
+            self.config,
+            self._dir,
+            self.pg_database,
+            self.user,
+            self.token,
+        )
+    }
+
+    /// Puts `child` on the test user's caseload.
+    pub async fn assign(&self, child: ChildId) {
+        self.db
+            .assign_child(child, self.user.id)
+            .await
+            .expect("assign");
+    }
+
+    /// Another signed-in user of `role` with `children` on the caseload: a
+    /// client for them.
+    pub async fn client_for(&self, role: Role, children: &[ChildId]) -> (UserRow, reqwest::Client) {
+        let (user, token) = crate::common::test_worker(&self.db, role, children).await;
+        (
+            user,
+            crate::common::client_with_token(&token, reqwest::Client::builder()),
+        )
     }
 
     async fn stop_server(&mut self) {

@@ -5,6 +5,7 @@
 mod common;
 mod helpers;
 
+mod auth;
 mod bad_input;
 mod demo;
 mod editing;
@@ -12,4 +13,5 @@ mod errors;
 mod health;
 mod pull;
 mod push;
+mod scope;
 mod static_files;

@@ -1,16 +1,19 @@
 use crate::backend_tests;
-use crate::helpers::{create_visit, push_request, visit, Backend, TestApp};
+use crate::helpers::{
+    amendment, assert_error, create_visit, mutation, push_json, push_request, visit, Backend,
+    TestApp,
+};
 use futures::future::join_all;
 use server::demo::DEMO_CHILD_IDS;
-use shared::protocol::{MutationStatus, Record};
+use shared::protocol::{MutationStatus, Operation, Record};
 use shared::{Child, ChildId, ErrorCode, PersonName};
 
 backend_tests!(
     pushed_visit_is_applied_and_pulled_once,
     retried_push_is_already_applied,
     concurrent_pushes_of_one_mutation_apply_once,
-    unknown_child_is_rejected_and_nothing_written,
-    rejected_unknown_child_applies_once_the_child_exists,
+    unknown_child_is_forbidden_and_nothing_written,
+    a_refused_push_applies_once_the_child_is_assigned,
     reused_visit_id_is_an_id_conflict,
     outcomes_follow_request_order,
 );
@@ -60,7 +63,10 @@ async fn retried_push_is_already_applied(backend: Backend) {
         let retry = app.push(&request).await;
         assert_eq!(retry.results.len(), 1);
         assert_eq!(retry.results[0].id, request.mutations[0].id);
-        assert_eq!(retry.results[0].status, MutationStatus::AlreadyApplied);
+        assert_eq!(
+            retry.results[0].status, first.results[0].status,
+            "a retry is answered as the first push was"
+        );
     }
     assert_eq!(app.counts().await, counts, "a retry wrote something");
     let visit_changes = app
@@ -81,15 +87,14 @@ async fn concurrent_pushes_of_one_mutation_apply_once(backend: Backend) {
     let request = push_request(vec![create_visit(visit(DEMO_CHILD_IDS[2]))]);
     let responses = join_all((0..8).map(|_| app.push(&request))).await;
 
-    let applied = responses
+    // Every push gets the one answer: applied, as the same change.
+    assert!(matches!(
+        responses[0].results[0].status,
+        MutationStatus::Applied { .. }
+    ));
+    assert!(responses
         .iter()
-        .filter(|r| matches!(r.results[0].status, MutationStatus::Applied { .. }))
-        .count();
-    let already = responses
-        .iter()
-        .filter(|r| r.results[0].status == MutationStatus::AlreadyApplied)
-        .count();
-    assert_eq!((applied, already), (1, 7));
+        .all(|r| r.results[0].status == responses[0].results[0].status));
     assert_eq!(
         app.counts().await,
         (counts.0, counts.1 + 1, counts.2 + 1, counts.3 + 1)
@@ -97,23 +102,20 @@ async fn concurrent_pushes_of_one_mutation_apply_once(backend: Backend) {
     app.stop().await;
 }
 
-async fn unknown_child_is_rejected_and_nothing_written(backend: Backend) {
+async fn unknown_child_is_forbidden_and_nothing_written(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let counts = app.counts().await;
     let stranger = ChildId::new_random();
     let response = app
-        .push(&push_request(vec![create_visit(visit(stranger))]))
+        .push_json(&push_json(vec![create_visit(visit(stranger))]))
         .await;
-    let MutationStatus::Rejected { code, message } = &response.results[0].status else {
-        panic!("not rejected: {:?}", response.results[0].status);
-    };
-    assert_eq!(*code, ErrorCode::UnknownChild);
-    assert!(message.contains(&stranger.to_string()));
+    let body = assert_error(response, 403, ErrorCode::Forbidden).await;
+    assert!(body.message.contains(&stranger.to_string()));
     assert_eq!(app.counts().await, counts);
     app.stop().await;
 }
 
-async fn rejected_unknown_child_applies_once_the_child_exists(backend: Backend) {
+async fn a_refused_push_applies_once_the_child_is_assigned(backend: Backend) {
     let app = TestApp::spawn_with(
         &backend,
         crate::helpers::Options {
@@ -129,17 +131,14 @@ async fn rejected_unknown_child_applies_once_the_child_exists(backend: Backend) 
         birth_date: chrono::NaiveDate::from_ymd_opt(2015, 5, 5).expect("date"),
     };
     let request = push_request(vec![create_visit(visit(child.id))]);
-    let first = app.push(&request).await;
-    assert!(matches!(
-        first.results[0].status,
-        MutationStatus::Rejected {
-            code: ErrorCode::UnknownChild,
-            ..
-        }
-    ));
+    let body = serde_json::to_value(&request).expect("json");
+    assert_error(app.push_json(&body).await, 403, ErrorCode::Forbidden).await;
     assert_eq!(app.counts().await, (0, 0, 0, 0));
 
+    // Not assigned yet: still refused.
     assert_eq!(app.db.insert_child(&child).await.expect("insert child"), 1);
+    assert_error(app.push_json(&body).await, 403, ErrorCode::Forbidden).await;
+    app.assign(child.id).await;
     let retry = app.push(&request).await;
     assert_eq!(retry.results[0].status, MutationStatus::Applied { seq: 2 });
     app.stop().await;
@@ -175,10 +174,11 @@ async fn reused_visit_id_is_an_id_conflict(backend: Backend) {
 async fn outcomes_follow_request_order(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
     let applied_before = create_visit(visit(DEMO_CHILD_IDS[4]));
-    app.push(&push_request(vec![applied_before.clone()])).await;
+    let first = app.push(&push_request(vec![applied_before.clone()])).await;
 
     let fresh = create_visit(visit(DEMO_CHILD_IDS[4]));
-    let unknown = create_visit(visit(ChildId::new_random()));
+    // A correction of a visit the server never got: refused on its own.
+    let unknown = mutation(Operation::AmendVisit(amendment(&visit(DEMO_CHILD_IDS[4]))));
     let request = push_request(vec![fresh.clone(), applied_before.clone(), unknown.clone()]);
     let response = app.push(&request).await;
     let ids: Vec<_> = response.results.iter().map(|r| r.id).collect();
@@ -187,7 +187,7 @@ async fn outcomes_follow_request_order(backend: Backend) {
         response.results[0].status,
         MutationStatus::Applied { .. }
     ));
-    assert_eq!(response.results[1].status, MutationStatus::AlreadyApplied);
+    assert_eq!(response.results[1].status, first.results[0].status);
     assert!(matches!(
         response.results[2].status,
         MutationStatus::Rejected { .. }
@@ -195,6 +195,6 @@ async fn outcomes_follow_request_order(backend: Backend) {
     // The same id twice in one push is refused as a whole (see bad_input.rs);
     // in the next push it is already applied.
     let again = app.push(&push_request(vec![fresh.clone()])).await;
-    assert_eq!(again.results[0].status, MutationStatus::AlreadyApplied);
+    assert_eq!(again.results[0].status, response.results[0].status);
     app.stop().await;
 }

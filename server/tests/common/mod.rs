@@ -75,3 +75,60 @@ pub async fn pull_feed(client: &reqwest::Client, base: &str) -> Vec<shared::prot
         }
     }
 }
+
+/// A social worker made for a test, signed in on one device: a user with no
+/// password (tests never sign in with one), `children` on the caseload, and
+/// the access token of a new session.
+pub async fn test_worker(
+    db: &server::db::Database,
+    role: shared::auth::Role,
+    children: &[shared::ChildId],
+) -> (server::db::accounts::UserRow, String) {
+    let id = shared::UserId::new_random();
+    let user = server::db::accounts::UserRow {
+        id,
+        username: format!("test.{}", id.as_uuid().simple()),
+        display_name: "Testa Handläggare".into(),
+        role,
+        password_hash: None,
+        active: true,
+    };
+    assert!(db.insert_user(&user).await.expect("insert user"));
+    for &child in children {
+        db.assign_child(child, id).await.expect("assign child");
+    }
+    let tokens = server::auth::Sessions::open(db, &user, "testenhet")
+        .await
+        .expect("open session");
+    (user, tokens.access_token)
+}
+
+/// A client that sends `token` with every request.
+pub fn client_with_token(token: &str, builder: reqwest::ClientBuilder) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+        .expect("header value");
+    value.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    builder
+        .default_headers(headers)
+        .build()
+        .expect("http client")
+}
+
+/// Signs in as a demo user over HTTP and returns the access token.
+pub async fn sign_in(base: &str, username: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({
+            "username": username,
+            "password": server::demo::DEMO_PASSWORD,
+            "device_label": "testenhet",
+        }))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(response.status(), reqwest::StatusCode::OK, "sign in as {username}");
+    let tokens: shared::auth::SessionTokens = response.json().await.expect("tokens");
+    tokens.access_token
+}

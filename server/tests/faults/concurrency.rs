@@ -72,7 +72,11 @@ type Seen = Vec<(u64, Option<VisitId>)>;
 
 async fn run(seed: u64, servers: &[Server]) {
     let mut rng = Rng::new(seed);
-    let apis: Arc<Vec<Api>> = Arc::new(servers.iter().map(Server::api).collect());
+    let mut apis = Vec::new();
+    for server in servers {
+        apis.push(server.api().await);
+    }
+    let apis: Arc<Vec<Api>> = Arc::new(apis);
     let deadline = Instant::now() + Duration::from_secs(60);
     let writers_done = Arc::new(AtomicUsize::new(0));
 

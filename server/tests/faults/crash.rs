@@ -85,8 +85,8 @@ impl ServerProcess {
         Self { child, base, log }
     }
 
-    fn api(&self) -> Api {
-        Api::new(&self.base)
+    async fn api(&self) -> Api {
+        Api::signed_in(&self.base).await
     }
 
     /// SIGKILL: no graceful shutdown, no pool close.
@@ -135,9 +135,9 @@ async fn killed_mid_push_then_retried(seed: u64, pg: Option<&PgDatabase>) {
     // How long an uninterrupted push of this size takes here, to aim the kills.
     let calibration = push_of_visits(&mut rng, PUSH_SIZE);
     let started = Instant::now();
-    let (response, _) = push_until_settled(&process.api(), &calibration).await;
+    let (response, _, before) = push_until_settled(&process.api().await, &calibration).await;
     let full = started.elapsed();
-    assert_eq!(tally(&response), (PUSH_SIZE, 0));
+    assert_eq!(tally(&response, before), (PUSH_SIZE, 0));
     expected.extend(visit_ids(&calibration));
 
     let mut partial_rounds = 0;
@@ -151,7 +151,7 @@ async fn killed_mid_push_then_retried(seed: u64, pg: Option<&PgDatabase>) {
         } else {
             full.mul_f64(rng.between(0, 130) as f64 / 100.0)
         };
-        let api = process.api();
+        let api = process.api().await;
         let in_flight = {
             let request = request.clone();
             tokio::spawn(async move { api.send_push(&request).await.map(|r| r.status()) })
@@ -166,7 +166,7 @@ async fn killed_mid_push_then_retried(seed: u64, pg: Option<&PgDatabase>) {
             wait_for_no_other_sessions(admin).await;
         }
         process = ServerProcess::start(&data_dir, url, log()).await;
-        let api = process.api();
+        let api = process.api().await;
         let before = test_visits(&api.pull_all().await);
         assert!(before.values().all(|&n| n == 1), "round {round}: doubled");
         let landed = ids.iter().filter(|id| before.contains_key(id)).count();
@@ -181,9 +181,9 @@ async fn killed_mid_push_then_retried(seed: u64, pg: Option<&PgDatabase>) {
             partial_rounds += 1;
         }
 
-        let (response, _) = push_until_settled(&api, &request).await;
+        let (response, _, before) = push_until_settled(&api, &request).await;
         assert_eq!(
-            tally(&response),
+            tally(&response, before),
             (PUSH_SIZE - landed, landed),
             "round {round}: outcomes must match what the crash left"
         );

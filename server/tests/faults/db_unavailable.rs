@@ -27,7 +27,7 @@ async fn sqlite_write_lock_held_past_busy_timeout() {
         let mut rng = Rng::new(seed);
         let dir = tempfile::tempdir().expect("tempdir");
         let server = Server::start(config(dir.path(), None)).await;
-        let api = server.api();
+        let api = server.api().await;
         let before = api.pull_all().await;
         let mut locker = SqliteConnection::connect_with(
             &SqliteConnectOptions::new().filename(dir.path().join("barnbesok.db")),
@@ -57,10 +57,10 @@ async fn sqlite_write_lock_held_past_busy_timeout() {
             .await
             .expect("release");
 
-        let (response, attempts) = push_until_settled(&api, &request).await;
-        assert_eq!((attempts, tally(&response)), (1, (n, 0)));
-        let (response, _) = push_until_settled(&api, &request).await;
-        assert_eq!(tally(&response), (0, n));
+        let (response, attempts, before) = push_until_settled(&api, &request).await;
+        assert_eq!((attempts, tally(&response, before)), (1, (n, 0)));
+        let (response, _, before) = push_until_settled(&api, &request).await;
+        assert_eq!(tally(&response, before), (0, n));
 
         // A lock released within the busy timeout is waited out.
         sqlx::query("BEGIN EXCLUSIVE")
@@ -68,6 +68,7 @@ async fn sqlite_write_lock_held_past_busy_timeout() {
             .await
             .expect("take the write lock");
         let second = push_of_visits(&mut rng, n);
+        let before = api.head().await;
         let in_flight = {
             let (api, second) = (api.clone(), second.clone());
             tokio::spawn(async move { attempt_push(&api, &second).await })
@@ -80,7 +81,7 @@ async fn sqlite_write_lock_held_past_busy_timeout() {
             .await
             .expect("release");
         match in_flight.await.expect("push task") {
-            Attempt::Done(response) => assert_eq!(tally(&response), (n, 0)),
+            Attempt::Done(response) => assert_eq!(tally(&response, before), (n, 0)),
             other => panic!("a lock of {hold:?} was not waited out: {other:?}"),
         }
 
@@ -134,7 +135,7 @@ async fn postgres_unreachable_then_back() {
         let _note = SeedNote::new("postgres_unreachable_then_back", seed);
         let mut rng = Rng::new(seed);
         let setup = proxied(&server_url).await;
-        let api = setup.server.api();
+        let api = setup.server.api().await;
         let mut admin = setup.db.connect().await;
         let warm = push_of_visits(&mut rng, 1);
         push_until_settled(&api, &warm).await;
@@ -171,10 +172,10 @@ async fn postgres_unreachable_then_back() {
             || async { api.get("/api/health").await.status() == StatusCode::OK },
         )
         .await;
-        let (response, _) = push_until_settled(&api, &request).await;
-        assert_eq!(tally(&response), (n, 0));
-        let (response, _) = push_until_settled(&api, &request).await;
-        assert_eq!(tally(&response), (0, n));
+        let (response, _, before) = push_until_settled(&api, &request).await;
+        assert_eq!(tally(&response, before), (n, 0));
+        let (response, _, before) = push_until_settled(&api, &request).await;
+        assert_eq!(tally(&response, before), (0, n));
 
         let feed = api.pull_all().await;
         assert_contiguous(&feed);
@@ -199,7 +200,7 @@ async fn postgres_sessions_cut_mid_push() {
         let _note = SeedNote::new("postgres_sessions_cut_mid_push", seed);
         let mut rng = Rng::new(seed);
         let setup = proxied(&server_url).await;
-        let api = setup.server.api();
+        let api = setup.server.api().await;
         let mut admin = setup.db.connect().await;
 
         let calibration = push_of_visits(&mut rng, PUSH_SIZE);
@@ -236,8 +237,8 @@ async fn postgres_sessions_cut_mid_push() {
                 Attempt::Unavailable => cut_rounds += 1,
                 Attempt::NoAnswer(err) => panic!("round {round}: no answer: {err}"),
             }
-            let (response, _) = push_until_settled(&api, &request).await;
-            let (applied, already) = tally(&response);
+            let (response, _, before) = push_until_settled(&api, &request).await;
+            let (applied, already) = tally(&response, before);
             assert_eq!(applied + already, PUSH_SIZE);
             expected.extend(visit_ids(&request));
             let feed = api.pull_all().await;
@@ -269,6 +270,8 @@ async fn postgres_frozen_connection_does_not_stall_other_instances() {
     let mut admin = setup.db.connect().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let other = Server::start(config(dir.path(), Some(setup.db.url.clone()))).await;
+    let other_api = other.api().await;
+    let api = setup.server.api().await;
 
     // The network goes silent right after the server has asked for the next
     // change number: its session then holds the counter's row lock. New
@@ -278,7 +281,6 @@ async fn postgres_frozen_connection_does_not_stall_other_instances() {
         .set_fault(Fault::FreezeAfterClientSends(b"change_counter"));
     setup.proxy.sever_all();
     let request = push_of_visits(&mut rng, 1);
-    let api = setup.server.api();
     let frozen_push =
         tokio::spawn(
             async move { tokio::time::timeout(bound, attempt_push(&api, &request)).await },
@@ -304,7 +306,7 @@ async fn postgres_frozen_connection_does_not_stall_other_instances() {
     }
 
     let other_push = push_of_visits(&mut rng, 1);
-    let answered = tokio::time::timeout(bound, attempt_push(&other.api(), &other_push)).await;
+    let answered = tokio::time::timeout(bound, attempt_push(&other_api, &other_push)).await;
     let frozen_answered = frozen_push.await.expect("push task");
     setup.proxy.sever_all();
     assert!(

@@ -34,8 +34,8 @@ async fn lost_responses_are_retried_once(seed: u64, pg: Option<&PgDatabase>) {
             Fault::None
         }
     });
-    let device = Api::unpooled(&format!("http://{}", proxy.addr));
-    let direct = server.api();
+    let direct = server.api().await;
+    let device = Api::unpooled(&format!("http://{}", proxy.addr), &direct.token);
 
     let n = rng.between(1, 5) as usize;
     let request = push_of_visits(&mut rng, n);
@@ -47,9 +47,9 @@ async fn lost_responses_are_retried_once(seed: u64, pg: Option<&PgDatabase>) {
         assert_each_once(&direct.pull_all().await, &expected);
     }
 
-    let (response, attempts) = push_until_settled(&device, &request).await;
+    let (response, attempts, before) = push_until_settled(&device, &request).await;
     assert_eq!(attempts, 1);
-    assert_eq!(tally(&response), (0, n), "the retry must find all applied");
+    assert_eq!(tally(&response, before), (0, n), "the retry must find all applied");
     assert_eq!(proxy.connections(), drops + 1);
     let feed = direct.pull_all().await;
     assert_contiguous(&feed);
@@ -62,7 +62,7 @@ async fn cut_requests_apply_nothing(seed: u64, pg: Option<&PgDatabase>) {
     let mut rng = Rng::new(seed);
     let (_dir, server) = start(pg).await;
     let proxy = Proxy::start(server.addr).await;
-    let direct = server.api();
+    let direct = server.api().await;
     let before = direct.pull_all().await;
 
     let n = rng.between(1, 5) as usize;
@@ -78,7 +78,7 @@ async fn cut_requests_apply_nothing(seed: u64, pg: Option<&PgDatabase>) {
             Fault::None
         }
     });
-    let device = Api::unpooled(&format!("http://{}", proxy.addr));
+    let device = Api::unpooled(&format!("http://{}", proxy.addr), &direct.token);
 
     for _ in 0..cuts {
         let attempt = attempt_push(&device, &request).await;
@@ -90,9 +90,9 @@ async fn cut_requests_apply_nothing(seed: u64, pg: Option<&PgDatabase>) {
         "a cut request wrote something"
     );
 
-    let (response, attempts) = push_until_settled(&device, &request).await;
+    let (response, attempts, before) = push_until_settled(&device, &request).await;
     assert_eq!(attempts, 1);
-    assert_eq!(tally(&response), (n, 0), "nothing was applied before");
+    assert_eq!(tally(&response, before), (n, 0), "nothing was applied before");
     let feed = direct.pull_all().await;
     assert_contiguous(&feed);
     assert_each_once(&feed, &visit_ids(&request).into_iter().collect());

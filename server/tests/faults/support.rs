@@ -5,6 +5,7 @@ use chrono::{Days, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use server::config::{Config, LogFormat};
 use server::demo::DEMO_CHILD_IDS;
+use shared::ChildId;
 use server::Application;
 use shared::protocol::{
     Change, Mutation, MutationStatus, Operation, PullResponse, PushRequest, PushResponse, Record,
@@ -221,8 +222,9 @@ impl Server {
         }
     }
 
-    pub fn api(&self) -> Api {
-        Api::new(&self.base)
+    /// A client signed in as the demo social worker.
+    pub async fn api(&self) -> Api {
+        Api::signed_in(&self.base).await
     }
 
     pub async fn stop(mut self) {
@@ -242,26 +244,42 @@ impl Server {
 pub struct Api {
     client: reqwest::Client,
     pub base: String,
+    pub token: String,
 }
 
+/// The demo user these tests sign in as, and the children on their caseload.
+pub const DEVICE_USER: &str = "demo.anna";
+pub const DEVICE_CHILDREN: [ChildId; 3] = [DEMO_CHILD_IDS[0], DEMO_CHILD_IDS[1], DEMO_CHILD_IDS[2]];
+
 impl Api {
-    pub fn new(base: &str) -> Self {
-        Self::with_client(base, reqwest::Client::builder())
+    /// Signs in at `base` as [`DEVICE_USER`].
+    pub async fn signed_in(base: &str) -> Self {
+        let token = crate::common::sign_in(base, DEVICE_USER).await;
+        Self::new(base, &token)
+    }
+
+    pub fn new(base: &str, token: &str) -> Self {
+        Self::with_client(base, token, reqwest::Client::builder())
     }
 
     /// Opens a new connection for every request, so that a proxy sees one
     /// connection per attempt (and nothing is retried on a reused one).
-    pub fn unpooled(base: &str) -> Self {
-        Self::with_client(base, reqwest::Client::builder().pool_max_idle_per_host(0))
+    pub fn unpooled(base: &str, token: &str) -> Self {
+        Self::with_client(
+            base,
+            token,
+            reqwest::Client::builder().pool_max_idle_per_host(0),
+        )
     }
 
-    fn with_client(base: &str, builder: reqwest::ClientBuilder) -> Self {
+    fn with_client(base: &str, token: &str, builder: reqwest::ClientBuilder) -> Self {
         Self {
-            client: builder
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("http client"),
+            client: crate::common::client_with_token(
+                token,
+                builder.timeout(Duration::from_secs(30)),
+            ),
             base: base.to_owned(),
+            token: token.to_owned(),
         }
     }
 
@@ -289,6 +307,11 @@ impl Api {
             .send()
             .await
             .expect("request")
+    }
+
+    /// The feed's last change number.
+    pub async fn head(&self) -> u64 {
+        self.pull(0, 1).await.head
     }
 
     pub async fn pull(&self, since: u64, limit: u32) -> PullResponse {
@@ -356,14 +379,16 @@ pub async fn attempt_push(api: &Api, request: &PushRequest) -> Attempt {
 /// Retries the identical push (same mutation ids) until it is answered,
 /// then checks that every mutation is settled. Returns the answer and the
 /// number of attempts.
-pub async fn push_until_settled(api: &Api, request: &PushRequest) -> (PushResponse, usize) {
+/// Also returns the feed's head just before, for [`tally`].
+pub async fn push_until_settled(api: &Api, request: &PushRequest) -> (PushResponse, usize, u64) {
+    let head_before = api.head().await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut backoff = Duration::from_millis(10);
     for attempt in 1.. {
         match attempt_push(api, request).await {
             Attempt::Done(response) => {
                 assert_settled(request, &response);
-                return (response, attempt);
+                return (response, attempt, head_before);
             }
             other => assert!(
                 Instant::now() < deadline,
@@ -389,19 +414,16 @@ pub fn assert_settled(request: &PushRequest, response: &PushResponse) {
     }
 }
 
-/// (applied now, already applied) in a settled answer.
-pub fn tally(response: &PushResponse) -> (usize, usize) {
-    let applied = response
-        .results
-        .iter()
-        .filter(|o| matches!(o.status, MutationStatus::Applied { .. }))
-        .count();
-    let already = response
-        .results
-        .iter()
-        .filter(|o| o.status == MutationStatus::AlreadyApplied)
-        .count();
-    (applied, already)
+/// (applied by this push, applied before) in a settled answer, given the
+/// feed's head before the push. A retry is answered exactly as the first
+/// push was, so only the change numbers tell the two apart.
+pub fn tally(response: &PushResponse, head_before: u64) -> (usize, usize) {
+    let seqs = response.results.iter().filter_map(|o| match o.status {
+        MutationStatus::Applied { seq } => Some(seq),
+        MutationStatus::Rejected { .. } => None,
+    });
+    let (now, before): (Vec<u64>, Vec<u64>) = seqs.partition(|&seq| seq > head_before);
+    (now.len(), before.len())
 }
 
 // --------------------------------------------------------------- feed checks
@@ -456,7 +478,7 @@ pub fn visit_ids(request: &PushRequest) -> Vec<VisitId> {
 
 /// A visit to a demo child, all of it drawn from `rng`.
 pub fn visit(rng: &mut Rng) -> Visit {
-    let child = DEMO_CHILD_IDS[rng.below(DEMO_CHILD_IDS.len() as u64) as usize];
+    let child = DEVICE_CHILDREN[rng.below(DEVICE_CHILDREN.len() as u64) as usize];
     let day = NaiveDate::from_ymd_opt(2025, 1, 1)
         .and_then(|d| d.checked_add_days(Days::new(rng.below(365))))
         .expect("date");

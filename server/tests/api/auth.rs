@@ -1,0 +1,267 @@
+//! Signing in, device sessions and their ends, over HTTP.
+
+use crate::backend_tests;
+use crate::helpers::{assert_error, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use server::demo::{DEMO_CHILD_IDS, DEMO_PASSWORD};
+use shared::auth::{Role, SessionTokens};
+use shared::ErrorCode;
+
+backend_tests!(
+    demo_user_signs_in_and_sees_their_caseload,
+    wrong_password_and_unknown_user_look_the_same,
+    repeated_failures_lock_the_account_for_a_while,
+    refresh_replaces_both_tokens,
+    logout_ends_only_that_device,
+    deactivated_user_loses_every_session,
+    malformed_sign_ins_are_refused,
+);
+
+async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({
+            "username": username,
+            "password": password,
+            "device_label": "Surfplatta 1",
+        }))
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn tokens(app: &TestApp, username: &str) -> SessionTokens {
+    let response = login(app, username, DEMO_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("tokens")
+}
+
+async fn get_with(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn refresh(app: &TestApp, refresh_token: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/auth/refresh"))
+        .json(&json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn demo_user_signs_in_and_sees_their_caseload(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    // User names are not case sensitive.
+    let tokens = tokens(&app, "Demo.Anna").await;
+    assert_eq!(tokens.user.role, Role::SocialWorker);
+    assert_eq!(tokens.user.units.len(), 1);
+    assert_eq!(tokens.access_expires_in, 15 * 60);
+
+    let access = crate::common::sign_in(&app.address, "demo.anna").await;
+    assert_ne!(access, tokens.access_token, "each sign-in is its own session");
+    let me: Value = get_with(&app, &access, "/api/v1/me")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["user"]["username"], "demo.anna");
+    let mut expected: Vec<String> = DEMO_CHILD_IDS[..3].iter().map(|c| c.to_string()).collect();
+    expected.sort();
+    assert_eq!(me["children"], json!(expected));
+    app.stop().await;
+}
+
+async fn wrong_password_and_unknown_user_look_the_same(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let wrong = assert_error(
+        login(&app, "demo.anna", "fel-lösenord-123").await,
+        401,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    let unknown = assert_error(
+        login(&app, "ingen.alls", DEMO_PASSWORD).await,
+        401,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    assert_eq!(wrong, unknown);
+    // A user who signs in elsewhere (no password here) cannot sign in here.
+    assert_error(
+        login(&app, &app.user.username, "").await,
+        422,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_error(
+        login(&app, &app.user.username, "vad-som-helst-123").await,
+        401,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    app.stop().await;
+}
+
+async fn repeated_failures_lock_the_account_for_a_while(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    for _ in 0..5 {
+        assert_eq!(
+            login(&app, "demo.bo", "gissning-123456").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked now, even with the right password.
+    let response = login(&app, "demo.bo", DEMO_PASSWORD).await;
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=15 * 60).contains(&retry_after), "{retry_after}");
+    assert_error(response, 429, ErrorCode::TooManyAttempts).await;
+    // Other accounts from the same address are not locked yet.
+    assert_eq!(
+        login(&app, "demo.anna", DEMO_PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
+async fn refresh_replaces_both_tokens(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let first = tokens(&app, "demo.anna").await;
+    let response = refresh(&app, &first.refresh_token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let second: SessionTokens = response.json().await.expect("tokens");
+    assert_eq!(second.session_id, first.session_id);
+    assert_ne!(second.access_token, first.access_token);
+    assert_ne!(second.refresh_token, first.refresh_token);
+
+    assert_eq!(
+        get_with(&app, &second.access_token, "/api/v1/me")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_error(
+        get_with(&app, &first.access_token, "/api/v1/me").await,
+        401,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
+    assert_error(
+        refresh(&app, &first.refresh_token).await,
+        401,
+        ErrorCode::SessionExpired,
+    )
+    .await;
+    app.stop().await;
+}
+
+async fn logout_ends_only_that_device(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let tablet = tokens(&app, "demo.anna").await;
+    let laptop = tokens(&app, "demo.anna").await;
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(&tablet.access_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    assert_error(
+        get_with(&app, &tablet.access_token, "/api/v1/sync/pull?protocol=1").await,
+        401,
+        ErrorCode::SessionExpired,
+    )
+    .await;
+    assert_error(
+        refresh(&app, &tablet.refresh_token).await,
+        401,
+        ErrorCode::SessionExpired,
+    )
+    .await;
+    assert_eq!(
+        get_with(&app, &laptop.access_token, "/api/v1/sync/pull?protocol=1")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
+async fn deactivated_user_loses_every_session(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let tablet = tokens(&app, "demo.anna").await;
+    let phone = tokens(&app, "demo.anna").await;
+    app.db
+        .set_user_active(tablet.user.id, false)
+        .await
+        .expect("deactivate");
+    for session in [&tablet, &phone] {
+        assert_error(
+            get_with(&app, &session.access_token, "/api/v1/me").await,
+            401,
+            ErrorCode::SessionExpired,
+        )
+        .await;
+        assert_error(
+            refresh(&app, &session.refresh_token).await,
+            401,
+            ErrorCode::SessionExpired,
+        )
+        .await;
+    }
+    assert_error(
+        login(&app, "demo.anna", DEMO_PASSWORD).await,
+        401,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    app.stop().await;
+}
+
+async fn malformed_sign_ins_are_refused(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let long_password = "p".repeat(257);
+    let long_name = "n".repeat(65);
+    let cases: Vec<(&str, Vec<u8>, &str, u16, ErrorCode)> = vec![
+        ("not JSON", b"username=anna".to_vec(), "application/json", 400, ErrorCode::MalformedJson),
+        ("form encoded", b"username=anna".to_vec(), "application/x-www-form-urlencoded", 415, ErrorCode::UnsupportedMediaType),
+        ("an array", b"[\"demo.anna\"]".to_vec(), "application/json", 400, ErrorCode::MalformedJson),
+        ("no password", br#"{"username":"demo.anna","device_label":"x"}"#.to_vec(), "application/json", 422, ErrorCode::ValidationFailed),
+        ("password a number", br#"{"username":"demo.anna","password":1,"device_label":"x"}"#.to_vec(), "application/json", 422, ErrorCode::ValidationFailed),
+        ("unknown field", br#"{"username":"demo.anna","password":"x","device_label":"x","admin":true}"#.to_vec(), "application/json", 422, ErrorCode::ValidationFailed),
+        ("password over 256 bytes", json!({"username":"demo.anna","password":long_password,"device_label":"x"}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
+        ("user name over 64 characters", json!({"username":long_name,"password":"x","device_label":"x"}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
+        ("empty device label", json!({"username":"demo.anna","password":"x","device_label":" "}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
+        ("device label with a line break", json!({"username":"demo.anna","password":"x","device_label":"a\nb"}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
+    ];
+    let sessions_before = app.db.count_sessions().await.expect("count");
+    for (name, body, content_type, status, code) in cases {
+        let response = reqwest::Client::new()
+            .post(app.url("/api/v1/auth/login"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status().as_u16(), status, "{name}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["code"], json!(code), "{name}: {body}");
+    }
+    assert_eq!(app.db.count_sessions().await.expect("count"), sessions_before);
+    // Refresh tokens of the wrong shape are simply not sessions.
+    for token in ["", "x", &"y".repeat(1000)] {
+        assert_error(refresh(&app, token).await, 401, ErrorCode::SessionExpired).await;
+    }
+    app.stop().await;
+}
