@@ -116,7 +116,7 @@ pub const DEMO_USERS: [DemoUser; 6] = [
         username: "demo.gunilla",
         display_name: "Gunilla Gruppledare (demo)",
         role: Role::GroupLeader,
-        units: &[0],
+        units: &[0, 1],
         caseload: &[],
     },
     DemoUser {

@@ -5,7 +5,6 @@ use chrono::{Days, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use server::config::{Config, LogFormat};
 use server::demo::DEMO_CHILD_IDS;
-use shared::ChildId;
 use server::Application;
 use shared::protocol::{
     Change, Mutation, MutationStatus, Operation, PullResponse, PushRequest, PushResponse, Record,
@@ -247,9 +246,9 @@ pub struct Api {
     pub token: String,
 }
 
-/// The demo user these tests sign in as, and the children on their caseload.
-pub const DEVICE_USER: &str = "demo.anna";
-pub const DEVICE_CHILDREN: [ChildId; 3] = [DEMO_CHILD_IDS[0], DEMO_CHILD_IDS[1], DEMO_CHILD_IDS[2]];
+/// The demo user these tests sign in as: the group leader of both demo
+/// units, who sees (and so checks the numbering of) the whole feed.
+pub const DEVICE_USER: &str = "demo.gunilla";
 
 impl Api {
     /// Signs in at `base` as [`DEVICE_USER`].
@@ -478,7 +477,7 @@ pub fn visit_ids(request: &PushRequest) -> Vec<VisitId> {
 
 /// A visit to a demo child, all of it drawn from `rng`.
 pub fn visit(rng: &mut Rng) -> Visit {
-    let child = DEVICE_CHILDREN[rng.below(DEVICE_CHILDREN.len() as u64) as usize];
+    let child = DEMO_CHILD_IDS[rng.below(DEMO_CHILD_IDS.len() as u64) as usize];
     let day = NaiveDate::from_ymd_opt(2025, 1, 1)
         .and_then(|d| d.checked_add_days(Days::new(rng.below(365))))
         .expect("date");
