@@ -3,16 +3,16 @@
 //! store, against the server's real storage (`server::db::Database`) through a
 //! transport that fails the way networks do.
 
-use app::stored::{local_effects, overlay, pulled_effect, record_key, LocalEffect};
+use app::stored::{child_of, local_effects, overlay, pulled_effect, record_key, LocalEffect};
 use app::sync::{LocalStore, StoreError, Transport, TransportError};
 use server::db::{Database, PullError};
 use shared::protocol::{
-    Change, Mutation, MutationStatus, PullResponse, PushRequest, PushResponse, Record,
+    Change, Mutation, PullResponse, PushRequest, PushResponse, Record,
     PROTOCOL_VERSION,
 };
-use shared::{DeviceId, ErrorCode, MutationId};
+use shared::{ChildId, DeviceId, ErrorCode, MutationId};
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A device's local copy, as `IdbStore` keeps it in the browser: the server's
 /// records (`base`), the outbox, and the refused changes.
@@ -21,6 +21,7 @@ pub struct Replica {
     pub base: RefCell<BTreeMap<String, Record>>,
     pub outbox: RefCell<Vec<Mutation>>,
     pub refused: RefCell<Vec<(Mutation, ErrorCode)>>,
+    pub held: RefCell<BTreeSet<ChildId>>,
     cursor: Cell<u64>,
 }
 
@@ -31,6 +32,7 @@ impl Replica {
             base: RefCell::new(BTreeMap::new()),
             outbox: RefCell::new(Vec::new()),
             refused: RefCell::new(Vec::new()),
+            held: RefCell::new(BTreeSet::new()),
             cursor: Cell::new(0),
         }
     }
@@ -117,6 +119,39 @@ impl LocalStore for Replica {
         self.cursor.set(cursor);
         Ok(())
     }
+
+    async fn held_children(&self) -> Result<BTreeSet<ChildId>, StoreError> {
+        Ok(self.held.borrow().clone())
+    }
+
+    async fn hold_children(&self, children: &[ChildId]) -> Result<(), StoreError> {
+        self.held.borrow_mut().extend(children);
+        Ok(())
+    }
+
+    async fn apply_history(
+        &self,
+        child: ChildId,
+        changes: &[Change],
+        complete: bool,
+    ) -> Result<(), StoreError> {
+        self.apply(
+            changes
+                .iter()
+                .map(|c| pulled_effect(c.record.clone()))
+                .collect(),
+        );
+        if complete {
+            self.held.borrow_mut().insert(child);
+        }
+        Ok(())
+    }
+
+    async fn forget_child(&self, child: ChildId) -> Result<(), StoreError> {
+        self.base.borrow_mut().retain(|_, r| child_of(r) != child);
+        self.held.borrow_mut().remove(&child);
+        Ok(())
+    }
 }
 
 /// A small deterministic generator (xorshift64*), so a failing case replays.
@@ -153,12 +188,14 @@ pub struct Faults {
     pub duplicated: u64,
 }
 
-/// Calls the server's storage as the HTTP handlers do, with faults.
+/// Calls the server's storage as the HTTP handlers do, with faults, for a
+/// user who sees `scope`.
 pub struct FaultyTransport<'a> {
     pub db: &'a Database,
     pub rng: &'a Rng,
     pub faults: Faults,
     pub counts: RefCell<FaultCounts>,
+    pub scope: Vec<ChildId>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -169,12 +206,13 @@ pub struct FaultCounts {
 }
 
 impl<'a> FaultyTransport<'a> {
-    pub fn new(db: &'a Database, rng: &'a Rng, faults: Faults) -> Self {
+    pub fn new(db: &'a Database, rng: &'a Rng, faults: Faults, scope: Vec<ChildId>) -> Self {
         Self {
             db,
             rng,
             faults,
             counts: RefCell::new(FaultCounts::default()),
+            scope,
         }
     }
 
@@ -194,24 +232,22 @@ impl Transport for FaultyTransport<'_> {
         }
         let mut results = self
             .db
-            .push(request.device_id, &request.mutations)
+            .push(request.device_id, None, &request.mutations)
             .await
             .map_err(|_| Self::server_error())?;
         if self.rng.chance(self.faults.duplicated) {
             self.counts.borrow_mut().duplicated += 1;
             let again = self
                 .db
-                .push(request.device_id, &request.mutations)
+                .push(request.device_id, None, &request.mutations)
                 .await
                 .map_err(|_| Self::server_error())?;
             // Whichever answer arrives, it must settle the same mutations.
             for (first, second) in results.iter().zip(&again) {
                 assert_eq!(first.id, second.id);
-                assert_eq!(
-                    first.status.is_settled_on_server(),
-                    second.status.is_settled_on_server()
-                        || matches!(second.status, MutationStatus::AlreadyApplied),
-                );
+                if first.status.is_settled_on_server() {
+                    assert_eq!(first.status, second.status, "a retry is answered alike");
+                }
             }
             results = again;
         }
@@ -225,13 +261,28 @@ impl Transport for FaultyTransport<'_> {
         })
     }
 
-    async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError> {
+    async fn pull(
+        &self,
+        since: u64,
+        limit: u32,
+        child: Option<ChildId>,
+    ) -> Result<PullResponse, TransportError> {
         if self.rng.chance(self.faults.lost_request) {
             self.counts.borrow_mut().lost_requests += 1;
             return Err(TransportError::Unreachable);
         }
-        match self.db.pull(since, limit).await {
-            Ok(page) => Ok(page.into_response()),
+        let children = match child {
+            Some(child) if !self.scope.contains(&child) => {
+                return Err(TransportError::Server {
+                    status: 403,
+                    code: Some(ErrorCode::Forbidden),
+                })
+            }
+            Some(child) => vec![child],
+            None => self.scope.clone(),
+        };
+        match self.db.pull(&children, since, limit).await {
+            Ok(page) => Ok(page.into_response(self.scope.clone())),
             Err(PullError::CursorAhead { .. }) => Err(TransportError::Server {
                 status: 409,
                 code: Some(ErrorCode::CursorAhead),
@@ -241,12 +292,12 @@ impl Transport for FaultyTransport<'_> {
     }
 }
 
-/// The server's current state: its whole feed folded by record key.
-pub async fn server_state(db: &Database) -> BTreeMap<String, Record> {
+/// The server's current state about `children`: their feed folded by record key.
+pub async fn server_state(db: &Database, children: &[ChildId]) -> BTreeMap<String, Record> {
     let mut state = BTreeMap::new();
     let mut since = 0;
     loop {
-        let page = db.pull(since, 1_000).await.expect("pull");
+        let page = db.pull(children, since, 1_000).await.expect("pull");
         for change in page.changes {
             let key = record_key(&change.record);
             match change.record {
@@ -265,12 +316,12 @@ pub async fn server_state(db: &Database) -> BTreeMap<String, Record> {
     }
 }
 
-/// Every change in the server's feed, in order.
-pub async fn server_feed(db: &Database) -> Vec<Change> {
+/// Every change about `children` in the server's feed, in order.
+pub async fn server_feed(db: &Database, children: &[ChildId]) -> Vec<Change> {
     let mut all = Vec::new();
     let mut since = 0;
     loop {
-        let page = db.pull(since, 1_000).await.expect("pull");
+        let page = db.pull(children, since, 1_000).await.expect("pull");
         all.extend(page.changes);
         since = page.cursor;
         if !page.has_more {

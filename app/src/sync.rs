@@ -6,7 +6,8 @@ use shared::protocol::{
     Change, Mutation, PullResponse, PushRequest, PushResponse, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
 };
-use shared::{DeviceId, ErrorCode, MutationId};
+use shared::{ChildId, DeviceId, ErrorCode, MutationId};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("lokal lagring: {0}")]
@@ -45,6 +46,21 @@ pub trait LocalStore {
     async fn cursor(&self) -> Result<u64, StoreError>;
     /// Stores pulled changes and the new cursor together, atomically.
     async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError>;
+    /// The children whose whole history the device holds.
+    async fn held_children(&self) -> Result<BTreeSet<ChildId>, StoreError>;
+    /// Records that the device holds the whole history of `children`.
+    async fn hold_children(&self, children: &[ChildId]) -> Result<(), StoreError>;
+    /// Stores one page of `child`'s history (the cursor stays); with
+    /// `complete`, also records that the device now holds all of it.
+    async fn apply_history(
+        &self,
+        child: ChildId,
+        changes: &[Change],
+        complete: bool,
+    ) -> Result<(), StoreError>;
+    /// Removes every stored record of `child` (the user may no longer see
+    /// the child). Called only when no pending change is about the child.
+    async fn forget_child(&self, child: ChildId) -> Result<(), StoreError>;
 }
 
 #[expect(
@@ -53,7 +69,14 @@ pub trait LocalStore {
 )]
 pub trait Transport {
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError>;
-    async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError>;
+    /// The feed of the user's children above `since`; with `child`, only
+    /// that child's changes.
+    async fn pull(
+        &self,
+        since: u64,
+        limit: u32,
+        child: Option<ChildId>,
+    ) -> Result<PullResponse, TransportError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,6 +102,10 @@ pub struct SyncReport {
     pub rejected: Vec<(MutationId, ErrorCode)>,
     /// Changes received.
     pub pulled: usize,
+    /// Children new on the device, whose history was pulled.
+    pub arrived: Vec<ChildId>,
+    /// Children the user no longer sees, whose records left the device.
+    pub left: Vec<ChildId>,
 }
 
 /// The most bytes of mutations one push carries, below the server's limit.
@@ -114,6 +141,7 @@ fn refuses_content(code: ErrorCode) -> bool {
             | ErrorCode::PayloadTooLarge
             | ErrorCode::TooManyMutations
             | ErrorCode::DuplicateMutationId
+            | ErrorCode::Forbidden
     )
 }
 
@@ -206,8 +234,11 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
     let mut since = store.cursor().await?;
     let mut start = since;
     let mut restarted = false;
-    loop {
-        let page = match transport.pull(since, DEFAULT_PULL_LIMIT).await {
+    // The children in the scope of every page of a pull from the start: the
+    // pull brought their whole history.
+    let mut complete: Option<BTreeSet<ChildId>> = None;
+    let scope: BTreeSet<ChildId> = loop {
+        let page = match transport.pull(since, DEFAULT_PULL_LIMIT, None).await {
             // The server's data is older than ours (restored from a backup):
             // pull everything again. Local pending changes stay in the outbox.
             Err(TransportError::Server {
@@ -218,6 +249,7 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
                 store.apply_pulled(&[], 0).await?;
                 since = 0;
                 start = 0;
+                complete = None;
                 continue;
             }
             other => other?,
@@ -225,18 +257,77 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
         if page.cursor < since {
             return Err(TransportError::Decode("markören gick bakåt".into()).into());
         }
+        let page_scope: BTreeSet<ChildId> = page.scope.iter().copied().collect();
+        if start == 0 {
+            complete = Some(match complete {
+                None => page_scope.clone(),
+                Some(before) => before.intersection(&page_scope).copied().collect(),
+            });
+        }
         store.apply_pulled(&page.changes, page.cursor).await?;
         report.pulled += page.changes.len();
         since = page.cursor;
+        let received = report.pulled as u64;
         on_progress(PullProgress {
-            received: since - start,
-            total: page.head.max(since) - start,
+            received,
+            total: received + page.remaining,
         });
         if !page.has_more {
-            break;
+            break page_scope;
+        }
+    };
+    if let Some(complete) = complete {
+        let complete: Vec<ChildId> = complete.into_iter().collect();
+        store.hold_children(&complete).await?;
+    }
+    sync_scope(store, transport, &scope, &mut report).await?;
+    Ok(report)
+}
+
+/// Makes the device hold exactly the children in `scope`: pulls the whole
+/// history of each child new here, and forgets each child that left, once
+/// no pending change is about that child (those are pushed first; one the
+/// server refuses goes to the refused list, and the child leaves after).
+async fn sync_scope<S: LocalStore, T: Transport>(
+    store: &S,
+    transport: &T,
+    scope: &BTreeSet<ChildId>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let held = store.held_children().await?;
+    let pending: BTreeSet<ChildId> = store
+        .outbox()
+        .await?
+        .iter()
+        .map(|m| m.operation.child_id())
+        .collect();
+    for &child in held.difference(scope) {
+        if !pending.contains(&child) {
+            store.forget_child(child).await?;
+            report.left.push(child);
         }
     }
-    Ok(report)
+    for &child in scope.difference(&held) {
+        let mut since = 0;
+        loop {
+            let page = transport
+                .pull(since, DEFAULT_PULL_LIMIT, Some(child))
+                .await?;
+            if page.cursor < since {
+                return Err(TransportError::Decode("markören gick bakåt".into()).into());
+            }
+            store
+                .apply_history(child, &page.changes, !page.has_more)
+                .await?;
+            report.pulled += page.changes.len();
+            since = page.cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        report.arrived.push(child);
+    }
+    Ok(())
 }
 
 /// How long to wait before retrying after `failures` failed rounds in a row:
@@ -267,6 +358,24 @@ mod tests {
         records: RefCell<HashMap<String, Record>>,
         rejected: RefCell<Vec<(MutationId, ErrorCode)>>,
         cursor: Cell<u64>,
+        held: RefCell<BTreeSet<ChildId>>,
+    }
+
+    impl MemoryStore {
+        fn put(&self, changes: &[Change]) {
+            let mut records = self.records.borrow_mut();
+            for c in changes {
+                records.insert(crate::stored::record_key(&c.record), c.record.clone());
+            }
+        }
+
+        fn children_with_records(&self) -> BTreeSet<ChildId> {
+            self.records
+                .borrow()
+                .values()
+                .map(crate::stored::child_of)
+                .collect()
+        }
     }
 
     impl LocalStore for MemoryStore {
@@ -287,11 +396,34 @@ mod tests {
             Ok(self.cursor.get())
         }
         async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
-            let mut records = self.records.borrow_mut();
-            for c in changes {
-                records.insert(crate::stored::record_key(&c.record), c.record.clone());
-            }
+            self.put(changes);
             self.cursor.set(cursor);
+            Ok(())
+        }
+        async fn held_children(&self) -> Result<BTreeSet<ChildId>, StoreError> {
+            Ok(self.held.borrow().clone())
+        }
+        async fn hold_children(&self, children: &[ChildId]) -> Result<(), StoreError> {
+            self.held.borrow_mut().extend(children);
+            Ok(())
+        }
+        async fn apply_history(
+            &self,
+            child: ChildId,
+            changes: &[Change],
+            complete: bool,
+        ) -> Result<(), StoreError> {
+            self.put(changes);
+            if complete {
+                self.held.borrow_mut().insert(child);
+            }
+            Ok(())
+        }
+        async fn forget_child(&self, child: ChildId) -> Result<(), StoreError> {
+            self.records
+                .borrow_mut()
+                .retain(|_, r| crate::stored::child_of(r) != child);
+            self.held.borrow_mut().remove(&child);
             Ok(())
         }
     }
@@ -308,6 +440,8 @@ mod tests {
         poisoned: RefCell<Vec<MutationId>>,
         lose_push_response: Cell<bool>,
         pushes: Cell<usize>,
+        /// Children out of the scope whose changes are still taken.
+        late_pushes: RefCell<Vec<ChildId>>,
     }
 
     impl Transport for FakeServer {
@@ -326,6 +460,19 @@ mod tests {
                     code: Some(ErrorCode::ValidationFailed),
                 });
             }
+            let writable = |c: ChildId| {
+                self.known_children.borrow().contains(&c) || self.late_pushes.borrow().contains(&c)
+            };
+            if request
+                .mutations
+                .iter()
+                .any(|m| !writable(m.operation.child_id()))
+            {
+                return Err(TransportError::Server {
+                    status: 403,
+                    code: Some(ErrorCode::Forbidden),
+                });
+            }
             let mut results = Vec::new();
             for m in &request.mutations {
                 let Operation::CreateVisit(visit) = &m.operation else {
@@ -341,11 +488,6 @@ mod tests {
                 let earlier = self.applied.borrow().get(&m.id).copied();
                 let status = if let Some(seq) = earlier {
                     MutationStatus::Applied { seq }
-                } else if !self.known_children.borrow().contains(&visit.child_id) {
-                    MutationStatus::Rejected {
-                        code: ErrorCode::UnknownChild,
-                        message: String::new(),
-                    }
                 } else {
                     let seq = self.changes.borrow().len() as u64 + 1;
                     self.changes.borrow_mut().push(Change {
@@ -366,21 +508,45 @@ mod tests {
             })
         }
 
-        async fn pull(&self, since: u64, limit: u32) -> Result<PullResponse, TransportError> {
+        async fn pull(
+            &self,
+            since: u64,
+            limit: u32,
+            child: Option<ChildId>,
+        ) -> Result<PullResponse, TransportError> {
             let all = self.changes.borrow();
-            if since > all.len() as u64 {
+            let head = all.len() as u64;
+            if since > head {
                 return Err(TransportError::Server {
                     status: 409,
                     code: Some(ErrorCode::CursorAhead),
                 });
             }
-            let rest: Vec<Change> = all.iter().filter(|c| c.seq > since).cloned().collect();
+            let scope = self.known_children.borrow().clone();
+            if child.is_some_and(|c| !scope.contains(&c)) {
+                return Err(TransportError::Server {
+                    status: 403,
+                    code: Some(ErrorCode::Forbidden),
+                });
+            }
+            let wanted = |c: &Change| {
+                let of = crate::stored::child_of(&c.record);
+                c.seq > since && child.map_or(scope.contains(&of), |only| only == of)
+            };
+            let rest: Vec<Change> = all.iter().filter(|c| wanted(c)).cloned().collect();
             let page: Vec<Change> = rest.iter().take(limit as usize).cloned().collect();
+            let has_more = rest.len() > page.len();
             Ok(PullResponse {
                 protocol: PROTOCOL_VERSION,
-                cursor: page.last().map_or(since, |c| c.seq),
-                has_more: rest.len() > page.len(),
-                head: all.len() as u64,
+                cursor: if has_more {
+                    page.last().map_or(since, |c| c.seq)
+                } else {
+                    head
+                },
+                has_more,
+                head,
+                remaining: (rest.len() - page.len()) as u64,
+                scope,
                 changes: page,
             })
         }
@@ -457,19 +623,88 @@ mod tests {
     }
 
     #[test]
-    fn rejected_mutation_moves_to_the_refused_list_and_is_reported() {
+    fn a_change_about_a_child_out_of_reach_moves_to_the_refused_list() {
+        let mine = ChildId::new_random();
         let server = FakeServer::default();
+        server.known_children.borrow_mut().push(mine);
         let store = MemoryStore::default();
+        record_visit(&store, mine);
         let m = record_visit(&store, ChildId::new_random());
 
         let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
 
-        assert_eq!(report.rejected, vec![(m.id, ErrorCode::UnknownChild)]);
+        assert_eq!(report.pushed, 1, "the other change still arrives");
+        assert_eq!(report.rejected, vec![(m.id, ErrorCode::Forbidden)]);
         assert!(store.outbox.borrow().is_empty());
+        assert_eq!(*store.rejected.borrow(), vec![(m.id, ErrorCode::Forbidden)]);
+    }
+
+    #[test]
+    fn a_newly_assigned_child_arrives_with_its_whole_history() {
+        let (first, second) = (ChildId::new_random(), ChildId::new_random());
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().extend([first, second]);
+        let colleague = MemoryStore::default();
+        for child in [first, second, first] {
+            record_visit(&colleague, child);
+        }
+        block_on(sync_once(&colleague, &server, DeviceId::new_random())).expect("sync");
+        assert_eq!(*colleague.held.borrow(), BTreeSet::from([first, second]));
+
+        // Our device sees only `first`, and has pulled to the head.
+        server.known_children.borrow_mut().retain(|c| *c == first);
+        let store = MemoryStore::default();
+        block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+        assert_eq!(store.children_with_records(), BTreeSet::from([first]));
+        assert_eq!(store.cursor.get(), 3);
+
+        // `second` is assigned: its older visit comes too.
+        server.known_children.borrow_mut().push(second);
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+        assert_eq!(report.arrived, vec![second]);
+        assert_eq!(store.records.borrow().len(), 3);
+        assert_eq!(*store.held.borrow(), BTreeSet::from([first, second]));
+
+        // And only once.
+        let again = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+        assert!(again.arrived.is_empty() && again.pulled == 0);
+    }
+
+    #[test]
+    fn an_unassigned_child_leaves_once_its_pending_changes_are_pushed() {
+        let (kept, leaving) = (ChildId::new_random(), ChildId::new_random());
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().extend([kept, leaving]);
+        let store = MemoryStore::default();
+        record_visit(&store, kept);
+        record_visit(&store, leaving);
+        let device = DeviceId::new_random();
+        block_on(sync_once(&store, &server, device)).expect("sync");
+
+        // A visit recorded offline; meanwhile the child is handed over. The
+        // server still takes changes about the child for a while.
+        let late = record_visit(&store, leaving);
+        server.known_children.borrow_mut().retain(|c| *c == kept);
+        server.late_pushes.borrow_mut().push(leaving);
+        server.fail_before_push.set(true);
+        assert!(block_on(sync_once(&store, &server, device)).is_err());
         assert_eq!(
-            *store.rejected.borrow(),
-            vec![(m.id, ErrorCode::UnknownChild)]
+            store.children_with_records(),
+            BTreeSet::from([kept, leaving]),
+            "nothing leaves while a change about the child waits"
         );
+
+        server.fail_before_push.set(false);
+        let report = block_on(sync_once(&store, &server, device)).expect("sync");
+        assert_eq!(report.pushed, 1);
+        assert_eq!(report.left, vec![leaving]);
+        assert_eq!(store.children_with_records(), BTreeSet::from([kept]));
+        assert!(store.outbox.borrow().is_empty());
+        assert!(server
+            .changes
+            .borrow()
+            .iter()
+            .any(|c| matches!(&c.record, Record::Visit(v) if Operation::CreateVisit(v.clone()) == late.operation)));
     }
 
     #[test]

@@ -228,7 +228,8 @@ async fn run(s: &Scenario, dir: &std::path::Path) -> Result<Outcome, TestCaseErr
         duplicated: s.faults.2,
     };
     let replicas: Vec<Replica> = (0..s.devices).map(|_| Replica::new()).collect();
-    let clean = FaultyTransport::new(&db, &rng, good);
+    let scope = vec![child.id];
+    let clean = FaultyTransport::new(&db, &rng, good, scope.clone());
     for r in &replicas {
         sync_once(r, &clean, r.device_id)
             .await
@@ -236,7 +237,7 @@ async fn run(s: &Scenario, dir: &std::path::Path) -> Result<Outcome, TestCaseErr
     }
 
     let mut made: Vec<Mutation> = Vec::new();
-    let faulty = FaultyTransport::new(&db, &rng, bad);
+    let faulty = FaultyTransport::new(&db, &rng, bad, scope.clone());
     for (device, action) in &s.steps {
         let replica = &replicas[*device];
         if let Action::Sync = action {
@@ -255,8 +256,8 @@ async fn run(s: &Scenario, dir: &std::path::Path) -> Result<Outcome, TestCaseErr
         }
     }
 
-    let state = server_state(&db).await;
-    let feed = server_feed(&db).await;
+    let state = server_state(&db, &scope).await;
+    let feed = server_feed(&db, &scope).await;
     for (i, r) in replicas.iter().enumerate() {
         prop_assert!(
             r.outbox.borrow().is_empty(),
