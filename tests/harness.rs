@@ -7,8 +7,7 @@ use app::stored::{child_of, local_effects, overlay, pulled_effect, record_key, L
 use app::sync::{LocalStore, StoreError, Transport, TransportError};
 use server::db::{Database, PullError};
 use shared::protocol::{
-    Change, Mutation, PullResponse, PushRequest, PushResponse, Record,
-    PROTOCOL_VERSION,
+    Change, Mutation, PullResponse, PushRequest, PushResponse, Record, PROTOCOL_VERSION,
 };
 use shared::{ChildId, DeviceId, ErrorCode, MutationId};
 use std::cell::{Cell, RefCell};

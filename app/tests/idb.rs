@@ -180,3 +180,90 @@ async fn settled_change_stays_visible_until_the_server_version_arrives() {
     );
     idb::delete(&name).await.ok();
 }
+
+#[wasm_bindgen_test]
+async fn a_child_that_left_takes_all_its_records_and_only_those() {
+    let name = fresh_name();
+    let store = IdbStore::open(&name).await.expect("open");
+    let (staying, leaving) = (ChildId::new_random(), ChildId::new_random());
+    let history: Vec<Change> = [leaving, staying, leaving]
+        .into_iter()
+        .zip(1..)
+        .map(|(child, seq)| Change {
+            seq,
+            record: Record::Visit(visit(child, "Historik.")),
+        })
+        .collect();
+    store
+        .apply_history(leaving, &history[..1], false)
+        .await
+        .expect("first page");
+    assert!(store.held_children().await.expect("held").is_empty());
+    store.apply_pulled(&history[1..], 3).await.expect("pull");
+    store
+        .apply_history(leaving, &[], true)
+        .await
+        .expect("last page");
+    store.hold_children(&[staying]).await.expect("hold");
+    assert_eq!(
+        store.held_children().await.expect("held"),
+        [staying, leaving].into_iter().collect()
+    );
+
+    store.forget_child(leaving).await.expect("forget");
+    let reopened = IdbStore::open(&name).await.expect("reopen");
+    let left: Vec<Record> = reopened.view_all().await.expect("read");
+    assert_eq!(left.len(), 1);
+    assert!(matches!(&left[0], Record::Visit(v) if v.child_id == staying));
+    assert_eq!(
+        reopened.held_children().await.expect("held"),
+        [staying].into_iter().collect()
+    );
+    assert_eq!(reopened.cursor().await.expect("cursor"), 3);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn wiping_removes_records_changes_and_the_session_but_not_the_device() {
+    let name = fresh_name();
+    let store = IdbStore::open(&name).await.expect("open");
+    let device = store.device_id().await.expect("device");
+    let child = ChildId::new_random();
+    store
+        .record_change(&create(&visit(child, "Väntar.")))
+        .await
+        .expect("write");
+    store
+        .apply_pulled(
+            &[Change {
+                seq: 1,
+                record: Record::Visit(visit(child, "Från servern.")),
+            }],
+            1,
+        )
+        .await
+        .expect("pull");
+    let session = app::session::StoredSession {
+        session_id: shared::SessionId::new_random(),
+        access_token: "a".into(),
+        refresh_token: "r".into(),
+        user: shared::auth::UserProfile {
+            id: shared::UserId::new_random(),
+            username: "demo.anna".into(),
+            display_name: "Anna".into(),
+            role: shared::auth::Role::SocialWorker,
+            units: Vec::new(),
+        },
+    };
+    store.save_session(&session).await.expect("session");
+    assert_eq!(store.session().await.expect("read"), Some(session));
+
+    store.wipe().await.expect("wipe");
+    let reopened = IdbStore::open(&name).await.expect("reopen");
+    assert!(reopened.view_all().await.expect("read").is_empty());
+    assert_eq!(reopened.pending_count().await.expect("count"), 0);
+    assert_eq!(reopened.cursor().await.expect("cursor"), 0);
+    assert_eq!(reopened.session().await.expect("read"), None);
+    assert_eq!(reopened.device_id().await.expect("device"), device);
+    idb::delete(&name).await.ok();
+}

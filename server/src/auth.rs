@@ -363,7 +363,7 @@ mod tests {
         );
         let revoked = SessionRow {
             revoked_at: Some(now),
-            ..session.clone()
+            ..session
         };
         assert_eq!(session_state(&revoked, now), SessionState::Ended);
         let old = SessionRow {

@@ -4,14 +4,14 @@
 
 use crate::db::accounts::UserRow;
 use crate::db::{Database, DbError};
-use shared::auth::Role;
-use shared::{UnitId, UserId};
 use chrono::{Days, Months, NaiveDate};
+use shared::auth::Role;
 use shared::protocol::Record;
 use shared::{
     Child, ChildId, LegalBasis, PersonName, Placement, PlacementId, PlacementKind, Visit, VisitId,
     VisitNote, VisitorName,
 };
+use shared::{UnitId, UserId};
 use uuid::Uuid;
 
 const fn child_id(n: u128) -> ChildId {
@@ -143,13 +143,19 @@ async fn seed_accounts(db: &Database) -> Result<(), DbError> {
         db.insert_unit(id, name).await?;
     }
     for (n, child) in DEMO_CHILD_IDS.into_iter().enumerate() {
-        let unit = if n < 4 { DEMO_UNITS[0].0 } else { DEMO_UNITS[1].0 };
+        let unit = if n < 4 {
+            DEMO_UNITS[0].0
+        } else {
+            DEMO_UNITS[1].0
+        };
         db.set_child_unit(child, unit).await?;
     }
     // One hash for all: hashing is deliberately slow, and these accounts
     // share a published password anyway.
-    let hash = crate::auth::hash_password(DEMO_PASSWORD)
-        .map_err(|e| DbError::CorruptRow { table: "users", reason: e.to_string() })?;
+    let hash = crate::auth::hash_password(DEMO_PASSWORD).map_err(|e| DbError::CorruptRow {
+        table: "users",
+        reason: e.to_string(),
+    })?;
     for user in &DEMO_USERS {
         let inserted = db
             .insert_user(&UserRow {

@@ -90,7 +90,9 @@ impl ErrorCode {
             Self::InvalidCredentials => "Fel användarnamn eller lösenord.",
             Self::SessionExpired => "Inloggningen har gått ut. Logga in igen.",
             Self::Forbidden => "Du har inte behörighet till det här.",
-            Self::TooManyAttempts => "För många misslyckade inloggningar. Vänta en stund och försök igen.",
+            Self::TooManyAttempts => {
+                "För många misslyckade inloggningar. Vänta en stund och försök igen."
+            }
             Self::NotFound => "Finns inte.",
             Self::MethodNotAllowed => "Åtgärden är inte tillåten här.",
             Self::DatabaseUnavailable => {

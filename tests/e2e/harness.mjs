@@ -112,3 +112,14 @@ export function useServerAndBrowser() {
   });
   return env;
 }
+
+/** The demo password, and the demo group leader who sees every demo child. */
+export const DEMO_PASSWORD = 'demo-barnbesok';
+
+/** Signs in on the login form the app shows a new device. */
+export async function signIn(page, username = 'demo.gunilla', password = DEMO_PASSWORD) {
+  await page.getByLabel('Användarnamn').fill(username);
+  await page.getByLabel('Lösenord').fill(password);
+  await page.getByRole('button', { name: 'Logga in' }).click();
+  await page.getByTestId('signed-in-user').waitFor();
+}

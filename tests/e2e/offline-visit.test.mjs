@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useServerAndBrowser, waitForText } from './harness.mjs';
+import { signIn, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -16,6 +16,7 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
   const status = page.getByTestId('sync-status');
 
   await page.goto(env.server.url);
+  await signIn(page);
   await waitForText(status, 'Synkad');
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await page.getByRole('link', { name: /Noah Påhittad/ }).click();
@@ -65,6 +66,7 @@ test('a new version of the app is picked up on the next online start', async () 
   const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 } });
   const page = await context.newPage();
   await page.goto(env.server.url);
+  await signIn(page);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await page.getByRole('heading', { name: 'Mina barn' }).waitFor();
 

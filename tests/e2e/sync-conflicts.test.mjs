@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { useServerAndBrowser, waitForText } from './harness.mjs';
+import { signIn, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -12,6 +12,7 @@ async function tablet(childName) {
   const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
   const page = await context.newPage();
   await page.goto(env.server.url);
+  await signIn(page);
   await waitForText(page.getByTestId('sync-status'), 'Synkad');
   await page.getByRole('link', { name: new RegExp(childName) }).click();
   await page.getByRole('heading', { name: childName }).waitFor();
@@ -120,6 +121,7 @@ test('two open tabs never push the same change twice', async () => {
   });
   const first = await context.newPage();
   await first.goto(env.server.url);
+  await signIn(first);
   await waitForText(first.getByTestId('sync-status'), 'Synkad');
   const second = await context.newPage();
   await second.goto(env.server.url);

@@ -11,7 +11,7 @@ use crate::stored::{
 use crate::sync::{LocalStore, StoreError};
 use shared::protocol::{Change, Mutation, Record};
 use shared::{ChildId, DeviceId, ErrorCode, MutationId};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbTransaction, IdbTransactionMode};
 
@@ -23,6 +23,10 @@ const REJECTED: &str = "rejected";
 const META: &str = "meta";
 const CURSOR_KEY: &str = "pull_cursor";
 const DEVICE_KEY: &str = "device_id";
+/// The children whose whole history the device holds, as a JSON array.
+const HELD_KEY: &str = "held_children";
+/// The signed-in session (`session::StoredSession` as JSON).
+const SESSION_KEY: &str = "session";
 
 fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
@@ -259,18 +263,7 @@ impl LocalStore for IdbStore {
 
     async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
         let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
-        let records = tx.object_store(RECORDS).map_err(js_err)?;
-        for change in changes {
-            match pulled_effect(change.record.clone()) {
-                LocalEffect::Put(record) => {
-                    let stored = StoredRecord::encode(&record).map_err(decode_err)?;
-                    records.put(&Self::stored_to_js(&stored)?).map_err(js_err)?;
-                }
-                LocalEffect::Delete(key) => {
-                    records.delete(&JsValue::from_str(&key)).map_err(js_err)?;
-                }
-            }
-        }
+        write_changes(&tx.object_store(RECORDS).map_err(js_err)?, changes)?;
         tx.object_store(META)
             .map_err(js_err)?
             .put_with_key(
@@ -281,9 +274,136 @@ impl LocalStore for IdbStore {
         idb::committed(&tx).await?;
         Ok(())
     }
+
+    async fn held_children(&self) -> Result<BTreeSet<ChildId>, StoreError> {
+        let tx = self.tx(&[META], IdbTransactionMode::Readonly)?;
+        Self::read_held(&tx.object_store(META).map_err(js_err)?).await
+    }
+
+    async fn hold_children(&self, children: &[ChildId]) -> Result<(), StoreError> {
+        self.update_held(|held| held.extend(children), async |_| Ok(()))
+            .await
+    }
+
+    async fn apply_history(
+        &self,
+        child: ChildId,
+        changes: &[Change],
+        complete: bool,
+    ) -> Result<(), StoreError> {
+        self.update_held(
+            |held| {
+                if complete {
+                    held.insert(child);
+                }
+            },
+            async |records| write_changes(records, changes),
+        )
+        .await
+    }
+
+    async fn forget_child(&self, child: ChildId) -> Result<(), StoreError> {
+        self.update_held(
+            |held| {
+                held.remove(&child);
+            },
+            async |records| {
+                let index = records.index("by_child").map_err(js_err)?;
+                let keys = idb::request(
+                    &index
+                        .get_all_keys_with_key(&JsValue::from_str(&child.to_string()))
+                        .map_err(js_err)?,
+                )
+                .await?;
+                for key in js_sys::Array::from(&keys).iter() {
+                    records.delete(&key).map_err(js_err)?;
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
 }
 
 impl IdbStore {
+    async fn read_held(meta: &web_sys::IdbObjectStore) -> Result<BTreeSet<ChildId>, StoreError> {
+        let raw = idb::request(&meta.get(&JsValue::from_str(HELD_KEY)).map_err(js_err)?).await?;
+        match raw.as_string() {
+            Some(json) => serde_json::from_str(&json).map_err(decode_err),
+            None => Ok(BTreeSet::new()),
+        }
+    }
+
+    fn write_held(
+        meta: &web_sys::IdbObjectStore,
+        held: &BTreeSet<ChildId>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(held).map_err(decode_err)?;
+        meta.put_with_key(&JsValue::from_str(&json), &JsValue::from_str(HELD_KEY))
+            .map_err(js_err)?;
+        Ok(())
+    }
+
+    /// Changes `held` in one transaction, together with whatever `also`
+    /// writes to the records.
+    async fn update_held(
+        &self,
+        change: impl FnOnce(&mut BTreeSet<ChildId>),
+        also: impl AsyncFnOnce(&web_sys::IdbObjectStore) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        let meta = tx.object_store(META).map_err(js_err)?;
+        also(&tx.object_store(RECORDS).map_err(js_err)?).await?;
+        let mut held = Self::read_held(&meta).await?;
+        change(&mut held);
+        Self::write_held(&meta, &held)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// The signed-in session kept on this device, if any.
+    pub async fn session(&self) -> Result<Option<crate::session::StoredSession>, StoreError> {
+        match self.meta_get(SESSION_KEY).await?.as_string() {
+            Some(json) => Ok(serde_json::from_str(&json).ok()),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn save_session(
+        &self,
+        session: &crate::session::StoredSession,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(session).map_err(decode_err)?;
+        let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
+        tx.object_store(META)
+            .map_err(js_err)?
+            .put_with_key(&JsValue::from_str(&json), &JsValue::from_str(SESSION_KEY))
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// Empties every store: records, pending and refused changes, the cursor,
+    /// the session. The device id stays (it names the device, not the user).
+    pub async fn wipe(&self) -> Result<(), StoreError> {
+        let tx = self.tx(
+            &[RECORDS, OUTBOX, REJECTED, META],
+            IdbTransactionMode::Readwrite,
+        )?;
+        for name in [RECORDS, OUTBOX, REJECTED] {
+            tx.object_store(name)
+                .map_err(js_err)?
+                .clear()
+                .map_err(js_err)?;
+        }
+        let meta = tx.object_store(META).map_err(js_err)?;
+        for key in [CURSOR_KEY, HELD_KEY, SESSION_KEY] {
+            meta.delete(&JsValue::from_str(key)).map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
     /// Removes mutations from the outbox in one transaction. Settled ones
     /// (the server holds them) leave their effect in the server's copy until
     /// the next pull replaces it with the server's own version, so nothing
@@ -369,6 +489,24 @@ impl IdbStore {
         idb::committed(&tx).await?;
         Ok(())
     }
+}
+
+/// Writes pulled changes into `records` (inside the caller's transaction).
+fn write_changes(records: &web_sys::IdbObjectStore, changes: &[Change]) -> Result<(), StoreError> {
+    for change in changes {
+        match pulled_effect(change.record.clone()) {
+            LocalEffect::Put(record) => {
+                let stored = StoredRecord::encode(&record).map_err(decode_err)?;
+                records
+                    .put(&IdbStore::stored_to_js(&stored)?)
+                    .map_err(js_err)?;
+            }
+            LocalEffect::Delete(key) => {
+                records.delete(&JsValue::from_str(&key)).map_err(js_err)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The keys whose records a mutation's local effect depends on.

@@ -2,6 +2,7 @@
 
 mod caseload;
 mod child;
+mod login;
 mod placement;
 mod sync_ctl;
 
@@ -37,6 +38,10 @@ pub(crate) struct Ctx {
     pub progress: RwSignal<Option<crate::sync::PullProgress>>,
     /// Changes the server refused: id, what it was, why.
     pub refused: RwSignal<Vec<(shared::MutationId, String, shared::ErrorCode)>>,
+    /// Who is signed in on this device (kept while offline).
+    pub user: RwSignal<Option<shared::auth::UserProfile>>,
+    /// The server ended the session: sign in again to sync.
+    pub session_ended: RwSignal<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,15 +79,22 @@ fn App() -> impl IntoView {
         storage_persisted: RwSignal::new(None),
         refused: RwSignal::new(Vec::new()),
         progress: RwSignal::new(None),
+        user: RwSignal::new(None),
+        session_ended: RwSignal::new(false),
     };
     provide_context(ctx);
 
     leptos::task::spawn_local(async move {
         match IdbStore::open(DB_NAME).await {
             Ok(store) => {
+                let session = store.session().await.ok().flatten();
                 STORE.with(|s| *s.borrow_mut() = Some(Rc::new(store)));
+                if let Some(session) = session {
+                    ctx.user.set(Some(session.user.clone()));
+                    crate::platform::http::set_session(Some(session));
+                    sync_ctl::start(ctx);
+                }
                 ctx.store_state.set(StoreState::Ready);
-                sync_ctl::start(ctx);
                 ctx.storage_persisted
                     .set(browser::request_persistent_storage().await);
             }
@@ -94,7 +106,7 @@ fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">"Barnbesök"</A>
-                <SyncIndicator/>
+                {move || ctx.user.get().is_some().then(|| view! { <SyncIndicator/> <UserMenu/> })}
             </header>
             {move || ctx.progress.get().map(|p| view! {
                 <div class="progress" role="status">
@@ -108,7 +120,11 @@ fn App() -> impl IntoView {
                     StoreState::Failed(e) => view! {
                         <p class="error" role="alert">"Kunde inte öppna lagringen på enheten: " {e}</p>
                     }.into_any(),
+                    StoreState::Ready if ctx.user.get().is_none() => view! {
+                        <login::LoginForm ctx=ctx again=false/>
+                    }.into_any(),
                     StoreState::Ready => view! {
+                        {move || ctx.session_ended.get().then(|| view! { <login::LoginForm ctx=ctx again=true/> })}
                         <Routes fallback=|| view! { <p>"Sidan finns inte."</p> }>
                             <Route path=path!("/") view=caseload::CaseloadPage/>
                             <Route path=path!("/barn/:id") view=child::ChildPage/>
@@ -117,6 +133,30 @@ fn App() -> impl IntoView {
                 }}
             </main>
         </Router>
+    }
+}
+
+/// Who is signed in, and signing out.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let ctx = ctx();
+    let busy = RwSignal::new(false);
+    view! {
+        <div class="user-menu">
+            <span class="user-menu__name" data-testid="signed-in-user">
+                {move || ctx.user.get().map(|u| format!("{} · {}", u.display_name, u.role.title_sv()))}
+            </span>
+            <button type="button" class="button button--quiet" disabled=move || busy.get()
+                on:click=move |_| {
+                    busy.set(true);
+                    leptos::task::spawn_local(async move {
+                        login::sign_out(ctx).await;
+                        busy.set(false);
+                    });
+                }>
+                "Logga ut"
+            </button>
+        </div>
     }
 }
 

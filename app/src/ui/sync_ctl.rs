@@ -8,19 +8,25 @@ use crate::status::Activity;
 use crate::sync::{retry_delay_ms, sync_with_progress, SyncError, TransportError};
 use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
+use shared::ErrorCode;
 use std::cell::{Cell, RefCell};
 
 const INTERVAL_MS: u32 = 30_000;
 const AFTER_WRITE_MS: u32 = 400;
 
 thread_local! {
+    static STARTED: Cell<bool> = const { Cell::new(false) };
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
     static FAILURES: Cell<u32> = const { Cell::new(0) };
     static RETRY: RefCell<Option<Timeout>> = const { RefCell::new(None) };
 }
 
+/// Starts the triggers, once per page load.
 pub(crate) fn start(ctx: Ctx) {
+    if STARTED.with(|s| s.replace(true)) {
+        return;
+    }
     browser::on_connectivity_change(move |online| {
         if online {
             FAILURES.with(|f| f.set(0));
@@ -104,8 +110,16 @@ fn message_for(error: &SyncError) -> String {
     }
 }
 
+/// One round now, waited for (before signing out).
+pub(crate) async fn run_round_now(ctx: Ctx) {
+    run_round(ctx).await;
+}
+
 async fn run_round(ctx: Ctx) {
     let Some(store) = store() else { return };
+    if ctx.user.get_untracked().is_none() || ctx.session_ended.get_untracked() {
+        return;
+    }
     refresh_pending(ctx).await;
     if !browser::is_online() {
         ctx.status.update(|s| s.activity = Activity::Offline);
@@ -116,7 +130,8 @@ async fn run_round(ctx: Ctx) {
     let result = browser::with_exclusive_lock("barnbesok-sync", async move {
         match store.device_id().await {
             Ok(device) => {
-                sync_with_progress(store.as_ref(), &HttpTransport::new(""), device, |p| {
+                let transport = HttpTransport::new(store.clone());
+                sync_with_progress(store.as_ref(), &transport, device, |p| {
                     // Only a pull of several pages is worth a progress bar.
                     let show = p.total > u64::from(shared::protocol::DEFAULT_PULL_LIMIT)
                         && p.received < p.total;
@@ -137,9 +152,22 @@ async fn run_round(ctx: Ctx) {
                 s.activity = Activity::Idle;
                 s.last_synced_at = Some(chrono::Utc::now());
             });
-            if report.pulled > 0 || report.pushed > 0 {
+            if report.pulled > 0
+                || report.pushed > 0
+                || !report.left.is_empty()
+                || !report.arrived.is_empty()
+            {
                 ctx.data_changed();
             }
+        }
+        Err(SyncError::Transport(TransportError::Server {
+            status: 401, code, ..
+        })) if super::login::session_over(code) => {
+            // No retries: only signing in again helps. Local data stays.
+            ctx.session_ended.set(true);
+            ctx.status.update(|s| {
+                s.activity = Activity::Failed(ErrorCode::SessionExpired.message_sv().to_owned());
+            });
         }
         Err(error) => {
             let activity = if error.is_unreachable() {

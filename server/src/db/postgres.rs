@@ -12,9 +12,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use shared::auth::{Role, UnitSummary};
 use shared::protocol::Conflict;
-use shared::{SessionId, UnitId, UserId,
-    Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, Visit,
-    VisitAmendment, VisitId,
+use shared::{
+    Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, SessionId, UnitId,
+    UserId, Visit, VisitAmendment, VisitId,
 };
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::query::Query;
@@ -145,10 +145,11 @@ impl WriteTx for PgTx {
         if claimed == 1 {
             return Ok(Claim::New);
         }
-        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM applied_mutations WHERE mutation_id = $1")
-            .bind(mutation_id.as_uuid())
-            .fetch_one(&mut *self.0)
-            .await?;
+        let seq: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM applied_mutations WHERE mutation_id = $1")
+                .bind(mutation_id.as_uuid())
+                .fetch_one(&mut *self.0)
+                .await?;
         Ok(Claim::Before(seq))
     }
 
@@ -709,14 +710,13 @@ impl AccountStore for PgStore {
     }
 
     async fn revoke_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<bool, DbError> {
-        let n = sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-        )
-        .bind(at)
-        .bind(id.as_uuid())
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let n =
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(at)
+                .bind(id.as_uuid())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         Ok(n == 1)
     }
 
@@ -749,12 +749,14 @@ impl AccountStore for PgStore {
     }
 
     async fn count_changes_of(&self, children: &[ChildId], since: i64) -> Result<i64, DbError> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM changes WHERE seq > $1 AND child_id = ANY($2)",
+        Ok(
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM changes WHERE seq > $1 AND child_id = ANY($2)",
+            )
+            .bind(since)
+            .bind(id_array(children))
+            .fetch_one(&self.pool)
+            .await?,
         )
-        .bind(since)
-        .bind(id_array(children))
-        .fetch_one(&self.pool)
-        .await?)
     }
 }

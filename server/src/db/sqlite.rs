@@ -12,9 +12,9 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
 use shared::auth::{Role, UnitSummary};
 use shared::protocol::Conflict;
-use shared::{SessionId, UnitId, UserId,
-    Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, Visit,
-    VisitAmendment, VisitId,
+use shared::{
+    Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, SessionId, UnitId,
+    UserId, Visit, VisitAmendment, VisitId,
 };
 use sqlx::query::Query;
 use sqlx::sqlite::{
@@ -143,10 +143,11 @@ impl WriteTx for SqliteTx {
         if claimed == 1 {
             return Ok(Claim::New);
         }
-        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM applied_mutations WHERE mutation_id = ?")
-            .bind(mutation_id.to_string())
-            .fetch_one(&mut *self.0)
-            .await?;
+        let seq: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM applied_mutations WHERE mutation_id = ?")
+                .bind(mutation_id.to_string())
+                .fetch_one(&mut *self.0)
+                .await?;
         Ok(Claim::Before(seq))
     }
 
@@ -431,7 +432,9 @@ fn parse_opt_instant(
 
 type UserColumns = (String, String, String, String, Option<String>, bool);
 
-fn user_row((id, username, display_name, role, password_hash, active): UserColumns) -> Result<UserRow, DbError> {
+fn user_row(
+    (id, username, display_name, role, password_hash, active): UserColumns,
+) -> Result<UserRow, DbError> {
     Ok(UserRow {
         id: UserId::from_uuid(parse_uuid("users", &id)?),
         username,
@@ -482,9 +485,10 @@ impl AccountStore for SqliteStore {
     }
 
     async fn units(&self) -> Result<Vec<UnitSummary>, DbError> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, name FROM units ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, name FROM units ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter()
             .map(|(id, name)| {
                 Ok(UnitSummary {
@@ -514,11 +518,13 @@ impl AccountStore for SqliteStore {
     }
 
     async fn add_user_unit(&self, user: UserId, unit: UnitId) -> Result<(), DbError> {
-        sqlx::query("INSERT INTO user_units (user_id, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(user.to_string())
-            .bind(unit.to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO user_units (user_id, unit_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.to_string())
+        .bind(unit.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -725,24 +731,25 @@ impl AccountStore for SqliteStore {
     }
 
     async fn revoke_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<bool, DbError> {
-        let n = sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-            .bind(instant(at))
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
+        let n =
+            sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(instant(at))
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
         Ok(n == 1)
     }
 
     async fn revoke_user_sessions(&self, user: UserId, at: DateTime<Utc>) -> Result<u64, DbError> {
-        Ok(
-            sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
-                .bind(instant(at))
-                .bind(user.to_string())
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
+        Ok(sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
         )
+        .bind(instant(at))
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 
     async fn changes_of(

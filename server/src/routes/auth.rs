@@ -65,9 +65,10 @@ async fn login(
         .and_then(|u| u.password_hash.clone());
     let password = login.password;
     // Argon2 takes tens of milliseconds of CPU: off the async workers.
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false);
+    let verified =
+        tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
+            .await
+            .unwrap_or(false);
     let Some(user) = user.filter(|u| verified && u.active) else {
         app.login_limiter.record_failure(&username, addr);
         tracing::info!("sign-in refused");
@@ -87,7 +88,9 @@ async fn refresh(State(app): State<AppState>, request: Request) -> ApiResult<Jso
     if refresh.refresh_token.is_empty() || refresh.refresh_token.len() > 128 {
         return Err(ApiError::SessionExpired);
     }
-    Ok(Json(Sessions::refresh(&app.db, &refresh.refresh_token).await?))
+    Ok(Json(
+        Sessions::refresh(&app.db, &refresh.refresh_token).await?,
+    ))
 }
 
 /// Ends the session the request is made with.

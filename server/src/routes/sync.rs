@@ -8,11 +8,11 @@ use axum::extract::{Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use shared::ChildId;
 use shared::protocol::{
     PullResponse, PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
 };
+use shared::ChildId;
 use std::collections::{HashMap, HashSet};
 
 pub fn router() -> Router<AppState> {
@@ -213,5 +213,4 @@ mod tests {
             Err(ApiError::UnsupportedProtocolVersion { .. })
         ));
     }
-
 }

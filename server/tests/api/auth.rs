@@ -64,7 +64,10 @@ async fn demo_user_signs_in_and_sees_their_caseload(backend: Backend) {
     assert_eq!(tokens.access_expires_in, 15 * 60);
 
     let access = crate::common::sign_in(&app.address, "demo.anna").await;
-    assert_ne!(access, tokens.access_token, "each sign-in is its own session");
+    assert_ne!(
+        access, tokens.access_token,
+        "each sign-in is its own session"
+    );
     let me: Value = get_with(&app, &access, "/api/v1/me")
         .await
         .json()
@@ -234,16 +237,84 @@ async fn malformed_sign_ins_are_refused(backend: Backend) {
     let long_password = "p".repeat(257);
     let long_name = "n".repeat(65);
     let cases: Vec<(&str, Vec<u8>, &str, u16, ErrorCode)> = vec![
-        ("not JSON", b"username=anna".to_vec(), "application/json", 400, ErrorCode::MalformedJson),
-        ("form encoded", b"username=anna".to_vec(), "application/x-www-form-urlencoded", 415, ErrorCode::UnsupportedMediaType),
-        ("an array", b"[\"demo.anna\"]".to_vec(), "application/json", 400, ErrorCode::MalformedJson),
-        ("no password", br#"{"username":"demo.anna","device_label":"x"}"#.to_vec(), "application/json", 422, ErrorCode::ValidationFailed),
-        ("password a number", br#"{"username":"demo.anna","password":1,"device_label":"x"}"#.to_vec(), "application/json", 422, ErrorCode::ValidationFailed),
-        ("unknown field", br#"{"username":"demo.anna","password":"x","device_label":"x","admin":true}"#.to_vec(), "application/json", 422, ErrorCode::ValidationFailed),
-        ("password over 256 bytes", json!({"username":"demo.anna","password":long_password,"device_label":"x"}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
-        ("user name over 64 characters", json!({"username":long_name,"password":"x","device_label":"x"}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
-        ("empty device label", json!({"username":"demo.anna","password":"x","device_label":" "}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
-        ("device label with a line break", json!({"username":"demo.anna","password":"x","device_label":"a\nb"}).to_string().into_bytes(), "application/json", 422, ErrorCode::ValidationFailed),
+        (
+            "not JSON",
+            b"username=anna".to_vec(),
+            "application/json",
+            400,
+            ErrorCode::MalformedJson,
+        ),
+        (
+            "form encoded",
+            b"username=anna".to_vec(),
+            "application/x-www-form-urlencoded",
+            415,
+            ErrorCode::UnsupportedMediaType,
+        ),
+        (
+            "an array",
+            b"[\"demo.anna\"]".to_vec(),
+            "application/json",
+            400,
+            ErrorCode::MalformedJson,
+        ),
+        (
+            "no password",
+            br#"{"username":"demo.anna","device_label":"x"}"#.to_vec(),
+            "application/json",
+            422,
+            ErrorCode::ValidationFailed,
+        ),
+        (
+            "password a number",
+            br#"{"username":"demo.anna","password":1,"device_label":"x"}"#.to_vec(),
+            "application/json",
+            422,
+            ErrorCode::ValidationFailed,
+        ),
+        (
+            "unknown field",
+            br#"{"username":"demo.anna","password":"x","device_label":"x","admin":true}"#.to_vec(),
+            "application/json",
+            422,
+            ErrorCode::ValidationFailed,
+        ),
+        (
+            "password over 256 bytes",
+            json!({"username":"demo.anna","password":long_password,"device_label":"x"})
+                .to_string()
+                .into_bytes(),
+            "application/json",
+            422,
+            ErrorCode::ValidationFailed,
+        ),
+        (
+            "user name over 64 characters",
+            json!({"username":long_name,"password":"x","device_label":"x"})
+                .to_string()
+                .into_bytes(),
+            "application/json",
+            422,
+            ErrorCode::ValidationFailed,
+        ),
+        (
+            "empty device label",
+            json!({"username":"demo.anna","password":"x","device_label":" "})
+                .to_string()
+                .into_bytes(),
+            "application/json",
+            422,
+            ErrorCode::ValidationFailed,
+        ),
+        (
+            "device label with a line break",
+            json!({"username":"demo.anna","password":"x","device_label":"a\nb"})
+                .to_string()
+                .into_bytes(),
+            "application/json",
+            422,
+            ErrorCode::ValidationFailed,
+        ),
     ];
     let sessions_before = app.db.count_sessions().await.expect("count");
     for (name, body, content_type, status, code) in cases {
@@ -258,7 +329,10 @@ async fn malformed_sign_ins_are_refused(backend: Backend) {
         let body: Value = response.json().await.expect("json");
         assert_eq!(body["code"], json!(code), "{name}: {body}");
     }
-    assert_eq!(app.db.count_sessions().await.expect("count"), sessions_before);
+    assert_eq!(
+        app.db.count_sessions().await.expect("count"),
+        sessions_before
+    );
     // Refresh tokens of the wrong shape are simply not sessions.
     for token in ["", "x", &"y".repeat(1000)] {
         assert_error(refresh(&app, token).await, 401, ErrorCode::SessionExpired).await;

@@ -11,11 +11,11 @@ use crate::helpers::{
 use reqwest::Method;
 use serde_json::{json, Value};
 use server::demo::DEMO_CHILD_IDS;
+use shared::protocol::Record;
 use shared::protocol::{
     ConflictChoice, MutationStatus, Operation, PushResponse, MAX_MUTATIONS_PER_PUSH,
     MAX_PULL_LIMIT, MAX_REQUEST_BYTES,
 };
-use shared::protocol::Record;
 use shared::{Child, ChildId, ConflictId, DeviceId, ErrorCode, PersonName, PlacementId, VisitId};
 
 backend_tests!(bad_input_is_refused_and_writes_nothing);
@@ -424,16 +424,38 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
             Error(400, InvalidQuery),
         ),
         // Not signed in, or not any more.
-        unauthorised("", push("push without a token", &visit_push, Error(401, Unauthenticated))),
+        unauthorised(
+            "",
+            push(
+                "push without a token",
+                &visit_push,
+                Error(401, Unauthenticated),
+            ),
+        ),
         unauthorised(
             "Bearer 0123456789abcdef0123456789abcdef0123456789a",
-            push("push with an unknown token", &visit_push, Error(401, Unauthenticated)),
+            push(
+                "push with an unknown token",
+                &visit_push,
+                Error(401, Unauthenticated),
+            ),
         ),
         unauthorised(
             "Basic dGVzdDp0ZXN0",
-            push("push with a password instead of a token", &visit_push, Error(401, Unauthenticated)),
+            push(
+                "push with a password instead of a token",
+                &visit_push,
+                Error(401, Unauthenticated),
+            ),
         ),
-        unauthorised("", pull("pull without a token", "protocol=1", Error(401, Unauthenticated))),
+        unauthorised(
+            "",
+            pull(
+                "pull without a token",
+                "protocol=1",
+                Error(401, Unauthenticated),
+            ),
+        ),
         push(
             "placement with an existing id",
             &one(Operation::CreatePlacement(placement.clone())),
@@ -530,7 +552,8 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
         let mut request = match case.authorization {
             None => app.client.request(case.method.clone(), app.url(&case.path)),
             Some(value) => {
-                let request = reqwest::Client::new().request(case.method.clone(), app.url(&case.path));
+                let request =
+                    reqwest::Client::new().request(case.method.clone(), app.url(&case.path));
                 if value.is_empty() {
                     request
                 } else {

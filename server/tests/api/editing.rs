@@ -4,8 +4,7 @@
 use crate::backend_tests;
 use crate::helpers::{
     amendment, applied, assert_error, create_visit, mutation, new_placement, patch, push_json,
-    rejected, resolve, target,
-    visit, Backend, TestApp,
+    rejected, resolve, target, visit, Backend, TestApp,
 };
 use futures::future::join_all;
 use serde_json::{json, Value};

@@ -7,8 +7,8 @@ use server::config::{Config, LogFormat};
 use server::db::accounts::UserRow;
 use server::db::{Database, Table};
 use server::demo::DEMO_CHILD_IDS;
-use shared::auth::Role;
 use server::Application;
+use shared::auth::Role;
 use shared::merge::FieldChange;
 use shared::protocol::{
     Change, Conflict, ConflictChoice, EditableKind, Mutation, MutationStatus, Operation,

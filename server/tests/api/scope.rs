@@ -65,12 +65,30 @@ async fn roles_see_and_change_exactly_their_children(backend: Backend) {
     let other_unit = DEMO_CHILD_IDS[4];
     // (role, [(read, write)] for own, same unit, other unit)
     let matrix = [
-        (Role::SocialWorker, [(true, true), (false, false), (false, false)]),
-        (Role::Consultant, [(true, true), (false, false), (false, false)]),
-        (Role::DisabilityOfficer, [(true, true), (false, false), (false, false)]),
-        (Role::GroupLeader, [(true, true), (true, true), (false, false)]),
-        (Role::UnitManager, [(true, false), (true, false), (false, false)]),
-        (Role::Administrator, [(false, false), (false, false), (false, false)]),
+        (
+            Role::SocialWorker,
+            [(true, true), (false, false), (false, false)],
+        ),
+        (
+            Role::Consultant,
+            [(true, true), (false, false), (false, false)],
+        ),
+        (
+            Role::DisabilityOfficer,
+            [(true, true), (false, false), (false, false)],
+        ),
+        (
+            Role::GroupLeader,
+            [(true, true), (true, true), (false, false)],
+        ),
+        (
+            Role::UnitManager,
+            [(true, false), (true, false), (false, false)],
+        ),
+        (
+            Role::Administrator,
+            [(false, false), (false, false), (false, false)],
+        ),
     ];
     let mut failures = Vec::new();
     for (role, expected) in matrix {
@@ -85,7 +103,9 @@ async fn roles_see_and_change_exactly_their_children(backend: Backend) {
             .zip([own, same_unit, other_unit])
             .zip(expected)
         {
-            let history = pull_as(&app, &client, &format!("&child={child}")).await.status();
+            let history = pull_as(&app, &client, &format!("&child={child}"))
+                .await
+                .status();
             let pushed = push_as(&app, &client, child).await;
             let got = (
                 scope.contains(&child),
@@ -129,8 +149,7 @@ async fn a_device_gets_only_its_childrens_changes(backend: Backend) {
     let mut got = Vec::new();
     let mut since = 0;
     loop {
-        let page = page(&app, &client, &format!("&since={since}&limit=3"))
-            .await;
+        let page = page(&app, &client, &format!("&since={since}&limit=3")).await;
         let mut scope = page.scope.clone();
         scope.sort();
         let mut want = mine.to_vec();
@@ -148,7 +167,11 @@ async fn a_device_gets_only_its_childrens_changes(backend: Backend) {
         }
     }
     assert_eq!(got, expected);
-    assert_eq!(since, everything.last().expect("changes").seq, "the cursor reaches the head");
+    assert_eq!(
+        since,
+        everything.last().expect("changes").seq,
+        "the cursor reaches the head"
+    );
     app.stop().await;
 }
 
@@ -159,7 +182,9 @@ async fn an_assigned_child_brings_its_whole_history(backend: Backend) {
     let before = page(&app, &client, "").await;
     assert!(before.scope.is_empty() && before.changes.is_empty());
     assert_eq!(
-        pull_as(&app, &client, &format!("&child={child}")).await.status(),
+        pull_as(&app, &client, &format!("&child={child}"))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
 
@@ -189,7 +214,9 @@ async fn an_unassigned_child_leaves_the_scope_but_late_pushes_land(backend: Back
     assert_eq!(app.db.unassign_child(child, user.id).await.expect("end"), 1);
     assert!(page(&app, &client, "").await.scope.is_empty());
     assert_eq!(
-        pull_as(&app, &client, &format!("&child={child}")).await.status(),
+        pull_as(&app, &client, &format!("&child={child}"))
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     // A visit recorded offline before the hand-over still reaches the server.
@@ -203,7 +230,10 @@ async fn cover_ends_on_its_date(backend: Backend) {
     let (ongoing, ongoing_client) = app.client_for(Role::SocialWorker, &[]).await;
     let (ended, ended_client) = app.client_for(Role::SocialWorker, &[]).await;
     let now = Utc::now();
-    for (user, ends_at) in [(&ongoing, now + Duration::days(3)), (&ended, now - Duration::days(40))] {
+    for (user, ends_at) in [
+        (&ongoing, now + Duration::days(3)),
+        (&ended, now - Duration::days(40)),
+    ] {
         app.db
             .insert_access(&NewAccess {
                 child_id: child,
@@ -220,6 +250,9 @@ async fn cover_ends_on_its_date(backend: Backend) {
     assert_eq!(push_as(&app, &ongoing_client, child).await, StatusCode::OK);
     assert!(page(&app, &ended_client, "").await.scope.is_empty());
     // Ended longer ago than the grace for late pushes.
-    assert_eq!(push_as(&app, &ended_client, child).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        push_as(&app, &ended_client, child).await,
+        StatusCode::FORBIDDEN
+    );
     app.stop().await;
 }

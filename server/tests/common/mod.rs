@@ -106,8 +106,8 @@ pub async fn test_worker(
 /// A client that sends `token` with every request.
 pub fn client_with_token(token: &str, builder: reqwest::ClientBuilder) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
-    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
-        .expect("header value");
+    let mut value =
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header value");
     value.set_sensitive(true);
     headers.insert(reqwest::header::AUTHORIZATION, value);
     builder
@@ -128,7 +128,11 @@ pub async fn sign_in(base: &str, username: &str) -> String {
         .send()
         .await
         .expect("login request");
-    assert_eq!(response.status(), reqwest::StatusCode::OK, "sign in as {username}");
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::OK,
+        "sign in as {username}"
+    );
     let tokens: shared::auth::SessionTokens = response.json().await.expect("tokens");
     tokens.access_token
 }

@@ -49,7 +49,11 @@ async fn lost_responses_are_retried_once(seed: u64, pg: Option<&PgDatabase>) {
 
     let (response, attempts, before) = push_until_settled(&device, &request).await;
     assert_eq!(attempts, 1);
-    assert_eq!(tally(&response, before), (0, n), "the retry must find all applied");
+    assert_eq!(
+        tally(&response, before),
+        (0, n),
+        "the retry must find all applied"
+    );
     // The dropped attempts, the head read before the retry, and the retry.
     assert_eq!(proxy.connections(), drops + 2);
     let feed = direct.pull_all().await;
@@ -93,7 +97,11 @@ async fn cut_requests_apply_nothing(seed: u64, pg: Option<&PgDatabase>) {
 
     let (response, attempts, before) = push_until_settled(&device, &request).await;
     assert_eq!(attempts, 1);
-    assert_eq!(tally(&response, before), (n, 0), "nothing was applied before");
+    assert_eq!(
+        tally(&response, before),
+        (n, 0),
+        "nothing was applied before"
+    );
     let feed = direct.pull_all().await;
     assert_contiguous(&feed);
     assert_each_once(&feed, &visit_ids(&request).into_iter().collect());

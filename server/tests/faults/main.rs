@@ -9,7 +9,10 @@
 //! bug (run it with `-- --ignored`; see its doc comment).
 
 #[path = "../common/mod.rs"]
-#[expect(dead_code, reason = "these tests sign in over HTTP, not through the database")]
+#[expect(
+    dead_code,
+    reason = "these tests sign in over HTTP, not through the database"
+)]
 mod common;
 mod support;
 

@@ -1,0 +1,171 @@
+//! Signing in: the first time on a device, and again when a session ends.
+//! Signing in as somebody else first removes the previous user's data (never
+//! while their changes wait to be sent).
+
+use super::{store, sync_ctl, Ctx};
+use crate::platform::http;
+use crate::session::{sign_in_effect, SignInEffect, StoredSession};
+use crate::sync::TransportError;
+use leptos::prelude::*;
+use shared::ErrorCode;
+
+fn message_for(error: &TransportError) -> String {
+    match error {
+        TransportError::Server {
+            code: Some(code), ..
+        } => code.message_sv().to_owned(),
+        TransportError::Unreachable => {
+            "Servern kunde inte nås. Att logga in kräver nätverk.".to_owned()
+        }
+        _ => "Inloggningen misslyckades. Försök igen.".to_owned(),
+    }
+}
+
+/// The sign-in form. `again`: the session ended and the data on the device
+/// stays if the same user signs in.
+#[component]
+pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
+    let previous = ctx.user.get_untracked();
+    let username = RwSignal::new(
+        previous
+            .as_ref()
+            .map(|u| u.username.clone())
+            .unwrap_or_default(),
+    );
+    let password = RwSignal::new(String::new());
+    let device_label = RwSignal::new("Surfplatta".to_owned());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let (name, pass, label) = (
+            username.get_untracked().trim().to_owned(),
+            password.get_untracked(),
+            device_label.get_untracked().trim().to_owned(),
+        );
+        if name.is_empty() || pass.is_empty() || label.is_empty() {
+            error.set(Some(
+                "Fyll i användarnamn, lösenord och enhetens namn.".into(),
+            ));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = sign_in(ctx, &name, &pass, &label).await;
+            busy.set(false);
+            match result {
+                Ok(()) => password.set(String::new()),
+                Err(message) => error.set(Some(message)),
+            }
+        });
+    };
+
+    view! {
+        <section class="card login" aria-labelledby="login-h">
+            <h1 id="login-h">{if again { "Logga in igen" } else { "Logga in" }}</h1>
+            {again.then(|| view! {
+                <p>"Inloggningen har gått ut. Allt du har sparat finns kvar på enheten och skickas när du har loggat in."</p>
+            })}
+            <form class="form" on:submit=submit novalidate>
+                <label class="field">
+                    <span>"Användarnamn"</span>
+                    <input type="text" name="username" autocomplete="username" required
+                        autocapitalize="none" spellcheck="false" maxlength="64"
+                        prop:value=move || username.get()
+                        on:input=move |ev| username.set(event_target_value(&ev))/>
+                </label>
+                <label class="field">
+                    <span>"Lösenord"</span>
+                    <input type="password" name="password" autocomplete="current-password" required
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))/>
+                </label>
+                <label class="field">
+                    <span>"Enhetens namn"</span>
+                    <input type="text" name="device" required maxlength="80"
+                        prop:value=move || device_label.get()
+                        on:input=move |ev| device_label.set(event_target_value(&ev))/>
+                    <small class="muted">"Visas i listan över inloggade enheter, så att en borttappad surfplatta kan spärras."</small>
+                </label>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <div class="form__actions">
+                    <button type="submit" class="button" disabled=move || busy.get()>
+                        {move || if busy.get() { "Loggar in…" } else { "Logga in" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Result<(), String> {
+    let Some(store) = store() else {
+        return Err("Lagringen på enheten är inte öppen.".into());
+    };
+    let tokens = http::login(username, password, label)
+        .await
+        .map_err(|e| message_for(&e))?;
+    let previous = store.session().await.map_err(|e| e.0)?.map(|s| s.user.id);
+    let pending = store.pending_count().await.map_err(|e| e.0)?;
+    match sign_in_effect(previous, tokens.user.id, pending) {
+        SignInEffect::Keep => {}
+        SignInEffect::Wipe => store.wipe().await.map_err(|e| e.0)?,
+        SignInEffect::Refuse { pending } => {
+            return Err(format!(
+                "Enheten har {pending} osända ändringar från en annan användare. \
+                 Den användaren behöver logga in och synka först."
+            ))
+        }
+    }
+    let session = StoredSession::from(tokens);
+    store.save_session(&session).await.map_err(|e| e.0)?;
+    http::set_session(Some(session.clone()));
+    ctx.user.set(Some(session.user));
+    ctx.session_ended.set(false);
+    ctx.data_changed();
+    sync_ctl::start(ctx);
+    sync_ctl::request_sync(ctx);
+    Ok(())
+}
+
+/// Signs out: pushes what waits if it can, warns before anything would be
+/// lost, ends the session on the server and removes everything on the
+/// device.
+pub(crate) async fn sign_out(ctx: Ctx) {
+    let Some(store) = store() else { return };
+    sync_ctl::run_round_now(ctx).await;
+    let pending = store.pending_count().await.unwrap_or(0);
+    if pending > 0 {
+        let question = format!(
+            "{pending} ändringar har inte kommit fram till servern. Loggar du ut nu försvinner de från enheten. Logga ut ändå?"
+        );
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+    }
+    http::logout().await;
+    if store.wipe().await.is_ok() {
+        http::set_session(None);
+        ctx.user.set(None);
+        ctx.session_ended.set(false);
+        ctx.status
+            .update(|s| *s = crate::status::SyncStatus::default());
+        ctx.data_changed();
+    }
+}
+
+/// Whether a sync error means the session is over.
+pub(crate) fn session_over(code: Option<ErrorCode>) -> bool {
+    matches!(
+        code,
+        Some(ErrorCode::SessionExpired | ErrorCode::Unauthenticated)
+    )
+}
