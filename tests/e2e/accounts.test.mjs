@@ -27,6 +27,18 @@ async function caseload(page) {
   return NAMES.filter((name) => links.some((l) => l.includes(name)));
 }
 
+/** Waits (up to 10 s) for the caseload to show exactly `expected`. */
+async function expectCaseload(page, expected) {
+  const deadline = Date.now() + 10_000;
+  let seen = [];
+  while (Date.now() < deadline) {
+    seen = await caseload(page);
+    if (JSON.stringify(seen) === JSON.stringify(expected)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(seen, expected);
+}
+
 async function syncNow(page) {
   await page.getByRole('button', { name: 'Synka nu' }).click();
   await waitForText(page.getByTestId('sync-status'), 'Synkad');
@@ -49,12 +61,12 @@ test('the caseload follows assignments, and a handed-over child leaves after its
   await page.goto(env.server.url);
   await signIn(page, 'demo.anna');
   await waitForText(page.getByTestId('sync-status'), 'Synkad');
-  assert.deepEqual(await caseload(page), NAMES.slice(0, 3));
+  await expectCaseload(page, NAMES.slice(0, 3));
 
   // Liam is assigned to Anna: he arrives with his earlier visits.
   admin('assign', 'demo.anna', childId(4));
   await syncNow(page);
-  assert.deepEqual(await caseload(page), NAMES.slice(0, 4));
+  await expectCaseload(page, NAMES.slice(0, 4));
   await page.getByRole('link', { name: /Liam Testberg/ }).click();
   await page.getByRole('heading', { name: 'Liam Testberg' }).waitFor();
   assert.ok(await page.locator('.visit').count() >= 1, 'his visit history came too');
@@ -77,7 +89,7 @@ test('the caseload follows assignments, and a handed-over child leaves after its
   const stored = env.server.query('SELECT COUNT(*) FROM visits WHERE note = ?', note);
   assert.deepEqual(stored, [[1]], 'the offline visit reached the server once');
   await page.getByRole('link', { name: 'Barnbesök' }).click();
-  assert.deepEqual(await caseload(page), [NAMES[0], NAMES[2], NAMES[3]]);
+  await expectCaseload(page, [NAMES[0], NAMES[2], NAMES[3]]);
   await context.close();
 });
 
@@ -87,7 +99,7 @@ test('signing out removes every record from the tablet', async () => {
   await page.goto(env.server.url);
   await signIn(page, 'demo.bo', DEMO_PASSWORD);
   await waitForText(page.getByTestId('sync-status'), 'Synkad');
-  assert.deepEqual(await caseload(page), [NAMES[3]]);
+  await expectCaseload(page, [NAMES[3]]);
 
   await page.getByRole('button', { name: 'Logga ut' }).click();
   await page.getByRole('heading', { name: 'Logga in' }).waitFor();

@@ -123,3 +123,20 @@ export async function signIn(page, username = 'demo.gunilla', password = DEMO_PA
   await page.getByRole('button', { name: 'Logga in' }).click();
   await page.getByTestId('signed-in-user').waitFor();
 }
+
+/** A GET of the API as a demo user (signed in once per server). */
+export async function apiGet(server, path, username = 'demo.gunilla') {
+  server.tokens ??= {};
+  if (!server.tokens[username]) {
+    const res = await fetch(new URL('/api/v1/auth/login', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: DEMO_PASSWORD, device_label: 'e2e' }),
+    });
+    if (res.status !== 200) throw new Error(`sign-in as ${username}: ${res.status}`);
+    server.tokens[username] = (await res.json()).access_token;
+  }
+  return fetch(new URL(path, server.url), {
+    headers: { authorization: `Bearer ${server.tokens[username]}` },
+  });
+}

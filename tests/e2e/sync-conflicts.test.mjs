@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { apiGet, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -27,7 +27,7 @@ async function editHome(page, home) {
 }
 
 async function pullAll() {
-  const res = await fetch(new URL('/api/v1/sync/pull?protocol=1&since=0&limit=1000', env.server.url));
+  const res = await apiGet(env.server, '/api/v1/sync/pull?protocol=1&since=0&limit=1000');
   assert.equal(res.status, 200);
   return (await res.json()).changes;
 }
