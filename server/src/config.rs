@@ -29,6 +29,11 @@ pub struct Config {
     #[arg(long, env = "BARNBESOK_DEMO_DATA")]
     pub demo_data: bool,
 
+    /// Browsers reach this server over HTTPS (a TLS proxy in front, see
+    /// docs/security.md): send Strict-Transport-Security.
+    #[arg(long, env = "BARNBESOK_HTTPS")]
+    pub https: bool,
+
     /// Log line format.
     #[arg(long, env = "BARNBESOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -80,6 +85,7 @@ impl Config {
             database_url: None,
             static_dir: PathBuf::from("dist"),
             demo_data: false,
+            https: false,
             log_format: LogFormat::Text,
             command: None,
         }

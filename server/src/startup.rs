@@ -94,6 +94,7 @@ impl Application {
             db: db.clone(),
             static_dir: config.static_dir,
             login_limiter: crate::auth::LoginLimiter::default(),
+            https: config.https,
         });
         Ok(Self {
             listener,

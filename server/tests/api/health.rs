@@ -51,6 +51,7 @@ async fn unreachable_database_gives_503() {
         db: Database::Postgres(store),
         static_dir: "does-not-exist".into(),
         login_limiter: Default::default(),
+        https: false,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -63,6 +63,8 @@ impl Backend {
 pub struct Options {
     pub demo_data: bool,
     pub static_files: bool,
+    /// Served to browsers over HTTPS (`--https`).
+    pub https: bool,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
         Self {
             demo_data: true,
             static_files: true,
+            https: false,
         }
     }
 }
@@ -123,6 +126,7 @@ impl TestApp {
         config.listen = "127.0.0.1:0".parse().expect("addr");
         config.static_dir = static_dir;
         config.demo_data = options.demo_data;
+        config.https = options.https;
         config.log_format = LogFormat::Text;
 
         let pg_database = match backend {

@@ -3,7 +3,8 @@ use crate::helpers::{Backend, Options, TestApp, HASHED_JS, HASHED_WASM, INDEX_HT
 
 backend_tests!(
     app_files_are_served_with_cache_headers,
-    missing_app_is_503_json
+    missing_app_is_503_json,
+    every_response_carries_the_security_headers,
 );
 
 fn header(response: &reqwest::Response, name: &str) -> String {
@@ -85,4 +86,60 @@ async fn missing_app_is_503_json(backend: Backend) {
     // The API still works.
     assert_eq!(app.get("/api/health").await.status(), 200);
     app.stop().await;
+}
+
+async fn every_response_carries_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let anonymous = reqwest::Client::new();
+    for path in [
+        "/",
+        "/barn/okänd",
+        &format!("/{HASHED_JS}"),
+        "/api/health",
+        "/api/v1/sync/pull?protocol=1",
+        "/api/nothing-here",
+    ] {
+        for client in [&app.client, &anonymous] {
+            let response = client.get(app.url(path)).send().await.expect("request");
+            let csp = header(&response, "content-security-policy");
+            for directive in [
+                "default-src 'self'",
+                "script-src 'self' 'wasm-unsafe-eval'",
+                "object-src 'none'",
+                "frame-ancestors 'none'",
+            ] {
+                assert!(csp.contains(directive), "{path}: {csp}");
+            }
+            assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+            assert_eq!(
+                header(&response, "x-content-type-options"),
+                "nosniff",
+                "{path}"
+            );
+            assert_eq!(
+                header(&response, "referrer-policy"),
+                "no-referrer",
+                "{path}"
+            );
+            assert_eq!(header(&response, "x-frame-options"), "DENY", "{path}");
+            // Plain HTTP here: HSTS would be ignored, and wrong if sent.
+            assert_eq!(header(&response, "strict-transport-security"), "", "{path}");
+        }
+    }
+    app.stop().await;
+
+    let behind_tls = TestApp::spawn_with(
+        &backend,
+        Options {
+            https: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let response = behind_tls.get("/").await;
+    assert_eq!(
+        header(&response, "strict-transport-security"),
+        "max-age=31536000; includeSubDomains"
+    );
+    behind_tls.stop().await;
 }
