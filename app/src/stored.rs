@@ -59,14 +59,7 @@ pub fn record_key(record: &Record) -> String {
 }
 
 pub fn child_of(record: &Record) -> ChildId {
-    match record {
-        Record::Child(c) => c.id,
-        Record::Placement(p) => p.child_id,
-        Record::Visit(v) => v.child_id,
-        Record::VisitAmendment(a) => a.child_id,
-        Record::Conflict(c) => c.target.child_id,
-        Record::Deleted(r) => r.child_id,
-    }
+    record.child_id()
 }
 
 impl StoredRecord {

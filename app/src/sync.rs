@@ -156,6 +156,7 @@ async fn push_batch<S: LocalStore, T: Transport>(
         protocol: PROTOCOL_VERSION,
         device_id,
         mutations: batch.to_vec(),
+        reads: Vec::new(),
     };
     let response = transport.push(&request).await?;
     let mut settled = Vec::with_capacity(batch.len());

@@ -59,6 +59,8 @@ pub enum AdminCommand {
     },
     /// List users and units.
     List,
+    /// Check the audit log's hash chain; name the first entry that breaks it.
+    VerifyLog,
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -179,6 +181,13 @@ pub async fn run(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
             })
             .await?;
             println!("{} may see {c} until {until}", user.username);
+        }
+        AdminCommand::VerifyLog => {
+            let report = db.verify_audit_chain().await?;
+            match report.first_broken {
+                None => println!("audit log intact: {} entries", report.entries),
+                Some((seq, why)) => bail!("audit log broken at entry {seq}: {why}"),
+            }
         }
         AdminCommand::List => {
             for unit in db.units().await? {

@@ -34,6 +34,10 @@ pub struct Config {
     #[arg(long, env = "BARNBESOK_HTTPS")]
     pub https: bool,
 
+    /// How long audit log entries are kept, in days (default 5 years).
+    #[arg(long, env = "BARNBESOK_AUDIT_RETENTION_DAYS", default_value_t = 1826)]
+    pub audit_retention_days: u32,
+
     /// Log line format.
     #[arg(long, env = "BARNBESOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -86,6 +90,7 @@ impl Config {
             static_dir: PathBuf::from("dist"),
             demo_data: false,
             https: false,
+            audit_retention_days: 1826,
             log_format: LogFormat::Text,
             command: None,
         }

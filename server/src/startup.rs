@@ -72,6 +72,21 @@ impl Application {
             }
         }
 
+        // Retention: entries older than the configured period go, now and daily.
+        let retention = chrono::Duration::days(i64::from(config.audit_retention_days));
+        let purger = db.clone();
+        tokio::spawn(async move {
+            let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+            loop {
+                daily.tick().await;
+                match purger.purge_audit(chrono::Utc::now() - retention).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(entries = n, "audit entries past retention removed"),
+                    Err(err) => tracing::warn!(error = %err, "audit retention failed"),
+                }
+            }
+        });
+
         let listener =
             TcpListener::bind(config.listen)
                 .await

@@ -2,6 +2,7 @@
 //! protocol. Compiled natively for the server and to wasm32 for the app, so it
 //! depends on neither axum/sqlx nor web-sys.
 
+pub mod audit;
 pub mod auth;
 pub mod domain;
 pub mod error;

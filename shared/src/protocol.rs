@@ -41,6 +41,10 @@ pub struct PushRequest {
     pub protocol: u32,
     pub device_id: DeviceId,
     pub mutations: Vec<Mutation>,
+    /// Reads the tablet made from its own store since it last pushed, for
+    /// the audit log (at most [`crate::audit::MAX_READS_PER_PUSH`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<crate::audit::LocalRead>,
 }
 
 /// One change made on a device.
@@ -65,6 +69,18 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// The operation's wire name (`create_visit`, …), as the audit log records it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CreateVisit(_) => "create_visit",
+            Self::AmendVisit(_) => "amend_visit",
+            Self::CreatePlacement(_) => "create_placement",
+            Self::PatchRecord(_) => "patch_record",
+            Self::DeleteRecord(_) => "delete_record",
+            Self::ResolveConflict(_) => "resolve_conflict",
+        }
+    }
+
     /// The child whose records the mutation writes.
     pub fn child_id(&self) -> ChildId {
         match self {
@@ -193,6 +209,20 @@ pub enum Record {
     Deleted(RecordRef),
 }
 
+impl Record {
+    /// The child the record is about.
+    pub fn child_id(&self) -> ChildId {
+        match self {
+            Self::Child(c) => c.id,
+            Self::Placement(p) => p.child_id,
+            Self::Visit(v) => v.child_id,
+            Self::VisitAmendment(a) => a.child_id,
+            Self::Conflict(c) => c.target.child_id,
+            Self::Deleted(r) => r.child_id,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// The change's number in the server's feed; also the record's revision.
@@ -249,6 +279,7 @@ mod tests {
                 id: MutationId::new_random(),
                 operation: Operation::CreateVisit(visit()),
             }],
+            reads: Vec::new(),
         };
         let json = serde_json::to_string(&req).expect("serialise");
         assert!(json.contains(r#""op":"create_visit""#), "{json}");

@@ -8,11 +8,13 @@
 //! transaction until it commits. A rejected mutation rolls everything back,
 //! its id included, so a retry is judged afresh.
 
+use super::audit::{self, AuditRow, Who};
 use super::rows::{ChangeRow, StoredPlacement};
 use super::DbError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use shared::audit::AuditAction;
 use shared::merge::{merge, FieldChange, FieldConflict, Merged};
 use shared::protocol::{
     Conflict, ConflictChoice, EditableKind, Mutation, MutationStatus, Operation, Record,
@@ -77,6 +79,13 @@ pub(crate) trait WriteTx: Sized {
     async fn insert_conflict(&mut self, conflict: &Conflict) -> Result<(), DbError>;
     async fn conflict_for_update(&mut self, id: ConflictId) -> Result<Option<Conflict>, DbError>;
     async fn resolve_conflict(&mut self, id: ConflictId, value: &Value) -> Result<(), DbError>;
+
+    async fn audit_entry_exists(&mut self, entry_id: uuid::Uuid) -> Result<bool, DbError>;
+    /// Takes the audit chain's next number (locking its head row until
+    /// commit) and returns it with the hash of the entry before.
+    async fn bump_audit_head(&mut self) -> Result<(i64, String), DbError>;
+    async fn set_audit_head(&mut self, hash: &str) -> Result<(), DbError>;
+    async fn insert_audit(&mut self, row: &AuditRow) -> Result<(), DbError>;
 }
 
 /// The outcome of recording a mutation id.
@@ -129,12 +138,13 @@ fn to_u64(seq: i64) -> u64 {
 pub(crate) async fn apply_mutation<T: WriteTx>(
     mut tx: T,
     device_id: DeviceId,
-    user_id: Option<UserId>,
+    who: Option<&Who>,
     mutation: &Mutation,
 ) -> Result<MutationStatus, DbError> {
     // A concurrent push of the same id blocks here (PostgreSQL) until the
     // first commits (then this claims nothing) or rolls back. A retry gets
     // the answer the first push got.
+    let user_id = who.map(|w| w.user_id);
     if let Claim::Before(seq) = tx.claim_mutation(device_id, user_id, mutation.id).await? {
         tx.rollback().await?;
         return Ok(MutationStatus::Applied {
@@ -148,6 +158,14 @@ pub(crate) async fn apply_mutation<T: WriteTx>(
     match apply_operation(&mut tx, origin, &mutation.operation).await {
         Ok(seq) => {
             tx.set_mutation_seq(mutation.id, seq).await?;
+            if let Some(who) = who {
+                let entry = who.entry(
+                    mutation.operation.child_id(),
+                    AuditAction::Write,
+                    mutation.operation.name(),
+                );
+                audit::append(&mut tx, &[entry]).await?;
+            }
             tx.commit().await?;
             Ok(MutationStatus::Applied { seq: to_u64(seq) })
         }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod apply;
+pub mod audit;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -13,7 +14,7 @@ pub use sqlite::SqliteStore;
 
 use crate::config::DatabaseTarget;
 use shared::protocol::{Change, Mutation, MutationOutcome, MutationStatus, Record};
-use shared::{Child, ChildId, DeviceId, Placement, UserId};
+use shared::{Child, ChildId, DeviceId, Placement};
 
 /// A storage failure. Never carries record contents, only ids and driver errors.
 #[derive(Debug, thiserror::Error)]
@@ -169,14 +170,14 @@ impl Database {
     pub async fn push(
         &self,
         device_id: DeviceId,
-        user_id: Option<UserId>,
+        who: Option<&audit::Who>,
         mutations: &[Mutation],
     ) -> Result<Vec<MutationOutcome>, DbError> {
         let mut outcomes = Vec::with_capacity(mutations.len());
         for mutation in mutations {
             let status = timed(async {
                 dispatch!(self, s => {
-                    apply::apply_mutation(s.begin_write().await?, device_id, user_id, mutation).await
+                    apply::apply_mutation(s.begin_write().await?, device_id, who, mutation).await
                 })
             })
             .await?;

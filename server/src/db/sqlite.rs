@@ -3,6 +3,7 @@
 
 use super::accounts::{AccessRow, AccountStore, NewAccess, NewSession, SessionRow, UserRow};
 use super::apply::{Claim, WriteTx};
+use super::audit::{AuditFilter, AuditRow, AuditStore, NewAuditEntry};
 use super::rows::{
     fetch_i64, json_text, parse_uuid, serde_name, ChangeRow, ConflictRow, PlacementRow,
     StoredPlacement, COUNT_CHILDREN, LAST_SEQ, NEXT_SEQ,
@@ -10,6 +11,7 @@ use super::rows::{
 use super::DbError;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
+use shared::audit::AuditAction;
 use shared::auth::{Role, UnitSummary};
 use shared::protocol::Conflict;
 use shared::{
@@ -395,10 +397,59 @@ impl WriteTx for SqliteTx {
             .await?;
         Ok(())
     }
+
+    async fn audit_entry_exists(&mut self, entry_id: uuid::Uuid) -> Result<bool, DbError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM audit_log WHERE entry_id = ?")
+            .bind(entry_id.to_string())
+            .fetch_optional(&mut *self.0)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn bump_audit_head(&mut self) -> Result<(i64, String), DbError> {
+        Ok(sqlx::query_as(
+            "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, hash",
+        )
+        .fetch_one(&mut *self.0)
+        .await?)
+    }
+
+    async fn set_audit_head(&mut self, hash: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE audit_head SET hash = ? WHERE id = 1")
+            .bind(hash)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_audit(&mut self, row: &AuditRow) -> Result<(), DbError> {
+        let e = &row.entry;
+        sqlx::query(
+            "INSERT INTO audit_log (seq, logged_at, occurred_at, user_id, role, units, child_id, \
+             action, detail, device_id, session_id, offline, entry_id, prev_hash, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row.seq)
+        .bind(instant(row.logged_at))
+        .bind(instant(e.occurred_at))
+        .bind(e.user_id.to_string())
+        .bind(e.role.as_str())
+        .bind(&e.units)
+        .bind(e.child_id.to_string())
+        .bind(e.action.as_str())
+        .bind(&e.detail)
+        .bind(e.device_id.map(|d| d.to_string()))
+        .bind(e.session_id.map(|d| d.to_string()))
+        .bind(e.offline)
+        .bind(e.entry_id.map(|d| d.to_string()))
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
 }
 
-/// `sql` with the placement's columns bound as ?1 to ?7: id, child_id, kind,
-/// home_name, legal_basis, start_date, end_date.
 fn placement_query<'q>(sql: &'q str, p: &'q Placement) -> Query<'q, Sqlite, SqliteArguments<'q>> {
     sqlx::query(sql)
         .bind(p.id.to_string())
@@ -778,5 +829,132 @@ impl AccountStore for SqliteStore {
         .bind(id_list(children))
         .fetch_one(&self.pool)
         .await?)
+    }
+}
+
+type AuditColumns = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+    String,
+    String,
+);
+
+const AUDIT_COLUMNS: &str = "a.seq, a.logged_at, a.occurred_at, a.user_id, a.role, a.units, \
+    a.child_id, a.action, a.detail, a.device_id, a.session_id, a.offline, a.entry_id, \
+    a.prev_hash, a.hash";
+
+fn audit_row(c: AuditColumns) -> Result<AuditRow, DbError> {
+    const T: &str = "audit_log";
+    let (
+        seq,
+        logged,
+        occurred,
+        user,
+        role,
+        units,
+        child,
+        action,
+        detail,
+        device,
+        session,
+        offline,
+        entry,
+        prev,
+        hash,
+    ) = c;
+    let opt_uuid = |v: Option<String>| v.map(|s| parse_uuid(T, &s)).transpose();
+    Ok(AuditRow {
+        seq,
+        logged_at: parse_instant(T, &logged)?,
+        entry: NewAuditEntry {
+            occurred_at: parse_instant(T, &occurred)?,
+            user_id: UserId::from_uuid(parse_uuid(T, &user)?),
+            role: Role::parse(&role).ok_or_else(|| DbError::CorruptRow {
+                table: T,
+                reason: format!("unknown role `{role}`"),
+            })?,
+            units,
+            child_id: ChildId::from_uuid(parse_uuid(T, &child)?),
+            action: match action.as_str() {
+                "read" => AuditAction::Read,
+                _ => AuditAction::Write,
+            },
+            detail,
+            device_id: opt_uuid(device)?.map(DeviceId::from_uuid),
+            session_id: opt_uuid(session)?.map(SessionId::from_uuid),
+            offline,
+            entry_id: opt_uuid(entry)?,
+        },
+        prev_hash: prev,
+        hash,
+    })
+}
+
+impl AuditStore for SqliteStore {
+    async fn audit_page(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>, DbError> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log a WHERE a.seq > ? ORDER BY a.seq LIMIT ?"
+        );
+        let rows: Vec<AuditColumns> = sqlx::query_as(&sql)
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(audit_row).collect()
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String), DbError> {
+        Ok(
+            sqlx::query_as("SELECT last_seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn audit_find(&self, f: &AuditFilter) -> Result<Vec<(AuditRow, String)>, DbError> {
+        let sql = format!(
+            "SELECT {AUDIT_COLUMNS}, COALESCE(u.username, '') FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.user_id \
+             WHERE a.child_id IN (SELECT value FROM json_each(?1)) \
+             AND (?2 IS NULL OR a.user_id = ?2) AND (?3 IS NULL OR a.child_id = ?3) \
+             AND (?4 IS NULL OR a.occurred_at >= ?4) AND (?5 IS NULL OR a.occurred_at < ?5) \
+             ORDER BY a.seq LIMIT ?6"
+        );
+        let rows: Vec<sqlx::sqlite::SqliteRow> = sqlx::query(&sql)
+            .bind(id_list(&f.children))
+            .bind(f.user.map(|u| u.to_string()))
+            .bind(f.child.map(|c| c.to_string()))
+            .bind(f.from.map(instant))
+            .bind(f.to.map(instant))
+            .bind(f.limit)
+            .fetch_all(&self.pool)
+            .await?;
+        use sqlx::Row;
+        rows.into_iter()
+            .map(|r| {
+                let columns: AuditColumns = sqlx::FromRow::from_row(&r)?;
+                let username: String = r.try_get(15)?;
+                Ok((audit_row(columns)?, username))
+            })
+            .collect()
+    }
+
+    async fn audit_purge(&self, before: DateTime<Utc>) -> Result<u64, DbError> {
+        Ok(sqlx::query("DELETE FROM audit_log WHERE occurred_at < ?")
+            .bind(instant(before))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }

@@ -1,5 +1,6 @@
 //! HTTP routes: the JSON API under `/api`, the app's static files elsewhere.
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod sync;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(audit::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -2,18 +2,20 @@
 
 use super::{parse_json, read_json_object, AppState};
 use crate::auth::Actor;
+use crate::db::audit::{micros, NewAuditEntry, Who};
 use crate::error::{ApiError, ApiResult};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
+use shared::audit::{AuditAction, MAX_READS_PER_PUSH};
 use shared::protocol::{
     PullResponse, PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
 };
-use shared::ChildId;
-use std::collections::{HashMap, HashSet};
+use shared::{ChildId, DeviceId};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -71,9 +73,44 @@ async fn push(
         )));
     }
 
+    if request.reads.len() > MAX_READS_PER_PUSH {
+        return Err(ApiError::ValidationFailed(format!(
+            "{} reads in one push; at most {MAX_READS_PER_PUSH} allowed",
+            request.reads.len()
+        )));
+    }
+    let who = who(&app, &actor, Some(request.device_id)).await?;
+    if !request.reads.is_empty() {
+        // The tablet's own reads: of children it may hold (or held lately).
+        let readable = app
+            .db
+            .readable_children(actor.user_id, actor.role, Utc::now())
+            .await?;
+        let entries: Vec<NewAuditEntry> = request
+            .reads
+            .iter()
+            .filter(|r| {
+                writable.contains(&r.child_id) || readable.binary_search(&r.child_id).is_ok()
+            })
+            .map(|r| NewAuditEntry {
+                occurred_at: micros(r.occurred_at),
+                offline: r.offline,
+                entry_id: Some(r.id),
+                ..who.entry(r.child_id, AuditAction::Read, r.kind.as_str())
+            })
+            .collect();
+        if entries.len() < request.reads.len() {
+            tracing::warn!(
+                dropped = request.reads.len() - entries.len(),
+                "reads of children outside the user's reach not logged"
+            );
+        }
+        app.db.log_reads(&entries).await?;
+    }
+
     let results = app
         .db
-        .push(request.device_id, Some(actor.user_id), &request.mutations)
+        .push(request.device_id, Some(&who), &request.mutations)
         .await?;
     Ok(Json(PushResponse {
         protocol: PROTOCOL_VERSION,
@@ -157,7 +194,35 @@ async fn pull(
         Some(child) => app.db.pull(&[child], query.since, query.limit).await?,
         None => app.db.pull(&scope, query.since, query.limit).await?,
     };
+    // Logged before anything is sent: a read that cannot be logged is not served.
+    let children: BTreeSet<ChildId> = page.changes.iter().map(|c| c.record.child_id()).collect();
+    if !children.is_empty() {
+        let who = who(&app, &actor, None).await?;
+        let detail = if query.child.is_some() {
+            "history"
+        } else {
+            "sync"
+        };
+        let entries: Vec<NewAuditEntry> = children
+            .into_iter()
+            .map(|child| who.entry(child, AuditAction::Read, detail))
+            .collect();
+        app.db.log_reads(&entries).await?;
+    }
     Ok(Json(page.into_response(scope)))
+}
+
+/// The acting user as the audit log records them.
+async fn who(app: &AppState, actor: &Actor, device_id: Option<DeviceId>) -> ApiResult<Who> {
+    let units = app.db.units_of(actor.user_id).await?;
+    let unit_ids: Vec<_> = units.iter().map(|u| u.id).collect();
+    Ok(Who {
+        user_id: actor.user_id,
+        role: actor.role,
+        units: Who::units_of(&unit_ids),
+        session_id: Some(actor.session_id),
+        device_id,
+    })
 }
 
 #[cfg(test)]

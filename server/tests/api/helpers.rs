@@ -203,6 +203,25 @@ impl TestApp {
         )
     }
 
+    /// Runs one SQL statement on the database directly, behind the server's
+    /// back (to tamper with what it stored).
+    pub async fn execute_sql(&self, sql: &str) {
+        match self.config.database_target().expect("target") {
+            server::config::DatabaseTarget::SqliteFile(path) => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("open sqlite");
+                sqlx::query(sql).execute(&mut conn).await.expect("sql");
+            }
+            server::config::DatabaseTarget::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query(sql).execute(&mut conn).await.expect("sql");
+            }
+            server::config::DatabaseTarget::SqliteUrl(_) => unreachable!("tests use files"),
+        }
+    }
+
     /// Puts `child` on the test user's caseload.
     pub async fn assign(&self, child: ChildId) {
         self.db
@@ -313,6 +332,7 @@ impl TestApp {
             protocol: PROTOCOL_VERSION,
             device_id: device,
             mutations,
+            reads: Vec::new(),
         };
         let response = self.push(&request).await;
         response.results.into_iter().map(|r| r.status).collect()
@@ -523,6 +543,7 @@ pub fn push_request(mutations: Vec<Mutation>) -> PushRequest {
         protocol: PROTOCOL_VERSION,
         device_id: DeviceId::new_random(),
         mutations,
+        reads: Vec::new(),
     }
 }
 

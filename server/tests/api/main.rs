@@ -5,6 +5,7 @@
 mod common;
 mod helpers;
 
+mod audit;
 mod auth;
 mod bad_input;
 mod demo;

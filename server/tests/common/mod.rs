@@ -33,7 +33,9 @@ pub fn init_tracing() {
     INIT.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
             let _ = tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
+                .with_env_filter(tracing_subscriber::EnvFilter::new(
+                    std::env::var("TEST_LOG_FILTER").unwrap_or_else(|_| "info,sqlx=warn".into()),
+                ))
                 .with_test_writer()
                 .try_init();
         }

@@ -508,6 +508,7 @@ pub fn push_of_visits(rng: &mut Rng, n: usize) -> PushRequest {
         protocol: PROTOCOL_VERSION,
         device_id: DeviceId::from_uuid(rng.uuid()),
         mutations,
+        reads: Vec::new(),
     }
 }
 

@@ -1,0 +1,40 @@
+-- The audit log (loggning): every read and write of a child's records. Append
+-- only; each entry is chained to the one before by hash, so a changed or
+-- removed entry breaks the chain (`barnbesok-server admin verify-log`).
+-- Ids and names of actions only: never a record's content.
+
+CREATE TABLE audit_log (
+    seq         INTEGER PRIMARY KEY NOT NULL,
+    -- When the server wrote the entry.
+    logged_at   TEXT NOT NULL,
+    -- When it happened: the server's clock, or the tablet's for reads from
+    -- its own store (information for people, like every device time).
+    occurred_at TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    -- The user's units then, comma separated.
+    units       TEXT NOT NULL,
+    child_id    TEXT NOT NULL,
+    action      TEXT NOT NULL CHECK (action IN ('read', 'write')),
+    -- What exactly: `sync`, `history`, `create_visit`, `opened_child`, …
+    detail      TEXT NOT NULL,
+    device_id   TEXT,
+    session_id  TEXT,
+    offline     INTEGER NOT NULL CHECK (offline IN (0, 1)),
+    -- A tablet's id for an entry it logged itself, so a re-sent one is kept once.
+    entry_id    TEXT UNIQUE,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_child ON audit_log (child_id, seq);
+CREATE INDEX audit_log_user ON audit_log (user_id, seq);
+CREATE INDEX audit_log_occurred ON audit_log (occurred_at);
+
+-- The chain's head, locked by each appender like the change counter.
+CREATE TABLE audit_head (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    last_seq INTEGER NOT NULL,
+    hash     TEXT NOT NULL
+) STRICT;
+INSERT INTO audit_head (id, last_seq, hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');

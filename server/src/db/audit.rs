@@ -1,0 +1,357 @@
+//! The audit log: append-only, each entry chained to the one before by a
+//! SHA-256 over its fields and the previous hash. Appending locks the chain's
+//! head row (like the change counter), so entries get consecutive numbers
+//! and hashes in commit order. A write's entry goes in the same transaction
+//! as the write; reads are appended in a transaction of their own.
+
+use super::apply::WriteTx;
+use super::{timed, Database, DbError};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sha2::{Digest, Sha256};
+use shared::audit::{AuditAction, AuditEntry};
+use shared::auth::Role;
+use shared::{ChildId, DeviceId, SessionId, UnitId, UserId};
+use uuid::Uuid;
+
+/// The hash before the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who acts, as every entry records it.
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub user_id: UserId,
+    pub role: Role,
+    /// The user's units at the time, comma separated.
+    pub units: String,
+    pub session_id: Option<SessionId>,
+    pub device_id: Option<DeviceId>,
+}
+
+impl Who {
+    pub fn units_of(units: &[UnitId]) -> String {
+        units
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// An entry by this user about `child`, happening now on the server.
+    pub fn entry(&self, child_id: ChildId, action: AuditAction, detail: &str) -> NewAuditEntry {
+        NewAuditEntry {
+            occurred_at: micros(Utc::now()),
+            user_id: self.user_id,
+            role: self.role,
+            units: self.units.clone(),
+            child_id,
+            action,
+            detail: detail.to_owned(),
+            device_id: self.device_id,
+            session_id: self.session_id,
+            offline: false,
+            entry_id: None,
+        }
+    }
+}
+
+/// An entry to append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub occurred_at: DateTime<Utc>,
+    pub user_id: UserId,
+    pub role: Role,
+    pub units: String,
+    pub child_id: ChildId,
+    pub action: AuditAction,
+    pub detail: String,
+    pub device_id: Option<DeviceId>,
+    pub session_id: Option<SessionId>,
+    pub offline: bool,
+    /// A tablet's id for an entry it logged itself.
+    pub entry_id: Option<Uuid>,
+}
+
+/// A stored entry with its place in the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub logged_at: DateTime<Utc>,
+    pub entry: NewAuditEntry,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Both backends store instants to the microsecond; hash what they keep.
+pub fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The hash of entry `seq`: SHA-256 over the previous hash and every field,
+/// separated by a byte no field contains.
+pub fn chain_hash(
+    prev_hash: &str,
+    seq: i64,
+    logged_at: DateTime<Utc>,
+    e: &NewAuditEntry,
+) -> String {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let fields = [
+        prev_hash.to_owned(),
+        seq.to_string(),
+        instant(logged_at),
+        instant(e.occurred_at),
+        e.user_id.to_string(),
+        e.role.as_str().to_owned(),
+        e.units.clone(),
+        e.child_id.to_string(),
+        e.action.as_str().to_owned(),
+        e.detail.clone(),
+        opt(e.device_id.map(|d| d.to_string())),
+        opt(e.session_id.map(|s| s.to_string())),
+        e.offline.to_string(),
+        opt(e.entry_id.map(|id| id.to_string())),
+    ];
+    let mut hasher = Sha256::new();
+    for field in fields {
+        hasher.update(field.as_bytes());
+        hasher.update([0x1f]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Appends `entries` in `tx` (which the caller commits). An entry whose
+/// `entry_id` is already logged is skipped. Returns how many were appended.
+pub(crate) async fn append<T: WriteTx>(
+    tx: &mut T,
+    entries: &[NewAuditEntry],
+) -> Result<usize, DbError> {
+    let mut appended = 0;
+    for entry in entries {
+        if let Some(id) = entry.entry_id {
+            if tx.audit_entry_exists(id).await? {
+                continue;
+            }
+        }
+        let (seq, prev_hash) = tx.bump_audit_head().await?;
+        let logged_at = micros(Utc::now());
+        let hash = chain_hash(&prev_hash, seq, logged_at, entry);
+        tx.insert_audit(&AuditRow {
+            seq,
+            logged_at,
+            entry: entry.clone(),
+            prev_hash,
+            hash: hash.clone(),
+        })
+        .await?;
+        tx.set_audit_head(&hash).await?;
+        appended += 1;
+    }
+    Ok(appended)
+}
+
+/// What the unit manager asked for.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    /// Only entries about these children (the manager's units' children).
+    pub children: Vec<ChildId>,
+    pub user: Option<UserId>,
+    pub child: Option<ChildId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+/// The result of checking the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainReport {
+    pub entries: u64,
+    /// The first entry that does not fit the chain, and why.
+    pub first_broken: Option<(i64, &'static str)>,
+}
+
+/// The statements a backend runs for reading the log.
+pub(crate) trait AuditStore {
+    async fn audit_page(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>, DbError>;
+    async fn audit_head(&self) -> Result<(i64, String), DbError>;
+    async fn audit_find(&self, filter: &AuditFilter) -> Result<Vec<(AuditRow, String)>, DbError>;
+    async fn audit_purge(&self, before: DateTime<Utc>) -> Result<u64, DbError>;
+}
+
+impl Database {
+    /// Appends `entries` (reads) in one transaction of their own.
+    pub async fn log_reads(&self, entries: &[NewAuditEntry]) -> Result<usize, DbError> {
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        timed(async {
+            match self {
+                Database::Sqlite(s) => {
+                    let mut tx = s.begin_write().await?;
+                    let n = append(&mut tx, entries).await?;
+                    tx.commit().await?;
+                    Ok(n)
+                }
+                Database::Postgres(s) => {
+                    let mut tx = s.begin_write().await?;
+                    let n = append(&mut tx, entries).await?;
+                    tx.commit().await?;
+                    Ok(n)
+                }
+            }
+        })
+        .await
+    }
+
+    /// Entries matching `filter`, oldest first, with the user's name.
+    pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, DbError> {
+        let rows = timed(async {
+            match self {
+                Database::Sqlite(s) => s.audit_find(filter).await,
+                Database::Postgres(s) => s.audit_find(filter).await,
+            }
+        })
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(row, username)| AuditEntry {
+                seq: u64::try_from(row.seq).unwrap_or_default(),
+                logged_at: row.logged_at,
+                occurred_at: row.entry.occurred_at,
+                user_id: row.entry.user_id,
+                username,
+                role: row.entry.role,
+                units: row
+                    .entry
+                    .units
+                    .split(',')
+                    .filter_map(|u| UnitId::parse(u).ok())
+                    .collect(),
+                child_id: row.entry.child_id,
+                action: row.entry.action,
+                detail: row.entry.detail,
+                device_id: row.entry.device_id,
+                session_id: row.entry.session_id,
+                offline: row.entry.offline,
+            })
+            .collect())
+    }
+
+    /// Walks the whole chain and reports the first entry that does not fit:
+    /// a changed entry (its hash), a removed or reordered one (the next
+    /// entry's number or previous hash), a removed tail (the head). Entries
+    /// removed by retention leave the oldest remaining entry as the anchor.
+    pub async fn verify_audit_chain(&self) -> Result<ChainReport, DbError> {
+        const PAGE: i64 = 5_000;
+        let mut entries = 0;
+        let mut last: Option<(i64, String)> = None;
+        loop {
+            let after = last.as_ref().map_or(0, |(seq, _)| *seq);
+            let page = match self {
+                Database::Sqlite(s) => s.audit_page(after, PAGE).await?,
+                Database::Postgres(s) => s.audit_page(after, PAGE).await?,
+            };
+            let done = (page.len() as i64) < PAGE;
+            for row in page {
+                entries += 1;
+                let broken = |why| {
+                    Ok(ChainReport {
+                        entries,
+                        first_broken: Some((row.seq, why)),
+                    })
+                };
+                match &last {
+                    Some((seq, hash)) => {
+                        if row.seq != seq + 1 {
+                            return broken("an entry before it is missing");
+                        }
+                        if row.prev_hash != *hash {
+                            return broken("it does not follow the entry before it");
+                        }
+                    }
+                    None if row.seq == 1 && row.prev_hash != GENESIS_HASH => {
+                        return broken("the first entry does not start the chain");
+                    }
+                    None => {}
+                }
+                if chain_hash(&row.prev_hash, row.seq, row.logged_at, &row.entry) != row.hash {
+                    return broken("its content was changed");
+                }
+                last = Some((row.seq, row.hash));
+            }
+            if done {
+                break;
+            }
+        }
+        let (head_seq, head_hash) = match self {
+            Database::Sqlite(s) => s.audit_head().await?,
+            Database::Postgres(s) => s.audit_head().await?,
+        };
+        let (last_seq, last_hash) = last.unwrap_or((0, GENESIS_HASH.to_owned()));
+        if head_seq != last_seq || (head_seq > 0 && head_hash != last_hash) {
+            return Ok(ChainReport {
+                entries,
+                first_broken: Some((last_seq + 1, "entries at the end are missing")),
+            });
+        }
+        Ok(ChainReport {
+            entries,
+            first_broken: None,
+        })
+    }
+
+    /// Removes entries that happened before `before` (retention).
+    pub async fn purge_audit(&self, before: DateTime<Utc>) -> Result<u64, DbError> {
+        match self {
+            Database::Sqlite(s) => s.audit_purge(before).await,
+            Database::Postgres(s) => s.audit_purge(before).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> NewAuditEntry {
+        NewAuditEntry {
+            occurred_at: micros(Utc::now()),
+            user_id: UserId::new_random(),
+            role: Role::SocialWorker,
+            units: String::new(),
+            child_id: ChildId::new_random(),
+            action: AuditAction::Read,
+            detail: "sync".into(),
+            device_id: None,
+            session_id: None,
+            offline: false,
+            entry_id: None,
+        }
+    }
+
+    #[test]
+    fn every_field_and_the_previous_hash_change_the_hash() {
+        let e = entry();
+        let at = micros(Utc::now());
+        let base = chain_hash(GENESIS_HASH, 1, at, &e);
+        assert_eq!(base, chain_hash(GENESIS_HASH, 1, at, &e));
+        assert_ne!(base, chain_hash(&"1".repeat(64), 1, at, &e));
+        assert_ne!(base, chain_hash(GENESIS_HASH, 2, at, &e));
+        let mut other = e.clone();
+        other.action = AuditAction::Write;
+        assert_ne!(base, chain_hash(GENESIS_HASH, 1, at, &other));
+        let mut other = e.clone();
+        other.offline = true;
+        assert_ne!(base, chain_hash(GENESIS_HASH, 1, at, &other));
+        let mut other = e;
+        other.detail = "history".into();
+        assert_ne!(base, chain_hash(GENESIS_HASH, 1, at, &other));
+    }
+}

@@ -1,0 +1,196 @@
+//! The audit log: every read and write of a child's records, chained by
+//! hash; reviewed by unit managers; tampering found by the verifier.
+
+use crate::backend_tests;
+use crate::helpers::{create_visit, push_request, visit, Backend, TestApp};
+use chrono::Utc;
+use reqwest::StatusCode;
+use serde_json::Value;
+use server::demo::{DEMO_CHILD_IDS, DEMO_UNITS};
+use shared::audit::{AuditAction, AuditEntry, LocalRead, LocalReadKind};
+use shared::auth::Role;
+
+backend_tests!(
+    reads_and_writes_are_logged_and_reviewed,
+    only_unit_managers_review_their_own_units,
+    tampering_with_the_log_is_found,
+);
+
+async fn review(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<AuditEntry> {
+    let response = client
+        .get(app.url(&format!("/api/v1/audit?{query}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    let body: Value = response.json().await.expect("json");
+    serde_json::from_value(body["entries"].clone()).expect("entries")
+}
+
+async fn manager(app: &TestApp) -> reqwest::Client {
+    let (user, client) = app.client_for(Role::UnitManager, &[]).await;
+    app.db
+        .add_user_unit(user.id, DEMO_UNITS[0].0)
+        .await
+        .expect("unit");
+    client
+}
+
+async fn reads_and_writes_are_logged_and_reviewed(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let child = DEMO_CHILD_IDS[1];
+    // A visit (a write), a full pull (reads), and a read the tablet made
+    // offline, sent twice.
+    let mut request = push_request(vec![create_visit(visit(child))]);
+    let opened = LocalRead {
+        id: uuid::Uuid::new_v4(),
+        child_id: child,
+        kind: LocalReadKind::OpenedChild,
+        occurred_at: Utc::now() - chrono::Duration::hours(3),
+        offline: true,
+    };
+    request.reads = vec![opened.clone()];
+    app.push(&request).await;
+    app.pull_all().await;
+    let mut again = push_request(Vec::new());
+    again.reads = vec![opened.clone()];
+    app.push(&again).await;
+
+    let manager = manager(&app).await;
+    let entries = review(&app, &manager, &format!("user={}", app.user.id)).await;
+    assert!(entries.iter().all(|e| e.user_id == app.user.id
+        && e.username == app.user.username
+        && e.role == Role::SocialWorker));
+    let of = |action, detail: &str| {
+        entries
+            .iter()
+            .filter(|e| e.child_id == child && e.action == action && e.detail == detail)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of(AuditAction::Write, "create_visit").len(), 1);
+    let offline = of(AuditAction::Read, "opened_child");
+    assert_eq!(offline.len(), 1, "a re-sent entry is kept once");
+    assert!(offline[0].offline);
+    assert_eq!(
+        offline[0].occurred_at.timestamp(),
+        opened.occurred_at.timestamp(),
+        "when it happened on the tablet"
+    );
+    assert!(!of(AuditAction::Read, "sync").is_empty());
+    // Every pulled child of the manager's unit is logged as read.
+    for c in &DEMO_CHILD_IDS[..4] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.child_id == *c && e.detail == "sync"),
+            "{c}"
+        );
+    }
+
+    // By child and by period.
+    let by_child = review(&app, &manager, &format!("child={child}")).await;
+    assert!(!by_child.is_empty() && by_child.iter().all(|e| e.child_id == child));
+    let today = Utc::now().date_naive();
+    let tomorrow = today.succ_opt().expect("date");
+    assert!(review(&app, &manager, &format!("from={tomorrow}"))
+        .await
+        .is_empty());
+    assert_eq!(
+        review(
+            &app,
+            &manager,
+            &format!("from={today}&to={today}&user={}", app.user.id)
+        )
+        .await
+        .len(),
+        entries.len() - usize::from(opened.occurred_at.date_naive() != today)
+    );
+
+    // Export.
+    let csv = manager
+        .get(app.url("/api/v1/audit?format=csv"))
+        .send()
+        .await
+        .expect("request");
+    assert!(csv
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv")));
+    let text = csv.text().await.expect("text");
+    assert!(text.starts_with("nr,loggad,tidpunkt,användare"));
+    assert!(text.contains(&app.user.username));
+    // Ids and kinds of action only: no name or note of the child.
+    assert!(!text.contains("Noah") && !text.contains("Påhittad anteckning"));
+
+    let report = app.db.verify_audit_chain().await.expect("verify");
+    assert_eq!(report.first_broken, None);
+    assert!(report.entries >= entries.len() as u64);
+    app.stop().await;
+}
+
+async fn only_unit_managers_review_their_own_units(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.pull_all().await;
+    for role in [Role::SocialWorker, Role::GroupLeader, Role::Administrator] {
+        let (_, client) = app.client_for(role, &[DEMO_CHILD_IDS[0]]).await;
+        let response = client
+            .get(app.url("/api/v1/audit"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{role:?}");
+    }
+    // The manager of the second unit sees only the child of that unit.
+    let (user, other) = app.client_for(Role::UnitManager, &[]).await;
+    app.db
+        .add_user_unit(user.id, DEMO_UNITS[1].0)
+        .await
+        .expect("unit");
+    let entries = review(&app, &other, "").await;
+    assert!(!entries.is_empty());
+    assert!(entries.iter().all(|e| e.child_id == DEMO_CHILD_IDS[4]));
+    for query in ["from=igår", "user=anna", "child=1", "format=pdf"] {
+        let response = other
+            .get(app.url(&format!("/api/v1/audit?{query}")))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+    }
+    app.stop().await;
+}
+
+async fn tampering_with_the_log_is_found(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    for child in DEMO_CHILD_IDS {
+        app.push(&push_request(vec![create_visit(visit(child))]))
+            .await;
+    }
+    let intact = app.db.verify_audit_chain().await.expect("verify");
+    assert_eq!(intact.first_broken, None);
+    assert_eq!(intact.entries, 5);
+
+    // An entry changed: that entry.
+    app.execute_sql("UPDATE audit_log SET detail = 'delete_record' WHERE seq = 3")
+        .await;
+    let report = app.db.verify_audit_chain().await.expect("verify");
+    assert_eq!(report.first_broken.map(|b| b.0), Some(3));
+    // An entry removed: the one after it.
+    app.execute_sql("DELETE FROM audit_log WHERE seq = 3").await;
+    let report = app.db.verify_audit_chain().await.expect("verify");
+    assert_eq!(report.first_broken.map(|b| b.0), Some(4));
+    app.stop().await;
+
+    let app = TestApp::spawn(&backend).await;
+    for child in DEMO_CHILD_IDS {
+        app.push(&push_request(vec![create_visit(visit(child))]))
+            .await;
+    }
+    // The newest entries removed: the head still counts them.
+    app.execute_sql("DELETE FROM audit_log WHERE seq >= 4")
+        .await;
+    let report = app.db.verify_audit_chain().await.expect("verify");
+    assert_eq!(report.first_broken.map(|b| b.0), Some(4));
+    app.stop().await;
+}

@@ -1,0 +1,76 @@
+//! The audit log (loggning) as the API speaks it: what a tablet logs of its
+//! own reads and uploads with the next push, and what a unit manager reviews.
+//! Ids and kinds of action only, never a record's content.
+
+use crate::auth::Role;
+use crate::ids::{ChildId, DeviceId, SessionId, UnitId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// At most this many local reads ride along in one push.
+pub const MAX_READS_PER_PUSH: usize = 500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Read,
+    Write,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        }
+    }
+}
+
+/// What a tablet showed from its own store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocalReadKind {
+    /// The child's page: placement, visits, conflicts.
+    OpenedChild,
+}
+
+impl LocalReadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenedChild => "opened_child",
+        }
+    }
+}
+
+/// A read from the tablet's own store, logged there and uploaded with the
+/// next push. `id` makes a re-sent entry count once; `occurred_at` is the
+/// tablet's clock (for people, not for ordering).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalRead {
+    pub id: Uuid,
+    pub child_id: ChildId,
+    pub kind: LocalReadKind,
+    pub occurred_at: DateTime<Utc>,
+    /// Whether the tablet had no network at the time.
+    pub offline: bool,
+}
+
+/// One entry of the server's log, as a unit manager reviews it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub logged_at: DateTime<Utc>,
+    pub occurred_at: DateTime<Utc>,
+    pub user_id: UserId,
+    pub username: String,
+    pub role: Role,
+    pub units: Vec<UnitId>,
+    pub child_id: ChildId,
+    pub action: AuditAction,
+    pub detail: String,
+    pub device_id: Option<DeviceId>,
+    pub session_id: Option<SessionId>,
+    pub offline: bool,
+}
