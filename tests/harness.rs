@@ -151,6 +151,14 @@ impl LocalStore for Replica {
         self.held.borrow_mut().remove(&child);
         Ok(())
     }
+
+    async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn settle_reads(&self, _ids: &[uuid::Uuid]) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// A small deterministic generator (xorshift64*), so a failing case replays.

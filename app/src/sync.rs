@@ -2,6 +2,7 @@
 //! Generic over the local store and the transport so it runs natively in tests
 //! and over IndexedDB and `fetch` in the browser.
 
+use shared::audit::{LocalRead, MAX_READS_PER_PUSH};
 use shared::protocol::{
     Change, Mutation, PullResponse, PushRequest, PushResponse, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
@@ -61,6 +62,10 @@ pub trait LocalStore {
     /// Removes every stored record of `child` (the user may no longer see
     /// the child). Called only when no pending change is about the child.
     async fn forget_child(&self, child: ChildId) -> Result<(), StoreError>;
+    /// Reads the device logged from its own store, not yet on the server.
+    async fn pending_reads(&self) -> Result<Vec<LocalRead>, StoreError>;
+    /// Removes logged reads the server holds.
+    async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError>;
 }
 
 #[expect(
@@ -106,6 +111,8 @@ pub struct SyncReport {
     pub arrived: Vec<ChildId>,
     /// Children the user no longer sees, whose records left the device.
     pub left: Vec<ChildId>,
+    /// Reads from the device's store now in the server's audit log.
+    pub reads_logged: usize,
 }
 
 /// The most bytes of mutations one push carries, below the server's limit.
@@ -206,6 +213,20 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
     on_progress: impl Fn(PullProgress),
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
+    // The device's own reads go to the audit log first, in pushes of their own.
+    let reads = store.pending_reads().await?;
+    for chunk in reads.chunks(MAX_READS_PER_PUSH) {
+        let request = PushRequest {
+            protocol: PROTOCOL_VERSION,
+            device_id,
+            mutations: Vec::new(),
+            reads: chunk.to_vec(),
+        };
+        transport.push(&request).await?;
+        let ids: Vec<uuid::Uuid> = chunk.iter().map(|r| r.id).collect();
+        store.settle_reads(&ids).await?;
+        report.reads_logged += ids.len();
+    }
     let outbox = store.outbox().await?;
     for batch in batches(&outbox) {
         match push_batch(store, transport, device_id, batch, &mut report).await {
@@ -360,6 +381,7 @@ mod tests {
         rejected: RefCell<Vec<(MutationId, ErrorCode)>>,
         cursor: Cell<u64>,
         held: RefCell<BTreeSet<ChildId>>,
+        reads: RefCell<Vec<LocalRead>>,
     }
 
     impl MemoryStore {
@@ -427,6 +449,13 @@ mod tests {
             self.held.borrow_mut().remove(&child);
             Ok(())
         }
+        async fn pending_reads(&self) -> Result<Vec<LocalRead>, StoreError> {
+            Ok(self.reads.borrow().clone())
+        }
+        async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError> {
+            self.reads.borrow_mut().retain(|r| !ids.contains(&r.id));
+            Ok(())
+        }
     }
 
     /// A server with the protocol's semantics, and switches to fail the way
@@ -443,6 +472,8 @@ mod tests {
         pushes: Cell<usize>,
         /// Children out of the scope whose changes are still taken.
         late_pushes: RefCell<Vec<ChildId>>,
+        /// Every logged read received, by id (a re-sent one counts once).
+        reads: RefCell<BTreeSet<uuid::Uuid>>,
     }
 
     impl Transport for FakeServer {
@@ -461,6 +492,9 @@ mod tests {
                     code: Some(ErrorCode::ValidationFailed),
                 });
             }
+            self.reads
+                .borrow_mut()
+                .extend(request.reads.iter().map(|r| r.id));
             let writable = |c: ChildId| {
                 self.known_children.borrow().contains(&c) || self.late_pushes.borrow().contains(&c)
             };
@@ -638,6 +672,39 @@ mod tests {
         assert_eq!(report.rejected, vec![(m.id, ErrorCode::Forbidden)]);
         assert!(store.outbox.borrow().is_empty());
         assert_eq!(*store.rejected.borrow(), vec![(m.id, ErrorCode::Forbidden)]);
+    }
+
+    #[test]
+    fn reads_logged_on_the_device_reach_the_server_and_leave_the_device() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        let reads: Vec<LocalRead> = (0..MAX_READS_PER_PUSH + 3)
+            .map(|_| LocalRead {
+                id: uuid::Uuid::new_v4(),
+                child_id: child,
+                kind: shared::audit::LocalReadKind::OpenedChild,
+                occurred_at: chrono::Utc::now(),
+                offline: true,
+            })
+            .collect();
+        store.reads.borrow_mut().extend(reads.iter().cloned());
+
+        server.fail_before_push.set(true);
+        assert!(block_on(sync_once(&store, &server, DeviceId::new_random())).is_err());
+        assert_eq!(store.reads.borrow().len(), reads.len(), "kept until sent");
+
+        server.fail_before_push.set(false);
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+        assert_eq!(report.reads_logged, reads.len());
+        assert_eq!(
+            server.pushes.get(),
+            1 + 2,
+            "one failed push, then two of reads"
+        );
+        assert!(store.reads.borrow().is_empty());
+        assert_eq!(server.reads.borrow().len(), reads.len());
     }
 
     #[test]

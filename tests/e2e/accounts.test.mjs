@@ -90,6 +90,17 @@ test('the caseload follows assignments, and a handed-over child leaves after its
   assert.deepEqual(stored, [[1]], 'the offline visit reached the server once');
   await page.getByRole('link', { name: 'Barnbesök' }).click();
   await expectCaseload(page, [NAMES[0], NAMES[2], NAMES[3]]);
+
+  // Opening a child's page on the tablet is a read, in the server's audit
+  // log after the next sync; the log holds ids, not names or notes.
+  const opened = env.server.query(
+    "SELECT COUNT(*) FROM audit_log WHERE detail = 'opened_child' AND child_id = ?", childId(4));
+  assert.ok(opened[0][0] >= 1, 'the opening of Liam\'s page is logged');
+  const written = env.server.query(
+    "SELECT COUNT(*) FROM audit_log WHERE action = 'write' AND detail = 'create_visit' AND child_id = ?", childId(2));
+  assert.deepEqual(written, [[1]]);
+  const dump = JSON.stringify(env.server.query('SELECT * FROM audit_log'));
+  assert.ok(!dump.includes('Noah') && !dump.includes(note), 'no names or notes in the log');
   await context.close();
 });
 

@@ -16,11 +16,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
 const META: &str = "meta";
+/// Reads from this store, logged for the server's audit log until sent.
+const READS: &str = "reads";
 const CURSOR_KEY: &str = "pull_cursor";
 const DEVICE_KEY: &str = "device_id";
 /// The children whose whole history the device holds, as a JSON array.
@@ -45,6 +47,9 @@ fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(
     }
     if old_version < 2 {
         idb::create_store(db, REJECTED, Some("mutation_id"), false)?;
+    }
+    if old_version < 3 {
+        idb::create_store(db, READS, Some("id"), false)?;
     }
     Ok(())
 }
@@ -323,6 +328,26 @@ impl LocalStore for IdbStore {
         )
         .await
     }
+
+    async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
+        self.get_all(READS, None)
+            .await?
+            .iter()
+            .map(|v| serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err))
+            .collect()
+    }
+
+    async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError> {
+        let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
+        let reads = tx.object_store(READS).map_err(js_err)?;
+        for id in ids {
+            reads
+                .delete(&JsValue::from_str(&id.to_string()))
+                .map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
 }
 
 impl IdbStore {
@@ -383,14 +408,42 @@ impl IdbStore {
         Ok(())
     }
 
-    /// Empties every store: records, pending and refused changes, the cursor,
-    /// the session. The device id stays (it names the device, not the user).
+    /// Logs that the user looked at `child` here, for the server's audit log.
+    pub async fn log_read(
+        &self,
+        child: ChildId,
+        kind: shared::audit::LocalReadKind,
+        offline: bool,
+    ) -> Result<(), StoreError> {
+        let read = shared::audit::LocalRead {
+            id: uuid::Uuid::new_v4(),
+            child_id: child,
+            kind,
+            occurred_at: chrono::Utc::now(),
+            offline,
+        };
+        let json = serde_json::to_string(&read).map_err(decode_err)?;
+        let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
+        tx.object_store(READS)
+            .map_err(js_err)?
+            .put(&idb::object(&[
+                ("id", &read.id.to_string()),
+                ("json", &json),
+            ])?)
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// Empties every store: records, pending and refused changes, logged
+    /// reads, the cursor, the session. The device id stays (it names the
+    /// device, not the user).
     pub async fn wipe(&self) -> Result<(), StoreError> {
         let tx = self.tx(
-            &[RECORDS, OUTBOX, REJECTED, META],
+            &[RECORDS, OUTBOX, REJECTED, READS, META],
             IdbTransactionMode::Readwrite,
         )?;
-        for name in [RECORDS, OUTBOX, REJECTED] {
+        for name in [RECORDS, OUTBOX, REJECTED, READS] {
             tx.object_store(name)
                 .map_err(js_err)?
                 .clear()

@@ -36,6 +36,21 @@ pub(crate) fn ChildPage() -> impl IntoView {
     // so nothing typed is lost; it reloads when the editor closes.
     let editing = RwSignal::new(false);
     provide_context(PlacementEditing(editing));
+    // Each opening of a child's page is a read of the child's records, logged
+    // here and sent to the server's audit log with the next sync.
+    Effect::new(move |_| {
+        if let Some(id) = child_id.get() {
+            leptos::task::spawn_local(async move {
+                if let Some(store) = store() {
+                    let offline = !crate::platform::browser::is_online();
+                    let kind = shared::audit::LocalReadKind::OpenedChild;
+                    if let Err(e) = store.log_read(id, kind, offline).await {
+                        web_sys::console::error_1(&format!("läsloggen: {}", e.0).into());
+                    }
+                }
+            });
+        }
+    });
     // Loads can finish out of order: only the latest one may show.
     let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
     Effect::new(move |_| {
