@@ -2,6 +2,7 @@
 //! timers. Everything above it is plain Rust.
 
 pub mod browser;
+pub mod crypto;
 pub mod http;
 pub mod idb;
 pub mod store;
