@@ -118,7 +118,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub fn b64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -157,7 +161,10 @@ mod tests {
         assert_eq!(check_new_pin("482913", "482913"), Ok(()));
         assert_eq!(check_new_pin("48291", "48291"), Err(PinError::Shape));
         assert_eq!(check_new_pin("4829a3", "4829a3"), Err(PinError::Shape));
-        assert_eq!(check_new_pin("1234567890123", "1234567890123"), Err(PinError::Shape));
+        assert_eq!(
+            check_new_pin("1234567890123", "1234567890123"),
+            Err(PinError::Shape)
+        );
         assert_eq!(check_new_pin("111111", "111111"), Err(PinError::TooSimple));
         assert_eq!(check_new_pin("123456", "123456"), Err(PinError::TooSimple));
         assert_eq!(check_new_pin("890123", "890123"), Err(PinError::TooSimple));

@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use app::platform::idb;
-use app::platform::store::IdbStore;
+use app::platform::store::{IdbStore, Unlock};
 use app::sync::LocalStore;
 use chrono::{NaiveDate, TimeZone, Utc};
 use shared::protocol::{Change, Mutation, Operation, Record};
@@ -12,6 +12,46 @@ use shared::{ChildId, MutationId, Visit, VisitId, VisitNote, VisitorName};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+const PIN: &str = "482913";
+
+/// Opens the store and unlocks it with [`PIN`] (setting the key up the first
+/// time), as the app does after the PIN screen.
+async fn open_unlocked(name: &str) -> IdbStore {
+    let store = IdbStore::open(name).await.expect("open");
+    if store.has_key().await.expect("key params") {
+        assert_eq!(store.unlock(PIN).await.expect("unlock"), Unlock::Unlocked);
+    } else {
+        store.set_up_key(PIN).await.expect("set up key");
+    }
+    store
+}
+
+/// Every value of every object store, as the browser keeps them (what a
+/// thief who copies the browser profile would read).
+async fn raw_dump(name: &str) -> String {
+    let db = idb::open(name, 3, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let mut all = String::new();
+    for store in ["records", "outbox", "rejected", "reads", "meta"] {
+        let tx =
+            idb::transaction(&db, &[store], web_sys::IdbTransactionMode::Readonly).expect("tx");
+        let req = tx
+            .object_store(store)
+            .expect("store")
+            .get_all()
+            .expect("get all");
+        let values = idb::request(&req).await.expect("values");
+        all.push_str(
+            &js_sys::JSON::stringify(&values)
+                .map(String::from)
+                .unwrap_or_default(),
+        );
+    }
+    db.close();
+    all
+}
 
 fn fresh_name() -> String {
     format!("barnbesok-test-{}", uuid::Uuid::new_v4())
@@ -46,11 +86,11 @@ async fn local_write_is_visible_pending_and_survives_reopening() {
     let v = visit(child, "Pratade om skolan.");
     let m = create(&v);
     {
-        let store = IdbStore::open(&name).await.expect("open");
+        let store = open_unlocked(&name).await;
         store.record_change(&m).await.expect("write");
     }
     // A new connection, as after a reload.
-    let store = IdbStore::open(&name).await.expect("reopen");
+    let store = open_unlocked(&name).await;
     let records = store.view_of_child(child).await.expect("read");
     assert_eq!(records, vec![Record::Visit(v.clone())]);
     assert_eq!(store.outbox().await.expect("outbox"), vec![m]);
@@ -66,7 +106,7 @@ async fn local_write_is_visible_pending_and_survives_reopening() {
 #[wasm_bindgen_test]
 async fn outbox_keeps_write_order_and_settling_removes_only_the_settled() {
     let name = fresh_name();
-    let store = IdbStore::open(&name).await.expect("open");
+    let store = open_unlocked(&name).await;
     let child = ChildId::new_random();
     let ms: Vec<Mutation> = (0..5)
         .map(|i| create(&visit(child, &format!("Besök {i}"))))
@@ -91,7 +131,7 @@ async fn outbox_keeps_write_order_and_settling_removes_only_the_settled() {
 #[wasm_bindgen_test]
 async fn pulled_changes_and_cursor_are_stored_together() {
     let name = fresh_name();
-    let store = IdbStore::open(&name).await.expect("open");
+    let store = open_unlocked(&name).await;
     assert_eq!(store.cursor().await.expect("cursor"), 0);
     let child = ChildId::new_random();
     let changes: Vec<Change> = (1..=3)
@@ -102,7 +142,7 @@ async fn pulled_changes_and_cursor_are_stored_together() {
         .collect();
     store.apply_pulled(&changes, 3).await.expect("apply");
 
-    let reopened = IdbStore::open(&name).await.expect("reopen");
+    let reopened = open_unlocked(&name).await;
     assert_eq!(reopened.cursor().await.expect("cursor"), 3);
     assert_eq!(
         reopened
@@ -121,18 +161,8 @@ async fn pulled_changes_and_cursor_are_stored_together() {
 #[wasm_bindgen_test]
 async fn device_id_is_created_once_and_kept() {
     let name = fresh_name();
-    let first = IdbStore::open(&name)
-        .await
-        .expect("open")
-        .device_id()
-        .await
-        .expect("id");
-    let again = IdbStore::open(&name)
-        .await
-        .expect("reopen")
-        .device_id()
-        .await
-        .expect("id");
+    let first = open_unlocked(&name).await.device_id().await.expect("id");
+    let again = open_unlocked(&name).await.device_id().await.expect("id");
     assert_eq!(first, again);
     idb::delete(&name).await.ok();
 }
@@ -140,7 +170,7 @@ async fn device_id_is_created_once_and_kept() {
 #[wasm_bindgen_test]
 async fn refused_change_leaves_the_view_and_is_listed_for_the_user() {
     let name = fresh_name();
-    let store = IdbStore::open(&name).await.expect("open");
+    let store = open_unlocked(&name).await;
     let child = ChildId::new_random();
     let m = create(&visit(child, "Avvisas."));
     store.record_change(&m).await.expect("write");
@@ -165,7 +195,7 @@ async fn refused_change_leaves_the_view_and_is_listed_for_the_user() {
 #[wasm_bindgen_test]
 async fn settled_change_stays_visible_until_the_server_version_arrives() {
     let name = fresh_name();
-    let store = IdbStore::open(&name).await.expect("open");
+    let store = open_unlocked(&name).await;
     let child = ChildId::new_random();
     let v = visit(child, "Synkat.");
     let m = create(&v);
@@ -184,7 +214,7 @@ async fn settled_change_stays_visible_until_the_server_version_arrives() {
 #[wasm_bindgen_test]
 async fn a_child_that_left_takes_all_its_records_and_only_those() {
     let name = fresh_name();
-    let store = IdbStore::open(&name).await.expect("open");
+    let store = open_unlocked(&name).await;
     let (staying, leaving) = (ChildId::new_random(), ChildId::new_random());
     let history: Vec<Change> = [leaving, staying, leaving]
         .into_iter()
@@ -211,7 +241,7 @@ async fn a_child_that_left_takes_all_its_records_and_only_those() {
     );
 
     store.forget_child(leaving).await.expect("forget");
-    let reopened = IdbStore::open(&name).await.expect("reopen");
+    let reopened = open_unlocked(&name).await;
     let left: Vec<Record> = reopened.view_all().await.expect("read");
     assert_eq!(left.len(), 1);
     assert!(matches!(&left[0], Record::Visit(v) if v.child_id == staying));
@@ -226,7 +256,7 @@ async fn a_child_that_left_takes_all_its_records_and_only_those() {
 #[wasm_bindgen_test]
 async fn wiping_removes_records_changes_and_the_session_but_not_the_device() {
     let name = fresh_name();
-    let store = IdbStore::open(&name).await.expect("open");
+    let store = open_unlocked(&name).await;
     let device = store.device_id().await.expect("device");
     let child = ChildId::new_random();
     store
@@ -259,11 +289,116 @@ async fn wiping_removes_records_changes_and_the_session_but_not_the_device() {
     assert_eq!(store.session().await.expect("read"), Some(session));
 
     store.wipe().await.expect("wipe");
-    let reopened = IdbStore::open(&name).await.expect("reopen");
+    let reopened = open_unlocked(&name).await;
     assert!(reopened.view_all().await.expect("read").is_empty());
     assert_eq!(reopened.pending_count().await.expect("count"), 0);
     assert_eq!(reopened.cursor().await.expect("cursor"), 0);
     assert_eq!(reopened.session().await.expect("read"), None);
     assert_eq!(reopened.device_id().await.expect("device"), device);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn nothing_about_a_child_is_readable_in_the_raw_store() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let pending = visit(child, "Barnet sa: jag vill bo kvar hos Lindgrens.");
+    store.record_change(&create(&pending)).await.expect("write");
+    let pulled = shared::Child {
+        id: child,
+        given_name: shared::PersonName::parse("Hemligfrida").expect("valid"),
+        family_name: shared::PersonName::parse("Skyddadsson").expect("valid"),
+        birth_date: NaiveDate::from_ymd_opt(2014, 7, 23).expect("date"),
+    };
+    store
+        .apply_pulled(
+            &[Change {
+                seq: 1,
+                record: Record::Child(pulled),
+            }],
+            1,
+        )
+        .await
+        .expect("pull");
+    let dump = raw_dump(&name).await;
+    for secret in [
+        "Lindgrens",
+        "Hemligfrida",
+        "Skyddadsson",
+        "2014-07-23",
+        "Anna Lind",
+    ] {
+        assert!(!dump.contains(secret), "{secret} is readable: {dump}");
+    }
+    assert!(dump.contains("v1:"), "sealed values are there");
+    // And the app itself reads it all back.
+    let reopened = open_unlocked(&name).await;
+    assert_eq!(reopened.view_all().await.expect("read").len(), 2);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn a_locked_store_reads_nothing_and_the_fifth_wrong_pin_wipes_it() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    store
+        .record_change(&create(&visit(ChildId::new_random(), "Väntar.")))
+        .await
+        .expect("write");
+    store.lock();
+    assert!(store.view_all().await.is_err(), "no key, no records");
+    assert!(store.outbox().await.is_err());
+
+    for left in (1..=4).rev() {
+        assert_eq!(
+            store.unlock("999999").await.expect("attempt"),
+            Unlock::WrongPin { left }
+        );
+    }
+    // The right PIN resets the count.
+    assert_eq!(store.unlock(PIN).await.expect("unlock"), Unlock::Unlocked);
+    store.lock();
+    for _ in 0..4 {
+        store.unlock("999999").await.expect("attempt");
+    }
+    assert_eq!(
+        store.unlock("999999").await.expect("attempt"),
+        Unlock::Wiped
+    );
+    assert!(!store.has_key().await.expect("params"));
+    assert_eq!(store.pending_count().await.expect("count"), 0);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn weakened_key_parameters_are_refused_and_the_device_is_wiped() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    store
+        .record_change(&create(&visit(ChildId::new_random(), "Väntar.")))
+        .await
+        .expect("write");
+    store.lock();
+    // Someone with the browser profile lowers the iteration count, hoping
+    // to guess the PIN faster.
+    let db = idb::open(&name, 3, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx = idb::transaction(&db, &["meta"], web_sys::IdbTransactionMode::Readwrite).expect("tx");
+    let meta = tx.object_store("meta").expect("meta");
+    let raw = idb::request(&meta.get(&"key_params".into()).expect("get"))
+        .await
+        .expect("params")
+        .as_string()
+        .expect("json");
+    let weakened = raw.replace("600000", "1000");
+    meta.put_with_key(&weakened.into(), &"key_params".into())
+        .expect("put");
+    idb::committed(&tx).await.expect("commit");
+    db.close();
+
+    assert_eq!(store.unlock(PIN).await.expect("attempt"), Unlock::Wiped);
+    assert_eq!(store.pending_count().await.expect("count"), 0);
     idb::delete(&name).await.ok();
 }

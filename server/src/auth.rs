@@ -92,16 +92,29 @@ pub enum SessionState {
     Valid,
     /// The access token is past its time; the refresh token may still work.
     AccessExpired,
-    /// Revoked, idle too long or too old: sign in again.
+    /// Idle too long or too old: sign in again.
     Ended,
+    /// Ended on purpose (sign-out, a lost device, a deactivated user).
+    Revoked,
+}
+
+impl SessionState {
+    /// The error a request with such a session gets.
+    fn error(&self) -> Option<ApiError> {
+        match self {
+            Self::Valid => None,
+            Self::AccessExpired => Some(ApiError::Unauthenticated),
+            Self::Ended => Some(ApiError::SessionExpired),
+            Self::Revoked => Some(ApiError::SessionRevoked),
+        }
+    }
 }
 
 /// Judges a session at `now`.
 pub fn session_state(session: &SessionRow, now: DateTime<Utc>) -> SessionState {
-    if session.revoked_at.is_some()
-        || now >= session.expires_at
-        || now >= session.last_used_at + IDLE_TIMEOUT
-    {
+    if session.revoked_at.is_some() {
+        SessionState::Revoked
+    } else if now >= session.expires_at || now >= session.last_used_at + IDLE_TIMEOUT {
         SessionState::Ended
     } else if now >= session.access_expires_at {
         SessionState::AccessExpired
@@ -120,6 +133,7 @@ impl Sessions {
         db: &Database,
         user: &UserRow,
         device_label: &str,
+        lock_after_secs: u32,
     ) -> Result<SessionTokens, ApiError> {
         let now = Utc::now();
         let (access, refresh) = token_pair()?;
@@ -141,19 +155,25 @@ impl Sessions {
             access_expires_in: seconds(ACCESS_TOKEN_TTL),
             refresh_token: refresh,
             user: profile(db, user).await?,
+            lock_after_secs,
         })
     }
 
     /// New tokens for the session `refresh_token` belongs to; the old refresh
     /// token stops working.
-    pub async fn refresh(db: &Database, refresh_token: &str) -> Result<SessionTokens, ApiError> {
+    pub async fn refresh(
+        db: &Database,
+        refresh_token: &str,
+        lock_after_secs: u32,
+    ) -> Result<SessionTokens, ApiError> {
         let old_hash = token_hash(refresh_token);
         let session = db
             .session_by_refresh(&old_hash)
             .await?
             .ok_or(ApiError::SessionExpired)?;
-        if session_state(&session, Utc::now()) == SessionState::Ended {
-            return Err(ApiError::SessionExpired);
+        match session_state(&session, Utc::now()) {
+            SessionState::Valid | SessionState::AccessExpired => {}
+            other => return Err(other.error().unwrap_or(ApiError::SessionExpired)),
         }
         let user = active_user(db, session.user_id).await?;
         let (access, refresh) = token_pair()?;
@@ -176,6 +196,7 @@ impl Sessions {
             access_expires_in: seconds(ACCESS_TOKEN_TTL),
             refresh_token: refresh,
             user: profile(db, &user).await?,
+            lock_after_secs,
         })
     }
 }
@@ -189,10 +210,12 @@ fn seconds(d: Duration) -> u64 {
     u64::try_from(d.num_seconds()).unwrap_or_default()
 }
 
+/// A deactivated user's sessions are revoked with the deactivation; this
+/// also covers a session that raced it.
 async fn active_user(db: &Database, id: UserId) -> Result<UserRow, ApiError> {
     match db.user_by_id(id).await? {
         Some(user) if user.active => Ok(user),
-        _ => Err(ApiError::SessionExpired),
+        _ => Err(ApiError::SessionRevoked),
     }
 }
 
@@ -232,10 +255,8 @@ impl FromRequestParts<AppState> for Actor {
             .session_by_access(&token_hash(token))
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        match session_state(&session, Utc::now()) {
-            SessionState::Valid => {}
-            SessionState::AccessExpired => return Err(ApiError::Unauthenticated),
-            SessionState::Ended => return Err(ApiError::SessionExpired),
+        if let Some(error) = session_state(&session, Utc::now()).error() {
+            return Err(error);
         }
         let user = active_user(&app.db, session.user_id).await?;
         tracing::Span::current().record("user.id", tracing::field::display(user.id));
@@ -365,7 +386,7 @@ mod tests {
             revoked_at: Some(now),
             ..session
         };
-        assert_eq!(session_state(&revoked, now), SessionState::Ended);
+        assert_eq!(session_state(&revoked, now), SessionState::Revoked);
         let old = SessionRow {
             last_used_at: now + ABSOLUTE_TIMEOUT,
             ..session

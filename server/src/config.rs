@@ -34,6 +34,12 @@ pub struct Config {
     #[arg(long, env = "BARNBESOK_HTTPS")]
     pub https: bool,
 
+    /// Seconds without use before the app on a tablet locks and asks for
+    /// the PIN (default 5 minutes).
+    #[arg(long, env = "BARNBESOK_LOCK_AFTER_SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u32).range(10..=3600))]
+    pub lock_after_seconds: u32,
+
     /// How long audit log entries are kept, in days (default 5 years).
     #[arg(long, env = "BARNBESOK_AUDIT_RETENTION_DAYS", default_value_t = 1826)]
     pub audit_retention_days: u32,
@@ -91,6 +97,7 @@ impl Config {
             demo_data: false,
             https: false,
             audit_retention_days: 1826,
+            lock_after_seconds: 300,
             log_format: LogFormat::Text,
             command: None,
         }

@@ -35,6 +35,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("the session has ended: sign in again")]
     SessionExpired,
+    #[error("the session was revoked: the device must remove its data")]
+    SessionRevoked,
     #[error("not allowed: {0}")]
     Forbidden(String),
     #[error("too many failed sign-ins: try again in {retry_after_secs} s")]
@@ -66,6 +68,7 @@ impl ApiError {
             Self::Unauthenticated => ErrorCode::Unauthenticated,
             Self::InvalidCredentials => ErrorCode::InvalidCredentials,
             Self::SessionExpired => ErrorCode::SessionExpired,
+            Self::SessionRevoked => ErrorCode::SessionRevoked,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::NotFound => ErrorCode::NotFound,

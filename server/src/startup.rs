@@ -110,6 +110,7 @@ impl Application {
             static_dir: config.static_dir,
             login_limiter: crate::auth::LoginLimiter::default(),
             https: config.https,
+            lock_after_secs: config.lock_after_seconds,
         });
         Ok(Self {
             listener,

@@ -143,6 +143,8 @@ pub struct SessionTokens {
     pub access_expires_in: u64,
     pub refresh_token: String,
     pub user: UserProfile,
+    /// Seconds without use before the app locks (set by the administrator).
+    pub lock_after_secs: u32,
 }
 
 #[cfg(test)]

@@ -30,8 +30,11 @@ pub enum ErrorCode {
     Unauthenticated,
     /// Wrong user name or password (never says which).
     InvalidCredentials,
-    /// The session ended (time-out, logged out, revoked, user deactivated).
+    /// The session ended by time-out: sign in again; the device keeps its data.
     SessionExpired,
+    /// The session was revoked (a lost device, a deactivated user): the
+    /// device removes everything it holds.
+    SessionRevoked,
     /// Signed in, but not allowed this: a child outside the user's caseload,
     /// or an action the role does not have.
     Forbidden,
@@ -54,7 +57,10 @@ impl ErrorCode {
             | Self::TooManyMutations
             | Self::InvalidQuery
             | Self::DuplicateMutationId => 400,
-            Self::Unauthenticated | Self::InvalidCredentials | Self::SessionExpired => 401,
+            Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::SessionExpired
+            | Self::SessionRevoked => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
@@ -89,6 +95,9 @@ impl ErrorCode {
             Self::Unauthenticated => "Du behöver logga in.",
             Self::InvalidCredentials => "Fel användarnamn eller lösenord.",
             Self::SessionExpired => "Inloggningen har gått ut. Logga in igen.",
+            Self::SessionRevoked => {
+                "Enheten har spärrats. Alla uppgifter på enheten har tagits bort."
+            }
             Self::Forbidden => "Du har inte behörighet till det här.",
             Self::TooManyAttempts => {
                 "För många misslyckade inloggningar. Vänta en stund och försök igen."

@@ -101,3 +101,26 @@ pub async fn with_exclusive_lock<T: 'static>(
         }
     }
 }
+
+/// Calls `f` on every touch, click or key press anywhere in the page (to
+/// know when the user was last active).
+pub fn on_user_activity(f: impl Fn() + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let f = std::rc::Rc::new(f);
+    for event in ["pointerdown", "keydown", "wheel", "touchstart"] {
+        let f = f.clone();
+        let cb = Closure::<dyn Fn()>::new(move || f());
+        let _ = window.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+}
+
+/// Milliseconds since the page loaded (monotonic; not the wall clock, which
+/// a user can change).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}

@@ -49,13 +49,9 @@ impl DeviceKey {
         let subtle = subtle()?;
         let pin_bytes = Uint8Array::from(pin.as_bytes());
         let usages = Array::of1(&JsValue::from_str("deriveKey"));
-        let base: CryptoKey = JsFuture::from(subtle.import_key_with_str(
-            "raw",
-            &pin_bytes,
-            "PBKDF2",
-            false,
-            &usages,
-        )?)
+        let base: CryptoKey = JsFuture::from(
+            subtle.import_key_with_str("raw", &pin_bytes, "PBKDF2", false, &usages)?,
+        )
         .await?
         .unchecked_into();
         let params =

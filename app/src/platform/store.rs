@@ -3,17 +3,32 @@
 //! what the UI shows is the first with the second laid on top
 //! (`stored::overlay`). A local write is one outbox entry in one transaction,
 //! so a reload, crash or closed tab either has it or never saw it.
+//!
+//! Everything about children (records, pending and refused changes, logged
+//! reads, the session's tokens) is sealed with the device key before it is
+//! stored (`platform::crypto`, AES-GCM). Only ids, record kinds, the pull
+//! cursor, the key's derivation parameters and who the device belongs to are
+//! in the clear. Sealing is asynchronous and an IndexedDB transaction closes
+//! when its callbacks go idle, so values are sealed before a transaction
+//! starts and opened after it has delivered them.
 
+use super::crypto::{random_bytes, DeviceKey};
 use super::idb::{self, IdbError};
+use crate::lock::{
+    after_wrong_pin, b64_encode, AfterWrongPin, KdfParams, CHECK_TEXT, MIN_ITERATIONS, SALT_BYTES,
+};
 use crate::stored::{
     local_effects, overlay, pulled_effect, record_key, LocalEffect, OutboxEntry, StoredRecord,
 };
 use crate::sync::{LocalStore, StoreError};
+use futures::future::try_join_all;
+use shared::auth::UserProfile;
 use shared::protocol::{Change, Mutation, Record};
 use shared::{ChildId, DeviceId, ErrorCode, MutationId};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{IdbDatabase, IdbTransaction, IdbTransactionMode};
+use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
 const DB_VERSION: u32 = 3;
@@ -27,8 +42,16 @@ const CURSOR_KEY: &str = "pull_cursor";
 const DEVICE_KEY: &str = "device_id";
 /// The children whose whole history the device holds, as a JSON array.
 const HELD_KEY: &str = "held_children";
-/// The signed-in session (`session::StoredSession` as JSON).
+/// The signed-in session (`session::StoredSession` as JSON), sealed.
 const SESSION_KEY: &str = "session";
+/// Whose device this is (`UserProfile` as JSON), readable while locked.
+const OWNER_KEY: &str = "owner";
+/// How the device key is derived (`lock::KdfParams` as JSON).
+const KDF_KEY: &str = "key_params";
+/// Wrong PINs in a row.
+const PIN_FAILURES_KEY: &str = "pin_failures";
+/// Seconds without use before the app locks (from the server).
+const LOCK_AFTER_KEY: &str = "lock_after_secs";
 
 fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
@@ -68,6 +91,9 @@ fn js_err(e: JsValue) -> StoreError {
     IdbError::from(e).into()
 }
 
+/// The store was used while locked (no key in memory).
+pub const LOCKED: &str = "enheten är låst";
+
 /// A change the server refused, kept for the user to see.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RefusedChange {
@@ -75,14 +101,28 @@ pub struct RefusedChange {
     pub code: ErrorCode,
 }
 
+/// What a PIN did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unlock {
+    Unlocked,
+    WrongPin {
+        left: u32,
+    },
+    /// Too many wrong PINs (or key parameters that were tampered with):
+    /// everything on the device is gone.
+    Wiped,
+}
+
 pub struct IdbStore {
     db: IdbDatabase,
+    key: RefCell<Option<DeviceKey>>,
 }
 
 impl IdbStore {
     pub async fn open(name: &str) -> Result<Self, StoreError> {
         Ok(Self {
             db: idb::open(name, DB_VERSION, upgrade).await?,
+            key: RefCell::new(None),
         })
     }
 
@@ -90,34 +130,144 @@ impl IdbStore {
         Ok(idb::transaction(&self.db, stores, mode)?)
     }
 
-    fn stored_to_js(record: &StoredRecord) -> Result<JsValue, StoreError> {
-        Ok(idb::object(&[
-            ("key", &record.key),
-            ("kind", &record.kind),
-            ("child_id", &record.child_id),
-            ("json", &record.json),
-        ])?)
+    // ------------------------------------------------------------ the key
+
+    fn key(&self) -> Result<DeviceKey, StoreError> {
+        self.key
+            .borrow()
+            .clone()
+            .ok_or_else(|| StoreError(LOCKED.into()))
     }
 
-    fn js_to_record(value: &JsValue) -> Result<Record, StoreError> {
-        serde_json::from_str(&idb::get_str(value, "json")?).map_err(decode_err)
+    pub fn is_unlocked(&self) -> bool {
+        self.key.borrow().is_some()
     }
+
+    /// Forgets the key: nothing about children can be read until unlocked.
+    pub fn lock(&self) {
+        self.key.borrow_mut().take();
+    }
+
+    async fn seal(&self, plain: &str) -> Result<String, StoreError> {
+        self.key()?.seal(plain).await.map_err(|e| StoreError(e.0))
+    }
+
+    async fn open_sealed(&self, sealed: &str) -> Result<String, StoreError> {
+        self.key()?.open(sealed).await.map_err(|e| StoreError(e.0))
+    }
+
+    /// Whether a device key has been set up (the device is in use).
+    pub async fn has_key(&self) -> Result<bool, StoreError> {
+        Ok(!self.meta_get(KDF_KEY).await?.is_undefined())
+    }
+
+    /// Derives a new device key from `pin` and keeps it in memory. Only on a
+    /// device without data: the caller has wiped it or it is new.
+    pub async fn set_up_key(&self, pin: &str) -> Result<(), StoreError> {
+        let crypto = |e: super::crypto::CryptoError| StoreError(e.0);
+        let salt = random_bytes(SALT_BYTES).map_err(crypto)?;
+        let key = DeviceKey::derive(pin, &salt, MIN_ITERATIONS)
+            .await
+            .map_err(crypto)?;
+        let check = key.seal(CHECK_TEXT).await.map_err(crypto)?;
+        let params = KdfParams {
+            salt: b64_encode(&salt),
+            iterations: MIN_ITERATIONS,
+            check,
+        };
+        let json = serde_json::to_string(&params).map_err(decode_err)?;
+        self.meta_put(&[
+            (KDF_KEY, JsValue::from_str(&json)),
+            (PIN_FAILURES_KEY, JsValue::from_f64(0.0)),
+        ])
+        .await?;
+        *self.key.borrow_mut() = Some(key);
+        Ok(())
+    }
+
+    /// Tries `pin`. The failure is counted before the key is derived, so
+    /// closing the tab mid-attempt does not reset the count; the fifth wrong
+    /// PIN in a row wipes the device.
+    pub async fn unlock(&self, pin: &str) -> Result<Unlock, StoreError> {
+        let Some(json) = self.meta_get(KDF_KEY).await?.as_string() else {
+            return Err(StoreError("ingen nyckel på enheten".into()));
+        };
+        let params: Option<KdfParams> = serde_json::from_str(&json).ok();
+        let Some((params, salt)) = params.and_then(|p| p.validated().ok().map(|salt| (p, salt)))
+        else {
+            // Weakened or broken parameters: not a key anyone set up here.
+            self.wipe_all().await?;
+            return Ok(Unlock::Wiped);
+        };
+        let failures = self
+            .meta_get(PIN_FAILURES_KEY)
+            .await?
+            .as_f64()
+            .unwrap_or(0.0) as u32;
+        self.meta_put(&[(PIN_FAILURES_KEY, JsValue::from_f64(f64::from(failures + 1)))])
+            .await?;
+        let key = DeviceKey::derive(pin, &salt, params.iterations)
+            .await
+            .map_err(|e| StoreError(e.0))?;
+        if key.open(&params.check).await.ok().as_deref() == Some(CHECK_TEXT) {
+            self.meta_put(&[(PIN_FAILURES_KEY, JsValue::from_f64(0.0))])
+                .await?;
+            *self.key.borrow_mut() = Some(key);
+            return Ok(Unlock::Unlocked);
+        }
+        match after_wrong_pin(failures) {
+            AfterWrongPin::TryAgain { left } => Ok(Unlock::WrongPin { left }),
+            AfterWrongPin::Wipe => {
+                self.wipe_all().await?;
+                Ok(Unlock::Wiped)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ writes
 
     /// Records a local change: one outbox entry, committed before this returns.
     pub async fn record_change(&self, mutation: &Mutation) -> Result<(), StoreError> {
         let entry = OutboxEntry::encode(mutation).map_err(decode_err)?;
+        let sealed = self.seal(&entry.json).await?;
         let tx = self.tx(&[OUTBOX], IdbTransactionMode::Readwrite)?;
         tx.object_store(OUTBOX)
             .map_err(js_err)?
             .add(&idb::object(&[
                 ("mutation_id", &entry.mutation_id),
                 ("record_key", &entry.record_key),
-                ("json", &entry.json),
+                ("json", &sealed),
             ])?)
             .map_err(js_err)?;
         idb::committed(&tx).await?;
         Ok(())
     }
+
+    /// A record as stored: its key, kind and child in the clear (ids only),
+    /// the record itself sealed.
+    async fn sealed_record(&self, record: &Record) -> Result<JsValue, StoreError> {
+        let stored = StoredRecord::encode(record).map_err(decode_err)?;
+        let sealed = self.seal(&stored.json).await?;
+        Ok(idb::object(&[
+            ("key", &stored.key),
+            ("kind", &stored.kind),
+            ("child_id", &stored.child_id),
+            ("json", &sealed),
+        ])?)
+    }
+
+    /// Pulled changes as writes to `records`, sealed ahead of the transaction.
+    async fn sealed_effects(&self, changes: &[Change]) -> Result<Vec<Write>, StoreError> {
+        try_join_all(changes.iter().map(|change| async move {
+            Ok::<_, StoreError>(match pulled_effect(change.record.clone()) {
+                LocalEffect::Put(record) => Write::Put(self.sealed_record(&record).await?),
+                LocalEffect::Delete(key) => Write::Delete(key),
+            })
+        }))
+        .await
+    }
+
+    // ------------------------------------------------------------ reads
 
     async fn get_all(
         &self,
@@ -137,15 +287,28 @@ impl IdbStore {
         Ok(idb::request(&req).await?.unchecked_into())
     }
 
+    /// The `json` field of each stored object, opened and decoded.
+    async fn open_all<T: serde::de::DeserializeOwned>(
+        &self,
+        values: js_sys::Array,
+    ) -> Result<Vec<T>, StoreError> {
+        let sealed: Vec<String> = values
+            .iter()
+            .map(|v| idb::get_str(&v, "json").map_err(StoreError::from))
+            .collect::<Result<_, _>>()?;
+        try_join_all(sealed.iter().map(|s| async move {
+            let json = self.open_sealed(s).await?;
+            serde_json::from_str(&json).map_err(decode_err)
+        }))
+        .await
+    }
+
     async fn base(
         &self,
         index: Option<(&str, &str)>,
     ) -> Result<BTreeMap<String, Record>, StoreError> {
-        self.get_all(RECORDS, index)
-            .await?
-            .iter()
-            .map(|v| Self::js_to_record(&v).map(|r| (record_key(&r), r)))
-            .collect()
+        let records: Vec<Record> = self.open_all(self.get_all(RECORDS, index).await?).await?;
+        Ok(records.into_iter().map(|r| (record_key(&r), r)).collect())
     }
 
     /// Every record as the device shows it: the server's with pending changes on top.
@@ -189,18 +352,20 @@ impl IdbStore {
 
     /// Changes the server refused, for the user to read and dismiss.
     pub async fn refused(&self) -> Result<Vec<RefusedChange>, StoreError> {
-        self.get_all(REJECTED, None)
-            .await?
+        let values = self.get_all(REJECTED, None).await?;
+        let codes: Vec<ErrorCode> = values
             .iter()
             .map(|v| {
-                let mutation =
-                    serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err)?;
-                let code =
-                    serde_json::from_value(serde_json::Value::String(idb::get_str(&v, "code")?))
-                        .map_err(decode_err)?;
-                Ok(RefusedChange { mutation, code })
+                serde_json::from_value(serde_json::Value::String(idb::get_str(&v, "code")?))
+                    .map_err(decode_err)
             })
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        let mutations: Vec<Mutation> = self.open_all(values).await?;
+        Ok(mutations
+            .into_iter()
+            .zip(codes)
+            .map(|(mutation, code)| RefusedChange { mutation, code })
+            .collect())
     }
 
     pub async fn dismiss_refused(&self, id: MutationId) -> Result<(), StoreError> {
@@ -213,6 +378,8 @@ impl IdbStore {
         Ok(())
     }
 
+    // ------------------------------------------------------------ meta
+
     async fn meta_get(&self, key: &str) -> Result<JsValue, StoreError> {
         let tx = self.tx(&[META], IdbTransactionMode::Readonly)?;
         let req = tx
@@ -223,6 +390,17 @@ impl IdbStore {
         Ok(idb::request(&req).await?)
     }
 
+    async fn meta_put(&self, entries: &[(&str, JsValue)]) -> Result<(), StoreError> {
+        let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
+        let meta = tx.object_store(META).map_err(js_err)?;
+        for (key, value) in entries {
+            meta.put_with_key(value, &JsValue::from_str(key))
+                .map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
     /// This device's id, created on first use and kept with the data.
     pub async fn device_id(&self) -> Result<DeviceId, StoreError> {
         if let Some(s) = self.meta_get(DEVICE_KEY).await?.as_string() {
@@ -231,26 +409,190 @@ impl IdbStore {
             }
         }
         let id = DeviceId::new_random();
-        let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
-        tx.object_store(META)
-            .map_err(IdbError::from)?
-            .put_with_key(
-                &JsValue::from_str(&id.to_string()),
-                &JsValue::from_str(DEVICE_KEY),
-            )
-            .map_err(IdbError::from)?;
-        idb::committed(&tx).await?;
+        self.meta_put(&[(DEVICE_KEY, JsValue::from_str(&id.to_string()))])
+            .await?;
         Ok(id)
     }
+
+    /// Whose device this is, readable while locked (to greet them on the
+    /// lock screen and to know when another user signs in).
+    pub async fn owner(&self) -> Result<Option<UserProfile>, StoreError> {
+        Ok(self
+            .meta_get(OWNER_KEY)
+            .await?
+            .as_string()
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// The signed-in session kept on this device (needs the key).
+    pub async fn session(&self) -> Result<Option<crate::session::StoredSession>, StoreError> {
+        match self.meta_get(SESSION_KEY).await?.as_string() {
+            Some(sealed) => Ok(serde_json::from_str(&self.open_sealed(&sealed).await?).ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// Keeps the session, sealed, and its user as the device's owner.
+    pub async fn save_session(
+        &self,
+        session: &crate::session::StoredSession,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(session).map_err(decode_err)?;
+        let sealed = self.seal(&json).await?;
+        let owner = serde_json::to_string(&session.user).map_err(decode_err)?;
+        self.meta_put(&[
+            (SESSION_KEY, JsValue::from_str(&sealed)),
+            (OWNER_KEY, JsValue::from_str(&owner)),
+        ])
+        .await
+    }
+
+    /// Seconds without use before the app locks.
+    pub async fn lock_after_secs(&self) -> Result<Option<u32>, StoreError> {
+        Ok(self
+            .meta_get(LOCK_AFTER_KEY)
+            .await?
+            .as_f64()
+            .map(|m| m as u32))
+    }
+
+    pub async fn set_lock_after_secs(&self, secs: u32) -> Result<(), StoreError> {
+        self.meta_put(&[(LOCK_AFTER_KEY, JsValue::from_f64(f64::from(secs)))])
+            .await
+    }
+
+    /// Logs that the user looked at `child` here, for the server's audit log.
+    pub async fn log_read(
+        &self,
+        child: ChildId,
+        kind: shared::audit::LocalReadKind,
+        offline: bool,
+    ) -> Result<(), StoreError> {
+        let read = shared::audit::LocalRead {
+            id: uuid::Uuid::new_v4(),
+            child_id: child,
+            kind,
+            occurred_at: chrono::Utc::now(),
+            offline,
+        };
+        let json = serde_json::to_string(&read).map_err(decode_err)?;
+        let sealed = self.seal(&json).await?;
+        let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
+        tx.object_store(READS)
+            .map_err(js_err)?
+            .put(&idb::object(&[
+                ("id", &read.id.to_string()),
+                ("json", &sealed),
+            ])?)
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// Empties every store of the user's data: records, pending and refused
+    /// changes, logged reads, the cursor, the session. The key and the owner
+    /// stay: the same user signs in again (after signing out on purpose,
+    /// `wipe_all` is used instead). The device id stays (it names the
+    /// device, not the user).
+    pub async fn wipe(&self) -> Result<(), StoreError> {
+        self.clear(&[CURSOR_KEY, HELD_KEY, SESSION_KEY]).await
+    }
+
+    /// Everything, the key's parameters and the owner too: signing out, a
+    /// revoked device, too many wrong PINs.
+    pub async fn wipe_all(&self) -> Result<(), StoreError> {
+        self.clear(&[
+            CURSOR_KEY,
+            HELD_KEY,
+            SESSION_KEY,
+            OWNER_KEY,
+            KDF_KEY,
+            PIN_FAILURES_KEY,
+            LOCK_AFTER_KEY,
+        ])
+        .await?;
+        self.lock();
+        Ok(())
+    }
+
+    async fn clear(&self, meta_keys: &[&str]) -> Result<(), StoreError> {
+        let tx = self.tx(
+            &[RECORDS, OUTBOX, REJECTED, READS, META],
+            IdbTransactionMode::Readwrite,
+        )?;
+        for name in [RECORDS, OUTBOX, REJECTED, READS] {
+            tx.object_store(name)
+                .map_err(js_err)?
+                .clear()
+                .map_err(js_err)?;
+        }
+        let meta = tx.object_store(META).map_err(js_err)?;
+        for key in meta_keys {
+            meta.delete(&JsValue::from_str(key)).map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ held children
+
+    async fn read_held(meta: &IdbObjectStore) -> Result<BTreeSet<ChildId>, StoreError> {
+        let raw = idb::request(&meta.get(&JsValue::from_str(HELD_KEY)).map_err(js_err)?).await?;
+        match raw.as_string() {
+            Some(json) => serde_json::from_str(&json).map_err(decode_err),
+            None => Ok(BTreeSet::new()),
+        }
+    }
+
+    fn write_held(meta: &IdbObjectStore, held: &BTreeSet<ChildId>) -> Result<(), StoreError> {
+        let json = serde_json::to_string(held).map_err(decode_err)?;
+        meta.put_with_key(&JsValue::from_str(&json), &JsValue::from_str(HELD_KEY))
+            .map_err(js_err)?;
+        Ok(())
+    }
+
+    /// Changes `held` in one transaction, together with whatever `also`
+    /// does to the records (IndexedDB requests only: nothing else may be
+    /// awaited inside a transaction).
+    async fn update_held(
+        &self,
+        change: impl FnOnce(&mut BTreeSet<ChildId>),
+        also: impl AsyncFnOnce(&IdbObjectStore) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        let meta = tx.object_store(META).map_err(js_err)?;
+        also(&tx.object_store(RECORDS).map_err(js_err)?).await?;
+        let mut held = Self::read_held(&meta).await?;
+        change(&mut held);
+        Self::write_held(&meta, &held)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+}
+
+/// One write to `records`, prepared (sealed) before its transaction.
+enum Write {
+    Put(JsValue),
+    Delete(String),
+}
+
+fn apply_writes(records: &IdbObjectStore, writes: &[Write]) -> Result<(), StoreError> {
+    for write in writes {
+        match write {
+            Write::Put(value) => {
+                records.put(value).map_err(js_err)?;
+            }
+            Write::Delete(key) => {
+                records.delete(&JsValue::from_str(key)).map_err(js_err)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl LocalStore for IdbStore {
     async fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
-        self.get_all(OUTBOX, None)
-            .await?
-            .iter()
-            .map(|v| serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err))
-            .collect()
+        self.open_all(self.get_all(OUTBOX, None).await?).await
     }
 
     async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError> {
@@ -267,8 +609,9 @@ impl LocalStore for IdbStore {
     }
 
     async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
+        let writes = self.sealed_effects(changes).await?;
         let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
-        write_changes(&tx.object_store(RECORDS).map_err(js_err)?, changes)?;
+        apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
         tx.object_store(META)
             .map_err(js_err)?
             .put_with_key(
@@ -296,13 +639,14 @@ impl LocalStore for IdbStore {
         changes: &[Change],
         complete: bool,
     ) -> Result<(), StoreError> {
+        let writes = self.sealed_effects(changes).await?;
         self.update_held(
             |held| {
                 if complete {
                     held.insert(child);
                 }
             },
-            async |records| write_changes(records, changes),
+            async |records| apply_writes(records, &writes),
         )
         .await
     }
@@ -330,11 +674,7 @@ impl LocalStore for IdbStore {
     }
 
     async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
-        self.get_all(READS, None)
-            .await?
-            .iter()
-            .map(|v| serde_json::from_str(&idb::get_str(&v, "json")?).map_err(decode_err))
-            .collect()
+        self.open_all(self.get_all(READS, None).await?).await
     }
 
     async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError> {
@@ -351,117 +691,16 @@ impl LocalStore for IdbStore {
 }
 
 impl IdbStore {
-    async fn read_held(meta: &web_sys::IdbObjectStore) -> Result<BTreeSet<ChildId>, StoreError> {
-        let raw = idb::request(&meta.get(&JsValue::from_str(HELD_KEY)).map_err(js_err)?).await?;
-        match raw.as_string() {
-            Some(json) => serde_json::from_str(&json).map_err(decode_err),
-            None => Ok(BTreeSet::new()),
-        }
-    }
-
-    fn write_held(
-        meta: &web_sys::IdbObjectStore,
-        held: &BTreeSet<ChildId>,
-    ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(held).map_err(decode_err)?;
-        meta.put_with_key(&JsValue::from_str(&json), &JsValue::from_str(HELD_KEY))
-            .map_err(js_err)?;
-        Ok(())
-    }
-
-    /// Changes `held` in one transaction, together with whatever `also`
-    /// writes to the records.
-    async fn update_held(
-        &self,
-        change: impl FnOnce(&mut BTreeSet<ChildId>),
-        also: impl AsyncFnOnce(&web_sys::IdbObjectStore) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
-        let meta = tx.object_store(META).map_err(js_err)?;
-        also(&tx.object_store(RECORDS).map_err(js_err)?).await?;
-        let mut held = Self::read_held(&meta).await?;
-        change(&mut held);
-        Self::write_held(&meta, &held)?;
-        idb::committed(&tx).await?;
-        Ok(())
-    }
-
-    /// The signed-in session kept on this device, if any.
-    pub async fn session(&self) -> Result<Option<crate::session::StoredSession>, StoreError> {
-        match self.meta_get(SESSION_KEY).await?.as_string() {
-            Some(json) => Ok(serde_json::from_str(&json).ok()),
-            None => Ok(None),
-        }
-    }
-
-    pub async fn save_session(
-        &self,
-        session: &crate::session::StoredSession,
-    ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(session).map_err(decode_err)?;
-        let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
-        tx.object_store(META)
-            .map_err(js_err)?
-            .put_with_key(&JsValue::from_str(&json), &JsValue::from_str(SESSION_KEY))
-            .map_err(js_err)?;
-        idb::committed(&tx).await?;
-        Ok(())
-    }
-
-    /// Logs that the user looked at `child` here, for the server's audit log.
-    pub async fn log_read(
-        &self,
-        child: ChildId,
-        kind: shared::audit::LocalReadKind,
-        offline: bool,
-    ) -> Result<(), StoreError> {
-        let read = shared::audit::LocalRead {
-            id: uuid::Uuid::new_v4(),
-            child_id: child,
-            kind,
-            occurred_at: chrono::Utc::now(),
-            offline,
-        };
-        let json = serde_json::to_string(&read).map_err(decode_err)?;
-        let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
-        tx.object_store(READS)
-            .map_err(js_err)?
-            .put(&idb::object(&[
-                ("id", &read.id.to_string()),
-                ("json", &json),
-            ])?)
-            .map_err(js_err)?;
-        idb::committed(&tx).await?;
-        Ok(())
-    }
-
-    /// Empties every store: records, pending and refused changes, logged
-    /// reads, the cursor, the session. The device id stays (it names the
-    /// device, not the user).
-    pub async fn wipe(&self) -> Result<(), StoreError> {
-        let tx = self.tx(
-            &[RECORDS, OUTBOX, REJECTED, READS, META],
-            IdbTransactionMode::Readwrite,
-        )?;
-        for name in [RECORDS, OUTBOX, REJECTED, READS] {
-            tx.object_store(name)
-                .map_err(js_err)?
-                .clear()
-                .map_err(js_err)?;
-        }
-        let meta = tx.object_store(META).map_err(js_err)?;
-        for key in [CURSOR_KEY, HELD_KEY, SESSION_KEY] {
-            meta.delete(&JsValue::from_str(key)).map_err(js_err)?;
-        }
-        idb::committed(&tx).await?;
-        Ok(())
-    }
-
-    /// Removes mutations from the outbox in one transaction. Settled ones
-    /// (the server holds them) leave their effect in the server's copy until
-    /// the next pull replaces it with the server's own version, so nothing
-    /// seems to vanish between push and pull; refused ones go to the refused
-    /// list with their codes and leave no effect.
+    /// Removes mutations from the outbox. Settled ones (the server holds
+    /// them) leave their effect in the server's copy until the next pull
+    /// replaces it with the server's own version, so nothing seems to vanish
+    /// between push and pull; refused ones go to the refused list with their
+    /// codes and leave no effect.
+    ///
+    /// In two steps, because opening and sealing cannot happen inside a
+    /// transaction: read and open what is needed, then one transaction that
+    /// removes the entries and writes the effects. Rounds never overlap (Web
+    /// Locks), so nothing read changes in between.
     async fn remove_from_outbox(
         &self,
         ids: &[MutationId],
@@ -470,99 +709,126 @@ impl IdbStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let tx = self.tx(&[OUTBOX, REJECTED, RECORDS], IdbTransactionMode::Readwrite)?;
-        let outbox = tx.object_store(OUTBOX).map_err(js_err)?;
-        let rejected = tx.object_store(REJECTED).map_err(js_err)?;
-        let records = tx.object_store(RECORDS).map_err(js_err)?;
-        let by_mutation = outbox.index("by_mutation").map_err(js_err)?;
-        for id in ids {
-            let id_js = JsValue::from_str(&id.to_string());
-            // Awaiting IndexedDB requests keeps the transaction alive: the
-            // continuation runs in the request's success microtask.
-            let key = idb::request(&by_mutation.get_key(&id_js).map_err(js_err)?).await?;
-            if key.is_undefined() {
-                continue;
+        // 1. Read.
+        struct Found {
+            key: JsValue,
+            sealed: String,
+            mutation: Mutation,
+        }
+        let mut found = Vec::new();
+        let mut sealed_records: BTreeMap<String, String> = BTreeMap::new();
+        {
+            let tx = self.tx(&[OUTBOX, RECORDS], IdbTransactionMode::Readonly)?;
+            let outbox = tx.object_store(OUTBOX).map_err(js_err)?;
+            let records = tx.object_store(RECORDS).map_err(js_err)?;
+            let by_mutation = outbox.index("by_mutation").map_err(js_err)?;
+            for id in ids {
+                let id_js = JsValue::from_str(&id.to_string());
+                let key = idb::request(&by_mutation.get_key(&id_js).map_err(js_err)?).await?;
+                if key.is_undefined() {
+                    continue;
+                }
+                let entry = idb::request(&outbox.get(&key).map_err(js_err)?).await?;
+                let sealed = idb::get_str(&entry, "json")?;
+                let record_key = idb::get_str(&entry, "record_key")?;
+                let value = idb::request(
+                    &records
+                        .get(&JsValue::from_str(&record_key))
+                        .map_err(js_err)?,
+                )
+                .await?;
+                if let Ok(json) = idb::get_str(&value, "json") {
+                    sealed_records.insert(record_key, json);
+                }
+                found.push((key, sealed));
             }
-            let entry = idb::request(&outbox.get(&key).map_err(js_err)?).await?;
-            let json = idb::get_str(&entry, "json")?;
-            if let Some((_, code)) = refused.iter().find(|(r, _)| r == id) {
+        }
+        let mut opened = Vec::with_capacity(found.len());
+        for (key, sealed) in found {
+            let mutation =
+                serde_json::from_str(&self.open_sealed(&sealed).await?).map_err(decode_err)?;
+            opened.push(Found {
+                key,
+                sealed,
+                mutation,
+            });
+        }
+        // A record this build cannot open or read counts as absent: the
+        // server's version arrives with the next pull anyway, and the settled
+        // mutation must leave the outbox regardless.
+        let mut known: BTreeMap<String, Record> = BTreeMap::new();
+        for (key, sealed) in &sealed_records {
+            if let Ok(json) = self.open_sealed(sealed).await {
+                if let Ok(record) = serde_json::from_str::<Record>(&json) {
+                    known.insert(key.clone(), record);
+                }
+            }
+        }
+        // A resolved conflict's effect also needs the record it is about.
+        let targets: Vec<String> = known
+            .values()
+            .filter_map(|r| match r {
+                Record::Conflict(c) => Some(crate::stored::ref_key(&c.target)),
+                _ => None,
+            })
+            .filter(|k| !known.contains_key(k))
+            .collect();
+        for target in targets {
+            let tx = self.tx(&[RECORDS], IdbTransactionMode::Readonly)?;
+            let records = tx.object_store(RECORDS).map_err(js_err)?;
+            let value =
+                idb::request(&records.get(&JsValue::from_str(&target)).map_err(js_err)?).await?;
+            if let Ok(sealed) = idb::get_str(&value, "json") {
+                if let Ok(json) = self.open_sealed(&sealed).await {
+                    if let Ok(record) = serde_json::from_str::<Record>(&json) {
+                        known.insert(target, record);
+                    }
+                }
+            }
+        }
+
+        // 2. Prepare.
+        let mut rejected_rows = Vec::new();
+        let mut writes = Vec::new();
+        for f in &opened {
+            if let Some((_, code)) = refused.iter().find(|(r, _)| *r == f.mutation.id) {
                 let code = serde_json::to_value(code)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default();
-                rejected
-                    .put(&idb::object(&[
-                        ("mutation_id", &id.to_string()),
-                        ("code", &code),
-                        ("json", &json),
-                    ])?)
-                    .map_err(js_err)?;
+                rejected_rows.push(idb::object(&[
+                    ("mutation_id", &f.mutation.id.to_string()),
+                    ("code", &code),
+                    ("json", &f.sealed),
+                ])?);
             } else {
-                let mutation: Mutation = serde_json::from_str(&json).map_err(decode_err)?;
-                let mut known = BTreeMap::new();
-                for k in keys_read_by(&mutation) {
-                    let v =
-                        idb::request(&records.get(&JsValue::from_str(&k)).map_err(js_err)?).await?;
-                    // A record this build cannot read counts as absent: the
-                    // server's version arrives with the next pull anyway, and
-                    // the settled mutation must leave the outbox regardless.
-                    if let Some(r) = (!v.is_undefined())
-                        .then(|| Self::js_to_record(&v).ok())
-                        .flatten()
-                    {
-                        if let Record::Conflict(c) = &r {
-                            let t = crate::stored::ref_key(&c.target);
-                            let tv =
-                                idb::request(&records.get(&JsValue::from_str(&t)).map_err(js_err)?)
-                                    .await?;
-                            if let Some(tr) = (!tv.is_undefined())
-                                .then(|| Self::js_to_record(&tv).ok())
-                                .flatten()
-                            {
-                                known.insert(t, tr);
-                            }
-                        }
-                        known.insert(k, r);
-                    }
-                }
-                for effect in local_effects(&mutation.operation, |k| known.get(k).cloned()) {
+                for effect in local_effects(&f.mutation.operation, |k| known.get(k).cloned()) {
                     match effect {
                         LocalEffect::Put(record) => {
-                            let stored = StoredRecord::encode(&record).map_err(decode_err)?;
-                            records.put(&Self::stored_to_js(&stored)?).map_err(js_err)?;
+                            known.insert(record_key(&record), record.clone());
+                            writes.push(Write::Put(self.sealed_record(&record).await?));
                         }
                         LocalEffect::Delete(k) => {
-                            records.delete(&JsValue::from_str(&k)).map_err(js_err)?;
+                            known.remove(&k);
+                            writes.push(Write::Delete(k));
                         }
                     }
                 }
             }
-            outbox.delete(&key).map_err(js_err)?;
+        }
+
+        // 3. Write, all at once.
+        let tx = self.tx(&[OUTBOX, REJECTED, RECORDS], IdbTransactionMode::Readwrite)?;
+        let outbox = tx.object_store(OUTBOX).map_err(js_err)?;
+        let rejected = tx.object_store(REJECTED).map_err(js_err)?;
+        for row in &rejected_rows {
+            rejected.put(row).map_err(js_err)?;
+        }
+        apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
+        for f in &opened {
+            outbox.delete(&f.key).map_err(js_err)?;
         }
         idb::committed(&tx).await?;
         Ok(())
     }
-}
-
-/// Writes pulled changes into `records` (inside the caller's transaction).
-fn write_changes(records: &web_sys::IdbObjectStore, changes: &[Change]) -> Result<(), StoreError> {
-    for change in changes {
-        match pulled_effect(change.record.clone()) {
-            LocalEffect::Put(record) => {
-                let stored = StoredRecord::encode(&record).map_err(decode_err)?;
-                records
-                    .put(&IdbStore::stored_to_js(&stored)?)
-                    .map_err(js_err)?;
-            }
-            LocalEffect::Delete(key) => {
-                records.delete(&JsValue::from_str(&key)).map_err(js_err)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The keys whose records a mutation's local effect depends on.
-fn keys_read_by(mutation: &Mutation) -> Vec<String> {
-    vec![crate::stored::target_key(&mutation.operation)]
 }

@@ -68,6 +68,7 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
     view! {
         <section class="card login" aria-labelledby="login-h">
             <h1 id="login-h">{if again { "Logga in igen" } else { "Logga in" }}</h1>
+            {move || ctx.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             {again.then(|| view! {
                 <p>"Inloggningen har gått ut. Allt du har sparat finns kvar på enheten och skickas när du har loggat in."</p>
             })}
@@ -110,11 +111,11 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
     let tokens = http::login(username, password, label)
         .await
         .map_err(|e| message_for(&e))?;
-    let previous = store.session().await.map_err(|e| e.0)?.map(|s| s.user.id);
+    let previous = store.owner().await.map_err(|e| e.0)?.map(|u| u.id);
     let pending = store.pending_count().await.map_err(|e| e.0)?;
     match sign_in_effect(previous, tokens.user.id, pending) {
         SignInEffect::Keep => {}
-        SignInEffect::Wipe => store.wipe().await.map_err(|e| e.0)?,
+        SignInEffect::Wipe => store.wipe_all().await.map_err(|e| e.0)?,
         SignInEffect::Refuse { pending } => {
             return Err(format!(
                 "Enheten har {pending} osända ändringar från en annan användare. \
@@ -122,20 +123,54 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
             ))
         }
     }
+    super::lock::set_lock_after(tokens.lock_after_secs);
+    store
+        .set_lock_after_secs(tokens.lock_after_secs)
+        .await
+        .map_err(|e| e.0)?;
     let session = StoredSession::from(tokens);
+    if store.is_unlocked() {
+        finish_sign_in(ctx, session).await
+    } else {
+        // A new device (or a new user on it): a PIN first, then the key.
+        ctx.pin_setup.set(Some(session));
+        Ok(())
+    }
+}
+
+/// Keeps the session (sealed with the device key) and starts syncing.
+pub(crate) async fn finish_sign_in(ctx: Ctx, session: StoredSession) -> Result<(), String> {
+    let store = store().ok_or("Lagringen på enheten är inte öppen.")?;
     store.save_session(&session).await.map_err(|e| e.0)?;
     http::set_session(Some(session.clone()));
     ctx.user.set(Some(session.user));
+    ctx.pin_setup.set(None);
     ctx.session_ended.set(false);
+    ctx.locked.set(false);
+    ctx.notice.set(None);
     ctx.data_changed();
+    super::lock::watch_inactivity(ctx);
     sync_ctl::start(ctx);
     sync_ctl::request_sync(ctx);
     Ok(())
 }
 
+/// After the device was emptied: back to the sign-in form, saying why.
+pub(crate) fn after_wipe(ctx: Ctx, why: &str) {
+    http::set_session(None);
+    ctx.user.set(None);
+    ctx.pin_setup.set(None);
+    ctx.locked.set(false);
+    ctx.session_ended.set(false);
+    ctx.status
+        .update(|s| *s = crate::status::SyncStatus::default());
+    ctx.notice.set(Some(why.to_owned()));
+    ctx.data_changed();
+}
+
 /// Signs out: pushes what waits if it can, warns before anything would be
-/// lost, ends the session on the server and removes everything on the
-/// device.
+/// lost, ends the session on the server and removes everything of the user
+/// from the device, the key included.
 pub(crate) async fn sign_out(ctx: Ctx) {
     let Some(store) = store() else { return };
     sync_ctl::run_round_now(ctx).await;
@@ -152,13 +187,8 @@ pub(crate) async fn sign_out(ctx: Ctx) {
         }
     }
     http::logout().await;
-    if store.wipe().await.is_ok() {
-        http::set_session(None);
-        ctx.user.set(None);
-        ctx.session_ended.set(false);
-        ctx.status
-            .update(|s| *s = crate::status::SyncStatus::default());
-        ctx.data_changed();
+    if store.wipe_all().await.is_ok() {
+        after_wipe(ctx, "Du är utloggad. Inga uppgifter finns kvar på enheten.");
     }
 }
 

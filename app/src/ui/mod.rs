@@ -2,6 +2,7 @@
 
 mod caseload;
 mod child;
+mod lock;
 mod login;
 mod placement;
 mod sync_ctl;
@@ -42,6 +43,12 @@ pub(crate) struct Ctx {
     pub user: RwSignal<Option<shared::auth::UserProfile>>,
     /// The server ended the session: sign in again to sync.
     pub session_ended: RwSignal<bool>,
+    /// The device key is not in memory: the lock screen shows.
+    pub locked: RwSignal<bool>,
+    /// Signed in on a new device; waiting for the PIN that makes the key.
+    pub pin_setup: RwSignal<Option<crate::session::StoredSession>>,
+    /// Why the user is on the sign-in form (signed out, device wiped).
+    pub notice: RwSignal<Option<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -81,19 +88,29 @@ fn App() -> impl IntoView {
         progress: RwSignal::new(None),
         user: RwSignal::new(None),
         session_ended: RwSignal::new(false),
+        locked: RwSignal::new(false),
+        pin_setup: RwSignal::new(None),
+        notice: RwSignal::new(None),
     };
     provide_context(ctx);
 
     leptos::task::spawn_local(async move {
         match IdbStore::open(DB_NAME).await {
             Ok(store) => {
-                let session = store.session().await.ok().flatten();
-                STORE.with(|s| *s.borrow_mut() = Some(Rc::new(store)));
-                if let Some(session) = session {
-                    ctx.user.set(Some(session.user.clone()));
-                    crate::platform::http::set_session(Some(session));
-                    sync_ctl::start(ctx);
+                match store.has_key().await {
+                    // In use: locked until the PIN is given.
+                    Ok(true) => {
+                        ctx.user.set(store.owner().await.ok().flatten());
+                        ctx.locked.set(true);
+                    }
+                    // No key: nothing readable may stay (data from before
+                    // the store was sealed, or a half-finished sign-in).
+                    _ => {
+                        let _ = store.wipe_all().await;
+                    }
                 }
+                STORE.with(|s| *s.borrow_mut() = Some(Rc::new(store)));
+                lock::watch_inactivity(ctx);
                 ctx.store_state.set(StoreState::Ready);
                 ctx.storage_persisted
                     .set(browser::request_persistent_storage().await);
@@ -106,7 +123,8 @@ fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">"Barnbesök"</A>
-                {move || ctx.user.get().is_some().then(|| view! { <SyncIndicator/> <UserMenu/> })}
+                {move || (ctx.user.get().is_some() && !ctx.locked.get() && ctx.pin_setup.get().is_none())
+                    .then(|| view! { <SyncIndicator/> <UserMenu/> })}
             </header>
             {move || ctx.progress.get().map(|p| view! {
                 <div class="progress" role="status">
@@ -119,6 +137,13 @@ fn App() -> impl IntoView {
                     StoreState::Opening => view! { <p class="muted">"Öppnar lokala data…"</p> }.into_any(),
                     StoreState::Failed(e) => view! {
                         <p class="error" role="alert">"Kunde inte öppna lagringen på enheten: " {e}</p>
+                    }.into_any(),
+                    StoreState::Ready if ctx.pin_setup.get().is_some() => {
+                        let session = ctx.pin_setup.get().expect("checked above");
+                        view! { <lock::PinSetup ctx=ctx session=session/> }.into_any()
+                    }
+                    StoreState::Ready if ctx.locked.get() => view! {
+                        <lock::LockScreen ctx=ctx/>
                     }.into_any(),
                     StoreState::Ready if ctx.user.get().is_none() => view! {
                         <login::LoginForm ctx=ctx again=false/>
@@ -146,6 +171,9 @@ fn UserMenu() -> impl IntoView {
             <span class="user-menu__name" data-testid="signed-in-user">
                 {move || ctx.user.get().map(|u| format!("{} · {}", u.display_name, u.role.title_sv()))}
             </span>
+            <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>
+                "Lås"
+            </button>
             <button type="button" class="button button--quiet" disabled=move || busy.get()
                 on:click=move |_| {
                     busy.set(true);

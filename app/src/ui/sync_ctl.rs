@@ -117,7 +117,11 @@ pub(crate) async fn run_round_now(ctx: Ctx) {
 
 async fn run_round(ctx: Ctx) {
     let Some(store) = store() else { return };
-    if ctx.user.get_untracked().is_none() || ctx.session_ended.get_untracked() {
+    if ctx.user.get_untracked().is_none()
+        || ctx.session_ended.get_untracked()
+        || ctx.locked.get_untracked()
+        || !store.is_unlocked()
+    {
         return;
     }
     refresh_pending(ctx).await;

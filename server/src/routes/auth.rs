@@ -77,7 +77,13 @@ async fn login(
     app.login_limiter.record_success(&username);
     tracing::Span::current().record("user.id", tracing::field::display(user.id));
     Ok(Json(
-        Sessions::open(&app.db, &user, login.device_label.trim()).await?,
+        Sessions::open(
+            &app.db,
+            &user,
+            login.device_label.trim(),
+            app.lock_after_secs,
+        )
+        .await?,
     ))
 }
 
@@ -89,7 +95,7 @@ async fn refresh(State(app): State<AppState>, request: Request) -> ApiResult<Jso
         return Err(ApiError::SessionExpired);
     }
     Ok(Json(
-        Sessions::refresh(&app.db, &refresh.refresh_token).await?,
+        Sessions::refresh(&app.db, &refresh.refresh_token, app.lock_after_secs).await?,
     ))
 }
 

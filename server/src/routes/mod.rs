@@ -32,6 +32,8 @@ pub struct App {
     pub login_limiter: LoginLimiter,
     /// Browsers reach the server over HTTPS (itself or a TLS proxy): send HSTS.
     pub https: bool,
+    /// Seconds without use before the app on a tablet locks.
+    pub lock_after_secs: u32,
 }
 
 pub type AppState = Arc<App>;

@@ -62,6 +62,7 @@ async fn demo_user_signs_in_and_sees_their_caseload(backend: Backend) {
     assert_eq!(tokens.user.role, Role::SocialWorker);
     assert_eq!(tokens.user.units.len(), 1);
     assert_eq!(tokens.access_expires_in, 15 * 60);
+    assert_eq!(tokens.lock_after_secs, 5 * 60, "the default lock time");
 
     let access = crate::common::sign_in(&app.address, "demo.anna").await;
     assert_ne!(
@@ -183,13 +184,13 @@ async fn logout_ends_only_that_device(backend: Backend) {
     assert_error(
         get_with(&app, &tablet.access_token, "/api/v1/sync/pull?protocol=1").await,
         401,
-        ErrorCode::SessionExpired,
+        ErrorCode::SessionRevoked,
     )
     .await;
     assert_error(
         refresh(&app, &tablet.refresh_token).await,
         401,
-        ErrorCode::SessionExpired,
+        ErrorCode::SessionRevoked,
     )
     .await;
     assert_eq!(
@@ -213,13 +214,13 @@ async fn deactivated_user_loses_every_session(backend: Backend) {
         assert_error(
             get_with(&app, &session.access_token, "/api/v1/me").await,
             401,
-            ErrorCode::SessionExpired,
+            ErrorCode::SessionRevoked,
         )
         .await;
         assert_error(
             refresh(&app, &session.refresh_token).await,
             401,
-            ErrorCode::SessionExpired,
+            ErrorCode::SessionRevoked,
         )
         .await;
     }

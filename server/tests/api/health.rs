@@ -52,6 +52,7 @@ async fn unreachable_database_gives_503() {
         static_dir: "does-not-exist".into(),
         login_limiter: Default::default(),
         https: false,
+        lock_after_secs: 300,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -99,7 +99,7 @@ pub async fn test_worker(
     for &child in children {
         db.assign_child(child, id).await.expect("assign child");
     }
-    let tokens = server::auth::Sessions::open(db, &user, "testenhet")
+    let tokens = server::auth::Sessions::open(db, &user, "testenhet", 300)
         .await
         .expect("open session");
     (user, tokens.access_token)
