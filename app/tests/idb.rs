@@ -402,3 +402,23 @@ async fn weakened_key_parameters_are_refused_and_the_device_is_wiped() {
     assert_eq!(store.pending_count().await.expect("count"), 0);
     idb::delete(&name).await.ok();
 }
+
+#[wasm_bindgen_test]
+async fn hundreds_of_sealed_changes_open_together() {
+    // Opening many values at once grows WebAssembly memory on the way; every
+    // value must still open. (A stale view of that memory once broke this in
+    // the release build; the browser test with 250 offline changes found it.)
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let note = "Långt offline. ".repeat(100);
+    for i in 0..300 {
+        store
+            .record_change(&create(&visit(child, &format!("{note}{i}"))))
+            .await
+            .expect("write");
+    }
+    assert_eq!(store.outbox().await.expect("open all").len(), 300);
+    assert_eq!(store.view_of_child(child).await.expect("view").len(), 300);
+    idb::delete(&name).await.ok();
+}

@@ -39,6 +39,14 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
     Ok(bytes)
 }
 
+/// AES-GCM parameters holding a copy of `iv` in JavaScript memory. (A view
+/// into WebAssembly memory, as `new_with_u8_slice` makes, goes stale when the
+/// memory grows before the call that reads it: decryption then fails with an
+/// `OperationError` once enough is loaded.)
+fn gcm_params(iv: &[u8]) -> AesGcmParams {
+    AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(iv))
+}
+
 /// The key that seals everything about children on this device. It cannot
 /// be read out of the browser (non-extractable) and lives only in memory.
 #[derive(Clone, Debug)]
@@ -68,8 +76,8 @@ impl DeviceKey {
 
     /// Seals `plain` with a fresh random iv.
     pub async fn seal(&self, plain: &str) -> Result<String, CryptoError> {
-        let mut iv = random_bytes(IV_BYTES)?;
-        let params = AesGcmParams::new_with_u8_slice("AES-GCM", &mut iv);
+        let iv = random_bytes(IV_BYTES)?;
+        let params = gcm_params(&iv);
         let sealed: ArrayBuffer = JsFuture::from(subtle()?.encrypt_with_object_and_u8_array(
             &params,
             &self.0,
@@ -83,9 +91,9 @@ impl DeviceKey {
     /// Opens a value sealed with this key; fails for any other key or a
     /// changed value (AES-GCM authenticates).
     pub async fn open(&self, sealed: &str) -> Result<String, CryptoError> {
-        let (mut iv, ciphertext) =
+        let (iv, ciphertext) =
             seal_parse(sealed).ok_or_else(|| CryptoError("okänt format".into()))?;
-        let params = AesGcmParams::new_with_u8_slice("AES-GCM", &mut iv);
+        let params = gcm_params(&iv);
         let plain: ArrayBuffer = JsFuture::from(subtle()?.decrypt_with_object_and_u8_array(
             &params,
             &self.0,
