@@ -165,6 +165,17 @@ async fn run_round(ctx: Ctx) {
             }
         }
         Err(SyncError::Transport(TransportError::Server {
+            code: Some(ErrorCode::SessionRevoked),
+            ..
+        })) => {
+            // A lost device, or a deactivated user: nothing may stay here.
+            if let Some(store) = super::store() {
+                if store.wipe_all().await.is_ok() {
+                    super::login::after_wipe(ctx, ErrorCode::SessionRevoked.message_sv());
+                }
+            }
+        }
+        Err(SyncError::Transport(TransportError::Server {
             status: 401, code, ..
         })) if super::login::session_over(code) => {
             // No retries: only signing in again helps. Local data stays.
