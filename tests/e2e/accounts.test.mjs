@@ -72,7 +72,7 @@ test('the caseload follows assignments, and a handed-over child leaves after its
   assert.ok(await page.locator('.visit').count() >= 1, 'his visit history came too');
 
   // Offline, Anna records a visit to Noah; meanwhile Noah is handed over.
-  await page.goto(env.server.url);
+  await page.getByRole('link', { name: 'Barnbesök' }).click();
   await page.getByRole('link', { name: /Noah Påhittad/ }).click();
   await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
   await context.setOffline(true);

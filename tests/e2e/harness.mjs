@@ -29,8 +29,10 @@ async function freePort() {
 /** A server process on a fixed port, so it can be stopped and started again
  *  on the same origin (the browser's IndexedDB and service worker are per origin). */
 export class TestServer {
-  static async create() {
+  /** `args`: extra server flags (e.g. `['--lock-after-seconds', '10']`). */
+  static async create({ args = [] } = {}) {
     const s = new TestServer();
+    s.extraArgs = args;
     s.bin = process.env.BARNBESOK_SERVER_BIN;
     if (!s.bin) throw new Error('BARNBESOK_SERVER_BIN is not set (scripts/test.sh sets it)');
     s.dir = mkdtempSync(join(tmpdir(), 'barnbesok-e2e-'));
@@ -47,7 +49,7 @@ export class TestServer {
   async start() {
     this.proc = spawn(this.bin, [
       '--listen', `127.0.0.1:${this.port}`, '--data-dir', join(this.dir, 'data'),
-      '--static-dir', this.staticDir, '--demo-data',
+      '--static-dir', this.staticDir, '--demo-data', ...this.extraArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.log = '';
     this.proc.stderr.on('data', (d) => { this.log += d; });
@@ -100,10 +102,10 @@ export async function waitForText(locator, text, timeout = 15_000) {
 }
 
 /** Starts one server and one browser for the test file, and stops them after it. */
-export function useServerAndBrowser() {
+export function useServerAndBrowser(serverOptions = {}) {
   const env = {};
   before(async () => {
-    env.server = await TestServer.create();
+    env.server = await TestServer.create(serverOptions);
     env.browser = await launchBrowser();
   });
   after(async () => {
@@ -116,11 +118,24 @@ export function useServerAndBrowser() {
 /** The demo password, and the demo group leader who sees every demo child. */
 export const DEMO_PASSWORD = 'demo-barnbesok';
 
-/** Signs in on the login form the app shows a new device. */
+/** The PIN the tests choose for the device key. */
+export const PIN = '482913';
+
+/** Signs in on the login form the app shows a new device, and chooses the PIN. */
 export async function signIn(page, username = 'demo.gunilla', password = DEMO_PASSWORD) {
   await page.getByLabel('Användarnamn').fill(username);
   await page.getByLabel('Lösenord').fill(password);
   await page.getByRole('button', { name: 'Logga in' }).click();
+  await page.getByLabel('Ny PIN-kod').fill(PIN);
+  await page.getByLabel('Samma PIN-kod igen').fill(PIN);
+  await page.getByRole('button', { name: 'Spara PIN-kod' }).click();
+  await page.getByTestId('signed-in-user').waitFor();
+}
+
+/** Opens the lock screen with the PIN (every new tab or reload starts locked). */
+export async function unlock(page, pin = PIN) {
+  await page.getByLabel('PIN-kod', { exact: true }).fill(pin);
+  await page.getByRole('button', { name: 'Lås upp' }).click();
   await page.getByTestId('signed-in-user').waitFor();
 }
 

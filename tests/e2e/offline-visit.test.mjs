@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -37,8 +37,10 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
   await waitForText(visit, 'Väntar på synk');
   await waitForText(status, '1 ändring väntar');
 
-  // Reload with no network: the service worker serves the app, IndexedDB the data.
+  // Reload with no network: the service worker serves the app, IndexedDB the
+  // data, sealed until the PIN opens it (no network needed for that).
   await page.reload();
+  await unlock(page);
   await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
   await waitForText(page.locator('.visit', { hasText: note }), 'Väntar på synk');
   await waitForText(status, '1 ändring väntar');
@@ -77,6 +79,7 @@ test('a new version of the app is picked up on the next online start', async () 
   rmSync(`${index}.br`, { force: true });
 
   await page.reload();
+  await unlock(page);
   await page.getByRole('heading', { name: 'Mina barn' }).waitFor();
   assert.equal(await page.locator('meta[name="app-build"]').getAttribute('content'), marker);
   await context.close();

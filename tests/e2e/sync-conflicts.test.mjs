@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { apiGet, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { apiGet, signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -125,6 +125,7 @@ test('two open tabs never push the same change twice', async () => {
   await waitForText(first.getByTestId('sync-status'), 'Synkad');
   const second = await context.newPage();
   await second.goto(env.server.url);
+  await unlock(second);
   await waitForText(second.getByTestId('sync-status'), 'Synkad');
 
   await context.setOffline(true);
