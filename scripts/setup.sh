@@ -17,7 +17,8 @@ if ! has_rustup_wasm_target; then
   for p in rustc-web cargo-web rust-web-src lld-19; do need_deb "$p"; done
 fi
 if [ $want_tests = 1 ]; then
-  for p in chromium chromium-driver postgresql; do need_deb "$p"; done
+  # g++ builds libFuzzer for the fuzz targets (libfuzzer-sys).
+  for p in chromium chromium-driver postgresql g++; do need_deb "$p"; done
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "Installing Debian packages: ${apt_missing[*]}"
@@ -37,6 +38,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$" ||
   say "Installing wasm-bindgen-cli $wbg (takes about 6 minutes once)"
   # Not --locked: a dependency in its lock file is gone from the registry.
   cargo install wasm-bindgen-cli --version "$wbg" --force
+fi
+
+# cargo-fuzz 0.13.1 for scripts/fuzz.sh (libFuzzer; stable rustc with
+# RUSTC_BOOTSTRAP=1, no nightly needed).
+if [ $want_tests = 1 ] && ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0.13.1$'; then
+  say "Installing cargo-fuzz 0.13.1 (takes about 2 minutes once)"
+  cargo install cargo-fuzz --version 0.13.1 --locked
 fi
 
 # wasm-opt from npm's binaryen 132 (Debian's binaryen 108 breaks the module)

@@ -45,6 +45,9 @@ CHROMEDRIVER=/usr/bin/chromedriver \
   WASM_BINDGEN_TEST_TIMEOUT=120 \
   with_web_toolchain cargo test -p barnbesok-app --target wasm32-unknown-unknown --test idb
 
+say "Fuzzing every decoder of untrusted input, ${BARNBESOK_FUZZ_SECONDS:-20} s per target (libFuzzer)"
+"$ROOT/scripts/fuzz.sh"
+
 say "Release build: the app and the server, as scripts/run.sh serves them"
 "$ROOT/scripts/build-app.sh"
 cargo build --release -p barnbesok-server

@@ -230,6 +230,19 @@ pub async fn profile(db: &Database, user: &UserRow) -> Result<UserProfile, DbErr
     })
 }
 
+/// The longest access token an `Authorization` header may carry, in bytes.
+pub const MAX_BEARER_TOKEN_BYTES: usize = 128;
+
+/// The token in an `Authorization: Bearer <token>` header value: not empty,
+/// at most [`MAX_BEARER_TOKEN_BYTES`] bytes, surrounding white space trimmed.
+/// Anything else (another scheme, no header) is no token.
+pub fn bearer_token(header: Option<&str>) -> Option<&str> {
+    header
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= MAX_BEARER_TOKEN_BYTES)
+}
+
 /// The signed-in user behind a request, from `Authorization: Bearer`.
 #[derive(Clone, Debug)]
 pub struct Actor {
@@ -242,14 +255,11 @@ impl FromRequestParts<AppState> for Actor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let token = parts
+        let header = parts
             .headers
             .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 128)
-            .ok_or(ApiError::Unauthenticated)?;
+            .and_then(|v| v.to_str().ok());
+        let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
         let session = app
             .db
             .session_by_access(&token_hash(token))

@@ -7,9 +7,16 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+#[cfg(test)]
+mod fuzz_regressions;
 pub mod routes;
 pub mod startup;
 pub mod static_files;
+
+// The fuzz checks (fuzz/checks/server.rs) name this crate `server`, as the fuzz
+// targets do; its unit tests replay them.
+#[cfg(test)]
+extern crate self as server;
 
 pub use config::Config;
 pub use startup::{Application, StartupError};

@@ -147,6 +147,30 @@ pub struct SessionTokens {
     pub lock_after_secs: u32,
 }
 
+/// One signed-in device of the user, as the list of sessions shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub device_label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: chrono::DateTime<chrono::Utc>,
+    /// The session this request was made with.
+    pub current: bool,
+}
+
+/// `POST /api/v1/grants`: a group leader lets a colleague see a child of
+/// their unit until (and including) a date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantRequest {
+    pub child_id: crate::ids::ChildId,
+    pub user_id: UserId,
+    pub until: chrono::NaiveDate,
+}
+
+/// The longest cover a group leader can grant in one go.
+pub const MAX_GRANT_DAYS: i64 = 90;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,16 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A session as its user lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionListRow {
+    pub id: SessionId,
+    pub device_label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionRow {
     pub id: SessionId,
@@ -135,6 +145,8 @@ pub(crate) trait AccountStore {
     ) -> Result<bool, DbError>;
     async fn revoke_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<bool, DbError>;
     async fn revoke_user_sessions(&self, user: UserId, at: DateTime<Utc>) -> Result<u64, DbError>;
+    /// The user's sessions that were not revoked, newest first.
+    async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionListRow>, DbError>;
     /// Feed rows about `children` above `since`, at most `limit`.
     async fn changes_of(
         &self,
@@ -315,6 +327,15 @@ impl Database {
     pub async fn revoke_session(&self, id: SessionId) -> Result<bool, DbError> {
         let now = Utc::now();
         dispatch_accounts!(self, s => s.revoke_session(id, now).await)
+    }
+
+    pub async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionListRow>, DbError> {
+        dispatch_accounts!(self, s => s.sessions_of(user).await)
+    }
+
+    /// The children of the units `user` belongs to.
+    pub async fn children_of_units_of(&self, user: UserId) -> Result<Vec<ChildId>, DbError> {
+        dispatch_accounts!(self, s => s.unit_children(user).await)
     }
 
     pub async fn revoke_user_sessions(&self, user: UserId) -> Result<u64, DbError> {

@@ -1,7 +1,9 @@
 //! PostgreSQL backend: native UUID, DATE, TIMESTAMPTZ, BOOLEAN and JSONB
 //! columns. SQL only; what a mutation does is decided in `apply.rs`.
 
-use super::accounts::{AccessRow, AccountStore, NewAccess, NewSession, SessionRow, UserRow};
+use super::accounts::{
+    AccessRow, AccountStore, NewAccess, NewSession, SessionListRow, SessionRow, UserRow,
+};
 use super::apply::{Claim, WriteTx};
 use super::audit::{AuditFilter, AuditRow, AuditStore, NewAuditEntry};
 use super::rows::{
@@ -780,6 +782,29 @@ impl AccountStore for PgStore {
         .execute(&self.pool)
         .await?
         .rows_affected())
+    }
+
+    async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionListRow>, DbError> {
+        type Columns = (Uuid, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>);
+        let rows: Vec<Columns> = sqlx::query_as(
+            "SELECT id, device_label, created_at, last_used_at, expires_at FROM sessions \
+                 WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
+        )
+        .bind(user.as_uuid())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, device_label, created_at, last_used_at, expires_at)| SessionListRow {
+                    id: SessionId::from_uuid(id),
+                    device_label,
+                    created_at,
+                    last_used_at,
+                    expires_at,
+                },
+            )
+            .collect())
     }
 
     async fn changes_of(

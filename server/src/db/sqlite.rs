@@ -1,7 +1,9 @@
 //! SQLite backend: ids, dates and instants stored as ISO text, JSON values as
 //! text. SQL only; what a mutation does is decided in `apply.rs`.
 
-use super::accounts::{AccessRow, AccountStore, NewAccess, NewSession, SessionRow, UserRow};
+use super::accounts::{
+    AccessRow, AccountStore, NewAccess, NewSession, SessionListRow, SessionRow, UserRow,
+};
 use super::apply::{Claim, WriteTx};
 use super::audit::{AuditFilter, AuditRow, AuditStore, NewAuditEntry};
 use super::rows::{
@@ -801,6 +803,28 @@ impl AccountStore for SqliteStore {
         .execute(&self.pool)
         .await?
         .rows_affected())
+    }
+
+    async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionListRow>, DbError> {
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, device_label, created_at, last_used_at, expires_at FROM sessions \
+             WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        const T: &str = "sessions";
+        rows.into_iter()
+            .map(|(id, label, created, used, expires)| {
+                Ok(SessionListRow {
+                    id: SessionId::from_uuid(parse_uuid(T, &id)?),
+                    device_label: label,
+                    created_at: parse_instant(T, &created)?,
+                    last_used_at: parse_instant(T, &used)?,
+                    expires_at: parse_instant(T, &expires)?,
+                })
+            })
+            .collect()
     }
 
     async fn changes_of(

@@ -32,7 +32,7 @@ struct Review {
     truncated: bool,
 }
 
-fn parse_filter(params: &HashMap<String, String>) -> ApiResult<(AuditFilter, bool)> {
+pub fn parse_filter(params: &HashMap<String, String>) -> ApiResult<(AuditFilter, bool)> {
     let bad = |m: &str| ApiError::InvalidQuery(m.to_owned());
     let date = |key: &str| -> ApiResult<Option<NaiveDate>> {
         params

@@ -4,17 +4,17 @@
 use super::{parse_json, read_json_object, AppState};
 use crate::auth::{verify_password, Actor, Sessions};
 use crate::error::{ApiError, ApiResult};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::Serialize;
 use shared::auth::{
-    LoginRequest, RefreshRequest, SessionTokens, UserProfile, MAX_DEVICE_LABEL_CHARS,
+    LoginRequest, RefreshRequest, SessionInfo, SessionTokens, UserProfile, MAX_DEVICE_LABEL_CHARS,
     MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
 };
-use shared::ChildId;
+use shared::{ChildId, SessionId};
 use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
@@ -23,9 +23,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/refresh", post(refresh))
         .route("/v1/auth/logout", post(logout))
         .route("/v1/me", get(me))
+        .route("/v1/sessions", get(sessions))
+        .route("/v1/sessions/{id}", axum::routing::delete(revoke))
 }
 
-fn validate(login: &LoginRequest) -> ApiResult<()> {
+pub fn validate(login: &LoginRequest) -> ApiResult<()> {
     let bad = |m: &str| Err(ApiError::ValidationFailed(m.into()));
     if login.username.trim().is_empty() || login.username.chars().count() > MAX_USERNAME_CHARS {
         return bad("`username` must be 1 to 64 characters");
@@ -129,4 +131,41 @@ async fn me(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Me>> {
         user: crate::auth::profile(&app.db, &user).await?,
         children,
     }))
+}
+
+/// The user's signed-in devices.
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn sessions(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<SessionInfo>>> {
+    let rows = app.db.sessions_of(actor.user_id).await?;
+    let now = Utc::now();
+    Ok(Json(
+        rows.into_iter()
+            .filter(|r| r.expires_at > now)
+            .map(|r| SessionInfo {
+                current: r.id == actor.session_id,
+                id: r.id,
+                device_label: r.device_label,
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Ends one of the user's own sessions: "my tablet is lost". Its device
+/// wipes itself when it next reaches the server.
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn revoke(
+    State(app): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = SessionId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let own = app.db.sessions_of(actor.user_id).await?;
+    if !own.iter().any(|s| s.id == id) {
+        return Err(ApiError::NotFound);
+    }
+    app.db.revoke_session(id).await?;
+    tracing::info!(session.id = %id, "session revoked by its user");
+    Ok(StatusCode::NO_CONTENT)
 }

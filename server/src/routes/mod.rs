@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod grants;
 pub mod health;
 pub mod sync;
 
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(audit::router())
+        .merge(grants::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -159,7 +161,7 @@ pub(crate) async fn read_json_object(app: &AppState, request: Request) -> Result
 
 /// Decodes a body: broken JSON is `malformed_json`, JSON of the wrong shape
 /// `validation_failed`.
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     use serde_json::error::Category;
     serde_json::from_slice(body).map_err(|e| match e.classify() {
         Category::Data => ApiError::ValidationFailed(e.to_string()),

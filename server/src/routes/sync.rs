@@ -120,15 +120,15 @@ async fn push(
 
 /// `protocol`, `since`, `limit` and `child`, validated.
 #[derive(Debug, PartialEq, Eq)]
-struct PullQuery {
-    since: u64,
-    limit: u32,
+pub struct PullQuery {
+    pub since: u64,
+    pub limit: u32,
     /// Only this child's changes: the history of a child new on the device.
-    child: Option<ChildId>,
+    pub child: Option<ChildId>,
 }
 
 impl PullQuery {
-    fn parse(params: &HashMap<String, String>) -> ApiResult<Self> {
+    pub fn parse(params: &HashMap<String, String>) -> ApiResult<Self> {
         let protocol = params
             .get("protocol")
             .ok_or_else(|| ApiError::InvalidQuery("`protocol` is required".into()))?;

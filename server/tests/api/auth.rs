@@ -15,6 +15,7 @@ backend_tests!(
     refresh_replaces_both_tokens,
     logout_ends_only_that_device,
     deactivated_user_loses_every_session,
+    a_user_lists_their_devices_and_revokes_a_lost_one,
     malformed_sign_ins_are_refused,
 );
 
@@ -338,5 +339,63 @@ async fn malformed_sign_ins_are_refused(backend: Backend) {
     for token in ["", "x", &"y".repeat(1000)] {
         assert_error(refresh(&app, token).await, 401, ErrorCode::SessionExpired).await;
     }
+    app.stop().await;
+}
+
+async fn a_user_lists_their_devices_and_revokes_a_lost_one(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let tablet = tokens(&app, "demo.anna").await;
+    let laptop = tokens(&app, "demo.anna").await;
+    let other_user = tokens(&app, "demo.bo").await;
+    let list: Vec<shared::auth::SessionInfo> =
+        get_with(&app, &laptop.access_token, "/api/v1/sessions")
+            .await
+            .json()
+            .await
+            .expect("sessions");
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|s| s.device_label == "Surfplatta 1"));
+    assert_eq!(
+        list.iter()
+            .filter(|s| s.current)
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
+        vec![laptop.session_id]
+    );
+
+    let delete = |token: &str, id: shared::SessionId| {
+        reqwest::Client::new()
+            .delete(app.url(&format!("/api/v1/sessions/{id}")))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    // Somebody else's session is not found, whoever asks.
+    let response = delete(&laptop.access_token, other_user.session_id)
+        .await
+        .expect("request");
+    assert_error(response, 404, ErrorCode::NotFound).await;
+    assert_eq!(
+        get_with(&app, &other_user.access_token, "/api/v1/me")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let response = delete(&laptop.access_token, tablet.session_id)
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_error(
+        get_with(&app, &tablet.access_token, "/api/v1/sync/pull?protocol=1").await,
+        401,
+        ErrorCode::SessionRevoked,
+    )
+    .await;
+    assert_eq!(
+        get_with(&app, &laptop.access_token, "/api/v1/me")
+            .await
+            .status(),
+        StatusCode::OK
+    );
     app.stop().await;
 }

@@ -18,6 +18,7 @@ backend_tests!(
     an_assigned_child_brings_its_whole_history,
     an_unassigned_child_leaves_the_scope_but_late_pushes_land,
     cover_ends_on_its_date,
+    a_group_leaders_grant_gives_a_colleague_the_child_until_the_date,
 );
 
 async fn pull_as(app: &TestApp, client: &reqwest::Client, query: &str) -> reqwest::Response {
@@ -55,42 +56,71 @@ fn child_of(change: &Change) -> ChildId {
     }
 }
 
-/// Every role × own child (assigned) / another child of the same unit / a
-/// child of another unit × read (in the scope, its history) / write (push).
+/// What a role may do with one child, endpoint by endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cell {
+    /// In the pull's scope, in `/me`, and its history (`pull?child=`).
+    read: bool,
+    /// A push about the child.
+    write: bool,
+    /// The child's entries in the audit log (`/audit?child=`).
+    audit: bool,
+    /// Cover for a colleague (`POST /grants`).
+    grant: bool,
+}
+
+const fn cell(read: bool, write: bool, audit: bool, grant: bool) -> Cell {
+    Cell {
+        read,
+        write,
+        audit,
+        grant,
+    }
+}
+
+const NONE: Cell = cell(false, false, false, false);
+
+/// Every role × every endpoint that touches a child's records × own child
+/// (assigned) / another child of the same unit / a child of another unit.
 async fn roles_see_and_change_exactly_their_children(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    // Demo children 0–3 are in the first unit, 4 in the second.
+    // Demo children 0–3 are in the first unit, 4 in the second. Every child
+    // has entries in the audit log.
+    app.pull_all().await;
     let own = DEMO_CHILD_IDS[0];
     let same_unit = DEMO_CHILD_IDS[1];
     let other_unit = DEMO_CHILD_IDS[4];
-    // (role, [(read, write)] for own, same unit, other unit)
+    let (colleague, _) = app.client_for(Role::SocialWorker, &[]).await;
+    app.db
+        .add_user_unit(colleague.id, DEMO_UNITS[0].0)
+        .await
+        .expect("unit");
+    let caseload = [cell(true, true, false, false), NONE, NONE];
     let matrix = [
-        (
-            Role::SocialWorker,
-            [(true, true), (false, false), (false, false)],
-        ),
-        (
-            Role::Consultant,
-            [(true, true), (false, false), (false, false)],
-        ),
-        (
-            Role::DisabilityOfficer,
-            [(true, true), (false, false), (false, false)],
-        ),
+        (Role::SocialWorker, caseload),
+        (Role::Consultant, caseload),
+        (Role::DisabilityOfficer, caseload),
         (
             Role::GroupLeader,
-            [(true, true), (true, true), (false, false)],
+            [
+                cell(true, true, false, true),
+                cell(true, true, false, true),
+                NONE,
+            ],
         ),
         (
             Role::UnitManager,
-            [(true, false), (true, false), (false, false)],
+            [
+                cell(true, false, true, true),
+                cell(true, false, true, true),
+                NONE,
+            ],
         ),
-        (
-            Role::Administrator,
-            [(false, false), (false, false), (false, false)],
-        ),
+        (Role::Administrator, [NONE, NONE, NONE]),
     ];
+    let until = (Utc::now() + Duration::days(7)).date_naive();
     let mut failures = Vec::new();
+    let mut cells = 0;
     for (role, expected) in matrix {
         let (user, client) = app.client_for(role, &[own]).await;
         app.db
@@ -98,35 +128,77 @@ async fn roles_see_and_change_exactly_their_children(backend: Backend) {
             .await
             .expect("unit");
         let scope = page(&app, &client, "").await.scope;
-        for ((cell, child), (read, write)) in ["own", "same unit", "other unit"]
+        let me: serde_json::Value = client
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json");
+        for ((name, child), want) in ["own", "same unit", "other unit"]
             .into_iter()
             .zip([own, same_unit, other_unit])
             .zip(expected)
         {
+            cells += 1;
+            let in_me = me["children"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|id| id == &serde_json::json!(child)));
             let history = pull_as(&app, &client, &format!("&child={child}"))
                 .await
                 .status();
             let pushed = push_as(&app, &client, child).await;
-            let got = (
-                scope.contains(&child),
-                history == StatusCode::OK,
-                pushed == StatusCode::OK,
-            );
-            let allowed = |yes: bool, status: StatusCode| {
-                if yes {
-                    status == StatusCode::OK
+            let audit = client
+                .get(app.url(&format!("/api/v1/audit?child={child}")))
+                .send()
+                .await
+                .expect("request");
+            let audit_status = audit.status();
+            let audit_entries = if audit_status == StatusCode::OK {
+                let body: serde_json::Value = audit.json().await.expect("json");
+                body["entries"].as_array().map_or(0, Vec::len)
+            } else {
+                0
+            };
+            let granted = client
+                .post(app.url("/api/v1/grants"))
+                .json(&serde_json::json!({
+                    "child_id": child, "user_id": colleague.id, "until": until,
+                }))
+                .send()
+                .await
+                .expect("request")
+                .status();
+            let ok = |allowed: bool, status: StatusCode, success: StatusCode| {
+                if allowed {
+                    status == success
                 } else {
                     status == StatusCode::FORBIDDEN
                 }
             };
-            if got != (read, read, write) || !allowed(read, history) || !allowed(write, pushed) {
+            let audit_ok = if want.audit {
+                audit_status == StatusCode::OK && audit_entries > 0
+            } else {
+                audit_status == StatusCode::FORBIDDEN
+                    || (audit_status == StatusCode::OK && audit_entries == 0)
+            };
+            let good = scope.contains(&child) == want.read
+                && in_me == want.read
+                && ok(want.read, history, StatusCode::OK)
+                && ok(want.write, pushed, StatusCode::OK)
+                && audit_ok
+                && ok(want.grant, granted, StatusCode::CREATED);
+            if !good {
                 failures.push(format!(
-                    "{role:?} × {cell}: scope {} history {history} push {pushed}, expected read {read} write {write}",
+                    "{role:?} × {name}: scope {} me {in_me} history {history} push {pushed} \
+                     audit {audit_status} ({audit_entries} entries) grant {granted}; expected {want:?}",
                     scope.contains(&child)
                 ));
             }
         }
     }
+    assert_eq!(cells, 18);
     assert!(failures.is_empty(), "{failures:#?}");
     app.stop().await;
 }
@@ -254,5 +326,57 @@ async fn cover_ends_on_its_date(backend: Backend) {
         push_as(&app, &ended_client, child).await,
         StatusCode::FORBIDDEN
     );
+    app.stop().await;
+}
+
+async fn a_group_leaders_grant_gives_a_colleague_the_child_until_the_date(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let child = DEMO_CHILD_IDS[2];
+    let (leader, leader_client) = app.client_for(Role::GroupLeader, &[]).await;
+    let (colleague, colleague_client) = app.client_for(Role::SocialWorker, &[]).await;
+    let (stranger, _) = app.client_for(Role::SocialWorker, &[]).await;
+    for user in [&leader, &colleague] {
+        app.db
+            .add_user_unit(user.id, DEMO_UNITS[0].0)
+            .await
+            .expect("unit");
+    }
+    app.db
+        .add_user_unit(stranger.id, DEMO_UNITS[1].0)
+        .await
+        .expect("unit");
+    assert!(page(&app, &colleague_client, "").await.scope.is_empty());
+
+    let grant = |user: shared::UserId, until: chrono::NaiveDate| {
+        leader_client
+            .post(app.url("/api/v1/grants"))
+            .json(&serde_json::json!({ "child_id": child, "user_id": user, "until": until }))
+            .send()
+    };
+    let today = Utc::now().date_naive();
+    for (user, until, why) in [
+        (
+            colleague.id,
+            today - Duration::days(1),
+            "a date in the past",
+        ),
+        (
+            colleague.id,
+            today + Duration::days(91),
+            "more than 90 days",
+        ),
+        (stranger.id, today + Duration::days(3), "not a colleague"),
+        (leader.id, today + Duration::days(3), "not a social worker"),
+    ] {
+        let response = grant(user, until).await.expect("request");
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+    }
+    assert!(page(&app, &colleague_client, "").await.scope.is_empty());
+
+    let response = grant(colleague.id, today + Duration::days(3))
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(page(&app, &colleague_client, "").await.scope, vec![child]);
     app.stop().await;
 }

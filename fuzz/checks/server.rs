@@ -1,0 +1,267 @@
+//! What the fuzz targets check of the server's own decoders of untrusted
+//! input: query strings, sign-in bodies and the `Authorization` header. One
+//! function per fuzz target, taking the raw input.
+//!
+//! Compiled into the fuzz targets (`fuzz/src/lib.rs`) and into the server's
+//! unit tests (`server/src/fuzz_regressions.rs`), which replay the seed corpus
+//! and every input that ever crashed (`fuzz/corpus/`, `fuzz/regressions/`).
+
+use axum::extract::Query;
+use axum::http::{HeaderValue, Uri};
+use axum::response::IntoResponse;
+use chrono::{NaiveDate, NaiveTime};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use server::auth::{bearer_token, token_hash, MAX_BEARER_TOKEN_BYTES};
+use server::error::ApiError;
+use server::routes::audit::{parse_filter, MAX_ENTRIES};
+use server::routes::auth::validate;
+use server::routes::parse_json;
+use server::routes::sync::PullQuery;
+use shared::auth::{
+    LoginRequest, RefreshRequest, MAX_DEVICE_LABEL_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
+};
+use shared::protocol::{DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PROTOCOL_VERSION};
+use shared::{ChildId, UserId};
+use std::collections::HashMap;
+use std::fmt::Debug;
+
+/// The query parameters as axum's `Query` extractor decodes them from a
+/// request to `path` with `query`; `None` where no request could carry it.
+fn query_params(path: &str, query: &[u8]) -> Option<HashMap<String, String>> {
+    let query = std::str::from_utf8(query).ok()?;
+    let uri: Uri = format!("{path}?{query}").parse().ok()?;
+    Query::<HashMap<String, String>>::try_from_uri(&uri)
+        .ok()
+        .map(|Query(params)| params)
+}
+
+/// An error the client gets: a 4xx response, built without panicking.
+fn assert_client_error(error: ApiError) {
+    let status = error.into_response().status();
+    assert!(status.is_client_error(), "answered {status}");
+}
+
+/// `GET /api/v1/sync/pull?…`: the query string, decoded as axum does, then
+/// `PullQuery::parse`.
+pub fn pull_query(data: &[u8]) {
+    let Some(params) = query_params("/api/v1/sync/pull", data) else {
+        return;
+    };
+    match PullQuery::parse(&params) {
+        Ok(query) => {
+            let protocol = params.get("protocol").map(|p| p.parse::<u32>());
+            assert_eq!(
+                protocol,
+                Some(Ok(PROTOCOL_VERSION)),
+                "wrong protocol accepted"
+            );
+            assert!(
+                (1..=MAX_PULL_LIMIT).contains(&query.limit),
+                "limit {} out of range",
+                query.limit
+            );
+            if !params.contains_key("limit") {
+                assert_eq!(query.limit, DEFAULT_PULL_LIMIT);
+            }
+            // `since` goes into SQL as a signed 64-bit integer.
+            assert!(
+                i64::try_from(query.since).is_ok(),
+                "since {} overflows",
+                query.since
+            );
+            if !params.contains_key("since") {
+                assert_eq!(query.since, 0);
+            }
+            assert_eq!(query.child.is_some(), params.contains_key("child"));
+            if let Some(child) = query.child {
+                assert_eq!(ChildId::parse(&child.to_string()).ok(), Some(child));
+            }
+        }
+        Err(ApiError::UnsupportedProtocolVersion { got }) => {
+            // Echoed to the client: bounded.
+            assert!(
+                got.chars().count() <= 20,
+                "echoes {} characters",
+                got.chars().count()
+            );
+            assert_client_error(ApiError::UnsupportedProtocolVersion { got });
+        }
+        Err(error @ ApiError::InvalidQuery(_)) => assert_client_error(error),
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// `GET /api/v1/audit?…`: the unit manager's filter, decoded as axum does,
+/// then `parse_filter`.
+pub fn audit_query(data: &[u8]) {
+    let Some(params) = query_params("/api/v1/audit", data) else {
+        return;
+    };
+    let date = |key: &str| {
+        params
+            .get(key)
+            .and_then(|raw| NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok())
+    };
+    match parse_filter(&params) {
+        Ok((filter, csv)) => {
+            assert!(
+                filter.children.is_empty(),
+                "scope must come from the database"
+            );
+            assert_eq!(filter.limit, MAX_ENTRIES + 1);
+            assert_eq!(csv, params.get("format").map(String::as_str) == Some("csv"));
+            if let Some(format) = params.get("format") {
+                assert!(
+                    format == "json" || format == "csv",
+                    "format {format:?} accepted"
+                );
+            }
+            let midnight = NaiveTime::MIN;
+            match (filter.from, date("from")) {
+                (Some(from), Some(day)) => {
+                    assert_eq!(from.date_naive(), day);
+                    assert_eq!(from.time(), midnight);
+                }
+                (None, None) => assert!(!params.contains_key("from")),
+                (from, day) => panic!("`from` {from:?} for {day:?}"),
+            }
+            match (filter.to, date("to")) {
+                // Up to and including the day.
+                (Some(to), Some(day)) => {
+                    assert_eq!(Some(to.date_naive()), day.succ_opt());
+                    assert_eq!(to.time(), midnight);
+                }
+                // No day after the last one: no upper bound is the same.
+                (None, Some(day)) => assert_eq!(day, NaiveDate::MAX),
+                (None, None) => assert!(!params.contains_key("to")),
+                (to, day) => panic!("`to` {to:?} for {day:?}"),
+            }
+            assert_eq!(filter.user.is_some(), params.contains_key("user"));
+            if let Some(user) = filter.user {
+                assert_eq!(UserId::parse(&user.to_string()).ok(), Some(user));
+            }
+            assert_eq!(filter.child.is_some(), params.contains_key("child"));
+        }
+        Err(error @ ApiError::InvalidQuery(_)) => assert_client_error(error),
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// The token `bearer_token` takes from one header value: it is in the value,
+/// 1 to 128 bytes with no surrounding white space, and present whenever the
+/// value is `Bearer ` and such a token.
+fn check_bearer(header: Option<&str>) {
+    let token = bearer_token(header);
+    let candidate = header
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    match (token, candidate) {
+        (Some(token), Some(candidate)) => {
+            assert!(!token.is_empty(), "empty token");
+            assert!(token.len() < 50, "TEMPORARY failure-path probe");
+            assert!(
+                token.len() <= MAX_BEARER_TOKEN_BYTES,
+                "{} bytes",
+                token.len()
+            );
+            assert_eq!(token, token.trim(), "token not trimmed");
+            assert_eq!(token, candidate);
+            let hash = token_hash(token);
+            assert_eq!(hash.len(), 64, "hash {hash:?}");
+            assert!(
+                hash.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                "hash {hash:?}"
+            );
+        }
+        (None, Some(candidate)) => assert!(
+            candidate.is_empty() || candidate.len() > MAX_BEARER_TOKEN_BYTES,
+            "a usable token {candidate:?} refused"
+        ),
+        (None, None) => {}
+        (Some(token), None) => panic!("token {token:?} from a header without `Bearer `"),
+    }
+}
+
+/// `Authorization: Bearer <token>`: as the extractor reads the header (a
+/// valid header value that is visible ASCII), and as any text at all.
+pub fn bearer(data: &[u8]) {
+    if let Ok(value) = HeaderValue::from_bytes(data) {
+        check_bearer(value.to_str().ok());
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        check_bearer(Some(text));
+    }
+    check_bearer(None);
+}
+
+/// What the server's `read_json_object` lets through to the decoder: a body
+/// whose first non-blank byte opens an object.
+fn is_json_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// A body through the server's `parse_json`: a value that round-trips, or
+/// one of the two errors a client may get for its body.
+fn decode_body<T: Serialize + DeserializeOwned + PartialEq + Debug>(data: &[u8]) -> Option<T> {
+    if !is_json_object(data) {
+        return None;
+    }
+    match parse_json::<T>(data) {
+        Ok(value) => {
+            let json = match serde_json::to_vec(&value) {
+                Ok(json) => json,
+                Err(e) => panic!("a decoded body does not encode: {e}"),
+            };
+            match serde_json::from_slice::<T>(&json) {
+                Ok(back) => assert_eq!(back, value, "round trip changed the body"),
+                Err(e) => panic!("the encoding of a decoded body does not decode: {e}"),
+            }
+            Some(value)
+        }
+        Err(error @ (ApiError::MalformedJson(_) | ApiError::ValidationFailed(_))) => {
+            assert_client_error(error);
+            None
+        }
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// `POST /api/v1/auth/login`: the body, then `validate`, whose limits keep a
+/// huge password away from the hasher.
+pub fn login_body(data: &[u8]) {
+    let Some(login) = decode_body::<LoginRequest>(data) else {
+        return;
+    };
+    let username_ok =
+        !login.username.trim().is_empty() && login.username.chars().count() <= MAX_USERNAME_CHARS;
+    let password_ok = !login.password.is_empty() && login.password.len() <= MAX_PASSWORD_BYTES;
+    let label = login.device_label.trim();
+    let label_ok = !label.is_empty()
+        && label.chars().count() <= MAX_DEVICE_LABEL_CHARS
+        && !label.chars().any(char::is_control);
+    match validate(&login) {
+        Ok(()) => assert!(username_ok && password_ok && label_ok, "accepted {login:?}"),
+        Err(error @ ApiError::ValidationFailed(_)) => {
+            assert!(
+                !(username_ok && password_ok && label_ok),
+                "refused {login:?}"
+            );
+            assert_client_error(error);
+        }
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// `POST /api/v1/auth/refresh`: the body, then the token's length check
+/// before it is hashed and looked up.
+pub fn refresh_body(data: &[u8]) {
+    let Some(refresh) = decode_body::<RefreshRequest>(data) else {
+        return;
+    };
+    let token = refresh.refresh_token.as_str();
+    if !token.is_empty() && token.len() <= MAX_BEARER_TOKEN_BYTES {
+        assert_eq!(token_hash(token).len(), 64);
+    }
+}
