@@ -94,12 +94,12 @@ for target in "${targets[@]}"; do
   runs="$(stat number_of_executed_units)"
   per_sec="$(stat average_exec_per_sec)"
   new="$(stat new_units_added)"
-  cov="$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)"
+  cov="$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2 || true)"
   crashes=("$artifacts"/*)
   if [ "$status" -ne 0 ] || [ -e "${crashes[0]}" ]; then
     failed+=("$target")
     printf '%-14s FAILED (exit %s); last lines of %s:\n' "$target" "$status" "$log" >&2
-    grep -v -E '^#[0-9]+' "$log" | tail -n 40 >&2
+    grep -v -E '^#[0-9]+' "$log" | tail -n 40 >&2 || true
     for crash in "${crashes[@]}"; do
       [ -e "$crash" ] || continue
       echo "crash input: $crash" >&2

@@ -159,7 +159,6 @@ fn check_bearer(header: Option<&str>) {
     match (token, candidate) {
         (Some(token), Some(candidate)) => {
             assert!(!token.is_empty(), "empty token");
-            assert!(token.len() < 50, "TEMPORARY failure-path probe");
             assert!(
                 token.len() <= MAX_BEARER_TOKEN_BYTES,
                 "{} bytes",
