@@ -270,7 +270,7 @@ async fn postgres_frozen_connection_does_not_stall_other_instances() {
     let bound = Duration::from_secs(8);
     let mut rng = Rng::new(91);
     let setup = proxied(&server_url).await;
-    let mut admin = setup.db.connect().await;
+    let admin = setup.db.connect().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let other = Server::start(config(dir.path(), Some(setup.db.url.clone()))).await;
     let other_api = other.api().await;
@@ -288,25 +288,22 @@ async fn postgres_frozen_connection_does_not_stall_other_instances() {
         tokio::spawn(
             async move { tokio::time::timeout(bound, attempt_push(&api, &request)).await },
         );
-    let deadline = Instant::now() + bound;
-    loop {
-        let holds_counter: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks \
-             WHERE relation = 'change_counter'::regclass AND mode = 'RowExclusiveLock' \
-             AND pid <> pg_backend_pid())",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .expect("pg_locks");
-        if holds_counter {
-            break;
+    let admin = tokio::sync::Mutex::new(admin);
+    wait_until("the frozen session to take the counter lock", bound, || {
+        let admin = &admin;
+        async move {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks \
+                 WHERE relation = 'change_counter'::regclass AND mode = 'RowExclusiveLock' \
+                 AND pid <> pg_backend_pid())",
+            )
+            .fetch_one(&mut *admin.lock().await)
+            .await
+            .expect("pg_locks")
         }
-        assert!(
-            Instant::now() < deadline,
-            "the frozen session never took the counter lock"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    })
+    .await;
+    let admin = admin.into_inner();
 
     let other_push = push_of_visits(&mut rng, 1);
     let answered = tokio::time::timeout(bound, attempt_push(&other_api, &other_push)).await;
