@@ -30,9 +30,25 @@ pub struct Config {
     pub demo_data: bool,
 
     /// Browsers reach this server over HTTPS (a TLS proxy in front, see
-    /// docs/security.md): send Strict-Transport-Security.
+    /// docs/security.md): send Strict-Transport-Security. Implied by
+    /// `--tls-cert`.
     #[arg(long, env = "BARNBESOK_HTTPS")]
     pub https: bool,
+
+    /// Serve HTTPS with this PEM certificate chain (leaf first) instead of
+    /// plain HTTP. Needs `--tls-key`.
+    #[arg(long, env = "BARNBESOK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "BARNBESOK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Addresses of the reverse proxies in front of the server, comma
+    /// separated. Only for connections from these is `X-Forwarded-For`
+    /// believed (sign-in limits count per client address).
+    #[arg(long, env = "BARNBESOK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
 
     /// Seconds without use before the app on a tablet locks and asks for
     /// the PIN (default 5 minutes).
@@ -96,11 +112,19 @@ impl Config {
             static_dir: PathBuf::from("dist"),
             demo_data: false,
             https: false,
+            tls_cert: None,
+            tls_key: None,
+            trusted_proxy: Vec::new(),
             audit_retention_days: 1826,
             lock_after_seconds: 300,
             log_format: LogFormat::Text,
             command: None,
         }
+    }
+
+    /// Browsers reach the server over HTTPS, served here or by a proxy.
+    pub fn serves_https(&self) -> bool {
+        self.https || self.tls_cert.is_some()
     }
 
     pub fn database_target(&self) -> Result<DatabaseTarget, UnsupportedDatabaseUrl> {
@@ -162,6 +186,28 @@ mod tests {
         for url in ["mysql://root@db/x", "barnbesok.db", ""] {
             assert!(parse_database_url(url).is_err(), "{url}");
         }
+    }
+
+    #[test]
+    fn tls_needs_both_certificate_and_key_and_implies_https() {
+        assert!(
+            Config::try_parse_from(["barnbesok-server", "--tls-cert", "c.pem"]).is_err(),
+            "a certificate without its key"
+        );
+        assert!(Config::try_parse_from(["barnbesok-server", "--tls-key", "k.pem"]).is_err());
+        let config = Config::try_parse_from([
+            "barnbesok-server",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--trusted-proxy",
+            "10.0.0.1,::1",
+        ])
+        .expect("parse");
+        assert!(config.serves_https());
+        assert_eq!(config.trusted_proxy.len(), 2);
+        assert!(!Config::with_data_dir("d").serves_https());
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod fuzz_regressions;
 pub mod routes;
 pub mod startup;
 pub mod static_files;
+pub mod tls;
 
 // The fuzz checks (fuzz/checks/server.rs) name this crate `server`, as the fuzz
 // targets do; its unit tests replay them.

@@ -23,7 +23,8 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(config)
         .await
         .context("the server could not start")?;
-    let line = format!("Barnbesök körs på http://{}/", app.local_addr());
+    let scheme = if app.serves_tls() { "https" } else { "http" };
+    let line = format!("Barnbesök körs på {scheme}://{}/", app.local_addr());
     tracing::info!("{line}");
     println!("{line}");
 

@@ -4,6 +4,7 @@ use crate::config::{Config, DatabaseTarget, UnsupportedDatabaseUrl};
 use crate::db::{Database, DbError};
 use crate::demo;
 use crate::routes::{self, App};
+use crate::tls::{self, Peer, TlsError, TlsListener};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,11 +34,18 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("seeding demo data failed: {0}")]
     Seed(#[source] DbError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+enum Listening {
+    Http(TcpListener),
+    Https(TlsListener),
 }
 
 /// A server bound to its port, with a migrated database, ready to run.
 pub struct Application {
-    listener: TcpListener,
+    listener: Listening,
     addr: SocketAddr,
     db: Database,
     router: axum::Router,
@@ -46,6 +54,11 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         let target = config.database_target()?;
+        // A certificate that cannot be used stops the start before anything else.
+        let tls_config = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::load_config(cert, key)?),
+            _ => None,
+        };
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
             path: config.data_dir.clone(),
             source,
@@ -105,12 +118,25 @@ impl Application {
             );
         }
 
+        let listener = match tls_config {
+            Some(tls_config) => {
+                Listening::Https(TlsListener::new(listener, tls_config).map_err(|source| {
+                    StartupError::Bind {
+                        addr: config.listen,
+                        source,
+                    }
+                })?)
+            }
+            None => Listening::Http(listener),
+        };
+        let https = config.serves_https();
         let state = Arc::new(App {
             db: db.clone(),
             static_dir: config.static_dir,
             login_limiter: crate::auth::LoginLimiter::default(),
-            https: config.https,
+            https,
             lock_after_secs: config.lock_after_seconds,
+            trusted_proxies: config.trusted_proxy,
         });
         Ok(Self {
             listener,
@@ -118,6 +144,11 @@ impl Application {
             db,
             router: routes::router(state),
         })
+    }
+
+    /// Whether this server speaks HTTPS itself.
+    pub fn serves_tls(&self) -> bool {
+        matches!(self.listener, Listening::Https(_))
     }
 
     pub fn port(&self) -> u16 {
@@ -139,13 +170,19 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let service = self.router.into_make_service_with_connect_info::<Peer>();
+        let result = match self.listener {
+            Listening::Http(listener) => {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Listening::Https(listener) => {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
         self.db.close().await;
         result
     }

@@ -4,8 +4,9 @@
 use super::{parse_json, read_json_object, AppState};
 use crate::auth::{verify_password, Actor, Sessions};
 use crate::error::{ApiError, ApiResult};
+use crate::tls::Peer;
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
@@ -15,7 +16,7 @@ use shared::auth::{
     MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
 };
 use shared::{ChildId, SessionId};
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -45,17 +46,57 @@ pub fn validate(login: &LoginRequest) -> ApiResult<()> {
     Ok(())
 }
 
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address: the connection's, or, when the connection comes
+/// from a trusted proxy, the nearest address in `X-Forwarded-For` that is
+/// not itself a trusted proxy. Addresses further left were written by the
+/// client and prove nothing.
+fn client_ip(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &[IpAddr],
+) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all(X_FORWARDED_FOR)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(addr) => {
+                client = addr;
+                if !trusted.contains(&addr) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn login(
     State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     request: Request,
 ) -> ApiResult<Json<SessionTokens>> {
+    let client = client_ip(
+        peer.ip(),
+        request.headers(),
+        &app.trusted_proxies,
+    );
     let body = read_json_object(&app, request).await?;
     let login: LoginRequest = parse_json(&body)?;
     validate(&login)?;
     let username = login.username.trim().to_lowercase();
-    let addr = Some(peer.ip());
+    let addr = Some(client);
     app.login_limiter
         .check(&username, addr)
         .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
@@ -168,4 +209,64 @@ async fn revoke(
     app.db.revoke_session(id).await?;
     tracing::info!(session.id = %id, "session revoked by its user");
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    fn client(peer: &str, forwarded: &[&str], trusted: &[&str]) -> IpAddr {
+        let mut headers = HeaderMap::new();
+        for value in forwarded {
+            headers.append(
+                X_FORWARDED_FOR,
+                HeaderValue::from_str(value).expect("value"),
+            );
+        }
+        let trusted: Vec<IpAddr> = trusted.iter().map(|t| ip(t)).collect();
+        client_ip(ip(peer), &headers, &trusted)
+    }
+
+    #[test]
+    fn a_direct_client_cannot_choose_its_address() {
+        assert_eq!(client("203.0.113.9", &["10.9.9.9"], &[]), ip("203.0.113.9"));
+        assert_eq!(
+            client("203.0.113.9", &["10.9.9.9"], &["10.0.0.1"]),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_nearest_untrusted_hop_is_the_client() {
+        let proxy = "10.0.0.1";
+        assert_eq!(
+            client(proxy, &["198.51.100.7"], &[proxy]),
+            ip("198.51.100.7")
+        );
+        // The client wrote the first entry itself; the proxy appended the real one.
+        assert_eq!(
+            client(proxy, &["1.2.3.4, 198.51.100.7"], &[proxy]),
+            ip("198.51.100.7")
+        );
+        // Two proxies, the header split over two lines.
+        assert_eq!(
+            client(
+                proxy,
+                &["1.2.3.4, 198.51.100.7", "10.0.0.2"],
+                &[proxy, "10.0.0.2"]
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(client(proxy, &[], &[proxy]), ip(proxy));
+        assert_eq!(client(proxy, &["garbage"], &[proxy]), ip(proxy));
+        assert_eq!(
+            client(proxy, &["garbage, 198.51.100.7"], &[proxy]),
+            ip("198.51.100.7")
+        );
+    }
 }

@@ -35,6 +35,8 @@ pub struct App {
     pub https: bool,
     /// Seconds without use before the app on a tablet locks.
     pub lock_after_secs: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub type AppState = Arc<App>;

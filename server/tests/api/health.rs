@@ -53,6 +53,7 @@ async fn unreachable_database_gives_503() {
         login_limiter: Default::default(),
         https: false,
         lock_after_secs: 300,
+        trusted_proxies: Vec::new(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -65,6 +65,8 @@ pub struct Options {
     pub static_files: bool,
     /// Served to browsers over HTTPS (`--https`).
     pub https: bool,
+    /// `--trusted-proxy`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
             demo_data: true,
             static_files: true,
             https: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -127,6 +130,7 @@ impl TestApp {
         config.static_dir = static_dir;
         config.demo_data = options.demo_data;
         config.https = options.https;
+        config.trusted_proxy = options.trusted_proxies;
         config.log_format = LogFormat::Text;
 
         let pg_database = match backend {

@@ -16,3 +16,4 @@ mod pull;
 mod push;
 mod scope;
 mod static_files;
+mod tls;
