@@ -74,3 +74,11 @@ pub struct AuditEntry {
     pub session_id: Option<SessionId>,
     pub offline: bool,
 }
+
+/// `GET /api/v1/audit`: the entries that match, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditReview {
+    pub entries: Vec<AuditEntry>,
+    /// More entries matched than were returned: narrow the filter.
+    pub truncated: bool,
+}

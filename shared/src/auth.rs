@@ -133,6 +133,17 @@ pub struct UserProfile {
     pub units: Vec<UnitSummary>,
 }
 
+/// Someone who shares a unit with the asking group leader or unit manager
+/// (`GET /api/v1/colleagues`): whom to grant cover, whose reads to review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
 /// The answer to a login or a refresh: a new pair of tokens. The access token
 /// goes in `Authorization: Bearer` and lives [`Self::access_expires_in`]
 /// seconds; the refresh token gets the next pair and is replaced each time.

@@ -118,6 +118,8 @@ pub(crate) trait AccountStore {
     async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, DbError>;
     async fn users(&self) -> Result<Vec<UserRow>, DbError>;
     async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError>;
+    /// Everyone who shares a unit with `user`, `user` included.
+    async fn colleagues_of(&self, user: UserId) -> Result<Vec<UserRow>, DbError>;
     async fn insert_access(&self, access: &NewAccess) -> Result<(), DbError>;
     /// Ends every open access of `user` to `child` at `at`.
     async fn end_access(
@@ -219,6 +221,10 @@ impl Database {
 
     pub async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError> {
         dispatch_accounts!(self, s => s.units_of(user).await)
+    }
+
+    pub async fn colleagues_of(&self, user: UserId) -> Result<Vec<UserRow>, DbError> {
+        dispatch_accounts!(self, s => s.colleagues_of(user).await)
     }
 
     pub async fn insert_access(&self, access: &NewAccess) -> Result<(), DbError> {

@@ -620,6 +620,20 @@ impl AccountStore for PgStore {
         rows.into_iter().map(user_row).collect()
     }
 
+    async fn colleagues_of(&self, user: UserId) -> Result<Vec<UserRow>, DbError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id IN \
+             (SELECT theirs.user_id FROM user_units theirs \
+              JOIN user_units mine ON mine.unit_id = theirs.unit_id WHERE mine.user_id = $1) \
+             ORDER BY display_name, username"
+        );
+        let rows: Vec<UserColumns> = sqlx::query_as(&sql)
+            .bind(user.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(user_row).collect()
+    }
+
     async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError> {
         let rows: Vec<(Uuid, String)> = sqlx::query_as(
             "SELECT u.id, u.name FROM units u JOIN user_units uu ON uu.unit_id = u.id \

@@ -635,6 +635,20 @@ impl AccountStore for SqliteStore {
         rows.into_iter().map(user_row).collect()
     }
 
+    async fn colleagues_of(&self, user: UserId) -> Result<Vec<UserRow>, DbError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id IN \
+             (SELECT theirs.user_id FROM user_units theirs \
+              JOIN user_units mine ON mine.unit_id = theirs.unit_id WHERE mine.user_id = ?) \
+             ORDER BY display_name, username"
+        );
+        let rows: Vec<UserColumns> = sqlx::query_as(&sql)
+            .bind(user.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(user_row).collect()
+    }
+
     async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError> {
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT u.id, u.name FROM units u JOIN user_units uu ON uu.unit_id = u.id \

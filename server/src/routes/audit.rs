@@ -12,9 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
-use serde::Serialize;
-use shared::audit::AuditEntry;
-use shared::auth::Role;
+use shared::audit::{AuditEntry, AuditReview};
+use shared::auth::{Colleague, Role};
 use shared::{ChildId, UserId};
 use std::collections::HashMap;
 
@@ -22,14 +21,33 @@ use std::collections::HashMap;
 pub const MAX_ENTRIES: i64 = 10_000;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/audit", get(review))
+    Router::new()
+        .route("/v1/audit", get(review))
+        .route("/v1/colleagues", get(colleagues))
 }
 
-#[derive(Debug, Serialize)]
-struct Review {
-    entries: Vec<AuditEntry>,
-    /// Whether more entries matched than were returned.
-    truncated: bool,
+/// The people of the asking leader's units, for choosing whom to grant
+/// cover or whose use of the records to review.
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn colleagues(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<Colleague>>> {
+    if !actor.role.sees_whole_units() {
+        return Err(ApiError::Forbidden(
+            "only a group leader or unit manager lists the unit's staff".into(),
+        ));
+    }
+    let users = app.db.colleagues_of(actor.user_id).await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .map(|u| Colleague {
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role,
+                active: u.active,
+            })
+            .collect(),
+    ))
 }
 
 pub fn parse_filter(params: &HashMap<String, String>) -> ApiResult<(AuditFilter, bool)> {
@@ -111,7 +129,7 @@ async fn review(
         )
             .into_response());
     }
-    Ok(Json(Review { entries, truncated }).into_response())
+    Ok(Json(AuditReview { entries, truncated }).into_response())
 }
 
 /// One line per entry; every field is an id, a fixed word or a time, so

@@ -8,12 +8,13 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use server::demo::{DEMO_CHILD_IDS, DEMO_UNITS};
 use shared::audit::{AuditAction, AuditEntry, LocalRead, LocalReadKind};
-use shared::auth::Role;
+use shared::auth::{Colleague, Role};
 
 backend_tests!(
     reads_and_writes_are_logged_and_reviewed,
     only_unit_managers_review_their_own_units,
     tampering_with_the_log_is_found,
+    leaders_list_the_people_of_their_units,
 );
 
 async fn review(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<AuditEntry> {
@@ -192,5 +193,58 @@ async fn tampering_with_the_log_is_found(backend: Backend) {
         .await;
     let report = app.db.verify_audit_chain().await.expect("verify");
     assert_eq!(report.first_broken.map(|b| b.0), Some(4));
+    app.stop().await;
+}
+
+/// Whom a leader can review or grant cover to: exactly the people who share
+/// one of their units; nobody else may list staff.
+async fn leaders_list_the_people_of_their_units(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let (manager, client) = app.client_for(Role::UnitManager, &[]).await;
+    let (in_unit, _) = app.client_for(Role::Consultant, &[]).await;
+    let (elsewhere, _) = app.client_for(Role::SocialWorker, &[]).await;
+    for user in [manager.id, in_unit.id] {
+        app.db
+            .add_user_unit(user, DEMO_UNITS[0].0)
+            .await
+            .expect("unit");
+    }
+    app.db
+        .add_user_unit(elsewhere.id, DEMO_UNITS[1].0)
+        .await
+        .expect("unit");
+
+    let response = client
+        .get(app.url("/api/v1/colleagues"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK);
+    let listed: Vec<Colleague> = response.json().await.expect("colleagues");
+    let ids: Vec<_> = listed.iter().map(|c| c.id).collect();
+    assert!(ids.contains(&manager.id) && ids.contains(&in_unit.id), "{ids:?}");
+    assert!(!ids.contains(&elsewhere.id), "someone from another unit was listed");
+    let consultant = listed.iter().find(|c| c.id == in_unit.id).expect("listed");
+    assert_eq!(consultant.role, Role::Consultant);
+    assert_eq!(consultant.username, in_unit.username);
+
+    for role in [
+        Role::SocialWorker,
+        Role::Consultant,
+        Role::DisabilityOfficer,
+        Role::Administrator,
+    ] {
+        let (user, client) = app.client_for(role, &[]).await;
+        app.db
+            .add_user_unit(user.id, DEMO_UNITS[0].0)
+            .await
+            .expect("unit");
+        let response = client
+            .get(app.url("/api/v1/colleagues"))
+            .send()
+            .await
+            .expect("request");
+        crate::helpers::assert_error(response, 403, shared::ErrorCode::Forbidden).await;
+    }
     app.stop().await;
 }
