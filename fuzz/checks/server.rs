@@ -1,6 +1,6 @@
 //! What the fuzz targets check of the server's own decoders of untrusted
-//! input: query strings, sign-in bodies and the `Authorization` header. One
-//! function per fuzz target, taking the raw input.
+//! input: query strings, request bodies, path segments and the
+//! `Authorization` header. One function per fuzz target, taking the raw input.
 //!
 //! Compiled into the fuzz targets (`fuzz/src/lib.rs`) and into the server's
 //! unit tests (`server/src/fuzz_regressions.rs`), which replay the seed corpus
@@ -9,20 +9,22 @@
 use axum::extract::Query;
 use axum::http::{HeaderValue, Uri};
 use axum::response::IntoResponse;
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use server::auth::{bearer_token, token_hash, MAX_BEARER_TOKEN_BYTES};
 use server::error::ApiError;
 use server::routes::audit::{parse_filter, MAX_ENTRIES};
 use server::routes::auth::validate;
+use server::routes::grants::{self, cover_ends_at};
 use server::routes::parse_json;
 use server::routes::sync::PullQuery;
 use shared::auth::{
-    LoginRequest, RefreshRequest, MAX_DEVICE_LABEL_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
+    GrantRequest, LoginRequest, RefreshRequest, MAX_DEVICE_LABEL_CHARS, MAX_GRANT_DAYS,
+    MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
 };
 use shared::protocol::{DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PROTOCOL_VERSION};
-use shared::{ChildId, UserId};
+use shared::{ChildId, SessionId, UserId};
 use std::collections::HashMap;
 use std::fmt::Debug;
 
@@ -262,5 +264,143 @@ pub fn refresh_body(data: &[u8]) {
     let token = refresh.refresh_token.as_str();
     if !token.is_empty() && token.len() <= MAX_BEARER_TOKEN_BYTES {
         assert_eq!(token_hash(token).len(), 64);
+    }
+}
+
+/// `POST /api/v1/grants`: the body through `parse_json`, then its end date
+/// through `grants::validate` and `cover_ends_at` as the handler checks it,
+/// with several days as today: two fixed ones and those at the edges of the
+/// range allowed for this `until`.
+pub fn grant_body(data: &[u8]) {
+    let Some(grant) = decode_body::<GrantRequest>(data) else {
+        return;
+    };
+    let until = grant.until;
+    let max = Duration::days(MAX_GRANT_DAYS);
+    let todays = [
+        NaiveDate::from_ymd_opt(2026, 6, 15),
+        NaiveDate::from_ymd_opt(2028, 2, 29),
+        Some(until),
+        until.pred_opt(),
+        until.succ_opt(),
+        until.checked_sub_signed(max),
+        until.checked_sub_signed(max + Duration::days(1)),
+    ];
+    for today in todays.into_iter().flatten() {
+        // The server's clock is never within `MAX_GRANT_DAYS` of the last
+        // date chrono knows (there `validate` would overflow).
+        if today.checked_add_signed(max).is_some() {
+            check_grant_until(&grant, today);
+        }
+    }
+    // Whatever the date, the end is the next midnight or a 4xx, never a panic.
+    match cover_ends_at(until) {
+        Ok(ends_at) => {
+            assert_eq!(Some(ends_at.date_naive()), until.succ_opt());
+            assert_eq!(ends_at.time(), NaiveTime::MIN);
+        }
+        Err(error @ ApiError::ValidationFailed(_)) => {
+            assert_eq!(until, NaiveDate::MAX, "no end for {until}");
+            assert_client_error(error);
+        }
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// A grant's `until` on `today`: accepted exactly from today to
+/// `MAX_GRANT_DAYS` days ahead, and then ending within that many days and one
+/// (or, for the last date chrono knows, refused by `cover_ends_at`).
+fn check_grant_until(grant: &GrantRequest, today: NaiveDate) {
+    let until = grant.until;
+    let days_ahead = (until - today).num_days();
+    let in_range = (0..=MAX_GRANT_DAYS).contains(&days_ahead);
+    match grants::validate(grant, today) {
+        Ok(()) => {
+            assert!(in_range, "until {until} accepted on {today}");
+            // The handler then answers 400 for the last date chrono knows.
+            let Ok(ends_at) = cover_ends_at(until) else {
+                assert_eq!(
+                    until,
+                    NaiveDate::MAX,
+                    "until {until} accepted but has no end"
+                );
+                return;
+            };
+            let lasts = ends_at - today.and_time(NaiveTime::MIN).and_utc();
+            assert!(
+                lasts >= Duration::days(1) && lasts <= Duration::days(MAX_GRANT_DAYS + 1),
+                "cover until {until} from {today} ends at {ends_at}"
+            );
+        }
+        Err(error @ ApiError::ValidationFailed(_)) => {
+            assert!(!in_range, "until {until} refused on {today}");
+            assert_client_error(error);
+        }
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
+/// The id in `text` written in one of the forms `uuid` reads: 32 hex
+/// digits, or 8-4-4-4-12 hex digits with hyphens, alone, in braces or after
+/// `urn:uuid:` (any case). Lowercase with hyphens, as ids are shown.
+fn written_uuid(text: &str) -> Option<String> {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let hyphenated = |s: &str| {
+        let groups: Vec<&str> = s.split('-').collect();
+        (groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| hex(g)))
+            .then(|| s.to_ascii_lowercase())
+    };
+    if text.len() == 32 && hex(text) {
+        let l = text.to_ascii_lowercase();
+        return Some(format!(
+            "{}-{}-{}-{}-{}",
+            &l[..8],
+            &l[8..12],
+            &l[12..16],
+            &l[16..20],
+            &l[20..]
+        ));
+    }
+    if let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+        return hyphenated(inner);
+    }
+    if text.len() == 45 && text.as_bytes()[..9].eq_ignore_ascii_case(b"urn:uuid:") {
+        return hyphenated(&text[9..]);
+    }
+    hyphenated(text)
+}
+
+/// `DELETE /api/v1/sessions/{id}`: the segment as axum's `Path<String>` hands
+/// it over (percent-decoded, so any UTF-8 text), through `SessionId::parse`
+/// as `revoke` does; a refused id is a 404. Accepted exactly when the text
+/// is an id in a form `uuid` reads; shown and encoded, it reads back the same.
+pub fn session_id_path(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let written = written_uuid(text);
+    match SessionId::parse(text).map_err(|_| ApiError::NotFound) {
+        Ok(id) => {
+            let shown = id.to_string();
+            assert_eq!(Some(&shown), written.as_ref(), "{text:?} read as {shown}");
+            assert_eq!(
+                SessionId::parse(&shown).ok(),
+                Some(id),
+                "{shown} reads back differently"
+            );
+            let json = match serde_json::to_string(&id) {
+                Ok(json) => json,
+                Err(e) => panic!("a session id does not encode: {e}"),
+            };
+            assert_eq!(json, format!("\"{shown}\""));
+            match serde_json::from_str::<SessionId>(&json) {
+                Ok(back) => assert_eq!(back, id, "{json} decodes differently"),
+                Err(e) => panic!("{json} does not decode: {e}"),
+            }
+        }
+        Err(error) => {
+            assert_eq!(written, None, "{text:?} refused");
+            assert_client_error(error);
+        }
     }
 }

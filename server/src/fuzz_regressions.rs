@@ -39,3 +39,13 @@ fn login_body() {
 fn refresh_body() {
     replay::replay(&fuzz_dir(), "refresh_body", checks::refresh_body);
 }
+
+#[test]
+fn grant_body() {
+    replay::replay(&fuzz_dir(), "grant_body", checks::grant_body);
+}
+
+#[test]
+fn session_id_path() {
+    replay::replay(&fuzz_dir(), "session_id_path", checks::session_id_path);
+}

@@ -9,13 +9,34 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use shared::auth::{GrantRequest, MAX_GRANT_DAYS};
 use shared::{ChildId, UserId};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/grants", post(grant))
+}
+
+/// The requested end date against `today`: from today to
+/// [`MAX_GRANT_DAYS`] days ahead.
+pub fn validate(grant: &GrantRequest, today: NaiveDate) -> ApiResult<()> {
+    if grant.until < today || grant.until > today + Duration::days(MAX_GRANT_DAYS) {
+        return Err(ApiError::ValidationFailed(format!(
+            "`until` must be from today to {MAX_GRANT_DAYS} days ahead"
+        )));
+    }
+    Ok(())
+}
+
+/// When cover until (and including) `until` ends: the start of the next
+/// day, in UTC.
+pub fn cover_ends_at(until: NaiveDate) -> ApiResult<DateTime<Utc>> {
+    until
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| ApiError::ValidationFailed("`until` is out of range".into()))
 }
 
 #[derive(Debug, Serialize)]
@@ -45,12 +66,7 @@ async fn grant(
             grant.child_id
         )));
     }
-    let today = Utc::now().date_naive();
-    if grant.until < today || grant.until > today + Duration::days(MAX_GRANT_DAYS) {
-        return Err(ApiError::ValidationFailed(format!(
-            "`until` must be from today to {MAX_GRANT_DAYS} days ahead"
-        )));
-    }
+    validate(&grant, Utc::now().date_naive())?;
     let colleague = app
         .db
         .user_by_id(grant.user_id)
@@ -69,12 +85,7 @@ async fn grant(
             "`user_id` is not in any of your units".into(),
         ));
     }
-    let ends_at = grant
-        .until
-        .succ_opt()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| ApiError::ValidationFailed("`until` is out of range".into()))?;
+    let ends_at = cover_ends_at(grant.until)?;
     app.db
         .insert_access(&NewAccess {
             child_id: grant.child_id,
