@@ -4,6 +4,7 @@
 
 pub mod caseload;
 pub mod lock;
+pub mod loggkontroll;
 pub mod session;
 pub mod status;
 pub mod stored;

@@ -6,9 +6,11 @@ use super::store::IdbStore;
 use crate::session::StoredSession;
 use crate::sync::{Transport, TransportError};
 use serde::de::DeserializeOwned;
-use shared::auth::{LoginRequest, RefreshRequest, SessionTokens};
+use crate::loggkontroll::AuditQuery;
+use shared::audit::AuditReview;
+use shared::auth::{Colleague, LoginRequest, RefreshRequest, SessionInfo, SessionTokens};
 use shared::protocol::{PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
-use shared::{ApiErrorBody, ChildId, ErrorCode};
+use shared::{ApiErrorBody, ChildId, ErrorCode, SessionId};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -37,6 +39,21 @@ async fn send<T: DeserializeOwned>(
     body: Option<String>,
     token: Option<&str>,
 ) -> Result<T, TransportError> {
+    let text = send_text(method, url, body, token).await?;
+    if text.is_empty() {
+        // 204: nothing to read; `()` and `Option` decode from `null`.
+        return serde_json::from_str("null").map_err(|e| TransportError::Decode(e.to_string()));
+    }
+    serde_json::from_str(&text).map_err(|e| TransportError::Decode(e.to_string()))
+}
+
+/// One request whose answer is kept as text.
+async fn send_text(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    token: Option<&str>,
+) -> Result<String, TransportError> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_cache(web_sys::RequestCache::NoStore);
@@ -82,11 +99,7 @@ async fn send<T: DeserializeOwned>(
             code,
         });
     }
-    if text.is_empty() {
-        // 204: nothing to read; `()` and `Option` decode from `null`.
-        return serde_json::from_str("null").map_err(|e| TransportError::Decode(e.to_string()));
-    }
-    serde_json::from_str(&text).map_err(|e| TransportError::Decode(e.to_string()))
+    Ok(text)
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<String, TransportError> {
@@ -146,6 +159,49 @@ impl HttpTransport {
             }) => {
                 let renewed = self.refresh(&current).await?;
                 send(method, path, body, Some(&renewed.access_token)).await
+            }
+            other => other,
+        }
+    }
+
+    /// The signed-in user's devices (sessions), newest first.
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>, TransportError> {
+        self.authed("GET", "/api/v1/sessions", None).await
+    }
+
+    /// Signs a lost or old device out; it wipes itself when it next syncs.
+    pub async fn revoke_session(&self, id: SessionId) -> Result<(), TransportError> {
+        self.authed("DELETE", &format!("/api/v1/sessions/{id}"), None)
+            .await
+    }
+
+    /// The people of a leader's units.
+    pub async fn colleagues(&self) -> Result<Vec<Colleague>, TransportError> {
+        self.authed("GET", "/api/v1/colleagues", None).await
+    }
+
+    pub async fn audit(&self, query: &AuditQuery) -> Result<AuditReview, TransportError> {
+        self.authed("GET", &query.path(false), None).await
+    }
+
+    pub async fn audit_csv(&self, query: &AuditQuery) -> Result<String, TransportError> {
+        self.authed_text("GET", &query.path(true)).await
+    }
+
+    async fn authed_text(&self, method: &str, path: &str) -> Result<String, TransportError> {
+        let Some(current) = session() else {
+            return Err(TransportError::Server {
+                status: 401,
+                code: Some(ErrorCode::Unauthenticated),
+            });
+        };
+        match send_text(method, path, None, Some(&current.access_token)).await {
+            Err(TransportError::Server {
+                status: 401,
+                code: Some(ErrorCode::Unauthenticated),
+            }) => {
+                let renewed = self.refresh(&current).await?;
+                send_text(method, path, None, Some(&renewed.access_token)).await
             }
             other => other,
         }

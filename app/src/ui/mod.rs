@@ -1,7 +1,9 @@
 //! The Leptos UI: the shell (header, sync indicator, routes) and the pages.
 
+mod audit;
 mod caseload;
 mod child;
+mod devices;
 mod lock;
 mod login;
 mod placement;
@@ -153,6 +155,8 @@ fn App() -> impl IntoView {
                         <Routes fallback=|| view! { <p>"Sidan finns inte."</p> }>
                             <Route path=path!("/") view=caseload::CaseloadPage/>
                             <Route path=path!("/barn/:id") view=child::ChildPage/>
+                            <Route path=path!("/enheter") view=devices::DevicesPage/>
+                            <Route path=path!("/loggkontroll") view=audit::AuditPage/>
                         </Routes>
                     }.into_any(),
                 }}
@@ -171,6 +175,11 @@ fn UserMenu() -> impl IntoView {
             <span class="user-menu__name" data-testid="signed-in-user">
                 {move || ctx.user.get().map(|u| format!("{} · {}", u.display_name, u.role.title_sv()))}
             </span>
+            <nav class="user-menu__links" aria-label="Konto">
+                {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
+                    .then(|| view! { <A href="/loggkontroll">"Loggkontroll"</A> })}
+                <A href="/enheter">"Mina enheter"</A>
+            </nav>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>
                 "Lås"
             </button>
