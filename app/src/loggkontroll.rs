@@ -97,7 +97,9 @@ pub fn describe(action: AuditAction, detail: &str) -> String {
 
 /// When it happened, in the tablet's time zone, to the minute.
 pub fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// How many of the entries are reads and writes, and by how many people:
@@ -150,7 +152,9 @@ mod tests {
         };
         assert_eq!(
             query.path(true),
-            format!("/api/v1/audit?user={user}&child={child}&from=2026-11-01&to=2026-11-24&format=csv")
+            format!(
+                "/api/v1/audit?user={user}&child={child}&from=2026-11-01&to=2026-11-24&format=csv"
+            )
         );
         assert_eq!(query.file_name(), "loggkontroll_2026-11-01_2026-11-24.csv");
     }

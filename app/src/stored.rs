@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use shared::protocol::{EditableKind, Mutation, Operation, Record, RecordRef};
-use shared::ChildId;
 use std::collections::BTreeMap;
 
 /// One record as stored locally: the fields the store indexes, and the record
@@ -58,16 +57,12 @@ pub fn record_key(record: &Record) -> String {
     format!("{}:{id}", kind_name(record))
 }
 
-pub fn child_of(record: &Record) -> ChildId {
-    record.child_id()
-}
-
 impl StoredRecord {
     pub fn encode(record: &Record) -> Result<Self, serde_json::Error> {
         Ok(Self {
             key: record_key(record),
             kind: kind_name(record).to_owned(),
-            child_id: child_of(record).to_string(),
+            child_id: record.child_id().to_string(),
             json: serde_json::to_string(record)?,
         })
     }
@@ -208,6 +203,7 @@ impl OutboxEntry {
 pub(crate) mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone, Utc};
+    use shared::ChildId;
     use shared::{MutationId, Visit, VisitId, VisitNote, VisitorName};
 
     pub(crate) fn visit_for(child_id: ChildId) -> Visit {

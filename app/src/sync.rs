@@ -396,7 +396,7 @@ mod tests {
             self.records
                 .borrow()
                 .values()
-                .map(crate::stored::child_of)
+                .map(shared::protocol::Record::child_id)
                 .collect()
         }
     }
@@ -445,7 +445,7 @@ mod tests {
         async fn forget_child(&self, child: ChildId) -> Result<(), StoreError> {
             self.records
                 .borrow_mut()
-                .retain(|_, r| crate::stored::child_of(r) != child);
+                .retain(|_, r| r.child_id() != child);
             self.held.borrow_mut().remove(&child);
             Ok(())
         }
@@ -565,7 +565,7 @@ mod tests {
                 });
             }
             let wanted = |c: &Change| {
-                let of = crate::stored::child_of(&c.record);
+                let of = c.record.child_id();
                 c.seq > since && child.map_or(scope.contains(&of), |only| only == of)
             };
             let rest: Vec<Change> = all.iter().filter(|c| wanted(c)).cloned().collect();

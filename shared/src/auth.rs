@@ -133,6 +133,15 @@ pub struct UserProfile {
     pub units: Vec<UnitSummary>,
 }
 
+/// The answer to a grant: cover ends at the start of `ends_at` (the
+/// midnight after the `until` day).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub child_id: crate::ids::ChildId,
+    pub user_id: UserId,
+    pub ends_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Someone who shares a unit with the asking group leader or unit manager
 /// (`GET /api/v1/colleagues`): whom to grant cover, whose reads to review.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -122,3 +122,28 @@ test('a unit manager reviews who read a child, filters it, and exports it', asyn
   assert.ok(!csv.includes('Noah'), 'the log holds ids, never names');
   await erik.context.close();
 });
+
+test('a group leader gives a colleague cover for a child, and the child reaches her tablet', async () => {
+  const anna = await tablet('Annas surfplatta', 'demo.anna');
+  assert.equal(await anna.page.getByRole('link', { name: /Liam Testberg/ }).count(), 0);
+
+  const gunilla = await tablet('Gunillas surfplatta', 'demo.gunilla');
+  const { page } = gunilla;
+  await page.getByRole('link', { name: /Liam Testberg/ }).click();
+  await page.getByRole('heading', { name: 'Vikarie' }).waitFor();
+  const colleague = page.getByLabel('Kollega');
+  // Only those who work from a caseload are offered; not the manager.
+  const offered = await colleague.locator('option').allInnerTexts();
+  assert.ok(offered.some((o) => o.startsWith('Anna Demosson')), offered.join(', '));
+  assert.ok(!offered.some((o) => o.includes('Enhetschef')), offered.join(', '));
+  await page.getByRole('button', { name: 'Ge behörighet' }).click();
+  await waitForText(page.getByTestId('cover-outcome'), 'Välj vem som ska vikariera');
+  await colleague.selectOption({ label: 'Anna Demosson (demo) · Socialsekreterare' });
+  await page.getByRole('button', { name: 'Ge behörighet' }).click();
+  await waitForText(page.getByTestId('cover-outcome'), 'Anna Demosson (demo) kan se och dokumentera');
+  await gunilla.context.close();
+
+  await anna.page.getByRole('button', { name: 'Synka nu' }).click();
+  await anna.page.getByRole('link', { name: /Liam Testberg/ }).waitFor();
+  await anna.context.close();
+});

@@ -3,12 +3,14 @@
 //! hotel Wi-Fi counts as unreachable instead of blocking sync forever.
 
 use super::store::IdbStore;
+use crate::loggkontroll::AuditQuery;
 use crate::session::StoredSession;
 use crate::sync::{Transport, TransportError};
 use serde::de::DeserializeOwned;
-use crate::loggkontroll::AuditQuery;
 use shared::audit::AuditReview;
-use shared::auth::{Colleague, LoginRequest, RefreshRequest, SessionInfo, SessionTokens};
+use shared::auth::{
+    Colleague, Grant, GrantRequest, LoginRequest, RefreshRequest, SessionInfo, SessionTokens,
+};
 use shared::protocol::{PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
 use shared::{ApiErrorBody, ChildId, ErrorCode, SessionId};
 use std::cell::RefCell;
@@ -178,6 +180,12 @@ impl HttpTransport {
     /// The people of a leader's units.
     pub async fn colleagues(&self) -> Result<Vec<Colleague>, TransportError> {
         self.authed("GET", "/api/v1/colleagues", None).await
+    }
+
+    /// Cover for a colleague during absence.
+    pub async fn grant(&self, request: &GrantRequest) -> Result<Grant, TransportError> {
+        self.authed("POST", "/api/v1/grants", Some(encode(request)?))
+            .await
     }
 
     pub async fn audit(&self, query: &AuditQuery) -> Result<AuditReview, TransportError> {

@@ -23,7 +23,8 @@ fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
 #[component]
 pub(crate) fn AuditPage() -> impl IntoView {
     let ctx = ctx();
-    let is_manager = move || ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(Role::UnitManager);
+    let is_manager =
+        move || ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(Role::UnitManager);
     view! {
         <h1>"Loggkontroll"</h1>
         <Show

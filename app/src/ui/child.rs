@@ -98,6 +98,10 @@ pub(crate) fn ChildPage() -> impl IntoView {
             Some(Ok(Some(d))) => Some(view! { <VisitLog data=d/> }),
             _ => None,
         }}
+        {move || {
+            let leader = ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.grants_cover()));
+            child_id.get().filter(|_| leader).map(|id| view! { <super::cover::CoverGrant child_id=id/> })
+        }}
     }
 }
 

@@ -3,6 +3,7 @@
 mod audit;
 mod caseload;
 mod child;
+mod cover;
 mod devices;
 mod lock;
 mod login;

@@ -52,11 +52,7 @@ const X_FORWARDED_FOR: &str = "x-forwarded-for";
 /// from a trusted proxy, the nearest address in `X-Forwarded-For` that is
 /// not itself a trusted proxy. Addresses further left were written by the
 /// client and prove nothing.
-fn client_ip(
-    peer: IpAddr,
-    headers: &HeaderMap,
-    trusted: &[IpAddr],
-) -> IpAddr {
+fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     if !trusted.contains(&peer) {
         return peer;
     }
@@ -87,11 +83,7 @@ async fn login(
     ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     request: Request,
 ) -> ApiResult<Json<SessionTokens>> {
-    let client = client_ip(
-        peer.ip(),
-        request.headers(),
-        &app.trusted_proxies,
-    );
+    let client = client_ip(peer.ip(), request.headers(), &app.trusted_proxies);
     let body = read_json_object(&app, request).await?;
     let login: LoginRequest = parse_json(&body)?;
     validate(&login)?;

@@ -10,9 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::Serialize;
-use shared::auth::{GrantRequest, MAX_GRANT_DAYS};
-use shared::{ChildId, UserId};
+use shared::auth::{Grant, GrantRequest, MAX_GRANT_DAYS};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/grants", post(grant))
@@ -39,19 +37,12 @@ pub fn cover_ends_at(until: NaiveDate) -> ApiResult<DateTime<Utc>> {
         .ok_or_else(|| ApiError::ValidationFailed("`until` is out of range".into()))
 }
 
-#[derive(Debug, Serialize)]
-struct Granted {
-    child_id: ChildId,
-    user_id: UserId,
-    ends_at: DateTime<Utc>,
-}
-
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn grant(
     State(app): State<AppState>,
     actor: Actor,
     request: Request,
-) -> ApiResult<(StatusCode, Json<Granted>)> {
+) -> ApiResult<(StatusCode, Json<Grant>)> {
     if !actor.role.grants_cover() {
         return Err(ApiError::Forbidden(
             "only a group leader or unit manager grants cover".into(),
@@ -99,7 +90,7 @@ async fn grant(
     tracing::info!(child.id = %grant.child_id, grantee.id = %colleague.id, "cover granted");
     Ok((
         StatusCode::CREATED,
-        Json(Granted {
+        Json(Grant {
             child_id: grant.child_id,
             user_id: colleague.id,
             ends_at,

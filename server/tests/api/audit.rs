@@ -222,8 +222,14 @@ async fn leaders_list_the_people_of_their_units(backend: Backend) {
     assert_eq!(response.status(), StatusCode::OK);
     let listed: Vec<Colleague> = response.json().await.expect("colleagues");
     let ids: Vec<_> = listed.iter().map(|c| c.id).collect();
-    assert!(ids.contains(&manager.id) && ids.contains(&in_unit.id), "{ids:?}");
-    assert!(!ids.contains(&elsewhere.id), "someone from another unit was listed");
+    assert!(
+        ids.contains(&manager.id) && ids.contains(&in_unit.id),
+        "{ids:?}"
+    );
+    assert!(
+        !ids.contains(&elsewhere.id),
+        "someone from another unit was listed"
+    );
     let consultant = listed.iter().find(|c| c.id == in_unit.id).expect("listed");
     assert_eq!(consultant.role, Role::Consultant);
     assert_eq!(consultant.username, in_unit.username);
