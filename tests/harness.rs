@@ -3,7 +3,7 @@
 //! store, against the server's real storage (`server::db::Database`) through a
 //! transport that fails the way networks do.
 
-use app::stored::{child_of, local_effects, overlay, pulled_effect, record_key, LocalEffect};
+use app::stored::{local_effects, overlay, pulled_effect, record_key, LocalEffect};
 use app::sync::{LocalStore, StoreError, Transport, TransportError};
 use server::db::{Database, PullError};
 use shared::protocol::{
@@ -147,7 +147,7 @@ impl LocalStore for Replica {
     }
 
     async fn forget_child(&self, child: ChildId) -> Result<(), StoreError> {
-        self.base.borrow_mut().retain(|_, r| child_of(r) != child);
+        self.base.borrow_mut().retain(|_, r| r.child_id() != child);
         self.held.borrow_mut().remove(&child);
         Ok(())
     }
