@@ -218,6 +218,7 @@ pub(crate) mod tests {
                 .with_ymd_and_hms(2026, 11, 20, 14, 0, 0)
                 .single()
                 .expect("time"),
+            ..shared::Visit::blank()
         }
     }
 

@@ -69,6 +69,7 @@ fn visit(child_id: ChildId, note: &str) -> Visit {
             .with_ymd_and_hms(2026, 11, 20, 14, 0, 0)
             .single()
             .expect("time"),
+        ..shared::Visit::blank()
     }
 }
 

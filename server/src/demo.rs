@@ -303,6 +303,7 @@ pub fn records(today: NaiveDate) -> Vec<Record> {
                 talked_alone,
                 note: VisitNote::parse(note).expect("demo notes are valid"),
                 recorded_at: date.and_hms_opt(15, 0, 0).unwrap_or_default().and_utc(),
+                ..shared::Visit::blank()
             }));
         }
     }

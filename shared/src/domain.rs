@@ -78,6 +78,12 @@ text_newtype!(
     /// The social worker's note from a visit. May be empty.
     VisitNote, empty_ok = true, max = 20_000, multiline = true
 );
+impl Default for VisitNote {
+    fn default() -> Self {
+        Self(String::new())
+    }
+}
+
 text_newtype!(
     /// A person's name or the name of a home.
     PersonName, empty_ok = false, max = 120, multiline = false
@@ -179,8 +185,145 @@ impl Placement {
     }
 }
 
-/// A recorded visit (besök) to a child. Once stored on the server it is never
-/// changed in place.
+/// How the social worker met the child. Only an in-person visit counts for
+/// the visit schedule; calls are recorded too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    /// Besök: met in person.
+    #[default]
+    InPerson,
+    /// Telefonsamtal.
+    Phone,
+    /// Videosamtal.
+    Video,
+}
+
+impl ContactKind {
+    pub const ALL: [Self; 3] = [Self::InPerson, Self::Phone, Self::Video];
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::InPerson => "Besök",
+            Self::Phone => "Telefonsamtal",
+            Self::Video => "Videosamtal",
+        }
+    }
+}
+
+/// In what role the visitor came; a disability-area officer's visits are
+/// followed up on their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitorRole {
+    /// The municipality's own social worker (socialsekreterare).
+    #[default]
+    Employee,
+    /// A consultant social worker (konsult).
+    Consultant,
+    /// A disability-area officer (funktionshandläggare).
+    DisabilityOfficer,
+}
+
+impl VisitorRole {
+    pub const ALL: [Self; 3] = [Self::Employee, Self::Consultant, Self::DisabilityOfficer];
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::Employee => "Socialsekreterare",
+            Self::Consultant => "Konsult",
+            Self::DisabilityOfficer => "Funktionshandläggare",
+        }
+    }
+}
+
+/// Where the visit took place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitPlace {
+    /// I hemmet: in the foster home, HVB or supported housing.
+    #[default]
+    InTheHome,
+    /// Någon annanstans (school, the office, a café…).
+    Elsewhere,
+}
+
+impl VisitPlace {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::InTheHome => "I hemmet",
+            Self::Elsewhere => "Någon annanstans",
+        }
+    }
+}
+
+/// Why the social worker did not talk with the child alone (the categories
+/// of the inspectors' reviews).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotAloneReason {
+    /// Barnet är under 4 år.
+    ChildUnderFour,
+    /// Barnets funktionsnedsättning.
+    Disability,
+    /// Barnet ville inte.
+    ChildDeclined,
+    /// Vårdnadshavaren samtyckte inte.
+    GuardianDidNotConsent,
+    /// Annat skäl, beskrivet i text.
+    Other,
+}
+
+impl NotAloneReason {
+    pub const ALL: [Self; 5] = [
+        Self::ChildUnderFour,
+        Self::Disability,
+        Self::ChildDeclined,
+        Self::GuardianDidNotConsent,
+        Self::Other,
+    ];
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::ChildUnderFour => "Barnet är under 4 år",
+            Self::Disability => "Barnets funktionsnedsättning",
+            Self::ChildDeclined => "Barnet ville inte",
+            Self::GuardianDidNotConsent => "Vårdnadshavaren samtyckte inte",
+            Self::Other => "Annat skäl",
+        }
+    }
+}
+
+/// The conversation-support tools (samtalsstöd) a child can use on the tablet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationTool {
+    /// Tre hus: worries, what is good, dreams.
+    ThreeHouses,
+    /// Känsloskalan: faces across the themes of a placed child's life.
+    FeelingsScale,
+    /// Mitt nätverk: the people who matter, near or far.
+    MyNetwork,
+}
+
+impl ConversationTool {
+    pub const ALL: [Self; 3] = [Self::ThreeHouses, Self::FeelingsScale, Self::MyNetwork];
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::ThreeHouses => "Tre hus",
+            Self::FeelingsScale => "Känsloskalan",
+            Self::MyNetwork => "Mitt nätverk",
+        }
+    }
+}
+
+/// A recorded, signed visit (besök) or call to a child. Once stored on the
+/// server it is never changed: corrections are [`VisitAmendment`]s. Drafts
+/// live on the device until signed (docs/architecture.md).
+///
+/// The fields after `recorded_at` came with the full visit log; they default
+/// so that a visit recorded by an older app version still reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Visit {
     pub id: VisitId,
@@ -190,10 +333,119 @@ pub struct Visit {
     pub visitor: VisitorName,
     /// Whether the social worker talked with the child alone (enskilt samtal).
     pub talked_alone: bool,
+    /// Anything else about the visit (observations, the home, agreements).
     pub note: VisitNote,
     /// When the device says the visit was recorded. Information for people only:
     /// tablet clocks are often wrong, so nothing orders or merges by it.
     pub recorded_at: DateTime<Utc>,
+    /// Time of day the visit began, when given.
+    #[serde(default)]
+    pub start_time: Option<chrono::NaiveTime>,
+    #[serde(default)]
+    pub contact: ContactKind,
+    #[serde(default)]
+    pub place: VisitPlace,
+    #[serde(default)]
+    pub visitor_role: VisitorRole,
+    /// Required when `talked_alone` is false.
+    #[serde(default)]
+    pub not_alone_reason: Option<NotAloneReason>,
+    /// Required when the reason is [`NotAloneReason::Other`].
+    #[serde(default)]
+    pub not_alone_text: VisitNote,
+    /// What the child was asked about.
+    #[serde(default)]
+    pub child_asked: VisitNote,
+    /// The child's view, in the child's own words (barnets röst).
+    #[serde(default)]
+    pub child_view: VisitNote,
+    /// How the child's view affected the case.
+    #[serde(default)]
+    pub view_influence: VisitNote,
+    /// Whether the child was told what happens with what they said.
+    #[serde(default)]
+    pub feedback_given: bool,
+    /// Conversation tools used, with what the child made of them.
+    #[serde(default)]
+    pub tools: Vec<crate::conversation::ToolResult>,
+    /// What is to be done after the visit, and by whom.
+    #[serde(default)]
+    pub follow_ups: VisitNote,
+    /// Who signed it: the account that recorded the visit. The server checks
+    /// it against the signed-in user.
+    #[serde(default)]
+    pub signed_by: Option<crate::ids::UserId>,
+}
+
+/// Why a visit cannot be signed as it stands.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VisitProblem {
+    #[error("the reason the child was not talked to alone is missing")]
+    NotAloneReasonMissing,
+    #[error("the other reason needs a description")]
+    OtherReasonNeedsText,
+    #[error("a reason is given although the child was talked to alone")]
+    ReasonButAlone,
+    #[error("conversation tool results: {0}")]
+    Tools(#[from] crate::conversation::ToolProblem),
+}
+
+impl Visit {
+    /// What the server holds every stored visit to: nothing contradicts
+    /// itself. (A missing reason is allowed here, so that a visit an older
+    /// app version recorded offline is never refused.)
+    pub fn check_consistent(&self) -> Result<(), VisitProblem> {
+        match (self.talked_alone, self.not_alone_reason) {
+            (true, Some(_)) => return Err(VisitProblem::ReasonButAlone),
+            (false, Some(NotAloneReason::Other)) if self.not_alone_text.as_str().is_empty() => {
+                return Err(VisitProblem::OtherReasonNeedsText)
+            }
+            _ => {}
+        }
+        crate::conversation::check_results(&self.tools)?;
+        Ok(())
+    }
+
+    /// What the app asks before a visit is signed: consistent, and a reason
+    /// whenever the child was not talked to alone.
+    pub fn check_complete(&self) -> Result<(), VisitProblem> {
+        if !self.talked_alone && self.not_alone_reason.is_none() {
+            return Err(VisitProblem::NotAloneReasonMissing);
+        }
+        self.check_consistent()
+    }
+
+    /// Every field empty or at its default, for struct-update syntax: the
+    /// caller sets at least the ids, the date and the visitor.
+    pub fn blank() -> Self {
+        Self {
+            id: VisitId::from_uuid(uuid::Uuid::nil()),
+            child_id: ChildId::from_uuid(uuid::Uuid::nil()),
+            visit_date: NaiveDate::default(),
+            visitor: VisitorName(String::from("-")),
+            talked_alone: false,
+            note: VisitNote::default(),
+            recorded_at: DateTime::<Utc>::default(),
+            start_time: None,
+            contact: ContactKind::default(),
+            place: VisitPlace::default(),
+            visitor_role: VisitorRole::default(),
+            not_alone_reason: None,
+            not_alone_text: VisitNote::default(),
+            child_asked: VisitNote::default(),
+            child_view: VisitNote::default(),
+            view_influence: VisitNote::default(),
+            feedback_given: false,
+            tools: Vec::new(),
+            follow_ups: VisitNote::default(),
+            signed_by: None,
+        }
+    }
+
+    /// Whether this contact counts for the every-third-month rule.
+    pub fn counts_for_schedule(&self) -> bool {
+        self.contact == ContactKind::InPerson && self.visitor_role != VisitorRole::DisabilityOfficer
+    }
 }
 
 impl Placement {

@@ -4,16 +4,22 @@
 
 pub mod audit;
 pub mod auth;
+pub mod conversation;
 pub mod domain;
 pub mod error;
+pub mod ical;
 pub mod ids;
+pub mod markdown;
 pub mod merge;
 pub mod protocol;
+pub mod routines;
 pub mod schedule;
+pub mod search;
 
 pub use domain::{
-    AmendmentText, Child, LegalBasis, PersonName, Placement, PlacementKind, TextError, Visit,
-    VisitAmendment, VisitNote, VisitorName,
+    AmendmentText, Child, ContactKind, ConversationTool, LegalBasis, NotAloneReason, PersonName,
+    Placement, PlacementKind, TextError, Visit, VisitAmendment, VisitNote, VisitPlace,
+    VisitProblem, VisitorName, VisitorRole,
 };
 pub use error::{ApiErrorBody, ErrorCode};
 pub use ids::{

@@ -267,6 +267,7 @@ mod tests {
             talked_alone: true,
             note: VisitNote::parse("Trivs i skolan.").expect("valid"),
             recorded_at: Utc.with_ymd_and_hms(2026, 11, 20, 14, 0, 0).unwrap(),
+            ..Visit::blank()
         }
     }
 

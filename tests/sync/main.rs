@@ -150,6 +150,7 @@ fn mutation_for(
                 .with_ymd_and_hms(2026, 3, 5, 10, 0, 0)
                 .single()
                 .expect("time"),
+            ..shared::Visit::blank()
         })),
         Action::AmendFirstVisit => records.values().find_map(|r| match r {
             Record::Visit(v) => Some(Operation::AmendVisit(VisitAmendment {

@@ -272,6 +272,7 @@ fn VisitForm(child_id: ChildId) -> impl IntoView {
                 talked_alone: alone,
                 note: visit_note,
                 recorded_at: chrono::Utc::now(),
+                ..shared::Visit::blank()
             }),
         };
         saving.set(true);

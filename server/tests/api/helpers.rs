@@ -444,6 +444,7 @@ pub fn visit(child_id: ChildId) -> Visit {
             .with_ymd_and_hms(2026, 3, 2, 14, 30, 5)
             .single()
             .expect("time"),
+        ..shared::Visit::blank()
     }
 }
 

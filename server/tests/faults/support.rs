@@ -493,6 +493,7 @@ pub fn visit(rng: &mut Rng) -> Visit {
             .with_ymd_and_hms(2025, 6, 1, 12, 0, 0)
             .single()
             .expect("time"),
+        ..shared::Visit::blank()
     }
 }
 

@@ -1,0 +1,1 @@
+//! iCalendar export of upcoming visits: placeholder, being written.

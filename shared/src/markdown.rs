@@ -1,0 +1,1 @@
+//! Safe Markdown for routine bodies: placeholder, being written.

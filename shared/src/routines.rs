@@ -1,0 +1,1 @@
+//! The routine library (rutiner): placeholder, being written.

@@ -1,0 +1,1 @@
+//! Swedish-aware full-text search: placeholder, being written.
