@@ -122,6 +122,8 @@ fn reject(code: ErrorCode, message: impl Into<String>) -> Refusal {
 struct Origin {
     device_id: DeviceId,
     mutation_id: MutationId,
+    /// The signed-in user who sent it (`None` only for the server's own writes).
+    user_id: Option<UserId>,
 }
 
 fn to_u64(seq: i64) -> u64 {
@@ -154,6 +156,7 @@ pub(crate) async fn apply_mutation<T: WriteTx>(
     let origin = Origin {
         device_id,
         mutation_id: mutation.id,
+        user_id,
     };
     match apply_operation(&mut tx, origin, &mutation.operation).await {
         Ok(seq) => {
@@ -216,6 +219,17 @@ async fn create_visit<T: WriteTx>(
     origin: Origin,
     visit: &Visit,
 ) -> Result<i64, Refusal> {
+    visit
+        .check_consistent()
+        .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
+    if let (Some(signer), Some(sender)) = (visit.signed_by, origin.user_id) {
+        if signer != sender {
+            return Err(reject(
+                ErrorCode::ValidationFailed,
+                "`signed_by` must be the signed-in user: a visit is signed by whoever records it",
+            ));
+        }
+    }
     require_child(tx, visit.child_id).await?;
     if !tx.insert_visit(visit, Some(origin.mutation_id)).await? {
         return Err(reject(

@@ -229,10 +229,13 @@ impl WriteTx for PgTx {
         visit: &Visit,
         mutation_id: Option<MutationId>,
     ) -> Result<bool, DbError> {
+        let columns = super::rows::VisitColumns::of(visit)?;
         let inserted = sqlx::query(
             "INSERT INTO visits (id, child_id, visit_date, visitor, talked_alone, note, \
-             recorded_at, received_at, mutation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (id) DO NOTHING",
+             recorded_at, received_at, mutation_id, contact, visitor_role, place, \
+             not_alone_reason, feedback_given, tools, signed_by, details) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17::jsonb) ON CONFLICT (id) DO NOTHING",
         )
         .bind(visit.id.as_uuid())
         .bind(visit.child_id.as_uuid())
@@ -243,6 +246,14 @@ impl WriteTx for PgTx {
         .bind(visit.recorded_at)
         .bind(Utc::now())
         .bind(mutation_id.map(|m| *m.as_uuid()))
+        .bind(columns.contact)
+        .bind(columns.visitor_role)
+        .bind(columns.place)
+        .bind(columns.not_alone_reason)
+        .bind(visit.feedback_given)
+        .bind(columns.tools)
+        .bind(visit.signed_by.map(|u| *u.as_uuid()))
+        .bind(columns.details)
         .execute(&mut *self.0)
         .await?
         .rows_affected();

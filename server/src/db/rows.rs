@@ -52,6 +52,52 @@ fn from_serde_name<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// The columns of a visit beyond the original ones (migration 0005).
+pub(crate) struct VisitColumns {
+    pub contact: String,
+    pub visitor_role: String,
+    pub place: String,
+    pub not_alone_reason: Option<String>,
+    pub tools: String,
+    /// The narrative, whole, as JSON text.
+    pub details: String,
+}
+
+impl VisitColumns {
+    pub(crate) fn of(visit: &shared::Visit) -> Result<Self, DbError> {
+        let mut tools: Vec<&str> = visit.tools.iter().map(|t| tool_name(t.tool())).collect();
+        tools.sort_unstable();
+        let details = serde_json::json!({
+            "start_time": visit.start_time,
+            "not_alone_text": visit.not_alone_text,
+            "child_asked": visit.child_asked,
+            "child_view": visit.child_view,
+            "view_influence": visit.view_influence,
+            "follow_ups": visit.follow_ups,
+            "tools": visit.tools,
+        });
+        Ok(Self {
+            contact: serde_name(&visit.contact),
+            visitor_role: serde_name(&visit.visitor_role),
+            place: serde_name(&visit.place),
+            not_alone_reason: visit.not_alone_reason.as_ref().map(serde_name),
+            tools: tools.join(","),
+            details: serde_json::to_string(&details).map_err(|e| DbError::CorruptRow {
+                table: "visits",
+                reason: e.to_string(),
+            })?,
+        })
+    }
+}
+
+fn tool_name(tool: shared::ConversationTool) -> &'static str {
+    match tool {
+        shared::ConversationTool::ThreeHouses => "three_houses",
+        shared::ConversationTool::FeelingsScale => "feelings_scale",
+        shared::ConversationTool::MyNetwork => "my_network",
+    }
+}
+
 /// A JSON value as stored in a text (SQLite) or JSONB (PostgreSQL) column.
 pub(crate) fn json_text(value: &Value) -> String {
     value.to_string()

@@ -224,9 +224,12 @@ impl WriteTx for SqliteTx {
         visit: &Visit,
         mutation_id: Option<MutationId>,
     ) -> Result<bool, DbError> {
+        let columns = super::rows::VisitColumns::of(visit)?;
         let inserted = sqlx::query(
             "INSERT INTO visits (id, child_id, visit_date, visitor, talked_alone, note, \
-             recorded_at, received_at, mutation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             recorded_at, received_at, mutation_id, contact, visitor_role, place, \
+             not_alone_reason, feedback_given, tools, signed_by, details) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(visit.id.to_string())
@@ -238,6 +241,14 @@ impl WriteTx for SqliteTx {
         .bind(instant(visit.recorded_at))
         .bind(instant(Utc::now()))
         .bind(mutation_id.map(|m| m.to_string()))
+        .bind(columns.contact)
+        .bind(columns.visitor_role)
+        .bind(columns.place)
+        .bind(columns.not_alone_reason)
+        .bind(visit.feedback_given)
+        .bind(columns.tools)
+        .bind(visit.signed_by.map(|u| u.to_string()))
+        .bind(columns.details)
         .execute(&mut *self.0)
         .await?
         .rows_affected();

@@ -17,3 +17,4 @@ mod push;
 mod scope;
 mod static_files;
 mod tls;
+mod visit_log;
