@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use shared::protocol::Conflict;
 use shared::protocol::Record;
-use shared::schedule::{due_status, next_visit_due, DueStatus, NextVisit};
+pub use shared::schedule::current_placement;
+use shared::schedule::{child_schedule, due_status, DueStatus, NextVisit};
 use shared::{Child, ChildId, Placement, Visit, VisitAmendment};
 use std::collections::HashMap;
 
@@ -22,15 +23,6 @@ pub struct ChildOverview {
     pub amendments: Vec<VisitAmendment>,
     /// Edits that disagreed and wait for a person to choose.
     pub open_conflicts: Vec<Conflict>,
-}
-
-/// The placement in force on `today`, or else the latest one started.
-pub fn current_placement(placements: &[Placement], today: NaiveDate) -> Option<&Placement> {
-    placements
-        .iter()
-        .filter(|p| p.is_current_on(today))
-        .max_by_key(|p| p.start_date)
-        .or_else(|| placements.iter().max_by_key(|p| p.start_date))
 }
 
 /// Groups records by child and works out what is due.
@@ -68,9 +60,7 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
                     .then(b.recorded_at.cmp(&a.recorded_at))
             });
             let placement = current_placement(&ps, today).cloned();
-            let next_visit = placement
-                .as_ref()
-                .and_then(|p| next_visit_due(p, vs.iter().map(|v| v.visit_date)));
+            let next_visit = child_schedule(&ps, &vs, today).next_visit();
             let due = next_visit.map(|n| due_status(n.due_date, today));
             ChildOverview {
                 open_conflicts: conflicts.remove(&child.id).unwrap_or_default(),

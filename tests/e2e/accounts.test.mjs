@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DEMO_PASSWORD, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { DEMO_PASSWORD, signIn, useServerAndBrowser, waitForText, recordVisit } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -78,9 +78,7 @@ test('the caseload follows assignments, and a handed-over child leaves after its
   await context.setOffline(true);
   const note = `Sista besöket ${randomUUID()}`;
   await page.getByLabel('Vem besökte').fill('Anna Demosson');
-  await page.getByLabel('Ja').check();
-  await page.getByLabel('Anteckning').fill(note);
-  await page.getByRole('button', { name: 'Spara besök' }).click();
+  await recordVisit(page, { alone: true, note: note });
   await waitForText(page.getByTestId('sync-status'), '1 ändring väntar');
   admin('unassign', 'demo.anna', childId(2));
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { PIN, signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+import { PIN, signIn, unlock, useServerAndBrowser, waitForText, recordVisit } from './harness.mjs';
 
 // The shortest lock time the server accepts, so the test need not wait 5 minutes.
 const env = useServerAndBrowser({ args: ['--lock-after-seconds', '10'] });
@@ -57,9 +57,7 @@ test('after a visit is recorded, nothing about the child is readable in IndexedD
   await context.setOffline(true);
   const statement = `Noah sa: jag vill stanna i skolan ${randomUUID()}`;
   await page.getByLabel('Vem besökte').fill('Gunilla Gruppledare');
-  await page.getByLabel('Ja').check();
-  await page.getByLabel('Anteckning').fill(statement);
-  await page.getByRole('button', { name: 'Spara besök' }).click();
+  await recordVisit(page, { alone: true, note: statement });
   await waitForText(page.getByTestId('sync-status'), '1 ändring väntar');
 
   const dump = await rawIndexedDb(page);

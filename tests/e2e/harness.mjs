@@ -155,3 +155,16 @@ export async function apiGet(server, path, username = 'demo.gunilla') {
     headers: { authorization: `Bearer ${server.tokens[username]}` },
   });
 }
+
+/** Answers what the visit log requires and signs the visit. `alone`: whether
+ *  the child was talked to alone (if not, "the child declined"). */
+export async function recordVisit(page, { visitor, alone = true, note } = {}) {
+  if (visitor !== undefined) await page.getByLabel('Vem besökte').fill(visitor);
+  await page.getByRole('group', { name: 'Talade du enskilt med barnet?' })
+    .getByLabel(alone ? 'Ja' : 'Nej').check();
+  if (!alone) await page.getByLabel('Barnet ville inte').check();
+  await page.getByRole('group', { name: 'Fick barnet återkoppling på det hen sa?' })
+    .getByLabel('Ja').check();
+  if (note !== undefined) await page.getByLabel('Anteckning', { exact: true }).fill(note);
+  await page.getByRole('button', { name: 'Signera besöket' }).click();
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+import { signIn, unlock, useServerAndBrowser, waitForText, recordVisit } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -29,9 +29,7 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
 
   const note = `E2E-besök ${randomUUID()}`;
   await page.getByLabel('Vem besökte').fill('Testa Handläggare');
-  await page.getByLabel('Ja').check();
-  await page.getByLabel('Anteckning').fill(note);
-  await page.getByRole('button', { name: 'Spara besök' }).click();
+  await recordVisit(page, { alone: true, note: note });
 
   const visit = page.locator('.visit', { hasText: note });
   await waitForText(visit, 'Väntar på synk');

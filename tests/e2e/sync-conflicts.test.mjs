@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { apiGet, signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+import { apiGet, signIn, unlock, useServerAndBrowser, waitForText, recordVisit } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -93,9 +93,7 @@ test('a tablet with hundreds of changes from a long offline period syncs them al
   const count = 250;
   await t.page.getByLabel('Vem besökte').fill('Testa Handläggare');
   for (let i = 0; i < count; i += 1) {
-    await t.page.getByLabel('Nej').check();
-    await t.page.getByLabel('Anteckning').fill(`${batch} #${i}`);
-    await t.page.getByRole('button', { name: 'Spara besök' }).click();
+    await recordVisit(t.page, { alone: false, note: `${batch} #${i}` });
     await t.page.locator('.visit', { hasText: `${batch} #${i}` }).first().waitFor();
   }
   await waitForText(t.status, `${count} ändringar väntar`);
@@ -132,9 +130,7 @@ test('two open tabs never push the same change twice', async () => {
   await first.getByRole('link', { name: /Maja Fiktivsson/ }).click();
   await first.getByLabel('Vem besökte').fill('Testa Handläggare');
   for (let i = 0; i < 20; i += 1) {
-    await first.getByLabel('Ja').check();
-    await first.getByLabel('Anteckning').fill(`Två flikar ${i}`);
-    await first.getByRole('button', { name: 'Spara besök' }).click();
+    await recordVisit(first, { alone: true, note: `Två flikar ${i}` });
     await first.locator('.visit', { hasText: `Två flikar ${i}` }).first().waitFor();
   }
   // Both tabs try to sync the moment the network is back.

@@ -31,13 +31,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
-const DB_VERSION: u32 = 3;
+const DB_VERSION: u32 = 4;
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
 const META: &str = "meta";
 /// Reads from this store, logged for the server's audit log until sent.
 const READS: &str = "reads";
+/// Visits being written, one per child, sealed (`visit_draft::VisitDraft`).
+const DRAFTS: &str = "drafts";
 const CURSOR_KEY: &str = "pull_cursor";
 const DEVICE_KEY: &str = "device_id";
 /// The children whose whole history the device holds, as a JSON array.
@@ -73,6 +75,9 @@ fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(
     }
     if old_version < 3 {
         idb::create_store(db, READS, Some("id"), false)?;
+    }
+    if old_version < 4 {
+        idb::create_store(db, DRAFTS, Some("child_id"), false)?;
     }
     Ok(())
 }
@@ -228,9 +233,19 @@ impl IdbStore {
 
     /// Records a local change: one outbox entry, committed before this returns.
     pub async fn record_change(&self, mutation: &Mutation) -> Result<(), StoreError> {
+        self.record_change_and(mutation, None).await
+    }
+
+    /// Records a change and, in the same transaction, removes the draft it
+    /// came from.
+    async fn record_change_and(
+        &self,
+        mutation: &Mutation,
+        draft_of: Option<ChildId>,
+    ) -> Result<(), StoreError> {
         let entry = OutboxEntry::encode(mutation).map_err(decode_err)?;
         let sealed = self.seal(&entry.json).await?;
-        let tx = self.tx(&[OUTBOX], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(&[OUTBOX, DRAFTS], IdbTransactionMode::Readwrite)?;
         tx.object_store(OUTBOX)
             .map_err(js_err)?
             .add(&idb::object(&[
@@ -239,6 +254,12 @@ impl IdbStore {
                 ("json", &sealed),
             ])?)
             .map_err(js_err)?;
+        if let Some(child) = draft_of {
+            tx.object_store(DRAFTS)
+                .map_err(js_err)?
+                .delete(&JsValue::from_str(&child.to_string()))
+                .map_err(js_err)?;
+        }
         idb::committed(&tx).await?;
         Ok(())
     }
@@ -373,6 +394,72 @@ impl IdbStore {
         tx.object_store(REJECTED)
             .map_err(js_err)?
             .delete(&JsValue::from_str(&id.to_string()))
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ drafts
+
+    /// The visit being written for `child`, if any.
+    pub async fn draft(
+        &self,
+        child: ChildId,
+    ) -> Result<Option<crate::visit_draft::VisitDraft>, StoreError> {
+        let tx = self.tx(&[DRAFTS], IdbTransactionMode::Readonly)?;
+        let req = tx
+            .object_store(DRAFTS)
+            .map_err(js_err)?
+            .get(&JsValue::from_str(&child.to_string()))
+            .map_err(js_err)?;
+        let value = idb::request(&req).await?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        let sealed = js_sys::Reflect::get(&value, &JsValue::from_str("json"))
+            .map_err(js_err)?
+            .as_string()
+            .ok_or_else(|| StoreError("utkastet saknar innehåll".into()))?;
+        let json = self.open_sealed(&sealed).await?;
+        Ok(Some(serde_json::from_str(&json).map_err(decode_err)?))
+    }
+
+    /// Keeps the draft, sealed, replacing the child's previous one; unless
+    /// `still_wanted` says no once it is sealed (it was signed or thrown away
+    /// meanwhile: transactions run in the order they are made, so asking
+    /// right before making this one cannot bring a signed draft back).
+    pub async fn save_draft(
+        &self,
+        draft: &crate::visit_draft::VisitDraft,
+        still_wanted: impl Fn() -> bool,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(draft).map_err(decode_err)?;
+        let sealed = self.seal(&json).await?;
+        if !still_wanted() {
+            return Ok(());
+        }
+        let entry = idb::object(&[("child_id", &draft.child_id.to_string()), ("json", &sealed)])?;
+        let tx = self.tx(&[DRAFTS], IdbTransactionMode::Readwrite)?;
+        tx.object_store(DRAFTS)
+            .map_err(js_err)?
+            .put(&entry)
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// Signs a draft: the visit goes to the outbox and the draft goes, in one
+    /// transaction, so a crash leaves either the draft or the signed visit.
+    pub async fn sign_draft(&self, mutation: &Mutation, child: ChildId) -> Result<(), StoreError> {
+        self.record_change_and(mutation, Some(child)).await
+    }
+
+    /// Throws the draft away.
+    pub async fn discard_draft(&self, child: ChildId) -> Result<(), StoreError> {
+        let tx = self.tx(&[DRAFTS], IdbTransactionMode::Readwrite)?;
+        tx.object_store(DRAFTS)
+            .map_err(js_err)?
+            .delete(&JsValue::from_str(&child.to_string()))
             .map_err(js_err)?;
         idb::committed(&tx).await?;
         Ok(())
@@ -517,10 +604,10 @@ impl IdbStore {
 
     async fn clear(&self, meta_keys: &[&str]) -> Result<(), StoreError> {
         let tx = self.tx(
-            &[RECORDS, OUTBOX, REJECTED, READS, META],
+            &[RECORDS, OUTBOX, REJECTED, READS, DRAFTS, META],
             IdbTransactionMode::Readwrite,
         )?;
-        for name in [RECORDS, OUTBOX, REJECTED, READS] {
+        for name in [RECORDS, OUTBOX, REJECTED, READS, DRAFTS] {
             tx.object_store(name)
                 .map_err(js_err)?
                 .clear()

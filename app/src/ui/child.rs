@@ -2,18 +2,13 @@
 
 use super::caseload::{due_class, today};
 use super::placement::{ConflictCard, PlacementEditor};
-use super::{ctx, store, sync_ctl};
+use super::{ctx, store};
 use crate::caseload::{due_text, overview, ChildOverview};
-use chrono::NaiveDate;
-use gloo_storage::Storage;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use shared::protocol::{Mutation, Operation};
-use shared::{ChildId, MutationId, Visit, VisitAmendment, VisitId, VisitNote, VisitorName};
+use shared::{ChildId, Visit, VisitAmendment};
 use std::collections::HashSet;
-
-const VISITOR_KEY: &str = "barnbesok.visitor";
 
 #[derive(Clone, Debug, PartialEq)]
 struct ChildData {
@@ -93,7 +88,7 @@ pub(crate) fn ChildPage() -> impl IntoView {
             Some(Ok(Some(d))) => view! { <ChildView data=d/> }.into_any(),
         }}
         // Outside the redrawn parts: a sync never clears what is being typed.
-        {move || child_id.get().map(|id| view! { <VisitForm child_id=id/> })}
+        {move || child_id.get().map(|id| view! { <super::visit_form::VisitForm child_id=id/> })}
         {move || match data.get() {
             Some(Ok(Some(d))) => Some(view! { <VisitLog data=d/> }),
             _ => None,
@@ -207,141 +202,141 @@ fn VisitLog(data: ChildData) -> impl IntoView {
 
 #[component]
 fn VisitItem(visit: Visit, pending: bool, amendments: Vec<VisitAmendment>) -> impl IntoView {
-    let alone = if visit.talked_alone { "Ja" } else { "Nej" };
+    let alone = if visit.talked_alone {
+        "Ja".to_owned()
+    } else {
+        match visit.not_alone_reason {
+            Some(shared::NotAloneReason::Other) => format!("Nej – {}", visit.not_alone_text),
+            Some(reason) => format!("Nej – {}", reason.label_sv().to_lowercase()),
+            None => "Nej".to_owned(),
+        }
+    };
+    let when = match visit.start_time {
+        Some(t) => format!("{} kl. {}", visit.visit_date.format("%Y-%m-%d"), t.format("%H:%M")),
+        None => visit.visit_date.format("%Y-%m-%d").to_string(),
+    };
+    let how = format!(
+        "{} · {} · {} ({})",
+        visit.contact.label_sv(),
+        visit.place.label_sv(),
+        visit.visitor,
+        visit.visitor_role.label_sv().to_lowercase()
+    );
+    let texts: Vec<(&'static str, String)> = [
+        ("Barnet fick frågor om", visit.child_asked.to_string()),
+        ("Barnets synpunkter", visit.child_view.to_string()),
+        ("Så påverkar det ärendet", visit.view_influence.to_string()),
+        ("Anteckning", visit.note.to_string()),
+        ("Uppföljning", visit.follow_ups.to_string()),
+    ]
+    .into_iter()
+    .filter(|(_, text)| !text.is_empty())
+    .collect();
+    let tools = visit.tools.clone();
     view! {
         <li class="visit" data-visit-id=visit.id.to_string()>
             <div class="visit__head">
-                <strong>{visit.visit_date.format("%Y-%m-%d").to_string()}</strong>
-                <span>{visit.visitor.to_string()}</span>
+                <strong>{when}</strong>
+                <span>{how}</span>
                 {if pending {
                     view! { <span class="badge badge--pending">"Väntar på synk"</span> }.into_any()
                 } else {
                     view! { <span class="badge badge--synced">"Synkad"</span> }.into_any()
                 }}
             </div>
+            {(!visit.counts_for_schedule()).then(|| view! {
+                <p class="muted">"Räknas inte i besöksplanen."</p>
+            })}
             <p class="visit__alone">"Enskilt samtal med barnet: " {alone}</p>
-            {(!visit.note.as_str().is_empty()).then(|| view! { <p class="visit__note">{visit.note.to_string()}</p> })}
+            {visit.signed_by.is_some().then(|| view! {
+                <p class="muted">{format!("Återkoppling till barnet: {}", if visit.feedback_given { "ja" } else { "nej" })}</p>
+            })}
+            <dl class="visit__texts">
+                {texts.into_iter().map(|(label, text)| view! {
+                    <dt>{label}</dt>
+                    <dd class="visit__note">{text}</dd>
+                }).collect_view()}
+                {tools.into_iter().map(|t| view! {
+                    <dt>{t.tool().label_sv()}</dt>
+                    <dd class="visit__note">{shared::conversation::as_text(&t)}</dd>
+                }).collect_view()}
+            </dl>
             {amendments.into_iter().map(|a| view! {
                 <p class="visit__amendment">
-                    <strong>{format!("Rättelse {} av {}: ", a.recorded_at.format("%Y-%m-%d"), a.author)}</strong>
+                    <strong>{format!("Tillägg {} av {}: ", a.recorded_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"), a.author)}</strong>
                     {a.text.to_string()}
                 </p>
             }).collect_view()}
+            <AmendForm visit_id=visit.id child_id=visit.child_id/>
         </li>
     }
 }
 
+/// A correction or addition to a signed visit: a new entry, attributed and
+/// dated, shown under the original, which stays as it was signed.
 #[component]
-fn VisitForm(child_id: ChildId) -> impl IntoView {
+fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
     let ctx = ctx();
-    let date = RwSignal::new(today().format("%Y-%m-%d").to_string());
-    let visitor =
-        RwSignal::new(gloo_storage::LocalStorage::get::<String>(VISITOR_KEY).unwrap_or_default());
-    let talked_alone = RwSignal::new(None::<bool>);
-    let note = RwSignal::new(String::new());
+    let open = RwSignal::new(false);
+    let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let saved = RwSignal::new(false);
-    let saving = RwSignal::new(false);
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
+    let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        saved.set(false);
-        let visit_date = match NaiveDate::parse_from_str(&date.get_untracked(), "%Y-%m-%d") {
-            Ok(d) => d,
-            Err(_) => return error.set(Some("Ange datum för besöket.".into())),
+        let Ok(amendment_text) = shared::AmendmentText::parse(&text.get_untracked()) else {
+            error.set(Some("Skriv vad som ska rättas eller läggas till.".into()));
+            return;
         };
-        let Ok(visitor_name) = VisitorName::parse(&visitor.get_untracked()) else {
-            return error.set(Some("Ange vem som besökte barnet.".into()));
-        };
-        let Some(alone) = talked_alone.get_untracked() else {
-            return error.set(Some("Ange om du talade enskilt med barnet.".into()));
-        };
-        let visit_note = match VisitNote::parse(&note.get_untracked()) {
-            Ok(n) => n,
-            Err(e) => return error.set(Some(format!("Anteckningen: {e}."))),
-        };
-        error.set(None);
-        let _ = gloo_storage::LocalStorage::set(VISITOR_KEY, visitor_name.as_str());
-        let mutation = Mutation {
-            id: MutationId::new_random(),
-            operation: Operation::CreateVisit(Visit {
-                id: VisitId::new_random(),
+        let author = ctx
+            .user
+            .get_untracked()
+            .and_then(|u| shared::VisitorName::parse(u.display_name.trim_end_matches(" (demo)")).ok());
+        let Some(author) = author else { return };
+        let mutation = shared::protocol::Mutation {
+            id: shared::MutationId::new_random(),
+            operation: shared::protocol::Operation::AmendVisit(VisitAmendment {
+                id: shared::AmendmentId::new_random(),
+                visit_id,
                 child_id,
-                visit_date,
-                visitor: visitor_name,
-                talked_alone: alone,
-                note: visit_note,
+                author,
+                text: amendment_text,
                 recorded_at: chrono::Utc::now(),
-                ..shared::Visit::blank()
             }),
         };
-        saving.set(true);
         leptos::task::spawn_local(async move {
-            let result = match store() {
-                Some(s) => s.record_change(&mutation).await.map_err(|e| e.0),
-                None => Err("lagringen är inte öppen".to_owned()),
-            };
-            saving.set(false);
-            match result {
+            let Some(store) = store() else { return };
+            match store.record_change(&mutation).await {
                 Ok(()) => {
-                    saved.set(true);
-                    note.set(String::new());
-                    talked_alone.set(None);
+                    text.set(String::new());
+                    error.set(None);
+                    open.set(false);
                     ctx.data_changed();
-                    sync_ctl::after_local_write(ctx);
+                    super::sync_ctl::after_local_write(ctx);
                 }
-                Err(e) => error.set(Some(format!("Besöket kunde inte sparas: {e}"))),
+                Err(e) => error.set(Some(format!("Tillägget kunde inte sparas: {}", e.0))),
             }
         });
     };
-
     view! {
-        <section class="card" aria-labelledby="new-visit-h">
-            <h2 id="new-visit-h">"Registrera besök"</h2>
-            <form class="form" on:submit=submit novalidate>
+        <Show
+            when=move || open.get()
+            fallback=move || view! {
+                <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
+                    "Gör ett tillägg"
+                </button>
+            }
+        >
+            <form class="form" on:submit=save>
                 <label class="field">
-                    <span>"Datum"</span>
-                    <input type="date" required
-                        prop:value=move || date.get()
-                        on:input=move |ev| date.set(event_target_value(&ev))/>
-                </label>
-                <label class="field">
-                    <span>"Vem besökte"</span>
-                    <input type="text" required autocomplete="name" maxlength="120"
-                        prop:value=move || visitor.get()
-                        on:input=move |ev| visitor.set(event_target_value(&ev))/>
-                </label>
-                <fieldset class="field">
-                    <legend>"Talade du enskilt med barnet?"</legend>
-                    <div class="choices">
-                        <label class="choice">
-                            <input type="radio" name="alone"
-                                prop:checked=move || talked_alone.get() == Some(true)
-                                on:change=move |_| talked_alone.set(Some(true))/>
-                            <span>"Ja"</span>
-                        </label>
-                        <label class="choice">
-                            <input type="radio" name="alone"
-                                prop:checked=move || talked_alone.get() == Some(false)
-                                on:change=move |_| talked_alone.set(Some(false))/>
-                            <span>"Nej"</span>
-                        </label>
-                    </div>
-                </fieldset>
-                <label class="field">
-                    <span>"Anteckning"</span>
-                    <textarea rows="5"
-                        prop:value=move || note.get()
-                        on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                    <span>"Tillägg eller rättelse"</span>
+                    <textarea rows="3" prop:value=move || text.get()
+                        on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </label>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="form__actions">
-                    <button type="submit" class="button" disabled=move || saving.get()>"Spara besök"</button>
-                    <span role="status" class="saved">
-                        {move || saved.get().then_some("Besöket är sparat på enheten.")}
-                    </span>
+                    <button type="submit" class="button">"Spara tillägget"</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
                 </div>
             </form>
-        </section>
+        </Show>
     }
 }

@@ -9,6 +9,7 @@ mod lock;
 mod login;
 mod placement;
 mod sync_ctl;
+mod visit_form;
 
 use crate::platform::browser;
 use crate::platform::store::{IdbStore, DB_NAME};
