@@ -80,6 +80,14 @@ uuid_id!(
     /// One signed-in device of one user (one per login).
     SessionId
 );
+uuid_id!(
+    /// One tick of a placement checklist item.
+    ChecklistTickId
+);
+uuid_id!(
+    /// The closing of a placement (avslut), with its closing note.
+    ClosingId
+);
 
 #[cfg(test)]
 mod tests {

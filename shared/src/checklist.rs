@@ -1,0 +1,443 @@
+//! Placement checklists (checklista vid placering). Managers keep one
+//! template per placement type, in numbered versions, each valid from a
+//! date; a placement follows the version valid on its start date, so it keeps
+//! the version it started with whatever is published later. Ticks are
+//! append-only entries (who, when), so two tablets ticking offline never
+//! conflict: the latest tick of an item (in the server's order) is its state.
+
+use crate::domain::{Child, Placement, PlacementKind};
+use crate::ids::{ChecklistTickId, ChildId, PlacementId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Which template, which version: what a placement's checklist follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TemplateVersion {
+    pub kind: PlacementKind,
+    pub version: u32,
+}
+
+/// When an item applies to a placement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applies {
+    Always,
+    /// The child was under 7 when the placement started (health
+    /// examination for children 0–6).
+    ChildUnderSeven,
+    /// The child has a disability (recorded on the placement's checklist by
+    /// ticking "not applicable" otherwise; see [`ItemState`]).
+    ChildWithDisability,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    /// Stable within a template across versions, so progress can be compared.
+    pub key: String,
+    pub text: String,
+    pub applies: Applies,
+    /// The routine behind the item (its registration number in the routine
+    /// library), when there is one.
+    #[serde(default)]
+    pub routine: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistTemplate {
+    pub id: TemplateVersion,
+    pub title: String,
+    pub items: Vec<ChecklistItem>,
+    /// Placements starting on or after this day follow this version.
+    pub valid_from: NaiveDate,
+    /// Who published it; `None` for the version that ships with the app.
+    #[serde(default)]
+    pub published_by: Option<String>,
+}
+
+/// Why a template version cannot be published.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateProblem {
+    #[error("a template needs at least one item")]
+    Empty,
+    #[error("item keys must be unique and 1–40 lowercase letters, digits or dashes")]
+    BadKey,
+    #[error("item texts must be 1–300 characters")]
+    BadText,
+    #[error("the version must be the next after {latest}")]
+    NotNext { latest: u32 },
+}
+
+impl ChecklistTemplate {
+    pub fn check(&self) -> Result<(), TemplateProblem> {
+        if self.items.is_empty() {
+            return Err(TemplateProblem::Empty);
+        }
+        let mut keys = std::collections::HashSet::new();
+        for item in &self.items {
+            let key_ok = (1..=40).contains(&item.key.len())
+                && item
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !key_ok || !keys.insert(item.key.as_str()) {
+                return Err(TemplateProblem::BadKey);
+            }
+            let chars = item.text.trim().chars().count();
+            if chars == 0 || chars > 300 || item.text.chars().any(char::is_control) {
+                return Err(TemplateProblem::BadText);
+            }
+        }
+        Ok(())
+    }
+
+    /// The items that apply to this child's placement.
+    pub fn items_for<'a>(
+        &'a self,
+        child: &'a Child,
+        placement: &'a Placement,
+    ) -> impl Iterator<Item = &'a ChecklistItem> + 'a {
+        self.items.iter().filter(move |item| match item.applies {
+            Applies::Always | Applies::ChildWithDisability => true,
+            Applies::ChildUnderSeven => child.age_on(placement.start_date) < 7,
+        })
+    }
+}
+
+/// What a tick says about an item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    Done,
+    /// Does not apply to this child (a disability item for a child without
+    /// one); counts as settled.
+    NotApplicable,
+    /// Unticked again (a mistake).
+    Open,
+}
+
+/// One tick: who set an item of a placement's checklist to what, and when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistTick {
+    pub id: ChecklistTickId,
+    pub child_id: ChildId,
+    pub placement_id: PlacementId,
+    pub template: TemplateVersion,
+    pub item_key: String,
+    pub state: ItemState,
+    /// The display name of who ticked, as it was then.
+    pub by_name: crate::domain::VisitorName,
+    /// The account; the server checks it against the signed-in user.
+    pub by: UserId,
+    /// Device time, for people.
+    pub ticked_at: DateTime<Utc>,
+}
+
+/// An item with its current state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemStatus<'a> {
+    pub item: &'a ChecklistItem,
+    pub state: ItemState,
+    pub last: Option<&'a ChecklistTick>,
+}
+
+/// Progress of one placement's checklist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress<'a> {
+    pub items: Vec<ItemStatus<'a>>,
+}
+
+impl Progress<'_> {
+    pub fn settled(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|s| s.state != ItemState::Open)
+            .count()
+    }
+
+    pub fn total(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.settled() == self.total()
+    }
+}
+
+/// The checklist of `placement` under `template`, given the ticks of that
+/// placement in the order the server numbered them (later wins).
+pub fn progress<'a>(
+    template: &'a ChecklistTemplate,
+    child: &'a Child,
+    placement: &'a Placement,
+    ticks_in_order: &'a [ChecklistTick],
+) -> Progress<'a> {
+    let items = template
+        .items_for(child, placement)
+        .map(|item| {
+            let last = ticks_in_order
+                .iter()
+                .rev()
+                .find(|t| t.placement_id == placement.id && t.item_key == item.key);
+            ItemStatus {
+                item,
+                state: last.map_or(ItemState::Open, |t| t.state),
+                last,
+            }
+        })
+        .collect();
+    Progress { items }
+}
+
+/// The version valid for `kind` on `on`: the highest version whose
+/// valid-from day has come.
+pub fn current_template(
+    templates: &[ChecklistTemplate],
+    kind: PlacementKind,
+    on: NaiveDate,
+) -> Option<&ChecklistTemplate> {
+    templates
+        .iter()
+        .filter(|t| t.id.kind == kind && t.valid_from <= on)
+        .max_by_key(|t| t.id.version)
+}
+
+/// The template a placement follows: the one valid on its start date (the
+/// first version when it started before any).
+pub fn template_of<'a>(
+    templates: &'a [ChecklistTemplate],
+    placement: &Placement,
+) -> Option<&'a ChecklistTemplate> {
+    current_template(templates, placement.kind, placement.start_date).or_else(|| {
+        templates
+            .iter()
+            .filter(|t| t.id.kind == placement.kind)
+            .min_by_key(|t| t.id.version)
+    })
+}
+
+fn item(key: &str, text: &str, applies: Applies, routine: Option<&str>) -> ChecklistItem {
+    ChecklistItem {
+        key: key.to_owned(),
+        text: text.to_owned(),
+        applies,
+        routine: routine.map(str::to_owned),
+    }
+}
+
+/// Version 1 of every placement type's template, as the app ships it (from
+/// the inspectorate's findings in the domain notes).
+pub fn builtin_templates() -> Vec<ChecklistTemplate> {
+    PlacementKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let mut items = vec![
+                item(
+                    "kontaktuppgifter",
+                    "Barnet har fått sin socialsekreterares namn och kontaktuppgifter",
+                    Applies::Always,
+                    Some("SN 2026/0141"),
+                ),
+                item(
+                    "klagomal",
+                    "Barnet har fått information om hur man klagar (IVO, Barnombudsmannen, BRIS)",
+                    Applies::Always,
+                    Some("SN 2026/0143"),
+                ),
+                item(
+                    "rattigheter",
+                    "Barnet har fått information om sina rättigheter där hen bor",
+                    Applies::Always,
+                    Some("SN 2026/0143"),
+                ),
+                item(
+                    "forsta-besok",
+                    "Första besöket är gjort inom en vecka från placeringen",
+                    Applies::Always,
+                    Some("SN 2026/0140"),
+                ),
+                item(
+                    "halsoundersokning",
+                    "Hälsoundersökning är initierad (barn 0–6 år)",
+                    Applies::ChildUnderSeven,
+                    None,
+                ),
+                item(
+                    "funktionshandlaggare",
+                    "Funktionshandläggare har besökt hemmet före placeringen (barn med funktionsnedsättning)",
+                    Applies::ChildWithDisability,
+                    None,
+                ),
+            ];
+            if matches!(
+                kind,
+                PlacementKind::FosterHome
+                    | PlacementKind::EmergencyHome
+                    | PlacementKind::TreatmentFamily
+            ) {
+                items.push(item(
+                    "familjehemsutredning",
+                    "Kontroller av familjehemmet (belastningsregister, socialtjänst) och referenser är gjorda",
+                    Applies::Always,
+                    None,
+                ));
+            }
+            ChecklistTemplate {
+                id: TemplateVersion { kind, version: 1 },
+                title: format!("Checklista vid placering: {}", kind.label_sv().to_lowercase()),
+                items,
+                valid_from: NaiveDate::MIN,
+                published_by: None,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{LegalBasis, PersonName, VisitorName};
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn child(born: &str) -> Child {
+        Child {
+            id: ChildId::new_random(),
+            given_name: PersonName::parse("Test").expect("name"),
+            family_name: PersonName::parse("Barn").expect("name"),
+            birth_date: day(born),
+        }
+    }
+
+    fn placement(child: &Child, kind: PlacementKind, start: &str) -> Placement {
+        Placement {
+            id: PlacementId::new_random(),
+            child_id: child.id,
+            kind,
+            home_name: PersonName::parse("Familjen Berg").expect("name"),
+            legal_basis: LegalBasis::SoL,
+            start_date: day(start),
+            end_date: None,
+        }
+    }
+
+    fn tick(p: &Placement, key: &str, state: ItemState) -> ChecklistTick {
+        ChecklistTick {
+            id: ChecklistTickId::new_random(),
+            child_id: p.child_id,
+            placement_id: p.id,
+            template: TemplateVersion {
+                kind: p.kind,
+                version: 1,
+            },
+            item_key: key.to_owned(),
+            state,
+            by_name: VisitorName::parse("Anna").expect("name"),
+            by: UserId::new_random(),
+            ticked_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn builtin_templates_are_valid_for_every_placement_kind() {
+        let templates = builtin_templates();
+        assert_eq!(templates.len(), PlacementKind::ALL.len());
+        for t in &templates {
+            assert_eq!(t.check(), Ok(()), "{:?}", t.id);
+        }
+        let hvb = current_template(
+            &templates,
+            PlacementKind::ResidentialCare,
+            day("2026-01-01"),
+        )
+        .expect("hvb");
+        assert!(!hvb.items.iter().any(|i| i.key == "familjehemsutredning"));
+    }
+
+    #[test]
+    fn the_health_examination_applies_to_children_under_seven_at_the_start() {
+        let templates = builtin_templates();
+        let template = &templates[0];
+        let small = child("2021-06-01");
+        let older = child("2015-06-01");
+        let has = |c: &Child| {
+            let p = placement(c, template.id.kind, "2026-03-01");
+            let found = template
+                .items_for(c, &p)
+                .any(|i| i.key == "halsoundersokning");
+            found
+        };
+        assert!(has(&small));
+        assert!(!has(&older));
+    }
+
+    #[test]
+    fn the_latest_tick_decides_and_progress_counts_settled_items() {
+        let templates = builtin_templates();
+        let template = &templates[0];
+        let c = child("2015-06-01");
+        let p = placement(&c, template.id.kind, "2026-03-01");
+        let ticks = vec![
+            tick(&p, "klagomal", ItemState::Done),
+            tick(&p, "kontaktuppgifter", ItemState::Done),
+            tick(&p, "klagomal", ItemState::Open),
+            tick(&p, "funktionshandlaggare", ItemState::NotApplicable),
+        ];
+        let progress = progress(template, &c, &p, &ticks);
+        let state = |key: &str| {
+            progress
+                .items
+                .iter()
+                .find(|s| s.item.key == key)
+                .map(|s| s.state)
+        };
+        assert_eq!(state("klagomal"), Some(ItemState::Open));
+        assert_eq!(state("kontaktuppgifter"), Some(ItemState::Done));
+        assert_eq!(progress.settled(), 2);
+        assert_eq!(progress.total(), 6, "no health item for a child of 10");
+        assert!(!progress.is_complete());
+    }
+
+    #[test]
+    fn a_placement_keeps_the_version_it_started_with() {
+        let mut templates = builtin_templates();
+        let mut v2 = templates[0].clone();
+        v2.id.version = 2;
+        v2.valid_from = day("2026-06-01");
+        v2.items
+            .push(item("ny-punkt", "En ny punkt", Applies::Always, None));
+        templates.push(v2);
+        let kind = templates[0].id.kind;
+        assert_eq!(
+            current_template(&templates, kind, day("2026-05-31")).map(|t| t.id.version),
+            Some(1)
+        );
+        assert_eq!(
+            current_template(&templates, kind, day("2026-06-01")).map(|t| t.id.version),
+            Some(2)
+        );
+        let c = child("2015-06-01");
+        let before = placement(&c, kind, "2026-05-20");
+        let after = placement(&c, kind, "2026-06-02");
+        assert_eq!(
+            template_of(&templates, &before).map(|t| t.id.version),
+            Some(1)
+        );
+        assert_eq!(
+            template_of(&templates, &after).map(|t| t.id.version),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn templates_with_repeated_or_odd_keys_are_refused() {
+        let mut t = builtin_templates().remove(0);
+        t.items[1].key = t.items[0].key.clone();
+        assert_eq!(t.check(), Err(TemplateProblem::BadKey));
+        t.items[1].key = "Stora Bokstäver".into();
+        assert_eq!(t.check(), Err(TemplateProblem::BadKey));
+        t.items.clear();
+        assert_eq!(t.check(), Err(TemplateProblem::Empty));
+    }
+}
