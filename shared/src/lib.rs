@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod checklist;
 pub mod conversation;
 pub mod domain;
 pub mod error;
@@ -23,6 +24,6 @@ pub use domain::{
 };
 pub use error::{ApiErrorBody, ErrorCode};
 pub use ids::{
-    AmendmentId, ChildId, ConflictId, DeviceId, MutationId, PlacementId, SessionId, UnitId, UserId,
-    VisitId,
+    AmendmentId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, MutationId,
+    PlacementId, SessionId, UnitId, UserId, VisitId,
 };
