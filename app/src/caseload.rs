@@ -23,6 +23,11 @@ pub struct ChildOverview {
     pub amendments: Vec<VisitAmendment>,
     /// Edits that disagreed and wait for a person to choose.
     pub open_conflicts: Vec<Conflict>,
+    /// How placements ended, with their closing notes.
+    pub closings: Vec<shared::PlacementClosing>,
+    /// Checklist ticks of every placement, oldest first (the latest tick of
+    /// an item is its state).
+    pub ticks: Vec<shared::checklist::ChecklistTick>,
 }
 
 /// Groups records by child and works out what is due.
@@ -32,6 +37,8 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
     let mut visits: HashMap<ChildId, Vec<Visit>> = HashMap::new();
     let mut amendments: HashMap<ChildId, Vec<VisitAmendment>> = HashMap::new();
     let mut conflicts: HashMap<ChildId, Vec<Conflict>> = HashMap::new();
+    let mut closings: HashMap<ChildId, Vec<shared::PlacementClosing>> = HashMap::new();
+    let mut ticks: HashMap<ChildId, Vec<shared::checklist::ChecklistTick>> = HashMap::new();
     for record in records {
         match record {
             Record::Child(c) => {
@@ -43,6 +50,8 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
             Record::Conflict(c) if c.resolution.is_none() => {
                 conflicts.entry(c.target.child_id).or_default().push(c);
             }
+            Record::PlacementClosing(c) => closings.entry(c.child_id).or_default().push(c),
+            Record::ChecklistTick(t) => ticks.entry(t.child_id).or_default().push(t),
             Record::Conflict(_) | Record::Deleted(_) => {}
         }
     }
@@ -62,8 +71,12 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
             let placement = current_placement(&ps, today).cloned();
             let next_visit = child_schedule(&ps, &vs, today).next_visit();
             let due = next_visit.map(|n| due_status(n.due_date, today));
+            let mut child_ticks = ticks.remove(&child.id).unwrap_or_default();
+            child_ticks.sort_by(|a, b| a.ticked_at.cmp(&b.ticked_at).then(a.id.cmp(&b.id)));
             ChildOverview {
                 open_conflicts: conflicts.remove(&child.id).unwrap_or_default(),
+                closings: closings.remove(&child.id).unwrap_or_default(),
+                ticks: child_ticks,
                 child,
                 placement,
                 placements: ps,

@@ -25,6 +25,8 @@ fn kind_name(record: &Record) -> &'static str {
         Record::VisitAmendment(_) => "amendment",
         Record::Conflict(_) => "conflict",
         Record::Deleted(r) => editable_kind_name(r.kind),
+        Record::PlacementClosing(_) => "closing",
+        Record::ChecklistTick(_) => "tick",
     }
 }
 
@@ -53,6 +55,8 @@ pub fn record_key(record: &Record) -> String {
         Record::VisitAmendment(a) => a.id.to_string(),
         Record::Conflict(c) => c.id.to_string(),
         Record::Deleted(r) => return ref_key(r),
+        Record::PlacementClosing(c) => c.id.to_string(),
+        Record::ChecklistTick(t) => t.id.to_string(),
     };
     format!("{}:{id}", kind_name(record))
 }
@@ -97,6 +101,8 @@ pub fn target_key(operation: &Operation) -> String {
         Operation::PatchRecord(p) => ref_key(&p.target),
         Operation::DeleteRecord(r) => ref_key(r),
         Operation::ResolveConflict(c) => format!("conflict:{}", c.conflict_id),
+        Operation::ClosePlacement(c) => format!("closing:{}", c.id),
+        Operation::TickChecklist(t) => format!("tick:{}", t.id),
     }
 }
 
@@ -130,6 +136,17 @@ pub fn local_effects(
             .into_iter()
             .collect(),
         Operation::DeleteRecord(r) => vec![LocalEffect::Delete(ref_key(r))],
+        Operation::TickChecklist(t) => vec![LocalEffect::Put(Record::ChecklistTick(t.clone()))],
+        Operation::ClosePlacement(c) => {
+            let mut effects = vec![LocalEffect::Put(Record::PlacementClosing(c.clone()))];
+            if let Some(Record::Placement(p)) = lookup(&format!("placement:{}", c.placement_id)) {
+                effects.push(LocalEffect::Put(Record::Placement(shared::Placement {
+                    end_date: Some(c.end_date),
+                    ..p
+                })));
+            }
+            effects
+        }
         Operation::ResolveConflict(choice) => {
             let Some(Record::Conflict(mut conflict)) =
                 lookup(&format!("conflict:{}", choice.conflict_id))

@@ -102,6 +102,14 @@ fn check_operation(operation: &Operation) {
             // Against a record someone else changed meanwhile.
             check_merge(&sample_placement(), &patch.fields, editable);
         }
+        Operation::ClosePlacement(closing) => {
+            assert_text::<VisitorName>(closing.signed_by_name.as_str(), &TEXT_VISITOR_NAME);
+            assert_text::<VisitNote>(closing.closing_note.as_str(), &TEXT_VISIT_NOTE);
+            assert_text::<VisitNote>(closing.reason_text.as_str(), &TEXT_VISIT_NOTE);
+        }
+        Operation::TickChecklist(tick) => {
+            assert_text::<VisitorName>(tick.by_name.as_str(), &TEXT_VISITOR_NAME);
+        }
         Operation::DeleteRecord(_) | Operation::ResolveConflict(_) => {}
     }
 }

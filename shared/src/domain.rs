@@ -454,6 +454,125 @@ impl Placement {
         &["kind", "home_name", "legal_basis", "start_date", "end_date"];
 }
 
+/// How a placement ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndKind {
+    /// Planerat avslut: as the care plan foresaw.
+    Planned,
+    /// Oplanerat avslut (avbrott): the placement broke down.
+    Unplanned,
+}
+
+impl EndKind {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::Planned => "Planerat avslut",
+            Self::Unplanned => "Oplanerat avslut (avbrott)",
+        }
+    }
+}
+
+/// Why a placement broke down or the child was re-placed: the categories
+/// follow-up (egenkontroll) counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// Familjehemmet eller HVB avslutade uppdraget.
+    HomeEndedAssignment,
+    /// Barnets behov kunde inte tillgodoses i hemmet.
+    NeedsNotMet,
+    /// Barnet ville inte bo kvar.
+    ChildsWish,
+    /// Missförhållanden i hemmet.
+    ConcernsInTheHome,
+    /// Vårdnadshavaren återkallade samtycket (SoL).
+    ConsentWithdrawn,
+    /// Barnet rymde eller avvek upprepade gånger.
+    ChildAbsconded,
+    /// Annat skäl, beskrivet i text.
+    Other,
+}
+
+impl EndReason {
+    pub const ALL: [Self; 7] = [
+        Self::HomeEndedAssignment,
+        Self::NeedsNotMet,
+        Self::ChildsWish,
+        Self::ConcernsInTheHome,
+        Self::ConsentWithdrawn,
+        Self::ChildAbsconded,
+        Self::Other,
+    ];
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::HomeEndedAssignment => "Hemmet avslutade uppdraget",
+            Self::NeedsNotMet => "Barnets behov kunde inte tillgodoses",
+            Self::ChildsWish => "Barnet ville inte bo kvar",
+            Self::ConcernsInTheHome => "Missförhållanden i hemmet",
+            Self::ConsentWithdrawn => "Vårdnadshavaren återkallade samtycket",
+            Self::ChildAbsconded => "Barnet avvek upprepade gånger",
+            Self::Other => "Annat skäl",
+        }
+    }
+}
+
+/// The closing of a placement (avslut) with its closing note
+/// (avslutsanteckning): signed once, never changed. It ends the placement
+/// on `end_date`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacementClosing {
+    pub id: crate::ids::ClosingId,
+    pub child_id: ChildId,
+    pub placement_id: PlacementId,
+    pub end_date: NaiveDate,
+    pub kind: EndKind,
+    /// Omplacering: the child moves on to another placement.
+    pub replacement: bool,
+    /// Required for an unplanned ending and for a re-placement.
+    pub reason: Option<EndReason>,
+    pub reason_text: VisitNote,
+    /// The closing note: how the placement went, the child's view, what
+    /// happens now.
+    pub closing_note: VisitNote,
+    pub signed_by: crate::ids::UserId,
+    pub signed_by_name: VisitorName,
+    /// Device time, for people only.
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Why a closing cannot be signed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClosingProblem {
+    #[error("an unplanned ending or a re-placement needs a reason")]
+    ReasonMissing,
+    #[error("the other reason needs a description")]
+    OtherReasonNeedsText,
+    #[error("the closing note is missing")]
+    NoteMissing,
+    #[error("the placement cannot end before it started")]
+    EndsBeforeStart,
+}
+
+impl PlacementClosing {
+    pub fn check(&self, placement: &Placement) -> Result<(), ClosingProblem> {
+        if self.end_date < placement.start_date {
+            return Err(ClosingProblem::EndsBeforeStart);
+        }
+        if (self.kind == EndKind::Unplanned || self.replacement) && self.reason.is_none() {
+            return Err(ClosingProblem::ReasonMissing);
+        }
+        if self.reason == Some(EndReason::Other) && self.reason_text.as_str().is_empty() {
+            return Err(ClosingProblem::OtherReasonNeedsText);
+        }
+        if self.closing_note.as_str().is_empty() {
+            return Err(ClosingProblem::NoteMissing);
+        }
+        Ok(())
+    }
+}
+
 /// A correction to a visit record. The visit itself never changes once on the
 /// server; amendments are shown with it, attributed and dated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

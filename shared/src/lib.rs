@@ -18,9 +18,9 @@ pub mod schedule;
 pub mod search;
 
 pub use domain::{
-    AmendmentText, Child, ContactKind, ConversationTool, LegalBasis, NotAloneReason, PersonName,
-    Placement, PlacementKind, TextError, Visit, VisitAmendment, VisitNote, VisitPlace,
-    VisitProblem, VisitorName, VisitorRole,
+    AmendmentText, Child, ClosingProblem, ContactKind, ConversationTool, EndKind, EndReason,
+    LegalBasis, NotAloneReason, PersonName, Placement, PlacementClosing, PlacementKind, TextError,
+    Visit, VisitAmendment, VisitNote, VisitPlace, VisitProblem, VisitorName, VisitorRole,
 };
 pub use error::{ApiErrorBody, ErrorCode};
 pub use ids::{

@@ -8,7 +8,8 @@
 //! Pull: `GET /api/v1/sync/pull?protocol=1&since=N&limit=L` returns the changes
 //! with a server sequence number above `N`, in order, paged by `L`.
 
-use crate::domain::{Child, Placement, Visit, VisitAmendment};
+use crate::checklist::ChecklistTick;
+use crate::domain::{Child, Placement, PlacementClosing, Visit, VisitAmendment};
 use crate::error::ErrorCode;
 use crate::ids::{ChildId, ConflictId, DeviceId, MutationId};
 use crate::merge::FieldChange;
@@ -66,6 +67,10 @@ pub enum Operation {
     PatchRecord(RecordPatch),
     DeleteRecord(RecordRef),
     ResolveConflict(ConflictChoice),
+    /// Ends a placement with its signed closing note.
+    ClosePlacement(PlacementClosing),
+    /// Ticks (or unticks) an item of a placement's checklist.
+    TickChecklist(ChecklistTick),
 }
 
 impl Operation {
@@ -78,6 +83,8 @@ impl Operation {
             Self::PatchRecord(_) => "patch_record",
             Self::DeleteRecord(_) => "delete_record",
             Self::ResolveConflict(_) => "resolve_conflict",
+            Self::ClosePlacement(_) => "close_placement",
+            Self::TickChecklist(_) => "tick_checklist",
         }
     }
 
@@ -90,6 +97,8 @@ impl Operation {
             Self::PatchRecord(p) => p.target.child_id,
             Self::DeleteRecord(r) => r.child_id,
             Self::ResolveConflict(c) => c.child_id,
+            Self::ClosePlacement(c) => c.child_id,
+            Self::TickChecklist(t) => t.child_id,
         }
     }
 }
@@ -207,6 +216,8 @@ pub enum Record {
     Conflict(Conflict),
     /// A tombstone: the record was deleted.
     Deleted(RecordRef),
+    PlacementClosing(PlacementClosing),
+    ChecklistTick(ChecklistTick),
 }
 
 impl Record {
@@ -219,6 +230,8 @@ impl Record {
             Self::VisitAmendment(a) => a.child_id,
             Self::Conflict(c) => c.target.child_id,
             Self::Deleted(r) => r.child_id,
+            Self::PlacementClosing(c) => c.child_id,
+            Self::ChecklistTick(t) => t.child_id,
         }
     }
 }

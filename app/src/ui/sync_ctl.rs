@@ -212,6 +212,8 @@ fn describe(operation: &shared::protocol::Operation) -> String {
         Operation::PatchRecord(_) => "Ändringen av placeringen".to_owned(),
         Operation::DeleteRecord(_) => "Borttagningen".to_owned(),
         Operation::ResolveConflict(_) => "Valet i konflikten".to_owned(),
+        Operation::ClosePlacement(_) => "Avslutet av placeringen".to_owned(),
+        Operation::TickChecklist(_) => "Bocken i checklistan".to_owned(),
     }
 }
 

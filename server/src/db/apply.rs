@@ -15,14 +15,15 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use shared::audit::AuditAction;
+use shared::checklist::{builtin_templates, ChecklistTemplate, ChecklistTick, TemplateVersion};
 use shared::merge::{merge, FieldChange, FieldConflict, Merged};
 use shared::protocol::{
     Conflict, ConflictChoice, EditableKind, Mutation, MutationStatus, Operation, Record,
     RecordPatch, RecordRef, Resolution,
 };
 use shared::{
-    Child, ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementId, UserId,
-    Visit, VisitAmendment, VisitId,
+    Child, ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementClosing,
+    PlacementId, UserId, Visit, VisitAmendment, VisitId,
 };
 use std::collections::BTreeMap;
 
@@ -77,6 +78,23 @@ pub(crate) trait WriteTx: Sized {
     /// Marks the placement deleted; the row stays as a tombstone.
     async fn delete_placement(&mut self, id: PlacementId) -> Result<(), DbError>;
     async fn insert_conflict(&mut self, conflict: &Conflict) -> Result<(), DbError>;
+    /// Whether the placement already has its closing.
+    async fn placement_closed(&mut self, id: PlacementId) -> Result<bool, DbError>;
+    async fn insert_closing(
+        &mut self,
+        closing: &PlacementClosing,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError>;
+    async fn insert_tick(
+        &mut self,
+        tick: &ChecklistTick,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError>;
+    /// A template version published by a manager (not the built-in ones).
+    async fn published_template(
+        &mut self,
+        version: TemplateVersion,
+    ) -> Result<Option<ChecklistTemplate>, DbError>;
     async fn conflict_for_update(&mut self, id: ConflictId) -> Result<Option<Conflict>, DbError>;
     async fn resolve_conflict(&mut self, id: ConflictId, value: &Value) -> Result<(), DbError>;
 
@@ -192,7 +210,109 @@ async fn apply_operation<T: WriteTx>(
         Operation::PatchRecord(patch) => patch_record(tx, origin, patch).await,
         Operation::DeleteRecord(target) => delete_record(tx, target).await,
         Operation::ResolveConflict(choice) => resolve_conflict(tx, origin, choice).await,
+        Operation::ClosePlacement(closing) => close_placement(tx, origin, closing).await,
+        Operation::TickChecklist(tick) => tick_checklist(tx, origin, tick).await,
     }
+}
+
+/// A signed record names its signer; only the signed-in user may sign.
+fn require_signer(origin: Origin, signer: UserId) -> Result<(), Refusal> {
+    match origin.user_id {
+        Some(sender) if sender != signer => Err(reject(
+            ErrorCode::ValidationFailed,
+            "a record is signed by whoever records it: the signer must be the signed-in user",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The live placement `id` of `child`, or why not.
+async fn live_placement<T: WriteTx>(
+    tx: &mut T,
+    id: PlacementId,
+    child: ChildId,
+) -> Result<Placement, Refusal> {
+    match tx.placement_for_update(id).await? {
+        Some(stored) if !stored.deleted && stored.placement.child_id == child => {
+            Ok(stored.placement)
+        }
+        _ => Err(reject(
+            ErrorCode::UnknownRecord,
+            format!("placement {id} of child {child} does not exist on the server"),
+        )),
+    }
+}
+
+/// Ends a placement: the closing is stored once, and the placement's end
+/// date follows it.
+async fn close_placement<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    closing: &PlacementClosing,
+) -> Result<i64, Refusal> {
+    require_signer(origin, closing.signed_by)?;
+    let placement = live_placement(tx, closing.placement_id, closing.child_id).await?;
+    closing
+        .check(&placement)
+        .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
+    if tx.placement_closed(placement.id).await? {
+        return Err(reject(
+            ErrorCode::ValidationFailed,
+            format!("placement {} is already closed", placement.id),
+        ));
+    }
+    if !tx.insert_closing(closing, Some(origin.mutation_id)).await? {
+        return Err(reject(
+            ErrorCode::IdConflict,
+            format!("closing {} already exists", closing.id),
+        ));
+    }
+    let mut seq = append(tx, &Record::PlacementClosing(closing.clone())).await?;
+    if placement.end_date != Some(closing.end_date) {
+        let ended = Placement {
+            end_date: Some(closing.end_date),
+            ..placement
+        };
+        tx.update_placement(&ended).await?;
+        seq = append(tx, &Record::Placement(ended)).await?;
+    }
+    Ok(seq)
+}
+
+/// The template version a tick names: built in, or published by a manager.
+async fn template<T: WriteTx>(
+    tx: &mut T,
+    version: TemplateVersion,
+) -> Result<Option<ChecklistTemplate>, DbError> {
+    if let Some(builtin) = builtin_templates().into_iter().find(|t| t.id == version) {
+        return Ok(Some(builtin));
+    }
+    tx.published_template(version).await
+}
+
+async fn tick_checklist<T: WriteTx>(
+    tx: &mut T,
+    origin: Origin,
+    tick: &ChecklistTick,
+) -> Result<i64, Refusal> {
+    require_signer(origin, tick.by)?;
+    let placement = live_placement(tx, tick.placement_id, tick.child_id).await?;
+    let known = template(tx, tick.template).await?.filter(|t| {
+        t.id.kind == placement.kind && t.items.iter().any(|item| item.key == tick.item_key)
+    });
+    if known.is_none() {
+        return Err(reject(
+            ErrorCode::ValidationFailed,
+            "the item is not in a checklist template of this placement's type",
+        ));
+    }
+    if !tx.insert_tick(tick, Some(origin.mutation_id)).await? {
+        return Err(reject(
+            ErrorCode::IdConflict,
+            format!("tick {} already exists", tick.id),
+        ));
+    }
+    Ok(append(tx, &Record::ChecklistTick(tick.clone())).await?)
 }
 
 /// Numbers `record` and appends it to the change feed.
@@ -495,6 +615,8 @@ pub(crate) async fn insert_records<T: WriteTx>(
                 tx.delete_placement(PlacementId::from_uuid(r.id)).await?;
                 true
             }
+            Record::PlacementClosing(c) => tx.insert_closing(c, None).await?,
+            Record::ChecklistTick(t) => tx.insert_tick(t, None).await?,
         };
         if !inserted {
             let row = ChangeRow::of(record)?;

@@ -15,7 +15,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use shared::audit::AuditAction;
 use shared::auth::{Role, UnitSummary};
+use shared::checklist::{ChecklistTemplate, ChecklistTick, TemplateVersion};
 use shared::protocol::Conflict;
+use shared::PlacementClosing;
 use shared::{
     Child, ChildId, ConflictId, DeviceId, MutationId, Placement, PlacementId, SessionId, UnitId,
     UserId, Visit, VisitAmendment, VisitId,
@@ -351,6 +353,89 @@ impl WriteTx for PgTx {
             .execute(&mut *self.0)
             .await?;
         Ok(())
+    }
+
+    async fn placement_closed(&mut self, id: PlacementId) -> Result<bool, DbError> {
+        let found: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM placement_closings WHERE placement_id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *self.0)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    async fn insert_closing(
+        &mut self,
+        c: &PlacementClosing,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError> {
+        let inserted = sqlx::query(
+            "INSERT INTO placement_closings (id, placement_id, child_id, end_date, kind, \
+             replacement, reason, signed_by, details, received_at, mutation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) ON CONFLICT DO NOTHING",
+        )
+        .bind(c.id.as_uuid())
+        .bind(c.placement_id.as_uuid())
+        .bind(c.child_id.as_uuid())
+        .bind(c.end_date)
+        .bind(serde_name(&c.kind))
+        .bind(c.replacement)
+        .bind(c.reason.as_ref().map(serde_name))
+        .bind(c.signed_by.as_uuid())
+        .bind(super::rows::closing_details(c)?)
+        .bind(Utc::now())
+        .bind(mutation_id.map(|m| *m.as_uuid()))
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn insert_tick(
+        &mut self,
+        t: &ChecklistTick,
+        mutation_id: Option<MutationId>,
+    ) -> Result<bool, DbError> {
+        let inserted = sqlx::query(
+            "INSERT INTO checklist_ticks (id, placement_id, child_id, template_kind, \
+             template_version, item_key, state, ticked_by, ticked_at, received_at, mutation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(t.id.as_uuid())
+        .bind(t.placement_id.as_uuid())
+        .bind(t.child_id.as_uuid())
+        .bind(serde_name(&t.template.kind))
+        .bind(i32::try_from(t.template.version).unwrap_or(i32::MAX))
+        .bind(t.item_key.as_str())
+        .bind(serde_name(&t.state))
+        .bind(t.by.as_uuid())
+        .bind(t.ticked_at)
+        .bind(Utc::now())
+        .bind(mutation_id.map(|m| *m.as_uuid()))
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
+    }
+
+    async fn published_template(
+        &mut self,
+        version: TemplateVersion,
+    ) -> Result<Option<ChecklistTemplate>, DbError> {
+        let data: Option<String> = sqlx::query_scalar(
+            "SELECT data::text FROM checklist_templates WHERE kind = $1 AND version = $2",
+        )
+        .bind(serde_name(&version.kind))
+        .bind(i32::try_from(version.version).unwrap_or(i32::MAX))
+        .fetch_optional(&mut *self.0)
+        .await?;
+        data.map(|d| {
+            serde_json::from_str(&d).map_err(|_| DbError::CorruptRow {
+                table: "checklist_templates",
+                reason: "undecodable template".into(),
+            })
+        })
+        .transpose()
     }
 
     async fn insert_conflict(&mut self, conflict: &Conflict) -> Result<(), DbError> {

@@ -90,6 +90,20 @@ impl VisitColumns {
     }
 }
 
+/// The narrative of a closing, kept whole as JSON beside the columns.
+pub(crate) fn closing_details(closing: &shared::PlacementClosing) -> Result<String, DbError> {
+    serde_json::to_string(&serde_json::json!({
+        "reason_text": closing.reason_text,
+        "closing_note": closing.closing_note,
+        "signed_by_name": closing.signed_by_name,
+        "recorded_at": closing.recorded_at,
+    }))
+    .map_err(|e| DbError::CorruptRow {
+        table: "placement_closings",
+        reason: e.to_string(),
+    })
+}
+
 fn tool_name(tool: shared::ConversationTool) -> &'static str {
     match tool {
         shared::ConversationTool::ThreeHouses => "three_houses",
@@ -152,6 +166,18 @@ impl ChangeRow {
                 to_json(c)?,
             ),
             Record::Deleted(r) => ("deleted", r.id, *r.child_id.as_uuid(), to_json(r)?),
+            Record::PlacementClosing(c) => (
+                "placement_closing",
+                *c.id.as_uuid(),
+                *c.child_id.as_uuid(),
+                to_json(c)?,
+            ),
+            Record::ChecklistTick(t) => (
+                "checklist_tick",
+                *t.id.as_uuid(),
+                *t.child_id.as_uuid(),
+                to_json(t)?,
+            ),
         };
         Ok(Self {
             kind,

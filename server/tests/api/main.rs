@@ -8,6 +8,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bad_input;
+mod closings_and_checklists;
 mod demo;
 mod editing;
 mod errors;

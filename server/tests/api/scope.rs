@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use server::db::accounts::{AccessKind, NewAccess};
 use server::demo::{DEMO_CHILD_IDS, DEMO_UNITS};
 use shared::auth::Role;
-use shared::protocol::{Change, PullResponse, Record};
+use shared::protocol::{Change, PullResponse};
 use shared::ChildId;
 
 backend_tests!(
@@ -46,14 +46,7 @@ async fn push_as(app: &TestApp, client: &reqwest::Client, child: ChildId) -> Sta
 }
 
 fn child_of(change: &Change) -> ChildId {
-    match &change.record {
-        Record::Child(c) => c.id,
-        Record::Placement(p) => p.child_id,
-        Record::Visit(v) => v.child_id,
-        Record::VisitAmendment(a) => a.child_id,
-        Record::Conflict(c) => c.target.child_id,
-        Record::Deleted(r) => r.child_id,
-    }
+    change.record.child_id()
 }
 
 /// What a role may do with one child, endpoint by endpoint.
