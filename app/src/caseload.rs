@@ -100,6 +100,54 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
     rows
 }
 
+/// What "Mina barn" is narrowed to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseloadFilter {
+    /// Part of the child's name, any case.
+    pub text: String,
+    pub kind: Option<shared::PlacementKind>,
+    pub due: DueWithin,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DueWithin {
+    #[default]
+    Any,
+    Overdue,
+    /// Due by the end of this ISO week (Sunday), overdue included.
+    ThisWeek,
+    /// Due by the end of this month, overdue included.
+    ThisMonth,
+}
+
+impl CaseloadFilter {
+    pub fn matches(&self, row: &ChildOverview, today: NaiveDate) -> bool {
+        let text = self.text.trim().to_lowercase();
+        if !text.is_empty() && !row.child.full_name().to_lowercase().contains(&text) {
+            return false;
+        }
+        if let Some(kind) = self.kind {
+            if row.placement.as_ref().map(|p| p.kind) != Some(kind) {
+                return false;
+            }
+        }
+        let due = row.next_visit.map(|n| n.due_date);
+        match self.due {
+            DueWithin::Any => true,
+            DueWithin::Overdue => due.is_some_and(|d| d < today),
+            DueWithin::ThisWeek => {
+                let days_left = 6 - i64::from(chrono::Datelike::weekday(&today).num_days_from_monday());
+                due.is_some_and(|d| d <= today + chrono::Duration::days(days_left))
+            }
+            DueWithin::ThisMonth => due.is_some_and(|d| {
+                chrono::Datelike::year(&d) < chrono::Datelike::year(&today)
+                    || (chrono::Datelike::year(&d) == chrono::Datelike::year(&today)
+                        && chrono::Datelike::month(&d) <= chrono::Datelike::month(&today))
+            }),
+        }
+    }
+}
+
 /// The due status in Swedish, e.g. "Försenat 12 dagar".
 pub fn due_text(due: DueStatus, due_date: NaiveDate) -> String {
     let date = due_date.format("%Y-%m-%d");
@@ -111,6 +159,62 @@ pub fn due_text(due: DueStatus, due_date: NaiveDate) -> String {
         DueStatus::DueSoon { days } | DueStatus::Later { days } => {
             format!("Besök senast {date} (om {days} dagar)")
         }
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::*;
+    use shared::schedule::{DueReason, NextVisit};
+
+    fn row(name: &str, due: Option<NaiveDate>) -> ChildOverview {
+        let child = Child {
+            id: ChildId::new_random(),
+            given_name: shared::PersonName::parse(name).expect("name"),
+            family_name: shared::PersonName::parse("Testsson").expect("name"),
+            birth_date: NaiveDate::from_ymd_opt(2015, 1, 1).expect("date"),
+        };
+        ChildOverview {
+            child,
+            placement: None,
+            next_visit: due.map(|due_date| NextVisit {
+                due_date,
+                reason: DueReason::FirstVisitAfterPlacement,
+                placement_id: shared::PlacementId::new_random(),
+            }),
+            due: None,
+            placements: Vec::new(),
+            visits: Vec::new(),
+            amendments: Vec::new(),
+            open_conflicts: Vec::new(),
+            closings: Vec::new(),
+            ticks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn filters_by_name_and_by_when_a_visit_is_due() {
+        // Wednesday 25 November 2026.
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day);
+        let overdue = row("Alva", d(20));
+        let sunday = row("Noah", d(29));
+        let next_week = row("Elsa", d(30));
+        let none = row("Liam", None);
+        let pass = |f: &CaseloadFilter| {
+            [&overdue, &sunday, &next_week, &none]
+                .into_iter()
+                .filter(|r| f.matches(r, today))
+                .map(|r| r.child.given_name.to_string())
+                .collect::<Vec<_>>()
+        };
+        let by = |due| CaseloadFilter { due, ..CaseloadFilter::default() };
+        assert_eq!(pass(&by(DueWithin::Any)).len(), 4);
+        assert_eq!(pass(&by(DueWithin::Overdue)), ["Alva"]);
+        assert_eq!(pass(&by(DueWithin::ThisWeek)), ["Alva", "Noah"]);
+        assert_eq!(pass(&by(DueWithin::ThisMonth)), ["Alva", "Noah", "Elsa"]);
+        let named = CaseloadFilter { text: " noA ".into(), ..CaseloadFilter::default() };
+        assert_eq!(pass(&named), ["Noah"]);
     }
 }
 

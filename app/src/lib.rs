@@ -9,6 +9,7 @@ pub mod session;
 pub mod status;
 pub mod stored;
 pub mod sync;
+pub mod tools;
 pub mod visit_draft;
 
 #[cfg(target_arch = "wasm32")]

@@ -107,7 +107,10 @@ impl VisitDraft {
         let mut note_of = |field: Field, text: &str| match VisitNote::parse(text) {
             Ok(note) => note,
             Err(e) => {
-                problems.push((field, format!("Texten är för lång eller har otillåtna tecken ({e}).")));
+                problems.push((
+                    field,
+                    format!("Texten är för lång eller har otillåtna tecken ({e})."),
+                ));
                 VisitNote::default()
             }
         };
@@ -120,7 +123,10 @@ impl VisitDraft {
 
         let visit_date = match NaiveDate::parse_from_str(self.visit_date.trim(), "%Y-%m-%d") {
             Ok(date) if date > today => {
-                problems.push((Field::VisitDate, "Ett besök kan inte signeras i förväg.".into()));
+                problems.push((
+                    Field::VisitDate,
+                    "Ett besök kan inte signeras i förväg.".into(),
+                ));
                 None
             }
             Ok(date) => Some(date),
@@ -147,7 +153,10 @@ impl VisitDraft {
             }
         };
         if self.talked_alone.is_none() {
-            problems.push((Field::TalkedAlone, "Ange om du talade enskilt med barnet.".into()));
+            problems.push((
+                Field::TalkedAlone,
+                "Ange om du talade enskilt med barnet.".into(),
+            ));
         }
         if self.talked_alone == Some(false) {
             match self.not_alone_reason {
@@ -155,8 +164,9 @@ impl VisitDraft {
                     Field::NotAloneReason,
                     "Ange varför ni inte talade enskilt.".into(),
                 )),
-                Some(NotAloneReason::Other) if self.not_alone_text.trim().is_empty() => problems
-                    .push((Field::NotAloneText, "Beskriv det andra skälet.".into())),
+                Some(NotAloneReason::Other) if self.not_alone_text.trim().is_empty() => {
+                    problems.push((Field::NotAloneText, "Beskriv det andra skälet.".into()))
+                }
                 Some(_) => {}
             }
         }
@@ -242,7 +252,12 @@ mod tests {
     }
 
     fn fields(result: Result<Visit, Vec<(Field, String)>>) -> Vec<Field> {
-        result.err().unwrap_or_default().into_iter().map(|(f, _)| f).collect()
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect()
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! timers. Everything above it is plain Rust.
 
 pub mod browser;
+pub mod child_mode;
 pub mod crypto;
 pub mod http;
 pub mod idb;
+pub mod speech;
 pub mod store;

@@ -1,7 +1,7 @@
 //! "Mina barn": the caseload, most urgent first.
 
 use super::{ctx, store};
-use crate::caseload::{due_text, overview, ChildOverview};
+use crate::caseload::{due_text, overview, CaseloadFilter, ChildOverview, DueWithin};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::schedule::DueStatus;
@@ -38,19 +38,68 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
         });
     });
 
+    let filter = RwSignal::new(CaseloadFilter::default());
     view! {
         <h1>"Mina barn"</h1>
+        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+            <label>
+                <span>"Sök barn"</span>
+                <input type="search" placeholder="Namn"
+                    prop:value=move || filter.with(|f| f.text.clone())
+                    on:input=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.text = v); }/>
+            </label>
+            <label>
+                <span>"Placeringsform"</span>
+                <select on:change=move |ev| {
+                    let chosen = event_target_value(&ev);
+                    let kind = shared::PlacementKind::ALL.into_iter().find(|k| format!("{k:?}") == chosen);
+                    filter.update(|f| f.kind = kind);
+                }>
+                    <option value="">"Alla"</option>
+                    {shared::PlacementKind::ALL.into_iter().map(|k| view! {
+                        <option value=format!("{k:?}")>{k.label_sv()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <span>"Besök senast"</span>
+                <select on:change=move |ev| {
+                    let due = match event_target_value(&ev).as_str() {
+                        "overdue" => DueWithin::Overdue,
+                        "week" => DueWithin::ThisWeek,
+                        "month" => DueWithin::ThisMonth,
+                        _ => DueWithin::Any,
+                    };
+                    filter.update(|f| f.due = due);
+                }>
+                    <option value="">"När som helst"</option>
+                    <option value="overdue">"Försenade"</option>
+                    <option value="week">"Denna vecka"</option>
+                    <option value="month">"Denna månad"</option>
+                </select>
+            </label>
+            <a class="button button--secondary" href="/kalender">"Kalender"</a>
+        </form>
         {move || match rows.get() {
             None => view! { <p class="muted">"Laddar…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             Some(Ok(list)) if list.is_empty() => view! {
                 <p class="muted">"Inga barn på enheten än. De hämtas vid nästa synk."</p>
             }.into_any(),
-            Some(Ok(list)) => view! {
-                <ul class="caseload" aria-label="Barn">
-                    {list.into_iter().map(|row| view! { <CaseloadRow row/> }).collect_view()}
-                </ul>
-            }.into_any(),
+            Some(Ok(list)) => {
+                let today = today();
+                let shown: Vec<ChildOverview> = filter.with(|f| list.into_iter().filter(|r| f.matches(r, today)).collect());
+                if shown.is_empty() {
+                    view! { <p class="muted" role="status">"Inga barn matchar urvalet."</p> }.into_any()
+                } else {
+                    view! {
+                        <p class="muted" role="status">{format!("{} barn", shown.len())}</p>
+                        <ul class="caseload" aria-label="Barn">
+                            {shown.into_iter().map(|row| view! { <CaseloadRow row/> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }
         }}
     }
 }
@@ -68,11 +117,16 @@ fn CaseloadRow(row: ChildOverview) -> impl IntoView {
         (Some(status), Some(next)) => due_text(status, next.due_date),
         _ => "Inget besök planerat".to_owned(),
     };
+    let checklist = row
+        .placement
+        .as_ref()
+        .and_then(|p| super::checklist::progress_text(&row.child, p, &row.ticks));
     view! {
         <li class="caseload__item">
             <A href=href attr:class="caseload__link">
                 <span class="caseload__name">{row.child.full_name()}</span>
                 <span class="caseload__meta">{format!("{age} år · {placement}")}</span>
+                {checklist.map(|c| view! { <span class="caseload__meta">{c}</span> })}
                 <span class=due_class(row.due)>{due}</span>
             </A>
         </li>

@@ -150,6 +150,25 @@ fn ChildView(data: ChildData) -> impl IntoView {
         .as_ref()
         .and_then(|p| serde_json::to_value(p).ok());
     let conflicts = o.open_conflicts.clone();
+    let open_placement = o.placement.clone().filter(|p| {
+        !o.closings.iter().any(|c| c.placement_id == p.id)
+    });
+    let close_form = open_placement
+        .clone()
+        .map(|p| view! { <super::placement_end::CloseForm placement=p/> });
+    let checklist = o.placement.clone().map(|p| {
+        view! {
+            <super::checklist::PlacementChecklist
+                child=child.clone()
+                placement=p
+                ticks=o.ticks.clone()
+                pending=pending.clone()/>
+        }
+    });
+    let history = view! {
+        <super::placement_end::PlacementHistory placements=o.placements.clone() closings=o.closings.clone()/>
+    };
+    let child_id = child.id;
     view! {
         <h1>{child.full_name()}</h1>
         <p class="muted">{format!("Född {} · {} år", child.birth_date, child.age_on(today()))}</p>
@@ -161,7 +180,13 @@ fn ChildView(data: ChildData) -> impl IntoView {
                 <p class="muted">"Regel: " {why}</p>
             })}
             {editor}
+            <div class="form__actions">
+                {close_form}
+                <super::placement_end::NewPlacementForm child_id=child_id/>
+            </div>
         </section>
+        {checklist}
+        {history}
         {(!conflicts.is_empty()).then(|| view! {
             <section class="card card--attention" aria-labelledby="conflicts-h">
                 <h2 id="conflicts-h">"Att lösa"</h2>
@@ -212,7 +237,11 @@ fn VisitItem(visit: Visit, pending: bool, amendments: Vec<VisitAmendment>) -> im
         }
     };
     let when = match visit.start_time {
-        Some(t) => format!("{} kl. {}", visit.visit_date.format("%Y-%m-%d"), t.format("%H:%M")),
+        Some(t) => format!(
+            "{} kl. {}",
+            visit.visit_date.format("%Y-%m-%d"),
+            t.format("%H:%M")
+        ),
         None => visit.visit_date.format("%Y-%m-%d").to_string(),
     };
     let how = format!(
@@ -286,10 +315,9 @@ fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
             error.set(Some("Skriv vad som ska rättas eller läggas till.".into()));
             return;
         };
-        let author = ctx
-            .user
-            .get_untracked()
-            .and_then(|u| shared::VisitorName::parse(u.display_name.trim_end_matches(" (demo)")).ok());
+        let author = ctx.user.get_untracked().and_then(|u| {
+            shared::VisitorName::parse(u.display_name.trim_end_matches(" (demo)")).ok()
+        });
         let Some(author) = author else { return };
         let mutation = shared::protocol::Mutation {
             id: shared::MutationId::new_random(),

@@ -1,13 +1,16 @@
 //! The Leptos UI: the shell (header, sync indicator, routes) and the pages.
 
 mod audit;
+mod calendar;
 mod caseload;
+mod checklist;
 mod child;
 mod cover;
 mod devices;
 mod lock;
 mod login;
 mod placement;
+mod placement_end;
 mod sync_ctl;
 mod visit_form;
 
@@ -158,6 +161,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/") view=caseload::CaseloadPage/>
                             <Route path=path!("/barn/:id") view=child::ChildPage/>
                             <Route path=path!("/enheter") view=devices::DevicesPage/>
+                            <Route path=path!("/kalender") view=calendar::CalendarPage/>
                             <Route path=path!("/loggkontroll") view=audit::AuditPage/>
                         </Routes>
                     }.into_any(),

@@ -37,7 +37,7 @@ pub(crate) fn value_text(field: &str, value: &Value) -> String {
     }
 }
 
-async fn save(ctx: Ctx, mutation: Mutation) -> Result<(), String> {
+pub(crate) async fn save(ctx: Ctx, mutation: Mutation) -> Result<(), String> {
     let store = store().ok_or("lagringen är inte öppen")?;
     store.record_change(&mutation).await.map_err(|e| e.0)?;
     ctx.data_changed();
@@ -53,7 +53,7 @@ fn target_of(p: &Placement) -> RecordRef {
     }
 }
 
-fn kind_value(k: PlacementKind) -> String {
+pub(crate) fn kind_value(k: PlacementKind) -> String {
     serde_json::to_value(k)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

@@ -165,9 +165,7 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
     };
     let error_id = |field: Field| format!("visit-error-{field:?}");
     let error_line = move |field: Field| {
-        move || {
-            problem(field).map(|m| view! { <p class="field__error" id=error_id(field)>{m}</p> })
-        }
+        move || problem(field).map(|m| view! { <p class="field__error" id=error_id(field)>{m}</p> })
     };
 
     // A text input bound to one field of the draft.

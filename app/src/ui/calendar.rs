@@ -1,0 +1,144 @@
+//! "Kalender": the visits due, week by week or month by month, and the
+//! upcoming ones as an iCalendar file for the work calendar.
+
+use super::caseload::{due_class, today};
+use super::{ctx, store};
+use crate::caseload::{overview, ChildOverview};
+use crate::platform::browser;
+use chrono::{Datelike, Duration, NaiveDate};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::ical::{export, NameInCalendar};
+use shared::schedule::calendar::{month_view, week_view, weekday_short_sv, CalendarView, DueItem};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Week,
+    Month,
+}
+
+fn shifted(day: NaiveDate, span: Span, steps: i32) -> NaiveDate {
+    match span {
+        Span::Week => day + Duration::weeks(i64::from(steps)),
+        Span::Month => {
+            let months = chrono::Months::new(steps.unsigned_abs());
+            if steps >= 0 {
+                day.checked_add_months(months)
+            } else {
+                day.checked_sub_months(months)
+            }
+            .unwrap_or(day)
+        }
+    }
+}
+
+fn view_of(rows: &[ChildOverview], span: Span, anchor: NaiveDate) -> Option<CalendarView> {
+    let today = today();
+    let items: Vec<DueItem> = rows
+        .iter()
+        .filter_map(|r| {
+            r.next_visit
+                .map(|n| DueItem::new(r.child.id, r.child.full_name(), n.due_date, today))
+        })
+        .collect();
+    match span {
+        Span::Week => Some(week_view(&items, anchor)),
+        Span::Month => month_view(&items, anchor.year(), anchor.month()),
+    }
+}
+
+#[component]
+pub(crate) fn CalendarPage() -> impl IntoView {
+    let ctx = ctx();
+    let rows = RwSignal::new(Vec::<ChildOverview>::new());
+    let span = RwSignal::new(Span::Week);
+    let anchor = RwSignal::new(today());
+    let note = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        ctx.data_rev.track();
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            if let Ok(records) = store.view_all().await {
+                rows.set(overview(records, today()));
+            }
+        });
+    });
+    let download = move |_| {
+        let text = rows.with(|rs| {
+            export(
+                rs.iter().filter_map(|r| r.next_visit.map(|n| (&r.child, n))),
+                chrono::Utc::now(),
+                NameInCalendar::GivenName,
+            )
+        });
+        note.set(Some(
+            match browser::download_text("barnbesok.ics", "text/calendar", &text) {
+                Ok(()) => "Kalenderfilen sparades (barnbesok.ics). Den innehåller bara barnens förnamn.".to_owned(),
+                Err(e) => e,
+            },
+        ));
+    };
+    view! {
+        <p><A href="/" attr:class="back">"← Mina barn"</A></p>
+        <h1>"Kalender"</h1>
+        <div class="calendar-bar" role="group" aria-label="Visa">
+            <button type="button" class="button button--secondary" aria-pressed=move || (span.get() == Span::Week).to_string()
+                on:click=move |_| span.set(Span::Week)>"Vecka"</button>
+            <button type="button" class="button button--secondary" aria-pressed=move || (span.get() == Span::Month).to_string()
+                on:click=move |_| span.set(Span::Month)>"Månad"</button>
+            <button type="button" class="button button--secondary" aria-label="Föregående"
+                on:click=move |_| anchor.update(|a| *a = shifted(*a, span.get_untracked(), -1))>"‹"</button>
+            <button type="button" class="button button--secondary"
+                on:click=move |_| anchor.set(today())>"I dag"</button>
+            <button type="button" class="button button--secondary" aria-label="Nästa"
+                on:click=move |_| anchor.update(|a| *a = shifted(*a, span.get_untracked(), 1))>"›"</button>
+            <button type="button" class="button" on:click=download>"Exportera till kalender (.ics)"</button>
+        </div>
+        <p role="status" class="notice">{move || note.get()}</p>
+        {move || rows.with(|rs| view_of(rs, span.get(), anchor.get())).map(|cal| {
+            let CalendarView { title, weeks, overdue_earlier } = cal;
+            let header: Vec<NaiveDate> = weeks.first().map(|w| w.days.iter().map(|d| d.date).collect()).unwrap_or_default();
+            view! {
+            <h2>{title}</h2>
+            {(!overdue_earlier.is_empty()).then(|| view! {
+                <div class="card card--attention">
+                    <h3>"Försenade sedan tidigare"</h3>
+                    <ul>
+                        {overdue_earlier.into_iter().map(|i| view! {
+                            <li><A href=format!("/barn/{}", i.child_id)>{i.child_name}</A>
+                                {format!(" – senast {}", i.due_date)}</li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+            <table class="calendar">
+                <thead>
+                    <tr>
+                        <th scope="col">"v."</th>
+                        {header.into_iter().map(|d| view! {
+                            <th scope="col">{weekday_short_sv(d.weekday())}</th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {weeks.into_iter().map(|w| view! {
+                        <tr>
+                            <th scope="row">{w.week}</th>
+                            {w.days.into_iter().map(|d| view! {
+                                <td class=if d.in_period { "calendar__day" } else { "calendar__day calendar__day--outside" }
+                                    aria-current=(d.date == today()).then_some("date")>
+                                    <span class="calendar__date">{d.date.day()}</span>
+                                    {d.items.into_iter().map(|i| view! {
+                                        <A href=format!("/barn/{}", i.child_id) attr:class=due_class(Some(i.status))>
+                                            {i.child_name}
+                                        </A>
+                                    }).collect_view()}
+                                </td>
+                            }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }})}
+    }
+}

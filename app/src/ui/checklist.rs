@@ -1,0 +1,148 @@
+//! The current placement's checklist: each item ticked done or "ej
+//! aktuellt", by whom and when, with the routine behind it.
+
+use super::{ctx, placement::save};
+use leptos::prelude::*;
+use shared::checklist::{
+    builtin_templates, progress, template_of, ChecklistTick, ItemState,
+};
+use shared::protocol::{Mutation, Operation};
+use shared::{Child, ChecklistTickId, MutationId, Placement, VisitorName};
+
+/// "4 av 6 klara", for the child page and the caseload.
+pub(crate) fn progress_text(child: &Child, placement: &Placement, ticks: &[ChecklistTick]) -> Option<String> {
+    let templates = builtin_templates();
+    let template = template_of(&templates, placement)?;
+    let p = progress(template, child, placement, ticks);
+    Some(format!("Checklista: {} av {} klara", p.settled(), p.total()))
+}
+
+#[component]
+pub(crate) fn PlacementChecklist(
+    child: Child,
+    placement: Placement,
+    ticks: Vec<ChecklistTick>,
+    pending: std::collections::HashSet<String>,
+) -> impl IntoView {
+    let ctx = ctx();
+    let templates = builtin_templates();
+    let Some(template) = template_of(&templates, &placement).cloned() else {
+        return view! { <p class="muted">"Ingen checklista för placeringsformen."</p> }.into_any();
+    };
+    let status = progress(&template, &child, &placement, &ticks);
+    let summary = format!("{} av {} klara", status.settled(), status.total());
+    let version = template.id;
+    let rows: Vec<_> = status
+        .items
+        .iter()
+        .map(|s| {
+            (
+                s.item.clone(),
+                s.state,
+                s.last.map(|t| {
+                    (
+                        format!(
+                            "{} {}",
+                            t.by_name,
+                            t.ticked_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
+                        ),
+                        pending.contains(&format!("tick:{}", t.id)),
+                    )
+                }),
+            )
+        })
+        .collect();
+    let error = RwSignal::new(None::<String>);
+    let (child_id, placement_id) = (placement.child_id, placement.id);
+    let tick = move |key: String, state: ItemState| {
+        let Some(user) = ctx.user.get_untracked() else { return };
+        let Ok(by_name) = VisitorName::parse(user.display_name.trim_end_matches(" (demo)")) else {
+            return;
+        };
+        let mutation = Mutation {
+            id: MutationId::new_random(),
+            operation: Operation::TickChecklist(ChecklistTick {
+                id: ChecklistTickId::new_random(),
+                child_id,
+                placement_id,
+                template: version,
+                item_key: key,
+                state,
+                by_name,
+                by: user.id,
+                ticked_at: chrono::Utc::now(),
+            }),
+        };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = save(ctx, mutation).await {
+                error.set(Some(format!("Bocken kunde inte sparas: {e}")));
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="checklist-h">
+            <h2 id="checklist-h">{template.title.clone()}</h2>
+            <p data-testid="checklist-progress">
+                <strong>{summary}</strong>
+                <span class="muted">{format!(" · version {}", version.version)}</span>
+            </p>
+            <ul class="checklist">
+                {rows.into_iter().map(|(item, state, last)| {
+                    let key_done = item.key.clone();
+                    let key_na = item.key.clone();
+                    let key_open = item.key.clone();
+                    let done = state == ItemState::Done;
+                    let not_applicable = state == ItemState::NotApplicable;
+                    view! {
+                        <li class="checklist__item" data-state=format!("{state:?}")>
+                            <div class="checklist__text">
+                                <span class="checklist__mark" aria-hidden="true">
+                                    {match state { ItemState::Done => "✓", ItemState::NotApplicable => "–", ItemState::Open => "○" }}
+                                </span>
+                                <span>{item.text.clone()}</span>
+                                {item.routine.clone().map(|nr| view! {
+                                    <a class="checklist__routine" href=format!("/rutiner?nr={}", nr.replace(' ', "+"))>
+                                        {format!("Rutin {nr}")}
+                                    </a>
+                                })}
+                                {last.map(|(who, waiting)| view! {
+                                    <span class="muted checklist__who">
+                                        {match state {
+                                            ItemState::Done => format!("Klar · {who}"),
+                                            ItemState::NotApplicable => format!("Ej aktuellt · {who}"),
+                                            ItemState::Open => format!("Ångrad · {who}"),
+                                        }}
+                                        {waiting.then_some(" · väntar på synk")}
+                                    </span>
+                                })}
+                            </div>
+                            <div class="checklist__actions" role="group" aria-label=item.text.clone()>
+                                {if done || not_applicable {
+                                    view! {
+                                        <button type="button" class="button button--secondary"
+                                            on:click=move |_| tick(key_open.clone(), ItemState::Open)>
+                                            "Ångra"
+                                        </button>
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <button type="button" class="button"
+                                            on:click=move |_| tick(key_done.clone(), ItemState::Done)>
+                                            "Klar"
+                                        </button>
+                                        <button type="button" class="button button--secondary"
+                                            on:click=move |_| tick(key_na.clone(), ItemState::NotApplicable)>
+                                            "Ej aktuellt"
+                                        </button>
+                                    }.into_any()
+                                }}
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </section>
+    }
+    .into_any()
+}

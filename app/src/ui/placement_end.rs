@@ -1,0 +1,292 @@
+//! Ending a placement (avslut, with the signed closing note) and recording a
+//! new one; the placement history with how each ended.
+
+use super::{caseload::today, ctx, placement::save};
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use shared::protocol::{Mutation, Operation};
+use shared::{
+    ChildId, ClosingId, EndKind, EndReason, LegalBasis, MutationId, PersonName, Placement,
+    PlacementClosing, PlacementId, PlacementKind, VisitNote, VisitorName,
+};
+
+/// The closing of a placement as a person reads it.
+pub(crate) fn closing_text(c: &PlacementClosing) -> String {
+    let mut text = format!("{} {}", c.kind.label_sv(), c.end_date.format("%Y-%m-%d"));
+    if c.replacement {
+        text.push_str(" · omplacering");
+    }
+    if let Some(reason) = c.reason {
+        text.push_str(" · ");
+        text.push_str(reason.label_sv());
+        if reason == EndReason::Other {
+            text.push_str(&format!(": {}", c.reason_text));
+        }
+    }
+    text
+}
+
+/// Placement history, newest first, each with its closing note.
+#[component]
+pub(crate) fn PlacementHistory(placements: Vec<Placement>, closings: Vec<PlacementClosing>) -> impl IntoView {
+    (placements.len() > 1 || !closings.is_empty()).then(|| view! {
+        <section class="card" aria-labelledby="history-h">
+            <h2 id="history-h">"Placeringar"</h2>
+            <ul class="history">
+                {placements.into_iter().map(|p| {
+                    let closing = closings.iter().find(|c| c.placement_id == p.id).cloned();
+                    let span = match p.end_date {
+                        Some(end) => format!("{} – {}", p.start_date, end),
+                        None => format!("sedan {}", p.start_date),
+                    };
+                    view! {
+                        <li class="history__item">
+                            <strong>{format!("{} · {}", p.kind.label_sv(), p.home_name)}</strong>
+                            <span class="muted">{format!(" · {} · {}", p.legal_basis.label_sv(), span)}</span>
+                            {closing.map(|c| view! {
+                                <p>{closing_text(&c)}</p>
+                                <p class="visit__note"><strong>"Avslutsanteckning: "</strong>{c.closing_note.to_string()}</p>
+                                <p class="muted">{format!("Signerad av {}", c.signed_by_name)}</p>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    })
+}
+
+/// "Avsluta placeringen": end date, planned or not, re-placement, reason,
+/// and the closing note; signed once.
+#[component]
+pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
+    let ctx = ctx();
+    let open = RwSignal::new(false);
+    let end_date = RwSignal::new(today().to_string());
+    let kind = RwSignal::new(None::<EndKind>);
+    let replacement = RwSignal::new(false);
+    let reason = RwSignal::new(None::<EndReason>);
+    let reason_text = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let (placement_id, child_id, start) = (placement.id, placement.child_id, placement.start_date);
+
+    let sign = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(user) = ctx.user.get_untracked() else { return };
+        let Ok(end) = NaiveDate::parse_from_str(&end_date.get_untracked(), "%Y-%m-%d") else {
+            return error.set(Some("Ange slutdatum.".into()));
+        };
+        let Some(end_kind) = kind.get_untracked() else {
+            return error.set(Some("Ange om avslutet var planerat.".into()));
+        };
+        let (Ok(reason_note), Ok(closing_note), Ok(name)) = (
+            VisitNote::parse(&reason_text.get_untracked()),
+            VisitNote::parse(&note.get_untracked()),
+            VisitorName::parse(user.display_name.trim_end_matches(" (demo)")),
+        ) else {
+            return error.set(Some("Texten är för lång.".into()));
+        };
+        let closing = PlacementClosing {
+            id: ClosingId::new_random(),
+            child_id,
+            placement_id,
+            end_date: end,
+            kind: end_kind,
+            replacement: replacement.get_untracked(),
+            reason: reason.get_untracked(),
+            reason_text: reason_note,
+            closing_note,
+            signed_by: user.id,
+            signed_by_name: name,
+            recorded_at: chrono::Utc::now(),
+        };
+        let probe = Placement {
+            id: placement_id,
+            child_id,
+            kind: PlacementKind::FosterHome,
+            home_name: PersonName::parse("-").unwrap_or_else(|_| unreachable!()),
+            legal_basis: LegalBasis::SoL,
+            start_date: start,
+            end_date: None,
+        };
+        if let Err(problem) = closing.check(&probe) {
+            return error.set(Some(
+                match problem {
+                    shared::ClosingProblem::ReasonMissing => "Ange skäl: ett oplanerat avslut eller en omplacering behöver ett skäl.",
+                    shared::ClosingProblem::OtherReasonNeedsText => "Beskriv det andra skälet.",
+                    shared::ClosingProblem::NoteMissing => "Skriv avslutsanteckningen.",
+                    shared::ClosingProblem::EndsBeforeStart => "Slutdatum kan inte vara före placeringens start.",
+                }
+                .into(),
+            ));
+        }
+        error.set(None);
+        let mutation = Mutation {
+            id: MutationId::new_random(),
+            operation: Operation::ClosePlacement(closing),
+        };
+        leptos::task::spawn_local(async move {
+            match save(ctx, mutation).await {
+                Ok(()) => open.set(false),
+                Err(e) => error.set(Some(format!("Avslutet kunde inte sparas: {e}"))),
+            }
+        });
+    };
+
+    view! {
+        <Show when=move || open.get() fallback=move || view! {
+            <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
+                "Avsluta placeringen"
+            </button>
+        }>
+            <form class="form closing-form" on:submit=sign novalidate>
+                <h3>"Avsluta placeringen"</h3>
+                <label class="field">
+                    <span>"Slutdatum"</span>
+                    <input type="date" prop:value=move || end_date.get() on:input=move |ev| end_date.set(event_target_value(&ev))/>
+                </label>
+                <fieldset class="field">
+                    <legend>"Hur slutade placeringen?"</legend>
+                    <div class="choices choices--stacked">
+                        {[EndKind::Planned, EndKind::Unplanned].into_iter().map(|k| view! {
+                            <label class="choice">
+                                <input type="radio" name="end-kind" prop:checked=move || kind.get() == Some(k)
+                                    on:change=move |_| kind.set(Some(k))/>
+                                <span>{k.label_sv()}</span>
+                            </label>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <label class="choice">
+                    <input type="checkbox" prop:checked=move || replacement.get()
+                        on:change=move |ev| replacement.set(event_target_checked(&ev))/>
+                    <span>"Omplacering: barnet flyttar till en ny placering"</span>
+                </label>
+                <label class="field">
+                    <span>"Skäl"</span>
+                    <select on:change=move |ev| {
+                        let chosen = event_target_value(&ev);
+                        reason.set(EndReason::ALL.into_iter().find(|r| format!("{r:?}") == chosen));
+                    }>
+                        <option value="">"Inget skäl angivet"</option>
+                        {EndReason::ALL.into_iter().map(|r| view! {
+                            <option value=format!("{r:?}")>{r.label_sv()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || (reason.get() == Some(EndReason::Other)).then(|| view! {
+                    <label class="field">
+                        <span>"Beskriv skälet"</span>
+                        <input type="text" prop:value=move || reason_text.get()
+                            on:input=move |ev| reason_text.set(event_target_value(&ev))/>
+                    </label>
+                })}
+                <label class="field">
+                    <span>"Avslutsanteckning"</span>
+                    <small class="muted">"Hur placeringen har fungerat, barnets syn på den och vad som händer nu."</small>
+                    <textarea rows="5" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                </label>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <div class="form__actions">
+                    <button type="submit" class="button">"Signera avslutet"</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
+                </div>
+                <p class="muted">"Ett signerat avslut kan inte ändras."</p>
+            </form>
+        </Show>
+    }
+}
+
+/// "Ny placering": type, home, legal basis, start date.
+#[component]
+pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
+    let ctx = ctx();
+    let open = RwSignal::new(false);
+    let kind = RwSignal::new(PlacementKind::FosterHome);
+    let home = RwSignal::new(String::new());
+    let basis = RwSignal::new(LegalBasis::SoL);
+    let start = RwSignal::new(today().to_string());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(home_name) = PersonName::parse(&home.get_untracked()) else {
+            return error.set(Some("Ange hemmets namn.".into()));
+        };
+        let Ok(start_date) = NaiveDate::parse_from_str(&start.get_untracked(), "%Y-%m-%d") else {
+            return error.set(Some("Ange startdatum.".into()));
+        };
+        let mutation = Mutation {
+            id: MutationId::new_random(),
+            operation: Operation::CreatePlacement(Placement {
+                id: PlacementId::new_random(),
+                child_id,
+                kind: kind.get_untracked(),
+                home_name,
+                legal_basis: basis.get_untracked(),
+                start_date,
+                end_date: None,
+            }),
+        };
+        leptos::task::spawn_local(async move {
+            match save(ctx, mutation).await {
+                Ok(()) => {
+                    open.set(false);
+                    home.set(String::new());
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(format!("Placeringen kunde inte sparas: {e}"))),
+            }
+        });
+    };
+    view! {
+        <Show when=move || open.get() fallback=move || view! {
+            <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
+                "Ny placering"
+            </button>
+        }>
+            <form class="form" on:submit=submit novalidate>
+                <h3>"Ny placering"</h3>
+                <label class="field">
+                    <span>"Placeringsform"</span>
+                    <select on:change=move |ev| {
+                        let chosen = event_target_value(&ev);
+                        if let Some(k) = PlacementKind::ALL.into_iter().find(|k| format!("{k:?}") == chosen) {
+                            kind.set(k);
+                        }
+                    }>
+                        {PlacementKind::ALL.into_iter().map(|k| view! {
+                            <option value=format!("{k:?}") selected=move || kind.get() == k>{k.label_sv()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>"Hem"</span>
+                    <input type="text" prop:value=move || home.get() on:input=move |ev| home.set(event_target_value(&ev))/>
+                </label>
+                <fieldset class="field">
+                    <legend>"Lagrum"</legend>
+                    <div class="choices">
+                        {[LegalBasis::SoL, LegalBasis::Lvu].into_iter().map(|b| view! {
+                            <label class="choice">
+                                <input type="radio" name="basis" prop:checked=move || basis.get() == b
+                                    on:change=move |_| basis.set(b)/>
+                                <span>{b.label_sv()}</span>
+                            </label>
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <label class="field">
+                    <span>"Startdatum"</span>
+                    <input type="date" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
+                </label>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <div class="form__actions">
+                    <button type="submit" class="button">"Spara placeringen"</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
+                </div>
+                <p class="muted">"Besöksklockan börjar om: första besöket senast en vecka efter start."</p>
+            </form>
+        </Show>
+    }
+}

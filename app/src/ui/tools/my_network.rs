@@ -1,0 +1,204 @@
+//! Mitt nätverk: the child in the middle of three rings, and the people who
+//! matter, dragged near or far. A list with a ring to choose per person
+//! does the same without dragging.
+
+use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
+use crate::platform::child_mode::{capture_pointer, grid_point_in};
+use crate::tools::{NetworkState, CHILD_RADIUS, RING_EDGES};
+use leptos::prelude::*;
+use shared::conversation::{Closeness, CANVAS};
+use shared::PersonName;
+
+const RINGS: [Closeness; 3] = [Closeness::Close, Closeness::Middle, Closeness::Far];
+/// Keeps a dragged name on the board (grid units from the edge).
+const EDGE: u16 = 60;
+
+fn ring_key(ring: Closeness) -> &'static str {
+    match ring {
+        Closeness::Close => "close",
+        Closeness::Middle => "middle",
+        Closeness::Far => "far",
+    }
+}
+
+fn percent(coordinate: u16) -> String {
+    format!("{:.1}%", f64::from(coordinate) * 100.0 / f64::from(CANVAS))
+}
+
+#[component]
+pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> impl IntoView {
+    let heading = NodeRef::new();
+    focus_when_shown(heading);
+    let say = Announcer::get();
+    let name = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let board = NodeRef::<leptos::html::Div>::new();
+    // The person being dragged, and by which pointer.
+    let dragging = RwSignal::new(None::<(u32, i32)>);
+    let intro = "Vilka är viktiga för dig? Skriv ett namn och tryck på Lägg till. \
+        Dra sedan personen nära dig, eller längre bort.";
+
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = name.get_untracked();
+        match state.try_update(|s| s.add(&typed)) {
+            Some(Ok(_)) => {
+                name.set(String::new());
+                problem.set(None);
+                say.say(format!(
+                    "{} är tillagd, längst ut. Dra personen dit du vill.",
+                    typed.trim()
+                ));
+            }
+            Some(Err(e)) => problem.set(Some(e.to_string())),
+            None => {}
+        }
+    };
+    let where_is = move |id: u32| {
+        state.with_untracked(|s| {
+            s.person(id)
+                .map(|p| format!("{} är nu: {}.", p.name, p.closeness().label_sv()))
+        })
+    };
+    let people = move || {
+        state.with(|s| {
+            s.people()
+                .iter()
+                .map(|p| (p.id, p.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+
+    let chip = move |id: u32, person: PersonName| {
+        let position = move || state.with(|s| s.person(id).map(|p| p.position)).unwrap_or([0, 0]);
+        let held = move |ev: &leptos::ev::PointerEvent| {
+            dragging.get_untracked() == Some((id, ev.pointer_id()))
+        };
+        let release = move |ev: leptos::ev::PointerEvent| {
+            if held(&ev) {
+                dragging.set(None);
+                if let Some(text) = where_is(id) {
+                    say.say(text);
+                }
+            }
+        };
+        view! {
+            <div class=move || if dragging.get().is_some_and(|(d, _)| d == id) { "cm-chip cm-chip--dragging" } else { "cm-chip" }
+                style:left=move || percent(position()[0])
+                style:top=move || percent(position()[1])
+                on:pointerdown=move |ev| {
+                    ev.prevent_default();
+                    capture_pointer(&ev);
+                    dragging.set(Some((id, ev.pointer_id())));
+                }
+                on:pointermove=move |ev| {
+                    if !held(&ev) {
+                        return;
+                    }
+                    if let Some(b) = board.get_untracked() {
+                        let point = grid_point_in(&ev, &b).map(|c| c.clamp(EDGE, CANVAS - EDGE));
+                        state.update(|s| s.move_to(id, point));
+                    }
+                }
+                on:pointerup=release
+                on:pointercancel=release>
+                {person.to_string()}
+            </div>
+        }
+    };
+
+    let half = f64::from(CANVAS) / 2.0;
+    view! {
+        <section class="cm-screen" aria-labelledby="cm-network-h">
+            <div class="cm-prompt">
+                <h2 id="cm-network-h" tabindex="-1" node_ref=heading>"Mitt nätverk"</h2>
+                <ReadAloud text=intro.to_owned()/>
+            </div>
+            <p class="cm-lead">{intro}</p>
+            <form class="cm-add" on:submit=add novalidate>
+                <label class="cm-field">
+                    <span>"Vem vill du lägga till?"</span>
+                    <input type="text" autocomplete="off" maxlength=PersonName::MAX_CHARS.to_string()
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit" class="cm-button">"Lägg till"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <div class="cm-network">
+                // Dragging is for fingers; the list beside it says the same
+                // and does the same for keyboards and screen readers.
+                <div class="cm-board" node_ref=board aria-hidden="true" data-testid="network-board">
+                    <svg class="cm-board__rings" viewBox="0 0 1000 1000" focusable="false">
+                        {RINGS.into_iter().rev().map(|ring| {
+                            let edge = RING_EDGES.iter().find(|(r, _)| *r == ring).map_or(1.0, |(_, e)| *e);
+                            view! {
+                                <circle class=format!("cm-ring cm-ring--{}", ring_key(ring))
+                                    cx="500" cy="500" r=(edge * half).to_string()/>
+                            }
+                        }).collect_view()}
+                        {RINGS.into_iter().zip([0.0, 0.4, 0.75]).zip(RING_EDGES).map(|((ring, inner), (_, outer))| {
+                            let y = half - (inner + (outer - inner) * 0.55) * half;
+                            view! {
+                                <text class="cm-ring__label" x="500" y=format!("{y:.0}") text-anchor="middle">
+                                    {ring.label_sv()}
+                                </text>
+                            }
+                        }).collect_view()}
+                        <circle class="cm-ring__me" cx="500" cy="500" r=(CHILD_RADIUS * half).to_string()/>
+                        <text class="cm-ring__me-label" x="500" y="512" text-anchor="middle">"Jag"</text>
+                    </svg>
+                    <For each=people key=|(id, _)| *id children=move |(id, person)| chip(id, person)/>
+                </div>
+                <div class="cm-people">
+                    <h3>"Personerna"</h3>
+                    {move || people().is_empty().then(|| view! { <p class="muted">"Inga än."</p> })}
+                    <ul>
+                        <For each=people key=|(id, _)| *id children=move |(id, person)| {
+                            let name = person.to_string();
+                            let ring = move || state.with(|s| s.person(id).map(|p| p.closeness()));
+                            view! {
+                                <li class="cm-person">
+                                    <label class="cm-field">
+                                        <span>{format!("Hur nära är {name}?")}</span>
+                                        <select
+                                            prop:value=move || ring().map(ring_key).unwrap_or_default()
+                                            on:change=move |ev| {
+                                                let chosen = event_target_value(&ev);
+                                                if let Some(ring) = RINGS.into_iter().find(|r| ring_key(*r) == chosen) {
+                                                    state.update(|s| s.put_in_ring(id, ring));
+                                                    if let Some(text) = where_is(id) {
+                                                        say.say(text);
+                                                    }
+                                                }
+                                            }>
+                                            {RINGS.into_iter().map(|r| view! {
+                                                <option value=ring_key(r)>{r.label_sv()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </label>
+                                    <button type="button" class="cm-button cm-button--secondary"
+                                        on:click={
+                                            let name = name.clone();
+                                            move |_| {
+                                                state.update(|s| s.remove(id));
+                                                say.say(format!("{name} är borttagen."));
+                                            }
+                                        }>
+                                        {format!("Ta bort {name}")}
+                                    </button>
+                                </li>
+                            }
+                        }/>
+                    </ul>
+                </div>
+            </div>
+            <div class="cm-actions">
+                <button type="button" class="cm-button"
+                    on:click=move |_| on_done.run(state.with_untracked(NetworkState::result))>
+                    "Jag är klar"
+                </button>
+            </div>
+        </section>
+    }
+}
