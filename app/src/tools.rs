@@ -307,11 +307,11 @@ impl ScaleState {
     /// that was the last question.
     pub fn skip(&mut self) -> bool {
         self.answers.remove(&self.theme());
-        self.next()
+        self.advance()
     }
 
     /// Moves to the next question. True when there is none.
-    pub fn next(&mut self) -> bool {
+    pub fn advance(&mut self) -> bool {
         if self.is_last() {
             return true;
         }
@@ -357,7 +357,11 @@ pub const CHILD_RADIUS: f64 = 0.14;
 /// (radians, 0 to the right, clockwise on screen).
 fn polar(angle: f64, share: f64) -> [u16; 2] {
     let half = f64::from(CANVAS) / 2.0;
-    let at = |v: f64| (half + v * share * half).round().clamp(0.0, f64::from(CANVAS)) as u16;
+    let at = |v: f64| {
+        (half + v * share * half)
+            .round()
+            .clamp(0.0, f64::from(CANVAS)) as u16
+    };
     [at(angle.cos()), at(angle.sin())]
 }
 
@@ -695,7 +699,10 @@ mod tests {
             // A scribble that simplification cannot shorten.
             'strokes: while sketch.begin([0, 0]) {
                 for i in 1..200u16 {
-                    if sketch.extend([(i * 5) % CANVAS, if i % 2 == 0 { 0 } else { 900 }]).is_none() {
+                    if sketch
+                        .extend([(i * 5) % CANVAS, if i % 2 == 0 { 0 } else { 900 }])
+                        .is_none()
+                    {
                         break 'strokes;
                     }
                 }
@@ -757,18 +764,18 @@ mod tests {
         scale.choose(feeling(4));
         scale.set_comment("Bra mat".into());
         scale.choose(feeling(5));
-        assert!(!scale.next());
+        assert!(!scale.advance());
         assert!(!scale.skip());
         scale.choose(feeling(2));
         scale.back();
         assert_eq!(scale.theme(), ScaleTheme::School);
         assert!(!scale.skip());
         for _ in 0..3 {
-            scale.next();
+            scale.advance();
         }
         assert!(scale.is_last());
         scale.choose(feeling(3));
-        assert!(scale.next());
+        assert!(scale.advance());
         let result = scale.result().expect("text").expect("answers");
         let ToolResult::FeelingsScale(answers) = &result else {
             panic!("scale: {result:?}");
@@ -808,11 +815,17 @@ mod tests {
     fn the_network_places_people_and_records_how_close() {
         let mut network = NetworkState::default();
         assert_eq!(network.add("   "), Err(AddPersonProblem::NoName));
-        assert_eq!(network.add(&"x".repeat(200)), Err(AddPersonProblem::TooLong));
+        assert_eq!(
+            network.add(&"x".repeat(200)),
+            Err(AddPersonProblem::TooLong)
+        );
         let mormor = network.add("Mormor").expect("added");
         let sara = network.add("Sara i skolan").expect("added");
         let far = |id| network.person(id).map(Placed::closeness);
-        assert_eq!((far(mormor), far(sara)), (Some(Closeness::Far), Some(Closeness::Far)));
+        assert_eq!(
+            (far(mormor), far(sara)),
+            (Some(Closeness::Far), Some(Closeness::Far))
+        );
         assert_ne!(
             network.person(mormor).map(|p| p.position),
             network.person(sara).map(|p| p.position)
@@ -827,7 +840,10 @@ mod tests {
         let ToolResult::MyNetwork(people) = &result else {
             panic!("network: {result:?}");
         };
-        assert_eq!(NetworkState::from_result(people).result(), Some(result.clone()));
+        assert_eq!(
+            NetworkState::from_result(people).result(),
+            Some(result.clone())
+        );
         network.remove(mormor);
         network.remove(sara);
         assert_eq!(network.result(), None);
@@ -865,25 +881,48 @@ mod tests {
             tools: Vec::new(),
             ..visit("2026-01-10", true, &[])
         };
-        assert_eq!(VoiceOverTime::from_visits(&[without_scale.clone()]), None);
+        assert_eq!(
+            VoiceOverTime::from_visits(std::slice::from_ref(&without_scale)),
+            None
+        );
 
         // Newest first, as the visit log holds them.
         let visits = [
-            visit("2026-09-01", true, &[(ScaleTheme::School, 4), (ScaleTheme::FeelingSafe, 5)]),
+            visit(
+                "2026-09-01",
+                true,
+                &[(ScaleTheme::School, 4), (ScaleTheme::FeelingSafe, 5)],
+            ),
             visit("2026-08-01", false, &[(ScaleTheme::Home, 1)]),
             visit("2026-06-01", true, &[(ScaleTheme::School, 2)]),
             without_scale,
-            visit("2026-03-01", true, &[(ScaleTheme::FeelingSafe, 3), (ScaleTheme::School, 1)]),
+            visit(
+                "2026-03-01",
+                true,
+                &[(ScaleTheme::FeelingSafe, 3), (ScaleTheme::School, 1)],
+            ),
         ];
         let voice = VoiceOverTime::from_visits(&visits).expect("answers");
-        assert_eq!(voice.themes, vec![ScaleTheme::School, ScaleTheme::FeelingSafe]);
+        assert_eq!(
+            voice.themes,
+            vec![ScaleTheme::School, ScaleTheme::FeelingSafe]
+        );
         let day = |s: &str| s.parse::<NaiveDate>().expect("date");
         assert_eq!(
             voice.rows,
             vec![
-                VoiceRow { date: day("2026-03-01"), levels: vec![Some(feeling(1)), Some(feeling(3))] },
-                VoiceRow { date: day("2026-06-01"), levels: vec![Some(feeling(2)), None] },
-                VoiceRow { date: day("2026-09-01"), levels: vec![Some(feeling(4)), Some(feeling(5))] },
+                VoiceRow {
+                    date: day("2026-03-01"),
+                    levels: vec![Some(feeling(1)), Some(feeling(3))]
+                },
+                VoiceRow {
+                    date: day("2026-06-01"),
+                    levels: vec![Some(feeling(2)), None]
+                },
+                VoiceRow {
+                    date: day("2026-09-01"),
+                    levels: vec![Some(feeling(4)), Some(feeling(5))]
+                },
             ]
         );
         let series = voice.series();
@@ -899,7 +938,10 @@ mod tests {
         );
         assert_eq!(
             series[1].points,
-            vec![(0, day("2026-03-01"), feeling(3)), (2, day("2026-09-01"), feeling(5))]
+            vec![
+                (0, day("2026-03-01"), feeling(3)),
+                (2, day("2026-09-01"), feeling(5))
+            ]
         );
     }
 

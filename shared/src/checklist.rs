@@ -36,8 +36,8 @@ pub struct ChecklistItem {
     pub key: String,
     pub text: String,
     pub applies: Applies,
-    /// The routine behind the item (its registration number in the routine
-    /// library), when there is one.
+    /// The routine behind the item (its id in the routine library, e.g.
+    /// `besok-hos-placerade-barn`), when there is one.
     #[serde(default)]
     pub routine: Option<String>,
 }
@@ -235,37 +235,37 @@ pub fn builtin_templates() -> Vec<ChecklistTemplate> {
                     "kontaktuppgifter",
                     "Barnet har fått sin socialsekreterares namn och kontaktuppgifter",
                     Applies::Always,
-                    Some("SN 2026/0141"),
+                    Some("information-om-klagomal-och-rattigheter"),
                 ),
                 item(
                     "klagomal",
                     "Barnet har fått information om hur man klagar (IVO, Barnombudsmannen, BRIS)",
                     Applies::Always,
-                    Some("SN 2026/0143"),
+                    Some("information-om-klagomal-och-rattigheter"),
                 ),
                 item(
                     "rattigheter",
                     "Barnet har fått information om sina rättigheter där hen bor",
                     Applies::Always,
-                    Some("SN 2026/0143"),
+                    Some("information-om-klagomal-och-rattigheter"),
                 ),
                 item(
                     "forsta-besok",
                     "Första besöket är gjort inom en vecka från placeringen",
                     Applies::Always,
-                    Some("SN 2026/0140"),
+                    Some("besok-hos-placerade-barn"),
                 ),
                 item(
                     "halsoundersokning",
                     "Hälsoundersökning är initierad (barn 0–6 år)",
                     Applies::ChildUnderSeven,
-                    None,
+                    Some("halsoundersokning-barn-0-6-ar"),
                 ),
                 item(
                     "funktionshandlaggare",
                     "Funktionshandläggare har besökt hemmet före placeringen (barn med funktionsnedsättning)",
                     Applies::ChildWithDisability,
-                    None,
+                    Some("hembesok-fore-placering-funktionsnedsattning"),
                 ),
             ];
             if matches!(
@@ -278,7 +278,7 @@ pub fn builtin_templates() -> Vec<ChecklistTemplate> {
                     "familjehemsutredning",
                     "Kontroller av familjehemmet (belastningsregister, socialtjänst) och referenser är gjorda",
                     Applies::Always,
-                    None,
+                    Some("utredning-av-familjehem"),
                 ));
             }
             ChecklistTemplate {
@@ -428,6 +428,18 @@ mod tests {
             template_of(&templates, &after).map(|t| t.id.version),
             Some(2)
         );
+    }
+
+    #[test]
+    fn every_item_links_a_routine_that_exists() {
+        let library = crate::routines::seed_library();
+        for template in builtin_templates() {
+            for item in &template.items {
+                let id = item.routine.as_deref().expect("a routine behind each item");
+                let id = crate::routines::RoutineId::parse(id).expect("routine id");
+                assert!(library.newest(&id).is_some(), "{id:?} is not in the library");
+            }
+        }
     }
 
     #[test]

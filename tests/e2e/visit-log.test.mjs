@@ -27,14 +27,14 @@ test('draft, reload, sign, add a correction: offline, then once on the server', 
   // Half a visit, then the tablet reloads (battery, a crash, the browser).
   const words = `Jag vill bo kvar här men träffa mormor oftare ${randomUUID()}`;
   await page.getByLabel('Vad frågade du barnet om?').fill('Hur det är i skolan och hemma.');
-  await page.getByLabel('Barnets synpunkter').fill(words);
+  await page.getByLabel('Barnets synpunkter', { exact: true }).fill(words);
   await page.getByRole('group', { name: 'Talade du enskilt med barnet?' }).getByLabel('Nej').check();
   await waitForText(page.getByTestId('draft-status'), 'Utkast sparat på enheten');
   await page.reload();
   await unlock(page);
   await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
   await waitForText(page.getByTestId('draft-status'), 'Utkast sparat på enheten');
-  assert.equal(await page.getByLabel('Barnets synpunkter').inputValue(), words);
+  assert.equal(await page.getByLabel('Barnets synpunkter', { exact: true }).inputValue(), words);
 
   // Signing names what is missing: why not alone, and feedback.
   await page.getByRole('button', { name: 'Signera besöket' }).click();
@@ -56,7 +56,7 @@ test('draft, reload, sign, add a correction: offline, then once on the server', 
   await visit.waitFor();
   await visit.getByText('Nej – Familjehemsmamman satt med').waitFor();
   await visit.getByText('Väntar på synk').waitFor();
-  assert.equal(await page.getByLabel('Barnets synpunkter').inputValue(), '');
+  assert.equal(await page.getByLabel('Barnets synpunkter', { exact: true }).inputValue(), '');
 
   // A correction is a new entry under the original, which is unchanged.
   await visit.getByRole('button', { name: 'Gör ett tillägg' }).click();

@@ -75,7 +75,9 @@ fn dot(context: &web_sys::CanvasRenderingContext2d, at: [u16; 2]) {
 /// Draws one new piece of a stroke: a dot where a finger touched down
 /// (`from` is `None`), else a line.
 pub fn draw(canvas: &web_sys::HtmlCanvasElement, from: Option<[u16; 2]>, to: [u16; 2]) {
-    let Some(context) = context(canvas) else { return };
+    let Some(context) = context(canvas) else {
+        return;
+    };
     match from {
         None => dot(&context, to),
         Some(from) => {
@@ -90,7 +92,9 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, from: Option<[u16; 2]>, to: [u1
 /// Clears the canvas and draws `strokes` again (when a house is opened, or
 /// after "Sudda").
 pub fn redraw(canvas: &web_sys::HtmlCanvasElement, strokes: &[Vec<[u16; 2]>]) {
-    let Some(context) = context(canvas) else { return };
+    let Some(context) = context(canvas) else {
+        return;
+    };
     let size = f64::from(CANVAS);
     context.clear_rect(0.0, 0.0, size, size);
     for stroke in strokes {
@@ -150,7 +154,8 @@ impl HoldBack {
         };
         push();
         let listener = Closure::<dyn Fn()>::new(push);
-        let _ = window.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
+        let _ =
+            window.add_event_listener_with_callback("popstate", listener.as_ref().unchecked_ref());
         Self {
             listener: Some(listener),
         }

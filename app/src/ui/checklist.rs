@@ -100,9 +100,9 @@ pub(crate) fn PlacementChecklist(
                                     {match state { ItemState::Done => "✓", ItemState::NotApplicable => "–", ItemState::Open => "○" }}
                                 </span>
                                 <span>{item.text.clone()}</span>
-                                {item.routine.clone().map(|nr| view! {
-                                    <a class="checklist__routine" href=format!("/rutiner?nr={}", nr.replace(' ', "+"))>
-                                        {format!("Rutin {nr}")}
+                                {item.routine.clone().map(|id| view! {
+                                    <a class="checklist__routine" href=format!("/rutiner/{id}")>
+                                        "Läs rutinen"
                                     </a>
                                 })}
                                 {last.map(|(who, waiting)| view! {

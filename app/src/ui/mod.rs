@@ -11,8 +11,11 @@ mod lock;
 mod login;
 mod placement;
 mod placement_end;
+mod routines;
 mod sync_ctl;
+mod tools;
 mod visit_form;
+mod voice_over_time;
 
 use crate::platform::browser;
 use crate::platform::store::{IdbStore, DB_NAME};
@@ -56,6 +59,9 @@ pub(crate) struct Ctx {
     pub pin_setup: RwSignal<Option<crate::session::StoredSession>>,
     /// Why the user is on the sign-in form (signed out, device wiped).
     pub notice: RwSignal<Option<String>>,
+    /// The child has the tablet (samtalsstöd): only the conversation tools
+    /// show, until the social worker's PIN.
+    pub child_mode: RwSignal<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -98,8 +104,16 @@ fn App() -> impl IntoView {
         locked: RwSignal::new(false),
         pin_setup: RwSignal::new(None),
         notice: RwSignal::new(None),
+        child_mode: RwSignal::new(false),
     };
     provide_context(ctx);
+    // Locked or signed out, the child mode is over: what shows next is the
+    // lock screen or the sign-in form, never the child mode again.
+    Effect::new(move |_| {
+        if ctx.locked.get() || ctx.user.with(Option::is_none) {
+            ctx.child_mode.set(false);
+        }
+    });
 
     leptos::task::spawn_local(async move {
         match IdbStore::open(DB_NAME).await {
@@ -128,18 +142,24 @@ fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand">"Barnbesök"</A>
-                {move || (ctx.user.get().is_some() && !ctx.locked.get() && ctx.pin_setup.get().is_none())
-                    .then(|| view! { <SyncIndicator/> <UserMenu/> })}
-            </header>
-            {move || ctx.progress.get().map(|p| view! {
+            // In the child mode neither the header's links nor the sync
+            // details exist: not hidden, gone.
+            <Show when=move || !ctx.child_mode.get()>
+                <header class="topbar">
+                    <A href="/" attr:class="brand">"Barnbesök"</A>
+                    {move || (ctx.user.get().is_some() && !ctx.locked.get() && ctx.pin_setup.get().is_none())
+                        .then(|| view! { <SyncIndicator/> <UserMenu/> })}
+                </header>
+            </Show>
+            {move || ctx.progress.get().filter(|_| !ctx.child_mode.get()).map(|p| view! {
                 <div class="progress" role="status">
                     <label for="pull-progress">{format!("Hämtar {} av {} ändringar", p.received, p.total)}</label>
                     <progress id="pull-progress" max=p.total.to_string() value=p.received.to_string()></progress>
                 </div>
             })}
-            <main id="main" class="page">
+            // Hidden, not removed, in the child mode: the visit form keeps what
+            // was typed and takes the tools' results.
+            <main id="main" class="page" hidden=move || ctx.child_mode.get()>
                 {move || match ctx.store_state.get() {
                     StoreState::Opening => view! { <p class="muted">"Öppnar lokala data…"</p> }.into_any(),
                     StoreState::Failed(e) => view! {
@@ -162,6 +182,8 @@ fn App() -> impl IntoView {
                             <Route path=path!("/barn/:id") view=child::ChildPage/>
                             <Route path=path!("/enheter") view=devices::DevicesPage/>
                             <Route path=path!("/kalender") view=calendar::CalendarPage/>
+                            <Route path=path!("/rutiner") view=routines::RoutinesPage/>
+                            <Route path=path!("/rutiner/:id") view=routines::RoutinePage/>
                             <Route path=path!("/loggkontroll") view=audit::AuditPage/>
                         </Routes>
                     }.into_any(),
@@ -184,6 +206,7 @@ fn UserMenu() -> impl IntoView {
             <nav class="user-menu__links" aria-label="Konto">
                 {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
                     .then(|| view! { <A href="/loggkontroll">"Loggkontroll"</A> })}
+                <A href="/rutiner">"Rutiner"</A>
                 <A href="/enheter">"Mina enheter"</A>
             </nav>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>

@@ -2,13 +2,15 @@
 //! draft on the device (it survives a reload, a lock and a dead battery);
 //! signing turns it into the visit record, which then never changes.
 
-use super::{caseload::today, ctx, store, sync_ctl};
+use super::{caseload::today, ctx, store, sync_ctl, tools};
 use crate::visit_draft::{Field, VisitDraft};
 use leptos::prelude::*;
 use shared::auth::Role;
-use shared::conversation::as_text;
+use shared::conversation::{as_text, ToolResult};
 use shared::protocol::{Mutation, Operation};
-use shared::{ChildId, ContactKind, MutationId, NotAloneReason, VisitPlace, VisitorRole};
+use shared::{
+    ChildId, ContactKind, ConversationTool, MutationId, NotAloneReason, VisitPlace, VisitorRole,
+};
 
 /// How long typing may pause before the draft is sealed and stored.
 const SAVE_AFTER_MS: u32 = 400;
@@ -190,12 +192,15 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
     }
     macro_rules! text_area {
         ($label:expr, $hint:expr, $field:expr, $get:ident) => {{
-            let described = error_id($field);
+            // The hint describes the field but is not part of its name.
+            let input_id = format!("visit-{:?}", $field);
+            let hint_id = format!("visit-hint-{:?}", $field);
+            let described = format!("{hint_id} {}", error_id($field));
             view! {
-                <label class="field">
-                    <span>{$label}</span>
-                    {$hint.map(|h: &str| view! { <small class="muted">{h}</small> })}
-                    <textarea rows="4"
+                <div class="field">
+                    <label for=input_id.clone()><span>{$label}</span></label>
+                    {$hint.map(|h: &str| view! { <small class="muted" id=hint_id.clone()>{h}</small> })}
+                    <textarea rows="4" id=input_id
                         aria-invalid=move || problem($field).is_some().to_string()
                         aria-describedby=described
                         prop:value=move || draft.with(|d| d.$get.clone())
@@ -204,7 +209,7 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                             edit(Box::new(move |d| d.$get = value));
                         }></textarea>
                     {error_line($field)}
-                </label>
+                </div>
             }
         }};
     }
@@ -310,6 +315,24 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                     .then(|| text_field!("Beskriv skälet", Field::NotAloneText, not_alone_text, "text"))}
                 {text_area!("Vad frågade du barnet om?", None::<&str>, Field::ChildAsked, child_asked)}
                 {text_area!("Barnets synpunkter", Some("Skriv med barnets egna ord."), Field::ChildView, child_view)}
+                <div class="field">
+                    <span>"Samtalsstöd för barnet"</span>
+                    <small class="muted">"Tre hus, Känsloskalan och Mitt nätverk. Barnet ser bara verktygen; du lämnar barnläget med din PIN-kod."</small>
+                    <div><button type="button" class="button button--secondary" id=tools::OPENER_ID
+                        on:click=move |_| ctx.child_mode.set(true)>"Samtalsstöd"</button></div>
+                    {error_line(Field::Tools)}
+                </div>
+                <Show when=move || ctx.child_mode.get()>
+                    <leptos::portal::Portal>
+                        <tools::ChildMode existing=draft.with_untracked(|d| d.tools.clone())
+                            on_result=Callback::new(move |(tool, result): (ConversationTool, Option<ToolResult>)| {
+                                edit(Box::new(move |d| match result {
+                                    Some(result) => d.set_tool(result),
+                                    None => d.tools.retain(|t| t.tool() != tool),
+                                }));
+                            })/>
+                    </leptos::portal::Portal>
+                </Show>
                 {move || draft.with(|d| (!d.tools.is_empty()).then(|| d.tools.clone())).map(|tools| view! {
                     <div class="field">
                         <span>"Från samtalsstödet"</span>

@@ -82,12 +82,14 @@ pub(crate) fn ChildMode(
             });
             speech::stop();
             screen.set(Screen::Cards);
-            live.set(if saved {
-                "Sparat. Välj ett nytt verktyg, eller lämna tillbaka."
-            } else {
-                "Inget sparat. Välj ett nytt verktyg, eller lämna tillbaka."
-            }
-            .to_owned());
+            live.set(
+                if saved {
+                    "Sparat. Välj ett nytt verktyg, eller lämna tillbaka."
+                } else {
+                    "Inget sparat. Välj ett nytt verktyg, eller lämna tillbaka."
+                }
+                .to_owned(),
+            );
         })
     };
     let save_all = move || {
@@ -253,7 +255,8 @@ fn HandBack(
                     );
                 }
                 Err(e) => {
-                    let _ = error.try_set(Some(format!("Kunde inte kontrollera PIN-koden: {}", e.0)));
+                    let _ =
+                        error.try_set(Some(format!("Kunde inte kontrollera PIN-koden: {}", e.0)));
                 }
             }
         });

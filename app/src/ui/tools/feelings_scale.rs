@@ -87,7 +87,7 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
                 </button>
                 <button type="button" class="cm-button" disabled=move || chosen().is_none()
                     on:click=move |_| {
-                        let last = state.try_update(ScaleState::next).unwrap_or(true);
+                        let last = state.try_update(ScaleState::advance).unwrap_or(true);
                         moved_on(last);
                     }>
                     {move || if number.get() == total { "Klar" } else { "Nästa" }}
@@ -107,7 +107,7 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
 #[component]
 fn Face(feeling: Feeling) -> impl IntoView {
     let (mouth, brows) = match feeling.level() {
-        1 => ("M30 74 Q50 54 70 74", Some("M28 34 L40 38 M72 34 L60 38")),
+        1 => ("M30 74 Q50 54 70 74", Some("M27 37 L40 31 M73 37 L60 31")),
         2 => ("M32 70 Q50 62 68 70", None),
         3 => ("M32 68 L68 68", None),
         4 => ("M32 64 Q50 74 68 64", None),

@@ -7,7 +7,7 @@ mod feelings_scale;
 mod my_network;
 mod three_houses;
 
-pub(crate) use child_mode::ChildMode;
+pub(crate) use child_mode::{ChildMode, OPENER_ID};
 
 use crate::platform::{child_mode as browser, speech};
 use leptos::prelude::*;

@@ -70,7 +70,11 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
     };
 
     let chip = move |id: u32, person: PersonName| {
-        let position = move || state.with(|s| s.person(id).map(|p| p.position)).unwrap_or([0, 0]);
+        let position = move || {
+            state
+                .with(|s| s.person(id).map(|p| p.position))
+                .unwrap_or([0, 0])
+        };
         let held = move |ev: &leptos::ev::PointerEvent| {
             dragging.get_untracked() == Some((id, ev.pointer_id()))
         };
@@ -162,7 +166,6 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
                                     <label class="cm-field">
                                         <span>{format!("Hur nära är {name}?")}</span>
                                         <select
-                                            prop:value=move || ring().map(ring_key).unwrap_or_default()
                                             on:change=move |ev| {
                                                 let chosen = event_target_value(&ev);
                                                 if let Some(ring) = RINGS.into_iter().find(|r| ring_key(*r) == chosen) {
@@ -173,7 +176,9 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
                                                 }
                                             }>
                                             {RINGS.into_iter().map(|r| view! {
-                                                <option value=ring_key(r)>{r.label_sv()}</option>
+                                                <option value=ring_key(r) prop:selected=move || ring() == Some(r)>
+                                                    {r.label_sv()}
+                                                </option>
                                             }).collect_view()}
                                         </select>
                                     </label>

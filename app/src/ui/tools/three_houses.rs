@@ -27,7 +27,11 @@ pub(super) fn ThreeHousesTool(state: RwSignal<HousesState>, on_done: OnDone) -> 
 
 /// The three houses side by side.
 #[component]
-fn Houses(state: RwSignal<HousesState>, open: RwSignal<Option<House>>, on_done: OnDone) -> impl IntoView {
+fn Houses(
+    state: RwSignal<HousesState>,
+    open: RwSignal<Option<House>>,
+    on_done: OnDone,
+) -> impl IntoView {
     let heading = NodeRef::new();
     focus_when_shown(heading);
     let error = RwSignal::new(None::<&'static str>);
@@ -95,7 +99,11 @@ fn HouseIcon(house: House) -> impl IntoView {
 
 /// One house opened: its question, a place to write and a place to draw.
 #[component]
-fn HouseRoom(house: House, state: RwSignal<HousesState>, open: RwSignal<Option<House>>) -> impl IntoView {
+fn HouseRoom(
+    house: House,
+    state: RwSignal<HousesState>,
+    open: RwSignal<Option<House>>,
+) -> impl IntoView {
     let heading = NodeRef::new();
     focus_when_shown(heading);
     let say = Announcer::get();

@@ -1,0 +1,251 @@
+//! Rutiner: the routine library, searchable offline, each routine rendered
+//! from its Markdown (as views, never as HTML), with its earlier versions.
+
+use super::caseload::today;
+use super::ctx;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use shared::markdown::{Block, HeadingLevel, HrefKind, Inline, ListKind};
+use shared::routines::{seed_library, Library, RoutineId, RoutineVersion};
+use shared::search::{segments, SearchIndex};
+use std::rc::Rc;
+
+thread_local! {
+    /// The library and its index, built once: the routines ship with the app.
+    static LIBRARY: Rc<(Library, SearchIndex)> = {
+        let library = seed_library();
+        let index = SearchIndex::current(&library, today());
+        Rc::new((library, index))
+    };
+}
+
+fn library() -> Rc<(Library, SearchIndex)> {
+    LIBRARY.with(Rc::clone)
+}
+
+fn is_manager() -> bool {
+    ctx().user.with_untracked(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+}
+
+fn marked(text: &str, ranges: &[std::ops::Range<usize>]) -> impl IntoView {
+    segments(text, ranges)
+        .into_iter()
+        .map(|(part, hit)| {
+            let part = part.to_owned();
+            if hit {
+                view! { <mark>{part}</mark> }.into_any()
+            } else {
+                part.into_any()
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+pub(crate) fn RoutinesPage() -> impl IntoView {
+    let query = use_query_map();
+    let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
+    let lib = library();
+    let today = today();
+    let overdue: Vec<(String, String, String)> = if is_manager() {
+        lib.0
+            .review_overdue(today)
+            .into_iter()
+            .map(|v| {
+                (
+                    v.routine_id().as_str().to_owned(),
+                    v.title().as_str().to_owned(),
+                    v.review_date().to_string(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    view! {
+        <h1>"Rutiner"</h1>
+        {(!overdue.is_empty()).then(|| view! {
+            <div class="card card--attention" role="note">
+                <h2>"Revision försenad"</h2>
+                <ul>
+                    {overdue.into_iter().map(|(id, title, date)| view! {
+                        <li><A href=format!("/rutiner/{id}")>{title}</A>{format!(" – skulle ses över senast {date}")}</li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        })}
+        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+            <label>
+                <span>"Sök i rutinerna"</span>
+                <input type="search" placeholder="t.ex. klagomål, besök, avslut"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))/>
+            </label>
+        </form>
+        {move || {
+            let lib_for_list = library();
+            let q = text.get();
+            if q.trim().is_empty() {
+                let mut current: Vec<&RoutineVersion> = lib_for_list.0.current(today);
+                current.sort_by(|a, b| a.kind().label_sv().cmp(b.kind().label_sv()).then(a.title().as_str().cmp(b.title().as_str())));
+                let rows: Vec<(String, String, String)> = current
+                    .into_iter()
+                    .map(|v| {
+                        (
+                            v.routine_id().as_str().to_owned(),
+                            v.title().as_str().to_owned(),
+                            format!(" · {} · {} · version {}", v.kind().label_sv(), v.registration_number().as_str(), v.version()),
+                        )
+                    })
+                    .collect();
+                view! {
+                    <ul class="routines" aria-label="Gällande rutiner">
+                        {rows.into_iter().map(|(id, title, meta)| view! {
+                            <li class="routines__item">
+                                <A href=format!("/rutiner/{id}")>{title}</A>
+                                <span class="muted">{meta}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            } else {
+                let hits = lib_for_list.1.search(&q, 20);
+                if hits.is_empty() {
+                    view! { <p role="status">"Inga rutiner matchar sökningen."</p> }.into_any()
+                } else {
+                    view! {
+                        <p role="status" class="muted">{format!("{} träffar", hits.len())}</p>
+                        <ul class="routines" aria-label="Sökträffar">
+                            {hits.into_iter().map(|h| view! {
+                                <li class="routines__item" data-testid="routine-hit">
+                                    <A href=format!("/rutiner/{}", h.routine_id.as_str())>{marked(&h.title, &h.title_highlights)}</A>
+                                    <p class="muted">{marked(&h.snippet.text, &h.snippet.highlights)}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }
+        }}
+    }
+}
+
+#[component]
+pub(crate) fn RoutinePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    move || {
+        let lib = library();
+        let today = today();
+        let Some(id) = params.with(|p| p.get("id")).and_then(|id| RoutineId::parse(&id).ok()) else {
+            return view! { <p>"Rutinen finns inte."</p> }.into_any();
+        };
+        let asked = query.with(|q| q.get("version")).and_then(|v| v.parse::<u32>().ok());
+        let shown = match asked {
+            Some(n) => lib.0.version(&id, n),
+            None => lib.0.current_version(&id, today).or_else(|| lib.0.newest(&id)),
+        };
+        let Some(version) = shown.cloned() else {
+            return view! { <p>"Rutinen finns inte."</p> }.into_any();
+        };
+        let status = lib.0.status(&version, today);
+        let history: Vec<(u32, String, String)> = lib
+            .0
+            .versions_of(&id)
+            .into_iter()
+            .map(|v| (v.version(), v.valid_from().to_string(), lib.0.status(v, today).label_sv().to_owned()))
+            .collect();
+        let review_flag = (is_manager() && version.review_passed(today)).then(|| {
+            format!("Revisionsdatum {} har passerat.", version.review_date())
+        });
+        let blocks = version.body().blocks();
+        view! {
+            <p><A href="/rutiner" attr:class="back">"← Rutiner"</A></p>
+            <article class="routine">
+                <h1>{version.title().as_str().to_owned()}</h1>
+                <dl class="routine__meta">
+                    <dt>"Typ"</dt><dd>{version.kind().label_sv()}</dd>
+                    <dt>"Diarienummer"</dt><dd>{version.registration_number().as_str().to_owned()}</dd>
+                    <dt>"Version"</dt><dd data-testid="routine-version">{format!("{} ({})", version.version(), status.label_sv().to_lowercase())}</dd>
+                    <dt>"Gäller från"</dt><dd>{version.valid_from().to_string()}</dd>
+                    <dt>"Ses över senast"</dt><dd>{version.review_date().to_string()}</dd>
+                    <dt>"Ägare"</dt><dd>{version.owner().as_str().to_owned()}</dd>
+                </dl>
+                {review_flag.map(|f| view! { <p class="warning" role="note">{f}</p> })}
+                <div class="routine__body">{render_blocks(blocks)}</div>
+            </article>
+            {(history.len() > 1).then(|| view! {
+                <section class="card" aria-labelledby="versions-h">
+                    <h2 id="versions-h">"Versioner"</h2>
+                    <ul>
+                        {history.into_iter().map(|(n, from, status)| view! {
+                            <li>
+                                <A href=format!("/rutiner/{}?version={n}", id.as_str())>{format!("Version {n}")}</A>
+                                {format!(" · från {from} · {status}")}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        }
+        .into_any()
+    }
+}
+
+fn render_blocks(blocks: Vec<Block>) -> impl IntoView {
+    blocks
+        .into_iter()
+        .map(|block| match block {
+            Block::Heading { level, inlines } => match level {
+                HeadingLevel::H1 | HeadingLevel::H2 => view! { <h2>{render_inlines(inlines)}</h2> }.into_any(),
+                _ => view! { <h3>{render_inlines(inlines)}</h3> }.into_any(),
+            },
+            Block::Paragraph(inlines) => view! { <p>{render_inlines(inlines)}</p> }.into_any(),
+            Block::Quote(inlines) => view! { <blockquote>{render_inlines(inlines)}</blockquote> }.into_any(),
+            Block::List(list) => {
+                let items = list
+                    .items
+                    .into_iter()
+                    .map(|item| {
+                        let sub = item.sublist.map(|sub| {
+                            let inner = sub
+                                .items
+                                .into_iter()
+                                .map(|inlines| view! { <li>{render_inlines(inlines)}</li> })
+                                .collect_view();
+                            match sub.kind {
+                                ListKind::Bullet => view! { <ul>{inner}</ul> }.into_any(),
+                                ListKind::Ordered { start } => view! { <ol start=start>{inner}</ol> }.into_any(),
+                            }
+                        });
+                        view! { <li>{render_inlines(item.inlines)}{sub}</li> }
+                    })
+                    .collect_view();
+                match list.kind {
+                    ListKind::Bullet => view! { <ul>{items}</ul> }.into_any(),
+                    ListKind::Ordered { start } => view! { <ol start=start>{items}</ol> }.into_any(),
+                }
+            }
+        })
+        .collect_view()
+}
+
+fn render_inlines(inlines: Vec<Inline>) -> AnyView {
+    inlines
+        .into_iter()
+        .map(|inline| match inline {
+            Inline::Text(text) => text.into_any(),
+            Inline::Strong(children) => view! { <strong>{render_inlines(children)}</strong> }.into_any(),
+            Inline::Emphasis(children) => view! { <em>{render_inlines(children)}</em> }.into_any(),
+            Inline::Code(code) => view! { <code>{code}</code> }.into_any(),
+            Inline::Link { href, children } => match href.kind() {
+                HrefKind::Web => view! {
+                    <a href=href.as_str().to_owned() target="_blank" rel="noopener noreferrer">{render_inlines(children)}</a>
+                }.into_any(),
+                _ => view! { <a href=href.as_str().to_owned()>{render_inlines(children)}</a> }.into_any(),
+            },
+        })
+        .collect_view()
+        .into_any()
+}
