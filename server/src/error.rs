@@ -43,6 +43,8 @@ pub enum ApiError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("no such resource")]
     NotFound,
+    #[error("{0}")]
+    Taken(String),
     #[error("method not allowed here")]
     MethodNotAllowed,
     #[error("the app is not built: the static files directory is missing")]
@@ -72,6 +74,7 @@ impl ApiError {
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::NotFound => ErrorCode::NotFound,
+            Self::Taken(_) => ErrorCode::IdConflict,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::AppNotBuilt => ErrorCode::AppNotBuilt,
             Self::Database(e) if e.is_unavailable() => ErrorCode::DatabaseUnavailable,

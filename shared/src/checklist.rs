@@ -437,7 +437,10 @@ mod tests {
             for item in &template.items {
                 let id = item.routine.as_deref().expect("a routine behind each item");
                 let id = crate::routines::RoutineId::parse(id).expect("routine id");
-                assert!(library.newest(&id).is_some(), "{id:?} is not in the library");
+                assert!(
+                    library.newest(&id).is_some(),
+                    "{id:?} is not in the library"
+                );
             }
         }
     }

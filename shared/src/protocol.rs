@@ -174,6 +174,14 @@ pub struct Resolution {
     pub value: Value,
 }
 
+/// `GET /api/v1/reference`: what managers published beyond the versions the
+/// app ships with. Not about any child; every signed-in user gets it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceData {
+    pub routines: Vec<crate::routines::RoutineVersion>,
+    pub checklist_templates: Vec<crate::checklist::ChecklistTemplate>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub protocol: u32,

@@ -6,6 +6,7 @@ pub mod accounts;
 mod apply;
 pub mod audit;
 mod postgres;
+mod reference;
 mod rows;
 mod sqlite;
 

@@ -32,7 +32,7 @@ use uuid::Uuid;
 /// A PostgreSQL database behind a connection pool.
 #[derive(Clone, Debug)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 impl PgStore {

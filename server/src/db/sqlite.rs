@@ -35,7 +35,7 @@ use std::time::Duration;
 /// A SQLite database file behind a connection pool.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 /// Writers take the database lock when they begin, not at their first write, so

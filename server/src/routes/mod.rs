@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod grants;
 pub mod health;
+pub mod reference;
 pub mod sync;
 
 use crate::auth::LoginLimiter;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(audit::router())
         .merge(grants::router())
+        .merge(reference::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -15,6 +15,7 @@ mod errors;
 mod health;
 mod pull;
 mod push;
+mod reference;
 mod scope;
 mod static_files;
 mod tls;
