@@ -182,6 +182,20 @@ impl HttpTransport {
         self.authed("GET", "/api/v1/colleagues", None).await
     }
 
+    /// What managers published: routines and checklist templates.
+    pub async fn reference(&self) -> Result<shared::protocol::ReferenceData, TransportError> {
+        self.authed("GET", "/api/v1/reference", None).await
+    }
+
+    /// Publishes a new version of a routine (managers).
+    pub async fn publish_routine(
+        &self,
+        draft: &shared::routines::RoutineDraft,
+    ) -> Result<shared::routines::RoutineVersion, TransportError> {
+        self.authed("POST", "/api/v1/routines", Some(encode(draft)?))
+            .await
+    }
+
     /// Cover for a colleague during absence.
     pub async fn grant(&self, request: &GrantRequest) -> Result<Grant, TransportError> {
         self.authed("POST", "/api/v1/grants", Some(encode(request)?))

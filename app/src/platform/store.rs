@@ -54,6 +54,9 @@ const KDF_KEY: &str = "key_params";
 const PIN_FAILURES_KEY: &str = "pin_failures";
 /// Seconds without use before the app locks (from the server).
 const LOCK_AFTER_KEY: &str = "lock_after_secs";
+/// Routines and checklist templates managers published (`ReferenceData` as
+/// JSON): about no child, so kept in the clear and readable while locked.
+const REFERENCE_KEY: &str = "reference";
 
 fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
@@ -532,6 +535,24 @@ impl IdbStore {
             (OWNER_KEY, JsValue::from_str(&owner)),
         ])
         .await
+    }
+
+    /// The reference data last fetched, if any.
+    pub async fn reference(&self) -> Result<Option<shared::protocol::ReferenceData>, StoreError> {
+        Ok(self
+            .meta_get(REFERENCE_KEY)
+            .await?
+            .as_string()
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub async fn save_reference(
+        &self,
+        reference: &shared::protocol::ReferenceData,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(reference).map_err(decode_err)?;
+        self.meta_put(&[(REFERENCE_KEY, JsValue::from_str(&json))])
+            .await
     }
 
     /// Seconds without use before the app locks.

@@ -3,18 +3,31 @@
 
 use super::{ctx, placement::save};
 use leptos::prelude::*;
-use shared::checklist::{
-    builtin_templates, progress, template_of, ChecklistTick, ItemState,
-};
+use shared::checklist::{builtin_templates, progress, template_of, ChecklistTick, ItemState};
 use shared::protocol::{Mutation, Operation};
-use shared::{Child, ChecklistTickId, MutationId, Placement, VisitorName};
+use shared::{ChecklistTickId, Child, MutationId, Placement, VisitorName};
+
+/// The templates the app ships with and those managers published.
+pub(crate) fn templates() -> Vec<shared::checklist::ChecklistTemplate> {
+    let mut all = builtin_templates();
+    all.extend(ctx().reference.with_untracked(|r| r.checklist_templates.clone()));
+    all
+}
 
 /// "4 av 6 klara", for the child page and the caseload.
-pub(crate) fn progress_text(child: &Child, placement: &Placement, ticks: &[ChecklistTick]) -> Option<String> {
-    let templates = builtin_templates();
+pub(crate) fn progress_text(
+    child: &Child,
+    placement: &Placement,
+    ticks: &[ChecklistTick],
+) -> Option<String> {
+    let templates = templates();
     let template = template_of(&templates, placement)?;
     let p = progress(template, child, placement, ticks);
-    Some(format!("Checklista: {} av {} klara", p.settled(), p.total()))
+    Some(format!(
+        "Checklista: {} av {} klara",
+        p.settled(),
+        p.total()
+    ))
 }
 
 #[component]
@@ -25,7 +38,7 @@ pub(crate) fn PlacementChecklist(
     pending: std::collections::HashSet<String>,
 ) -> impl IntoView {
     let ctx = ctx();
-    let templates = builtin_templates();
+    let templates = templates();
     let Some(template) = template_of(&templates, &placement).cloned() else {
         return view! { <p class="muted">"Ingen checklista för placeringsformen."</p> }.into_any();
     };
@@ -44,7 +57,9 @@ pub(crate) fn PlacementChecklist(
                         format!(
                             "{} {}",
                             t.by_name,
-                            t.ticked_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
+                            t.ticked_at
+                                .with_timezone(&chrono::Local)
+                                .format("%Y-%m-%d %H:%M")
                         ),
                         pending.contains(&format!("tick:{}", t.id)),
                     )
@@ -55,7 +70,9 @@ pub(crate) fn PlacementChecklist(
     let error = RwSignal::new(None::<String>);
     let (child_id, placement_id) = (placement.child_id, placement.id);
     let tick = move |key: String, state: ItemState| {
-        let Some(user) = ctx.user.get_untracked() else { return };
+        let Some(user) = ctx.user.get_untracked() else {
+            return;
+        };
         let Ok(by_name) = VisitorName::parse(user.display_name.trim_end_matches(" (demo)")) else {
             return;
         };

@@ -62,6 +62,9 @@ pub(crate) struct Ctx {
     /// The child has the tablet (samtalsstöd): only the conversation tools
     /// show, until the social worker's PIN.
     pub child_mode: RwSignal<bool>,
+    /// Routines and checklist templates managers published, beyond those
+    /// the app ships with.
+    pub reference: RwSignal<shared::protocol::ReferenceData>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -105,6 +108,7 @@ fn App() -> impl IntoView {
         pin_setup: RwSignal::new(None),
         notice: RwSignal::new(None),
         child_mode: RwSignal::new(false),
+        reference: RwSignal::new(shared::protocol::ReferenceData::default()),
     };
     provide_context(ctx);
     // Locked or signed out, the child mode is over: what shows next is the
@@ -129,6 +133,9 @@ fn App() -> impl IntoView {
                     _ => {
                         let _ = store.wipe_all().await;
                     }
+                }
+                if let Ok(Some(reference)) = store.reference().await {
+                    ctx.reference.set(reference);
                 }
                 STORE.with(|s| *s.borrow_mut() = Some(Rc::new(store)));
                 lock::watch_inactivity(ctx);

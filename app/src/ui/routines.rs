@@ -12,20 +12,42 @@ use shared::search::{segments, SearchIndex};
 use std::rc::Rc;
 
 thread_local! {
-    /// The library and its index, built once: the routines ship with the app.
-    static LIBRARY: Rc<(Library, SearchIndex)> = {
-        let library = seed_library();
-        let index = SearchIndex::current(&library, today());
-        Rc::new((library, index))
-    };
+    /// The library and its index, rebuilt only when what managers published
+    /// changes (the count of published versions identifies it: versions are
+    /// only ever added).
+    static LIBRARY: std::cell::RefCell<Option<(usize, Rc<(Library, SearchIndex)>)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
+/// The routines the app ships with and those managers published since.
 fn library() -> Rc<(Library, SearchIndex)> {
-    LIBRARY.with(Rc::clone)
+    let published = ctx().reference.with(|r| r.routines.clone());
+    LIBRARY.with(|cache| {
+        if let Some((count, built)) = cache.borrow().as_ref() {
+            if *count == published.len() {
+                return Rc::clone(built);
+            }
+        }
+        let mut library = seed_library();
+        let count = published.len();
+        let mut published = published;
+        published.sort_by_key(|v| (v.routine_id().clone(), v.version()));
+        for version in published {
+            // The server refused anything out of order; a stale copy of a
+            // version the app now ships is simply skipped.
+            let _ = library.publish(version);
+        }
+        let index = SearchIndex::current(&library, today());
+        let built = Rc::new((library, index));
+        *cache.borrow_mut() = Some((count, Rc::clone(&built)));
+        built
+    })
 }
 
 fn is_manager() -> bool {
-    ctx().user.with_untracked(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+    ctx()
+        .user
+        .with_untracked(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
 }
 
 fn marked(text: &str, ranges: &[std::ops::Range<usize>]) -> impl IntoView {
@@ -138,13 +160,21 @@ pub(crate) fn RoutinePage() -> impl IntoView {
     move || {
         let lib = library();
         let today = today();
-        let Some(id) = params.with(|p| p.get("id")).and_then(|id| RoutineId::parse(&id).ok()) else {
+        let Some(id) = params
+            .with(|p| p.get("id"))
+            .and_then(|id| RoutineId::parse(&id).ok())
+        else {
             return view! { <p>"Rutinen finns inte."</p> }.into_any();
         };
-        let asked = query.with(|q| q.get("version")).and_then(|v| v.parse::<u32>().ok());
+        let asked = query
+            .with(|q| q.get("version"))
+            .and_then(|v| v.parse::<u32>().ok());
         let shown = match asked {
             Some(n) => lib.0.version(&id, n),
-            None => lib.0.current_version(&id, today).or_else(|| lib.0.newest(&id)),
+            None => lib
+                .0
+                .current_version(&id, today)
+                .or_else(|| lib.0.newest(&id)),
         };
         let Some(version) = shown.cloned() else {
             return view! { <p>"Rutinen finns inte."</p> }.into_any();
@@ -154,12 +184,21 @@ pub(crate) fn RoutinePage() -> impl IntoView {
             .0
             .versions_of(&id)
             .into_iter()
-            .map(|v| (v.version(), v.valid_from().to_string(), lib.0.status(v, today).label_sv().to_owned()))
+            .map(|v| {
+                (
+                    v.version(),
+                    v.valid_from().to_string(),
+                    lib.0.status(v, today).label_sv().to_owned(),
+                )
+            })
             .collect();
-        let review_flag = (is_manager() && version.review_passed(today)).then(|| {
-            format!("Revisionsdatum {} har passerat.", version.review_date())
-        });
+        let review_flag = (is_manager() && version.review_passed(today))
+            .then(|| format!("Revisionsdatum {} har passerat.", version.review_date()));
         let blocks = version.body().blocks();
+        let publisher = is_manager().then(|| {
+            let newest = lib.0.newest(&id).cloned().unwrap_or_else(|| version.clone());
+            view! { <PublishVersion newest/> }
+        });
         view! {
             <p><A href="/rutiner" attr:class="back">"← Rutiner"</A></p>
             <article class="routine">
@@ -175,6 +214,7 @@ pub(crate) fn RoutinePage() -> impl IntoView {
                 {review_flag.map(|f| view! { <p class="warning" role="note">{f}</p> })}
                 <div class="routine__body">{render_blocks(blocks)}</div>
             </article>
+            {publisher}
             {(history.len() > 1).then(|| view! {
                 <section class="card" aria-labelledby="versions-h">
                     <h2 id="versions-h">"Versioner"</h2>
@@ -198,11 +238,15 @@ fn render_blocks(blocks: Vec<Block>) -> impl IntoView {
         .into_iter()
         .map(|block| match block {
             Block::Heading { level, inlines } => match level {
-                HeadingLevel::H1 | HeadingLevel::H2 => view! { <h2>{render_inlines(inlines)}</h2> }.into_any(),
+                HeadingLevel::H1 | HeadingLevel::H2 => {
+                    view! { <h2>{render_inlines(inlines)}</h2> }.into_any()
+                }
                 _ => view! { <h3>{render_inlines(inlines)}</h3> }.into_any(),
             },
             Block::Paragraph(inlines) => view! { <p>{render_inlines(inlines)}</p> }.into_any(),
-            Block::Quote(inlines) => view! { <blockquote>{render_inlines(inlines)}</blockquote> }.into_any(),
+            Block::Quote(inlines) => {
+                view! { <blockquote>{render_inlines(inlines)}</blockquote> }.into_any()
+            }
             Block::List(list) => {
                 let items = list
                     .items
@@ -216,7 +260,9 @@ fn render_blocks(blocks: Vec<Block>) -> impl IntoView {
                                 .collect_view();
                             match sub.kind {
                                 ListKind::Bullet => view! { <ul>{inner}</ul> }.into_any(),
-                                ListKind::Ordered { start } => view! { <ol start=start>{inner}</ol> }.into_any(),
+                                ListKind::Ordered { start } => {
+                                    view! { <ol start=start>{inner}</ol> }.into_any()
+                                }
                             }
                         });
                         view! { <li>{render_inlines(item.inlines)}{sub}</li> }
@@ -224,7 +270,9 @@ fn render_blocks(blocks: Vec<Block>) -> impl IntoView {
                     .collect_view();
                 match list.kind {
                     ListKind::Bullet => view! { <ul>{items}</ul> }.into_any(),
-                    ListKind::Ordered { start } => view! { <ol start=start>{items}</ol> }.into_any(),
+                    ListKind::Ordered { start } => {
+                        view! { <ol start=start>{items}</ol> }.into_any()
+                    }
                 }
             }
         })
@@ -248,4 +296,118 @@ fn render_inlines(inlines: Vec<Inline>) -> AnyView {
         })
         .collect_view()
         .into_any()
+}
+
+/// A manager publishes the next version of a routine: the newest version's
+/// text to start from, a preview as it will read, valid from a coming day.
+#[component]
+fn PublishVersion(newest: RoutineVersion) -> impl IntoView {
+    use shared::routines::{
+        RegistrationNumber, RoutineBody, RoutineDraft, RoutineKind, RoutineOwner, RoutineTitle,
+    };
+    let ctx = ctx();
+    let open = RwSignal::new(false);
+    let draft = newest.to_draft();
+    let next = draft.version + 1;
+    let tomorrow = today() + chrono::Duration::days(1);
+    let title = RwSignal::new(draft.title.as_str().to_owned());
+    let kind = RwSignal::new(draft.kind);
+    let number = RwSignal::new(draft.registration_number.as_str().to_owned());
+    let owner = RwSignal::new(draft.owner.as_str().to_owned());
+    let valid_from = RwSignal::new(tomorrow.to_string());
+    let review = RwSignal::new((tomorrow + chrono::Duration::days(365)).to_string());
+    let body = RwSignal::new(draft.body.as_str().to_owned());
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let routine_id = StoredValue::new(draft.routine_id.clone());
+    let publish = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let date = |s: String| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+        let parsed = (|| {
+            Some(RoutineDraft {
+                routine_id: routine_id.get_value(),
+                version: next,
+                title: RoutineTitle::parse(&title.get_untracked()).ok()?,
+                kind: kind.get_untracked(),
+                registration_number: RegistrationNumber::parse(&number.get_untracked()).ok()?,
+                valid_from: date(valid_from.get_untracked())?,
+                review_date: date(review.get_untracked())?,
+                owner: RoutineOwner::parse(&owner.get_untracked()).ok()?,
+                body: RoutineBody::parse(&body.get_untracked()).ok()?,
+                published_at: None,
+            })
+        })();
+        let Some(new_draft) = parsed else {
+            outcome.set(Some(Err("Fyll i titel, diarienummer (t.ex. SN 2026/0143), ägare, datum och text.".into())));
+            return;
+        };
+        if let Err(e) = RoutineVersion::new(new_draft.clone()) {
+            outcome.set(Some(Err(match e {
+                shared::routines::VersionError::ReviewNotAfterValidFrom => "Revisionsdatum måste vara efter giltighetsdatum.".into(),
+                shared::routines::VersionError::ZeroVersion => e.to_string(),
+            })));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(store) = super::store() else { return };
+            let result = crate::platform::http::HttpTransport::new(store)
+                .publish_routine(&new_draft)
+                .await;
+            match result {
+                Ok(v) => {
+                    super::sync_ctl::refresh_reference(ctx).await;
+                    outcome.set(Some(Ok(format!("Version {} är publicerad och gäller från {}.", v.version(), v.valid_from()))));
+                    open.set(false);
+                }
+                Err(e) => outcome.set(Some(Err(super::devices::error_text(&e)))),
+            }
+        });
+    };
+    view! {
+        {move || outcome.get().map(|o| match o {
+            Ok(text) => view! { <p class="notice" role="status" data-testid="publish-outcome">{text}</p> }.into_any(),
+            Err(text) => view! { <p class="error" role="alert" data-testid="publish-outcome">{text}</p> }.into_any(),
+        })}
+        <Show when=move || open.get() fallback=move || view! {
+            <p><button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
+                {format!("Publicera version {next}")}
+            </button></p>
+        }>
+            <form class="form card" on:submit=publish novalidate>
+                <h2>{format!("Ny version: {next}")}</h2>
+                <label class="field"><span>"Titel"</span>
+                    <input type="text" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/></label>
+                <label class="field"><span>"Typ"</span>
+                    <select on:change=move |ev| {
+                        if let Some(k) = RoutineKind::parse(&event_target_value(&ev)) { kind.set(k); }
+                    }>
+                        {[RoutineKind::Riktlinje, RoutineKind::Anvisning, RoutineKind::Rutin, RoutineKind::Checklista].into_iter().map(|k| view! {
+                            <option value=k.as_str() selected=move || kind.get() == k>{k.label_sv()}</option>
+                        }).collect_view()}
+                    </select></label>
+                <div class="form__row">
+                    <label class="field"><span>"Diarienummer"</span>
+                        <input type="text" prop:value=move || number.get() on:input=move |ev| number.set(event_target_value(&ev))/></label>
+                    <label class="field"><span>"Ägare"</span>
+                        <input type="text" prop:value=move || owner.get() on:input=move |ev| owner.set(event_target_value(&ev))/></label>
+                </div>
+                <div class="form__row">
+                    <label class="field"><span>"Gäller från"</span>
+                        <input type="date" prop:value=move || valid_from.get() on:input=move |ev| valid_from.set(event_target_value(&ev))/></label>
+                    <label class="field"><span>"Ses över senast"</span>
+                        <input type="date" prop:value=move || review.get() on:input=move |ev| review.set(event_target_value(&ev))/></label>
+                </div>
+                <label class="field"><span>"Text (Markdown)"</span>
+                    <textarea rows="14" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
+                <div class="routine__body routine__preview" aria-label="Förhandsvisning">
+                    <p class="muted">"Förhandsvisning"</p>
+                    {move || render_blocks(shared::markdown::parse(&body.get()))}
+                </div>
+                <div class="form__actions">
+                    <button type="submit" class="button">"Publicera"</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
+                </div>
+                <p class="muted">"Äldre versioner finns kvar att läsa. En publicerad version kan inte ändras."</p>
+            </form>
+        </Show>
+    }
 }

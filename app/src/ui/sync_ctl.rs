@@ -152,6 +152,7 @@ async fn run_round(ctx: Ctx) {
     match result {
         Ok(report) => {
             FAILURES.with(|f| f.set(0));
+            refresh_reference(ctx).await;
             ctx.status.update(|s| {
                 s.activity = Activity::Idle;
                 s.last_synced_at = Some(chrono::Utc::now());
@@ -224,4 +225,16 @@ pub(crate) fn dismiss_refused(ctx: Ctx, id: shared::MutationId) {
         }
         refresh_pending(ctx).await;
     });
+}
+
+/// Fetches what managers published; kept on the device for offline use. A
+/// failure only means the device keeps what it had.
+pub(crate) async fn refresh_reference(ctx: Ctx) {
+    let Some(store) = store() else { return };
+    if let Ok(reference) = HttpTransport::new(store.clone()).reference().await {
+        if ctx.reference.get_untracked() != reference {
+            let _ = store.save_reference(&reference).await;
+            ctx.reference.set(reference);
+        }
+    }
 }
