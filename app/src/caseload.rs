@@ -136,7 +136,8 @@ impl CaseloadFilter {
             DueWithin::Any => true,
             DueWithin::Overdue => due.is_some_and(|d| d < today),
             DueWithin::ThisWeek => {
-                let days_left = 6 - i64::from(chrono::Datelike::weekday(&today).num_days_from_monday());
+                let days_left =
+                    6 - i64::from(chrono::Datelike::weekday(&today).num_days_from_monday());
                 due.is_some_and(|d| d <= today + chrono::Duration::days(days_left))
             }
             DueWithin::ThisMonth => due.is_some_and(|d| {
@@ -208,12 +209,18 @@ mod filter_tests {
                 .map(|r| r.child.given_name.to_string())
                 .collect::<Vec<_>>()
         };
-        let by = |due| CaseloadFilter { due, ..CaseloadFilter::default() };
+        let by = |due| CaseloadFilter {
+            due,
+            ..CaseloadFilter::default()
+        };
         assert_eq!(pass(&by(DueWithin::Any)).len(), 4);
         assert_eq!(pass(&by(DueWithin::Overdue)), ["Alva"]);
         assert_eq!(pass(&by(DueWithin::ThisWeek)), ["Alva", "Noah"]);
         assert_eq!(pass(&by(DueWithin::ThisMonth)), ["Alva", "Noah", "Elsa"]);
-        let named = CaseloadFilter { text: " noA ".into(), ..CaseloadFilter::default() };
+        let named = CaseloadFilter {
+            text: " noA ".into(),
+            ..CaseloadFilter::default()
+        };
         assert_eq!(pass(&named), ["Noah"]);
     }
 }

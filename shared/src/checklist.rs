@@ -215,6 +215,41 @@ pub fn template_of<'a>(
     })
 }
 
+/// A new item's key made from its text (lowercase ASCII letters, digits
+/// and dashes), different from every key in `taken`.
+pub fn item_key_from(text: &str, taken: &[String]) -> String {
+    let folded: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'å' | 'ä' => 'a',
+            'ö' => 'o',
+            'é' => 'e',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        })
+        .collect();
+    let mut base: String = folded
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    base.truncate(34);
+    let base = base.trim_end_matches('-').to_owned();
+    let base = if base.is_empty() {
+        "punkt".to_owned()
+    } else {
+        base
+    };
+    let mut key = base.clone();
+    let mut n = 2;
+    while taken.contains(&key) {
+        key = format!("{base}-{n}");
+        n += 1;
+    }
+    key
+}
+
 fn item(key: &str, text: &str, applies: Applies, routine: Option<&str>) -> ChecklistItem {
     ChecklistItem {
         key: key.to_owned(),
@@ -443,6 +478,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn keys_are_made_from_swedish_text_and_never_repeat() {
+        assert_eq!(
+            item_key_from("Skolgången är ordnad", &[]),
+            "skolgangen-ar-ordnad"
+        );
+        assert_eq!(
+            item_key_from("Skolgången är ordnad", &["skolgangen-ar-ordnad".into()]),
+            "skolgangen-ar-ordnad-2"
+        );
+        assert_eq!(item_key_from("!!!", &[]), "punkt");
+        let long = item_key_from(&"ord ".repeat(30), &[]);
+        assert!(long.len() <= 40 && !long.ends_with('-'), "{long}");
     }
 
     #[test]

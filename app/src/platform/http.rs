@@ -196,6 +196,19 @@ impl HttpTransport {
             .await
     }
 
+    /// Publishes a new version of a placement type's checklist (managers).
+    pub async fn publish_template(
+        &self,
+        template: &shared::checklist::ChecklistTemplate,
+    ) -> Result<shared::checklist::ChecklistTemplate, TransportError> {
+        self.authed(
+            "POST",
+            "/api/v1/checklist-templates",
+            Some(encode(template)?),
+        )
+        .await
+    }
+
     /// Cover for a colleague during absence.
     pub async fn grant(&self, request: &GrantRequest) -> Result<Grant, TransportError> {
         self.authed("POST", "/api/v1/grants", Some(encode(request)?))

@@ -66,14 +66,18 @@ pub(crate) fn CalendarPage() -> impl IntoView {
     let download = move |_| {
         let text = rows.with(|rs| {
             export(
-                rs.iter().filter_map(|r| r.next_visit.map(|n| (&r.child, n))),
+                rs.iter()
+                    .filter_map(|r| r.next_visit.map(|n| (&r.child, n))),
                 chrono::Utc::now(),
                 NameInCalendar::GivenName,
             )
         });
         note.set(Some(
             match browser::download_text("barnbesok.ics", "text/calendar", &text) {
-                Ok(()) => "Kalenderfilen sparades (barnbesok.ics). Den innehåller bara barnens förnamn.".to_owned(),
+                Ok(()) => {
+                    "Kalenderfilen sparades (barnbesok.ics). Den innehåller bara barnens förnamn."
+                        .to_owned()
+                }
                 Err(e) => e,
             },
         ));

@@ -10,7 +10,11 @@ use shared::{ChecklistTickId, Child, MutationId, Placement, VisitorName};
 /// The templates the app ships with and those managers published.
 pub(crate) fn templates() -> Vec<shared::checklist::ChecklistTemplate> {
     let mut all = builtin_templates();
-    all.extend(ctx().reference.with_untracked(|r| r.checklist_templates.clone()));
+    all.extend(
+        ctx()
+            .reference
+            .with_untracked(|r| r.checklist_templates.clone()),
+    );
     all
 }
 

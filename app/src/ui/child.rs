@@ -151,9 +151,10 @@ fn ChildView(data: ChildData) -> impl IntoView {
         .as_ref()
         .and_then(|p| serde_json::to_value(p).ok());
     let conflicts = o.open_conflicts.clone();
-    let open_placement = o.placement.clone().filter(|p| {
-        !o.closings.iter().any(|c| c.placement_id == p.id)
-    });
+    let open_placement = o
+        .placement
+        .clone()
+        .filter(|p| !o.closings.iter().any(|c| c.placement_id == p.id));
     let close_form = open_placement
         .clone()
         .map(|p| view! { <super::placement_end::CloseForm placement=p/> });
@@ -170,6 +171,17 @@ fn ChildView(data: ChildData) -> impl IntoView {
         <super::placement_end::PlacementHistory placements=o.placements.clone() closings=o.closings.clone()/>
     };
     let child_id = child.id;
+    let period = shared::schedule::half_year(today());
+    let summary = shared::schedule::contact_summary(&o.visits, &period);
+    let contacts = format!(
+        "Detta halvår ({} – {}): {} besök, {} telefonsamtal, {} videosamtal, {} besök av funktionshandläggare.",
+        period.start(),
+        period.end(),
+        summary.visits.count,
+        summary.phone_calls.count,
+        summary.video_calls.count,
+        summary.disability_officer_visits.count
+    );
     view! {
         <h1>{child.full_name()}</h1>
         <p class="muted">{format!("Född {} · {} år", child.birth_date, child.age_on(today()))}</p>
@@ -180,6 +192,7 @@ fn ChildView(data: ChildData) -> impl IntoView {
                 <p><span class=class>{text}</span></p>
                 <p class="muted">"Regel: " {why}</p>
             })}
+            <p class="muted" data-testid="contacts">{contacts}</p>
             {editor}
             <div class="form__actions">
                 {close_form}

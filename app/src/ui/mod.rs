@@ -13,6 +13,7 @@ mod placement;
 mod placement_end;
 mod routines;
 mod sync_ctl;
+mod templates;
 mod tools;
 mod visit_form;
 mod voice_over_time;
@@ -191,6 +192,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/kalender") view=calendar::CalendarPage/>
                             <Route path=path!("/rutiner") view=routines::RoutinesPage/>
                             <Route path=path!("/rutiner/:id") view=routines::RoutinePage/>
+                            <Route path=path!("/checklistor") view=templates::TemplatesPage/>
                             <Route path=path!("/loggkontroll") view=audit::AuditPage/>
                         </Routes>
                     }.into_any(),
@@ -214,6 +216,8 @@ fn UserMenu() -> impl IntoView {
                 {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
                     .then(|| view! { <A href="/loggkontroll">"Loggkontroll"</A> })}
                 <A href="/rutiner">"Rutiner"</A>
+                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+                    .then(|| view! { <A href="/checklistor">"Checklistor"</A> })}
                 <A href="/enheter">"Mina enheter"</A>
             </nav>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>

@@ -28,7 +28,10 @@ pub(crate) fn closing_text(c: &PlacementClosing) -> String {
 
 /// Placement history, newest first, each with its closing note.
 #[component]
-pub(crate) fn PlacementHistory(placements: Vec<Placement>, closings: Vec<PlacementClosing>) -> impl IntoView {
+pub(crate) fn PlacementHistory(
+    placements: Vec<Placement>,
+    closings: Vec<PlacementClosing>,
+) -> impl IntoView {
     (placements.len() > 1 || !closings.is_empty()).then(|| view! {
         <section class="card" aria-labelledby="history-h">
             <h2 id="history-h">"Placeringar"</h2>
@@ -73,7 +76,9 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
 
     let sign = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(user) = ctx.user.get_untracked() else { return };
+        let Some(user) = ctx.user.get_untracked() else {
+            return;
+        };
         let Ok(end) = NaiveDate::parse_from_str(&end_date.get_untracked(), "%Y-%m-%d") else {
             return error.set(Some("Ange slutdatum.".into()));
         };
@@ -113,10 +118,14 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
         if let Err(problem) = closing.check(&probe) {
             return error.set(Some(
                 match problem {
-                    shared::ClosingProblem::ReasonMissing => "Ange skäl: ett oplanerat avslut eller en omplacering behöver ett skäl.",
+                    shared::ClosingProblem::ReasonMissing => {
+                        "Ange skäl: ett oplanerat avslut eller en omplacering behöver ett skäl."
+                    }
                     shared::ClosingProblem::OtherReasonNeedsText => "Beskriv det andra skälet.",
                     shared::ClosingProblem::NoteMissing => "Skriv avslutsanteckningen.",
-                    shared::ClosingProblem::EndsBeforeStart => "Slutdatum kan inte vara före placeringens start.",
+                    shared::ClosingProblem::EndsBeforeStart => {
+                        "Slutdatum kan inte vara före placeringens start."
+                    }
                 }
                 .into(),
             ));

@@ -196,7 +196,11 @@ pub(crate) fn RoutinePage() -> impl IntoView {
             .then(|| format!("Revisionsdatum {} har passerat.", version.review_date()));
         let blocks = version.body().blocks();
         let publisher = is_manager().then(|| {
-            let newest = lib.0.newest(&id).cloned().unwrap_or_else(|| version.clone());
+            let newest = lib
+                .0
+                .newest(&id)
+                .cloned()
+                .unwrap_or_else(|| version.clone());
             view! { <PublishVersion newest/> }
         });
         view! {
@@ -337,12 +341,16 @@ fn PublishVersion(newest: RoutineVersion) -> impl IntoView {
             })
         })();
         let Some(new_draft) = parsed else {
-            outcome.set(Some(Err("Fyll i titel, diarienummer (t.ex. SN 2026/0143), ägare, datum och text.".into())));
+            outcome.set(Some(Err(
+                "Fyll i titel, diarienummer (t.ex. SN 2026/0143), ägare, datum och text.".into(),
+            )));
             return;
         };
         if let Err(e) = RoutineVersion::new(new_draft.clone()) {
             outcome.set(Some(Err(match e {
-                shared::routines::VersionError::ReviewNotAfterValidFrom => "Revisionsdatum måste vara efter giltighetsdatum.".into(),
+                shared::routines::VersionError::ReviewNotAfterValidFrom => {
+                    "Revisionsdatum måste vara efter giltighetsdatum.".into()
+                }
                 shared::routines::VersionError::ZeroVersion => e.to_string(),
             })));
             return;
@@ -355,7 +363,11 @@ fn PublishVersion(newest: RoutineVersion) -> impl IntoView {
             match result {
                 Ok(v) => {
                     super::sync_ctl::refresh_reference(ctx).await;
-                    outcome.set(Some(Ok(format!("Version {} är publicerad och gäller från {}.", v.version(), v.valid_from()))));
+                    outcome.set(Some(Ok(format!(
+                        "Version {} är publicerad och gäller från {}.",
+                        v.version(),
+                        v.valid_from()
+                    ))));
                     open.set(false);
                 }
                 Err(e) => outcome.set(Some(Err(super::devices::error_text(&e)))),

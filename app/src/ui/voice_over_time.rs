@@ -78,7 +78,8 @@ fn ThemeChart(series: VoiceSeries, dates: Vec<NaiveDate>) -> impl IntoView {
         width: WIDTH,
         height: HEIGHT - DATE_ROOM,
         left: 34.0,
-        margin: 16.0,
+        // Room above the top line for the value written over a point.
+        margin: 22.0,
     };
     let label = series.theme.label_sv();
     let summary = series

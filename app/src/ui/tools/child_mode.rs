@@ -52,9 +52,9 @@ pub(crate) fn ChildMode(
     let mut scale = ScaleState::default();
     let mut network = NetworkState::default();
     let mut done = Vec::new();
-    for result in &existing {
+    for result in existing {
         done.push(result.tool());
-        match result {
+        match &result {
             ToolResult::ThreeHouses(r) => houses = HousesState::from_result(r),
             ToolResult::FeelingsScale(r) => scale = ScaleState::from_result(r),
             ToolResult::MyNetwork(r) => network = NetworkState::from_result(r),

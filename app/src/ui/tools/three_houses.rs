@@ -108,6 +108,9 @@ fn HouseRoom(
     focus_when_shown(heading);
     let say = Announcer::get();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    // The finger that draws; a second one (a palm, a friend) is ignored
+    // until it lifts.
+    let active = StoredValue::new(None::<i32>);
     // Drawn imperatively: the strokes change with every finger move, and
     // the canvas redraws only when the house opens or is wiped.
     Effect::new(move |_| {
@@ -120,8 +123,12 @@ fn HouseRoom(
 
     let down = move |ev: leptos::ev::PointerEvent| {
         ev.prevent_default();
+        if active.get_value().is_some() {
+            return;
+        }
         capture_pointer(&ev);
         let Some(point) = grid_point(&ev) else { return };
+        active.set_value(Some(ev.pointer_id()));
         let began = state
             .try_update_untracked(|s| s.sketch_mut(house).begin(point))
             .unwrap_or(false);
@@ -132,6 +139,9 @@ fn HouseRoom(
         }
     };
     let moved = move |ev: leptos::ev::PointerEvent| {
+        if active.get_value() != Some(ev.pointer_id()) {
+            return;
+        }
         let Some(point) = grid_point(&ev) else { return };
         let from = state
             .try_update_untracked(|s| s.sketch_mut(house).extend(point))
@@ -140,8 +150,11 @@ fn HouseRoom(
             draw(&c, Some(from), point);
         }
     };
-    let up = move |_: leptos::ev::PointerEvent| {
-        state.update_untracked(|s| s.sketch_mut(house).end());
+    let up = move |ev: leptos::ev::PointerEvent| {
+        if active.get_value() == Some(ev.pointer_id()) {
+            active.set_value(None);
+            state.update_untracked(|s| s.sketch_mut(house).end());
+        }
     };
     let wipe = move |_| {
         state.update_untracked(|s| s.sketch_mut(house).clear());

@@ -1,0 +1,147 @@
+//! Checklistor: managers keep the placement checklists, one template per
+//! placement type, by publishing numbered versions. Placements already
+//! started keep the version they started with.
+
+use super::caseload::today;
+use super::checklist::templates;
+use super::ctx;
+use crate::platform::http::HttpTransport;
+use leptos::prelude::*;
+use shared::checklist::{current_template, Applies, ChecklistItem, ChecklistTemplate};
+use shared::PlacementKind;
+
+fn applies_label(applies: Applies) -> &'static str {
+    match applies {
+        Applies::Always => "Alla barn",
+        Applies::ChildUnderSeven => "Barn under 7 år",
+        Applies::ChildWithDisability => "Barn med funktionsnedsättning",
+    }
+}
+
+#[component]
+pub(crate) fn TemplatesPage() -> impl IntoView {
+    let ctx = ctx();
+    let manager = move || {
+        ctx.user
+            .with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+    };
+    view! {
+        <h1>"Checklistor"</h1>
+        <Show when=manager fallback=|| view! { <p role="alert">"Checklistorna sköts av gruppledare och enhetschefer."</p> }>
+            <p class="lead">"En checklista per placeringsform. En ny version gäller placeringar som börjar från dess datum; pågående placeringar behåller sin version."</p>
+            {move || {
+                ctx.reference.track();
+                let all = templates();
+                PlacementKind::ALL.into_iter().filter_map(|kind| {
+                    current_template(&all, kind, today())
+                        .or_else(|| all.iter().filter(|t| t.id.kind == kind).max_by_key(|t| t.id.version))
+                        .cloned()
+                }).map(|current| {
+                    let newest = all.iter().filter(|t| t.id.kind == current.id.kind).map(|t| t.id.version).max().unwrap_or(1);
+                    view! { <TemplateCard current newest/> }
+                }).collect_view()
+            }}
+        </Show>
+    }
+}
+
+#[component]
+fn TemplateCard(current: ChecklistTemplate, newest: u32) -> impl IntoView {
+    let ctx = ctx();
+    let editing = RwSignal::new(false);
+    let items = RwSignal::new(current.items.clone());
+    let new_text = RwSignal::new(String::new());
+    let valid_from = RwSignal::new((today() + chrono::Duration::days(1)).to_string());
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let kind = current.id.kind;
+    let title = current.title.clone();
+    let next = newest + 1;
+    let publish = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(from) = chrono::NaiveDate::parse_from_str(&valid_from.get_untracked(), "%Y-%m-%d")
+        else {
+            outcome.set(Some(Err("Ange från vilket datum versionen gäller.".into())));
+            return;
+        };
+        let template = ChecklistTemplate {
+            id: shared::checklist::TemplateVersion {
+                kind,
+                version: next,
+            },
+            title: format!(
+                "Checklista vid placering: {}",
+                kind.label_sv().to_lowercase()
+            ),
+            items: items.get_untracked(),
+            valid_from: from,
+            published_by: None,
+        };
+        if let Err(e) = template.check() {
+            outcome.set(Some(Err(format!("Checklistan kan inte publiceras: {e}."))));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(store) = super::store() else { return };
+            match HttpTransport::new(store).publish_template(&template).await {
+                Ok(t) => {
+                    super::sync_ctl::refresh_reference(ctx).await;
+                    outcome.set(Some(Ok(format!(
+                        "Version {} publicerad, gäller placeringar från {}.",
+                        t.id.version, t.valid_from
+                    ))));
+                    editing.set(false);
+                }
+                Err(e) => outcome.set(Some(Err(super::devices::error_text(&e)))),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-label=title.clone() data-testid="template">
+            <h2>{title.clone()}</h2>
+            <p class="muted">{format!("Gällande version {} · senaste {}", current.id.version, newest)}</p>
+            {move || outcome.get().map(|o| match o {
+                Ok(t) => view! { <p class="notice" role="status">{t}</p> }.into_any(),
+                Err(t) => view! { <p class="error" role="alert">{t}</p> }.into_any(),
+            })}
+            <Show when=move || editing.get() fallback=move || {
+                let listed = current.items.clone();
+                view! {
+                    <ol>{listed.into_iter().map(|i| view! { <li>{i.text}<span class="muted">{format!(" · {}", applies_label(i.applies))}</span></li> }).collect_view()}</ol>
+                    <button type="button" class="button button--secondary" on:click=move |_| editing.set(true)>
+                        {format!("Ny version ({next})")}
+                    </button>
+                }
+            }>
+                <form class="form" on:submit=publish novalidate>
+                    <ol class="template-items">
+                        {move || items.get().into_iter().enumerate().map(|(n, item)| view! {
+                            <li class="template-items__item">
+                                <span>{item.text.clone()}</span>
+                                <span class="muted">{format!(" · {}", applies_label(item.applies))}</span>
+                                <button type="button" class="button button--secondary" aria-label=format!("Ta bort: {}", item.text)
+                                    on:click=move |_| items.update(|all| { all.remove(n); })>"Ta bort"</button>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                    <label class="field"><span>"Ny punkt"</span>
+                        <input type="text" prop:value=move || new_text.get() on:input=move |ev| new_text.set(event_target_value(&ev))/></label>
+                    <button type="button" class="button button--secondary" on:click=move |_| {
+                        let text = new_text.get_untracked().trim().to_owned();
+                        if text.is_empty() { return; }
+                        items.update(|all| {
+                            let taken: Vec<String> = all.iter().map(|i| i.key.clone()).collect();
+                            all.push(ChecklistItem { key: shared::checklist::item_key_from(&text, &taken), text, applies: Applies::Always, routine: None });
+                        });
+                        new_text.set(String::new());
+                    }>"Lägg till punkten"</button>
+                    <label class="field"><span>"Gäller placeringar från"</span>
+                        <input type="date" prop:value=move || valid_from.get() on:input=move |ev| valid_from.set(event_target_value(&ev))/></label>
+                    <div class="form__actions">
+                        <button type="submit" class="button">{format!("Publicera version {next}")}</button>
+                        <button type="button" class="button button--secondary" on:click=move |_| editing.set(false)>"Avbryt"</button>
+                    </div>
+                </form>
+            </Show>
+        </section>
+    }
+}
