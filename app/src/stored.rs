@@ -87,6 +87,10 @@ pub struct OutboxEntry {
 
 /// What a change does to the device's copy of the data.
 #[derive(Clone, Debug, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "short-lived, one per change being applied; boxing would only add allocations"
+)]
 pub enum LocalEffect {
     Put(Record),
     Delete(String),
