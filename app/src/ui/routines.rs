@@ -157,7 +157,10 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
 pub(crate) fn RoutinePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    move || {
+    // Outside the part that is redrawn when the library changes: publishing
+    // changes it, and the answer must stay in view.
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let page = move || {
         let lib = library();
         let today = today();
         let Some(id) = params
@@ -201,7 +204,7 @@ pub(crate) fn RoutinePage() -> impl IntoView {
                 .newest(&id)
                 .cloned()
                 .unwrap_or_else(|| version.clone());
-            view! { <PublishVersion newest/> }
+            view! { <PublishVersion newest outcome/> }
         });
         view! {
             <p><A href="/rutiner" attr:class="back">"← Rutiner"</A></p>
@@ -234,6 +237,13 @@ pub(crate) fn RoutinePage() -> impl IntoView {
             })}
         }
         .into_any()
+    };
+    view! {
+        {move || outcome.get().map(|o| match o {
+            Ok(text) => view! { <p class="notice" role="status" data-testid="publish-outcome">{text}</p> }.into_any(),
+            Err(text) => view! { <p class="error" role="alert" data-testid="publish-outcome">{text}</p> }.into_any(),
+        })}
+        {page}
     }
 }
 
@@ -305,7 +315,10 @@ fn render_inlines(inlines: Vec<Inline>) -> AnyView {
 /// A manager publishes the next version of a routine: the newest version's
 /// text to start from, a preview as it will read, valid from a coming day.
 #[component]
-fn PublishVersion(newest: RoutineVersion) -> impl IntoView {
+fn PublishVersion(
+    newest: RoutineVersion,
+    outcome: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
     use shared::routines::{
         RegistrationNumber, RoutineBody, RoutineDraft, RoutineKind, RoutineOwner, RoutineTitle,
     };
@@ -321,7 +334,6 @@ fn PublishVersion(newest: RoutineVersion) -> impl IntoView {
     let valid_from = RwSignal::new(tomorrow.to_string());
     let review = RwSignal::new((tomorrow + chrono::Duration::days(365)).to_string());
     let body = RwSignal::new(draft.body.as_str().to_owned());
-    let outcome = RwSignal::new(None::<Result<String, String>>);
     let routine_id = StoredValue::new(draft.routine_id.clone());
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -362,23 +374,19 @@ fn PublishVersion(newest: RoutineVersion) -> impl IntoView {
                 .await;
             match result {
                 Ok(v) => {
-                    super::sync_ctl::refresh_reference(ctx).await;
                     outcome.set(Some(Ok(format!(
                         "Version {} är publicerad och gäller från {}.",
                         v.version(),
                         v.valid_from()
                     ))));
                     open.set(false);
+                    super::sync_ctl::refresh_reference(ctx).await;
                 }
                 Err(e) => outcome.set(Some(Err(super::devices::error_text(&e)))),
             }
         });
     };
     view! {
-        {move || outcome.get().map(|o| match o {
-            Ok(text) => view! { <p class="notice" role="status" data-testid="publish-outcome">{text}</p> }.into_any(),
-            Err(text) => view! { <p class="error" role="alert" data-testid="publish-outcome">{text}</p> }.into_any(),
-        })}
         <Show when=move || open.get() fallback=move || view! {
             <p><button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
                 {format!("Publicera version {next}")}

@@ -25,8 +25,14 @@ pub(crate) fn TemplatesPage() -> impl IntoView {
         ctx.user
             .with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
     };
+    // Outside the cards, which are redrawn when a version is published.
+    let outcome = RwSignal::new(None::<Result<String, String>>);
     view! {
         <h1>"Checklistor"</h1>
+        {move || outcome.get().map(|o| match o {
+            Ok(t) => view! { <p class="notice" role="status" data-testid="template-outcome">{t}</p> }.into_any(),
+            Err(t) => view! { <p class="error" role="alert" data-testid="template-outcome">{t}</p> }.into_any(),
+        })}
         <Show when=manager fallback=|| view! { <p role="alert">"Checklistorna sköts av gruppledare och enhetschefer."</p> }>
             <p class="lead">"En checklista per placeringsform. En ny version gäller placeringar som börjar från dess datum; pågående placeringar behåller sin version."</p>
             {move || {
@@ -38,7 +44,7 @@ pub(crate) fn TemplatesPage() -> impl IntoView {
                         .cloned()
                 }).map(|current| {
                     let newest = all.iter().filter(|t| t.id.kind == current.id.kind).map(|t| t.id.version).max().unwrap_or(1);
-                    view! { <TemplateCard current newest/> }
+                    view! { <TemplateCard current newest outcome/> }
                 }).collect_view()
             }}
         </Show>
@@ -46,13 +52,16 @@ pub(crate) fn TemplatesPage() -> impl IntoView {
 }
 
 #[component]
-fn TemplateCard(current: ChecklistTemplate, newest: u32) -> impl IntoView {
+fn TemplateCard(
+    current: ChecklistTemplate,
+    newest: u32,
+    outcome: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
     let ctx = ctx();
     let editing = RwSignal::new(false);
     let items = RwSignal::new(current.items.clone());
     let new_text = RwSignal::new(String::new());
     let valid_from = RwSignal::new((today() + chrono::Duration::days(1)).to_string());
-    let outcome = RwSignal::new(None::<Result<String, String>>);
     let kind = current.id.kind;
     let title = current.title.clone();
     let next = newest + 1;
@@ -84,11 +93,11 @@ fn TemplateCard(current: ChecklistTemplate, newest: u32) -> impl IntoView {
             let Some(store) = super::store() else { return };
             match HttpTransport::new(store).publish_template(&template).await {
                 Ok(t) => {
-                    super::sync_ctl::refresh_reference(ctx).await;
                     outcome.set(Some(Ok(format!(
                         "Version {} publicerad, gäller placeringar från {}.",
                         t.id.version, t.valid_from
                     ))));
+                    super::sync_ctl::refresh_reference(ctx).await;
                     editing.set(false);
                 }
                 Err(e) => outcome.set(Some(Err(super::devices::error_text(&e)))),
@@ -99,10 +108,6 @@ fn TemplateCard(current: ChecklistTemplate, newest: u32) -> impl IntoView {
         <section class="card" aria-label=title.clone() data-testid="template">
             <h2>{title.clone()}</h2>
             <p class="muted">{format!("Gällande version {} · senaste {}", current.id.version, newest)}</p>
-            {move || outcome.get().map(|o| match o {
-                Ok(t) => view! { <p class="notice" role="status">{t}</p> }.into_any(),
-                Err(t) => view! { <p class="error" role="alert">{t}</p> }.into_any(),
-            })}
             <Show when=move || editing.get() fallback=move || {
                 let listed = current.items.clone();
                 view! {
