@@ -77,8 +77,9 @@ for target in "${targets[@]}"; do
   fi
   dict=()
   case "$target" in
-    push_body | merge_patch | local_read | login_body | refresh_body | grant_body) dict=(-dict="$ROOT/fuzz/dict/json.dict") ;;
+    push_body | merge_patch | local_read | login_body | refresh_body | grant_body | routine_body | template_body) dict=(-dict="$ROOT/fuzz/dict/json.dict") ;;
     pull_query | audit_query | bearer_token | session_id_path) dict=(-dict="$ROOT/fuzz/dict/query.dict") ;;
+    markdown) dict=(-dict="$ROOT/fuzz/dict/markdown.dict") ;;
   esac
   # New entries go to the first directory (the scratch corpus); the seeds
   # and the regressions are only read.

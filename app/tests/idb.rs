@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use app::platform::idb;
-use app::platform::store::{IdbStore, Unlock};
+use app::platform::store::{IdbStore, Unlock, DB_VERSION};
 use app::sync::LocalStore;
 use chrono::{NaiveDate, TimeZone, Utc};
 use shared::protocol::{Change, Mutation, Operation, Record};
@@ -30,11 +30,11 @@ async fn open_unlocked(name: &str) -> IdbStore {
 /// Every value of every object store, as the browser keeps them (what a
 /// thief who copies the browser profile would read).
 async fn raw_dump(name: &str) -> String {
-    let db = idb::open(name, 3, |_, _, _| Ok(()))
+    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
         .await
         .expect("open raw");
     let mut all = String::new();
-    for store in ["records", "outbox", "rejected", "reads", "meta"] {
+    for store in ["records", "outbox", "rejected", "reads", "drafts", "meta"] {
         let tx =
             idb::transaction(&db, &[store], web_sys::IdbTransactionMode::Readonly).expect("tx");
         let req = tx
@@ -306,6 +306,16 @@ async fn nothing_about_a_child_is_readable_in_the_raw_store() {
     let child = ChildId::new_random();
     let pending = visit(child, "Barnet sa: jag vill bo kvar hos Lindgrens.");
     store.record_change(&create(&pending)).await.expect("write");
+    // A visit being written, for another child.
+    let mut draft = app::visit_draft::VisitDraft::new(
+        ChildId::new_random(),
+        NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        "Anna Lind",
+        shared::VisitorRole::Employee,
+        Utc::now(),
+    );
+    draft.child_view = "Utkast: jag saknar Bamsekatten".into();
+    store.save_draft(&draft, || true).await.expect("draft");
     let pulled = shared::Child {
         id: child,
         given_name: shared::PersonName::parse("Hemligfrida").expect("valid"),
@@ -329,6 +339,7 @@ async fn nothing_about_a_child_is_readable_in_the_raw_store() {
         "Skyddadsson",
         "2014-07-23",
         "Anna Lind",
+        "Bamsekatten",
     ] {
         assert!(!dump.contains(secret), "{secret} is readable: {dump}");
     }
@@ -383,7 +394,7 @@ async fn weakened_key_parameters_are_refused_and_the_device_is_wiped() {
     store.lock();
     // Someone with the browser profile lowers the iteration count, hoping
     // to guess the PIN faster.
-    let db = idb::open(&name, 3, |_, _, _| Ok(()))
+    let db = idb::open(&name, DB_VERSION, |_, _, _| Ok(()))
         .await
         .expect("open raw");
     let tx = idb::transaction(&db, &["meta"], web_sys::IdbTransactionMode::Readwrite).expect("tx");
@@ -421,5 +432,39 @@ async fn hundreds_of_sealed_changes_open_together() {
     }
     assert_eq!(store.outbox().await.expect("open all").len(), 300);
     assert_eq!(store.view_of_child(child).await.expect("view").len(), 300);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn a_draft_survives_reopening_and_signing_removes_it_with_the_same_write() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let mut draft = app::visit_draft::VisitDraft::new(
+        child,
+        NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        "Anna Lind",
+        shared::VisitorRole::Employee,
+        Utc::now(),
+    );
+    draft.child_view = "Jag vill bo kvar".into();
+    draft.talked_alone = Some(true);
+    draft.feedback_given = Some(true);
+    store.save_draft(&draft, || true).await.expect("draft");
+    // A save that is no longer wanted (signed meanwhile) writes nothing.
+    let mut stale = draft.clone();
+    stale.child_view = "inaktuell".into();
+    store.save_draft(&stale, || false).await.expect("skipped");
+
+    let reopened = open_unlocked(&name).await;
+    let kept = reopened.draft(child).await.expect("read").expect("a draft");
+    assert_eq!(kept, draft);
+
+    let visit = kept
+        .sign(shared::UserId::new_random(), NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"), Utc::now())
+        .expect("signs");
+    reopened.sign_draft(&create(&visit), child).await.expect("sign");
+    assert_eq!(reopened.draft(child).await.expect("read"), None);
+    assert_eq!(reopened.pending_count().await.expect("count"), 1);
     idb::delete(&name).await.ok();
 }

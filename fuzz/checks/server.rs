@@ -6,10 +6,13 @@
 //! unit tests (`server/src/fuzz_regressions.rs`), which replay the seed corpus
 //! and every input that ever crashed (`fuzz/corpus/`, `fuzz/regressions/`).
 
+#[path = "markdown.rs"]
+mod markdown_checks;
+
 use axum::extract::Query;
 use axum::http::{HeaderValue, Uri};
 use axum::response::IntoResponse;
-use chrono::{Duration, NaiveDate, NaiveTime};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use server::auth::{bearer_token, token_hash, MAX_BEARER_TOKEN_BYTES};
@@ -23,10 +26,17 @@ use shared::auth::{
     GrantRequest, LoginRequest, RefreshRequest, MAX_DEVICE_LABEL_CHARS, MAX_GRANT_DAYS,
     MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
 };
+use shared::checklist::{item_key_from, ChecklistTemplate, TemplateProblem};
+use shared::markdown;
 use shared::protocol::{DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PROTOCOL_VERSION};
+use shared::routines::{
+    seed_library, Library, PublishError, RegistrationNumber, RoutineDraft, RoutineId,
+    RoutineVersion, VersionError,
+};
 use shared::{ChildId, SessionId, UserId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
+use std::sync::OnceLock;
 
 /// The query parameters as axum's `Query` extractor decodes them from a
 /// request to `path` with `query`; `None` where no request could carry it.
@@ -403,4 +413,191 @@ pub fn session_id_path(data: &[u8]) {
             assert_client_error(error);
         }
     }
+}
+
+/// A routine's text field as it decoded: trimmed, within its length, no
+/// control characters but line breaks and tabs where it may have several lines.
+fn assert_routine_text(name: &str, text: &str, max_chars: usize, multiline: bool) {
+    assert_eq!(text, text.trim(), "{name}: not trimmed");
+    let chars = text.chars().count();
+    assert!(
+        (1..=max_chars).contains(&chars),
+        "{name}: {chars} characters"
+    );
+    assert!(
+        text.chars()
+            .all(|c| !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'))),
+        "{name}: a control character in {text:?}"
+    );
+}
+
+/// The seed library, read once: every input is published into a copy.
+fn seeds() -> &'static Library {
+    static SEEDS: OnceLock<Library> = OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let library = seed_library();
+        assert!(!library.is_empty(), "the seed routines do not load");
+        library
+    })
+}
+
+/// `POST /api/v1/routines`: the body through `parse_json` into a
+/// `RoutineDraft`, stamped with a publishing time as the handler stamps it,
+/// then `RoutineVersion::new` and `Library::publish` into the seed library.
+/// A version's body renders within the Markdown checks (`markdown.rs`), and
+/// it survives the JSON it is stored and sent as.
+pub fn routine_body(data: &[u8]) {
+    let Some(mut draft) = decode_body::<RoutineDraft>(data) else {
+        return;
+    };
+    let id = draft.routine_id.as_str();
+    assert_eq!(RoutineId::parse(id).as_ref(), Ok(&draft.routine_id));
+    assert!(
+        (3..=RoutineId::MAX_CHARS).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !id.starts_with('-')
+            && !id.ends_with('-')
+            && !id.contains("--"),
+        "routine id {id:?}"
+    );
+    let number = draft.registration_number.as_str();
+    assert_eq!(
+        RegistrationNumber::parse(number).as_ref(),
+        Ok(&draft.registration_number),
+        "registration number {number:?} is not canonical"
+    );
+    assert_routine_text("title", draft.title.as_str(), 160, false);
+    assert_routine_text("owner", draft.owner.as_str(), 120, false);
+    assert_routine_text("body", draft.body.as_str(), 100_000, true);
+
+    draft.published_at = DateTime::<Utc>::from_timestamp(1_781_000_000, 123_456_000);
+    let version = match RoutineVersion::new(draft.clone()) {
+        Ok(version) => {
+            assert!(
+                draft.version >= 1 && draft.review_date > draft.valid_from,
+                "accepted {draft:?}"
+            );
+            version
+        }
+        Err(error) => {
+            match error {
+                VersionError::ZeroVersion => assert_eq!(draft.version, 0),
+                VersionError::ReviewNotAfterValidFrom => {
+                    assert!(draft.version >= 1 && draft.review_date <= draft.valid_from);
+                }
+            }
+            assert_client_error(ApiError::ValidationFailed(error.to_string()));
+            return;
+        }
+    };
+    assert_eq!(version.to_draft(), draft);
+    // Stored as its draft's JSON and read back through `RoutineVersion::new`.
+    let json = match serde_json::to_vec(&version) {
+        Ok(json) => json,
+        Err(e) => panic!("a version does not encode: {e}"),
+    };
+    match serde_json::from_slice::<RoutineVersion>(&json) {
+        Ok(back) => assert_eq!(back, version, "the stored version reads back differently"),
+        Err(e) => panic!("a stored version does not decode: {e}"),
+    }
+
+    let body = version.body();
+    let blocks = body.blocks();
+    assert_eq!(blocks, markdown::parse(body.as_str()));
+    let plain = body.plain_text();
+    assert_eq!(plain, markdown::to_plain_text(&blocks));
+    markdown_checks::check_rendering(body.as_str(), &blocks, &plain);
+
+    let mut library = seeds().clone();
+    let newest = library.newest(version.routine_id()).cloned();
+    match (library.publish(version.clone()), newest) {
+        (Ok(()), newest) => {
+            if let Some(newest) = newest {
+                assert!(
+                    version.version() > newest.version()
+                        && version.valid_from() >= newest.valid_from(),
+                    "published over {newest:?}"
+                );
+            }
+            assert_eq!(library.newest(version.routine_id()), Some(&version));
+            assert_eq!(
+                library.version(version.routine_id(), version.version()),
+                Some(&version)
+            );
+        }
+        (Err(error), Some(newest)) => {
+            match error {
+                PublishError::VersionNotHigher { newest: n, given } => {
+                    assert_eq!((n, given), (newest.version(), version.version()));
+                    assert!(given <= n);
+                }
+                PublishError::ValidFromBeforePrevious { previous, given } => {
+                    assert!(version.version() > newest.version());
+                    assert_eq!(
+                        (previous, given),
+                        (newest.valid_from(), version.valid_from())
+                    );
+                    assert!(given < previous);
+                }
+            }
+            assert_eq!(&library, seeds(), "a refused version changed the library");
+            assert_client_error(ApiError::ValidationFailed(error.message_sv()));
+        }
+        (Err(error), None) => panic!("the first version of a routine refused: {error}"),
+    }
+}
+
+/// The item key rule that `ChecklistTemplate::check` enforces.
+fn item_key_ok(key: &str) -> bool {
+    (1..=40).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// `POST /api/v1/checklist-templates`: the body through `parse_json` into a
+/// `ChecklistTemplate`, then `check`, which refuses exactly what its rules,
+/// written out here, refuse, and in the order of the items. Keys made by
+/// `item_key_from` for the items' texts pass the key rule and are new.
+pub fn template_body(data: &[u8]) {
+    let Some(template) = decode_body::<ChecklistTemplate>(data) else {
+        return;
+    };
+    let mut seen = HashSet::new();
+    let expected = if template.items.is_empty() {
+        Err(TemplateProblem::Empty)
+    } else {
+        template
+            .items
+            .iter()
+            .find_map(|item| {
+                if !item_key_ok(&item.key) || !seen.insert(item.key.as_str()) {
+                    return Some(TemplateProblem::BadKey);
+                }
+                let chars = item.text.trim().chars().count();
+                let text_ok =
+                    (1..=300).contains(&chars) && !item.text.chars().any(char::is_control);
+                (!text_ok).then_some(TemplateProblem::BadText)
+            })
+            .map_or(Ok(()), Err)
+    };
+    let checked = template.check();
+    assert_eq!(checked, expected, "check() of {template:?}");
+    if let Err(problem) = checked {
+        assert_client_error(ApiError::ValidationFailed(problem.to_string()));
+    }
+    let taken: Vec<String> = template.items.iter().map(|i| i.key.clone()).collect();
+    // A few items are enough: the work grows with the keys taken.
+    for item in template.items.iter().take(64) {
+        let key = item_key_from(&item.text, &taken);
+        assert!(item_key_ok(&key), "key {key:?} from {:?}", item.text);
+        assert!(!taken.contains(&key), "key {key:?} is taken");
+    }
+    let key = item_key_from(&template.title, &taken);
+    assert!(
+        item_key_ok(&key) && !taken.contains(&key),
+        "key {key:?} from the title"
+    );
 }

@@ -6,10 +6,14 @@
 //! `shared/tests/fuzz_regressions.rs`, which replays the seed corpus and every
 //! input that ever crashed (`fuzz/corpus/`, `fuzz/regressions/`).
 
+#[path = "markdown.rs"]
+mod markdown_checks;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use shared::audit::LocalRead;
+use shared::markdown::{self, Block};
 use shared::merge::{merge, FieldChange, MergeError};
 use shared::protocol::{Operation, PushRequest, VersionProbe};
 use shared::{AmendmentText, PersonName, Placement, TextError, VisitNote, VisitorName};
@@ -425,5 +429,45 @@ fn check_local_read(read: &LocalRead) {
 pub fn local_read(data: &[u8]) {
     if let Ok(read) = serde_json::from_slice::<LocalRead>(data) {
         check_local_read(&read);
+    }
+}
+
+/// A routine body's Markdown, any text at all: `shared::markdown::parse`,
+/// then the plain text, which is that of each block's inlines (`plain_text`)
+/// joined as `to_plain_text` documents (no separator before the first text,
+/// even if blocks without text come first). See `markdown.rs` for the rest.
+pub fn markdown(data: &[u8]) {
+    let source = String::from_utf8_lossy(data);
+    let blocks = markdown::parse(&source);
+    let plain = markdown::to_plain_text(&blocks);
+    markdown_checks::check_rendering(&source, &blocks, &plain);
+    let mut expected = String::new();
+    for block in &blocks {
+        let text = block_plain_text(block);
+        if !expected.is_empty() {
+            expected.push_str("\n\n");
+        }
+        expected.push_str(&text);
+    }
+    assert_eq!(plain, expected, "the plain text is not its blocks'");
+}
+
+/// One block's text: its inlines' `plain_text`, a list's items and nested
+/// items one a line.
+fn block_plain_text(block: &Block) -> String {
+    match block {
+        Block::Heading { inlines, .. } | Block::Paragraph(inlines) | Block::Quote(inlines) => {
+            markdown::plain_text(inlines)
+        }
+        Block::List(list) => {
+            let mut lines = Vec::new();
+            for item in &list.items {
+                lines.push(markdown::plain_text(&item.inlines));
+                for sub_item in item.sublist.iter().flat_map(|sub| &sub.items) {
+                    lines.push(markdown::plain_text(sub_item));
+                }
+            }
+            lines.join("\n")
+        }
     }
 }

@@ -49,3 +49,13 @@ fn grant_body() {
 fn session_id_path() {
     replay::replay(&fuzz_dir(), "session_id_path", checks::session_id_path);
 }
+
+#[test]
+fn routine_body() {
+    replay::replay(&fuzz_dir(), "routine_body", checks::routine_body);
+}
+
+#[test]
+fn template_body() {
+    replay::replay(&fuzz_dir(), "template_body", checks::template_body);
+}

@@ -161,7 +161,10 @@ impl Href {
             return addressed.then_some(HrefKind::Mail);
         }
         let in_library = href == "/rutiner" || href.starts_with("/rutiner/");
-        let climbs = href.split(['/', '?', '#']).any(|segment| segment == "..");
+        // A browser reads `%2e` as a dot here (`.%2e`, `%2E%2e`… are `..`).
+        let climbs = href
+            .split(['/', '?', '#'])
+            .any(|segment| segment.to_ascii_lowercase().replace("%2e", ".") == "..");
         (in_library && !climbs).then_some(HrefKind::Routine)
     }
 }
@@ -968,6 +971,26 @@ mod tests {
             paragraph("[x](java script:alert(1))"),
             [text("[x](java script:alert(1))")]
         );
+    }
+
+    #[test]
+    fn percent_encoded_dots_do_not_climb_out_of_the_library() {
+        // Found with the `markdown` fuzz target's check: the URL standard
+        // reads these segments as `..`, so they led to `/api/v1/sync`.
+        for target in [
+            "/rutiner/%2e%2e/api/v1/sync",
+            "/rutiner/.%2E/admin",
+            "/rutiner/%2E./admin",
+            "/rutiner/a/%2e%2e/%2e%2e/api",
+        ] {
+            assert_eq!(Href::parse(target), Err(HrefNotAllowed), "{target}");
+            assert!(
+                hrefs(&parse(&format!("[x]({target})"))).is_empty(),
+                "{target}"
+            );
+        }
+        let single_dot = Href::parse("/rutiner/%2e/samtal-med-barn").expect("stays inside");
+        assert_eq!(single_dot.kind(), HrefKind::Routine);
     }
 
     #[test]

@@ -127,7 +127,11 @@ impl RegistrationNumber {
         let Some(rest) = s[code_len..].strip_prefix([' ', '/']) else {
             return false;
         };
-        let (year, rest) = rest.split_at(rest.len().min(4));
+        // The year is four ASCII digits; four bytes that end inside a
+        // character (`2ÅÅ`) are no year.
+        let Some((year, rest)) = rest.split_at_checked(rest.len().min(4)) else {
+            return false;
+        };
         let Some(serial) = rest.strip_prefix(['/', ':', '-']) else {
             return false;
         };
@@ -844,6 +848,25 @@ mod tests {
             "ABCDEFGHIJK 2026/1",
         ] {
             assert!(RegistrationNumber::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_letter_in_the_year_is_refused_not_a_panic() {
+        // Found by the `routine_body` fuzz target: the year's four bytes
+        // ended inside `Ä` and slicing there panicked.
+        for bad in [
+            "SN 20räffas**",
+            "SN 2ÅÅ/1",
+            "SN 2ö3/1",
+            "SN 202€/1",
+            "SN 2026ö/1",
+        ] {
+            assert_eq!(
+                RegistrationNumber::parse(bad),
+                Err(InvalidRegistrationNumber),
+                "{bad}"
+            );
         }
     }
 

@@ -32,3 +32,8 @@ fn merge_patch() {
 fn local_read() {
     replay::replay(&fuzz_dir(), "local_read", checks::local_read);
 }
+
+#[test]
+fn markdown() {
+    replay::replay(&fuzz_dir(), "markdown", checks::markdown);
+}

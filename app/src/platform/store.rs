@@ -31,7 +31,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
-const DB_VERSION: u32 = 4;
+pub const DB_VERSION: u32 = 4;
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
