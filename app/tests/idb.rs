@@ -461,9 +461,16 @@ async fn a_draft_survives_reopening_and_signing_removes_it_with_the_same_write()
     assert_eq!(kept, draft);
 
     let visit = kept
-        .sign(shared::UserId::new_random(), NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"), Utc::now())
+        .sign(
+            shared::UserId::new_random(),
+            NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+            Utc::now(),
+        )
         .expect("signs");
-    reopened.sign_draft(&create(&visit), child).await.expect("sign");
+    reopened
+        .sign_draft(&create(&visit), child)
+        .await
+        .expect("sign");
     assert_eq!(reopened.draft(child).await.expect("read"), None);
     assert_eq!(reopened.pending_count().await.expect("count"), 1);
     idb::delete(&name).await.ok();

@@ -63,6 +63,10 @@ pub enum TemplateProblem {
     BadKey,
     #[error("item texts must be 1–300 characters")]
     BadText,
+    #[error("the title must be 1–160 characters on one line")]
+    BadTitle,
+    #[error("an item's routine must be a routine id")]
+    BadRoutine,
     #[error("the version must be the next after {latest}")]
     NotNext { latest: u32 },
 }
@@ -71,6 +75,10 @@ impl ChecklistTemplate {
     pub fn check(&self) -> Result<(), TemplateProblem> {
         if self.items.is_empty() {
             return Err(TemplateProblem::Empty);
+        }
+        let title_chars = self.title.trim().chars().count();
+        if title_chars == 0 || title_chars > 160 || self.title.chars().any(char::is_control) {
+            return Err(TemplateProblem::BadTitle);
         }
         let mut keys = std::collections::HashSet::new();
         for item in &self.items {
@@ -85,6 +93,10 @@ impl ChecklistTemplate {
             let chars = item.text.trim().chars().count();
             if chars == 0 || chars > 300 || item.text.chars().any(char::is_control) {
                 return Err(TemplateProblem::BadText);
+            }
+            if let Some(routine) = &item.routine {
+                crate::routines::RoutineId::parse(routine)
+                    .map_err(|_| TemplateProblem::BadRoutine)?;
             }
         }
         Ok(())
@@ -504,5 +516,11 @@ mod tests {
         assert_eq!(t.check(), Err(TemplateProblem::BadKey));
         t.items.clear();
         assert_eq!(t.check(), Err(TemplateProblem::Empty));
+        let mut t = builtin_templates().remove(0);
+        t.title = "Rad ett\nrad två".into();
+        assert_eq!(t.check(), Err(TemplateProblem::BadTitle));
+        let mut t = builtin_templates().remove(0);
+        t.items[0].routine = Some("javascript:alert(1)".into());
+        assert_eq!(t.check(), Err(TemplateProblem::BadRoutine));
     }
 }

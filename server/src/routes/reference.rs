@@ -69,6 +69,12 @@ async fn publish_routine(
     require_manager(&actor)?;
     let body = read_json_object(&app, request).await?;
     let mut draft: RoutineDraft = parse_json(&body)?;
+    // Version numbers are stored as 32-bit integers (PostgreSQL INTEGER).
+    if i32::try_from(draft.version).is_err() {
+        return Err(ApiError::ValidationFailed(
+            "`version` is out of range".into(),
+        ));
+    }
     let today = Utc::now().date_naive();
     if draft.valid_from < today {
         return Err(ApiError::ValidationFailed(
