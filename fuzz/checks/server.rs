@@ -566,8 +566,13 @@ pub fn template_body(data: &[u8]) {
         return;
     };
     let mut seen = HashSet::new();
+    let title_chars = template.title.trim().chars().count();
+    let title_ok =
+        (1..=160).contains(&title_chars) && !template.title.chars().any(char::is_control);
     let expected = if template.items.is_empty() {
         Err(TemplateProblem::Empty)
+    } else if !title_ok {
+        Err(TemplateProblem::BadTitle)
     } else {
         template
             .items
@@ -579,7 +584,14 @@ pub fn template_body(data: &[u8]) {
                 let chars = item.text.trim().chars().count();
                 let text_ok =
                     (1..=300).contains(&chars) && !item.text.chars().any(char::is_control);
-                (!text_ok).then_some(TemplateProblem::BadText)
+                if !text_ok {
+                    return Some(TemplateProblem::BadText);
+                }
+                let routine_ok = item
+                    .routine
+                    .as_deref()
+                    .is_none_or(|r| shared::routines::RoutineId::parse(r).is_ok());
+                (!routine_ok).then_some(TemplateProblem::BadRoutine)
             })
             .map_or(Ok(()), Err)
     };
