@@ -37,4 +37,29 @@ with_web_toolchain() {
   fi
 }
 
+# Starts a throwaway PostgreSQL cluster (Debian's server) on a free loopback
+# port, removed when the calling script exits, and sets PG_URL and
+# PG_VERSION. Extra arguments are server options (`-c name=value`).
+start_throwaway_postgres() {
+  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  pg_dir="$(mktemp -d)"
+  pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
+  trap stop_throwaway_postgres EXIT
+  say "Starting PostgreSQL on 127.0.0.1:$pg_port"
+  as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U app >/dev/null
+  as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/log" \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 $*" start >/dev/null
+  PG_URL="postgres://app@127.0.0.1:$pg_port/postgres"
+  PG_VERSION="$("$pg_bin/postgres" --version | awk '{print $NF}')"
+  export PG_URL PG_VERSION
+}
+
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+stop_throwaway_postgres() {
+  as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

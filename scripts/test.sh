@@ -12,27 +12,14 @@ say "Formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-say "Unit tests: shared domain and protocol, app sync logic (native)"
-cargo test -p barnbesok-shared -p barnbesok-app
+say "Unit tests: shared domain and protocol, app sync logic, benchmark data (native)"
+cargo test -p barnbesok-shared -p barnbesok-app -p barnbesok-bench
 
-# A throwaway PostgreSQL cluster on a free loopback port, removed on exit.
-pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-pg_dir="$(mktemp -d)"
-pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
-stop_pg() {
-  as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"
-}
-trap stop_pg EXIT
-say "Starting PostgreSQL on 127.0.0.1:$pg_port"
-as_pg "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U app >/dev/null
-as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/log" \
-  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+# fsync off: the tests check behaviour, not durability on power loss.
+start_throwaway_postgres -c fsync=off
 
 say "Server tests over HTTP: SQLite and PostgreSQL"
-BARNBESOK_TEST_POSTGRES_URL="postgres://app@127.0.0.1:$pg_port/postgres" \
+BARNBESOK_TEST_POSTGRES_URL="$PG_URL" \
   BARNBESOK_REQUIRE_POSTGRES=1 \
   cargo test -p barnbesok-server
 

@@ -152,3 +152,18 @@ pub fn download_text(file_name: &str, mime: &str, text: &str) -> Result<(), Stri
     .forget();
     Ok(())
 }
+
+/// A User Timing mark: shows in the browser's performance traces, and the
+/// benchmark (`bench/run.mjs`) reads sync durations from them.
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
+/// A User Timing measure from the mark `start` until now.
+pub fn measure(name: &str, start: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.measure_with_start_mark(name, start);
+    }
+}

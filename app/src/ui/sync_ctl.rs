@@ -130,6 +130,7 @@ async fn run_round(ctx: Ctx) {
         return;
     }
     ctx.status.update(|s| s.activity = Activity::Syncing);
+    browser::mark("barnbesok:sync-start");
     // One tab at a time: two tabs must never push the same mutation at once.
     let result = browser::with_exclusive_lock("barnbesok-sync", async move {
         match store.device_id().await {
@@ -151,6 +152,7 @@ async fn run_round(ctx: Ctx) {
     refresh_pending(ctx).await;
     match result {
         Ok(report) => {
+            browser::measure("barnbesok:sync", "barnbesok:sync-start");
             FAILURES.with(|f| f.set(0));
             refresh_reference(ctx).await;
             ctx.status.update(|s| {

@@ -58,7 +58,7 @@ impl Database {
                 .bind(&data)
                 .bind(by.to_string())
                 .bind(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-                .execute(&s.pool)
+                .execute(&s.writer)
                 .await?
                 .rows_affected(),
                 Database::Postgres(s) => sqlx::query(
@@ -126,7 +126,7 @@ impl Database {
                 .bind(&data)
                 .bind(by.to_string())
                 .bind(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-                .execute(&s.pool)
+                .execute(&s.writer)
                 .await?
                 .rows_affected(),
                 Database::Postgres(s) => sqlx::query(

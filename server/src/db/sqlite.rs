@@ -32,10 +32,18 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// A SQLite database file behind a connection pool.
+/// A SQLite database file: a pool of readers and one writer.
+///
+/// SQLite lets one connection write at a time. With writers spread over a
+/// pool, a blocked writer waits in SQLite's busy handler, which sleeps in
+/// steps of up to 100 ms: under load most of a push's time went to those
+/// sleeps (docs/performance.md). One writer connection makes writers queue
+/// in the pool instead, first come first served, and wake the moment the
+/// writer is free. Readers never wait for it (WAL).
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    pub(crate) writer: SqlitePool,
 }
 
 /// Writers take the database lock when they begin, not at their first write, so
@@ -59,16 +67,21 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer })
     }
 
     pub(super) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.pool).await
+        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await
     }
 
     pub(super) async fn health(&self) -> Result<(), DbError> {
@@ -78,6 +91,7 @@ impl SqliteStore {
 
     pub(super) async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     pub(super) async fn count(&self, table: &'static str) -> Result<i64, DbError> {
@@ -87,7 +101,7 @@ impl SqliteStore {
 
     /// A write transaction that holds the database lock from its start.
     pub(super) async fn begin_write(&self) -> Result<SqliteTx, DbError> {
-        Ok(SqliteTx(self.pool.begin_with(BEGIN_WRITE).await?))
+        Ok(SqliteTx(self.writer.begin_with(BEGIN_WRITE).await?))
     }
 
     pub(super) async fn last_seq(&self) -> Result<i64, DbError> {
@@ -627,7 +641,7 @@ impl AccountStore for SqliteStore {
         let n = sqlx::query("INSERT INTO units (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(id.to_string())
             .bind(name)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(n == 1)
@@ -660,7 +674,7 @@ impl AccountStore for SqliteStore {
         .bind(user.password_hash.as_deref())
         .bind(user.active)
         .bind(instant(at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -672,7 +686,7 @@ impl AccountStore for SqliteStore {
         )
         .bind(user.to_string())
         .bind(unit.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -681,7 +695,7 @@ impl AccountStore for SqliteStore {
         let n = sqlx::query("UPDATE users SET active = ? WHERE id = ?")
             .bind(active)
             .bind(user.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(n == 1)
@@ -691,7 +705,7 @@ impl AccountStore for SqliteStore {
         let n = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(hash)
             .bind(user.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(n == 1)
@@ -701,7 +715,7 @@ impl AccountStore for SqliteStore {
         let n = sqlx::query("UPDATE children SET unit_id = ? WHERE id = ?")
             .bind(unit.to_string())
             .bind(child.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         Ok(n == 1)
@@ -775,7 +789,7 @@ impl AccountStore for SqliteStore {
         .bind(access.granted_by.map(|u| u.to_string()))
         .bind(instant(access.starts_at))
         .bind(access.ends_at.map(instant))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -794,7 +808,7 @@ impl AccountStore for SqliteStore {
         .bind(&at)
         .bind(child.to_string())
         .bind(user.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }
@@ -845,7 +859,7 @@ impl AccountStore for SqliteStore {
         .bind(instant(s.created_at))
         .bind(instant(s.created_at))
         .bind(instant(s.expires_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -887,7 +901,7 @@ impl AccountStore for SqliteStore {
         .bind(instant(now))
         .bind(id.to_string())
         .bind(old_refresh_hash)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -898,7 +912,7 @@ impl AccountStore for SqliteStore {
             sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
                 .bind(instant(at))
                 .bind(id.to_string())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
         Ok(n == 1)
@@ -910,7 +924,7 @@ impl AccountStore for SqliteStore {
         )
         .bind(instant(at))
         .bind(user.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }
@@ -1087,7 +1101,7 @@ impl AuditStore for SqliteStore {
     async fn audit_purge(&self, before: DateTime<Utc>) -> Result<u64, DbError> {
         Ok(sqlx::query("DELETE FROM audit_log WHERE occurred_at < ?")
             .bind(instant(before))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected())
     }

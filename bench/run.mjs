@@ -1,0 +1,326 @@
+// The performance benchmark (scripts/bench.sh runs it): our sync, server and
+// app load side by side with PouchDB and the browser's own IndexedDB floor,
+// all taken in this one run on this machine, printed as one table.
+//
+// Environment (scripts/bench.sh sets it): BARNBESOK_SERVER_BIN,
+// BARNBESOK_BENCH_BIN, BARNBESOK_DIST, BARNBESOK_BENCH_POSTGRES_URL,
+// BARNBESOK_BENCH_SIZES (default "10000,50000"), BARNBESOK_BENCH_SECONDS
+// (server load, per row; default 10), BARNBESOK_BENCH_VERSIONS (JSON of
+// versions the script read off the machine).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startPouchServer, runPouchBrowserBench, pouchVersions } from './pouch/pouch.mjs';
+
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`${name} is not set (scripts/bench.sh sets it)`);
+  return value;
+};
+const SERVER_BIN = env('BARNBESOK_SERVER_BIN');
+const BENCH_BIN = env('BARNBESOK_BENCH_BIN');
+const DIST = env('BARNBESOK_DIST');
+const PG_URL = env('BARNBESOK_BENCH_POSTGRES_URL');
+const SIZES = env('BARNBESOK_BENCH_SIZES', '10000,50000').split(',').map(Number);
+const LOAD_SECONDS = Number(env('BARNBESOK_BENCH_SECONDS', '10'));
+const DEVICE_COUNTS = [50, 200];
+const CHANGES = 100;
+const PASSWORD = 'bench-barnbesok';
+const PIN = '482913';
+/** Children per record: 10,000 records are 200 children, 50,000 are 1,000. */
+const RECORDS_PER_CHILD = 50;
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const log = (...args) => console.error('  ·', ...args);
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function bench(args) {
+  const out = execFileSync(BENCH_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** Our server, release build, on a loopback port. */
+async function startServer({ dataDir, databaseUrl }) {
+  const port = await freePort();
+  const args = ['--listen', `127.0.0.1:${port}`, '--static-dir', DIST];
+  if (databaseUrl) args.push('--database-url', databaseUrl);
+  else args.push('--data-dir', dataDir);
+  // Request logs off: the load test would otherwise measure the terminal.
+  const proc = spawn(SERVER_BIN, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let output = '';
+  proc.stderr.on('data', (d) => { output += d; });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    proc.stdout.on('data', (d) => {
+      output += d;
+      if (output.includes('http://')) { clearTimeout(timer); resolve(); }
+    });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      proc.removeAllListeners('exit');
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('close', r));
+    },
+  };
+}
+
+/** The durations of the app's `barnbesok:sync` measures so far. */
+const syncMeasures = (page) =>
+  page.evaluate(() => performance.getEntriesByName('barnbesok:sync').map((e) => e.duration));
+
+async function waitForSyncs(page, count, timeout = 600_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const measures = await syncMeasures(page);
+    if (measures.length >= count) return measures;
+    if (Date.now() > deadline) throw new Error(`no sync finished within ${timeout / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Records in the app's IndexedDB store (sealed, so only counted). */
+const storedRecords = (page) =>
+  page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('barnbesok');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const req = db.transaction('records').objectStore('records').count();
+      req.onsuccess = () => { db.close(); resolve(req.result); };
+      req.onerror = () => reject(req.error);
+    };
+  }));
+
+/** Bytes the browser received for a cold load of the app (as served:
+ *  compressed), counted by the DevTools protocol. */
+async function coldLoadBytes(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  let bytes = 0;
+  const files = [];
+  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
+  cdp.on('Network.responseReceived', (e) => files.push(e.response.url));
+  await page.goto(url);
+  await page.getByLabel('Användarnamn').waitFor();
+  // Let the service worker finish precaching: a later offline reload needs it.
+  await page.waitForTimeout(1500);
+  await context.close();
+  return { bytes, files: files.length };
+}
+
+/** Our app: sign in on a fresh device, time the first full sync into
+ *  IndexedDB (sealed with the device key, as shipped), then 100 changes,
+ *  then (with `reload`) an offline reload to an interactive caseload. */
+async function ours(browser, size, { reload }) {
+  const dir = mkdtempSync(join(tmpdir(), 'barnbesok-bench-'));
+  const children = size / RECORDS_PER_CHILD;
+  const seeded = bench(['seed', '--database', join(dir, 'barnbesok.db'), '--records', String(size),
+    '--children', String(children), '--password', PASSWORD, '--documents', join(dir, 'docs.json')]);
+  const server = await startServer({ dataDir: dir });
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('Användarnamn').fill('bench.worker');
+    await page.getByLabel('Lösenord').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Logga in' }).click();
+    await page.getByLabel('Ny PIN-kod').fill(PIN);
+    await page.getByLabel('Samma PIN-kod igen').fill(PIN);
+    await page.getByRole('button', { name: 'Spara PIN-kod' }).click();
+    const [initialMs] = await waitForSyncs(page, 1);
+    const stored = await storedRecords(page);
+    if (stored !== size) throw new Error(`ours: ${stored} records stored, ${size} expected`);
+
+    bench(['change', '--database', join(dir, 'barnbesok.db'), '--records', String(size),
+      '--children', String(children), '--count', String(CHANGES)]);
+    const before = (await syncMeasures(page)).length;
+    await page.getByRole('button', { name: 'Synka nu' }).click();
+    const incrementalMs = (await waitForSyncs(page, before + 1))[before];
+    const after = await storedRecords(page);
+    if (after !== size + CHANGES) throw new Error(`ours: ${after} records after the changes, ${size + CHANGES} expected`);
+
+    let offline = null;
+    if (reload) {
+      await context.setOffline(true);
+      const t0 = Date.now();
+      await page.reload();
+      const pin = page.getByLabel('PIN-kod', { exact: true });
+      await pin.waitFor();
+      const lockShown = Date.now() - t0;
+      await pin.fill(PIN);
+      const t1 = Date.now();
+      await page.getByRole('button', { name: 'Lås upp' }).click();
+      // Interactive: the caseload's rows are on screen and the last one can be clicked.
+      const rows = page.locator('ul.caseload > li');
+      await rows.nth(children - 1).waitFor();
+      const unlockToCaseload = Date.now() - t1;
+      const shown = await rows.count();
+      if (shown !== children) throw new Error(`caseload shows ${shown} children, ${children} expected`);
+      offline = { lockShown, unlockToCaseload, children };
+    }
+    return { initialMs, incrementalMs, offline, docs: JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')), seeded };
+  } finally {
+    await context.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `devices` simulated tablets against a running server, for each count. */
+function load(url, devicesFile, { pouch = false } = {}) {
+  return DEVICE_COUNTS.map((devices) => {
+    const args = ['load', '--url', url, '--devices-file', devicesFile, '--devices', String(devices),
+      '--seconds', String(LOAD_SECONDS), '--warmup', '2'];
+    if (pouch) args.push('--pouch');
+    return bench(args);
+  });
+}
+
+async function serverLoad(pouchServer) {
+  const results = {};
+  const dir = mkdtempSync(join(tmpdir(), 'barnbesok-load-'));
+  const devicesFile = join(dir, 'devices.json');
+  try {
+    for (const [name, databaseUrl] of [['sqlite', null], ['postgres', PG_URL]]) {
+      log(`server load, ${name}`);
+      const dataDir = join(dir, name);
+      mkdirSync(dataDir);
+      bench(['devices', '--database', databaseUrl ?? join(dataDir, 'barnbesok.db'), '--devices',
+        String(Math.max(...DEVICE_COUNTS)), '--out', devicesFile]);
+      const server = await startServer({ dataDir, databaseUrl });
+      try {
+        results[name] = load(server.url, devicesFile);
+      } finally {
+        await server.stop();
+      }
+    }
+    log('server load, pouchdb-server');
+    results.pouch = load(pouchServer.url, devicesFile, { pouch: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+const fmtMs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
+  return [line(rows[0]), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const pouchServer = await startPouchServer();
+  const sync = [];
+  let offline = null;
+  let cold = null;
+  try {
+    for (const size of SIZES) {
+      log(`sync, ${size} records: ours`);
+      const reload = size === Math.max(...SIZES);
+      const o = await ours(browser, size, { reload });
+      if (o.offline) offline = o.offline;
+      log(`sync, ${size} records: PouchDB and the raw IndexedDB floor`);
+      const p = await runPouchBrowserBench({ browser, serverUrl: pouchServer.url, records: o.docs, changes: CHANGES });
+      sync.push({ size, ours: o, pouch: p, jsonBytes: o.seeded.json_bytes });
+    }
+    log('cold load');
+    const dir = mkdtempSync(join(tmpdir(), 'barnbesok-cold-'));
+    const server = await startServer({ dataDir: dir });
+    try {
+      cold = await coldLoadBytes(browser, server.url);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const loadResults = await serverLoad(pouchServer);
+    const versions = {
+      ...JSON.parse(process.env.BARNBESOK_BENCH_VERSIONS ?? '{}'),
+      ...bench(['versions']),
+      chromium: browser.version(),
+      node: process.version,
+      ...(await pouchVersions()),
+    };
+    report({ sync, offline, cold, loadResults, versions });
+  } finally {
+    await browser.close();
+    await pouchServer.stop();
+  }
+}
+
+function report({ sync, offline, cold, loadResults, versions }) {
+  const cpu = cpus();
+  console.log(`\nBarnbesök benchmark, ${new Date().toISOString()}`);
+  console.log(`Machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
+  console.log('Versions: ' + Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', '));
+
+  console.log('\nSync into IndexedDB in headless Chromium (records of about 1.5 KB; ours sealed with AES-GCM on the device)\n');
+  const rows = [['records', 'ours: initial', 'PouchDB: initial', 'raw IndexedDB put (floor)', 'ours vs PouchDB', 'ours vs floor',
+    `ours: ${CHANGES} changes`, `PouchDB: ${CHANGES} changes`, 'ours: incremental / initial']];
+  for (const s of sync) {
+    rows.push([s.size.toLocaleString('en'), fmtMs(s.ours.initialMs), fmtMs(s.pouch.initialMs), fmtMs(s.pouch.rawIdbMs),
+      `${(s.pouch.initialMs / s.ours.initialMs).toFixed(1)}× faster`, ratio(s.ours.initialMs, s.pouch.rawIdbMs),
+      fmtMs(s.ours.incrementalMs), fmtMs(s.pouch.incrementalMs), `1/${Math.round(s.ours.initialMs / s.ours.incrementalMs)}`]);
+  }
+  console.log(table(rows));
+
+  console.log(`\nServer under load: simulated tablets on loopback, each pushing a new visit and pulling, with no pause (${LOAD_SECONDS} s per row; load generator on the same machine)\n`);
+  const lrows = [['server', 'devices', 'requests/s', 'sync rounds/s', 'p50', 'p99', 'errors']];
+  const names = { sqlite: 'ours, SQLite', postgres: 'ours, PostgreSQL', pouch: 'pouchdb-server (express-pouchdb, memory)' };
+  for (const [key, results] of Object.entries(loadResults)) {
+    for (const r of results) {
+      lrows.push([names[key], r.devices, Math.round(r.requests_per_s), Math.round(r.rounds_per_s),
+        `${r.p50_ms.toFixed(1)} ms`, `${r.p99_ms.toFixed(1)} ms`, r.errors]);
+    }
+  }
+  for (const n of DEVICE_COUNTS) {
+    const p = loadResults.pouch.find((r) => r.devices === n);
+    for (const key of ['sqlite', 'postgres']) {
+      const o = loadResults[key].find((r) => r.devices === n);
+      lrows.push([`${names[key]} vs pouchdb-server`, n, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '']);
+    }
+  }
+  console.log(table(lrows));
+
+  console.log('\nApp load\n');
+  const arows = [['measure', 'value']];
+  arows.push(['cold load, bytes transferred (compressed as served)', `${(cold.bytes / 1024).toFixed(0)} KB in ${cold.files} responses`]);
+  if (offline) {
+    arows.push([`offline reload to the PIN screen (${offline.children} children on the device)`, fmtMs(offline.lockShown)]);
+    arows.push(['PIN entered to an interactive caseload', fmtMs(offline.unlockToCaseload)]);
+    arows.push(['offline reload to an interactive caseload, without the typing', fmtMs(offline.lockShown + offline.unlockToCaseload)]);
+  }
+  console.log(table(arows));
+  writeFileSync(process.env.BARNBESOK_BENCH_JSON ?? join(tmpdir(), 'barnbesok-bench.json'),
+    JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, loadResults, versions }, null, 2));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

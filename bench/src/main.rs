@@ -1,0 +1,182 @@
+//! `barnbesok-bench`: the Rust side of `scripts/bench.sh`. It seeds a
+//! database with a deterministic caseload, adds changes for incremental sync,
+//! and simulates many tablets syncing against a running server (ours or a
+//! PouchDB server) at once. Results are JSON on stdout; `bench/run.mjs`
+//! puts them in one table.
+
+mod data;
+mod load;
+mod seed;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "barnbesok-bench", about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The versions of what the benchmark measures that this binary links.
+    Versions,
+    /// A social worker (`bench.worker`) with a caseload of `children`
+    /// children and `records` records in all; writes the same records as
+    /// JSON documents for the PouchDB side.
+    Seed {
+        /// A SQLite file path or a `postgres://` URL.
+        #[arg(long)]
+        database: String,
+        #[arg(long)]
+        records: usize,
+        #[arg(long)]
+        children: usize,
+        #[arg(long)]
+        password: String,
+        /// Where to write the records as PouchDB documents (`_id` = the key).
+        #[arg(long)]
+        documents: Option<PathBuf>,
+    },
+    /// `count` new changes among the seeded records (an amendment each to
+    /// visits spread across the caseload), as another device would add them.
+    Change {
+        #[arg(long)]
+        database: String,
+        #[arg(long)]
+        records: usize,
+        #[arg(long)]
+        children: usize,
+        #[arg(long)]
+        count: usize,
+    },
+    /// `devices` social workers, each with a signed-in tablet and a small
+    /// caseload; writes their tokens for `load`.
+    Devices {
+        #[arg(long)]
+        database: String,
+        #[arg(long)]
+        devices: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Tablets syncing at once: each records a visit, pushes it, pulls what
+    /// is new, and starts over, for `seconds` after `warmup` seconds.
+    Load {
+        /// The server's base URL (`http://127.0.0.1:PORT`).
+        #[arg(long)]
+        url: String,
+        /// The file `devices` wrote.
+        #[arg(long)]
+        devices_file: PathBuf,
+        #[arg(long)]
+        devices: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+        /// Speak CouchDB's replication API to a PouchDB server instead
+        /// (`_bulk_docs` and `_changes` on a database per device).
+        #[arg(long)]
+        pouch: bool,
+    },
+}
+
+fn database_target(database: &str) -> server::config::DatabaseTarget {
+    use server::config::DatabaseTarget;
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        DatabaseTarget::Postgres(database.to_owned())
+    } else {
+        DatabaseTarget::SqliteFile(PathBuf::from(database))
+    }
+}
+
+async fn open(database: &str) -> anyhow::Result<server::db::Database> {
+    let db = server::db::Database::connect(&database_target(database))
+        .await
+        .context("connecting to the database")?;
+    db.migrate().await.context("migrating")?;
+    Ok(db)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Versions => {
+            let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+            let sqlite: String = sqlx::query_scalar("SELECT sqlite_version()")
+                .fetch_one(&pool)
+                .await?;
+            println!("{}", serde_json::json!({ "sqlite": sqlite }));
+        }
+        Command::Seed {
+            database,
+            records,
+            children,
+            password,
+            documents,
+        } => {
+            let db = open(&database).await?;
+            let summary = seed::caseload(&db, records, children, &password).await?;
+            if let Some(path) = documents {
+                seed::write_documents(&path, records, children)?;
+            }
+            println!("{}", serde_json::to_string(&summary)?);
+        }
+        Command::Change {
+            database,
+            records,
+            children,
+            count,
+        } => {
+            let db = open(&database).await?;
+            let added = seed::changes(&db, records, children, count).await?;
+            println!("{}", serde_json::json!({ "changes": added }));
+        }
+        Command::Devices {
+            database,
+            devices,
+            out,
+        } => {
+            let db = open(&database).await?;
+            let list = seed::devices(&db, devices).await?;
+            std::fs::write(&out, serde_json::to_vec(&list)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", serde_json::json!({ "devices": list.len() }));
+        }
+        Command::Load {
+            url,
+            devices_file,
+            devices,
+            seconds,
+            warmup,
+            pouch,
+        } => {
+            let list: Vec<seed::BenchDevice> =
+                serde_json::from_slice(&std::fs::read(&devices_file)?)?;
+            anyhow::ensure!(
+                list.len() >= devices,
+                "{} holds {} devices, {devices} asked for",
+                devices_file.display(),
+                list.len()
+            );
+            let target = if pouch {
+                load::Target::Pouch
+            } else {
+                load::Target::Barnbesok
+            };
+            let report = load::run(
+                &url,
+                target,
+                &list[..devices],
+                std::time::Duration::from_secs(warmup),
+                std::time::Duration::from_secs(seconds),
+            )
+            .await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+    }
+    Ok(())
+}
