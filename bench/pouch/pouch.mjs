@@ -1,0 +1,172 @@
+// Reference offline-first stack for the benchmark: PouchDB (IndexedDB adapter)
+// in headless Chromium pulling from an in-memory express-pouchdb server on
+// loopback, plus a raw-IndexedDB floor. See README.md beside this file.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const LOAD_BATCH = 500;
+let runCounter = 0;
+
+/** Spawns server.mjs on a free loopback port; resolves once it is listening. */
+export async function startPouchServer({ compression = false } = {}) {
+  const args = [path.join(here, 'server.mjs'), '--port', '0'];
+  if (compression) args.push('--compression');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // Don't leave a server behind if the caller exits without stop().
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild);
+
+  const port = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => fail(new Error('pouch server: no ready line within 30 s')), 30_000);
+    function fail(err) {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    }
+    const onEarlyExit = (code, sig) => fail(new Error(`pouch server exited early (${code ?? sig})`));
+    child.once('exit', onEarlyExit);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      buf += chunk;
+      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        child.off('exit', onEarlyExit);
+        child.stdout.resume(); // keep draining so the child never blocks on a full pipe
+        resolve(Number(m[1]));
+      }
+    });
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    async stop() {
+      process.off('exit', killChild);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function couch(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** POSTs docs in batches; returns Map id -> rev. Throws on any per-doc error. */
+async function bulkLoad(dbUrl, docs) {
+  const revs = new Map();
+  for (let i = 0; i < docs.length; i += LOAD_BATCH) {
+    const out = await couch('POST', `${dbUrl}/_bulk_docs`, { docs: docs.slice(i, i + LOAD_BATCH) });
+    for (const r of out) {
+      if (r.error || !r.ok) throw new Error(`_bulk_docs failed for ${r.id}: ${r.error} ${r.reason}`);
+      revs.set(r.id, r.rev);
+    }
+  }
+  return revs;
+}
+
+async function openBenchPage(browser, serverUrl) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err));
+  await page.goto(`${serverUrl}/bench.html`);
+  await page.waitForFunction(() => typeof window.PouchDB === 'function' && typeof window.benchReplicate === 'function');
+  return { context, page, pageErrors };
+}
+
+/**
+ * Times PouchDB pull replication (initial + incremental) and a raw IndexedDB
+ * bulk put of the same records. `records`: plain objects with unique `_id`s.
+ * `replicateOptions` is passed to `db.replicate.from`. The default raises
+ * batch_size from PouchDB's 100 to 500: its docs say a larger batch speeds up
+ * replication of small docs, 500 matches the page size of the Barnbesök sync
+ * client, and it was the faster setting here (so PouchDB is not handicapped).
+ * batches_limit keeps PouchDB's default (10).
+ */
+export async function runPouchBrowserBench({
+  browser, serverUrl, records, changes = 100, replicateOptions = { batch_size: 500 },
+}) {
+  if (changes > records.length) throw new Error(`changes (${changes}) > records (${records.length})`);
+  const tag = `${Date.now().toString(36)}_${process.pid}_${++runCounter}`;
+  const remoteName = `bench_${tag}`;
+  const dbUrl = `${serverUrl}/db/${remoteName}`;
+
+  // a. Seed the server (untimed).
+  await couch('PUT', dbUrl);
+  const revs = await bulkLoad(dbUrl, records);
+
+  let initialMs, incrementalMs, rawIdbMs;
+  const repl = await openBenchPage(browser, serverUrl);
+  try {
+    // b. Initial pull into a fresh IndexedDB-backed PouchDB.
+    const localName = `local_${tag}`;
+    const first = await repl.page.evaluate(([u, n, o]) => window.benchReplicate(u, n, o), [dbUrl, localName, replicateOptions]);
+    if (first.adapter !== 'idb') throw new Error(`local PouchDB adapter is ${first.adapter}, expected idb`);
+    if (first.docCount !== records.length) {
+      throw new Error(`initial replication: local doc_count ${first.docCount} != ${records.length}`);
+    }
+    initialMs = first.ms;
+
+    // c. Change `changes` docs spread evenly over the set, then pull again.
+    const edited = [];
+    for (let i = 0; i < changes; i++) {
+      const rec = records[Math.floor((i * records.length) / changes)];
+      edited.push({ ...rec, _rev: revs.get(rec._id), benchEdit: (rec.benchEdit ?? 0) + 1 });
+    }
+    await bulkLoad(dbUrl, edited);
+    const second = await repl.page.evaluate(([u, n, o]) => window.benchReplicate(u, n, o), [dbUrl, localName, replicateOptions]);
+    if (second.docsWritten !== changes) {
+      throw new Error(`incremental replication wrote ${second.docsWritten} docs, expected ${changes}`);
+    }
+    incrementalMs = second.ms;
+    if (repl.pageErrors.length) throw repl.pageErrors[0];
+  } finally {
+    await repl.context.close();
+  }
+
+  // d. Raw IndexedDB floor in a fresh context. The records go in as one JSON
+  // string and are parsed in the page before the timed transaction starts.
+  const raw = await openBenchPage(browser, serverUrl);
+  try {
+    const json = JSON.stringify(records);
+    const res = await raw.page.evaluate(([s, n]) => window.benchRawIdb(s, n), [json, `raw_${tag}`]);
+    if (res.count !== records.length) throw new Error(`raw IndexedDB: count ${res.count} != ${records.length}`);
+    rawIdbMs = res.ms;
+    if (raw.pageErrors.length) throw raw.pageErrors[0];
+  } finally {
+    await raw.context.close();
+  }
+
+  // The server keeps everything in memory: drop this run's database.
+  await couch('DELETE', dbUrl);
+
+  return { initialMs, incrementalMs, rawIdbMs, docs: records.length };
+}
+
+async function versionOf(pkg) {
+  const json = JSON.parse(await readFile(path.join(here, 'node_modules', pkg, 'package.json'), 'utf8'));
+  return json.version;
+}
+
+/** Versions of the installed reference stack. */
+export async function pouchVersions() {
+  const [pouchdb, expressPouchdb, express] = await Promise.all(
+    ['pouchdb', 'express-pouchdb', 'express'].map(versionOf),
+  );
+  return { pouchdb, expressPouchdb, express };
+}

@@ -1,0 +1,71 @@
+// Reference sync server for the benchmark: express-pouchdb (CouchDB-compatible
+// HTTP API) over in-memory PouchDB databases at /db, plus the browser bench
+// page on the same origin so the page needs no CORS.
+//
+//   node bench/pouch/server.mjs --port P [--compression]
+//
+// Prints `listening on http://127.0.0.1:P` once ready; nothing per request.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import express from 'express';
+import expressPouchDB from 'express-pouchdb';
+import PouchDB from 'pouchdb-core';
+import memoryAdapter from 'pouchdb-adapter-memory';
+import httpAdapter from 'pouchdb-adapter-http';
+import mapreduce from 'pouchdb-mapreduce';
+import replication from 'pouchdb-replication';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+const args = process.argv.slice(2);
+const portArg = args.indexOf('--port');
+const port = portArg >= 0 ? Number(args[portArg + 1]) : 5984;
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`bad --port: ${args[portArg + 1]}`);
+  process.exit(2);
+}
+// express-pouchdb gzips responses by default. On loopback that is pure CPU
+// cost on both ends (CouchDB itself does not compress by default), so it is
+// off unless asked for.
+const compression = args.includes('--compression');
+
+const MemPouch = PouchDB.plugin(memoryAdapter)
+  .plugin(httpAdapter)
+  .plugin(mapreduce)
+  .plugin(replication)
+  .defaults({ adapter: 'memory' });
+
+const app = express();
+app.disable('x-powered-by');
+
+// The bench page, its script and the browser build of PouchDB.
+const pouchDist = path.join(path.dirname(require.resolve('pouchdb/package.json')), 'dist');
+app.get('/bench.html', (req, res) => res.sendFile(path.join(here, 'bench.html')));
+app.get('/bench-page.js', (req, res) => res.sendFile(path.join(here, 'bench-page.js')));
+app.get('/pouchdb.min.js', (req, res) => res.sendFile(path.join(pouchDist, 'pouchdb.min.js')));
+
+// `minimumForPouchDB` is the documented mode for serving PouchDB clients: it
+// leaves out the CouchDB extras (config/log files on disk, auth, Fauxton).
+app.use('/db', expressPouchDB(MemPouch, {
+  mode: 'minimumForPouchDB',
+  overrideMode: compression ? {} : { exclude: ['compression'] },
+}));
+
+const server = app.listen(port, '127.0.0.1', () => {
+  console.log(`listening on http://127.0.0.1:${server.address().port}`);
+});
+// 200 concurrent load-test clients on keep-alive connections: don't let Node's
+// defaults (5 s keep-alive, connection churn) become the bottleneck.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+server.maxConnections = 10_000;
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    server.close();
+    server.closeAllConnections?.();
+    process.exit(0);
+  });
+}
