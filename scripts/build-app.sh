@@ -21,7 +21,8 @@ if match:
 if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html):
     sys.exit("index.html still has an inline script")
 PY
-# Precompressed copies: the server sends them to browsers that accept them.
-find "$ROOT/dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) |
-  while read -r f; do gzip -9 -k -f "$f"; done
+# Precompressed copies: the server sends brotli to browsers that accept it
+# (all current ones), gzip to the rest.
+find "$ROOT/dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' -o -name '*.svg' \) |
+  while read -r f; do gzip -9 -k -f "$f"; brotli -q 11 -k -f "$f"; done
 say "App built: $(du -sh "$ROOT/dist" | cut -f1) in dist/"

@@ -16,6 +16,8 @@ need_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 if ! has_rustup_wasm_target; then
   for p in rustc-web cargo-web rust-web-src lld-19; do need_deb "$p"; done
 fi
+# brotli: scripts/build-app.sh precompresses the app with it.
+need_deb brotli
 if [ $want_tests = 1 ]; then
   # g++ builds libFuzzer for the fuzz targets (libfuzzer-sys).
   for p in chromium chromium-driver postgresql g++; do need_deb "$p"; done

@@ -186,7 +186,9 @@ impl Device {
     ) -> DeviceTally {
         // The device's first sync: its caseload, before anything is measured.
         if let Err(e) = self.pull(client, &url).await {
-            eprintln!("device {}: first pull failed: {e:#}", self.n);
+            if ERRORS_SHOWN.fetch_add(1, Ordering::Relaxed) < 5 {
+                eprintln!("device {}: first pull failed: {e:#}", self.n);
+            }
             self.tally.errors += 1;
         }
         while Instant::now() < end {

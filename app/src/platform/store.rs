@@ -355,6 +355,21 @@ impl IdbStore {
         Ok(view.into_values().collect())
     }
 
+    /// The conflicts as the device shows them (a pending resolution applied).
+    /// Read through the `by_kind` index, so a sync does not open every record
+    /// on the device to count them.
+    pub async fn conflicts(&self) -> Result<Vec<Record>, StoreError> {
+        let mut view = self.base(Some(("by_kind", "conflict"))).await?;
+        let pending: Vec<Mutation> = self
+            .outbox()
+            .await?
+            .into_iter()
+            .filter(|m| matches!(m.operation, shared::protocol::Operation::ResolveConflict(_)))
+            .collect();
+        overlay(&mut view, &pending);
+        Ok(view.into_values().collect())
+    }
+
     /// Keys of records with changes not yet on the server.
     pub async fn pending_record_keys(&self) -> Result<HashSet<String>, StoreError> {
         self.get_all(OUTBOX, None)

@@ -64,7 +64,7 @@ pub(crate) async fn refresh_pending(ctx: Ctx) {
                 .collect(),
         );
     }
-    if let Ok(conflicts) = store.view_all().await {
+    if let Ok(conflicts) = store.conflicts().await {
         let open = conflicts
             .iter()
             .filter(
