@@ -51,7 +51,7 @@ start_throwaway_postgres() {
   as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/log" \
     -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 $*" start >/dev/null
   PG_URL="postgres://app@127.0.0.1:$pg_port/postgres"
-  PG_VERSION="$("$pg_bin/postgres" --version | awk '{print $NF}')"
+  PG_VERSION="$("$pg_bin/postgres" --version | awk '{print $3}')"
   export PG_URL PG_VERSION
 }
 

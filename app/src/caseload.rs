@@ -9,7 +9,7 @@ use shared::schedule::{child_schedule, due_status, DueStatus, NextVisit};
 use shared::{Child, ChildId, Placement, Visit, VisitAmendment};
 use std::collections::HashMap;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChildOverview {
     pub child: Child,
     pub placement: Option<Placement>,
@@ -98,6 +98,70 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
         .then_with(|| a.child.full_name().cmp(&b.child.full_name()))
     });
     rows
+}
+
+/// What the records store holds, in figures that change with every write:
+/// a snapshot made at one stamp is the caseload exactly while the stamp is
+/// the same (counted and read without opening a sealed value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreStamp {
+    /// Records held, and a hash of their keys (a child forgotten and another
+    /// pulled never leave the figures as they were).
+    pub records: u64,
+    pub keys_hash: u64,
+    /// The pull cursor: moves with every page pulled.
+    pub cursor: u64,
+    /// Pending changes, and the newest one's outbox key (keys only grow).
+    pub pending: u64,
+    pub last_pending_key: u64,
+}
+
+/// FNV-1a over record keys, in the store's order.
+pub fn keys_hash<'a>(keys: impl IntoIterator<Item = &'a str>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for key in keys {
+        for byte in key.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// The caseload as last worked out, sealed on the device, so that a reload
+/// shows "Mina barn" after opening one value instead of every record. Used
+/// only while nothing has been written since and only on the day it was
+/// made (what is due depends on the day); the full load follows and
+/// replaces it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CaseloadSnapshot {
+    pub stamp: StoreStamp,
+    pub today: NaiveDate,
+    pub rows: Vec<ChildOverview>,
+}
+
+impl CaseloadSnapshot {
+    /// The rows as the caseload shows them: visits, corrections and
+    /// conflicts stay behind (the child's page loads its own).
+    pub fn new(stamp: StoreStamp, today: NaiveDate, rows: &[ChildOverview]) -> Self {
+        Self {
+            stamp,
+            today,
+            rows: rows
+                .iter()
+                .map(|row| ChildOverview {
+                    visits: Vec::new(),
+                    amendments: Vec::new(),
+                    open_conflicts: Vec::new(),
+                    ..row.clone()
+                })
+                .collect(),
+        }
+    }
+
+    pub fn rows_if_current(self, stamp: StoreStamp, today: NaiveDate) -> Option<Vec<ChildOverview>> {
+        (self.stamp == stamp && self.today == today).then_some(self.rows)
+    }
 }
 
 /// What "Mina barn" is narrowed to.
@@ -277,6 +341,57 @@ mod tests {
             rows[1].next_visit.map(|n| n.due_date),
             Some(d(2026, 11, 27))
         );
+    }
+
+    fn stamp() -> StoreStamp {
+        StoreStamp {
+            records: 3,
+            keys_hash: keys_hash(["child:a", "placement:b", "visit:c"]),
+            cursor: 17,
+            pending: 0,
+            last_pending_key: 4,
+        }
+    }
+
+    #[test]
+    fn a_snapshot_shows_the_same_rows_while_nothing_changed_that_day() {
+        let today = d(2026, 11, 24);
+        let b = child("Bo");
+        let mut visit_b = visit_for(b.id);
+        visit_b.visit_date = d(2026, 7, 1);
+        let rows = overview(
+            vec![
+                Record::Child(b.clone()),
+                Record::Placement(placed(&b, d(2026, 1, 1))),
+                Record::Visit(visit_b),
+            ],
+            today,
+        );
+        let json = serde_json::to_string(&CaseloadSnapshot::new(stamp(), today, &rows))
+            .expect("encodes");
+        assert!(!json.contains("visit_date"), "visits stay out of the snapshot");
+        let snapshot: CaseloadSnapshot = serde_json::from_str(&json).expect("decodes");
+
+        let shown = snapshot.clone().rows_if_current(stamp(), today).expect("current");
+        assert_eq!(shown[0].child, rows[0].child);
+        assert_eq!(shown[0].next_visit, rows[0].next_visit);
+        assert_eq!(shown[0].due, Some(DueStatus::Overdue { days: 54 }));
+
+        assert_eq!(snapshot.clone().rows_if_current(stamp(), d(2026, 11, 25)), None, "another day");
+        for changed in [
+            StoreStamp { cursor: 18, ..stamp() },
+            StoreStamp { pending: 1, last_pending_key: 5, ..stamp() },
+            StoreStamp { pending: 0, last_pending_key: 5, ..stamp() },
+            StoreStamp { keys_hash: keys_hash(["child:a", "placement:b", "visit:d"]), ..stamp() },
+        ] {
+            assert_eq!(snapshot.clone().rows_if_current(changed, today), None, "{changed:?}");
+        }
+    }
+
+    #[test]
+    fn the_key_hash_tells_apart_the_same_keys_split_differently() {
+        assert_ne!(keys_hash(["ab", "c"]), keys_hash(["a", "bc"]));
+        assert_eq!(keys_hash(["a", "b"]), keys_hash(["a", "b"]));
     }
 
     #[test]

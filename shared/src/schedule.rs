@@ -26,7 +26,7 @@ pub const MAX_DAYS_BETWEEN_VISITS: i64 = 92;
 /// A visit due within this many days counts as "due soon".
 pub const DUE_SOON_DAYS: i64 = 14;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DueReason {
     /// No visit yet in this placement: within a week of its start.
     FirstVisitAfterPlacement,
@@ -34,7 +34,7 @@ pub enum DueReason {
     RegularVisit { previous: NaiveDate },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NextVisit {
     /// The placement the visit is due in.
     pub placement_id: PlacementId,
@@ -166,7 +166,7 @@ fn due_before(
 }
 
 /// How a due date stands on a given day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DueStatus {
     /// Past the due date by this many days (försenad).
     Overdue {

@@ -14,6 +14,7 @@
 
 use super::crypto::{random_bytes, DeviceKey};
 use super::idb::{self, IdbError};
+use crate::caseload::{keys_hash, CaseloadSnapshot, StoreStamp};
 use crate::lock::{
     after_wrong_pin, b64_encode, AfterWrongPin, KdfParams, CHECK_TEXT, MIN_ITERATIONS, SALT_BYTES,
 };
@@ -57,6 +58,9 @@ const LOCK_AFTER_KEY: &str = "lock_after_secs";
 /// Routines and checklist templates managers published (`ReferenceData` as
 /// JSON): about no child, so kept in the clear and readable while locked.
 const REFERENCE_KEY: &str = "reference";
+/// The caseload as last worked out (`crate::caseload::CaseloadSnapshot`),
+/// sealed like the records it comes from.
+const CASELOAD_KEY: &str = "caseload_snapshot";
 
 fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
@@ -214,9 +218,11 @@ impl IdbStore {
             .unwrap_or(0.0) as u32;
         self.meta_put(&[(PIN_FAILURES_KEY, JsValue::from_f64(f64::from(failures + 1)))])
             .await?;
+        super::browser::mark("barnbesok:key-derivation-start");
         let key = DeviceKey::derive(pin, &salt, params.iterations)
             .await
             .map_err(|e| StoreError(e.0))?;
+        super::browser::measure("barnbesok:key-derivation", "barnbesok:key-derivation-start");
         if key.open(&params.check).await.ok().as_deref() == Some(CHECK_TEXT) {
             self.meta_put(&[(PIN_FAILURES_KEY, JsValue::from_f64(0.0))])
                 .await?;
@@ -483,6 +489,61 @@ impl IdbStore {
         Ok(())
     }
 
+    // ------------------------------------------------------------ caseload snapshot
+
+    /// The store's figures (`StoreStamp`), read in one transaction so they
+    /// belong together. Nothing sealed is opened.
+    pub async fn stamp(&self) -> Result<StoreStamp, StoreError> {
+        let tx = self.tx(&[RECORDS, OUTBOX, META], IdbTransactionMode::Readonly)?;
+        let keys = tx
+            .object_store(RECORDS)
+            .map_err(js_err)?
+            .get_all_keys()
+            .map_err(js_err)?;
+        let pending = tx
+            .object_store(OUTBOX)
+            .map_err(js_err)?
+            .get_all_keys()
+            .map_err(js_err)?;
+        let cursor = tx
+            .object_store(META)
+            .map_err(js_err)?
+            .get(&JsValue::from_str(CURSOR_KEY))
+            .map_err(js_err)?;
+        let keys: js_sys::Array = idb::request(&keys).await?.unchecked_into();
+        let pending: js_sys::Array = idb::request(&pending).await?.unchecked_into();
+        let cursor = idb::request(&cursor).await?.as_f64().unwrap_or(0.0) as u64;
+        let keys: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
+        Ok(StoreStamp {
+            records: keys.len() as u64,
+            keys_hash: keys_hash(keys.iter().map(String::as_str)),
+            cursor,
+            pending: u64::from(pending.length()),
+            last_pending_key: pending
+                .iter()
+                .filter_map(|k| k.as_f64())
+                .fold(0.0, f64::max) as u64,
+        })
+    }
+
+    pub async fn caseload_snapshot(&self) -> Result<Option<CaseloadSnapshot>, StoreError> {
+        let Some(sealed) = self.meta_get(CASELOAD_KEY).await?.as_string() else {
+            return Ok(None);
+        };
+        let json = self.open_sealed(&sealed).await?;
+        Ok(serde_json::from_str(&json).ok())
+    }
+
+    pub async fn save_caseload_snapshot(
+        &self,
+        snapshot: &CaseloadSnapshot,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(snapshot).map_err(decode_err)?;
+        let sealed = self.seal(&json).await?;
+        self.meta_put(&[(CASELOAD_KEY, JsValue::from_str(&sealed))])
+            .await
+    }
+
     // ------------------------------------------------------------ meta
 
     async fn meta_get(&self, key: &str) -> Result<JsValue, StoreError> {
@@ -618,7 +679,7 @@ impl IdbStore {
     /// `wipe_all` is used instead). The device id stays (it names the
     /// device, not the user).
     pub async fn wipe(&self) -> Result<(), StoreError> {
-        self.clear(&[CURSOR_KEY, HELD_KEY, SESSION_KEY]).await
+        self.clear(&[CURSOR_KEY, HELD_KEY, SESSION_KEY, CASELOAD_KEY]).await
     }
 
     /// Everything, the key's parameters and the owner too: signing out, a
@@ -626,6 +687,7 @@ impl IdbStore {
     pub async fn wipe_all(&self) -> Result<(), StoreError> {
         self.clear(&[
             CURSOR_KEY,
+            CASELOAD_KEY,
             HELD_KEY,
             SESSION_KEY,
             OWNER_KEY,

@@ -1,7 +1,9 @@
 //! "Mina barn": the caseload, most urgent first.
 
 use super::{ctx, store};
-use crate::caseload::{due_text, overview, CaseloadFilter, ChildOverview, DueWithin};
+use crate::caseload::{
+    due_text, overview, CaseloadFilter, CaseloadSnapshot, ChildOverview, DueWithin,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::schedule::DueStatus;
@@ -31,9 +33,25 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
         let latest = latest.clone();
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
-            let result = store.view_all().await.map_err(|e| e.0);
+            let today = today();
+            let stamp = store.stamp().await.ok();
+            // At once from the snapshot when nothing changed since it was made;
+            // every record is opened next, and the rows replaced.
+            if this == 1 {
+                if let (Some(stamp), Ok(Some(snapshot))) = (stamp, store.caseload_snapshot().await) {
+                    if let Some(shown) = snapshot.rows_if_current(stamp, today) {
+                        if latest.get() == this {
+                            rows.set(Some(Ok(shown)));
+                        }
+                    }
+                }
+            }
+            let result = store.view_all().await.map_err(|e| e.0).map(|records| overview(records, today));
+            if let (Some(stamp), Ok(list)) = (stamp, &result) {
+                let _ = store.save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, list)).await;
+            }
             if latest.get() == this {
-                rows.set(Some(result.map(|records| overview(records, today()))));
+                rows.set(Some(result));
             }
         });
     });
