@@ -33,6 +33,7 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
         let latest = latest.clone();
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
+            crate::platform::browser::mark("barnbesok:caseload-start");
             let today = today();
             let stamp = store.stamp().await.ok();
             // At once from the snapshot when nothing changed since it was made;
@@ -50,6 +51,8 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
             if let (Some(stamp), Ok(list)) = (stamp, &result) {
                 let _ = store.save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, list)).await;
             }
+            // Every record opened and the snapshot saved (the benchmark waits for it).
+            crate::platform::browser::measure("barnbesok:caseload", "barnbesok:caseload-start");
             if latest.get() == this {
                 rows.set(Some(result));
             }
