@@ -159,7 +159,11 @@ impl CaseloadSnapshot {
         }
     }
 
-    pub fn rows_if_current(self, stamp: StoreStamp, today: NaiveDate) -> Option<Vec<ChildOverview>> {
+    pub fn rows_if_current(
+        self,
+        stamp: StoreStamp,
+        today: NaiveDate,
+    ) -> Option<Vec<ChildOverview>> {
         (self.stamp == stamp && self.today == today).then_some(self.rows)
     }
 }
@@ -367,24 +371,52 @@ mod tests {
             ],
             today,
         );
-        let json = serde_json::to_string(&CaseloadSnapshot::new(stamp(), today, &rows))
-            .expect("encodes");
-        assert!(!json.contains("visit_date"), "visits stay out of the snapshot");
+        let json =
+            serde_json::to_string(&CaseloadSnapshot::new(stamp(), today, &rows)).expect("encodes");
+        assert!(
+            !json.contains("visit_date"),
+            "visits stay out of the snapshot"
+        );
         let snapshot: CaseloadSnapshot = serde_json::from_str(&json).expect("decodes");
 
-        let shown = snapshot.clone().rows_if_current(stamp(), today).expect("current");
+        let shown = snapshot
+            .clone()
+            .rows_if_current(stamp(), today)
+            .expect("current");
         assert_eq!(shown[0].child, rows[0].child);
         assert_eq!(shown[0].next_visit, rows[0].next_visit);
         assert_eq!(shown[0].due, Some(DueStatus::Overdue { days: 54 }));
 
-        assert_eq!(snapshot.clone().rows_if_current(stamp(), d(2026, 11, 25)), None, "another day");
+        assert_eq!(
+            snapshot.clone().rows_if_current(stamp(), d(2026, 11, 25)),
+            None,
+            "another day"
+        );
         for changed in [
-            StoreStamp { cursor: 18, ..stamp() },
-            StoreStamp { pending: 1, last_pending_key: 5, ..stamp() },
-            StoreStamp { pending: 0, last_pending_key: 5, ..stamp() },
-            StoreStamp { keys_hash: keys_hash(["child:a", "placement:b", "visit:d"]), ..stamp() },
+            StoreStamp {
+                cursor: 18,
+                ..stamp()
+            },
+            StoreStamp {
+                pending: 1,
+                last_pending_key: 5,
+                ..stamp()
+            },
+            StoreStamp {
+                pending: 0,
+                last_pending_key: 5,
+                ..stamp()
+            },
+            StoreStamp {
+                keys_hash: keys_hash(["child:a", "placement:b", "visit:d"]),
+                ..stamp()
+            },
         ] {
-            assert_eq!(snapshot.clone().rows_if_current(changed, today), None, "{changed:?}");
+            assert_eq!(
+                snapshot.clone().rows_if_current(changed, today),
+                None,
+                "{changed:?}"
+            );
         }
     }
 

@@ -47,6 +47,13 @@ pub trait LocalStore {
     async fn cursor(&self) -> Result<u64, StoreError>;
     /// Stores pulled changes and the new cursor together, atomically.
     async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError>;
+    /// Gets ready to store `changes` (a store that seals them does it here),
+    /// while the page before them is still being stored. Only a head start:
+    /// [`Self::apply_pulled`] stores exactly what it is given either way.
+    async fn prepare_pulled(&self, changes: &[Change]) -> Result<(), StoreError> {
+        let _ = changes;
+        Ok(())
+    }
     /// The children whose whole history the device holds.
     async fn held_children(&self) -> Result<BTreeSet<ChildId>, StoreError>;
     /// Records that the device holds the whole history of `children`.
@@ -298,12 +305,16 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
             });
         }
         if page.has_more {
-            let (applied, next) = futures::join!(
-                store.apply_pulled(&page.changes, page.cursor),
-                transport.pull(page.cursor, PULL_PAGE, None)
-            );
+            let (applied, next) =
+                futures::join!(store.apply_pulled(&page.changes, page.cursor), async {
+                    let next = transport.pull(page.cursor, PULL_PAGE, None).await;
+                    if let Ok(next) = &next {
+                        store.prepare_pulled(&next.changes).await?;
+                    }
+                    Ok::<_, SyncError>(next)
+                });
             applied?;
-            prefetched = Some(next);
+            prefetched = Some(next?);
         } else {
             store.apply_pulled(&page.changes, page.cursor).await?;
         }
@@ -932,7 +943,11 @@ mod tests {
                 total
             }
         );
-        assert_eq!(fresh.records.borrow().len() as u64, total, "every visit arrived");
+        assert_eq!(
+            fresh.records.borrow().len() as u64,
+            total,
+            "every visit arrived"
+        );
     }
 
     #[test]

@@ -160,6 +160,107 @@ async fn pulled_changes_and_cursor_are_stored_together() {
 }
 
 #[wasm_bindgen_test]
+async fn a_page_sealed_ahead_is_stored_only_if_it_is_the_page_applied() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let page = |first: u64, note: &str| -> Vec<Change> {
+        (first..first + 2)
+            .map(|seq| Change {
+                seq,
+                record: Record::Visit(visit(child, note)),
+            })
+            .collect()
+    };
+    let ahead = page(1, "Förberedd.");
+    store.prepare_pulled(&ahead).await.expect("prepare");
+    store.apply_pulled(&ahead, 2).await.expect("apply");
+    // Sealed ahead for a page that never comes: the page that does is stored.
+    store
+        .prepare_pulled(&page(3, "Kom aldrig."))
+        .await
+        .expect("prepare");
+    let actual = page(3, "Kom i stället.");
+    store.apply_pulled(&actual, 4).await.expect("apply");
+
+    let notes: Vec<String> = open_unlocked(&name)
+        .await
+        .view_all()
+        .await
+        .expect("read")
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Visit(v) => Some(v.note.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 4);
+    assert_eq!(notes.iter().filter(|n| *n == "Förberedd.").count(), 2);
+    assert_eq!(notes.iter().filter(|n| *n == "Kom i stället.").count(), 2);
+    assert!(!notes.iter().any(|n| n == "Kom aldrig."));
+    assert_eq!(store.cursor().await.expect("cursor"), 4);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn the_caseload_snapshot_is_sealed_and_any_write_makes_it_stale() {
+    use app::caseload::{overview, CaseloadSnapshot};
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = shared::Child {
+        id: ChildId::new_random(),
+        given_name: shared::PersonName::parse("Sigrid").expect("valid"),
+        family_name: shared::PersonName::parse("Snapsson").expect("valid"),
+        birth_date: NaiveDate::from_ymd_opt(2014, 3, 1).expect("date"),
+    };
+    store
+        .apply_pulled(
+            &[Change {
+                seq: 1,
+                record: Record::Child(child.clone()),
+            }],
+            1,
+        )
+        .await
+        .expect("pull");
+    let today = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+    let stamp = store.stamp().await.expect("stamp");
+    let rows = overview(store.view_all().await.expect("read"), today);
+    store
+        .save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, &rows))
+        .await
+        .expect("save");
+    assert!(
+        !raw_dump(&name).await.contains("Snapsson"),
+        "sealed like the records"
+    );
+
+    let reopened = open_unlocked(&name).await;
+    let shown = reopened
+        .caseload_snapshot()
+        .await
+        .expect("read")
+        .expect("saved")
+        .rows_if_current(reopened.stamp().await.expect("stamp"), today)
+        .expect("nothing changed");
+    assert_eq!(shown[0].child, child);
+
+    reopened
+        .record_change(&create(&visit(child.id, "Nytt.")))
+        .await
+        .expect("write");
+    let after_write = reopened.stamp().await.expect("stamp");
+    assert_ne!(after_write, stamp);
+    let snapshot = reopened
+        .caseload_snapshot()
+        .await
+        .expect("read")
+        .expect("saved");
+    assert_eq!(snapshot.rows_if_current(after_write, today), None);
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
 async fn device_id_is_created_once_and_kept() {
     let name = fresh_name();
     let first = open_unlocked(&name).await.device_id().await.expect("id");

@@ -31,11 +31,10 @@ impl Rng {
 
     pub fn uuid(&mut self) -> Uuid {
         // Version 4 and variant bits set, so the ids look like the devices' own.
-        let bits = (u128::from(self.next()) << 64 | u128::from(self.next()))
-            & !(0xf << 76)
-            & !(0x3 << 62)
-            | (0x4 << 76)
-            | (0x2 << 62);
+        let bits =
+            (u128::from(self.next()) << 64 | u128::from(self.next())) & !(0xf << 76) & !(0x3 << 62)
+                | (0x4 << 76)
+                | (0x2 << 62);
         Uuid::from_u128(bits)
     }
 
@@ -45,14 +44,77 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "barnet", "berättade", "om", "skolan", "och", "sina", "kompisar", "familjehemmet", "har",
-    "det", "lugnt", "vi", "pratade", "ensamma", "i", "köket", "hon", "han", "vill", "träffa",
-    "mamma", "pappa", "syskon", "oftare", "sover", "bättre", "nu", "fritidsaktiviteter",
-    "fotboll", "ridning", "läxor", "matematik", "svenska", "lärare", "mentor", "kontakt",
-    "umgänge", "helgen", "planen", "genomförandeplan", "önskar", "tycker", "är", "bra",
-    "ibland", "svårt", "oroar", "sig", "för", "framtiden", "trivs", "med", "rummet",
-    "hunden", "katten", "mormor", "ringer", "varje", "vecka", "behöver", "stöd", "hälsa",
-    "tandläkare", "BUP", "samtal", "nätverk", "trygg", "glad", "ledsen", "arg", "orolig",
+    "barnet",
+    "berättade",
+    "om",
+    "skolan",
+    "och",
+    "sina",
+    "kompisar",
+    "familjehemmet",
+    "har",
+    "det",
+    "lugnt",
+    "vi",
+    "pratade",
+    "ensamma",
+    "i",
+    "köket",
+    "hon",
+    "han",
+    "vill",
+    "träffa",
+    "mamma",
+    "pappa",
+    "syskon",
+    "oftare",
+    "sover",
+    "bättre",
+    "nu",
+    "fritidsaktiviteter",
+    "fotboll",
+    "ridning",
+    "läxor",
+    "matematik",
+    "svenska",
+    "lärare",
+    "mentor",
+    "kontakt",
+    "umgänge",
+    "helgen",
+    "planen",
+    "genomförandeplan",
+    "önskar",
+    "tycker",
+    "är",
+    "bra",
+    "ibland",
+    "svårt",
+    "oroar",
+    "sig",
+    "för",
+    "framtiden",
+    "trivs",
+    "med",
+    "rummet",
+    "hunden",
+    "katten",
+    "mormor",
+    "ringer",
+    "varje",
+    "vecka",
+    "behöver",
+    "stöd",
+    "hälsa",
+    "tandläkare",
+    "BUP",
+    "samtal",
+    "nätverk",
+    "trygg",
+    "glad",
+    "ledsen",
+    "arg",
+    "orolig",
 ];
 
 fn prose(rng: &mut Rng, chars: usize) -> String {
@@ -86,16 +148,34 @@ fn prose(rng: &mut Rng, chars: usize) -> String {
 }
 
 const GIVEN: &[&str] = &[
-    "Elsa", "Liam", "Maja", "Noah", "Alva", "Hugo", "Ella", "William", "Astrid", "Lucas",
-    "Saga", "Oscar", "Wilma", "Elias", "Ebba", "Adam", "Alice", "Omar", "Nora", "Leo",
+    "Elsa", "Liam", "Maja", "Noah", "Alva", "Hugo", "Ella", "William", "Astrid", "Lucas", "Saga",
+    "Oscar", "Wilma", "Elias", "Ebba", "Adam", "Alice", "Omar", "Nora", "Leo",
 ];
 const FAMILY: &[&str] = &[
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson",
-    "Persson", "Svensson", "Gustafsson", "Ali", "Hassan", "Lindberg", "Berg", "Holm",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Ali",
+    "Hassan",
+    "Lindberg",
+    "Berg",
+    "Holm",
 ];
 const HOMES: &[&str] = &[
-    "Familjehemmet Björkvägen", "Familjehemmet Sjögläntan", "Jourhemmet Lärkan",
-    "HVB Solrosen", "HVB Kompassen", "Stödboendet Hamnen", "Familjehemmet Ekbacken",
+    "Familjehemmet Björkvägen",
+    "Familjehemmet Sjögläntan",
+    "Jourhemmet Lärkan",
+    "HVB Solrosen",
+    "HVB Kompassen",
+    "Stödboendet Hamnen",
+    "Familjehemmet Ekbacken",
 ];
 const KINDS: &[PlacementKind] = &[
     PlacementKind::FosterHome,
@@ -135,7 +215,12 @@ impl ChildSet {
 /// `records` records in all: `children` children, a placement each, and the
 /// rest visits spread evenly. Visits are dated from the placement's start,
 /// about every third month, as the law asks.
-pub fn caseload(seed: u64, children: usize, records: usize, signer: Option<UserId>) -> Vec<ChildSet> {
+pub fn caseload(
+    seed: u64,
+    children: usize,
+    records: usize,
+    signer: Option<UserId>,
+) -> Vec<ChildSet> {
     let mut rng = Rng::new(seed);
     let visits_total = records.saturating_sub(2 * children);
     let base = NaiveDate::from_ymd_opt(2012, 1, 9).unwrap_or_default();
@@ -158,7 +243,11 @@ pub fn caseload(seed: u64, children: usize, records: usize, signer: Option<UserI
                 child_id,
                 kind: KINDS[n % KINDS.len()],
                 home_name: name(rng.pick(HOMES)),
-                legal_basis: if rng.below(3) == 0 { LegalBasis::Lvu } else { LegalBasis::SoL },
+                legal_basis: if rng.below(3) == 0 {
+                    LegalBasis::Lvu
+                } else {
+                    LegalBasis::SoL
+                },
                 start_date: start,
                 end_date: None,
             };
@@ -166,14 +255,24 @@ pub fn caseload(seed: u64, children: usize, records: usize, signer: Option<UserI
             let visits = (0..count)
                 .map(|k| visit(&mut rng, child_id, start, k as u64, signer))
                 .collect();
-            ChildSet { child, placement, visits }
+            ChildSet {
+                child,
+                placement,
+                visits,
+            }
         })
         .collect()
 }
 
 /// A visit as a social worker records it: a note, the child's own words,
 /// what they were asked and what follows.
-pub fn visit(rng: &mut Rng, child_id: ChildId, start: NaiveDate, k: u64, signer: Option<UserId>) -> Visit {
+pub fn visit(
+    rng: &mut Rng,
+    child_id: ChildId,
+    start: NaiveDate,
+    k: u64,
+    signer: Option<UserId>,
+) -> Visit {
     let visit_date = start
         .checked_add_days(Days::new(5 + k * 91 % 5000 + rng.below(20)))
         .unwrap_or(start);
@@ -185,8 +284,7 @@ pub fn visit(rng: &mut Rng, child_id: ChildId, start: NaiveDate, k: u64, signer:
         visitor: VisitorName::parse("Anna Lind").expect("valid"),
         talked_alone,
         note: note(prose(rng, 700)),
-        recorded_at: Utc
-            .from_utc_datetime(&visit_date.and_hms_opt(15, 30, 0).unwrap_or_default()),
+        recorded_at: Utc.from_utc_datetime(&visit_date.and_hms_opt(15, 30, 0).unwrap_or_default()),
         start_time: chrono::NaiveTime::from_hms_opt(13, 0, 0),
         contact: ContactKind::InPerson,
         place: VisitPlace::InTheHome,
@@ -223,7 +321,9 @@ mod tests {
         let sets = caseload(1, 7, 100, None);
         assert_eq!(sets.iter().flat_map(ChildSet::records).count(), 100);
         let visit = &sets[0].visits[0];
-        let bytes = serde_json::to_vec(&Record::Visit(visit.clone())).expect("encodes").len();
+        let bytes = serde_json::to_vec(&Record::Visit(visit.clone()))
+            .expect("encodes")
+            .len();
         assert!((1_200..2_400).contains(&bytes), "{bytes} bytes");
         assert!(visit.check_consistent().is_ok());
     }

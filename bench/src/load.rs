@@ -59,10 +59,8 @@ pub async fn run(
         .timeout(Duration::from_secs(30))
         .build()?;
     if let Target::Pouch = target {
-        futures::future::try_join_all(
-            (0..devices.len()).map(|n| pouch_prepare(&client, url, n)),
-        )
-        .await?;
+        futures::future::try_join_all((0..devices.len()).map(|n| pouch_prepare(&client, url, n)))
+            .await?;
     }
     let start = Instant::now() + warmup;
     let end = start + measure;
@@ -73,14 +71,21 @@ pub async fn run(
             let client = client.clone();
             let url = url_owned(url);
             let device = device_copy(device);
-            tokio::spawn(async move { Device::new(n, device, target).run(&client, url, start, end).await })
+            tokio::spawn(async move {
+                Device::new(n, device, target)
+                    .run(&client, url, start, end)
+                    .await
+            })
         })
         .collect();
     let mut tallies = Vec::with_capacity(tasks.len());
     for task in tasks {
         tallies.push(task.await.context("a device task panicked")?);
     }
-    let mut latencies: Vec<u32> = tallies.iter().flat_map(|t| t.latencies_us.iter().copied()).collect();
+    let mut latencies: Vec<u32> = tallies
+        .iter()
+        .flat_map(|t| t.latencies_us.iter().copied())
+        .collect();
     latencies.sort_unstable();
     let seconds = measure.as_secs_f64();
     let rounds: usize = tallies.iter().map(|t| t.rounds).sum();
@@ -140,7 +145,11 @@ async fn pouch_prepare(client: &reqwest::Client, url: &str, n: usize) -> anyhow:
         .json(&serde_json::json!({ "docs": docs }))
         .send()
         .await?;
-    anyhow::ensure!(response.status().is_success(), "loading {db}: {}", response.status());
+    anyhow::ensure!(
+        response.status().is_success(),
+        "loading {db}: {}",
+        response.status()
+    );
     Ok(())
 }
 
@@ -308,7 +317,11 @@ impl Device {
                 };
                 let response = client
                     .get(format!("{}/_changes", pouch_db(url, self.n)))
-                    .query(&[("since", since.as_str()), ("include_docs", "true"), ("limit", "500")])
+                    .query(&[
+                        ("since", since.as_str()),
+                        ("include_docs", "true"),
+                        ("limit", "500"),
+                    ])
                     .send()
                     .await?;
                 let status = response.status();

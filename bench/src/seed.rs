@@ -46,7 +46,10 @@ pub async fn caseload(
     children: usize,
     password: &str,
 ) -> anyhow::Result<SeedSummary> {
-    anyhow::ensure!(db.count_children().await? == 0, "the database already holds children");
+    anyhow::ensure!(
+        db.count_children().await? == 0,
+        "the database already holds children"
+    );
     db.insert_unit(UNIT, "Bänkenheten").await?;
     let hash = hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     db.insert_user(&UserRow {

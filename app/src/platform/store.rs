@@ -128,6 +128,9 @@ pub enum Unlock {
 pub struct IdbStore {
     db: IdbDatabase,
     key: RefCell<Option<DeviceKey>>,
+    /// Pulled changes sealed ahead of their page (`prepare_pulled`), with
+    /// the change each was made from.
+    prepared: RefCell<Vec<(Change, Write)>>,
 }
 
 impl IdbStore {
@@ -135,6 +138,7 @@ impl IdbStore {
         Ok(Self {
             db: idb::open(name, DB_VERSION, upgrade).await?,
             key: RefCell::new(None),
+            prepared: RefCell::new(Vec::new()),
         })
     }
 
@@ -679,7 +683,8 @@ impl IdbStore {
     /// `wipe_all` is used instead). The device id stays (it names the
     /// device, not the user).
     pub async fn wipe(&self) -> Result<(), StoreError> {
-        self.clear(&[CURSOR_KEY, HELD_KEY, SESSION_KEY, CASELOAD_KEY]).await
+        self.clear(&[CURSOR_KEY, HELD_KEY, SESSION_KEY, CASELOAD_KEY])
+            .await
     }
 
     /// Everything, the key's parameters and the owner too: signing out, a
@@ -793,8 +798,24 @@ impl LocalStore for IdbStore {
         Ok(self.meta_get(CURSOR_KEY).await?.as_f64().unwrap_or(0.0) as u64)
     }
 
-    async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
+    async fn prepare_pulled(&self, changes: &[Change]) -> Result<(), StoreError> {
         let writes = self.sealed_effects(changes).await?;
+        *self.prepared.borrow_mut() = changes.iter().cloned().zip(writes).collect();
+        Ok(())
+    }
+
+    async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
+        let prepared = self.prepared.take();
+        let writes = if prepared.len() == changes.len()
+            && prepared
+                .iter()
+                .zip(changes)
+                .all(|((made_from, _), change)| made_from == change)
+        {
+            prepared.into_iter().map(|(_, write)| write).collect()
+        } else {
+            self.sealed_effects(changes).await?
+        };
         let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
         apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
         tx.object_store(META)

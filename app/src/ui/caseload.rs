@@ -39,7 +39,8 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
             // At once from the snapshot when nothing changed since it was made;
             // every record is opened next, and the rows replaced.
             if this == 1 {
-                if let (Some(stamp), Ok(Some(snapshot))) = (stamp, store.caseload_snapshot().await) {
+                if let (Some(stamp), Ok(Some(snapshot))) = (stamp, store.caseload_snapshot().await)
+                {
                     if let Some(shown) = snapshot.rows_if_current(stamp, today) {
                         if latest.get() == this {
                             rows.set(Some(Ok(shown)));
@@ -47,9 +48,15 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                     }
                 }
             }
-            let result = store.view_all().await.map_err(|e| e.0).map(|records| overview(records, today));
+            let result = store
+                .view_all()
+                .await
+                .map_err(|e| e.0)
+                .map(|records| overview(records, today));
             if let (Some(stamp), Ok(list)) = (stamp, &result) {
-                let _ = store.save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, list)).await;
+                let _ = store
+                    .save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, list))
+                    .await;
             }
             // Every record opened and the snapshot saved (the benchmark waits for it).
             crate::platform::browser::measure("barnbesok:caseload", "barnbesok:caseload-start");

@@ -81,7 +81,9 @@ impl SqliteStore {
     }
 
     pub(super) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.writer).await
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.writer)
+            .await
     }
 
     pub(super) async fn health(&self) -> Result<(), DbError> {
