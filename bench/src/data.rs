@@ -190,8 +190,8 @@ fn name(s: &str) -> PersonName {
     PersonName::parse(s).expect("generated names are valid")
 }
 
-fn note(s: String) -> VisitNote {
-    VisitNote::parse(&s).expect("generated notes are valid")
+fn note(s: &str) -> VisitNote {
+    VisitNote::parse(s).expect("generated notes are valid")
 }
 
 /// One child's records: the child, one placement and its visits.
@@ -283,18 +283,18 @@ pub fn visit(
         visit_date,
         visitor: VisitorName::parse("Anna Lind").expect("valid"),
         talked_alone,
-        note: note(prose(rng, 700)),
+        note: note(&prose(rng, 700)),
         recorded_at: Utc.from_utc_datetime(&visit_date.and_hms_opt(15, 30, 0).unwrap_or_default()),
         start_time: chrono::NaiveTime::from_hms_opt(13, 0, 0),
         contact: ContactKind::InPerson,
         place: VisitPlace::InTheHome,
         visitor_role: VisitorRole::Employee,
         not_alone_reason: (!talked_alone).then_some(NotAloneReason::ChildDeclined),
-        child_asked: note(prose(rng, 120)),
-        child_view: note(prose(rng, 260)),
-        view_influence: note(prose(rng, 150)),
+        child_asked: note(&prose(rng, 120)),
+        child_view: note(&prose(rng, 260)),
+        view_influence: note(&prose(rng, 150)),
         feedback_given: true,
-        follow_ups: note(prose(rng, 120)),
+        follow_ups: note(&prose(rng, 120)),
         signed_by: signer,
         ..Visit::blank()
     }
