@@ -212,13 +212,18 @@ async function ours(browser, size, { reload }) {
   }
 }
 
-/** `devices` simulated tablets against a running server, for each count. */
+/** Simulated tablets against a running server: as fast as each can go
+ *  (50 and 200 at once), then 200 that each sync every few seconds. */
+const PACED_MS = 5000;
+const LOAD_RUNS = [...DEVICE_COUNTS.map((devices) => ({ devices })), { devices: 200, everyMs: PACED_MS }];
+
 function load(url, devicesFile, { pouch = false } = {}) {
-  return DEVICE_COUNTS.map((devices) => {
+  return LOAD_RUNS.map(({ devices, everyMs }) => {
     const args = ['load', '--url', url, '--devices-file', devicesFile, '--devices', String(devices),
       '--seconds', String(LOAD_SECONDS), '--warmup', '2'];
+    if (everyMs) args.push('--every-ms', String(everyMs));
     if (pouch) args.push('--pouch');
-    return bench(args);
+    return { ...bench(args), everyMs };
   });
 }
 
@@ -313,20 +318,21 @@ function report({ sync, offline, cold, loadResults, versions }) {
   }
   console.log(table(rows));
 
-  console.log(`\nServer under load: simulated tablets on loopback, each pushing a new visit and pulling, with no pause (${LOAD_SECONDS} s per row; load generator on the same machine)\n`);
+  console.log(`\nServer under load: simulated tablets on loopback, each pushing a new visit and pulling (${LOAD_SECONDS} s per row; load generator on the same machine)\n`);
   const lrows = [['server', 'devices', 'requests/s', 'sync rounds/s', 'p50', 'p99', 'errors']];
   const names = { sqlite: 'ours, SQLite', postgres: 'ours, PostgreSQL', pouch: 'pouchdb-server (express-pouchdb, memory)' };
   for (const [key, results] of Object.entries(loadResults)) {
     for (const r of results) {
-      lrows.push([names[key], r.devices, Math.round(r.requests_per_s), Math.round(r.rounds_per_s),
+      const devices = r.everyMs ? `${r.devices}, each syncing every ${r.everyMs / 1000} s` : `${r.devices}, no pause`;
+      lrows.push([names[key], devices, Math.round(r.requests_per_s), Math.round(r.rounds_per_s),
         `${r.p50_ms.toFixed(1)} ms`, `${r.p99_ms.toFixed(1)} ms`, r.errors]);
     }
   }
   for (const n of DEVICE_COUNTS) {
-    const p = loadResults.pouch.find((r) => r.devices === n);
+    const p = loadResults.pouch.find((r) => r.devices === n && !r.everyMs);
     for (const key of ['sqlite', 'postgres']) {
-      const o = loadResults[key].find((r) => r.devices === n);
-      lrows.push([`${names[key]} vs pouchdb-server`, n, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '']);
+      const o = loadResults[key].find((r) => r.devices === n && !r.everyMs);
+      lrows.push([`${names[key]} vs pouchdb-server (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '']);
     }
   }
   console.log(table(lrows));

@@ -257,6 +257,9 @@ async fn the_caseload_snapshot_is_sealed_and_any_write_makes_it_stale() {
         .expect("read")
         .expect("saved");
     assert_eq!(snapshot.rows_if_current(after_write, today), None);
+    // A child's history written (or the child forgotten) moves it too.
+    reopened.hold_children(&[child.id]).await.expect("hold");
+    assert_ne!(reopened.stamp().await.expect("stamp"), after_write);
     idb::delete(&name).await.ok();
 }
 

@@ -53,7 +53,9 @@ pub async fn run(
     devices: &[BenchDevice],
     warmup: Duration,
     measure: Duration,
+    every: Option<Duration>,
 ) -> anyhow::Result<LoadReport> {
+    let count = devices.len() as u32;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(devices.len())
         .timeout(Duration::from_secs(30))
@@ -72,8 +74,10 @@ pub async fn run(
             let url = url_owned(url);
             let device = device_copy(device);
             tokio::spawn(async move {
+                // Paced devices start spread over one period, as tablets do.
+                let pace = every.map(|period| (period, period * n as u32 / count.max(1)));
                 Device::new(n, device, target)
-                    .run(&client, url, start, end)
+                    .run(&client, url, start, end, pace)
                     .await
             })
         })
@@ -192,6 +196,7 @@ impl Device {
         url: String,
         start: Instant,
         end: Instant,
+        pace: Option<(Duration, Duration)>,
     ) -> DeviceTally {
         // The device's first sync: its caseload, before anything is measured.
         if let Err(e) = self.pull(client, &url).await {
@@ -200,7 +205,15 @@ impl Device {
             }
             self.tally.errors += 1;
         }
+        let mut next_round = Instant::now() + pace.map_or(Duration::ZERO, |(_, offset)| offset);
         while Instant::now() < end {
+            if let Some((period, _)) = pace {
+                tokio::time::sleep_until(next_round.into()).await;
+                next_round += period;
+                if Instant::now() >= end {
+                    break;
+                }
+            }
             let measuring = Instant::now() >= start;
             let mut ok = true;
             for step in [Step::Push, Step::Pull] {

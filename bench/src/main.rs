@@ -77,6 +77,11 @@ enum Command {
         seconds: u64,
         #[arg(long, default_value_t = 2)]
         warmup: u64,
+        /// Each device starts a round every this many milliseconds (spread
+        /// evenly) instead of at once after the last: a paced, realistic load
+        /// rather than the most the server sustains.
+        #[arg(long)]
+        every_ms: Option<u64>,
         /// Speak CouchDB's replication API to a PouchDB server instead
         /// (`_bulk_docs` and `_changes` on a database per device).
         #[arg(long)]
@@ -152,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
             devices,
             seconds,
             warmup,
+            every_ms,
             pouch,
         } => {
             let list: Vec<seed::BenchDevice> =
@@ -173,6 +179,7 @@ async fn main() -> anyhow::Result<()> {
                 &list[..devices],
                 std::time::Duration::from_secs(warmup),
                 std::time::Duration::from_secs(seconds),
+                every_ms.map(std::time::Duration::from_millis),
             )
             .await?;
             println!("{}", serde_json::to_string(&report)?);

@@ -14,7 +14,7 @@
 
 use super::crypto::{random_bytes, DeviceKey};
 use super::idb::{self, IdbError};
-use crate::caseload::{keys_hash, CaseloadSnapshot, StoreStamp};
+use crate::caseload::{CaseloadSnapshot, StoreStamp};
 use crate::lock::{
     after_wrong_pin, b64_encode, AfterWrongPin, KdfParams, CHECK_TEXT, MIN_ITERATIONS, SALT_BYTES,
 };
@@ -61,6 +61,8 @@ const REFERENCE_KEY: &str = "reference";
 /// The caseload as last worked out (`crate::caseload::CaseloadSnapshot`),
 /// sealed like the records it comes from.
 const CASELOAD_KEY: &str = "caseload_snapshot";
+/// Bumped with every write of `update_held` (`StoreStamp::history_rev`).
+const HISTORY_REV_KEY: &str = "history_rev";
 
 fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
@@ -499,28 +501,28 @@ impl IdbStore {
     /// belong together. Nothing sealed is opened.
     pub async fn stamp(&self) -> Result<StoreStamp, StoreError> {
         let tx = self.tx(&[RECORDS, OUTBOX, META], IdbTransactionMode::Readonly)?;
-        let keys = tx
+        let records = tx
             .object_store(RECORDS)
             .map_err(js_err)?
-            .get_all_keys()
+            .count()
             .map_err(js_err)?;
         let pending = tx
             .object_store(OUTBOX)
             .map_err(js_err)?
             .get_all_keys()
             .map_err(js_err)?;
-        let cursor = tx
-            .object_store(META)
-            .map_err(js_err)?
-            .get(&JsValue::from_str(CURSOR_KEY))
+        let meta = tx.object_store(META).map_err(js_err)?;
+        let cursor = meta.get(&JsValue::from_str(CURSOR_KEY)).map_err(js_err)?;
+        let history_rev = meta
+            .get(&JsValue::from_str(HISTORY_REV_KEY))
             .map_err(js_err)?;
-        let keys: js_sys::Array = idb::request(&keys).await?.unchecked_into();
+        let records = idb::request(&records).await?.as_f64().unwrap_or(0.0) as u64;
         let pending: js_sys::Array = idb::request(&pending).await?.unchecked_into();
         let cursor = idb::request(&cursor).await?.as_f64().unwrap_or(0.0) as u64;
-        let keys: Vec<String> = keys.iter().filter_map(|k| k.as_string()).collect();
+        let history_rev = idb::request(&history_rev).await?.as_f64().unwrap_or(0.0) as u64;
         Ok(StoreStamp {
-            records: keys.len() as u64,
-            keys_hash: keys_hash(keys.iter().map(String::as_str)),
+            records,
+            history_rev,
             cursor,
             pending: u64::from(pending.length()),
             last_pending_key: pending
@@ -755,6 +757,19 @@ impl IdbStore {
         let mut held = Self::read_held(&meta).await?;
         change(&mut held);
         Self::write_held(&meta, &held)?;
+        let rev = idb::request(
+            &meta
+                .get(&JsValue::from_str(HISTORY_REV_KEY))
+                .map_err(js_err)?,
+        )
+        .await?
+        .as_f64()
+        .unwrap_or(0.0);
+        meta.put_with_key(
+            &JsValue::from_f64(rev + 1.0),
+            &JsValue::from_str(HISTORY_REV_KEY),
+        )
+        .map_err(js_err)?;
         idb::committed(&tx).await?;
         Ok(())
     }

@@ -44,6 +44,9 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                     if let Some(shown) = snapshot.rows_if_current(stamp, today) {
                         if latest.get() == this {
                             rows.set(Some(Ok(shown)));
+                            // Drawn before every record is read: that read
+                            // keeps the page busy for a while.
+                            gloo_timers::future::TimeoutFuture::new(200).await;
                         }
                     }
                 }
