@@ -9,11 +9,11 @@
 // versions the script read off the machine).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startPouchServer, runPouchBrowserBench, pouchVersions } from './pouch/pouch.mjs';
+import { CHROMIUM_ARGS, freePort } from '../tests/e2e/harness.mjs';
 
 const env = (name, fallback) => {
   const value = process.env[name] ?? fallback;
@@ -32,23 +32,9 @@ const PASSWORD = 'bench-barnbesok';
 const PIN = '482913';
 /** Children per record: 10,000 records are 200 children, 50,000 are 1,000. */
 const RECORDS_PER_CHILD = 50;
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 const log = (...args) => console.error('  ·', ...args);
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function bench(args) {
   const out = execFileSync(BENCH_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });

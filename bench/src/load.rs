@@ -72,7 +72,7 @@ pub async fn run(
         .map(|(n, device)| {
             let client = client.clone();
             let url = url_owned(url);
-            let device = device_copy(device);
+            let device = device.clone();
             tokio::spawn(async move {
                 // Paced devices start spread over one period, as tablets do.
                 let pace = every.map(|period| (period, period * n as u32 / count.max(1)));
@@ -114,15 +114,6 @@ pub async fn run(
 
 fn url_owned(url: &str) -> String {
     url.trim_end_matches('/').to_owned()
-}
-
-fn device_copy(device: &BenchDevice) -> BenchDevice {
-    BenchDevice {
-        access_token: device.access_token.clone(),
-        device_id: device.device_id,
-        user_id: device.user_id,
-        children: device.children.clone(),
-    }
 }
 
 fn pouch_db(url: &str, n: usize) -> String {

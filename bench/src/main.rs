@@ -19,6 +19,19 @@ struct Cli {
     command: Command,
 }
 
+/// A seeded caseload: `seed` writes it, `change` finds it again (the data
+/// is generated from a fixed seed, so the same figures give the same records).
+#[derive(clap::Args)]
+struct DataSet {
+    /// A SQLite file path or a `postgres://` URL.
+    #[arg(long)]
+    database: String,
+    #[arg(long)]
+    records: usize,
+    #[arg(long)]
+    children: usize,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// The versions of what the benchmark measures that this binary links.
@@ -27,13 +40,8 @@ enum Command {
     /// children and `records` records in all; writes the same records as
     /// JSON documents for the PouchDB side.
     Seed {
-        /// A SQLite file path or a `postgres://` URL.
-        #[arg(long)]
-        database: String,
-        #[arg(long)]
-        records: usize,
-        #[arg(long)]
-        children: usize,
+        #[command(flatten)]
+        set: DataSet,
         #[arg(long)]
         password: String,
         /// Where to write the records as PouchDB documents (`_id` = the key).
@@ -43,12 +51,8 @@ enum Command {
     /// `count` new changes among the seeded records (an amendment each to
     /// visits spread across the caseload), as another device would add them.
     Change {
-        #[arg(long)]
-        database: String,
-        #[arg(long)]
-        records: usize,
-        #[arg(long)]
-        children: usize,
+        #[command(flatten)]
+        set: DataSet,
         #[arg(long)]
         count: usize,
     },
@@ -117,9 +121,12 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::json!({ "sqlite": sqlite }));
         }
         Command::Seed {
-            database,
-            records,
-            children,
+            set:
+                DataSet {
+                    database,
+                    records,
+                    children,
+                },
             password,
             documents,
         } => {
@@ -131,9 +138,12 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string(&summary)?);
         }
         Command::Change {
-            database,
-            records,
-            children,
+            set:
+                DataSet {
+                    database,
+                    records,
+                    children,
+                },
             count,
         } => {
             let db = open(&database).await?;

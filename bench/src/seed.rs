@@ -126,7 +126,7 @@ pub async fn changes(
 }
 
 /// One simulated tablet: its session and its caseload.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct BenchDevice {
     pub access_token: String,
     pub device_id: DeviceId,
