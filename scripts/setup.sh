@@ -8,6 +8,7 @@ source "$(dirname "$0")/env.sh"
 
 want_tests=1
 [ "${1:-}" = "--run" ] && want_tests=0
+at_exit print_step_times
 
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -23,21 +24,24 @@ if [ $want_tests = 1 ]; then
   for p in chromium chromium-driver postgresql g++; do need_deb "$p"; done
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
-  say "Installing Debian packages: ${apt_missing[*]}"
+  step "Installing Debian packages: ${apt_missing[*]}"
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
 fi
 
+step "Fetching the crates of the offline app build"
+fetch_app_crates
+
 # Trunk 0.21.14: 0.22 needs a newer rustc than these machines have.
 if ! trunk --version 2>/dev/null | grep -q '^trunk 0.21.14$'; then
-  say "Installing trunk 0.21.14 (takes about 10 minutes once)"
+  step "Installing trunk 0.21.14 (takes about 10 minutes once)"
   cargo install trunk --version 0.21.14 --locked
 fi
 
 wbg="$(wasm_bindgen_version)"
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$" ||
   ! command -v wasm-bindgen-test-runner >/dev/null; then
-  say "Installing wasm-bindgen-cli $wbg (takes about 6 minutes once)"
+  step "Installing wasm-bindgen-cli $wbg (takes about 6 minutes once)"
   # Not --locked: a dependency in its lock file is gone from the registry.
   cargo install wasm-bindgen-cli --version "$wbg" --force
 fi
@@ -45,7 +49,7 @@ fi
 # cargo-fuzz 0.13.1 for scripts/fuzz.sh (libFuzzer; stable rustc with
 # RUSTC_BOOTSTRAP=1, no nightly needed).
 if [ $want_tests = 1 ] && ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0.13.1$'; then
-  say "Installing cargo-fuzz 0.13.1 (takes about 2 minutes once)"
+  step "Installing cargo-fuzz 0.13.1 (takes about 2 minutes once)"
   cargo install cargo-fuzz --version 0.13.1 --locked
 fi
 
@@ -53,8 +57,9 @@ fi
 # and playwright-core for the browser tests, both pinned in package-lock.json.
 if [ ! -x "$ROOT/node_modules/.bin/wasm-opt" ] ||
   ! cmp -s "$ROOT/package-lock.json" "$ROOT/node_modules/.package-lock.json.copy" 2>/dev/null; then
-  say "Installing npm packages"
+  step "Installing npm packages"
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$ROOT/package-lock.json" "$ROOT/node_modules/.package-lock.json.copy"
 fi
+finish_step
 say "Setup done"
