@@ -4,6 +4,8 @@ use clap::{Parser, ValueEnum};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub use crate::db::DatabaseTarget;
+
 /// How the server is configured. Every option can also come from the
 /// environment, which is how containers and systemd units set it.
 #[derive(Clone, Debug, Parser)]
@@ -73,26 +75,6 @@ pub struct Config {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// Which backend a database URL names.
-#[derive(Clone, PartialEq, Eq)]
-pub enum DatabaseTarget {
-    /// A SQLite file given by path (the default) or by a `sqlite:` URL.
-    SqliteFile(PathBuf),
-    SqliteUrl(String),
-    Postgres(String),
-}
-
-// The URL may carry a password: never print it.
-impl std::fmt::Debug for DatabaseTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::SqliteFile(path) => f.debug_tuple("SqliteFile").field(path).finish(),
-            Self::SqliteUrl(_) => f.write_str("SqliteUrl(..)"),
-            Self::Postgres(_) => f.write_str("Postgres(..)"),
-        }
-    }
 }
 
 /// The database URL has a scheme this server does not speak.

@@ -1,9 +1,10 @@
-//! Users, units, sessions and who may see which child. The backends only
-//! store and fetch rows ([`AccountStore`]); what a row means (is a session
-//! still valid, which children a role sees) is decided here and in
-//! `crate::auth`, in Rust, with the server's clock.
+//! Users, units, sessions and who may see which child: the statements, and
+//! what a row means (is a session still valid, which children a role sees),
+//! decided here and in `crate::auth`, in Rust, with the server's clock.
 
-use super::{timed, Database, DbError};
+use super::column::{FromRow, Row};
+use super::statement::Stmt;
+use super::{Database, DbError};
 use chrono::{DateTime, Duration, Utc};
 use shared::auth::{Role, UnitSummary};
 use shared::{ChildId, SessionId, UnitId, UserId};
@@ -104,131 +105,233 @@ pub struct SessionRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// The statements a backend runs for accounts and scope.
-pub(crate) trait AccountStore {
-    async fn insert_unit(&self, id: UnitId, name: &str) -> Result<bool, DbError>;
-    async fn units(&self) -> Result<Vec<UnitSummary>, DbError>;
-    /// `false` when the user name is taken.
-    async fn insert_user(&self, user: &UserRow, at: DateTime<Utc>) -> Result<bool, DbError>;
-    async fn add_user_unit(&self, user: UserId, unit: UnitId) -> Result<(), DbError>;
-    async fn set_user_active(&self, user: UserId, active: bool) -> Result<bool, DbError>;
-    async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<bool, DbError>;
-    async fn set_child_unit(&self, child: ChildId, unit: UnitId) -> Result<bool, DbError>;
-    async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, DbError>;
-    async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, DbError>;
-    async fn users(&self) -> Result<Vec<UserRow>, DbError>;
-    async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError>;
-    /// Everyone who shares a unit with `user`, `user` included.
-    async fn colleagues_of(&self, user: UserId) -> Result<Vec<UserRow>, DbError>;
-    async fn insert_access(&self, access: &NewAccess) -> Result<(), DbError>;
-    /// Ends every open access of `user` to `child` at `at`.
-    async fn end_access(
-        &self,
-        child: ChildId,
-        user: UserId,
-        at: DateTime<Utc>,
-    ) -> Result<u64, DbError>;
-    async fn access_of(&self, user: UserId) -> Result<Vec<AccessRow>, DbError>;
-    /// The children of every unit `user` belongs to.
-    async fn unit_children(&self, user: UserId) -> Result<Vec<ChildId>, DbError>;
-    async fn insert_session(&self, session: &NewSession) -> Result<(), DbError>;
-    async fn session_by_access(&self, hash: &str) -> Result<Option<SessionRow>, DbError>;
-    async fn session_by_refresh(&self, hash: &str) -> Result<Option<SessionRow>, DbError>;
-    /// Replaces both tokens, unless the session was revoked or its refresh
-    /// token already replaced; `false` then.
-    async fn rotate_session(
-        &self,
-        id: SessionId,
-        old_refresh_hash: &str,
-        access_hash: &str,
-        access_expires_at: DateTime<Utc>,
-        refresh_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, DbError>;
-    async fn revoke_session(&self, id: SessionId, at: DateTime<Utc>) -> Result<bool, DbError>;
-    async fn revoke_user_sessions(&self, user: UserId, at: DateTime<Utc>) -> Result<u64, DbError>;
-    /// The user's sessions that were not revoked, newest first.
-    async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionListRow>, DbError>;
-    /// Feed rows about `children` above `since`, at most `limit`.
-    async fn changes_of(
-        &self,
-        children: &[ChildId],
-        since: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, String)>, DbError>;
-    async fn count_changes_of(&self, children: &[ChildId], since: i64) -> Result<i64, DbError>;
-}
-
-macro_rules! dispatch_accounts {
-    ($self:expr, $store:ident => $call:expr) => {
-        timed(async {
-            match $self {
-                Database::Sqlite($store) => $call,
-                Database::Postgres($store) => $call,
-            }
-        })
-        .await
+macro_rules! user_columns {
+    () => {
+        "id, username, display_name, role, password_hash, active"
     };
 }
 
+fn role(row: &Row, table: &'static str) -> Result<Role, DbError> {
+    let name: String = row.get("role")?;
+    Role::parse(&name).ok_or_else(|| DbError::CorruptRow {
+        table,
+        reason: format!("unknown role `{name}`"),
+    })
+}
+
+impl FromRow for UserRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            username: row.get("username")?,
+            display_name: row.get("display_name")?,
+            role: role(row, "users")?,
+            password_hash: row.get("password_hash")?,
+            active: row.get("active")?,
+        })
+    }
+}
+
+impl FromRow for UnitSummary {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            name: row.get("name")?,
+        })
+    }
+}
+
+impl FromRow for AccessRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            child_id: row.get("child_id")?,
+            starts_at: row.get("starts_at")?,
+            ends_at: row.get("ends_at")?,
+        })
+    }
+}
+
+macro_rules! session_columns {
+    () => {
+        "id, user_id, access_expires_at, last_used_at, expires_at, revoked_at"
+    };
+}
+
+impl FromRow for SessionRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            user_id: row.get("user_id")?,
+            access_expires_at: row.get("access_expires_at")?,
+            last_used_at: row.get("last_used_at")?,
+            expires_at: row.get("expires_at")?,
+            revoked_at: row.get("revoked_at")?,
+        })
+    }
+}
+
+impl FromRow for SessionListRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            device_label: row.get("device_label")?,
+            created_at: row.get("created_at")?,
+            last_used_at: row.get("last_used_at")?,
+            expires_at: row.get("expires_at")?,
+        })
+    }
+}
+
 impl Database {
+    /// `false` when a unit with that id exists.
     pub async fn insert_unit(&self, id: UnitId, name: &str) -> Result<bool, DbError> {
-        dispatch_accounts!(self, s => s.insert_unit(id, name).await)
+        let n = Stmt::new("INSERT INTO units (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(n == 1)
     }
 
     pub async fn units(&self) -> Result<Vec<UnitSummary>, DbError> {
-        dispatch_accounts!(self, s => s.units().await)
+        Stmt::new("SELECT id, name FROM units ORDER BY name")
+            .all(&self.pool)
+            .await
     }
 
+    /// `false` when the user name is taken.
     pub async fn insert_user(&self, user: &UserRow) -> Result<bool, DbError> {
-        let now = Utc::now();
-        dispatch_accounts!(self, s => s.insert_user(user, now).await)
+        let n = Stmt::new(
+            "INSERT INTO users (id, username, display_name, role, password_hash, active, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.id)
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(user.password_hash.as_deref())
+        .bind(user.active)
+        .bind(Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(n == 1)
     }
 
     pub async fn add_user_unit(&self, user: UserId, unit: UnitId) -> Result<(), DbError> {
-        dispatch_accounts!(self, s => s.add_user_unit(user, unit).await)
+        Stmt::new(
+            "INSERT INTO user_units (user_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(user)
+        .bind(unit)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Deactivating a user also ends every session of theirs, so that each of
     /// their devices wipes its data when it next reaches the server.
     pub async fn set_user_active(&self, user: UserId, active: bool) -> Result<bool, DbError> {
-        let found = dispatch_accounts!(self, s => s.set_user_active(user, active).await)?;
+        let n = Stmt::new("UPDATE users SET active = $1 WHERE id = $2")
+            .bind(active)
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
         if !active {
             self.revoke_user_sessions(user).await?;
         }
-        Ok(found)
+        Ok(n == 1)
     }
 
     pub async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<bool, DbError> {
-        dispatch_accounts!(self, s => s.set_password_hash(user, hash).await)
+        let n = Stmt::new("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
+        Ok(n == 1)
     }
 
     pub async fn set_child_unit(&self, child: ChildId, unit: UnitId) -> Result<bool, DbError> {
-        dispatch_accounts!(self, s => s.set_child_unit(child, unit).await)
+        let n = Stmt::new("UPDATE children SET unit_id = $1 WHERE id = $2")
+            .bind(unit)
+            .bind(child)
+            .execute(&self.pool)
+            .await?;
+        Ok(n == 1)
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, DbError> {
-        dispatch_accounts!(self, s => s.user_by_username(username).await)
+        Stmt::new(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .optional(&self.pool)
+        .await
     }
 
     pub async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>, DbError> {
-        dispatch_accounts!(self, s => s.user_by_id(id).await)
+        Stmt::new(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .optional(&self.pool)
+        .await
     }
 
     pub async fn users(&self) -> Result<Vec<UserRow>, DbError> {
-        dispatch_accounts!(self, s => s.users().await)
+        Stmt::new(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users ORDER BY username"
+        ))
+        .all(&self.pool)
+        .await
     }
 
     pub async fn units_of(&self, user: UserId) -> Result<Vec<UnitSummary>, DbError> {
-        dispatch_accounts!(self, s => s.units_of(user).await)
+        Stmt::new(
+            "SELECT u.id, u.name FROM units u JOIN user_units uu ON uu.unit_id = u.id \
+             WHERE uu.user_id = $1 ORDER BY u.name",
+        )
+        .bind(user)
+        .all(&self.pool)
+        .await
     }
 
+    /// Everyone who shares a unit with `user`, `user` included.
     pub async fn colleagues_of(&self, user: UserId) -> Result<Vec<UserRow>, DbError> {
-        dispatch_accounts!(self, s => s.colleagues_of(user).await)
+        Stmt::new(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id IN \
+             (SELECT theirs.user_id FROM user_units theirs \
+              JOIN user_units mine ON mine.unit_id = theirs.unit_id WHERE mine.user_id = $1) \
+             ORDER BY display_name, username"
+        ))
+        .bind(user)
+        .all(&self.pool)
+        .await
     }
 
     pub async fn insert_access(&self, access: &NewAccess) -> Result<(), DbError> {
-        dispatch_accounts!(self, s => s.insert_access(access).await)
+        Stmt::new(
+            "INSERT INTO child_access (id, child_id, user_id, kind, granted_by, starts_at, \
+             ends_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::new_v4())
+        .bind(access.child_id)
+        .bind(access.user_id)
+        .bind(access.kind.as_str())
+        .bind(access.granted_by)
+        .bind(access.starts_at)
+        .bind(access.ends_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Puts `child` on `user`'s caseload from now on.
@@ -246,12 +349,22 @@ impl Database {
 
     /// Ends `user`'s access to `child` now; returns how many rows ended.
     pub async fn unassign_child(&self, child: ChildId, user: UserId) -> Result<u64, DbError> {
-        let now = Utc::now();
-        dispatch_accounts!(self, s => s.end_access(child, user, now).await)
+        Stmt::new(
+            "UPDATE child_access SET ends_at = $1 \
+             WHERE child_id = $2 AND user_id = $3 AND (ends_at IS NULL OR ends_at > $1)",
+        )
+        .bind(Utc::now())
+        .bind(child)
+        .bind(user)
+        .execute(&self.pool)
+        .await
     }
 
     pub async fn access_of(&self, user: UserId) -> Result<Vec<AccessRow>, DbError> {
-        dispatch_accounts!(self, s => s.access_of(user).await)
+        Stmt::new("SELECT child_id, starts_at, ends_at FROM child_access WHERE user_id = $1")
+            .bind(user)
+            .all(&self.pool)
+            .await
     }
 
     /// The children `role` lets `user` read at `now`, in id order.
@@ -266,7 +379,7 @@ impl Database {
             return Ok(Vec::new());
         }
         if role.sees_whole_units() {
-            children.extend(dispatch_accounts!(self, s => s.unit_children(user).await)?);
+            children.extend(self.children_of_units_of(user).await?);
         }
         children.extend(
             self.access_of(user)
@@ -292,7 +405,7 @@ impl Database {
             return Ok(children);
         }
         if role.sees_whole_units() {
-            children.extend(dispatch_accounts!(self, s => s.unit_children(user).await)?);
+            children.extend(self.children_of_units_of(user).await?);
         }
         children.extend(
             self.access_of(user)
@@ -304,18 +417,50 @@ impl Database {
         Ok(children)
     }
 
-    pub async fn insert_session(&self, session: &NewSession) -> Result<(), DbError> {
-        dispatch_accounts!(self, s => s.insert_session(session).await)
+    pub async fn insert_session(&self, s: &NewSession) -> Result<(), DbError> {
+        Stmt::new(
+            "INSERT INTO sessions (id, user_id, device_label, access_hash, access_expires_at, \
+             refresh_hash, created_at, last_used_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(s.id)
+        .bind(s.user_id)
+        .bind(&s.device_label)
+        .bind(&s.access_hash)
+        .bind(s.access_expires_at)
+        .bind(&s.refresh_hash)
+        .bind(s.created_at)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn session_by_access(&self, hash: &str) -> Result<Option<SessionRow>, DbError> {
-        dispatch_accounts!(self, s => s.session_by_access(hash).await)
+        Stmt::new(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE access_hash = $1"
+        ))
+        .bind(hash)
+        .optional(&self.pool)
+        .await
     }
 
     pub async fn session_by_refresh(&self, hash: &str) -> Result<Option<SessionRow>, DbError> {
-        dispatch_accounts!(self, s => s.session_by_refresh(hash).await)
+        Stmt::new(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE refresh_hash = $1"
+        ))
+        .bind(hash)
+        .optional(&self.pool)
+        .await
     }
 
+    /// Replaces both tokens, unless the session was revoked or its refresh
+    /// token already replaced; `false` then.
     pub async fn rotate_session(
         &self,
         id: SessionId,
@@ -324,46 +469,59 @@ impl Database {
         access_expires_at: DateTime<Utc>,
         refresh_hash: &str,
     ) -> Result<bool, DbError> {
-        let now = Utc::now();
-        dispatch_accounts!(self, s => s
-            .rotate_session(id, old_refresh_hash, access_hash, access_expires_at, refresh_hash, now)
-            .await)
+        let n = Stmt::new(
+            "UPDATE sessions SET access_hash = $1, access_expires_at = $2, refresh_hash = $3, \
+             last_used_at = $4 WHERE id = $5 AND refresh_hash = $6 AND revoked_at IS NULL",
+        )
+        .bind(access_hash)
+        .bind(access_expires_at)
+        .bind(refresh_hash)
+        .bind(Utc::now())
+        .bind(id)
+        .bind(old_refresh_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(n == 1)
     }
 
     pub async fn revoke_session(&self, id: SessionId) -> Result<bool, DbError> {
-        let now = Utc::now();
-        dispatch_accounts!(self, s => s.revoke_session(id, now).await)
+        let n =
+            Stmt::new("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(Utc::now())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(n == 1)
     }
 
+    /// The user's sessions that were not revoked, newest first.
     pub async fn sessions_of(&self, user: UserId) -> Result<Vec<SessionListRow>, DbError> {
-        dispatch_accounts!(self, s => s.sessions_of(user).await)
+        Stmt::new(
+            "SELECT id, device_label, created_at, last_used_at, expires_at FROM sessions \
+             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
+        )
+        .bind(user)
+        .all(&self.pool)
+        .await
     }
 
     /// The children of the units `user` belongs to.
     pub async fn children_of_units_of(&self, user: UserId) -> Result<Vec<ChildId>, DbError> {
-        dispatch_accounts!(self, s => s.unit_children(user).await)
+        Stmt::new(
+            "SELECT c.id FROM children c JOIN user_units uu ON uu.unit_id = c.unit_id \
+             WHERE uu.user_id = $1",
+        )
+        .bind(user)
+        .all(&self.pool)
+        .await
     }
 
     pub async fn revoke_user_sessions(&self, user: UserId) -> Result<u64, DbError> {
-        let now = Utc::now();
-        dispatch_accounts!(self, s => s.revoke_user_sessions(user, now).await)
-    }
-
-    pub(crate) async fn changes_of(
-        &self,
-        children: &[ChildId],
-        since: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, String)>, DbError> {
-        dispatch_accounts!(self, s => s.changes_of(children, since, limit).await)
-    }
-
-    pub(crate) async fn count_changes_of(
-        &self,
-        children: &[ChildId],
-        since: i64,
-    ) -> Result<i64, DbError> {
-        dispatch_accounts!(self, s => s.count_changes_of(children, since).await)
+        Stmt::new("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(Utc::now())
+            .bind(user)
+            .execute(&self.pool)
+            .await
     }
 }
 

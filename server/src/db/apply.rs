@@ -1,6 +1,6 @@
-//! What each mutation does, decided once for both backends. A backend
-//! implements [`WriteTx`] with its SQL; the checks, the field merge and the
-//! change-feed writes are here, inside one such transaction per mutation.
+//! What each mutation does, decided once for both backends: the checks, the
+//! field merge and the change-feed writes, inside one write transaction
+//! ([`Tx`]) per mutation. The statements are in `records.rs` and `feed.rs`.
 //!
 //! A mutation is applied exactly once: its id goes into `applied_mutations`
 //! (`ON CONFLICT DO NOTHING`) in the same transaction as its effects, and
@@ -8,12 +8,13 @@
 //! transaction until it commits. A rejected mutation rolls everything back,
 //! its id included, so a retry is judged afresh.
 
-use super::audit::{self, AuditRow, Who};
+use super::audit::{self, Who};
+use super::feed::Claim;
 use super::rows::{ChangeRow, StoredPlacement};
+use super::statement::Tx;
 use super::DbError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use shared::audit::AuditAction;
 use shared::checklist::{builtin_templates, ChecklistTemplate, ChecklistTick, TemplateVersion};
 use shared::merge::{merge, FieldChange, FieldConflict, Merged};
@@ -22,98 +23,10 @@ use shared::protocol::{
     RecordPatch, RecordRef, Resolution,
 };
 use shared::{
-    Child, ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementClosing,
-    PlacementId, UserId, Visit, VisitAmendment, VisitId,
+    ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementClosing, PlacementId,
+    UserId, Visit, VisitAmendment,
 };
 use std::collections::BTreeMap;
-
-/// The statements of one write transaction. Dropping it uncommitted rolls
-/// back. Methods that read a row in order to change it lock it until commit
-/// (`FOR UPDATE`; SQLite holds the whole database from `BEGIN IMMEDIATE`).
-pub(crate) trait WriteTx: Sized {
-    async fn commit(self) -> Result<(), DbError>;
-    async fn rollback(self) -> Result<(), DbError>;
-
-    /// Records the mutation id, or reports the change number it was applied
-    /// with before.
-    async fn claim_mutation(
-        &mut self,
-        device_id: DeviceId,
-        user_id: Option<UserId>,
-        mutation_id: MutationId,
-    ) -> Result<Claim, DbError>;
-    async fn set_mutation_seq(&mut self, mutation_id: MutationId, seq: i64) -> Result<(), DbError>;
-
-    /// The last change number handed out.
-    async fn last_seq(&mut self) -> Result<i64, DbError>;
-    /// Increments the counter row (locking it until commit) and returns the
-    /// new number.
-    async fn next_seq(&mut self) -> Result<i64, DbError>;
-    async fn insert_change(&mut self, seq: i64, row: &ChangeRow) -> Result<(), DbError>;
-    /// Keeps other writers out until commit.
-    async fn lock_feed(&mut self) -> Result<(), DbError>;
-
-    async fn count_children(&mut self) -> Result<i64, DbError>;
-    async fn child_exists(&mut self, id: ChildId) -> Result<bool, DbError>;
-    /// `false` when the id exists (for this and every `insert_*` below).
-    async fn insert_child(&mut self, child: &Child) -> Result<bool, DbError>;
-    async fn insert_visit(
-        &mut self,
-        visit: &Visit,
-        mutation_id: Option<MutationId>,
-    ) -> Result<bool, DbError>;
-    /// The child a visit belongs to, if the visit exists.
-    async fn visit_child(&mut self, id: VisitId) -> Result<Option<ChildId>, DbError>;
-    async fn insert_amendment(
-        &mut self,
-        amendment: &VisitAmendment,
-        mutation_id: Option<MutationId>,
-    ) -> Result<bool, DbError>;
-    async fn insert_placement(&mut self, placement: &Placement) -> Result<bool, DbError>;
-    async fn placement_for_update(
-        &mut self,
-        id: PlacementId,
-    ) -> Result<Option<StoredPlacement>, DbError>;
-    async fn update_placement(&mut self, placement: &Placement) -> Result<(), DbError>;
-    /// Marks the placement deleted; the row stays as a tombstone.
-    async fn delete_placement(&mut self, id: PlacementId) -> Result<(), DbError>;
-    async fn insert_conflict(&mut self, conflict: &Conflict) -> Result<(), DbError>;
-    /// Whether the placement already has its closing.
-    async fn placement_closed(&mut self, id: PlacementId) -> Result<bool, DbError>;
-    async fn insert_closing(
-        &mut self,
-        closing: &PlacementClosing,
-        mutation_id: Option<MutationId>,
-    ) -> Result<bool, DbError>;
-    async fn insert_tick(
-        &mut self,
-        tick: &ChecklistTick,
-        mutation_id: Option<MutationId>,
-    ) -> Result<bool, DbError>;
-    /// A template version published by a manager (not the built-in ones).
-    async fn published_template(
-        &mut self,
-        version: TemplateVersion,
-    ) -> Result<Option<ChecklistTemplate>, DbError>;
-    async fn conflict_for_update(&mut self, id: ConflictId) -> Result<Option<Conflict>, DbError>;
-    async fn resolve_conflict(&mut self, id: ConflictId, value: &Value) -> Result<(), DbError>;
-
-    async fn audit_entry_exists(&mut self, entry_id: uuid::Uuid) -> Result<bool, DbError>;
-    /// Takes the audit chain's next number (locking its head row until
-    /// commit) and returns it with the hash of the entry before.
-    async fn bump_audit_head(&mut self) -> Result<(i64, String), DbError>;
-    async fn set_audit_head(&mut self, hash: &str) -> Result<(), DbError>;
-    async fn insert_audit(&mut self, row: &AuditRow) -> Result<(), DbError>;
-}
-
-/// The outcome of recording a mutation id.
-pub(crate) enum Claim {
-    /// First time: apply it.
-    New,
-    /// Applied before, with this change number (`None` only for rows written
-    /// before numbers were kept).
-    Before(Option<i64>),
-}
 
 /// Why a mutation was not applied: refused (the device is told), or the
 /// database failed (the whole push fails and is retried).
@@ -155,8 +68,8 @@ fn to_u64(seq: i64) -> u64 {
 /// already made, a deletion of a deleted record, a choice in a conflict
 /// that was already resolved) writes no change and carries the feed's last
 /// number at that moment: a device that has pulled up to it sees the effect.
-pub(crate) async fn apply_mutation<T: WriteTx>(
-    mut tx: T,
+pub(crate) async fn apply_mutation(
+    mut tx: Tx,
     device_id: DeviceId,
     who: Option<&Who>,
     mutation: &Mutation,
@@ -198,8 +111,8 @@ pub(crate) async fn apply_mutation<T: WriteTx>(
     }
 }
 
-async fn apply_operation<T: WriteTx>(
-    tx: &mut T,
+async fn apply_operation(
+    tx: &mut Tx,
     origin: Origin,
     operation: &Operation,
 ) -> Result<i64, Refusal> {
@@ -227,8 +140,8 @@ fn require_signer(origin: Origin, signer: UserId) -> Result<(), Refusal> {
 }
 
 /// The live placement `id` of `child`, or why not.
-async fn live_placement<T: WriteTx>(
-    tx: &mut T,
+async fn live_placement(
+    tx: &mut Tx,
     id: PlacementId,
     child: ChildId,
 ) -> Result<Placement, Refusal> {
@@ -245,8 +158,8 @@ async fn live_placement<T: WriteTx>(
 
 /// Ends a placement: the closing is stored once, and the placement's end
 /// date follows it.
-async fn close_placement<T: WriteTx>(
-    tx: &mut T,
+async fn close_placement(
+    tx: &mut Tx,
     origin: Origin,
     closing: &PlacementClosing,
 ) -> Result<i64, Refusal> {
@@ -280,8 +193,8 @@ async fn close_placement<T: WriteTx>(
 }
 
 /// The template version a tick names: built in, or published by a manager.
-async fn template<T: WriteTx>(
-    tx: &mut T,
+async fn template(
+    tx: &mut Tx,
     version: TemplateVersion,
 ) -> Result<Option<ChecklistTemplate>, DbError> {
     if let Some(builtin) = builtin_templates().into_iter().find(|t| t.id == version) {
@@ -290,11 +203,7 @@ async fn template<T: WriteTx>(
     tx.published_template(version).await
 }
 
-async fn tick_checklist<T: WriteTx>(
-    tx: &mut T,
-    origin: Origin,
-    tick: &ChecklistTick,
-) -> Result<i64, Refusal> {
+async fn tick_checklist(tx: &mut Tx, origin: Origin, tick: &ChecklistTick) -> Result<i64, Refusal> {
     require_signer(origin, tick.by)?;
     let placement = live_placement(tx, tick.placement_id, tick.child_id).await?;
     let known = template(tx, tick.template).await?.filter(|t| {
@@ -316,14 +225,14 @@ async fn tick_checklist<T: WriteTx>(
 }
 
 /// Numbers `record` and appends it to the change feed.
-async fn append<T: WriteTx>(tx: &mut T, record: &Record) -> Result<i64, DbError> {
+async fn append(tx: &mut Tx, record: &Record) -> Result<i64, DbError> {
     let row = ChangeRow::of(record)?;
     let seq = tx.next_seq().await?;
     tx.insert_change(seq, &row).await?;
     Ok(seq)
 }
 
-async fn require_child<T: WriteTx>(tx: &mut T, child_id: ChildId) -> Result<(), Refusal> {
+async fn require_child(tx: &mut Tx, child_id: ChildId) -> Result<(), Refusal> {
     if tx.child_exists(child_id).await? {
         Ok(())
     } else {
@@ -334,11 +243,7 @@ async fn require_child<T: WriteTx>(tx: &mut T, child_id: ChildId) -> Result<(), 
     }
 }
 
-async fn create_visit<T: WriteTx>(
-    tx: &mut T,
-    origin: Origin,
-    visit: &Visit,
-) -> Result<i64, Refusal> {
+async fn create_visit(tx: &mut Tx, origin: Origin, visit: &Visit) -> Result<i64, Refusal> {
     visit
         .check_consistent()
         .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
@@ -360,8 +265,8 @@ async fn create_visit<T: WriteTx>(
     Ok(append(tx, &Record::Visit(visit.clone())).await?)
 }
 
-async fn amend_visit<T: WriteTx>(
-    tx: &mut T,
+async fn amend_visit(
+    tx: &mut Tx,
     origin: Origin,
     amendment: &VisitAmendment,
 ) -> Result<i64, Refusal> {
@@ -386,7 +291,7 @@ async fn amend_visit<T: WriteTx>(
     Ok(append(tx, &Record::VisitAmendment(amendment.clone())).await?)
 }
 
-async fn create_placement<T: WriteTx>(tx: &mut T, placement: &Placement) -> Result<i64, Refusal> {
+async fn create_placement(tx: &mut Tx, placement: &Placement) -> Result<i64, Refusal> {
     require_child(tx, placement.child_id).await?;
     if !tx.insert_placement(placement).await? {
         return Err(reject(
@@ -399,8 +304,8 @@ async fn create_placement<T: WriteTx>(tx: &mut T, placement: &Placement) -> Resu
 
 /// The editable record `target` names, locked. Unknown, or of another
 /// child: `unknown_record`. Deleted: `record_deleted` unless `allow_deleted`.
-async fn load_editable<T: WriteTx>(
-    tx: &mut T,
+async fn load_editable(
+    tx: &mut Tx,
     target: &RecordRef,
     allow_deleted: bool,
 ) -> Result<StoredPlacement, Refusal> {
@@ -457,7 +362,7 @@ fn merge_record<R: Serialize + DeserializeOwned>(
     Ok((record, merged))
 }
 
-async fn save_placement<T: WriteTx>(tx: &mut T, placement: Placement) -> Result<i64, DbError> {
+async fn save_placement(tx: &mut Tx, placement: Placement) -> Result<i64, DbError> {
     tx.update_placement(&placement).await?;
     append(tx, &Record::Placement(placement)).await
 }
@@ -466,13 +371,13 @@ async fn save_placement<T: WriteTx>(tx: &mut T, placement: Placement) -> Result<
 /// value at once, and may have settled that edit into its copy of the
 /// server's records; when the edit did not apply (it ended in a conflict),
 /// this replaces the device's copy with the server's on its next pull.
-async fn resend<T: WriteTx>(tx: &mut T, placement: Placement) -> Result<i64, DbError> {
+async fn resend(tx: &mut Tx, placement: Placement) -> Result<i64, DbError> {
     append(tx, &Record::Placement(placement)).await
 }
 
 /// Keeps a value that lost a race in a new conflict, for a person to choose.
-async fn open_conflict<T: WriteTx>(
-    tx: &mut T,
+async fn open_conflict(
+    tx: &mut Tx,
     origin: Origin,
     target: RecordRef,
     lost: FieldConflict,
@@ -491,11 +396,7 @@ async fn open_conflict<T: WriteTx>(
     append(tx, &Record::Conflict(conflict)).await
 }
 
-async fn patch_record<T: WriteTx>(
-    tx: &mut T,
-    origin: Origin,
-    patch: &RecordPatch,
-) -> Result<i64, Refusal> {
+async fn patch_record(tx: &mut Tx, origin: Origin, patch: &RecordPatch) -> Result<i64, Refusal> {
     let stored = load_editable(tx, &patch.target, false).await?;
     let (record, merged) = merge_record(
         &stored.placement,
@@ -517,7 +418,7 @@ async fn patch_record<T: WriteTx>(
     }
 }
 
-async fn delete_record<T: WriteTx>(tx: &mut T, target: &RecordRef) -> Result<i64, Refusal> {
+async fn delete_record(tx: &mut Tx, target: &RecordRef) -> Result<i64, Refusal> {
     let stored = load_editable(tx, target, true).await?;
     if stored.deleted {
         return Ok(tx.last_seq().await?);
@@ -531,8 +432,8 @@ async fn delete_record<T: WriteTx>(tx: &mut T, target: &RecordRef) -> Result<i64
 /// if the field changed again since the person looked, their value goes into
 /// a new conflict instead of overwriting that change. A conflict resolved
 /// before keeps its first resolution.
-async fn resolve_conflict<T: WriteTx>(
-    tx: &mut T,
+async fn resolve_conflict(
+    tx: &mut Tx,
     origin: Origin,
     choice: &ConflictChoice,
 ) -> Result<i64, Refusal> {
@@ -586,8 +487,8 @@ async fn resolve_conflict<T: WriteTx>(
 
 /// Writes records and their changes in one transaction (demo data, tests).
 /// With `only_if_empty`, writes nothing and returns `None` when a child exists.
-pub(crate) async fn insert_records<T: WriteTx>(
-    mut tx: T,
+pub(crate) async fn insert_records(
+    mut tx: Tx,
     records: &[Record],
     only_if_empty: bool,
 ) -> Result<Option<Vec<u64>>, DbError> {

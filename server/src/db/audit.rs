@@ -4,9 +4,10 @@
 //! and hashes in commit order. A write's entry goes in the same transaction
 //! as the write; reads are appended in a transaction of their own.
 
-use super::apply::WriteTx;
+use super::column::{instant_text, FromRow, IdList, Row};
+use super::statement::{Stmt, Tx};
 use super::{timed, Database, DbError};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use shared::audit::{AuditAction, AuditEntry};
 use shared::auth::Role;
@@ -86,10 +87,6 @@ pub fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
 }
 
-fn instant(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 /// The hash of entry `seq`: SHA-256 over the previous hash and every field,
 /// separated by a byte no field contains.
 pub fn chain_hash(
@@ -102,8 +99,8 @@ pub fn chain_hash(
     let fields = [
         prev_hash.to_owned(),
         seq.to_string(),
-        instant(logged_at),
-        instant(e.occurred_at),
+        instant_text(logged_at),
+        instant_text(e.occurred_at),
         e.user_id.to_string(),
         e.role.as_str().to_owned(),
         e.units.clone(),
@@ -129,10 +126,7 @@ pub fn chain_hash(
 
 /// Appends `entries` in `tx` (which the caller commits). An entry whose
 /// `entry_id` is already logged is skipped. Returns how many were appended.
-pub(crate) async fn append<T: WriteTx>(
-    tx: &mut T,
-    entries: &[NewAuditEntry],
-) -> Result<usize, DbError> {
+pub(crate) async fn append(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<usize, DbError> {
     let mut appended = 0;
     for entry in entries {
         if let Some(id) = entry.entry_id {
@@ -177,12 +171,117 @@ pub struct ChainReport {
     pub first_broken: Option<(i64, &'static str)>,
 }
 
-/// The statements a backend runs for reading the log.
-pub(crate) trait AuditStore {
-    async fn audit_page(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditRow>, DbError>;
-    async fn audit_head(&self) -> Result<(i64, String), DbError>;
-    async fn audit_find(&self, filter: &AuditFilter) -> Result<Vec<(AuditRow, String)>, DbError>;
-    async fn audit_purge(&self, before: DateTime<Utc>) -> Result<u64, DbError>;
+macro_rules! audit_columns {
+    () => {
+        "a.seq, a.logged_at, a.occurred_at, a.user_id, a.role, a.units, a.child_id, a.action, \
+         a.detail, a.device_id, a.session_id, a.offline, a.entry_id, a.prev_hash, a.hash"
+    };
+}
+
+impl FromRow for AuditRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        const T: &str = "audit_log";
+        let role: String = row.get("role")?;
+        let action: String = row.get("action")?;
+        Ok(AuditRow {
+            seq: row.get("seq")?,
+            logged_at: row.get("logged_at")?,
+            entry: NewAuditEntry {
+                occurred_at: row.get("occurred_at")?,
+                user_id: row.get("user_id")?,
+                role: Role::parse(&role).ok_or_else(|| DbError::CorruptRow {
+                    table: T,
+                    reason: format!("unknown role `{role}`"),
+                })?,
+                units: row.get("units")?,
+                child_id: row.get("child_id")?,
+                action: match action.as_str() {
+                    "read" => AuditAction::Read,
+                    _ => AuditAction::Write,
+                },
+                detail: row.get("detail")?,
+                device_id: row.get("device_id")?,
+                session_id: row.get("session_id")?,
+                offline: row.get("offline")?,
+                entry_id: row.get("entry_id")?,
+            },
+            prev_hash: row.get("prev_hash")?,
+            hash: row.get("hash")?,
+        })
+    }
+}
+
+/// An entry with the name of its user, as the log review shows it.
+struct NamedAuditRow(AuditRow, String);
+
+impl FromRow for NamedAuditRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self(AuditRow::from_row(row)?, row.get("username")?))
+    }
+}
+
+/// The chain's head: the last number handed out and its hash.
+struct AuditHead(i64, String);
+
+impl FromRow for AuditHead {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self(row.get("last_seq")?, row.get("hash")?))
+    }
+}
+
+impl Tx {
+    async fn audit_entry_exists(&mut self, entry_id: Uuid) -> Result<bool, DbError> {
+        Stmt::new("SELECT EXISTS (SELECT 1 FROM audit_log WHERE entry_id = $1)")
+            .bind(entry_id)
+            .one(self)
+            .await
+    }
+
+    /// Takes the chain's next number (locking its head row until commit) and
+    /// returns it with the hash of the entry before.
+    async fn bump_audit_head(&mut self) -> Result<(i64, String), DbError> {
+        let AuditHead(seq, hash) = Stmt::new(
+            "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, hash",
+        )
+        .one(self)
+        .await?;
+        Ok((seq, hash))
+    }
+
+    async fn set_audit_head(&mut self, hash: &str) -> Result<(), DbError> {
+        Stmt::new("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(hash)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_audit(&mut self, row: &AuditRow) -> Result<(), DbError> {
+        let e = &row.entry;
+        Stmt::new(
+            "INSERT INTO audit_log (seq, logged_at, occurred_at, user_id, role, units, child_id, \
+             action, detail, device_id, session_id, offline, entry_id, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(row.seq)
+        .bind(row.logged_at)
+        .bind(e.occurred_at)
+        .bind(e.user_id)
+        .bind(e.role.as_str())
+        .bind(&e.units)
+        .bind(e.child_id)
+        .bind(e.action.as_str())
+        .bind(&e.detail)
+        .bind(e.device_id)
+        .bind(e.session_id)
+        .bind(e.offline)
+        .bind(e.entry_id)
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
 }
 
 impl Database {
@@ -192,36 +291,37 @@ impl Database {
             return Ok(0);
         }
         timed(async {
-            match self {
-                Database::Sqlite(s) => {
-                    let mut tx = s.begin_write().await?;
-                    let n = append(&mut tx, entries).await?;
-                    tx.commit().await?;
-                    Ok(n)
-                }
-                Database::Postgres(s) => {
-                    let mut tx = s.begin_write().await?;
-                    let n = append(&mut tx, entries).await?;
-                    tx.commit().await?;
-                    Ok(n)
-                }
-            }
+            let mut tx = self.pool.begin_write().await?;
+            let n = append(&mut tx, entries).await?;
+            tx.commit().await?;
+            Ok(n)
         })
         .await
     }
 
     /// Entries matching `filter`, oldest first, with the user's name.
     pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, DbError> {
-        let rows = timed(async {
-            match self {
-                Database::Sqlite(s) => s.audit_find(filter).await,
-                Database::Postgres(s) => s.audit_find(filter).await,
-            }
-        })
+        let rows: Vec<NamedAuditRow> = Stmt::new(concat!(
+            "SELECT ",
+            audit_columns!(),
+            ", COALESCE(u.username, '') AS username FROM audit_log a \
+             LEFT JOIN users u ON u.id = a.user_id \
+             WHERE a.child_id = ANY($1) \
+             AND ($2 IS NULL OR a.user_id = $2) AND ($3 IS NULL OR a.child_id = $3) \
+             AND ($4 IS NULL OR a.occurred_at >= $4) AND ($5 IS NULL OR a.occurred_at < $5) \
+             ORDER BY a.seq LIMIT $6"
+        ))
+        .bind(IdList(&filter.children))
+        .bind(filter.user)
+        .bind(filter.child)
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(filter.limit)
+        .all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(row, username)| AuditEntry {
+            .map(|NamedAuditRow(row, username)| AuditEntry {
                 seq: u64::try_from(row.seq).unwrap_or_default(),
                 logged_at: row.logged_at,
                 occurred_at: row.entry.occurred_at,
@@ -254,10 +354,15 @@ impl Database {
         let mut last: Option<(i64, String)> = None;
         loop {
             let after = last.as_ref().map_or(0, |(seq, _)| *seq);
-            let page = match self {
-                Database::Sqlite(s) => s.audit_page(after, PAGE).await?,
-                Database::Postgres(s) => s.audit_page(after, PAGE).await?,
-            };
+            let page: Vec<AuditRow> = Stmt::new(concat!(
+                "SELECT ",
+                audit_columns!(),
+                " FROM audit_log a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2"
+            ))
+            .bind(after)
+            .bind(PAGE)
+            .all(&self.pool)
+            .await?;
             let done = (page.len() as i64) < PAGE;
             for row in page {
                 entries += 1;
@@ -290,10 +395,10 @@ impl Database {
                 break;
             }
         }
-        let (head_seq, head_hash) = match self {
-            Database::Sqlite(s) => s.audit_head().await?,
-            Database::Postgres(s) => s.audit_head().await?,
-        };
+        let AuditHead(head_seq, head_hash) =
+            Stmt::new("SELECT last_seq, hash FROM audit_head WHERE id = 1")
+                .one(&self.pool)
+                .await?;
         let (last_seq, last_hash) = last.unwrap_or((0, GENESIS_HASH.to_owned()));
         if head_seq != last_seq || (head_seq > 0 && head_hash != last_hash) {
             return Ok(ChainReport {
@@ -309,10 +414,10 @@ impl Database {
 
     /// Removes entries that happened before `before` (retention).
     pub async fn purge_audit(&self, before: DateTime<Utc>) -> Result<u64, DbError> {
-        match self {
-            Database::Sqlite(s) => s.audit_purge(before).await,
-            Database::Postgres(s) => s.audit_purge(before).await,
-        }
+        Stmt::new("DELETE FROM audit_log WHERE occurred_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await
     }
 }
 

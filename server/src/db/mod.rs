@@ -2,20 +2,32 @@
 //! for a shared installation). Both keep the same tables and the same change
 //! feed; see the migrations under `server/migrations/`.
 
+//!
+//! Layers, top down: the domain operations (`apply.rs` decides what a
+//! mutation does; `accounts.rs`, `audit.rs`, `feed.rs`, `reference.rs`,
+//! `records.rs` hold each concern's statements, written once), the one way
+//! to run a statement (`statement.rs`), how each kind of value is stored
+//! (`column/`), and per backend only pool setup and the dialect
+//! (`sqlite.rs`, `postgres.rs`).
+
 pub mod accounts;
 mod apply;
 pub mod audit;
+mod column;
+mod feed;
 mod postgres;
+mod records;
 mod reference;
 mod rows;
 mod sqlite;
+mod statement;
 
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use feed::{PullError, PullPage};
 
-use crate::config::DatabaseTarget;
-use shared::protocol::{Change, Mutation, MutationOutcome, MutationStatus, Record};
-use shared::{Child, ChildId, DeviceId, Placement};
+use shared::protocol::{Mutation, MutationOutcome, MutationStatus, Record};
+use shared::{Child, DeviceId, Placement};
+use statement::{Pool, Stmt};
+use std::path::PathBuf;
 
 /// A storage failure. Never carries record contents, only ids and driver errors.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +40,11 @@ pub enum DbError {
     CorruptChange { seq: i64, reason: String },
     #[error("a stored {table} row cannot be read: {reason}")]
     CorruptRow { table: &'static str, reason: String },
+    #[error("stored column {column} cannot be read: {reason}")]
+    CorruptColumn {
+        column: String,
+        reason: &'static str,
+    },
     #[error("a record cannot be encoded as JSON ({0:?} error)")]
     Encode(serde_json::error::Category),
     /// The database did not answer within [`TRANSACTION_TIMEOUT`].
@@ -42,7 +59,7 @@ pub enum DbError {
 pub const TRANSACTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// Runs one database call with [`TRANSACTION_TIMEOUT`].
-async fn timed<T>(
+pub(crate) async fn timed<T>(
     call: impl std::future::Future<Output = Result<T, DbError>>,
 ) -> Result<T, DbError> {
     tokio::time::timeout(TRANSACTION_TIMEOUT, call)
@@ -81,86 +98,59 @@ impl DbError {
     }
 }
 
-/// One page of the change feed.
-#[derive(Debug)]
-pub struct PullPage {
-    pub changes: Vec<Change>,
-    pub cursor: u64,
-    pub has_more: bool,
-    /// The last change number when the page was read.
-    pub head: u64,
-    /// Changes in scope beyond this page.
-    pub remaining: u64,
-}
-
-impl PullPage {
-    /// The page as the protocol sends it.
-    pub fn into_response(self, scope: Vec<ChildId>) -> shared::protocol::PullResponse {
-        shared::protocol::PullResponse {
-            protocol: shared::protocol::PROTOCOL_VERSION,
-            changes: self.changes,
-            cursor: self.cursor,
-            has_more: self.has_more,
-            head: self.head,
-            remaining: self.remaining,
-            scope,
-        }
-    }
-}
-
-/// Why a pull was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum PullError {
-    /// The device has pulled further than the feed goes: the server's data is
-    /// older than the device's (restored from a backup).
-    #[error("cursor {since} is ahead of the last change {last}")]
-    CursorAhead { since: u64, last: u64 },
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-/// The storage interface the HTTP layer uses.
+/// The storage interface the HTTP layer uses: the backend chosen at start.
 #[derive(Clone, Debug)]
-pub enum Database {
-    Sqlite(SqliteStore),
-    Postgres(PgStore),
-}
-
-macro_rules! dispatch {
-    ($self:expr, $store:ident => $call:expr) => {
-        match $self {
-            Database::Sqlite($store) => $call,
-            Database::Postgres($store) => $call,
-        }
-    };
+pub struct Database {
+    pool: Pool,
 }
 
 impl Database {
     /// Opens the pool (creating a SQLite file if missing). Does not migrate.
     pub async fn connect(target: &DatabaseTarget) -> Result<Self, sqlx::Error> {
-        Ok(match target {
-            DatabaseTarget::SqliteFile(path) => Self::Sqlite(SqliteStore::open_file(path).await?),
-            DatabaseTarget::SqliteUrl(url) => Self::Sqlite(SqliteStore::open_url(url).await?),
-            DatabaseTarget::Postgres(url) => Self::Postgres(PgStore::connect(url).await?),
+        let pool = match target {
+            DatabaseTarget::SqliteFile(path) => {
+                Pool::Sqlite(sqlite::SqlitePools::open_file(path).await?)
+            }
+            DatabaseTarget::SqliteUrl(url) => {
+                Pool::Sqlite(sqlite::SqlitePools::open_url(url).await?)
+            }
+            DatabaseTarget::Postgres(url) => Pool::Postgres(postgres::PgPools::connect(url).await?),
+        };
+        Ok(Self { pool })
+    }
+
+    /// A PostgreSQL pool that connects on first use: the server starts even
+    /// when the database is down, and every request then reports it
+    /// unavailable.
+    pub fn connect_postgres_lazy(
+        url: &str,
+        acquire_timeout: std::time::Duration,
+    ) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            pool: Pool::Postgres(postgres::PgPools::connect_lazy(url, acquire_timeout)?),
         })
     }
 
     /// Applies the backend's pending migrations.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        dispatch!(self, s => s.migrate().await)
+        match &self.pool {
+            Pool::Sqlite(p) => p.migrate().await,
+            Pool::Postgres(p) => p.migrate().await,
+        }
     }
 
     /// `"sqlite"` or `"postgres"`.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Sqlite(_) => "sqlite",
-            Self::Postgres(_) => "postgres",
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
         }
     }
 
     /// A round trip to the database.
     pub async fn health(&self) -> Result<(), DbError> {
-        dispatch!(self, s => s.health().await)
+        let _: i64 = Stmt::new("SELECT 1").one(&self.pool).await?;
+        Ok(())
     }
 
     /// Applies each mutation in its own transaction and reports one outcome per
@@ -177,9 +167,8 @@ impl Database {
         let mut outcomes = Vec::with_capacity(mutations.len());
         for mutation in mutations {
             let status = timed(async {
-                dispatch!(self, s => {
-                    apply::apply_mutation(s.begin_write().await?, device_id, who, mutation).await
-                })
+                apply::apply_mutation(self.pool.begin_write().await?, device_id, who, mutation)
+                    .await
             })
             .await?;
             // The code only: a rejection's message may quote the record.
@@ -196,62 +185,19 @@ impl Database {
         Ok(outcomes)
     }
 
-    /// The changes about `children` with a sequence number above `since`, at
-    /// most `limit` of them.
-    pub async fn pull(
-        &self,
-        children: &[ChildId],
-        since: u64,
-        limit: u32,
-    ) -> Result<PullPage, PullError> {
-        let last = u64::try_from(timed(async { dispatch!(self, s => s.last_seq().await) }).await?)
-            .unwrap_or_default();
-        if since > last {
-            return Err(PullError::CursorAhead { since, last });
-        }
-        let since_i = i64::try_from(since).unwrap_or(i64::MAX);
-        let rows = if children.is_empty() {
-            Vec::new()
-        } else {
-            self.changes_of(children, since_i, i64::from(limit) + 1)
-                .await?
-        };
-        let has_more = rows.len() > limit as usize;
-        let changes = rows
-            .into_iter()
-            .take(limit as usize)
-            .map(|(seq, kind, data)| decode_change(seq, &kind, &data))
-            .collect::<Result<Vec<_>, _>>()?;
-        let cursor = changes.last().map_or(since, |c| c.seq);
-        let remaining = if has_more {
-            let cursor_i = i64::try_from(cursor).unwrap_or(i64::MAX);
-            u64::try_from(self.count_changes_of(children, cursor_i).await?).unwrap_or_default()
-        } else {
-            0
-        };
-        // A page that ends early (nothing more in scope) moves the cursor to
-        // the head, so that the next pull starts there.
-        let cursor = if has_more { cursor } else { last.max(cursor) };
-        Ok(PullPage {
-            changes,
-            cursor,
-            has_more,
-            head: last,
-            remaining,
-        })
-    }
-
     /// Writes `records` and their changes in one transaction, returning their
     /// sequence numbers.
     pub async fn insert_records(&self, records: &[Record]) -> Result<Vec<u64>, DbError> {
-        dispatch!(self, s => apply::insert_records(s.begin_write().await?, records, false).await)
+        apply::insert_records(self.pool.begin_write().await?, records, false)
+            .await
             .map(|seqs| seqs.unwrap_or_default())
     }
 
     /// Like [`Self::insert_records`], but only when no child exists yet (checked
     /// in the same transaction). Returns whether anything was written.
     pub async fn insert_records_if_empty(&self, records: &[Record]) -> Result<bool, DbError> {
-        dispatch!(self, s => apply::insert_records(s.begin_write().await?, records, true).await)
+        apply::insert_records(self.pool.begin_write().await?, records, true)
+            .await
             .map(|seqs| seqs.is_some())
     }
 
@@ -290,13 +236,16 @@ impl Database {
 
     /// The number of rows in `table`.
     pub async fn count(&self, table: Table) -> Result<u64, DbError> {
-        let n = dispatch!(self, s => s.count(table.name()).await)?;
+        let n: i64 = Stmt::new(table.count_sql()).one(&self.pool).await?;
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
-        dispatch!(self, s => s.close().await)
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 }
 
@@ -316,32 +265,38 @@ pub enum Table {
 }
 
 impl Table {
-    /// A fixed table name, so that counting can splice it into SQL safely.
-    fn name(self) -> &'static str {
+    fn count_sql(self) -> &'static str {
         match self {
-            Self::Children => "children",
-            Self::Placements => "placements",
-            Self::Visits => "visits",
-            Self::VisitAmendments => "visit_amendments",
-            Self::Conflicts => "conflicts",
-            Self::Changes => "changes",
-            Self::AppliedMutations => "applied_mutations",
-            Self::Users => "users",
-            Self::Sessions => "sessions",
-            Self::ChildAccess => "child_access",
+            Self::Children => "SELECT COUNT(*) FROM children",
+            Self::Placements => "SELECT COUNT(*) FROM placements",
+            Self::Visits => "SELECT COUNT(*) FROM visits",
+            Self::VisitAmendments => "SELECT COUNT(*) FROM visit_amendments",
+            Self::Conflicts => "SELECT COUNT(*) FROM conflicts",
+            Self::Changes => "SELECT COUNT(*) FROM changes",
+            Self::AppliedMutations => "SELECT COUNT(*) FROM applied_mutations",
+            Self::Users => "SELECT COUNT(*) FROM users",
+            Self::Sessions => "SELECT COUNT(*) FROM sessions",
+            Self::ChildAccess => "SELECT COUNT(*) FROM child_access",
         }
     }
 }
 
-fn decode_change(seq: i64, kind: &str, data: &str) -> Result<Change, DbError> {
-    // serde's message can quote the offending value; keep children's data out
-    // of the error (and so out of the logs).
-    let corrupt = |reason: String| DbError::CorruptChange { seq, reason };
-    let describe =
-        |e: serde_json::Error| corrupt(format!("{:?} error in {kind} data", e.classify()));
-    let data: serde_json::Value = serde_json::from_str(data).map_err(describe)?;
-    let record: Record = serde_json::from_value(serde_json::json!({ "kind": kind, "data": data }))
-        .map_err(describe)?;
-    let seq_u = u64::try_from(seq).map_err(|_| corrupt("negative sequence number".into()))?;
-    Ok(Change { seq: seq_u, record })
+/// Which backend a database URL names.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A SQLite file given by path (the default) or by a `sqlite:` URL.
+    SqliteFile(PathBuf),
+    SqliteUrl(String),
+    Postgres(String),
+}
+
+// The URL may carry a password: never print it.
+impl std::fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SqliteFile(path) => f.debug_tuple("SqliteFile").field(path).finish(),
+            Self::SqliteUrl(_) => f.write_str("SqliteUrl(..)"),
+            Self::Postgres(_) => f.write_str("Postgres(..)"),
+        }
+    }
 }

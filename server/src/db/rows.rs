@@ -1,37 +1,12 @@
-//! What both backends share below the decisions: conversions between
-//! domain records and table rows, and the statements whose SQL is the same
-//! on both. The backends only bind and fetch columns.
+//! Conversions between domain records and table rows.
 
+use super::column::{FromRow, JsonText, Row};
 use super::DbError;
 use chrono::NaiveDate;
 use serde_json::Value;
 use shared::protocol::{Conflict, Record, RecordRef, Resolution};
 use shared::{ChildId, ConflictId, DeviceId, MutationId, PersonName, Placement, PlacementId};
 use uuid::Uuid;
-
-/// The last change number handed out.
-pub(crate) const LAST_SEQ: &str = "SELECT last_seq FROM change_counter WHERE id = 1";
-
-/// Takes the next change number, inside the writing transaction: the row lock
-/// (PostgreSQL) or the database lock (SQLite) keeps other writers out until
-/// commit, so numbers become visible in order and a pull can never skip a
-/// number that commits later. (A SEQUENCE would hand out numbers that commit
-/// out of order.)
-pub(crate) const NEXT_SEQ: &str =
-    "UPDATE change_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq";
-
-pub(crate) const COUNT_CHILDREN: &str = "SELECT COUNT(*) FROM children";
-
-/// Runs a statement that binds nothing and returns one integer.
-pub(crate) async fn fetch_i64<'e, DB, E>(executor: E, sql: &'static str) -> Result<i64, DbError>
-where
-    DB: sqlx::Database,
-    E: sqlx::Executor<'e, Database = DB>,
-    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
-{
-    Ok(sqlx::query_scalar(sql).fetch_one(executor).await?)
-}
 
 /// The serde name of a unit enum variant (`PlacementKind`, `LegalBasis`,
 /// `EditableKind`), as stored.
@@ -125,14 +100,6 @@ fn parse_json(table: &'static str, text: &str) -> Result<Value, DbError> {
     })
 }
 
-/// Parses a hyphenated UUID stored as text (SQLite).
-pub(crate) fn parse_uuid(table: &'static str, text: &str) -> Result<Uuid, DbError> {
-    Uuid::parse_str(text).map_err(|_| DbError::CorruptRow {
-        table,
-        reason: "malformed id".into(),
-    })
-}
-
 /// The columns of a `changes` row, derived from the record.
 pub(crate) struct ChangeRow {
     /// The record's `kind` tag in the feed (see [`Record`]).
@@ -211,6 +178,21 @@ pub(crate) struct StoredPlacement {
     pub deleted: bool,
 }
 
+impl FromRow for PlacementRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            child_id: row.get("child_id")?,
+            kind: row.get("kind")?,
+            home_name: row.get("home_name")?,
+            legal_basis: row.get("legal_basis")?,
+            start_date: row.get("start_date")?,
+            end_date: row.get("end_date")?,
+            deleted: row.get("deleted")?,
+        })
+    }
+}
+
 impl PlacementRow {
     pub(crate) fn decode(self) -> Result<StoredPlacement, DbError> {
         const TABLE: &str = "placements";
@@ -246,6 +228,26 @@ pub(crate) struct ConflictRow {
     pub device_id: Uuid,
     pub mutation_id: Uuid,
     pub resolution: Option<String>,
+}
+
+impl FromRow for ConflictRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        let json = |name| row.get(name).map(JsonText::into_string);
+        Ok(Self {
+            id: row.get("id")?,
+            target_kind: row.get("target_kind")?,
+            target_id: row.get("target_id")?,
+            child_id: row.get("child_id")?,
+            field: row.get("field")?,
+            server_value: json("server_value")?,
+            device_value: json("device_value")?,
+            device_id: row.get("device_id")?,
+            mutation_id: row.get("mutation_id")?,
+            resolution: row
+                .get::<Option<JsonText>>("resolution")?
+                .map(JsonText::into_string),
+        })
+    }
 }
 
 impl ConflictRow {

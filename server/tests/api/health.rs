@@ -31,7 +31,7 @@ async fn health_reports_version_and_database(backend: Backend) {
 /// A server whose PostgreSQL is down still answers, with 503s.
 #[tokio::test]
 async fn unreachable_database_gives_503() {
-    use server::db::{Database, PgStore};
+    use server::db::Database;
     use server::routes::{router, App};
     use shared::ErrorCode;
     use std::sync::Arc;
@@ -42,13 +42,13 @@ async fn unreachable_database_gives_503() {
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let store = PgStore::connect_lazy(
+    let db = Database::connect_postgres_lazy(
         &format!("postgres://nobody@127.0.0.1:{port}/none"),
         Duration::from_secs(1),
     )
     .expect("lazy pool");
     let state = Arc::new(App {
-        db: Database::Postgres(store),
+        db,
         static_dir: "does-not-exist".into(),
         login_limiter: Default::default(),
         https: false,

@@ -1,0 +1,234 @@
+//! The change feed: every record a device may hold, numbered in commit
+//! order, and the ids of the mutations already applied. Writes happen in a
+//! mutation's transaction ([`Tx`]); pulls read pages of it.
+
+use super::column::{FromRow, IdList, JsonText, Row};
+use super::rows::ChangeRow;
+use super::statement::{Stmt, Tx};
+use super::{Database, DbError};
+use chrono::Utc;
+use shared::protocol::{Change, Record};
+use shared::{ChildId, DeviceId, MutationId, UserId};
+
+/// The outcome of recording a mutation id.
+pub(crate) enum Claim {
+    /// First time: apply it.
+    New,
+    /// Applied before, with this change number (`None` only for rows written
+    /// before numbers were kept).
+    Before(Option<i64>),
+}
+
+const LAST_SEQ: &str = "SELECT last_seq FROM change_counter WHERE id = 1";
+
+impl Tx {
+    /// Records the mutation id, or reports the change number it was applied
+    /// with before. A concurrent claim of the same id waits (PostgreSQL)
+    /// until the first commits or rolls back.
+    pub(crate) async fn claim_mutation(
+        &mut self,
+        device_id: DeviceId,
+        user_id: Option<UserId>,
+        mutation_id: MutationId,
+    ) -> Result<Claim, DbError> {
+        let claimed = Stmt::new(
+            "INSERT INTO applied_mutations (mutation_id, device_id, user_id, applied_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (mutation_id) DO NOTHING",
+        )
+        .bind(mutation_id)
+        .bind(device_id)
+        .bind(user_id)
+        .bind(Utc::now())
+        .execute(&mut *self)
+        .await?;
+        if claimed == 1 {
+            return Ok(Claim::New);
+        }
+        let seq: Option<i64> =
+            Stmt::new("SELECT seq FROM applied_mutations WHERE mutation_id = $1")
+                .bind(mutation_id)
+                .one(&mut *self)
+                .await?;
+        Ok(Claim::Before(seq))
+    }
+
+    pub(crate) async fn set_mutation_seq(
+        &mut self,
+        mutation_id: MutationId,
+        seq: i64,
+    ) -> Result<(), DbError> {
+        Stmt::new("UPDATE applied_mutations SET seq = $1 WHERE mutation_id = $2")
+            .bind(seq)
+            .bind(mutation_id)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    /// The last change number handed out.
+    pub(crate) async fn last_seq(&mut self) -> Result<i64, DbError> {
+        Stmt::new(LAST_SEQ).one(self).await
+    }
+
+    /// Takes the next change number. The counter row stays locked until
+    /// commit (the row lock on PostgreSQL, the database lock on SQLite), so
+    /// numbers become visible in order and a pull can never skip a number
+    /// that commits later. (A SEQUENCE would hand out numbers that commit
+    /// out of order.)
+    pub(crate) async fn next_seq(&mut self) -> Result<i64, DbError> {
+        Stmt::new(
+            "UPDATE change_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
+        )
+        .one(self)
+        .await
+    }
+
+    pub(crate) async fn insert_change(&mut self, seq: i64, row: &ChangeRow) -> Result<(), DbError> {
+        Stmt::new(
+            "INSERT INTO changes (seq, kind, record_id, child_id, data) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(seq)
+        .bind(row.kind)
+        .bind(row.record_id)
+        .bind(row.child_id)
+        .bind(JsonText(row.data.as_str().into()))
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps other writers out until commit.
+    pub(crate) async fn lock_feed(&mut self) -> Result<(), DbError> {
+        let _: i64 = Stmt::new(LAST_SEQ).lock_rows().one(self).await?;
+        Ok(())
+    }
+}
+
+/// One page of the change feed.
+#[derive(Debug)]
+pub struct PullPage {
+    pub changes: Vec<Change>,
+    pub cursor: u64,
+    pub has_more: bool,
+    /// The last change number when the page was read.
+    pub head: u64,
+    /// Changes in scope beyond this page.
+    pub remaining: u64,
+}
+
+impl PullPage {
+    /// The page as the protocol sends it.
+    pub fn into_response(self, scope: Vec<ChildId>) -> shared::protocol::PullResponse {
+        shared::protocol::PullResponse {
+            protocol: shared::protocol::PROTOCOL_VERSION,
+            changes: self.changes,
+            cursor: self.cursor,
+            has_more: self.has_more,
+            head: self.head,
+            remaining: self.remaining,
+            scope,
+        }
+    }
+}
+
+/// Why a pull was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// The device has pulled further than the feed goes: the server's data is
+    /// older than the device's (restored from a backup).
+    #[error("cursor {since} is ahead of the last change {last}")]
+    CursorAhead { since: u64, last: u64 },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// A `changes` row as read.
+struct FeedRow {
+    seq: i64,
+    kind: String,
+    data: JsonText<'static>,
+}
+
+impl FromRow for FeedRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            seq: row.get("seq")?,
+            kind: row.get("kind")?,
+            data: row.get("data")?,
+        })
+    }
+}
+
+impl Database {
+    /// The changes about `children` with a sequence number above `since`, at
+    /// most `limit` of them.
+    pub async fn pull(
+        &self,
+        children: &[ChildId],
+        since: u64,
+        limit: u32,
+    ) -> Result<PullPage, PullError> {
+        let last: i64 = Stmt::new(LAST_SEQ).one(&self.pool).await?;
+        let last = u64::try_from(last).unwrap_or_default();
+        if since > last {
+            return Err(PullError::CursorAhead { since, last });
+        }
+        let since_i = i64::try_from(since).unwrap_or(i64::MAX);
+        let rows: Vec<FeedRow> = if children.is_empty() {
+            Vec::new()
+        } else {
+            Stmt::new(
+                "SELECT seq, kind, data FROM changes \
+                 WHERE seq > $1 AND child_id = ANY($2) ORDER BY seq LIMIT $3",
+            )
+            .bind(since_i)
+            .bind(IdList(children))
+            .bind(i64::from(limit) + 1)
+            .all(&self.pool)
+            .await?
+        };
+        let has_more = rows.len() > limit as usize;
+        let changes = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|row| decode_change(row.seq, &row.kind, &row.data.0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cursor = changes.last().map_or(since, |c| c.seq);
+        let remaining = if has_more {
+            let cursor_i = i64::try_from(cursor).unwrap_or(i64::MAX);
+            let n: i64 =
+                Stmt::new("SELECT COUNT(*) FROM changes WHERE seq > $1 AND child_id = ANY($2)")
+                    .bind(cursor_i)
+                    .bind(IdList(children))
+                    .one(&self.pool)
+                    .await?;
+            u64::try_from(n).unwrap_or_default()
+        } else {
+            0
+        };
+        // A page that ends early (nothing more in scope) moves the cursor to
+        // the head, so that the next pull starts there.
+        let cursor = if has_more { cursor } else { last.max(cursor) };
+        Ok(PullPage {
+            changes,
+            cursor,
+            has_more,
+            head: last,
+            remaining,
+        })
+    }
+}
+
+fn decode_change(seq: i64, kind: &str, data: &str) -> Result<Change, DbError> {
+    // serde's message can quote the offending value; keep children's data out
+    // of the error (and so out of the logs).
+    let corrupt = |reason: String| DbError::CorruptChange { seq, reason };
+    let describe =
+        |e: serde_json::Error| corrupt(format!("{:?} error in {kind} data", e.classify()));
+    let data: serde_json::Value = serde_json::from_str(data).map_err(describe)?;
+    let record: Record = serde_json::from_value(serde_json::json!({ "kind": kind, "data": data }))
+        .map_err(describe)?;
+    let seq_u = u64::try_from(seq).map_err(|_| corrupt("negative sequence number".into()))?;
+    Ok(Change { seq: seq_u, record })
+}

@@ -1,0 +1,155 @@
+//! The one way to reach the database: a [`Stmt`] (SQL written once, with
+//! `$1`-style parameters that both backends read) run on the [`Pool`]
+//! (outside a transaction, with [`super::TRANSACTION_TIMEOUT`]) or in a [`Tx`].
+//! The few real dialect differences are handled in `sqlite.rs` and
+//! `postgres.rs`, which alone touch a driver:
+//! - `= ANY($n)` over an id list (PostgreSQL's syntax; SQLite reads the list
+//!   with `json_each`),
+//! - [`Stmt::lock_rows`] (`FOR UPDATE` on PostgreSQL; a SQLite write
+//!   transaction holds the whole database from its start),
+//! - how a write transaction begins.
+
+use super::column::{Arg, FromRow, Row, ToArg};
+use super::{postgres, sqlite, DbError};
+
+/// One SQL statement and its parameters.
+#[derive(Debug)]
+pub(crate) struct Stmt<'a> {
+    pub(super) sql: &'static str,
+    pub(super) args: Vec<Arg<'a>>,
+    pub(super) lock_rows: bool,
+}
+
+/// What a statement's caller wants back.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Want {
+    All,
+    Optional,
+    One,
+    RowsAffected,
+}
+
+/// What came back.
+pub(super) enum Output {
+    Rows(Vec<Row>),
+    Row(Option<Row>),
+    RowsAffected(u64),
+}
+
+impl<'a> Stmt<'a> {
+    pub(crate) fn new(sql: &'static str) -> Self {
+        Self {
+            sql,
+            args: Vec::new(),
+            lock_rows: false,
+        }
+    }
+
+    /// Binds the next parameter (`$1`, `$2`, … in order).
+    pub(crate) fn bind(mut self, value: impl ToArg<'a>) -> Self {
+        self.args.push(value.to_arg());
+        self
+    }
+
+    /// The rows read are locked until the transaction ends.
+    pub(crate) fn lock_rows(mut self) -> Self {
+        self.lock_rows = true;
+        self
+    }
+
+    pub(crate) async fn execute(self, on: impl Execute) -> Result<u64, DbError> {
+        match on.run(self, Want::RowsAffected).await? {
+            Output::RowsAffected(n) => Ok(n),
+            _ => unreachable!("asked for rows affected"),
+        }
+    }
+
+    pub(crate) async fn all<T: FromRow>(self, on: impl Execute) -> Result<Vec<T>, DbError> {
+        match on.run(self, Want::All).await? {
+            Output::Rows(rows) => rows.iter().map(T::from_row).collect(),
+            _ => unreachable!("asked for all rows"),
+        }
+    }
+
+    pub(crate) async fn optional<T: FromRow>(self, on: impl Execute) -> Result<Option<T>, DbError> {
+        match on.run(self, Want::Optional).await? {
+            Output::Row(row) => row.as_ref().map(T::from_row).transpose(),
+            _ => unreachable!("asked for an optional row"),
+        }
+    }
+
+    pub(crate) async fn one<T: FromRow>(self, on: impl Execute) -> Result<T, DbError> {
+        match on.run(self, Want::One).await? {
+            Output::Row(Some(row)) => T::from_row(&row),
+            _ => unreachable!("asked for one row"),
+        }
+    }
+}
+
+/// Where a statement runs: the pool or a transaction.
+pub(crate) trait Execute {
+    async fn run(self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError>;
+}
+
+/// The connection pool of the backend chosen at start.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(sqlite::SqlitePools),
+    Postgres(postgres::PgPools),
+}
+
+impl Pool {
+    /// A write transaction: SQLite takes the database lock at once,
+    /// PostgreSQL locks the rows it reads with [`Stmt::lock_rows`].
+    pub(crate) async fn begin_write(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Self::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
+            Self::Postgres(p) => Tx::Postgres(p.begin_write().await?),
+        })
+    }
+}
+
+impl Execute for &Pool {
+    async fn run(self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError> {
+        super::timed(async {
+            match self {
+                Pool::Sqlite(p) => p.run(stmt, want).await,
+                Pool::Postgres(p) => p.run(stmt, want).await,
+            }
+        })
+        .await
+    }
+}
+
+/// One write transaction. Dropping it uncommitted rolls back.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), DbError> {
+        match self {
+            Self::Sqlite(tx) => tx.rollback().await?,
+            Self::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Execute for &mut Tx {
+    async fn run(self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError> {
+        match self {
+            Tx::Sqlite(tx) => sqlite::run(&mut **tx, stmt, want).await,
+            Tx::Postgres(tx) => postgres::run(&mut **tx, stmt, want).await,
+        }
+    }
+}
