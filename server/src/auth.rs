@@ -1,5 +1,5 @@
 //! Who is asking: passwords, device sessions and their tokens, the login
-//! limiter, and the [`Actor`] every handler of children's data requires.
+//! limiter. Who may do what is decided in `crate::access`.
 //!
 //! Sign-in is one step that ends in [`Sessions::open`]: a password check
 //! today; a municipality's OpenID Connect provider would be another route
@@ -9,16 +9,12 @@
 use crate::db::accounts::{NewSession, SessionRow, UserRow};
 use crate::db::{Database, DbError};
 use crate::error::ApiError;
-use crate::routes::AppState;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, PasswordHash};
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
-use shared::auth::{Role, SessionTokens, UserProfile};
+use shared::auth::{SessionTokens, UserProfile};
 use shared::{SessionId, UserId};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -100,7 +96,7 @@ pub enum SessionState {
 
 impl SessionState {
     /// The error a request with such a session gets.
-    fn error(&self) -> Option<ApiError> {
+    pub(crate) fn error(&self) -> Option<ApiError> {
         match self {
             Self::Valid => None,
             Self::AccessExpired => Some(ApiError::Unauthenticated),
@@ -241,41 +237,6 @@ pub fn bearer_token(header: Option<&str>) -> Option<&str> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= MAX_BEARER_TOKEN_BYTES)
-}
-
-/// The signed-in user behind a request, from `Authorization: Bearer`.
-#[derive(Clone, Debug)]
-pub struct Actor {
-    pub user_id: UserId,
-    pub role: Role,
-    pub session_id: SessionId,
-}
-
-impl FromRequestParts<AppState> for Actor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
-        let session = app
-            .db
-            .session_by_access(&token_hash(token))
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        if let Some(error) = session_state(&session, Utc::now()).error() {
-            return Err(error);
-        }
-        let user = active_user(&app.db, session.user_id).await?;
-        tracing::Span::current().record("user.id", tracing::field::display(user.id));
-        Ok(Self {
-            user_id: user.id,
-            role: user.role,
-            session_id: session.id,
-        })
-    }
 }
 
 /// Failed sign-ins allowed per account and per address within

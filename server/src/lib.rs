@@ -1,6 +1,7 @@
 //! Barnbesök sync server: serves the app and the JSON sync API, and stores
 //! records in SQLite or PostgreSQL.
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod config;

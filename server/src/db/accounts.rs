@@ -1,20 +1,13 @@
-//! Users, units, sessions and who may see which child: the statements, and
-//! what a row means (is a session still valid, which children a role sees),
-//! decided here and in `crate::auth`, in Rust, with the server's clock.
+//! Users, units, sessions and access to children: the statements. What a
+//! row means (is a session still valid, which children a role sees) is
+//! decided in `crate::auth` and `crate::access`.
 
 use super::column::{FromRow, Row};
 use super::statement::Stmt;
 use super::{Database, DbError};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use shared::auth::{Role, UnitSummary};
 use shared::{ChildId, SessionId, UnitId, UserId};
-use std::collections::BTreeSet;
-
-/// How long after an assignment or a cover ends the user's devices may still
-/// push changes to the child: a visit recorded offline the day before the
-/// child was handed to a colleague must still reach the server. Reading ends
-/// at once. Measured by the server's clock.
-pub const LATE_PUSH_GRACE: Duration = Duration::days(30);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRow {
@@ -50,17 +43,6 @@ pub struct AccessRow {
     pub child_id: ChildId,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
-}
-
-impl AccessRow {
-    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
-        self.starts_at <= now && self.ends_at.is_none_or(|end| now < end)
-    }
-
-    /// Active, or ended less than [`LATE_PUSH_GRACE`] ago.
-    pub fn accepts_pushes(&self, now: DateTime<Utc>) -> bool {
-        self.starts_at <= now && self.ends_at.is_none_or(|end| now < end + LATE_PUSH_GRACE)
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -170,6 +152,18 @@ impl FromRow for SessionRow {
     }
 }
 
+/// What the access policy needs to know about the caller behind an access
+/// token: the session, the user, their units, their access to children and
+/// their units' children. Read in one statement (see [`Database::caller`]).
+#[derive(Clone, Debug)]
+pub struct CallerRecord {
+    pub session: SessionRow,
+    pub user: UserRow,
+    pub units: Vec<UnitSummary>,
+    pub access: Vec<AccessRow>,
+    pub unit_children: Vec<ChildId>,
+}
+
 impl FromRow for SessionListRow {
     fn from_row(row: &Row) -> Result<Self, DbError> {
         Ok(Self {
@@ -178,6 +172,53 @@ impl FromRow for SessionListRow {
             created_at: row.get("created_at")?,
             last_used_at: row.get("last_used_at")?,
             expires_at: row.get("expires_at")?,
+        })
+    }
+}
+
+/// One row of [`Database::caller`].
+enum CallerRow {
+    Session(SessionRow, UserRow),
+    Unit(UnitSummary),
+    Access(AccessRow),
+    UnitChild(ChildId),
+}
+
+impl FromRow for CallerRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        let part: String = row.get("part")?;
+        Ok(match part.as_str() {
+            "session" => {
+                let user_id = row.get("user_id")?;
+                Self::Session(
+                    SessionRow {
+                        id: row.get("id")?,
+                        user_id,
+                        access_expires_at: row.get("at1")?,
+                        last_used_at: row.get("at2")?,
+                        expires_at: row.get("at3")?,
+                        revoked_at: row.get("at4")?,
+                    },
+                    UserRow {
+                        id: user_id,
+                        username: row.get("name")?,
+                        display_name: row.get("display_name")?,
+                        role: role(row, "users")?,
+                        password_hash: None,
+                        active: row.get("active")?,
+                    },
+                )
+            }
+            "unit" => Self::Unit(UnitSummary {
+                id: row.get("id")?,
+                name: row.get("name")?,
+            }),
+            "access" => Self::Access(AccessRow {
+                child_id: row.get("id")?,
+                starts_at: row.get("at1")?,
+                ends_at: row.get("at2")?,
+            }),
+            _ => Self::UnitChild(row.get("id")?),
         })
     }
 }
@@ -367,54 +408,59 @@ impl Database {
             .await
     }
 
-    /// The children `role` lets `user` read at `now`, in id order.
-    pub async fn readable_children(
-        &self,
-        user: UserId,
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<ChildId>, DbError> {
-        let mut children = BTreeSet::new();
-        if !role.reads_child_records() {
-            return Ok(Vec::new());
+    /// Everything about the caller behind the access token whose hash is
+    /// `access_hash`, in one round trip: each part of [`CallerRecord`] comes
+    /// as rows of its own kind (the session's row first, which types the
+    /// columns for PostgreSQL).
+    pub async fn caller(&self, access_hash: &str) -> Result<Option<CallerRecord>, DbError> {
+        let rows: Vec<CallerRow> = Stmt::new(
+            "SELECT 'session' AS part, s.id AS id, u.id AS user_id, u.username AS name, \
+                    u.display_name AS display_name, u.role AS role, u.active AS active, \
+                    s.access_expires_at AS at1, s.last_used_at AS at2, s.expires_at AS at3, \
+                    s.revoked_at AS at4 \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.access_hash = $1 \
+             UNION ALL \
+             SELECT 'unit', un.id, NULL, un.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+             FROM sessions s JOIN user_units uu ON uu.user_id = s.user_id \
+             JOIN units un ON un.id = uu.unit_id WHERE s.access_hash = $1 \
+             UNION ALL \
+             SELECT 'access', a.child_id, NULL, NULL, NULL, NULL, NULL, a.starts_at, a.ends_at, \
+                    NULL, NULL \
+             FROM sessions s JOIN child_access a ON a.user_id = s.user_id \
+             WHERE s.access_hash = $1 \
+             UNION ALL \
+             SELECT 'unit_child', c.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+             FROM sessions s JOIN user_units uu ON uu.user_id = s.user_id \
+             JOIN children c ON c.unit_id = uu.unit_id WHERE s.access_hash = $1",
+        )
+        .bind(access_hash)
+        .all(&self.pool)
+        .await?;
+        let mut caller: Option<CallerRecord> = None;
+        let (mut units, mut access, mut unit_children) = (Vec::new(), Vec::new(), Vec::new());
+        for row in rows {
+            match row {
+                CallerRow::Session(session, user) => {
+                    caller = Some(CallerRecord {
+                        session,
+                        user,
+                        units: Vec::new(),
+                        access: Vec::new(),
+                        unit_children: Vec::new(),
+                    });
+                }
+                CallerRow::Unit(unit) => units.push(unit),
+                CallerRow::Access(row) => access.push(row),
+                CallerRow::UnitChild(child) => unit_children.push(child),
+            }
         }
-        if role.sees_whole_units() {
-            children.extend(self.children_of_units_of(user).await?);
-        }
-        children.extend(
-            self.access_of(user)
-                .await?
-                .into_iter()
-                .filter(|a| a.is_active(now))
-                .map(|a| a.child_id),
-        );
-        Ok(children.into_iter().collect())
-    }
-
-    /// The children whose records `user`'s devices may change at `now`: the
-    /// readable ones, and those whose access ended within
-    /// [`LATE_PUSH_GRACE`].
-    pub async fn writable_children(
-        &self,
-        user: UserId,
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> Result<BTreeSet<ChildId>, DbError> {
-        let mut children = BTreeSet::new();
-        if !role.writes_child_records() {
-            return Ok(children);
-        }
-        if role.sees_whole_units() {
-            children.extend(self.children_of_units_of(user).await?);
-        }
-        children.extend(
-            self.access_of(user)
-                .await?
-                .into_iter()
-                .filter(|a| a.accepts_pushes(now))
-                .map(|a| a.child_id),
-        );
-        Ok(children)
+        Ok(caller.map(|mut caller| {
+            units.sort_by(|a, b| a.name.cmp(&b.name));
+            caller.units = units;
+            caller.access = access;
+            caller.unit_children = unit_children;
+            caller
+        }))
     }
 
     pub async fn insert_session(&self, s: &NewSession) -> Result<(), DbError> {
@@ -522,32 +568,5 @@ impl Database {
             .bind(user)
             .execute(&self.pool)
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn at(day: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0)
-            .single()
-            .expect("time")
-    }
-
-    #[test]
-    fn ended_access_accepts_late_pushes_for_a_while_but_not_reads() {
-        let access = AccessRow {
-            child_id: ChildId::new_random(),
-            starts_at: at(1),
-            ends_at: Some(at(10)),
-        };
-        assert!(!access.is_active(at(1) - Duration::seconds(1)));
-        assert!(access.is_active(at(5)));
-        assert!(!access.is_active(at(10)));
-        assert!(access.accepts_pushes(at(11)));
-        assert!(!access.accepts_pushes(at(10) + LATE_PUSH_GRACE));
-        assert!(!access.accepts_pushes(at(1) - Duration::seconds(1)));
     }
 }

@@ -157,7 +157,7 @@ impl Database {
     /// mutation, in order. A mutation id seen before is answered as it was
     /// the first time and changes nothing. See `apply.rs` for what each
     /// operation does. Whether `user_id` may write these children is checked
-    /// before (`crate::auth`).
+    /// before (`crate::access`).
     pub async fn push(
         &self,
         device_id: DeviceId,

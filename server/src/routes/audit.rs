@@ -2,7 +2,7 @@
 //! units' children, by user, by child and by period.
 
 use super::AppState;
-use crate::auth::Actor;
+use crate::access::Caller;
 use crate::db::audit::AuditFilter;
 use crate::error::{ApiError, ApiResult};
 use axum::extract::rejection::QueryRejection;
@@ -11,9 +11,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use shared::audit::{AuditEntry, AuditReview};
-use shared::auth::{Colleague, Role};
+use shared::auth::Colleague;
 use shared::{ChildId, UserId};
 use std::collections::HashMap;
 
@@ -29,13 +29,12 @@ pub fn router() -> Router<AppState> {
 /// The people of the asking leader's units, for choosing whom to grant
 /// cover or whose use of the records to review.
 #[tracing::instrument(skip_all, fields(user.id))]
-async fn colleagues(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<Colleague>>> {
-    if !actor.role.sees_whole_units() {
-        return Err(ApiError::Forbidden(
-            "only a group leader or unit manager lists the unit's staff".into(),
-        ));
-    }
-    let users = app.db.colleagues_of(actor.user_id).await?;
+async fn colleagues(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Colleague>>> {
+    caller.require_staff_viewer()?;
+    let users = app.db.colleagues_of(caller.user_id).await?;
     Ok(Json(
         users
             .into_iter()
@@ -98,20 +97,13 @@ pub fn parse_filter(params: &HashMap<String, String>) -> ApiResult<(AuditFilter,
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn review(
     State(app): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<Response> {
-    if actor.role != Role::UnitManager {
-        return Err(ApiError::Forbidden(
-            "only a unit manager reviews the log".into(),
-        ));
-    }
+    let scope = caller.audit_review_scope()?;
     let Query(params) = query.map_err(|e| ApiError::InvalidQuery(e.body_text()))?;
     let (mut filter, csv) = parse_filter(&params)?;
-    filter.children = app
-        .db
-        .readable_children(actor.user_id, actor.role, Utc::now())
-        .await?;
+    filter.children = scope;
     let mut entries = app.db.audit_entries(&filter).await?;
     let truncated = entries.len() as i64 > MAX_ENTRIES;
     entries.truncate(MAX_ENTRIES as usize);

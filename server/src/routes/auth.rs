@@ -2,7 +2,8 @@
 //! `/v1/auth/logout`, and `GET /v1/me`.
 
 use super::{parse_json, read_json_object, AppState};
-use crate::auth::{verify_password, Actor, Sessions};
+use crate::access::Caller;
+use crate::auth::{verify_password, Sessions};
 use crate::error::{ApiError, ApiResult};
 use crate::tls::Peer;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -136,9 +137,9 @@ async fn refresh(State(app): State<AppState>, request: Request) -> ApiResult<Jso
 
 /// Ends the session the request is made with.
 #[tracing::instrument(skip_all, fields(user.id))]
-async fn logout(State(app): State<AppState>, actor: Actor) -> ApiResult<StatusCode> {
-    app.db.revoke_session(actor.session_id).await?;
-    tracing::info!(session.id = %actor.session_id, "signed out");
+async fn logout(State(app): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    app.db.revoke_session(caller.session_id).await?;
+    tracing::info!(session.id = %caller.session_id, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -150,32 +151,26 @@ struct Me {
 }
 
 #[tracing::instrument(skip_all, fields(user.id))]
-async fn me(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Me>> {
-    let user = app
-        .db
-        .user_by_id(actor.user_id)
-        .await?
-        .ok_or(ApiError::SessionExpired)?;
-    let children = app
-        .db
-        .readable_children(actor.user_id, actor.role, Utc::now())
-        .await?;
+async fn me(caller: Caller) -> ApiResult<Json<Me>> {
     Ok(Json(Me {
-        user: crate::auth::profile(&app.db, &user).await?,
-        children,
+        user: caller.profile(),
+        children: caller.readable_children().to_vec(),
     }))
 }
 
 /// The user's signed-in devices.
 #[tracing::instrument(skip_all, fields(user.id))]
-async fn sessions(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<SessionInfo>>> {
-    let rows = app.db.sessions_of(actor.user_id).await?;
+async fn sessions(
+    State(app): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<SessionInfo>>> {
+    let rows = app.db.sessions_of(caller.user_id).await?;
     let now = Utc::now();
     Ok(Json(
         rows.into_iter()
             .filter(|r| r.expires_at > now)
             .map(|r| SessionInfo {
-                current: r.id == actor.session_id,
+                current: r.id == caller.session_id,
                 id: r.id,
                 device_label: r.device_label,
                 created_at: r.created_at,
@@ -190,11 +185,11 @@ async fn sessions(State(app): State<AppState>, actor: Actor) -> ApiResult<Json<V
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn revoke(
     State(app): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id = SessionId::parse(&id).map_err(|_| ApiError::NotFound)?;
-    let own = app.db.sessions_of(actor.user_id).await?;
+    let own = app.db.sessions_of(caller.user_id).await?;
     if !own.iter().any(|s| s.id == id) {
         return Err(ApiError::NotFound);
     }

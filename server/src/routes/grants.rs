@@ -2,7 +2,7 @@
 //! their unit until a date (`POST /v1/grants`).
 
 use super::{parse_json, read_json_object, AppState};
-use crate::auth::Actor;
+use crate::access::Caller;
 use crate::db::accounts::{AccessKind, NewAccess};
 use crate::error::{ApiError, ApiResult};
 use axum::extract::{Request, State};
@@ -40,49 +40,27 @@ pub fn cover_ends_at(until: NaiveDate) -> ApiResult<DateTime<Utc>> {
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn grant(
     State(app): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<Grant>)> {
-    if !actor.role.grants_cover() {
-        return Err(ApiError::Forbidden(
-            "only a group leader or unit manager grants cover".into(),
-        ));
-    }
+    caller.require_cover_granter()?;
     let body = read_json_object(&app, request).await?;
     let grant: GrantRequest = parse_json(&body)?;
-    let unit_children = app.db.children_of_units_of(actor.user_id).await?;
-    if !unit_children.contains(&grant.child_id) {
-        return Err(ApiError::Forbidden(format!(
-            "child {} is not in your units",
-            grant.child_id
-        )));
-    }
+    caller.check_cover_child(grant.child_id)?;
     validate(&grant, Utc::now().date_naive())?;
-    let colleague = app
-        .db
-        .user_by_id(grant.user_id)
-        .await?
-        // Those who work from a caseload: the others see the unit already.
-        .filter(|u| u.active && u.role.writes_child_records() && !u.role.sees_whole_units());
-    let Some(colleague) = colleague else {
-        return Err(ApiError::ValidationFailed(
-            "`user_id` is not an active social worker".into(),
-        ));
+    let colleague = app.db.user_by_id(grant.user_id).await?;
+    let theirs = match &colleague {
+        Some(colleague) => app.db.units_of(colleague.id).await?,
+        None => Vec::new(),
     };
-    let mine = app.db.units_of(actor.user_id).await?;
-    let theirs = app.db.units_of(colleague.id).await?;
-    if !theirs.iter().any(|u| mine.iter().any(|m| m.id == u.id)) {
-        return Err(ApiError::ValidationFailed(
-            "`user_id` is not in any of your units".into(),
-        ));
-    }
+    let colleague = caller.check_cover_colleague(colleague.as_ref(), &theirs)?;
     let ends_at = cover_ends_at(grant.until)?;
     app.db
         .insert_access(&NewAccess {
             child_id: grant.child_id,
             user_id: colleague.id,
             kind: AccessKind::Granted,
-            granted_by: Some(actor.user_id),
+            granted_by: Some(caller.user_id),
             starts_at: Utc::now(),
             ends_at: Some(ends_at),
         })

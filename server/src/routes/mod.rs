@@ -7,7 +7,8 @@ pub mod health;
 pub mod reference;
 pub mod sync;
 
-use crate::auth::LoginLimiter;
+use crate::access::Caller;
+use crate::auth::{bearer_token, LoginLimiter};
 use crate::db::Database;
 use crate::error::ApiError;
 use crate::static_files;
@@ -183,6 +184,26 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// The signed-in caller, from `Authorization: Bearer`: every handler of
+/// children's data takes one.
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &AppState,
+    ) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
+        let caller = Caller::by_access_token(&app.db, token).await?;
+        Span::current().record("user.id", tracing::field::display(caller.user_id));
+        Ok(caller)
     }
 }
 

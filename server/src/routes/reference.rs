@@ -3,7 +3,7 @@
 //! fetches (`GET /v1/reference`). Versions are only added, never changed.
 
 use super::{parse_json, read_json_object, AppState};
-use crate::auth::Actor;
+use crate::access::Caller;
 use crate::error::{ApiError, ApiResult};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -21,18 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/checklist-templates", post(publish_template))
 }
 
-fn require_manager(actor: &Actor) -> ApiResult<()> {
-    if actor.role.sees_whole_units() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only a group leader or unit manager publishes routines and templates".into(),
-        ))
-    }
-}
-
 #[tracing::instrument(skip_all, fields(user.id))]
-async fn reference(State(app): State<AppState>, _actor: Actor) -> ApiResult<Json<ReferenceData>> {
+async fn reference(State(app): State<AppState>, _caller: Caller) -> ApiResult<Json<ReferenceData>> {
     let routines = app
         .db
         .published_routines()
@@ -63,10 +53,10 @@ async fn library(app: &AppState) -> ApiResult<Library> {
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn publish_routine(
     State(app): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<RoutineVersion>)> {
-    require_manager(&actor)?;
+    caller.require_publisher()?;
     let body = read_json_object(&app, request).await?;
     let mut draft: RoutineDraft = parse_json(&body)?;
     // Version numbers are stored as 32-bit integers (PostgreSQL INTEGER).
@@ -92,7 +82,7 @@ async fn publish_routine(
         .map_err(|e| ApiError::ValidationFailed(e.message_sv()))?;
     if !app
         .db
-        .insert_routine_version(&version.to_draft(), actor.user_id, now)
+        .insert_routine_version(&version.to_draft(), caller.user_id, now)
         .await?
     {
         return Err(ApiError::Taken(format!(
@@ -112,10 +102,10 @@ async fn publish_routine(
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn publish_template(
     State(app): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<ChecklistTemplate>)> {
-    require_manager(&actor)?;
+    caller.require_publisher()?;
     let body = read_json_object(&app, request).await?;
     let mut template: ChecklistTemplate = parse_json(&body)?;
     template
@@ -142,12 +132,12 @@ async fn publish_template(
     }
     template.published_by = app
         .db
-        .user_by_id(actor.user_id)
+        .user_by_id(caller.user_id)
         .await?
         .map(|u| u.display_name);
     if !app
         .db
-        .insert_template(&template, actor.user_id, Utc::now())
+        .insert_template(&template, caller.user_id, Utc::now())
         .await?
     {
         return Err(ApiError::Taken(format!(

@@ -1,20 +1,19 @@
 //! The sync protocol v1 (see `shared::protocol`): push mutations, pull changes.
 
 use super::{parse_json, read_json_object, AppState};
-use crate::auth::Actor;
-use crate::db::audit::{micros, NewAuditEntry, Who};
+use crate::access::Caller;
+use crate::db::audit::{micros, NewAuditEntry};
 use crate::error::{ApiError, ApiResult};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use shared::audit::{AuditAction, MAX_READS_PER_PUSH};
 use shared::protocol::{
     PullResponse, PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
 };
-use shared::{ChildId, DeviceId};
+use shared::ChildId;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub fn router() -> Router<AppState> {
@@ -26,7 +25,7 @@ pub fn router() -> Router<AppState> {
 #[tracing::instrument(skip_all, fields(user.id, device.id, mutations))]
 async fn push(
     State(app): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     request: Request,
 ) -> ApiResult<Json<PushResponse>> {
     let body = read_json_object(&app, request).await?;
@@ -54,24 +53,7 @@ async fn push(
     span.record("device.id", tracing::field::display(request.device_id));
     span.record("mutations", request.mutations.len());
 
-    // All or nothing: one mutation about a child outside the user's reach
-    // refuses the whole push before anything is written.
-    let writable = app
-        .db
-        .writable_children(actor.user_id, actor.role, Utc::now())
-        .await?;
-    if let Some(m) = request
-        .mutations
-        .iter()
-        .find(|m| !writable.contains(&m.operation.child_id()))
-    {
-        tracing::warn!(mutation.id = %m.id, child.id = %m.operation.child_id(), "push outside scope refused");
-        return Err(ApiError::Forbidden(format!(
-            "mutation {} is about child {}, who is not in your caseload",
-            m.id,
-            m.operation.child_id()
-        )));
-    }
+    caller.check_push(&request.mutations)?;
 
     if request.reads.len() > MAX_READS_PER_PUSH {
         return Err(ApiError::ValidationFailed(format!(
@@ -79,19 +61,13 @@ async fn push(
             request.reads.len()
         )));
     }
-    let who = who(&app, &actor, Some(request.device_id)).await?;
+    let who = caller.who(Some(request.device_id));
     if !request.reads.is_empty() {
         // The tablet's own reads: of children it may hold (or held lately).
-        let readable = app
-            .db
-            .readable_children(actor.user_id, actor.role, Utc::now())
-            .await?;
         let entries: Vec<NewAuditEntry> = request
             .reads
             .iter()
-            .filter(|r| {
-                writable.contains(&r.child_id) || readable.binary_search(&r.child_id).is_ok()
-            })
+            .filter(|r| caller.may_log_read(r.child_id))
             .map(|r| NewAuditEntry {
                 occurred_at: micros(r.occurred_at),
                 offline: r.offline,
@@ -176,28 +152,19 @@ impl PullQuery {
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn pull(
     State(app): State<AppState>,
-    actor: Actor,
+    caller: Caller,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<Json<PullResponse>> {
     let Query(params) = query.map_err(|e| ApiError::InvalidQuery(e.body_text()))?;
     let query = PullQuery::parse(&params)?;
-    let scope = app
+    let page = app
         .db
-        .readable_children(actor.user_id, actor.role, Utc::now())
+        .pull(&caller.pull_scope(query.child)?, query.since, query.limit)
         .await?;
-    let page = match query.child {
-        Some(child) if scope.binary_search(&child).is_err() => {
-            return Err(ApiError::Forbidden(format!(
-                "child {child} is not in your caseload"
-            )));
-        }
-        Some(child) => app.db.pull(&[child], query.since, query.limit).await?,
-        None => app.db.pull(&scope, query.since, query.limit).await?,
-    };
     // Logged before anything is sent: a read that cannot be logged is not served.
     let children: BTreeSet<ChildId> = page.changes.iter().map(|c| c.record.child_id()).collect();
     if !children.is_empty() {
-        let who = who(&app, &actor, None).await?;
+        let who = caller.who(None);
         let detail = if query.child.is_some() {
             "history"
         } else {
@@ -209,20 +176,9 @@ async fn pull(
             .collect();
         app.db.log_reads(&entries).await?;
     }
-    Ok(Json(page.into_response(scope)))
-}
-
-/// The acting user as the audit log records them.
-async fn who(app: &AppState, actor: &Actor, device_id: Option<DeviceId>) -> ApiResult<Who> {
-    let units = app.db.units_of(actor.user_id).await?;
-    let unit_ids: Vec<_> = units.iter().map(|u| u.id).collect();
-    Ok(Who {
-        user_id: actor.user_id,
-        role: actor.role,
-        units: Who::units_of(&unit_ids),
-        session_id: Some(actor.session_id),
-        device_id,
-    })
+    Ok(Json(
+        page.into_response(caller.readable_children().to_vec()),
+    ))
 }
 
 #[cfg(test)]

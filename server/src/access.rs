@@ -1,0 +1,405 @@
+//! The access policy: who may see or change which child, and who may do
+//! what else. Every rule is here. A [`Caller`] is built once per request
+//! from one database read ([`crate::db::Database::caller`]); routes and sync
+//! ask it and decide nothing themselves.
+//!
+//! The roles' capabilities are facts shared with the app
+//! ([`shared::auth::Role`]); how they combine with units, assignments,
+//! cover and the grace for late pushes is decided here, with the server's
+//! clock.
+
+use crate::auth::{session_state, token_hash};
+use crate::db::accounts::{AccessRow, CallerRecord, UserRow};
+use crate::db::audit::Who;
+use crate::db::Database;
+use crate::error::ApiError;
+use chrono::{DateTime, Duration, Utc};
+use shared::auth::{Role, UnitSummary, UserProfile};
+use shared::protocol::Mutation;
+use shared::{ChildId, DeviceId, SessionId, UserId};
+use std::collections::BTreeSet;
+
+/// How long after an assignment or a cover ends the user's devices may still
+/// push changes to the child: a visit recorded offline the day before the
+/// child was handed to a colleague must still reach the server. Reading ends
+/// at once. Measured by the server's clock.
+pub const LATE_PUSH_GRACE: Duration = Duration::days(30);
+
+/// An assignment or a cover that lets the user read the child at `now`.
+fn is_active(access: &AccessRow, now: DateTime<Utc>) -> bool {
+    access.starts_at <= now && access.ends_at.is_none_or(|end| now < end)
+}
+
+/// An access that still accepts the user's pushes at `now`: active, or
+/// ended less than [`LATE_PUSH_GRACE`] ago.
+fn accepts_pushes(access: &AccessRow, now: DateTime<Utc>) -> bool {
+    access.starts_at <= now && access.ends_at.is_none_or(|end| now < end + LATE_PUSH_GRACE)
+}
+
+/// The signed-in user behind a request, with everything the policy needs.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub role: Role,
+    pub session_id: SessionId,
+    username: String,
+    display_name: String,
+    units: Vec<UnitSummary>,
+    /// In id order.
+    readable: Vec<ChildId>,
+    writable: BTreeSet<ChildId>,
+    unit_children: BTreeSet<ChildId>,
+}
+
+impl Caller {
+    /// The caller holding access token `token`, if the session is valid and
+    /// the user active.
+    pub async fn by_access_token(db: &Database, token: &str) -> Result<Self, ApiError> {
+        let record = db
+            .caller(&token_hash(token))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Self::from_record(record, Utc::now())
+    }
+
+    /// The policy applied to what was read, at `now`.
+    pub fn from_record(record: CallerRecord, now: DateTime<Utc>) -> Result<Self, ApiError> {
+        if let Some(error) = session_state(&record.session, now).error() {
+            return Err(error);
+        }
+        // A deactivated user's sessions are revoked with the deactivation;
+        // this also covers a session that raced it.
+        if !record.user.active {
+            return Err(ApiError::SessionRevoked);
+        }
+        let role = record.user.role;
+        let unit_children: BTreeSet<ChildId> = record.unit_children.into_iter().collect();
+        let whole_units = || {
+            if role.sees_whole_units() {
+                unit_children.clone()
+            } else {
+                BTreeSet::new()
+            }
+        };
+        let mut readable = BTreeSet::new();
+        if role.reads_child_records() {
+            readable = whole_units();
+            readable.extend(
+                record
+                    .access
+                    .iter()
+                    .filter(|a| is_active(a, now))
+                    .map(|a| a.child_id),
+            );
+        }
+        let mut writable = BTreeSet::new();
+        if role.writes_child_records() {
+            writable = whole_units();
+            writable.extend(
+                record
+                    .access
+                    .iter()
+                    .filter(|a| accepts_pushes(a, now))
+                    .map(|a| a.child_id),
+            );
+        }
+        Ok(Self {
+            user_id: record.user.id,
+            role,
+            session_id: record.session.id,
+            username: record.user.username,
+            display_name: record.user.display_name,
+            units: record.units,
+            readable: readable.into_iter().collect(),
+            writable,
+            unit_children,
+        })
+    }
+
+    /// The children whose records the caller may read now, in id order.
+    pub fn readable_children(&self) -> &[ChildId] {
+        &self.readable
+    }
+
+    pub fn may_read(&self, child: ChildId) -> bool {
+        self.readable.binary_search(&child).is_ok()
+    }
+
+    /// Whether the caller's devices may change the child's records now.
+    pub fn may_write(&self, child: ChildId) -> bool {
+        self.writable.contains(&child)
+    }
+
+    /// All or nothing: one mutation about a child outside the caller's reach
+    /// refuses the whole push before anything is written.
+    pub fn check_push(&self, mutations: &[Mutation]) -> Result<(), ApiError> {
+        match mutations
+            .iter()
+            .find(|m| !self.may_write(m.operation.child_id()))
+        {
+            Some(m) => {
+                tracing::warn!(mutation.id = %m.id, child.id = %m.operation.child_id(), "push outside scope refused");
+                Err(ApiError::Forbidden(format!(
+                    "mutation {} is about child {}, who is not in your caseload",
+                    m.id,
+                    m.operation.child_id()
+                )))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a read the caller's device logged offline is about a child
+    /// it may hold (or held lately), so that it belongs in the log.
+    pub fn may_log_read(&self, child: ChildId) -> bool {
+        self.may_write(child) || self.may_read(child)
+    }
+
+    /// The children a pull covers: one child's history, or the whole scope.
+    pub fn pull_scope(&self, child: Option<ChildId>) -> Result<Vec<ChildId>, ApiError> {
+        match child {
+            Some(child) if !self.may_read(child) => Err(ApiError::Forbidden(format!(
+                "child {child} is not in your caseload"
+            ))),
+            Some(child) => Ok(vec![child]),
+            None => Ok(self.readable.clone()),
+        }
+    }
+
+    /// The caller as the audit log records them.
+    pub fn who(&self, device_id: Option<DeviceId>) -> Who {
+        let unit_ids: Vec<_> = self.units.iter().map(|u| u.id).collect();
+        Who {
+            user_id: self.user_id,
+            role: self.role,
+            units: Who::units_of(&unit_ids),
+            session_id: Some(self.session_id),
+            device_id,
+        }
+    }
+
+    /// The caller as the app shows them.
+    pub fn profile(&self) -> UserProfile {
+        UserProfile {
+            id: self.user_id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            units: self.units.clone(),
+        }
+    }
+
+    /// Publishing routines and checklist templates.
+    pub fn require_publisher(&self) -> Result<(), ApiError> {
+        if self.role.sees_whole_units() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only a group leader or unit manager publishes routines and templates".into(),
+            ))
+        }
+    }
+
+    /// Listing the staff of the caller's units.
+    pub fn require_staff_viewer(&self) -> Result<(), ApiError> {
+        if self.role.sees_whole_units() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only a group leader or unit manager lists the unit's staff".into(),
+            ))
+        }
+    }
+
+    /// Reviewing the audit log; the entries reviewed are about the children
+    /// the caller may read.
+    pub fn audit_review_scope(&self) -> Result<Vec<ChildId>, ApiError> {
+        if self.role != Role::UnitManager {
+            return Err(ApiError::Forbidden(
+                "only a unit manager reviews the log".into(),
+            ));
+        }
+        Ok(self.readable.clone())
+    }
+
+    /// Granting cover: the caller's role, before anything else is read.
+    pub fn require_cover_granter(&self) -> Result<(), ApiError> {
+        if self.role.grants_cover() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only a group leader or unit manager grants cover".into(),
+            ))
+        }
+    }
+
+    /// Cover is granted for a child of the caller's units.
+    pub fn check_cover_child(&self, child: ChildId) -> Result<(), ApiError> {
+        if self.unit_children.contains(&child) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "child {child} is not in your units"
+            )))
+        }
+    }
+
+    /// Cover goes to an active colleague who works from a caseload (the
+    /// others see the unit already) and shares one of the caller's units.
+    pub fn check_cover_colleague<'u>(
+        &self,
+        colleague: Option<&'u UserRow>,
+        colleague_units: &[UnitSummary],
+    ) -> Result<&'u UserRow, ApiError> {
+        let Some(colleague) = colleague
+            .filter(|u| u.active && u.role.writes_child_records() && !u.role.sees_whole_units())
+        else {
+            return Err(ApiError::ValidationFailed(
+                "`user_id` is not an active social worker".into(),
+            ));
+        };
+        if !colleague_units
+            .iter()
+            .any(|u| self.units.iter().any(|m| m.id == u.id))
+        {
+            return Err(ApiError::ValidationFailed(
+                "`user_id` is not in any of your units".into(),
+            ));
+        }
+        Ok(colleague)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::accounts::SessionRow;
+    use chrono::TimeZone;
+    use shared::UnitId;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, 12, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn record(role: Role, access: Vec<AccessRow>, unit_children: Vec<ChildId>) -> CallerRecord {
+        let user = UserId::new_random();
+        CallerRecord {
+            session: SessionRow {
+                id: SessionId::new_random(),
+                user_id: user,
+                access_expires_at: at(28),
+                last_used_at: at(1),
+                expires_at: at(28),
+                revoked_at: None,
+            },
+            user: UserRow {
+                id: user,
+                username: "anna".into(),
+                display_name: "Anna".into(),
+                role,
+                password_hash: None,
+                active: true,
+            },
+            units: vec![UnitSummary {
+                id: UnitId::new_random(),
+                name: "Familjehemsenheten".into(),
+            }],
+            access,
+            unit_children,
+        }
+    }
+
+    fn ended_access(child: ChildId) -> AccessRow {
+        AccessRow {
+            child_id: child,
+            starts_at: at(1),
+            ends_at: Some(at(10)),
+        }
+    }
+
+    #[test]
+    fn an_ended_access_accepts_late_pushes_for_a_while_but_not_reads() {
+        let child = ChildId::new_random();
+        let access = ended_access(child);
+        assert!(!is_active(&access, at(1) - Duration::seconds(1)));
+        assert!(is_active(&access, at(5)));
+        assert!(!is_active(&access, at(10)));
+        assert!(accepts_pushes(&access, at(11)));
+        assert!(!accepts_pushes(&access, at(10) + LATE_PUSH_GRACE));
+        assert!(!accepts_pushes(&access, at(1) - Duration::seconds(1)));
+
+        let caller = Caller::from_record(record(Role::SocialWorker, vec![access], vec![]), at(11))
+            .expect("caller");
+        assert!(!caller.may_read(child));
+        assert!(caller.may_write(child));
+        assert!(caller.may_log_read(child));
+        assert!(caller.pull_scope(Some(child)).is_err());
+    }
+
+    #[test]
+    fn leaders_see_their_units_and_managers_only_read() {
+        let unit_child = ChildId::new_random();
+        let caseload_child = ChildId::new_random();
+        let social_worker = Caller::from_record(
+            record(
+                Role::SocialWorker,
+                vec![AccessRow {
+                    child_id: caseload_child,
+                    starts_at: at(1),
+                    ends_at: None,
+                }],
+                vec![unit_child],
+            ),
+            at(5),
+        )
+        .expect("caller");
+        assert_eq!(social_worker.readable_children(), &[caseload_child]);
+        assert!(!social_worker.may_write(unit_child));
+        assert!(social_worker.require_cover_granter().is_err());
+        assert!(social_worker.check_cover_child(unit_child).is_ok());
+
+        let manager =
+            Caller::from_record(record(Role::UnitManager, vec![], vec![unit_child]), at(5))
+                .expect("caller");
+        assert!(manager.may_read(unit_child));
+        assert!(!manager.may_write(unit_child));
+        assert_eq!(
+            manager.audit_review_scope().expect("scope"),
+            vec![unit_child]
+        );
+
+        let leader =
+            Caller::from_record(record(Role::GroupLeader, vec![], vec![unit_child]), at(5))
+                .expect("caller");
+        assert!(leader.may_write(unit_child));
+        assert!(leader.audit_review_scope().is_err());
+
+        let admin =
+            Caller::from_record(record(Role::Administrator, vec![], vec![unit_child]), at(5))
+                .expect("caller");
+        assert!(admin.readable_children().is_empty());
+        assert!(!admin.may_write(unit_child));
+    }
+
+    #[test]
+    fn an_ended_session_or_a_deactivated_user_is_no_caller() {
+        let mut revoked = record(Role::SocialWorker, vec![], vec![]);
+        revoked.session.revoked_at = Some(at(2));
+        assert!(matches!(
+            Caller::from_record(revoked, at(3)),
+            Err(ApiError::SessionRevoked)
+        ));
+        let mut inactive = record(Role::SocialWorker, vec![], vec![]);
+        inactive.user.active = false;
+        assert!(matches!(
+            Caller::from_record(inactive, at(3)),
+            Err(ApiError::SessionRevoked)
+        ));
+        assert!(matches!(
+            Caller::from_record(record(Role::SocialWorker, vec![], vec![]), at(29)),
+            Err(ApiError::SessionExpired | ApiError::Unauthenticated)
+        ));
+    }
+}
