@@ -11,6 +11,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startPouchServer, runPouchBrowserBench, pouchVersions } from './pouch/pouch.mjs';
 import { CHROMIUM_ARGS, freePort } from '../tests/e2e/harness.mjs';
@@ -23,32 +24,32 @@ const env = (name, fallback) => {
 const SERVER_BIN = env('BARNBESOK_SERVER_BIN');
 const BENCH_BIN = env('BARNBESOK_BENCH_BIN');
 const DIST = env('BARNBESOK_DIST');
-const PG_URL = env('BARNBESOK_BENCH_POSTGRES_URL');
+export const PG_URL = env('BARNBESOK_BENCH_POSTGRES_URL');
 const SIZES = env('BARNBESOK_BENCH_SIZES', '10000,50000').split(',').map(Number);
-const LOAD_SECONDS = Number(env('BARNBESOK_BENCH_SECONDS', '10'));
-const DEVICE_COUNTS = [50, 200];
+export const LOAD_SECONDS = Number(env('BARNBESOK_BENCH_SECONDS', '10'));
+export const DEVICE_COUNTS = [50, 200];
 const CHANGES = 100;
 const PASSWORD = 'bench-barnbesok';
 const PIN = '482913';
 /** Children per record: 10,000 records are 200 children, 50,000 are 1,000. */
 const RECORDS_PER_CHILD = 50;
 
-const log = (...args) => console.error('  ·', ...args);
+export const log = (...args) => console.error('  ·', ...args);
 
 
-function bench(args) {
+export function bench(args) {
   const out = execFileSync(BENCH_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
 /** Our server, release build, on a loopback port. */
-async function startServer({ dataDir, databaseUrl }) {
+export async function startServer({ dataDir, databaseUrl, serverBin = SERVER_BIN }) {
   const port = await freePort();
   const args = ['--listen', `127.0.0.1:${port}`, '--static-dir', DIST];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   else args.push('--data-dir', dataDir);
   // Request logs off: the load test would otherwise measure the terminal.
-  const proc = spawn(SERVER_BIN, args, {
+  const proc = spawn(serverBin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
@@ -203,7 +204,7 @@ async function ours(browser, size, { reload }) {
 const PACED_MS = 5000;
 const LOAD_RUNS = [...DEVICE_COUNTS.map((devices) => ({ devices })), { devices: 200, everyMs: PACED_MS }];
 
-function load(url, devicesFile, { pouch = false } = {}) {
+export function load(url, devicesFile, { pouch = false } = {}) {
   return LOAD_RUNS.map(({ devices, everyMs }) => {
     const args = ['load', '--url', url, '--devices-file', devicesFile, '--devices', String(devices),
       '--seconds', String(LOAD_SECONDS), '--warmup', '2'];
@@ -242,7 +243,7 @@ async function serverLoad(pouchServer) {
 const fmtMs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 
-function table(rows) {
+export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   const line = (r) => '| ' + r.map((c, i) => String(c).padEnd(widths[i])).join(' | ') + ' |';
   return [line(rows[0]), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n');
@@ -338,4 +339,6 @@ function report({ sync, offline, cold, loadResults, versions }) {
     JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, loadResults, versions }, null, 2));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => { console.error(e); process.exit(1); });
+}
