@@ -3,13 +3,14 @@
 //! store, against the server's real storage (`server::db::Database`) through a
 //! transport that fails the way networks do.
 
-use app::stored::{local_effects, overlay, pulled_effect, record_key, LocalEffect};
+use app::outbox::settled_effects;
+use app::stored::{overlay, pulled_effect, record_key, LocalEffect};
 use app::sync::{LocalStore, StoreError, Transport, TransportError};
 use server::db::{Database, PullError};
 use shared::protocol::{
     Change, Mutation, PullResponse, PushRequest, PushResponse, Record, PROTOCOL_VERSION,
 };
-use shared::{ChildId, DeviceId, ErrorCode, MutationId};
+use shared::{ChildId, DeviceId, ErrorCode};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,29 +75,29 @@ impl LocalStore for Replica {
         Ok(self.outbox.borrow().clone())
     }
 
-    async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError> {
-        let settled: Vec<Mutation> = self
-            .outbox
-            .borrow()
-            .iter()
-            .filter(|m| ids.contains(&m.id))
-            .cloned()
-            .collect();
-        for m in settled {
-            let effects = {
-                let base = self.base.borrow();
-                local_effects(&m.operation, |k| base.get(k).cloned())
-            };
-            self.apply(effects);
-        }
-        self.outbox.borrow_mut().retain(|m| !ids.contains(&m.id));
+    async fn settle(&self, settled: &[Mutation]) -> Result<(), StoreError> {
+        // The shipped decision, read from the replica's copy of the server's
+        // records as IdbStore reads from IndexedDB.
+        let effects = settled_effects(settled, async |keys: &[String]| {
+            let base = self.base.borrow();
+            Ok::<_, StoreError>(
+                keys.iter()
+                    .filter_map(|k| base.get(k).map(|r| (k.clone(), r.clone())))
+                    .collect(),
+            )
+        })
+        .await?;
+        self.apply(effects);
+        self.outbox
+            .borrow_mut()
+            .retain(|m| !settled.iter().any(|s| s.id == m.id));
         Ok(())
     }
 
-    async fn reject(&self, rejected: &[(MutationId, ErrorCode)]) -> Result<(), StoreError> {
+    async fn reject(&self, refused: &[(Mutation, ErrorCode)]) -> Result<(), StoreError> {
         let mut outbox = self.outbox.borrow_mut();
-        for (id, code) in rejected {
-            if let Some(pos) = outbox.iter().position(|m| m.id == *id) {
+        for (m, code) in refused {
+            if let Some(pos) = outbox.iter().position(|o| o.id == m.id) {
                 let m = outbox.remove(pos);
                 self.refused.borrow_mut().push((m, *code));
             }

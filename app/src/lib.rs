@@ -5,6 +5,7 @@
 pub mod caseload;
 pub mod lock;
 pub mod loggkontroll;
+pub mod outbox;
 pub mod session;
 pub mod status;
 pub mod stored;

@@ -38,11 +38,13 @@ pub enum TransportError {
 pub trait LocalStore {
     /// The pending mutations, oldest first.
     async fn outbox(&self) -> Result<Vec<Mutation>, StoreError>;
-    /// Removes mutations the server has applied.
-    async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError>;
+    /// Removes mutations the server has applied (as the round read them from
+    /// the outbox), leaving their effect on the device's copy of the
+    /// server's records until the pull replaces it ([`crate::outbox`]).
+    async fn settle(&self, settled: &[Mutation]) -> Result<(), StoreError>;
     /// Moves mutations the server refused out of the outbox into the list of
     /// refused changes the user is shown. Their local effect disappears.
-    async fn reject(&self, rejected: &[(MutationId, ErrorCode)]) -> Result<(), StoreError>;
+    async fn reject(&self, refused: &[(Mutation, ErrorCode)]) -> Result<(), StoreError>;
     /// The change sequence number up to which the device has pulled.
     async fn cursor(&self) -> Result<u64, StoreError>;
     /// Stores pulled changes and the new cursor together, atomically.
@@ -176,20 +178,22 @@ async fn push_batch<S: LocalStore, T: Transport>(
     let mut settled = Vec::with_capacity(batch.len());
     let mut rejected = Vec::new();
     for outcome in response.results {
-        if !batch.iter().any(|m| m.id == outcome.id) {
+        let Some(mutation) = batch.iter().find(|m| m.id == outcome.id) else {
             return Err(TransportError::Decode("okänd ändring i svaret".into()).into());
-        }
+        };
         match outcome.status {
             shared::protocol::MutationStatus::Rejected { code, .. } => {
-                rejected.push((outcome.id, code));
+                rejected.push((mutation.clone(), code));
             }
-            _ => settled.push(outcome.id),
+            _ => settled.push(mutation.clone()),
         }
     }
     store.settle(&settled).await?;
     store.reject(&rejected).await?;
     report.pushed += settled.len();
-    report.rejected.extend(rejected);
+    report
+        .rejected
+        .extend(rejected.iter().map(|(m, code)| (m.id, *code)));
     Ok(())
 }
 
@@ -253,7 +257,7 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
                             code: Some(code),
                             ..
                         })) if refuses_content(code) => {
-                            store.reject(&[(single[0].id, code)]).await?;
+                            store.reject(&[(single[0].clone(), code)]).await?;
                             report.rejected.push((single[0].id, code));
                         }
                         other => other?,
@@ -436,14 +440,19 @@ mod tests {
         async fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
             Ok(self.outbox.borrow().clone())
         }
-        async fn settle(&self, ids: &[MutationId]) -> Result<(), StoreError> {
-            self.outbox.borrow_mut().retain(|m| !ids.contains(&m.id));
+        async fn settle(&self, settled: &[Mutation]) -> Result<(), StoreError> {
+            self.outbox
+                .borrow_mut()
+                .retain(|m| !settled.iter().any(|s| s.id == m.id));
             Ok(())
         }
-        async fn reject(&self, rejected: &[(MutationId, ErrorCode)]) -> Result<(), StoreError> {
-            let ids: Vec<MutationId> = rejected.iter().map(|(id, _)| *id).collect();
-            self.outbox.borrow_mut().retain(|m| !ids.contains(&m.id));
-            self.rejected.borrow_mut().extend_from_slice(rejected);
+        async fn reject(&self, refused: &[(Mutation, ErrorCode)]) -> Result<(), StoreError> {
+            self.outbox
+                .borrow_mut()
+                .retain(|m| !refused.iter().any(|(r, _)| r.id == m.id));
+            self.rejected
+                .borrow_mut()
+                .extend(refused.iter().map(|(m, code)| (m.id, *code)));
             Ok(())
         }
         async fn cursor(&self) -> Result<u64, StoreError> {

@@ -117,7 +117,10 @@ async fn outbox_keeps_write_order_and_settling_removes_only_the_settled() {
     }
     assert_eq!(store.outbox().await.expect("outbox"), ms);
 
-    store.settle(&[ms[1].id, ms[3].id]).await.expect("settle");
+    store
+        .settle(&[ms[1].clone(), ms[3].clone()])
+        .await
+        .expect("settle");
 
     let left = store.outbox().await.expect("outbox");
     assert_eq!(left, vec![ms[0].clone(), ms[2].clone(), ms[4].clone()]);
@@ -282,7 +285,7 @@ async fn refused_change_leaves_the_view_and_is_listed_for_the_user() {
     assert_eq!(store.view_of_child(child).await.expect("view").len(), 1);
 
     store
-        .reject(&[(m.id, shared::ErrorCode::UnknownChild)])
+        .reject(&[(m.clone(), shared::ErrorCode::UnknownChild)])
         .await
         .expect("reject");
 
@@ -306,7 +309,10 @@ async fn settled_change_stays_visible_until_the_server_version_arrives() {
     let m = create(&v);
     store.record_change(&m).await.expect("write");
 
-    store.settle(&[m.id]).await.expect("settle");
+    store
+        .settle(std::slice::from_ref(&m))
+        .await
+        .expect("settle");
 
     assert!(store.outbox().await.expect("outbox").is_empty());
     assert_eq!(

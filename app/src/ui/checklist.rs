@@ -1,7 +1,8 @@
 //! The current placement's checklist: each item ticked done or "ej
 //! aktuellt", by whom and when, with the routine behind it.
 
-use super::{ctx, placement::save};
+use super::ctx;
+use crate::ui::form::{record_change, ErrorLine};
 use leptos::prelude::*;
 use shared::checklist::{builtin_templates, progress, template_of, ChecklistTick, ItemState};
 use shared::protocol::{Mutation, Operation};
@@ -95,7 +96,7 @@ pub(crate) fn PlacementChecklist(
             }),
         };
         leptos::task::spawn_local(async move {
-            if let Err(e) = save(ctx, mutation).await {
+            if let Err(e) = record_change(ctx, mutation, None).await {
                 error.set(Some(format!("Bocken kunde inte sparas: {e}")));
             }
         });
@@ -162,7 +163,7 @@ pub(crate) fn PlacementChecklist(
                     }
                 }).collect_view()}
             </ul>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ErrorLine error=error/>
         </section>
     }
     .into_any()

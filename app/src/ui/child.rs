@@ -4,6 +4,7 @@ use super::caseload::{due_class, today};
 use super::placement::{ConflictCard, PlacementEditor};
 use super::{ctx, store};
 use crate::caseload::{due_text, overview, ChildOverview};
+use crate::ui::form::{record_change, ErrorLine};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -345,16 +346,13 @@ fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
             }),
         };
         leptos::task::spawn_local(async move {
-            let Some(store) = store() else { return };
-            match store.record_change(&mutation).await {
+            match record_change(ctx, mutation, None).await {
                 Ok(()) => {
                     text.set(String::new());
                     error.set(None);
                     open.set(false);
-                    ctx.data_changed();
-                    super::sync_ctl::after_local_write(ctx);
                 }
-                Err(e) => error.set(Some(format!("Tillägget kunde inte sparas: {}", e.0))),
+                Err(e) => error.set(Some(format!("Tillägget kunde inte sparas: {e}"))),
             }
         });
     };
@@ -373,7 +371,7 @@ fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
                     <textarea rows="3" prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <ErrorLine error=error/>
                 <div class="form__actions">
                     <button type="submit" class="button">"Spara tillägget"</button>
                     <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>

@@ -2,8 +2,9 @@
 //! and locking after a while without use. While locked the device key is
 //! not in memory, so nothing about children can be read or synced.
 
+use super::form::{BusyButton, ErrorLine, PinField};
 use super::{login, store, sync_ctl, Ctx};
-use crate::lock::{check_new_pin, MAX_PIN_DIGITS};
+use crate::lock::check_new_pin;
 use crate::platform::store::Unlock;
 use crate::platform::{browser, http};
 use crate::session::StoredSession;
@@ -131,18 +132,10 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
             <h1 id="lock-h">"Låst"</h1>
             <p>{move || ctx.user.get().map(|u| format!("Enheten tillhör {}. Ange din PIN-kod.", u.display_name))}</p>
             <form class="form" on:submit=submit novalidate>
-                <label class="field">
-                    <span>"PIN-kod"</span>
-                    <input type="password" inputmode="numeric" autocomplete="off" name="pin"
-                        maxlength=MAX_PIN_DIGITS.to_string()
-                        prop:value=move || pin.get()
-                        on:input=move |ev| pin.set(event_target_value(&ev))/>
-                </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <PinField label="PIN-kod" name="pin" autocomplete="off" value=pin/>
+                <ErrorLine error=error/>
                 <div class="form__actions">
-                    <button type="submit" class="button" disabled=move || busy.get()>
-                        {move || if busy.get() { "Låser upp…" } else { "Lås upp" }}
-                    </button>
+                    <BusyButton busy label="Lås upp" busy_label="Låser upp…"/>
                     <button type="button" class="button button--secondary" on:click=switch_user>
                         "Byt användare"
                     </button>
@@ -191,25 +184,11 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
             <h1 id="pin-h">"Välj en PIN-kod"</h1>
             <p>"Allt om barnen sparas krypterat på enheten. PIN-koden låser upp det, också utan nätverk. Appen låses när den inte har använts på en stund."</p>
             <form class="form" on:submit=submit novalidate>
-                <label class="field">
-                    <span>"Ny PIN-kod (6–12 siffror)"</span>
-                    <input type="password" inputmode="numeric" autocomplete="new-password" name="new-pin"
-                        maxlength=MAX_PIN_DIGITS.to_string()
-                        prop:value=move || pin.get()
-                        on:input=move |ev| pin.set(event_target_value(&ev))/>
-                </label>
-                <label class="field">
-                    <span>"Samma PIN-kod igen"</span>
-                    <input type="password" inputmode="numeric" autocomplete="new-password" name="new-pin-again"
-                        maxlength=MAX_PIN_DIGITS.to_string()
-                        prop:value=move || again.get()
-                        on:input=move |ev| again.set(event_target_value(&ev))/>
-                </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <PinField label="Ny PIN-kod (6–12 siffror)" name="new-pin" autocomplete="new-password" value=pin/>
+                <PinField label="Samma PIN-kod igen" name="new-pin-again" autocomplete="new-password" value=again/>
+                <ErrorLine error=error/>
                 <div class="form__actions">
-                    <button type="submit" class="button" disabled=move || busy.get()>
-                        {move || if busy.get() { "Skapar nyckel…" } else { "Spara PIN-kod" }}
-                    </button>
+                    <BusyButton busy label="Spara PIN-kod" busy_label="Skapar nyckel…"/>
                 </div>
             </form>
         </section>

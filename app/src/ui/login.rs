@@ -6,6 +6,7 @@ use super::{store, sync_ctl, Ctx};
 use crate::platform::http;
 use crate::session::{sign_in_effect, SignInEffect, StoredSession};
 use crate::sync::TransportError;
+use crate::ui::form::{BusyButton, ErrorLine};
 use leptos::prelude::*;
 use shared::ErrorCode;
 
@@ -93,11 +94,9 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
                         on:input=move |ev| device_label.set(event_target_value(&ev))/>
                     <small class="muted">"Visas i listan över inloggade enheter, så att en borttappad surfplatta kan spärras."</small>
                 </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <ErrorLine error=error/>
                 <div class="form__actions">
-                    <button type="submit" class="button" disabled=move || busy.get()>
-                        {move || if busy.get() { "Loggar in…" } else { "Logga in" }}
-                    </button>
+                    <BusyButton busy label="Logga in" busy_label="Loggar in…"/>
                 </div>
             </form>
         </section>

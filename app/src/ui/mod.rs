@@ -7,6 +7,7 @@ mod checklist;
 mod child;
 mod cover;
 mod devices;
+mod form;
 mod lock;
 mod login;
 mod placement;

@@ -1,6 +1,7 @@
 //! Editing a placement, and choosing between two edits that disagreed.
 
-use super::{ctx, store, sync_ctl, Ctx};
+use super::ctx;
+use crate::ui::form::{record_change, ErrorLine};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use serde_json::Value;
@@ -35,14 +36,6 @@ pub(crate) fn value_text(field: &str, value: &Value) -> String {
         (_, Value::String(s)) => s.clone(),
         (_, v) => v.to_string(),
     }
-}
-
-pub(crate) async fn save(ctx: Ctx, mutation: Mutation) -> Result<(), String> {
-    let store = store().ok_or("lagringen är inte öppen")?;
-    store.record_change(&mutation).await.map_err(|e| e.0)?;
-    ctx.data_changed();
-    sync_ctl::after_local_write(ctx);
-    Ok(())
 }
 
 fn target_of(p: &Placement) -> RecordRef {
@@ -138,7 +131,7 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
             }),
         };
         leptos::task::spawn_local(async move {
-            match save(ctx, mutation).await {
+            match record_change(ctx, mutation, None).await {
                 Ok(()) => {
                     error.set(None);
                     open.set(false);
@@ -188,7 +181,7 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
                     <span>"Slutdatum"</span>
                     <input type="date" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/>
                 </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <ErrorLine error=error/>
                 <div class="form__actions">
                     <button type="submit" class="button">"Spara placering"</button>
                     <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
@@ -220,7 +213,7 @@ pub(crate) fn ConflictCard(conflict: Conflict, current: Option<Value>) -> impl I
             }),
         };
         leptos::task::spawn_local(async move {
-            if let Err(e) = save(ctx, mutation).await {
+            if let Err(e) = record_change(ctx, mutation, None).await {
                 error.set(Some(format!("Valet kunde inte sparas: {e}")));
             }
         });
@@ -240,7 +233,7 @@ pub(crate) fn ConflictCard(conflict: Conflict, current: Option<Value>) -> impl I
                     {format!("Välj ”{device_text}”")}
                 </button>
             </div>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ErrorLine error=error/>
         </div>
     }
 }

@@ -1,7 +1,8 @@
 //! Ending a placement (avslut, with the signed closing note) and recording a
 //! new one; the placement history with how each ended.
 
-use super::{caseload::today, ctx, placement::save};
+use super::{caseload::today, ctx};
+use crate::ui::form::{record_change, ErrorLine};
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use shared::protocol::{Mutation, Operation};
@@ -136,7 +137,7 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
             operation: Operation::ClosePlacement(closing),
         };
         leptos::task::spawn_local(async move {
-            match save(ctx, mutation).await {
+            match record_change(ctx, mutation, None).await {
                 Ok(()) => open.set(false),
                 Err(e) => error.set(Some(format!("Avslutet kunde inte sparas: {e}"))),
             }
@@ -196,7 +197,7 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
                     <small class="muted">"Hur placeringen har fungerat, barnets syn på den och vad som händer nu."</small>
                     <textarea rows="5" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <ErrorLine error=error/>
                 <div class="form__actions">
                     <button type="submit" class="button">"Signera avslutet"</button>
                     <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
@@ -238,7 +239,7 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
             }),
         };
         leptos::task::spawn_local(async move {
-            match save(ctx, mutation).await {
+            match record_change(ctx, mutation, None).await {
                 Ok(()) => {
                     open.set(false);
                     home.set(String::new());
@@ -289,7 +290,7 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
                     <span>"Startdatum"</span>
                     <input type="date" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
                 </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <ErrorLine error=error/>
                 <div class="form__actions">
                     <button type="submit" class="button">"Spara placeringen"</button>
                     <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>

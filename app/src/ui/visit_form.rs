@@ -2,7 +2,8 @@
 //! draft on the device (it survives a reload, a lock and a dead battery);
 //! signing turns it into the visit record, which then never changes.
 
-use super::{caseload::today, ctx, store, sync_ctl, tools};
+use super::{caseload::today, ctx, store, tools};
+use crate::ui::form::record_change;
 use crate::visit_draft::{Field, VisitDraft};
 use leptos::prelude::*;
 use shared::auth::Role;
@@ -116,17 +117,12 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
         };
         signing.set(true);
         leptos::task::spawn_local(async move {
-            let result = match store() {
-                Some(s) => s.sign_draft(&mutation, child_id).await.map_err(|e| e.0),
-                None => Err("lagringen är inte öppen".to_owned()),
-            };
+            let result = record_change(ctx, mutation, Some(child_id)).await;
             signing.set(false);
             match result {
                 Ok(()) => {
                     saved.set(Saved::Signed);
                     draft.set(fresh());
-                    ctx.data_changed();
-                    sync_ctl::after_local_write(ctx);
                 }
                 Err(e) => {
                     // Still a draft: let it be kept again.

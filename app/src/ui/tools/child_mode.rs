@@ -9,6 +9,7 @@ use crate::platform::child_mode::{focus_soon, HoldBack};
 use crate::platform::speech;
 use crate::platform::store::Unlock;
 use crate::tools::{HousesState, NetworkState, ScaleState};
+use crate::ui::form::{BusyButton, ErrorLine, PinField};
 use crate::ui::{ctx, login, store};
 use leptos::prelude::*;
 use shared::conversation::ToolResult;
@@ -266,18 +267,10 @@ fn HandBack(
             <h2 id="cm-handback-h" tabindex="-1" node_ref=heading>"Lämna tillbaka till den vuxna"</h2>
             <p class="cm-lead">"Tack! Nu skriver den vuxna sin kod."</p>
             <form class="cm-form" on:submit=submit novalidate>
-                <label class="cm-field">
-                    <span>"PIN-kod"</span>
-                    <input type="password" inputmode="numeric" autocomplete="off" name="handback-pin"
-                        maxlength=crate::lock::MAX_PIN_DIGITS.to_string()
-                        prop:value=move || pin.get()
-                        on:input=move |ev| pin.set(event_target_value(&ev))/>
-                </label>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <PinField label="PIN-kod" name="handback-pin" autocomplete="off" value=pin class="cm-field"/>
+                <ErrorLine error=error/>
                 <div class="cm-actions">
-                    <button type="submit" class="cm-button" disabled=move || busy.get()>
-                        {move || if busy.get() { "Kontrollerar…" } else { "Lämna barnläget" }}
-                    </button>
+                    <BusyButton busy label="Lämna barnläget" busy_label="Kontrollerar…" class="cm-button"/>
                     <button type="button" class="cm-button cm-button--secondary" on:click=move |_| on_cancel()>
                         "Fortsätt med verktygen"
                     </button>

@@ -2,6 +2,7 @@
 
 use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
 use crate::tools::ScaleState;
+use crate::ui::form::ErrorLine;
 use leptos::prelude::*;
 use shared::conversation::{Feeling, ScaleTheme};
 use shared::VisitNote;
@@ -11,7 +12,7 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
     let heading = NodeRef::<leptos::html::H2>::new();
     focus_when_shown(heading);
     let say = Announcer::get();
-    let error = RwSignal::new(None::<&'static str>);
+    let error = RwSignal::new(None::<String>);
     let theme = Memo::new(move |_| state.with(ScaleState::theme));
     let number = Memo::new(move |_| state.with(ScaleState::number));
     let chosen = move || state.with(|s| s.level(theme.get()));
@@ -19,7 +20,7 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
 
     let finish = move || match state.with_untracked(ScaleState::result) {
         Ok(result) => on_done.run(result),
-        Err(_) => error.set(Some("Texten är för lång. Ta bort lite och försök igen.")),
+        Err(_) => error.set(Some("Texten är för lång. Ta bort lite och försök igen.".into())),
     };
     // A new question: its heading is read first, then the faces.
     let moved_on = move |last: bool| {
@@ -67,7 +68,7 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
                         }></textarea>
                 </label>
             })}
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ErrorLine error=error/>
             <div class="cm-actions cm-actions--nav">
                 {move || (number.get() > 1).then(|| view! {
                     <button type="button" class="cm-button cm-button--secondary"

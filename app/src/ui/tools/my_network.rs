@@ -5,6 +5,7 @@
 use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
 use crate::platform::child_mode::{capture_pointer, grid_point_in};
 use crate::tools::{NetworkState, CHILD_RADIUS, RING_EDGES};
+use crate::ui::form::ErrorLine;
 use leptos::prelude::*;
 use shared::conversation::{Closeness, CANVAS};
 use shared::PersonName;
@@ -128,7 +129,7 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
                 </label>
                 <button type="submit" class="cm-button">"Lägg till"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <ErrorLine error=problem/>
             <div class="cm-network">
                 // Dragging is for fingers; the list beside it says the same
                 // and does the same for keyboards and screen readers.

@@ -4,6 +4,7 @@
 use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
 use crate::platform::child_mode::{capture_pointer, draw, grid_point, redraw};
 use crate::tools::HousesState;
+use crate::ui::form::ErrorLine;
 use leptos::prelude::*;
 use shared::conversation::{House, CANVAS};
 use shared::VisitNote;
@@ -34,10 +35,10 @@ fn Houses(
 ) -> impl IntoView {
     let heading = NodeRef::new();
     focus_when_shown(heading);
-    let error = RwSignal::new(None::<&'static str>);
+    let error = RwSignal::new(None::<String>);
     let done = move |_| match state.with_untracked(HousesState::result) {
         Ok(result) => on_done.run(result),
-        Err(_) => error.set(Some("Texten är för lång. Ta bort lite och försök igen.")),
+        Err(_) => error.set(Some("Texten är för lång. Ta bort lite och försök igen.".into())),
     };
     view! {
         <section class="cm-screen" aria-labelledby="cm-houses-h">
@@ -62,7 +63,7 @@ fn Houses(
                     }
                 }).collect_view()}
             </ul>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ErrorLine error=error/>
             <div class="cm-actions">
                 <button type="button" class="cm-button" on:click=done>"Jag är klar"</button>
             </div>

@@ -1,0 +1,208 @@
+//! The meta store: the pull cursor, the device's id and owner, the session,
+//! reference data, settings, which children are held, and the caseload
+//! snapshot.
+
+use super::*;
+
+impl IdbStore {
+    pub(super) async fn meta_get(&self, key: &str) -> Result<JsValue, StoreError> {
+        let tx = self.tx(&[META], IdbTransactionMode::Readonly)?;
+        let req = tx
+            .object_store(META)
+            .map_err(IdbError::from)?
+            .get(&JsValue::from_str(key))
+            .map_err(IdbError::from)?;
+        Ok(idb::request(&req).await?)
+    }
+
+    pub(super) async fn meta_put(&self, entries: &[(&str, JsValue)]) -> Result<(), StoreError> {
+        let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
+        let meta = tx.object_store(META).map_err(js_err)?;
+        for (key, value) in entries {
+            meta.put_with_key(value, &JsValue::from_str(key))
+                .map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// This device's id, created on first use and kept with the data.
+    pub async fn device_id(&self) -> Result<DeviceId, StoreError> {
+        if let Some(s) = self.meta_get(DEVICE_KEY).await?.as_string() {
+            if let Ok(id) = DeviceId::parse(&s) {
+                return Ok(id);
+            }
+        }
+        let id = DeviceId::new_random();
+        self.meta_put(&[(DEVICE_KEY, JsValue::from_str(&id.to_string()))])
+            .await?;
+        Ok(id)
+    }
+
+    /// Whose device this is, readable while locked (to greet them on the
+    /// lock screen and to know when another user signs in).
+    pub async fn owner(&self) -> Result<Option<UserProfile>, StoreError> {
+        Ok(self
+            .meta_get(OWNER_KEY)
+            .await?
+            .as_string()
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// The signed-in session kept on this device (needs the key).
+    pub async fn session(&self) -> Result<Option<crate::session::StoredSession>, StoreError> {
+        match self.meta_get(SESSION_KEY).await?.as_string() {
+            Some(sealed) => Ok(serde_json::from_str(&self.open_sealed(&sealed).await?).ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// Keeps the session, sealed, and its user as the device's owner.
+    pub async fn save_session(
+        &self,
+        session: &crate::session::StoredSession,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(session).map_err(decode_err)?;
+        let sealed = self.seal(&json).await?;
+        let owner = serde_json::to_string(&session.user).map_err(decode_err)?;
+        self.meta_put(&[
+            (SESSION_KEY, JsValue::from_str(&sealed)),
+            (OWNER_KEY, JsValue::from_str(&owner)),
+        ])
+        .await
+    }
+
+    /// The reference data last fetched, if any.
+    pub async fn reference(&self) -> Result<Option<shared::protocol::ReferenceData>, StoreError> {
+        Ok(self
+            .meta_get(REFERENCE_KEY)
+            .await?
+            .as_string()
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub async fn save_reference(
+        &self,
+        reference: &shared::protocol::ReferenceData,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(reference).map_err(decode_err)?;
+        self.meta_put(&[(REFERENCE_KEY, JsValue::from_str(&json))])
+            .await
+    }
+
+    /// Seconds without use before the app locks.
+    pub async fn lock_after_secs(&self) -> Result<Option<u32>, StoreError> {
+        Ok(self
+            .meta_get(LOCK_AFTER_KEY)
+            .await?
+            .as_f64()
+            .map(|m| m as u32))
+    }
+
+    pub async fn set_lock_after_secs(&self, secs: u32) -> Result<(), StoreError> {
+        self.meta_put(&[(LOCK_AFTER_KEY, JsValue::from_f64(f64::from(secs)))])
+            .await
+    }
+
+    /// The store's figures (`StoreStamp`), read in one transaction so they
+    /// belong together. Nothing sealed is opened.
+    pub async fn stamp(&self) -> Result<StoreStamp, StoreError> {
+        let tx = self.tx(&[RECORDS, OUTBOX, META], IdbTransactionMode::Readonly)?;
+        let records = tx
+            .object_store(RECORDS)
+            .map_err(js_err)?
+            .count()
+            .map_err(js_err)?;
+        let pending = tx
+            .object_store(OUTBOX)
+            .map_err(js_err)?
+            .get_all_keys()
+            .map_err(js_err)?;
+        let meta = tx.object_store(META).map_err(js_err)?;
+        let cursor = meta.get(&JsValue::from_str(CURSOR_KEY)).map_err(js_err)?;
+        let history_rev = meta
+            .get(&JsValue::from_str(HISTORY_REV_KEY))
+            .map_err(js_err)?;
+        let records = idb::request(&records).await?.as_f64().unwrap_or(0.0) as u64;
+        let pending: js_sys::Array = idb::request(&pending).await?.unchecked_into();
+        let cursor = idb::request(&cursor).await?.as_f64().unwrap_or(0.0) as u64;
+        let history_rev = idb::request(&history_rev).await?.as_f64().unwrap_or(0.0) as u64;
+        Ok(StoreStamp {
+            records,
+            history_rev,
+            cursor,
+            pending: u64::from(pending.length()),
+            last_pending_key: pending
+                .iter()
+                .filter_map(|k| k.as_f64())
+                .fold(0.0, f64::max) as u64,
+        })
+    }
+
+    pub async fn caseload_snapshot(&self) -> Result<Option<CaseloadSnapshot>, StoreError> {
+        let Some(sealed) = self.meta_get(CASELOAD_KEY).await?.as_string() else {
+            return Ok(None);
+        };
+        let json = self.open_sealed(&sealed).await?;
+        Ok(serde_json::from_str(&json).ok())
+    }
+
+    pub async fn save_caseload_snapshot(
+        &self,
+        snapshot: &CaseloadSnapshot,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(snapshot).map_err(decode_err)?;
+        let sealed = self.seal(&json).await?;
+        self.meta_put(&[(CASELOAD_KEY, JsValue::from_str(&sealed))])
+            .await
+    }
+
+    pub(super) async fn read_held(meta: &IdbObjectStore) -> Result<BTreeSet<ChildId>, StoreError> {
+        let raw = idb::request(&meta.get(&JsValue::from_str(HELD_KEY)).map_err(js_err)?).await?;
+        match raw.as_string() {
+            Some(json) => serde_json::from_str(&json).map_err(decode_err),
+            None => Ok(BTreeSet::new()),
+        }
+    }
+
+    pub(super) fn write_held(
+        meta: &IdbObjectStore,
+        held: &BTreeSet<ChildId>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(held).map_err(decode_err)?;
+        meta.put_with_key(&JsValue::from_str(&json), &JsValue::from_str(HELD_KEY))
+            .map_err(js_err)?;
+        Ok(())
+    }
+
+    /// Changes `held` in one transaction, together with whatever `also`
+    /// does to the records (IndexedDB requests only: nothing else may be
+    /// awaited inside a transaction).
+    pub(super) async fn update_held(
+        &self,
+        change: impl FnOnce(&mut BTreeSet<ChildId>),
+        also: impl AsyncFnOnce(&IdbObjectStore) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        let meta = tx.object_store(META).map_err(js_err)?;
+        also(&tx.object_store(RECORDS).map_err(js_err)?).await?;
+        let mut held = Self::read_held(&meta).await?;
+        change(&mut held);
+        Self::write_held(&meta, &held)?;
+        let rev = idb::request(
+            &meta
+                .get(&JsValue::from_str(HISTORY_REV_KEY))
+                .map_err(js_err)?,
+        )
+        .await?
+        .as_f64()
+        .unwrap_or(0.0);
+        meta.put_with_key(
+            &JsValue::from_f64(rev + 1.0),
+            &JsValue::from_str(HISTORY_REV_KEY),
+        )
+        .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,436 @@
+//! The device's store in IndexedDB. `records` holds the records as the server
+//! last sent them; `outbox` the device's own changes not yet on the server;
+//! what the UI shows is the first with the second laid on top
+//! (`stored::overlay`). A local write is one outbox entry in one transaction,
+//! so a reload, crash or closed tab either has it or never saw it.
+//!
+//! Everything about children (records, pending and refused changes, logged
+//! reads, the session's tokens) is sealed with the device key before it is
+//! stored (`platform::crypto`, AES-GCM). Only ids, record kinds, the pull
+//! cursor, the key's derivation parameters and who the device belongs to are
+//! in the clear. Sealing is asynchronous and an IndexedDB transaction closes
+//! when its callbacks go idle, so values are sealed before a transaction
+//! starts and opened after it has delivered them.
+//!
+//! By concern: the device key (`keys.rs`), the outbox and refused changes
+//! (`outbox.rs`), visit drafts (`drafts.rs`), the meta store: cursor,
+//! session, reference data, held children, the caseload snapshot
+//! (`meta.rs`); here the records and what sync asks of the store.
+
+mod drafts;
+mod keys;
+mod meta;
+mod outbox;
+
+pub use outbox::RefusedChange;
+
+use super::crypto::{random_bytes, DeviceKey};
+use super::idb::{self, IdbError};
+use crate::caseload::{CaseloadSnapshot, StoreStamp};
+use crate::lock::{
+    after_wrong_pin, b64_encode, AfterWrongPin, KdfParams, CHECK_TEXT, MIN_ITERATIONS, SALT_BYTES,
+};
+use crate::stored::{overlay, pulled_effect, record_key, LocalEffect, OutboxEntry, StoredRecord};
+use crate::sync::{LocalStore, StoreError};
+use futures::future::try_join_all;
+use shared::auth::UserProfile;
+use shared::protocol::{Change, Mutation, Record};
+use shared::{ChildId, DeviceId, ErrorCode, MutationId};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
+
+pub const DB_NAME: &str = "barnbesok";
+pub const DB_VERSION: u32 = 4;
+const RECORDS: &str = "records";
+const OUTBOX: &str = "outbox";
+const REJECTED: &str = "rejected";
+const META: &str = "meta";
+/// Reads from this store, logged for the server's audit log until sent.
+const READS: &str = "reads";
+/// Visits being written, one per child, sealed (`visit_draft::VisitDraft`).
+const DRAFTS: &str = "drafts";
+const CURSOR_KEY: &str = "pull_cursor";
+const DEVICE_KEY: &str = "device_id";
+/// The children whose whole history the device holds, as a JSON array.
+const HELD_KEY: &str = "held_children";
+/// The signed-in session (`session::StoredSession` as JSON), sealed.
+const SESSION_KEY: &str = "session";
+/// Whose device this is (`UserProfile` as JSON), readable while locked.
+const OWNER_KEY: &str = "owner";
+/// How the device key is derived (`lock::KdfParams` as JSON).
+const KDF_KEY: &str = "key_params";
+/// Wrong PINs in a row.
+const PIN_FAILURES_KEY: &str = "pin_failures";
+/// Seconds without use before the app locks (from the server).
+const LOCK_AFTER_KEY: &str = "lock_after_secs";
+/// Routines and checklist templates managers published (`ReferenceData` as
+/// JSON): about no child, so kept in the clear and readable while locked.
+const REFERENCE_KEY: &str = "reference";
+/// The caseload as last worked out (`crate::caseload::CaseloadSnapshot`),
+/// sealed like the records it comes from.
+const CASELOAD_KEY: &str = "caseload_snapshot";
+/// Bumped with every write of `update_held` (`StoreStamp::history_rev`).
+const HISTORY_REV_KEY: &str = "history_rev";
+
+fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
+    if old_version < 1 {
+        let records = idb::create_store(db, RECORDS, Some("key"), false)?;
+        records.create_index_with_str("by_child", "child_id")?;
+        records.create_index_with_str("by_kind", "kind")?;
+        let outbox = idb::create_store(db, OUTBOX, None, true)?;
+        let unique = web_sys::IdbIndexParameters::new();
+        unique.set_unique(true);
+        outbox.create_index_with_str_and_optional_parameters(
+            "by_mutation",
+            "mutation_id",
+            &unique,
+        )?;
+        idb::create_store(db, META, None, false)?;
+    }
+    if old_version < 2 {
+        idb::create_store(db, REJECTED, Some("mutation_id"), false)?;
+    }
+    if old_version < 3 {
+        idb::create_store(db, READS, Some("id"), false)?;
+    }
+    if old_version < 4 {
+        idb::create_store(db, DRAFTS, Some("child_id"), false)?;
+    }
+    Ok(())
+}
+
+impl From<IdbError> for StoreError {
+    fn from(e: IdbError) -> Self {
+        StoreError(e.0)
+    }
+}
+
+fn decode_err(e: serde_json::Error) -> StoreError {
+    StoreError(format!("kunde inte läsa posten: {e}"))
+}
+
+fn js_err(e: JsValue) -> StoreError {
+    IdbError::from(e).into()
+}
+
+/// The store was used while locked (no key in memory).
+pub const LOCKED: &str = "enheten är låst";
+
+/// What a PIN did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unlock {
+    Unlocked,
+    WrongPin {
+        left: u32,
+    },
+    /// Too many wrong PINs (or key parameters that were tampered with):
+    /// everything on the device is gone.
+    Wiped,
+}
+
+pub struct IdbStore {
+    db: IdbDatabase,
+    key: RefCell<Option<DeviceKey>>,
+    /// Pulled changes sealed ahead of their page (`prepare_pulled`), with
+    /// the change each was made from.
+    prepared: RefCell<Vec<(Change, Write)>>,
+}
+
+impl IdbStore {
+    pub async fn open(name: &str) -> Result<Self, StoreError> {
+        Ok(Self {
+            db: idb::open(name, DB_VERSION, upgrade).await?,
+            key: RefCell::new(None),
+            prepared: RefCell::new(Vec::new()),
+        })
+    }
+
+    fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<IdbTransaction, StoreError> {
+        Ok(idb::transaction(&self.db, stores, mode)?)
+    }
+
+    /// A record as stored: its key, kind and child in the clear (ids only),
+    /// the record itself sealed.
+    async fn sealed_record(&self, record: &Record) -> Result<JsValue, StoreError> {
+        let stored = StoredRecord::encode(record).map_err(decode_err)?;
+        let sealed = self.seal(&stored.json).await?;
+        Ok(idb::object(&[
+            ("key", &stored.key),
+            ("kind", &stored.kind),
+            ("child_id", &stored.child_id),
+            ("json", &sealed),
+        ])?)
+    }
+
+    /// Pulled changes as writes to `records`, sealed ahead of the transaction.
+    async fn sealed_effects(&self, changes: &[Change]) -> Result<Vec<Write>, StoreError> {
+        try_join_all(changes.iter().map(|change| async move {
+            Ok::<_, StoreError>(match pulled_effect(change.record.clone()) {
+                LocalEffect::Put(record) => Write::Put(self.sealed_record(&record).await?),
+                LocalEffect::Delete(key) => Write::Delete(key),
+            })
+        }))
+        .await
+    }
+
+    async fn get_all(
+        &self,
+        store: &str,
+        index: Option<(&str, &str)>,
+    ) -> Result<js_sys::Array, StoreError> {
+        let tx = self.tx(&[store], IdbTransactionMode::Readonly)?;
+        let os = tx.object_store(store).map_err(js_err)?;
+        let req = match index {
+            None => os.get_all(),
+            Some((name, key)) => os
+                .index(name)
+                .map_err(js_err)?
+                .get_all_with_key(&JsValue::from_str(key)),
+        }
+        .map_err(js_err)?;
+        Ok(idb::request(&req).await?.unchecked_into())
+    }
+
+    /// The `json` field of each stored object, opened and decoded.
+    async fn open_all<T: serde::de::DeserializeOwned>(
+        &self,
+        values: js_sys::Array,
+    ) -> Result<Vec<T>, StoreError> {
+        let sealed: Vec<String> = values
+            .iter()
+            .map(|v| idb::get_str(&v, "json").map_err(StoreError::from))
+            .collect::<Result<_, _>>()?;
+        try_join_all(sealed.iter().map(|s| async move {
+            let json = self.open_sealed(s).await?;
+            serde_json::from_str(&json).map_err(decode_err)
+        }))
+        .await
+    }
+
+    async fn base(
+        &self,
+        index: Option<(&str, &str)>,
+    ) -> Result<BTreeMap<String, Record>, StoreError> {
+        let records: Vec<Record> = self.open_all(self.get_all(RECORDS, index).await?).await?;
+        Ok(records.into_iter().map(|r| (record_key(&r), r)).collect())
+    }
+
+    /// Every record as the device shows it: the server's with pending changes on top.
+    pub async fn view_all(&self) -> Result<Vec<Record>, StoreError> {
+        let mut view = self.base(None).await?;
+        overlay(&mut view, &self.outbox().await?);
+        Ok(view.into_values().collect())
+    }
+
+    /// One child's records as the device shows them, the child's own included.
+    pub async fn view_of_child(&self, child: ChildId) -> Result<Vec<Record>, StoreError> {
+        let mut view = self.base(Some(("by_child", &child.to_string()))).await?;
+        let pending: Vec<Mutation> = self
+            .outbox()
+            .await?
+            .into_iter()
+            .filter(|m| m.operation.child_id() == child)
+            .collect();
+        overlay(&mut view, &pending);
+        Ok(view.into_values().collect())
+    }
+
+    /// The conflicts as the device shows them (a pending resolution applied).
+    /// Read through the `by_kind` index, so a sync does not open every record
+    /// on the device to count them.
+    pub async fn conflicts(&self) -> Result<Vec<Record>, StoreError> {
+        let mut view = self.base(Some(("by_kind", "conflict"))).await?;
+        let pending: Vec<Mutation> = self
+            .outbox()
+            .await?
+            .into_iter()
+            .filter(|m| matches!(m.operation, shared::protocol::Operation::ResolveConflict(_)))
+            .collect();
+        overlay(&mut view, &pending);
+        Ok(view.into_values().collect())
+    }
+
+    /// Empties every store of the user's data: records, pending and refused
+    /// changes, logged reads, the cursor, the session. The key and the owner
+    /// stay: the same user signs in again (after signing out on purpose,
+    /// `wipe_all` is used instead). The device id stays (it names the
+    /// device, not the user).
+    pub async fn wipe(&self) -> Result<(), StoreError> {
+        self.clear(&[CURSOR_KEY, HELD_KEY, SESSION_KEY, CASELOAD_KEY])
+            .await
+    }
+
+    /// Everything, the key's parameters and the owner too: signing out, a
+    /// revoked device, too many wrong PINs.
+    pub async fn wipe_all(&self) -> Result<(), StoreError> {
+        self.clear(&[
+            CURSOR_KEY,
+            CASELOAD_KEY,
+            HELD_KEY,
+            SESSION_KEY,
+            OWNER_KEY,
+            KDF_KEY,
+            PIN_FAILURES_KEY,
+            LOCK_AFTER_KEY,
+        ])
+        .await?;
+        self.lock();
+        Ok(())
+    }
+
+    async fn clear(&self, meta_keys: &[&str]) -> Result<(), StoreError> {
+        let tx = self.tx(
+            &[RECORDS, OUTBOX, REJECTED, READS, DRAFTS, META],
+            IdbTransactionMode::Readwrite,
+        )?;
+        for name in [RECORDS, OUTBOX, REJECTED, READS, DRAFTS] {
+            tx.object_store(name)
+                .map_err(js_err)?
+                .clear()
+                .map_err(js_err)?;
+        }
+        let meta = tx.object_store(META).map_err(js_err)?;
+        for key in meta_keys {
+            meta.delete(&JsValue::from_str(key)).map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+}
+
+/// One write to `records`, prepared (sealed) before its transaction.
+enum Write {
+    Put(JsValue),
+    Delete(String),
+}
+
+fn apply_writes(records: &IdbObjectStore, writes: &[Write]) -> Result<(), StoreError> {
+    for write in writes {
+        match write {
+            Write::Put(value) => {
+                records.put(value).map_err(js_err)?;
+            }
+            Write::Delete(key) => {
+                records.delete(&JsValue::from_str(key)).map_err(js_err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl LocalStore for IdbStore {
+    async fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
+        self.open_all(self.get_all(OUTBOX, None).await?).await
+    }
+
+    async fn settle(&self, settled: &[Mutation]) -> Result<(), StoreError> {
+        self.remove_from_outbox(settled, &[]).await
+    }
+
+    async fn reject(&self, refused: &[(Mutation, ErrorCode)]) -> Result<(), StoreError> {
+        self.remove_from_outbox(&[], refused).await
+    }
+
+    async fn cursor(&self) -> Result<u64, StoreError> {
+        Ok(self.meta_get(CURSOR_KEY).await?.as_f64().unwrap_or(0.0) as u64)
+    }
+
+    async fn prepare_pulled(&self, changes: &[Change]) -> Result<(), StoreError> {
+        let writes = self.sealed_effects(changes).await?;
+        *self.prepared.borrow_mut() = changes.iter().cloned().zip(writes).collect();
+        Ok(())
+    }
+
+    async fn apply_pulled(&self, changes: &[Change], cursor: u64) -> Result<(), StoreError> {
+        let prepared = self.prepared.take();
+        let writes = if prepared.len() == changes.len()
+            && prepared
+                .iter()
+                .zip(changes)
+                .all(|((made_from, _), change)| made_from == change)
+        {
+            prepared.into_iter().map(|(_, write)| write).collect()
+        } else {
+            self.sealed_effects(changes).await?
+        };
+        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
+        tx.object_store(META)
+            .map_err(js_err)?
+            .put_with_key(
+                &JsValue::from_f64(cursor as f64),
+                &JsValue::from_str(CURSOR_KEY),
+            )
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    async fn held_children(&self) -> Result<BTreeSet<ChildId>, StoreError> {
+        let tx = self.tx(&[META], IdbTransactionMode::Readonly)?;
+        Self::read_held(&tx.object_store(META).map_err(js_err)?).await
+    }
+
+    async fn hold_children(&self, children: &[ChildId]) -> Result<(), StoreError> {
+        self.update_held(|held| held.extend(children), async |_| Ok(()))
+            .await
+    }
+
+    async fn apply_history(
+        &self,
+        child: ChildId,
+        changes: &[Change],
+        complete: bool,
+    ) -> Result<(), StoreError> {
+        let writes = self.sealed_effects(changes).await?;
+        self.update_held(
+            |held| {
+                if complete {
+                    held.insert(child);
+                }
+            },
+            async |records| apply_writes(records, &writes),
+        )
+        .await
+    }
+
+    async fn forget_child(&self, child: ChildId) -> Result<(), StoreError> {
+        self.update_held(
+            |held| {
+                held.remove(&child);
+            },
+            async |records| {
+                let index = records.index("by_child").map_err(js_err)?;
+                let keys = idb::request(
+                    &index
+                        .get_all_keys_with_key(&JsValue::from_str(&child.to_string()))
+                        .map_err(js_err)?,
+                )
+                .await?;
+                for key in js_sys::Array::from(&keys).iter() {
+                    records.delete(&key).map_err(js_err)?;
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
+        self.open_all(self.get_all(READS, None).await?).await
+    }
+
+    async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError> {
+        let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
+        let reads = tx.object_store(READS).map_err(js_err)?;
+        for id in ids {
+            reads
+                .delete(&JsValue::from_str(&id.to_string()))
+                .map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+}
