@@ -58,12 +58,6 @@ impl IdbStore {
 
     /// Throws the draft away.
     pub async fn discard_draft(&self, child: ChildId) -> Result<(), StoreError> {
-        let tx = self.tx(&[DRAFTS], IdbTransactionMode::Readwrite)?;
-        tx.object_store(DRAFTS)
-            .map_err(js_err)?
-            .delete(&JsValue::from_str(&child.to_string()))
-            .map_err(js_err)?;
-        idb::committed(&tx).await?;
-        Ok(())
+        self.delete_one(DRAFTS, &child.to_string()).await
     }
 }

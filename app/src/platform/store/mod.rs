@@ -151,6 +151,17 @@ impl IdbStore {
         Ok(idb::transaction(&self.db, stores, mode)?)
     }
 
+    /// Deletes the value at `key` of `store`, committed before this returns.
+    async fn delete_one(&self, store: &str, key: &str) -> Result<(), StoreError> {
+        let tx = self.tx(&[store], IdbTransactionMode::Readwrite)?;
+        tx.object_store(store)
+            .map_err(js_err)?
+            .delete(&JsValue::from_str(key))
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
     /// A record as stored: its key, kind and child in the clear (ids only),
     /// the record itself sealed.
     async fn sealed_record(&self, record: &Record) -> Result<JsValue, StoreError> {

@@ -82,13 +82,7 @@ impl IdbStore {
     }
 
     pub async fn dismiss_refused(&self, id: MutationId) -> Result<(), StoreError> {
-        let tx = self.tx(&[REJECTED], IdbTransactionMode::Readwrite)?;
-        tx.object_store(REJECTED)
-            .map_err(js_err)?
-            .delete(&JsValue::from_str(&id.to_string()))
-            .map_err(js_err)?;
-        idb::committed(&tx).await?;
-        Ok(())
+        self.delete_one(REJECTED, &id.to_string()).await
     }
 
     /// Logs that the user looked at `child` here, for the server's audit log.

@@ -20,7 +20,9 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
 
     let finish = move || match state.with_untracked(ScaleState::result) {
         Ok(result) => on_done.run(result),
-        Err(_) => error.set(Some("Texten är för lång. Ta bort lite och försök igen.".into())),
+        Err(_) => error.set(Some(
+            "Texten är för lång. Ta bort lite och försök igen.".into(),
+        )),
     };
     // A new question: its heading is read first, then the faces.
     let moved_on = move |last: bool| {

@@ -38,7 +38,9 @@ fn Houses(
     let error = RwSignal::new(None::<String>);
     let done = move |_| match state.with_untracked(HousesState::result) {
         Ok(result) => on_done.run(result),
-        Err(_) => error.set(Some("Texten är för lång. Ta bort lite och försök igen.".into())),
+        Err(_) => error.set(Some(
+            "Texten är för lång. Ta bort lite och försök igen.".into(),
+        )),
     };
     view! {
         <section class="cm-screen" aria-labelledby="cm-houses-h">
