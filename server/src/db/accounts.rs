@@ -2,7 +2,7 @@
 //! row means (is a session still valid, which children a role sees) is
 //! decided in `crate::auth` and `crate::access`.
 
-use super::column::{FromRow, Row};
+use super::column::{FromRow, Row, TextList};
 use super::statement::Stmt;
 use super::{Database, DbError};
 use chrono::{DateTime, Utc};
@@ -411,8 +411,13 @@ impl Database {
     /// Everything about the caller behind the access token whose hash is
     /// `access_hash`, in one round trip: each part of [`CallerRecord`] comes
     /// as rows of its own kind (the session's row first, which types the
-    /// columns for PostgreSQL).
-    pub async fn caller(&self, access_hash: &str) -> Result<Option<CallerRecord>, DbError> {
+    /// columns for PostgreSQL). The units' children are read only for a user
+    /// whose role is one of `unit_roles` (the access policy says which).
+    pub async fn caller(
+        &self,
+        access_hash: &str,
+        unit_roles: &[Role],
+    ) -> Result<Option<CallerRecord>, DbError> {
         let rows: Vec<CallerRow> = Stmt::new(
             "SELECT 'session' AS part, s.id AS id, u.id AS user_id, u.username AS name, \
                     u.display_name AS display_name, u.role AS role, u.active AS active, \
@@ -430,10 +435,15 @@ impl Database {
              WHERE s.access_hash = $1 \
              UNION ALL \
              SELECT 'unit_child', c.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
-             FROM sessions s JOIN user_units uu ON uu.user_id = s.user_id \
-             JOIN children c ON c.unit_id = uu.unit_id WHERE s.access_hash = $1",
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             JOIN user_units uu ON uu.user_id = s.user_id \
+             JOIN children c ON c.unit_id = uu.unit_id \
+             WHERE s.access_hash = $1 AND u.role = ANY($2)",
         )
         .bind(access_hash)
+        .bind(TextList(
+            unit_roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        ))
         .all(&self.pool)
         .await?;
         let mut caller: Option<CallerRecord> = None;

@@ -14,6 +14,7 @@ mod plain;
 pub(crate) use id::IdList;
 pub(crate) use instant::sqlite_text as instant_text;
 pub(crate) use json::JsonText;
+pub(crate) use plain::TextList;
 
 use super::DbError;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -33,6 +34,8 @@ pub(crate) enum Arg<'a> {
     Id(Uuid),
     /// For `= ANY($n)`.
     Ids(Vec<Uuid>),
+    /// For `= ANY($n)`.
+    Texts(Vec<String>),
     Date(NaiveDate),
     Instant(DateTime<Utc>),
     Json(Cow<'a, str>),
@@ -76,6 +79,7 @@ impl<'a> Arg<'a> {
             Self::Bool(b) => q.bind(b),
             Self::Id(id) => q.bind(id::sqlite_text(id)),
             Self::Ids(ids) => q.bind(id::sqlite_list(&ids)),
+            Self::Texts(texts) => q.bind(plain::sqlite_list(&texts)),
             Self::Date(date) => q.bind(date::sqlite_text(date)),
             Self::Instant(at) => q.bind(instant::sqlite_text(at)),
             Self::Json(text) => q.bind(text),
@@ -93,6 +97,7 @@ impl<'a> Arg<'a> {
             Self::Bool(b) => q.bind(b),
             Self::Id(id) => q.bind(id),
             Self::Ids(ids) => q.bind(ids),
+            Self::Texts(texts) => q.bind(texts),
             Self::Date(date) => q.bind(date),
             Self::Instant(at) => q.bind(at),
             Self::Json(text) => q.bind(JsonText(text)),

@@ -6,6 +6,21 @@ use crate::db::DbError;
 use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
 use std::borrow::Cow;
 
+/// A list of texts as one JSON array parameter, read back with `json_each`.
+pub(super) fn sqlite_list(texts: &[String]) -> String {
+    serde_json::to_string(texts).unwrap_or_else(|_| "[]".into())
+}
+
+/// Texts to match with `= ANY($n)`.
+pub(crate) struct TextList(pub Vec<String>);
+
+impl<'a> ToArg<'a> for TextList {
+    const KIND: Kind = Kind::Text;
+    fn to_arg(self) -> Arg<'a> {
+        Arg::Texts(self.0)
+    }
+}
+
 impl<'a> ToArg<'a> for &'a str {
     const KIND: Kind = Kind::Text;
     fn to_arg(self) -> Arg<'a> {
