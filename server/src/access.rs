@@ -174,6 +174,10 @@ impl Caller {
         }
     }
 
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
     /// The caller as the app shows them.
     pub fn profile(&self) -> UserProfile {
         UserProfile {

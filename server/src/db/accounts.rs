@@ -401,13 +401,6 @@ impl Database {
         .await
     }
 
-    pub async fn access_of(&self, user: UserId) -> Result<Vec<AccessRow>, DbError> {
-        Stmt::new("SELECT child_id, starts_at, ends_at FROM child_access WHERE user_id = $1")
-            .bind(user)
-            .all(&self.pool)
-            .await
-    }
-
     /// Everything about the caller behind the access token whose hash is
     /// `access_hash`, in one round trip: each part of [`CallerRecord`] comes
     /// as rows of its own kind (the session's row first, which types the
@@ -555,17 +548,6 @@ impl Database {
         Stmt::new(
             "SELECT id, device_label, created_at, last_used_at, expires_at FROM sessions \
              WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
-        )
-        .bind(user)
-        .all(&self.pool)
-        .await
-    }
-
-    /// The children of the units `user` belongs to.
-    pub async fn children_of_units_of(&self, user: UserId) -> Result<Vec<ChildId>, DbError> {
-        Stmt::new(
-            "SELECT c.id FROM children c JOIN user_units uu ON uu.unit_id = c.unit_id \
-             WHERE uu.user_id = $1",
         )
         .bind(user)
         .all(&self.pool)

@@ -130,11 +130,7 @@ async fn publish_template(
             "the version must be the next after {latest}"
         )));
     }
-    template.published_by = app
-        .db
-        .user_by_id(caller.user_id)
-        .await?
-        .map(|u| u.display_name);
+    template.published_by = Some(caller.display_name().to_owned());
     if !app
         .db
         .insert_template(&template, caller.user_id, Utc::now())
