@@ -108,7 +108,7 @@ async fn a_manager_publishes_a_routine_version_everyone_gets(backend: Backend) {
 
 async fn a_manager_publishes_a_checklist_template_version(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let (_, manager) = app.client_for(Role::GroupLeader, &[]).await;
+    let (leader, manager) = app.client_for(Role::GroupLeader, &[]).await;
     let placement = app.demo_placement(DEMO_CHILD_IDS[0]).await;
     let mut template = builtin_templates()
         .into_iter()
@@ -153,6 +153,11 @@ async fn a_manager_publishes_a_checklist_template_version(backend: Backend) {
         .expect("reference");
     assert_eq!(reference.checklist_templates.len(), 1);
     assert_eq!(reference.checklist_templates[0].id.version, 2);
+    assert_eq!(
+        reference.checklist_templates[0].published_by.as_deref(),
+        Some(leader.display_name.as_str()),
+        "the publisher's name is kept with the version"
+    );
 
     // A tick of the new item lands.
     let tick = ChecklistTick {
