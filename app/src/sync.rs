@@ -623,6 +623,7 @@ mod tests {
                 remaining: (rest.len() - page.len()) as u64,
                 scope,
                 changes: page,
+                epoch: shared::protocol::FeedEpoch("test".into()),
             })
         }
     }

@@ -173,7 +173,7 @@ pub async fn devices(db: &Database, count: usize) -> anyhow::Result<Vec<BenchDev
             db.set_child_unit(set.child.id, UNIT).await?;
             db.assign_child(set.child.id, user.id).await?;
         }
-        let tokens = Sessions::open(db, &user, "bänktest", 300)
+        let tokens = Sessions::open(db, &user, "bänktest", server::config::Config::with_data_dir(".").device_policy())
             .await
             .map_err(|e| anyhow::anyhow!("opening a session: {e:?}"))?;
         list.push(BenchDevice {

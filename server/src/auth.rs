@@ -14,7 +14,7 @@ use argon2::{Argon2, PasswordHash};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
-use shared::auth::{SessionTokens, UserProfile};
+use shared::auth::{DevicePolicy, SessionCheck, SessionTokens, UserProfile};
 use shared::{SessionId, UserId};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -129,10 +129,11 @@ impl Sessions {
         db: &Database,
         user: &UserRow,
         device_label: &str,
-        lock_after_secs: u32,
+        policy: DevicePolicy,
     ) -> Result<SessionTokens, ApiError> {
         let now = Utc::now();
         let (access, refresh) = token_pair()?;
+        let (check, _) = token_pair()?;
         let session = NewSession {
             id: SessionId::new_random(),
             user_id: user.id,
@@ -140,6 +141,7 @@ impl Sessions {
             access_hash: token_hash(&access),
             access_expires_at: now + ACCESS_TOKEN_TTL,
             refresh_hash: token_hash(&refresh),
+            check_hash: token_hash(&check),
             created_at: now,
             expires_at: now + ABSOLUTE_TIMEOUT,
         };
@@ -151,22 +153,29 @@ impl Sessions {
             access_expires_in: seconds(ACCESS_TOKEN_TTL),
             refresh_token: refresh,
             user: profile(db, user).await?,
-            lock_after_secs,
+            policy,
+            check_token: Some(check),
         })
     }
 
     /// New tokens for the session `refresh_token` belongs to; the old refresh
-    /// token stops working.
+    /// token stops working. A refresh token that was already rotated away,
+    /// used again, means two holders (one of them a thief): the whole
+    /// session is revoked.
     pub async fn refresh(
         db: &Database,
         refresh_token: &str,
-        lock_after_secs: u32,
+        policy: DevicePolicy,
     ) -> Result<SessionTokens, ApiError> {
         let old_hash = token_hash(refresh_token);
-        let session = db
-            .session_by_refresh(&old_hash)
-            .await?
-            .ok_or(ApiError::SessionExpired)?;
+        let Some(session) = db.session_by_refresh(&old_hash).await? else {
+            if let Some(id) = db.session_of_retired_refresh(&old_hash).await? {
+                db.revoke_session(id).await?;
+                tracing::warn!(session.id = %id, "a rotated refresh token was used again: session revoked");
+                return Err(ApiError::SessionRevoked);
+            }
+            return Err(ApiError::SessionExpired);
+        };
         match session_state(&session, Utc::now()) {
             SessionState::Valid | SessionState::AccessExpired => {}
             other => return Err(other.error().unwrap_or(ApiError::SessionExpired)),
@@ -192,9 +201,34 @@ impl Sessions {
             access_expires_in: seconds(ACCESS_TOKEN_TTL),
             refresh_token: refresh,
             user: profile(db, &user).await?,
-            lock_after_secs,
+            policy,
+            check_token: None,
         })
     }
+}
+
+/// Whether the session behind a check token still holds: what a locked
+/// device asks before it unlocks. Revoked answers `session_revoked` (the
+/// device wipes itself), ended `session_expired`. A session whose access
+/// token has only timed out still holds.
+pub async fn check_session(
+    db: &Database,
+    check_token: &str,
+    policy: DevicePolicy,
+) -> Result<SessionCheck, ApiError> {
+    let session = db
+        .session_by_check(&token_hash(check_token))
+        .await?
+        .ok_or(ApiError::SessionExpired)?;
+    match session_state(&session, Utc::now()) {
+        SessionState::Valid | SessionState::AccessExpired => {}
+        other => return Err(other.error().unwrap_or(ApiError::SessionExpired)),
+    }
+    active_user(db, session.user_id).await?;
+    Ok(SessionCheck {
+        session_id: session.id,
+        policy,
+    })
 }
 
 fn token_pair() -> Result<(String, String), ApiError> {
@@ -268,44 +302,95 @@ impl LoginLimiter {
         ]
     }
 
-    /// `Err(seconds to wait)` while either the account or the address is
-    /// over its limit.
-    pub fn check(&self, username: &str, addr: Option<IpAddr>) -> Result<(), u64> {
+    /// Counts a sign-in attempt before its password is checked, or
+    /// `Err(seconds to wait)` while the account or the address is at its
+    /// limit. Counting first means a burst of parallel guesses is cut at the
+    /// limit, not after all of them were checked; a successful sign-in gives
+    /// its count back ([`Self::succeeded`]).
+    pub fn begin_attempt(&self, username: &str, addr: Option<IpAddr>) -> Result<(), u64> {
         let mut failures = self
             .failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
         failures.retain(|_, (start, _)| now.duration_since(*start) < Self::WINDOW);
-        for (key, max) in Self::keys(username, addr) {
-            if let Some((start, count)) = failures.get(&key) {
-                if *count >= max {
+        let keys = Self::keys(username, addr);
+        for (key, max) in &keys {
+            if let Some((start, count)) = failures.get(key) {
+                if count >= max {
                     let waited = now.duration_since(*start);
                     return Err(Self::WINDOW.saturating_sub(waited).as_secs().max(1));
                 }
             }
         }
+        for (key, _) in keys {
+            failures.entry(key).or_insert((now, 0)).1 += 1;
+        }
         Ok(())
     }
 
-    pub fn record_failure(&self, username: &str, addr: Option<IpAddr>) {
+    /// The attempt was right: the account's count is cleared, and the
+    /// attempt no longer counts against the address.
+    pub fn succeeded(&self, username: &str, addr: Option<IpAddr>) {
         let mut failures = self
             .failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        for (key, _) in Self::keys(username, addr) {
-            failures.entry(key).or_insert((now, 0)).1 += 1;
+        let [(account, _), (address, _)] = Self::keys(username, addr);
+        failures.remove(&account);
+        if let Some((_, count)) = failures.get_mut(&address) {
+            *count = count.saturating_sub(1);
+        }
+    }
+}
+
+/// How many password checks (Argon2id, 19 MiB each) run at once, and how
+/// long a sign-in waits for a turn before it is answered 503 with
+/// `Retry-After`. Bounds the memory a flood of sign-ins can take.
+#[derive(Debug)]
+pub struct PasswordChecks {
+    permits: tokio::sync::Semaphore,
+    wait: std::time::Duration,
+}
+
+impl PasswordChecks {
+    pub const DEFAULT_AT_ONCE: usize = 4;
+    pub const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+    /// What a refused sign-in is told to wait.
+    const RETRY_AFTER_SECS: u64 = 2;
+
+    pub fn new(at_once: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: tokio::sync::Semaphore::new(at_once.max(1)),
+            wait,
         }
     }
 
-    /// A successful sign-in clears the account's count (not the address's).
-    pub fn record_success(&self, username: &str) {
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.remove(&format!("user:{}", username.to_lowercase()));
+    /// Checks `password` against `stored` when a turn comes, off the async
+    /// workers.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
+        let busy = ApiError::ServerBusy {
+            retry_after_secs: Self::RETRY_AFTER_SECS,
+        };
+        let permit = match tokio::time::timeout(self.wait, self.permits.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) | Err(_) => {
+                tracing::warn!("sign-in refused: too many password checks at once");
+                return Err(busy);
+            }
+        };
+        let verified =
+            tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
+                .await
+                .unwrap_or(false);
+        drop(permit);
+        Ok(verified)
+    }
+}
+
+impl Default for PasswordChecks {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_AT_ONCE, Self::DEFAULT_WAIT)
     }
 }
 
@@ -373,10 +458,23 @@ mod tests {
         let limiter = LoginLimiter::default();
         let addr: Option<IpAddr> = "10.0.0.1".parse().ok();
         for _ in 0..MAX_FAILURES_PER_ACCOUNT {
-            assert!(limiter.check("Anna", addr).is_ok());
-            limiter.record_failure("anna", addr);
+            assert!(limiter.begin_attempt("Anna", addr).is_ok());
         }
-        assert!(limiter.check("ANNA", "10.0.0.2".parse().ok()).is_err());
-        assert!(limiter.check("bo", addr).is_ok());
+        assert!(limiter.begin_attempt("ANNA", "10.0.0.2".parse().ok()).is_err());
+        assert!(limiter.begin_attempt("bo", addr).is_ok());
+    }
+
+    #[test]
+    fn a_right_password_gives_its_attempt_back() {
+        let limiter = LoginLimiter::default();
+        let addr: Option<IpAddr> = "10.0.0.1".parse().ok();
+        for _ in 0..MAX_FAILURES_PER_ACCOUNT * 3 {
+            assert!(limiter.begin_attempt("anna", addr).is_ok());
+            limiter.succeeded("anna", addr);
+        }
+        for n in 0..MAX_FAILURES_PER_ADDRESS {
+            assert!(limiter.begin_attempt(&format!("user{n}"), addr).is_ok());
+        }
+        assert!(limiter.begin_attempt("anna", addr).is_err(), "the address is at its limit");
     }
 }

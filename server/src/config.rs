@@ -58,8 +58,29 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(10..=3600))]
     pub lock_after_seconds: u32,
 
-    /// How long audit log entries are kept, in days (default 5 years).
-    #[arg(long, env = "BARNBESOK_AUDIT_RETENTION_DAYS", default_value_t = 1826)]
+    /// How long a tablet may go without reaching the server and still unlock,
+    /// in days (default 14). Past it, it unlocks only once it has checked its
+    /// session with the server.
+    #[arg(long, env = "BARNBESOK_MAX_OFFLINE_DAYS", default_value_t = 14,
+          value_parser = clap::value_parser!(u32).range(1..=90))]
+    pub max_offline_days: u32,
+
+    /// Tablets must unlock with their platform authenticator (WebAuthn PRF:
+    /// fingerprint, face or the device's own PIN backed by its secure
+    /// hardware); no PIN-only unlocking is set up.
+    #[arg(long, env = "BARNBESOK_REQUIRE_AUTHENTICATOR")]
+    pub require_authenticator: bool,
+
+    /// How many sign-in password checks run at once (Argon2id, 19 MiB
+    /// each); more wait up to 3 s, then are answered 503 with `Retry-After`.
+    #[arg(long, env = "BARNBESOK_MAX_PASSWORD_CHECKS", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_password_checks: u16,
+
+    /// How long audit log entries are kept, in days (default 5 years; at
+    /// least 365). Counted from when the server received an entry.
+    #[arg(long, env = "BARNBESOK_AUDIT_RETENTION_DAYS", default_value_t = 1826,
+          value_parser = clap::value_parser!(u32).range(i64::from(MIN_AUDIT_RETENTION_DAYS)..))]
     pub audit_retention_days: u32,
 
     /// Log line format.
@@ -76,6 +97,10 @@ pub enum LogFormat {
     Text,
     Json,
 }
+
+/// The shortest audit retention the server accepts: a year of reads must
+/// stay reviewable whatever is configured.
+pub const MIN_AUDIT_RETENTION_DAYS: u32 = 365;
 
 /// The database URL has a scheme this server does not speak.
 #[derive(Debug, thiserror::Error)]
@@ -99,8 +124,20 @@ impl Config {
             trusted_proxy: Vec::new(),
             audit_retention_days: 1826,
             lock_after_seconds: 300,
+            max_offline_days: 14,
+            max_password_checks: 4,
+            require_authenticator: false,
             log_format: LogFormat::Text,
             command: None,
+        }
+    }
+
+    /// What every device is told at sign-in and at each session check.
+    pub fn device_policy(&self) -> shared::auth::DevicePolicy {
+        shared::auth::DevicePolicy {
+            lock_after_secs: self.lock_after_seconds,
+            max_offline_secs: u64::from(self.max_offline_days) * 24 * 3600,
+            require_authenticator: self.require_authenticator,
         }
     }
 

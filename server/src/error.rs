@@ -41,6 +41,8 @@ pub enum ApiError {
     Forbidden(String),
     #[error("too many failed sign-ins: try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
+    #[error("too many sign-ins at once: try again in {retry_after_secs} s")]
+    ServerBusy { retry_after_secs: u64 },
     #[error("no such resource")]
     NotFound,
     #[error("{0}")]
@@ -73,6 +75,7 @@ impl ApiError {
             Self::SessionRevoked => ErrorCode::SessionRevoked,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::ServerBusy { .. } => ErrorCode::ServerBusy,
             Self::NotFound => ErrorCode::NotFound,
             Self::Taken(_) => ErrorCode::IdConflict,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -96,7 +99,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
         let retry_after = match &self {
-            Self::TooManyAttempts { retry_after_secs } => Some(*retry_after_secs),
+            Self::TooManyAttempts { retry_after_secs } | Self::ServerBusy { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         };
         let message = match &self {

@@ -130,12 +130,17 @@ impl Application {
             None => Listening::Http(listener),
         };
         let https = config.serves_https();
+        let device_policy = config.device_policy();
         let state = Arc::new(App {
             db: db.clone(),
             static_dir: config.static_dir,
             login_limiter: crate::auth::LoginLimiter::default(),
+            password_checks: crate::auth::PasswordChecks::new(
+                usize::from(config.max_password_checks),
+                crate::auth::PasswordChecks::DEFAULT_WAIT,
+            ),
             https,
-            lock_after_secs: config.lock_after_seconds,
+            device_policy,
             trusted_proxies: config.trusted_proxy,
         });
         Ok(Self {

@@ -163,8 +163,48 @@ pub struct SessionTokens {
     pub access_expires_in: u64,
     pub refresh_token: String,
     pub user: UserProfile,
-    /// Seconds without use before the app locks (set by the administrator).
+    /// What the administrator decided for every device.
+    pub policy: DevicePolicy,
+    /// A token that only asks whether the session still holds
+    /// (`POST /api/v1/auth/check`). Given at sign-in only; the device keeps
+    /// it unsealed, so that a locked device, which holds no key, can learn
+    /// that it was revoked and wipe itself. It opens nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_token: Option<String>,
+}
+
+/// The administrator's rules for devices, sent at sign-in, refresh and with
+/// every session check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevicePolicy {
+    /// Seconds without use before the app locks.
     pub lock_after_secs: u32,
+    /// The longest a device may go without reaching the server and still
+    /// unlock; past it the device unlocks only after a session check.
+    pub max_offline_secs: u64,
+    /// Whether the device must unlock with its platform authenticator
+    /// (WebAuthn PRF); no PIN-only unlocking is then set up.
+    pub require_authenticator: bool,
+}
+
+impl DevicePolicy {
+    pub const DEFAULT_LOCK_AFTER_SECS: u32 = 300;
+    pub const DEFAULT_MAX_OFFLINE_DAYS: u32 = 14;
+}
+
+/// `POST /api/v1/auth/check`: is the session behind this check token still
+/// good? Answered 200 with a [`SessionCheck`], or 401 `session_revoked` (the
+/// device wipes itself) or `session_expired`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionCheckRequest {
+    pub check_token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionCheck {
+    pub session_id: SessionId,
+    pub policy: DevicePolicy,
 }
 
 /// One signed-in device of the user, as the list of sessions shows it.

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     DatabaseUnavailable,
+    /// Too many sign-ins at once: try again after `Retry-After`.
+    ServerBusy,
     /// The server runs, but the app's files are not built.
     AppNotBuilt,
     Internal,
@@ -70,7 +72,7 @@ impl ErrorCode {
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed | Self::UnknownChild | Self::UnknownRecord => 422,
             Self::Internal => 500,
-            Self::DatabaseUnavailable | Self::AppNotBuilt => 503,
+            Self::DatabaseUnavailable | Self::ServerBusy | Self::AppNotBuilt => 503,
         }
     }
 
@@ -107,6 +109,7 @@ impl ErrorCode {
             Self::DatabaseUnavailable => {
                 "Servern är tillfälligt otillgänglig. Försöker igen snart."
             }
+            Self::ServerBusy => "Många loggar in just nu. Försök igen om en stund.",
             Self::AppNotBuilt => "Appen är inte byggd på servern.",
             Self::Internal => "Ett fel uppstod på servern.",
         }

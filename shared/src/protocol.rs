@@ -270,6 +270,23 @@ pub struct PullResponse {
     /// (`child=<id>&since=0`); a child that left has its records removed once
     /// the device's own changes to it are pushed.
     pub scope: Vec<ChildId>,
+    /// The identity of the server's feed. It changes when the server is
+    /// restored from a backup: the feed may then have lost changes the device
+    /// saw, so the device pulls everything again, drops what the server no
+    /// longer has, and pushes again the mutations it had settled that the
+    /// server lacks (its journal).
+    pub epoch: FeedEpoch,
+}
+
+/// The identity of a server's change feed (random, 32 hex digits).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FeedEpoch(pub String);
+
+impl std::fmt::Display for FeedEpoch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 #[cfg(test)]

@@ -122,9 +122,9 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
             ))
         }
     }
-    super::lock::set_lock_after(tokens.lock_after_secs);
+    super::lock::set_lock_after(tokens.policy.lock_after_secs);
     store
-        .set_lock_after_secs(tokens.lock_after_secs)
+        .set_lock_after_secs(tokens.policy.lock_after_secs)
         .await
         .map_err(|e| e.0)?;
     let session = StoredSession::from(tokens);

@@ -63,6 +63,7 @@ pub struct NewSession {
     pub access_hash: String,
     pub access_expires_at: DateTime<Utc>,
     pub refresh_hash: String,
+    pub check_hash: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -469,8 +470,8 @@ impl Database {
     pub async fn insert_session(&self, s: &NewSession) -> Result<(), DbError> {
         Stmt::new(
             "INSERT INTO sessions (id, user_id, device_label, access_hash, access_expires_at, \
-             refresh_hash, created_at, last_used_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             refresh_hash, created_at, last_used_at, expires_at, check_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(s.id)
         .bind(s.user_id)
@@ -481,6 +482,7 @@ impl Database {
         .bind(s.created_at)
         .bind(s.created_at)
         .bind(s.expires_at)
+        .bind(&s.check_hash)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -508,8 +510,31 @@ impl Database {
         .await
     }
 
+    pub async fn session_by_check(&self, hash: &str) -> Result<Option<SessionRow>, DbError> {
+        Stmt::new(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE check_hash = $1"
+        ))
+        .bind(hash)
+        .optional(&self.pool)
+        .await
+    }
+
+    /// The session a refresh token belonged to before it was rotated away.
+    pub async fn session_of_retired_refresh(
+        &self,
+        hash: &str,
+    ) -> Result<Option<SessionId>, DbError> {
+        Stmt::new("SELECT session_id FROM retired_refresh_tokens WHERE hash = $1")
+            .bind(hash)
+            .optional(&self.pool)
+            .await
+    }
+
     /// Replaces both tokens, unless the session was revoked or its refresh
-    /// token already replaced; `false` then.
+    /// token already replaced; `false` then. The old refresh token is kept
+    /// (hashed) as retired, so that its reuse is recognised.
     pub async fn rotate_session(
         &self,
         id: SessionId,
@@ -518,6 +543,8 @@ impl Database {
         access_expires_at: DateTime<Utc>,
         refresh_hash: &str,
     ) -> Result<bool, DbError> {
+        let now = Utc::now();
+        let mut tx = self.pool.begin_write().await?;
         let n = Stmt::new(
             "UPDATE sessions SET access_hash = $1, access_expires_at = $2, refresh_hash = $3, \
              last_used_at = $4 WHERE id = $5 AND refresh_hash = $6 AND revoked_at IS NULL",
@@ -525,12 +552,26 @@ impl Database {
         .bind(access_hash)
         .bind(access_expires_at)
         .bind(refresh_hash)
-        .bind(Utc::now())
+        .bind(now)
         .bind(id)
         .bind(old_refresh_hash)
-        .execute(&self.pool)
+        .execute(&mut tx)
         .await?;
-        Ok(n == 1)
+        if n != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Stmt::new(
+            "INSERT INTO retired_refresh_tokens (hash, session_id, retired_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(old_refresh_hash)
+        .bind(id)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn revoke_session(&self, id: SessionId) -> Result<bool, DbError> {

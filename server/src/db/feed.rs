@@ -7,7 +7,7 @@ use super::rows::ChangeRow;
 use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
 use chrono::Utc;
-use shared::protocol::{Change, Record};
+use shared::protocol::{Change, FeedEpoch, Record};
 use shared::{ChildId, DeviceId, MutationId, UserId};
 
 /// The outcome of recording a mutation id.
@@ -20,6 +20,21 @@ pub(crate) enum Claim {
 }
 
 const LAST_SEQ: &str = "SELECT last_seq FROM change_counter WHERE id = 1";
+
+/// The feed's head and identity, read together.
+struct FeedHead {
+    last_seq: i64,
+    epoch: String,
+}
+
+impl FromRow for FeedHead {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            last_seq: row.get("last_seq")?,
+            epoch: row.get("epoch")?,
+        })
+    }
+}
 
 impl Tx {
     /// Records the mutation id, or reports the change number it was applied
@@ -115,6 +130,7 @@ pub struct PullPage {
     pub head: u64,
     /// Changes in scope beyond this page.
     pub remaining: u64,
+    pub epoch: FeedEpoch,
 }
 
 impl PullPage {
@@ -128,6 +144,7 @@ impl PullPage {
             head: self.head,
             remaining: self.remaining,
             scope,
+            epoch: self.epoch,
         }
     }
 }
@@ -169,8 +186,11 @@ impl Database {
         since: u64,
         limit: u32,
     ) -> Result<PullPage, PullError> {
-        let last: i64 = Stmt::new(LAST_SEQ).one(&self.pool).await?;
-        let last = u64::try_from(last).unwrap_or_default();
+        let head: FeedHead =
+            Stmt::new("SELECT last_seq, epoch FROM change_counter WHERE id = 1")
+                .one(&self.pool)
+                .await?;
+        let last = u64::try_from(head.last_seq).unwrap_or_default();
         if since > last {
             return Err(PullError::CursorAhead { since, last });
         }
@@ -216,7 +236,29 @@ impl Database {
             has_more,
             head: last,
             remaining,
+            epoch: FeedEpoch(head.epoch),
         })
+    }
+}
+
+impl Database {
+    /// The feed's identity.
+    pub async fn feed_epoch(&self) -> Result<FeedEpoch, DbError> {
+        Stmt::new("SELECT epoch FROM change_counter WHERE id = 1")
+            .one(&self.pool)
+            .await
+            .map(FeedEpoch)
+    }
+
+    /// Gives the feed a new identity: devices that pull next pull everything
+    /// again and send what the server lacks. For a restore from a backup.
+    pub async fn new_feed_epoch(&self) -> Result<FeedEpoch, DbError> {
+        let epoch = uuid::Uuid::new_v4().simple().to_string();
+        Stmt::new("UPDATE change_counter SET epoch = $1 WHERE id = 1")
+            .bind(epoch.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(FeedEpoch(epoch))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{parse_json, read_json_object, AppState};
 use crate::access::Caller;
-use crate::auth::{verify_password, Sessions};
+use crate::auth::{check_session, Sessions, MAX_BEARER_TOKEN_BYTES};
 use crate::error::{ApiError, ApiResult};
 use crate::tls::Peer;
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Serialize;
 use shared::auth::{
-    LoginRequest, RefreshRequest, SessionInfo, SessionTokens, UserProfile, MAX_DEVICE_LABEL_CHARS,
+    LoginRequest, RefreshRequest, SessionCheck, SessionCheckRequest, SessionInfo, SessionTokens, UserProfile, MAX_DEVICE_LABEL_CHARS,
     MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
 };
 use shared::{ChildId, SessionId};
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/refresh", post(refresh))
         .route("/v1/auth/logout", post(logout))
+        .route("/v1/auth/check", post(check))
         .route("/v1/me", get(me))
         .route("/v1/sessions", get(sessions))
         .route("/v1/sessions/{id}", axum::routing::delete(revoke))
@@ -91,7 +92,7 @@ async fn login(
     let username = login.username.trim().to_lowercase();
     let addr = Some(client);
     app.login_limiter
-        .check(&username, addr)
+        .begin_attempt(&username, addr)
         .map_err(|retry_after_secs| ApiError::TooManyAttempts { retry_after_secs })?;
 
     let user = app.db.user_by_username(&username).await?;
@@ -99,25 +100,19 @@ async fn login(
         .as_ref()
         .filter(|u| u.active)
         .and_then(|u| u.password_hash.clone());
-    let password = login.password;
-    // Argon2 takes tens of milliseconds of CPU: off the async workers.
-    let verified =
-        tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-            .await
-            .unwrap_or(false);
+    let verified = app.password_checks.verify(login.password, stored).await?;
     let Some(user) = user.filter(|u| verified && u.active) else {
-        app.login_limiter.record_failure(&username, addr);
         tracing::info!("sign-in refused");
         return Err(ApiError::InvalidCredentials);
     };
-    app.login_limiter.record_success(&username);
+    app.login_limiter.succeeded(&username, addr);
     tracing::Span::current().record("user.id", tracing::field::display(user.id));
     Ok(Json(
         Sessions::open(
             &app.db,
             &user,
             login.device_label.trim(),
-            app.lock_after_secs,
+            app.device_policy,
         )
         .await?,
     ))
@@ -131,7 +126,20 @@ async fn refresh(State(app): State<AppState>, request: Request) -> ApiResult<Jso
         return Err(ApiError::SessionExpired);
     }
     Ok(Json(
-        Sessions::refresh(&app.db, &refresh.refresh_token, app.lock_after_secs).await?,
+        Sessions::refresh(&app.db, &refresh.refresh_token, app.device_policy).await?,
+    ))
+}
+
+/// A locked device asks, with its check token, whether its session holds.
+#[tracing::instrument(skip_all)]
+async fn check(State(app): State<AppState>, request: Request) -> ApiResult<Json<SessionCheck>> {
+    let body = read_json_object(&app, request).await?;
+    let check: SessionCheckRequest = parse_json(&body)?;
+    if check.check_token.is_empty() || check.check_token.len() > MAX_BEARER_TOKEN_BYTES {
+        return Err(ApiError::SessionExpired);
+    }
+    Ok(Json(
+        check_session(&app.db, &check.check_token, app.device_policy).await?,
     ))
 }
 

@@ -33,10 +33,11 @@ pub struct App {
     pub db: Database,
     pub static_dir: PathBuf,
     pub login_limiter: LoginLimiter,
+    pub password_checks: crate::auth::PasswordChecks,
     /// Browsers reach the server over HTTPS (itself or a TLS proxy): send HSTS.
     pub https: bool,
-    /// Seconds without use before the app on a tablet locks.
-    pub lock_after_secs: u32,
+    /// What every device is told at sign-in and each session check.
+    pub device_policy: shared::auth::DevicePolicy,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }

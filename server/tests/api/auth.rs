@@ -63,7 +63,7 @@ async fn demo_user_signs_in_and_sees_their_caseload(backend: Backend) {
     assert_eq!(tokens.user.role, Role::SocialWorker);
     assert_eq!(tokens.user.units.len(), 1);
     assert_eq!(tokens.access_expires_in, 15 * 60);
-    assert_eq!(tokens.lock_after_secs, 5 * 60, "the default lock time");
+    assert_eq!(tokens.policy.lock_after_secs, 5 * 60, "the default lock time");
 
     let access = crate::common::sign_in(&app.address, "demo.anna").await;
     assert_ne!(

@@ -51,8 +51,9 @@ async fn unreachable_database_gives_503() {
         db,
         static_dir: "does-not-exist".into(),
         login_limiter: Default::default(),
+        password_checks: Default::default(),
         https: false,
-        lock_after_secs: 300,
+        device_policy: server::config::Config::with_data_dir(".").device_policy(),
         trusted_proxies: Vec::new(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

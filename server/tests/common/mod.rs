@@ -99,7 +99,12 @@ pub async fn test_worker(
     for &child in children {
         db.assign_child(child, id).await.expect("assign child");
     }
-    let tokens = server::auth::Sessions::open(db, &user, "testenhet", 300)
+    let tokens = server::auth::Sessions::open(
+        db,
+        &user,
+        "testenhet",
+        server::config::Config::with_data_dir(".").device_policy(),
+    )
         .await
         .expect("open session");
     (user, tokens.access_token)
