@@ -4,13 +4,14 @@
 
 use crate::auth::hash_password;
 use crate::db::accounts::{AccessKind, NewAccess, UserRow};
-use crate::db::Database;
+use crate::db::{Database, DatabaseTarget};
 use anyhow::{bail, Context};
 use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
 use shared::auth::{Role, MIN_PASSWORD_CHARS};
 use shared::{ChildId, UnitId, UserId};
 use std::io::BufRead;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Subcommand)]
 pub enum Command {
@@ -61,6 +62,22 @@ pub enum AdminCommand {
     List,
     /// Check the audit log's hash chain; name the first entry that breaks it.
     VerifyLog,
+    /// Copy the database to a new file while the server runs (SQLite: a
+    /// consistent snapshot; PostgreSQL: pg_dump's custom format).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the database (stop the server first). The
+    /// feed gets a new epoch, so devices send back what the backup lacks.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Give the feed a new epoch: after a restore made with other tools
+    /// (a file copy, point-in-time recovery), so that devices send back
+    /// what the restored database lacks.
+    NewEpoch,
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -86,8 +103,29 @@ fn child(raw: &str) -> anyhow::Result<ChildId> {
     ChildId::parse(raw).with_context(|| format!("{raw} is not a child id"))
 }
 
-pub async fn run(db: &Database, command: AdminCommand) -> anyhow::Result<()> {
+/// `admin restore`, run before the database is opened (the file is
+/// replaced).
+pub async fn restore(target: &DatabaseTarget, from: &Path) -> anyhow::Result<()> {
+    let epoch = crate::backup::restore(target, from)
+        .await
+        .with_context(|| format!("restoring from {}", from.display()))?;
+    println!("restored from {}; the feed's new epoch is {epoch}", from.display());
+    Ok(())
+}
+
+pub async fn run(db: &Database, target: &DatabaseTarget, command: AdminCommand) -> anyhow::Result<()> {
     match command {
+        AdminCommand::Backup { to } => {
+            crate::backup::backup(db, target, &to)
+                .await
+                .with_context(|| format!("backing up to {}", to.display()))?;
+            println!("backed up to {}", to.display());
+        }
+        AdminCommand::Restore { from } => restore(target, &from).await?,
+        AdminCommand::NewEpoch => {
+            let epoch = db.new_feed_epoch().await?;
+            println!("the feed's new epoch is {epoch}");
+        }
         AdminCommand::CreateUnit { name } => {
             let id = UnitId::new_random();
             if !db.insert_unit(id, name.trim()).await? {

@@ -11,11 +11,15 @@ async fn main() -> anyhow::Result<()> {
 
     if let Some(server::admin::Command::Admin(command)) = config.command.take() {
         std::fs::create_dir_all(&config.data_dir).context("cannot create the data directory")?;
-        let db = server::db::Database::connect(&config.database_target()?)
+        let target = config.database_target()?;
+        if let server::admin::AdminCommand::Restore { from } = &command {
+            return server::admin::restore(&target, from).await;
+        }
+        let db = server::db::Database::connect(&target)
             .await
             .context("cannot open the database")?;
         db.migrate().await.context("database migration failed")?;
-        let result = server::admin::run(&db, command).await;
+        let result = server::admin::run(&db, &target, command).await;
         db.close().await;
         return result;
     }

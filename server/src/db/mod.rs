@@ -131,6 +131,15 @@ impl Database {
         })
     }
 
+    /// A consistent copy of a live SQLite database in the new file `to`;
+    /// `None` on PostgreSQL, whose own tools copy it (`crate::backup`).
+    pub async fn backup_sqlite_into(&self, to: &std::path::Path) -> Option<Result<(), DbError>> {
+        match &self.pool {
+            Pool::Sqlite(p) => Some(p.backup_into(to).await.map_err(DbError::from)),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     /// Applies the backend's pending migrations.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match &self.pool {

@@ -63,6 +63,19 @@ impl SqlitePools {
         Ok(Self { readers, writer })
     }
 
+    /// A consistent copy of the live database in a new file (`VACUUM INTO`:
+    /// one read transaction, writers go on meanwhile).
+    pub(super) async fn backup_into(&self, to: &Path) -> Result<(), sqlx::Error> {
+        let to = to.to_str().ok_or_else(|| {
+            sqlx::Error::Configuration("the backup path is not valid UTF-8".into())
+        })?;
+        sqlx::query("VACUUM INTO ?1")
+            .bind(to)
+            .execute(&self.readers)
+            .await?;
+        Ok(())
+    }
+
     pub(super) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         sqlx::migrate!("./migrations/sqlite")
             .run(&self.writer)
