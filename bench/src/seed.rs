@@ -73,7 +73,7 @@ pub async fn caseload(
     }
     for set in &sets {
         db.set_child_unit(set.child.id, UNIT).await?;
-        db.assign_child(set.child.id, WORKER_ID).await?;
+        db.assign_child(set.child.id, WORKER_ID, &server::db::audit::Who::command_line()).await?;
     }
     Ok(SeedSummary {
         username: WORKER,
@@ -113,6 +113,7 @@ pub async fn changes(
                 visit_id: visit.id,
                 child_id: visit.child_id,
                 author: author.clone(),
+                author_id: None,
                 text: AmendmentText::parse(
                     "Tillägg: barnet ringde efter besöket och ville lägga till att \
                      hon vill börja på simskolan i vår.",
@@ -171,7 +172,7 @@ pub async fn devices(db: &Database, count: usize) -> anyhow::Result<Vec<BenchDev
         db.insert_records(&records).await?;
         for set in &sets {
             db.set_child_unit(set.child.id, UNIT).await?;
-            db.assign_child(set.child.id, user.id).await?;
+            db.assign_child(set.child.id, user.id, &server::db::audit::Who::command_line()).await?;
         }
         let tokens = Sessions::open(db, &user, "bänktest", server::config::Config::with_data_dir(".").device_policy())
             .await

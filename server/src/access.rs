@@ -15,15 +15,27 @@ use crate::db::Database;
 use crate::error::ApiError;
 use chrono::{DateTime, Duration, Utc};
 use shared::auth::{Role, UnitSummary, UserProfile};
-use shared::protocol::Mutation;
-use shared::{ChildId, DeviceId, SessionId, UserId};
+use shared::protocol::{Mutation, Operation};
+use shared::{ChildId, DeviceId, SessionId, UnitId, UserId};
 use std::collections::BTreeSet;
 
 /// How long after an assignment or a cover ends the user's devices may still
-/// push changes to the child: a visit recorded offline the day before the
-/// child was handed to a colleague must still reach the server. Reading ends
-/// at once. Measured by the server's clock.
+/// push signed work about the child: a visit recorded offline the day before
+/// the child was handed to a colleague must still reach the server. Only
+/// what was recorded ([`is_recorded_work`]); reading, editing, deleting,
+/// resolving conflicts and closing end at once. Measured by the server's
+/// clock.
 pub const LATE_PUSH_GRACE: Duration = Duration::days(30);
+
+/// Work a person did with the child that the late-push grace lets through:
+/// a visit, a correction of one, a checklist tick. Each adds a signed record
+/// and changes nothing anyone else wrote.
+pub fn is_recorded_work(operation: &Operation) -> bool {
+    matches!(
+        operation,
+        Operation::CreateVisit(_) | Operation::AmendVisit(_) | Operation::TickChecklist(_)
+    )
+}
 
 /// The roles whose rules need the children of the user's units: those who
 /// see whole units, and those who grant cover for a unit's children. Only
@@ -52,8 +64,10 @@ pub struct Caller {
     units: Vec<UnitSummary>,
     /// In id order.
     readable: Vec<ChildId>,
+    /// Changed by the caller now.
     writable: BTreeSet<ChildId>,
-    unit_children: BTreeSet<ChildId>,
+    /// Recorded work accepted within the grace after access ended.
+    late_writable: BTreeSet<ChildId>,
 }
 
 impl Caller {
@@ -98,7 +112,8 @@ impl Caller {
             children
         };
         let readable = children(role.reads_child_records(), is_active);
-        let writable = children(role.writes_child_records(), accepts_pushes);
+        let writable = children(role.writes_child_records(), is_active);
+        let late_writable = children(role.writes_child_records(), accepts_pushes);
         Ok(Self {
             user_id: record.user.id,
             role,
@@ -108,7 +123,7 @@ impl Caller {
             units: record.units,
             readable: readable.into_iter().collect(),
             writable,
-            unit_children,
+            late_writable,
         })
     }
 
@@ -121,18 +136,23 @@ impl Caller {
         self.readable.binary_search(&child).is_ok()
     }
 
-    /// Whether the caller's devices may change the child's records now.
+    /// Whether the caller may change the child's records now.
     pub fn may_write(&self, child: ChildId) -> bool {
         self.writable.contains(&child)
+    }
+
+    /// Whether the caller's device may apply `operation`: anything while the
+    /// caller has the child; recorded work also within [`LATE_PUSH_GRACE`]
+    /// after.
+    pub fn may_push(&self, operation: &Operation) -> bool {
+        let child = operation.child_id();
+        self.may_write(child) || (is_recorded_work(operation) && self.late_writable.contains(&child))
     }
 
     /// All or nothing: one mutation about a child outside the caller's reach
     /// refuses the whole push before anything is written.
     pub fn check_push(&self, mutations: &[Mutation]) -> Result<(), ApiError> {
-        match mutations
-            .iter()
-            .find(|m| !self.may_write(m.operation.child_id()))
-        {
+        match mutations.iter().find(|m| !self.may_push(&m.operation)) {
             Some(m) => {
                 tracing::warn!(mutation.id = %m.id, child.id = %m.operation.child_id(), "push outside scope refused");
                 Err(ApiError::Forbidden(format!(
@@ -143,12 +163,6 @@ impl Caller {
             }
             None => Ok(()),
         }
-    }
-
-    /// Whether a read the caller's device logged offline is about a child
-    /// it may hold (or held lately), so that it belongs in the log.
-    pub fn may_log_read(&self, child: ChildId) -> bool {
-        self.may_write(child) || self.may_read(child)
     }
 
     /// The children a pull covers: one child's history, or the whole scope.
@@ -171,6 +185,7 @@ impl Caller {
             units: Who::units_of(&unit_ids),
             session_id: Some(self.session_id),
             device_id,
+            name: self.display_name.clone(),
         }
     }
 
@@ -233,25 +248,44 @@ impl Caller {
         }
     }
 
-    /// Cover is granted for a child of the caller's units (whose children
-    /// are known for [`UNIT_ROLES`], which include every role that grants).
-    pub fn check_cover_child(&self, child: ChildId) -> Result<(), ApiError> {
-        if self.unit_children.contains(&child) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
-                "child {child} is not in your units"
-            )))
+    /// The caller as a granter of cover.
+    pub fn granter(&self) -> Granter<'_> {
+        Granter {
+            role: self.role,
+            units: &self.units,
         }
     }
+}
 
-    /// Cover goes to an active colleague who works from a caseload (the
-    /// others see the unit already) and shares one of the caller's units.
-    pub fn check_cover_colleague<'u>(
+/// Who grants cover: their role and units.
+#[derive(Clone, Copy, Debug)]
+pub struct Granter<'a> {
+    pub role: Role,
+    pub units: &'a [UnitSummary],
+}
+
+impl Granter<'_> {
+    /// Cover is granted in one unit: the child's, which must be one of the
+    /// granter's, and the colleague, an active social worker who works from
+    /// a caseload (the others see the unit already), must belong to it too.
+    /// The API and `admin grant` both ask this.
+    pub fn check_grant<'u>(
         &self,
+        child: ChildId,
+        child_unit: Option<UnitId>,
         colleague: Option<&'u UserRow>,
         colleague_units: &[UnitSummary],
     ) -> Result<&'u UserRow, ApiError> {
+        if !self.role.grants_cover() {
+            return Err(ApiError::Forbidden(
+                "only a group leader or unit manager grants cover".into(),
+            ));
+        }
+        let Some(unit) = child_unit.filter(|u| self.units.iter().any(|m| m.id == *u)) else {
+            return Err(ApiError::Forbidden(format!(
+                "child {child} is not in your units"
+            )));
+        };
         let Some(colleague) = colleague
             .filter(|u| u.active && u.role.writes_child_records() && !u.role.sees_whole_units())
         else {
@@ -259,12 +293,9 @@ impl Caller {
                 "`user_id` is not an active social worker".into(),
             ));
         };
-        if !colleague_units
-            .iter()
-            .any(|u| self.units.iter().any(|m| m.id == u.id))
-        {
+        if !colleague_units.iter().any(|u| u.id == unit) {
             return Err(ApiError::ValidationFailed(
-                "`user_id` is not in any of your units".into(),
+                "`user_id` is not in the child's unit".into(),
             ));
         }
         Ok(colleague)
@@ -334,9 +365,25 @@ mod tests {
         let caller = Caller::from_record(record(Role::SocialWorker, vec![access], vec![]), at(11))
             .expect("caller");
         assert!(!caller.may_read(child));
-        assert!(caller.may_write(child));
-        assert!(caller.may_log_read(child));
+        assert!(!caller.may_write(child), "no editing after the hand-over");
         assert!(caller.pull_scope(Some(child)).is_err());
+        let visit = Operation::CreateVisit(shared::Visit {
+            child_id: child,
+            ..shared::Visit::blank()
+        });
+        assert!(caller.may_push(&visit), "a visit recorded before the hand-over");
+        let delete = Operation::DeleteRecord(shared::protocol::RecordRef {
+            kind: shared::protocol::EditableKind::Placement,
+            id: uuid::Uuid::new_v4(),
+            child_id: child,
+        });
+        assert!(!caller.may_push(&delete));
+        let late = Caller::from_record(
+            record(Role::SocialWorker, vec![ended_access(child)], vec![]),
+            at(10) + LATE_PUSH_GRACE,
+        )
+        .expect("caller");
+        assert!(!late.may_push(&visit), "the grace has ended");
     }
 
     #[test]

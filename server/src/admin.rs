@@ -3,12 +3,14 @@
 //! installation gets its first administrator: there is no default account.
 
 use crate::auth::hash_password;
-use crate::db::accounts::{AccessKind, NewAccess, UserRow};
+use crate::access::Granter;
+use crate::db::accounts::{AccessKind, UserRow};
+use crate::db::audit::Who;
 use crate::db::{Database, DatabaseTarget};
 use anyhow::{bail, Context};
 use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
-use shared::auth::{Role, MIN_PASSWORD_CHARS};
+use shared::auth::{GrantRequest, Role, UnitSummary, MIN_PASSWORD_CHARS};
 use shared::{ChildId, UnitId, UserId};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -48,7 +50,25 @@ pub enum AdminCommand {
     Assign { username: String, child: String },
     /// Take a child off a user's caseload.
     Unassign { username: String, child: String },
-    /// Let a colleague see a child until (and including) a date.
+    /// End a colleague's cover for a child now, before its date.
+    EndGrant { username: String, child: String },
+    /// Take a user out of a unit (by name).
+    RemoveFromUnit {
+        username: String,
+        #[arg(long)]
+        unit: String,
+    },
+    /// Change a user's role.
+    SetRole {
+        username: String,
+        /// social_worker, consultant, disability_officer, group_leader,
+        /// unit_manager or administrator.
+        #[arg(long)]
+        role: String,
+    },
+    /// Let a colleague see a child until (and including) a date, with the
+    /// checks the API makes (the child and the colleague in one of the
+    /// granter's units, at most 90 days).
     Grant {
         username: String,
         child: String,
@@ -97,6 +117,14 @@ async fn find_user(db: &Database, username: &str) -> anyhow::Result<UserRow> {
     db.user_by_username(&username.to_lowercase())
         .await?
         .with_context(|| format!("no user named {username}"))
+}
+
+async fn find_unit(db: &Database, name: &str) -> anyhow::Result<UnitSummary> {
+    db.units()
+        .await?
+        .into_iter()
+        .find(|u| u.name == name.trim())
+        .with_context(|| format!("no unit named {name}"))
 }
 
 fn child(raw: &str) -> anyhow::Result<ChildId> {
@@ -185,13 +213,45 @@ pub async fn run(db: &Database, target: &DatabaseTarget, command: AdminCommand) 
         }
         AdminCommand::Assign { username, child: c } => {
             let user = find_user(db, &username).await?;
-            db.assign_child(child(&c)?, user.id).await?;
+            db.assign_child(child(&c)?, user.id, &Who::command_line())
+                .await?;
             println!("{c} assigned to {}", user.username);
         }
         AdminCommand::Unassign { username, child: c } => {
             let user = find_user(db, &username).await?;
-            let n = db.unassign_child(child(&c)?, user.id).await?;
+            let n = db
+                .unassign_child(child(&c)?, user.id, &Who::command_line())
+                .await?;
             println!("{n} access rows of {} to {c} ended", user.username);
+        }
+        AdminCommand::EndGrant { username, child: c } => {
+            let user = find_user(db, &username).await?;
+            let n = db
+                .end_access(
+                    child(&c)?,
+                    user.id,
+                    Some(AccessKind::Granted),
+                    &Who::command_line(),
+                )
+                .await?;
+            if n == 0 {
+                bail!("{} has no cover for {c} that runs now", user.username);
+            }
+            println!("cover of {} for {c} ended now", user.username);
+        }
+        AdminCommand::RemoveFromUnit { username, unit } => {
+            let user = find_user(db, &username).await?;
+            let unit = find_unit(db, &unit).await?;
+            if !db.remove_user_unit(user.id, unit.id).await? {
+                bail!("{} is not in {}", user.username, unit.name);
+            }
+            println!("{} removed from {}", user.username, unit.name);
+        }
+        AdminCommand::SetRole { username, role } => {
+            let user = find_user(db, &username).await?;
+            let role = Role::parse(&role).with_context(|| format!("no role named {role}"))?;
+            db.set_user_role(user.id, role).await?;
+            println!("{} is now {role}", user.username);
         }
         AdminCommand::Grant {
             username,
@@ -201,24 +261,37 @@ pub async fn run(db: &Database, target: &DatabaseTarget, command: AdminCommand) 
         } => {
             let user = find_user(db, &username).await?;
             let granter = find_user(db, &by).await?;
-            if !granter.role.grants_cover() {
-                bail!("{by} is not a group leader or unit manager");
-            }
-            let end = until
-                .succ_opt()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .context("date out of range")?
-                .and_utc();
-            db.insert_access(&NewAccess {
+            let granter_units = db.units_of(granter.id).await?;
+            let who = Who {
+                user_id: granter.id,
+                role: granter.role,
+                units: Who::units_of(&granter_units.iter().map(|u| u.id).collect::<Vec<_>>()),
+                session_id: None,
+                device_id: None,
+                name: granter.display_name.clone(),
+            };
+            let request = GrantRequest {
                 child_id: child(&c)?,
                 user_id: user.id,
-                kind: AccessKind::Granted,
-                granted_by: Some(granter.id),
-                starts_at: Utc::now(),
-                ends_at: Some(end),
-            })
-            .await?;
-            println!("{} may see {c} until {until}", user.username);
+                until,
+            };
+            let granted = crate::routes::grants::grant_cover(
+                db,
+                Granter {
+                    role: granter.role,
+                    units: &granter_units,
+                },
+                granter.id,
+                &who,
+                &request,
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{} may see {c} until {until} (cover ends {})",
+                user.username, granted.ends_at
+            );
         }
         AdminCommand::VerifyLog => {
             let report = db.verify_audit_chain().await?;

@@ -230,6 +230,15 @@ pub enum VisitorRole {
 }
 
 impl VisitorRole {
+    /// The role a visit records for a user of `role`: their account's.
+    pub fn of(role: crate::auth::Role) -> Self {
+        match role {
+            crate::auth::Role::Consultant => Self::Consultant,
+            crate::auth::Role::DisabilityOfficer => Self::DisabilityOfficer,
+            _ => Self::Employee,
+        }
+    }
+
     pub const ALL: [Self; 3] = [Self::Employee, Self::Consultant, Self::DisabilityOfficer];
 
     pub fn label_sv(self) -> &'static str {
@@ -453,9 +462,10 @@ impl Visit {
 }
 
 impl Placement {
-    /// The fields a device may edit; the rest (ids) never change.
+    /// The fields a device may edit; the rest never change by an edit. The
+    /// end date follows the signed closing (`close_placement`) alone.
     pub const EDITABLE_FIELDS: &'static [&'static str] =
-        &["kind", "home_name", "legal_basis", "start_date", "end_date"];
+        &["kind", "home_name", "legal_basis", "start_date"];
 }
 
 /// How a placement ended.
@@ -584,7 +594,12 @@ pub struct VisitAmendment {
     pub id: AmendmentId,
     pub visit_id: VisitId,
     pub child_id: ChildId,
+    /// The author's name, as their account holds it (the server sets it).
     pub author: VisitorName,
+    /// The signed-in user who wrote it (the server sets it; absent only on
+    /// amendments stored before authors were recorded).
+    #[serde(default)]
+    pub author_id: Option<crate::ids::UserId>,
     pub text: AmendmentText,
     /// Device time, for people only.
     pub recorded_at: DateTime<Utc>,

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     DatabaseUnavailable,
+    /// The placement is closed: its record is signed and no longer edited.
+    PlacementClosed,
     /// Too many sign-ins at once: try again after `Retry-After`.
     ServerBusy,
     /// The server runs, but the app's files are not built.
@@ -66,7 +68,9 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::IdConflict | Self::RecordDeleted | Self::CursorAhead => 409,
+            Self::IdConflict | Self::RecordDeleted | Self::PlacementClosed | Self::CursorAhead => {
+                409
+            }
             Self::PayloadTooLarge => 413,
             Self::TooManyAttempts => 429,
             Self::UnsupportedMediaType => 415,
@@ -108,6 +112,9 @@ impl ErrorCode {
             Self::MethodNotAllowed => "Åtgärden är inte tillåten här.",
             Self::DatabaseUnavailable => {
                 "Servern är tillfälligt otillgänglig. Försöker igen snart."
+            }
+            Self::PlacementClosed => {
+                "Placeringen är avslutad och signerad. Den kan inte ändras eller tas bort."
             }
             Self::ServerBusy => "Många loggar in just nu. Försök igen om en stund.",
             Self::AppNotBuilt => "Appen är inte byggd på servern.",

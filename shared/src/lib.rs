@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod routines;
 pub mod schedule;
 pub mod search;
+pub mod sweden;
 
 pub use domain::{
     AmendmentText, Child, ClosingProblem, ContactKind, ConversationTool, EndKind, EndReason,

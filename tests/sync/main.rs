@@ -33,7 +33,7 @@ const HOMES: [&str; 3] = ["Familjen Ek", "Familjen Björk", "Familjen Lind"];
 enum Action {
     EditHome(usize),
     EditBasis(bool),
-    EditEnd(Option<u32>),
+    EditStart(u32),
     RecordVisit,
     AmendFirstVisit,
     ResolveFirstConflict { keep_server: bool },
@@ -45,7 +45,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         4 => (0..HOMES.len()).prop_map(Action::EditHome),
         2 => any::<bool>().prop_map(Action::EditBasis),
-        2 => proptest::option::of(1u32..28).prop_map(Action::EditEnd),
+        2 => (1u32..28).prop_map(Action::EditStart),
         3 => Just(Action::RecordVisit),
         1 => Just(Action::AmendFirstVisit),
         3 => any::<bool>().prop_map(|keep_server| Action::ResolveFirstConflict { keep_server }),
@@ -138,7 +138,7 @@ fn mutation_for(
                 LegalBasis::SoL
             }
         }),
-        Action::EditEnd(end) => patch(&|p| p.end_date = end.map(day)),
+        Action::EditStart(start) => patch(&|p| p.start_date = day(*start)),
         Action::RecordVisit => Some(Operation::CreateVisit(Visit {
             id: VisitId::new_random(),
             child_id: target.child_id,
@@ -158,6 +158,7 @@ fn mutation_for(
                 visit_id: v.id,
                 child_id: v.child_id,
                 author: VisitorName::parse("Simulerad Handläggare").expect("valid"),
+                author_id: None,
                 text: AmendmentText::parse("Rättelse.").expect("valid"),
                 recorded_at: Utc
                     .with_ymd_and_hms(2026, 3, 6, 10, 0, 0)

@@ -341,6 +341,7 @@ fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
                 visit_id,
                 child_id,
                 author,
+                author_id: ctx.user.get_untracked().map(|u| u.id),
                 text: amendment_text,
                 recorded_at: chrono::Utc::now(),
             }),

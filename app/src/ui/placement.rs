@@ -70,12 +70,8 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
         .to_owned(),
     );
     let start = RwSignal::new(placement.start_date.to_string());
-    let end = RwSignal::new(
-        placement
-            .end_date
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    );
+    // A placement ends with its signed closing; after that it is final.
+    let closed = placement.end_date.is_some();
     let before = placement.clone();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -90,24 +86,11 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
                     .map_err(|_| "Välj lagrum.")?;
             let start_date = NaiveDate::parse_from_str(&start.get_untracked(), "%Y-%m-%d")
                 .map_err(|_| "Ange startdatum.")?;
-            let end_raw = end.get_untracked();
-            let end_date = if end_raw.trim().is_empty() {
-                None
-            } else {
-                Some(
-                    NaiveDate::parse_from_str(&end_raw, "%Y-%m-%d")
-                        .map_err(|_| "Slutdatumet är inte ett datum.")?,
-                )
-            };
-            if end_date.is_some_and(|e| e < start_date) {
-                return Err("Slutdatumet är före startdatumet.");
-            }
             Ok(Placement {
                 home_name,
                 kind,
                 legal_basis,
                 start_date,
-                end_date,
                 ..before.clone()
             })
         })();
@@ -143,13 +126,16 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
 
     view! {
         {pending.then(|| view! { <p><span class="badge badge--pending">"Ändring väntar på synk"</span></p> })}
+        {closed.then(|| view! {
+            <p class="muted">"Placeringen är avslutad och signerad. Den kan inte ändras."</p>
+        })}
         <Show
-            when=move || open.get()
-            fallback=move || view! {
+            when=move || open.get() && !closed
+            fallback=move || (!closed).then(|| view! {
                 <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
                     "Ändra placering"
                 </button>
-            }
+            })
         >
             <form class="form" on:submit=submit.clone() novalidate>
                 <label class="field">
@@ -176,10 +162,6 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
                 <label class="field">
                     <span>"Startdatum"</span>
                     <input type="date" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
-                </label>
-                <label class="field">
-                    <span>"Slutdatum"</span>
-                    <input type="date" prop:value=move || end.get() on:input=move |ev| end.set(event_target_value(&ev))/>
                 </label>
                 <ErrorLine error=error/>
                 <div class="form__actions">

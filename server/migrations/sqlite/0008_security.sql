@@ -33,3 +33,6 @@ INSERT INTO audit_checkpoint (id, last_seq, hash)
 CREATE INDEX audit_log_logged ON audit_log (logged_at);
 
 CREATE INDEX children_unit ON children (unit_id);
+
+-- An amendment names its author's account, as a visit names its signer.
+ALTER TABLE visit_amendments ADD COLUMN author_id TEXT;

@@ -2,10 +2,12 @@
 //! row means (is a session still valid, which children a role sees) is
 //! decided in `crate::auth` and `crate::access`.
 
+use super::audit::Who;
 use super::column::{FromRow, Row, TextList};
 use super::statement::Stmt;
 use super::{Database, DbError};
 use chrono::{DateTime, Utc};
+use shared::audit::AuditAction;
 use shared::auth::{Role, UnitSummary};
 use shared::{ChildId, SessionId, UnitId, UserId};
 
@@ -359,7 +361,10 @@ impl Database {
         .await
     }
 
-    pub async fn insert_access(&self, access: &NewAccess) -> Result<(), DbError> {
+    /// Records an access (an assignment or a cover), and who gave it in the
+    /// audit log, in one transaction.
+    pub async fn insert_access(&self, access: &NewAccess, by: &Who) -> Result<(), DbError> {
+        let mut tx = self.pool.begin_write().await?;
         Stmt::new(
             "INSERT INTO child_access (id, child_id, user_id, kind, granted_by, starts_at, \
              ends_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -371,35 +376,99 @@ impl Database {
         .bind(access.granted_by)
         .bind(access.starts_at)
         .bind(access.ends_at)
-        .execute(&self.pool)
+        .execute(&mut tx)
         .await?;
-        Ok(())
+        let detail = match (access.kind, access.ends_at) {
+            (AccessKind::Granted, Some(end)) => {
+                format!("granted_cover:{}:{}", access.user_id, end.date_naive())
+            }
+            (kind, _) => format!("{}:{}", kind.as_str(), access.user_id),
+        };
+        let entry = by.entry(access.child_id, AuditAction::Write, &detail);
+        super::audit::append(&mut tx, &[entry]).await?;
+        tx.commit().await
     }
 
     /// Puts `child` on `user`'s caseload from now on.
-    pub async fn assign_child(&self, child: ChildId, user: UserId) -> Result<(), DbError> {
-        self.insert_access(&NewAccess {
-            child_id: child,
-            user_id: user,
-            kind: AccessKind::Assigned,
-            granted_by: None,
-            starts_at: Utc::now(),
-            ends_at: None,
-        })
+    pub async fn assign_child(&self, child: ChildId, user: UserId, by: &Who) -> Result<(), DbError> {
+        self.insert_access(
+            &NewAccess {
+                child_id: child,
+                user_id: user,
+                kind: AccessKind::Assigned,
+                granted_by: None,
+                starts_at: Utc::now(),
+                ends_at: None,
+            },
+            by,
+        )
         .await
     }
 
-    /// Ends `user`'s access to `child` now; returns how many rows ended.
-    pub async fn unassign_child(&self, child: ChildId, user: UserId) -> Result<u64, DbError> {
-        Stmt::new(
+    /// Ends `user`'s access of `kind` (or of any kind) to `child` now,
+    /// logged; returns how many rows ended.
+    pub async fn end_access(
+        &self,
+        child: ChildId,
+        user: UserId,
+        kind: Option<AccessKind>,
+        by: &Who,
+    ) -> Result<u64, DbError> {
+        let mut tx = self.pool.begin_write().await?;
+        let n = Stmt::new(
             "UPDATE child_access SET ends_at = $1 \
-             WHERE child_id = $2 AND user_id = $3 AND (ends_at IS NULL OR ends_at > $1)",
+             WHERE child_id = $2 AND user_id = $3 AND (ends_at IS NULL OR ends_at > $1) \
+             AND ($4 IS NULL OR kind = $4)",
         )
         .bind(Utc::now())
         .bind(child)
         .bind(user)
-        .execute(&self.pool)
-        .await
+        .bind(kind.map(AccessKind::as_str))
+        .execute(&mut tx)
+        .await?;
+        if n > 0 {
+            let detail = match kind {
+                Some(AccessKind::Granted) => format!("ended_cover:{user}"),
+                _ => format!("unassigned:{user}"),
+            };
+            let entry = by.entry(child, AuditAction::Write, &detail);
+            super::audit::append(&mut tx, &[entry]).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Ends `user`'s access to `child` now; returns how many rows ended.
+    pub async fn unassign_child(&self, child: ChildId, user: UserId, by: &Who) -> Result<u64, DbError> {
+        self.end_access(child, user, None, by).await
+    }
+
+    /// The unit a child belongs to.
+    pub async fn child_unit(&self, child: ChildId) -> Result<Option<UnitId>, DbError> {
+        Stmt::new("SELECT unit_id FROM children WHERE id = $1")
+            .bind(child)
+            .optional::<Option<UnitId>>(&self.pool)
+            .await
+            .map(Option::flatten)
+    }
+
+    /// Takes `user` out of `unit`; `false` if they were not in it.
+    pub async fn remove_user_unit(&self, user: UserId, unit: UnitId) -> Result<bool, DbError> {
+        let n = Stmt::new("DELETE FROM user_units WHERE user_id = $1 AND unit_id = $2")
+            .bind(user)
+            .bind(unit)
+            .execute(&self.pool)
+            .await?;
+        Ok(n == 1)
+    }
+
+    pub async fn set_user_role(&self, user: UserId, role: Role) -> Result<bool, DbError> {
+        let n = Stmt::new("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
+        Ok(n == 1)
     }
 
     /// Everything about the caller behind the access token whose hash is

@@ -24,7 +24,7 @@ use shared::protocol::{
 };
 use shared::{
     ChildId, ConflictId, DeviceId, ErrorCode, MutationId, Placement, PlacementClosing, PlacementId,
-    UserId, Visit, VisitAmendment,
+    UserId, Visit, VisitAmendment, VisitorName, VisitorRole,
 };
 use std::collections::BTreeMap;
 
@@ -48,13 +48,32 @@ fn reject(code: ErrorCode, message: impl Into<String>) -> Refusal {
     }
 }
 
-/// Who made the change, for the conflicts it may open.
+/// Who made the change, for the conflicts it may open and the records it
+/// signs.
 #[derive(Clone, Copy)]
-struct Origin {
+struct Origin<'w> {
     device_id: DeviceId,
     mutation_id: MutationId,
     /// The signed-in user who sent it (`None` only for the server's own writes).
     user_id: Option<UserId>,
+    who: Option<&'w Who>,
+}
+
+impl Origin<'_> {
+    /// The name a record signed by the sender carries: their account's, not
+    /// what the device wrote (`None` for the server's own writes, which keep
+    /// theirs).
+    fn signer_name(&self) -> Result<Option<VisitorName>, Refusal> {
+        let Some(who) = self.who else {
+            return Ok(None);
+        };
+        VisitorName::parse(&who.name).map(Some).map_err(|_| {
+            reject(
+                ErrorCode::ValidationFailed,
+                "the signed-in user's account has no name that can sign a record",
+            )
+        })
+    }
 }
 
 fn to_u64(seq: i64) -> u64 {
@@ -88,6 +107,7 @@ pub(crate) async fn apply_mutation(
         device_id,
         mutation_id: mutation.id,
         user_id,
+        who,
     };
     match apply_operation(&mut tx, origin, &mutation.operation).await {
         Ok(seq) => {
@@ -113,7 +133,7 @@ pub(crate) async fn apply_mutation(
 
 async fn apply_operation(
     tx: &mut Tx,
-    origin: Origin,
+    origin: Origin<'_>,
     operation: &Operation,
 ) -> Result<i64, Refusal> {
     match operation {
@@ -129,7 +149,7 @@ async fn apply_operation(
 }
 
 /// A signed record names its signer; only the signed-in user may sign.
-fn require_signer(origin: Origin, signer: UserId) -> Result<(), Refusal> {
+fn require_signer(origin: Origin<'_>, signer: UserId) -> Result<(), Refusal> {
     match origin.user_id {
         Some(sender) if sender != signer => Err(reject(
             ErrorCode::ValidationFailed,
@@ -160,10 +180,15 @@ async fn live_placement(
 /// date follows it.
 async fn close_placement(
     tx: &mut Tx,
-    origin: Origin,
+    origin: Origin<'_>,
     closing: &PlacementClosing,
 ) -> Result<i64, Refusal> {
     require_signer(origin, closing.signed_by)?;
+    let mut closing = closing.clone();
+    if let Some(name) = origin.signer_name()? {
+        closing.signed_by_name = name;
+    }
+    let closing = &closing;
     let placement = live_placement(tx, closing.placement_id, closing.child_id).await?;
     closing
         .check(&placement)
@@ -203,7 +228,7 @@ async fn template(
     tx.published_template(version).await
 }
 
-async fn tick_checklist(tx: &mut Tx, origin: Origin, tick: &ChecklistTick) -> Result<i64, Refusal> {
+async fn tick_checklist(tx: &mut Tx, origin: Origin<'_>, tick: &ChecklistTick) -> Result<i64, Refusal> {
     require_signer(origin, tick.by)?;
     let placement = live_placement(tx, tick.placement_id, tick.child_id).await?;
     let known = template(tx, tick.template).await?.filter(|t| {
@@ -243,18 +268,33 @@ async fn require_child(tx: &mut Tx, child_id: ChildId) -> Result<(), Refusal> {
     }
 }
 
-async fn create_visit(tx: &mut Tx, origin: Origin, visit: &Visit) -> Result<i64, Refusal> {
+async fn create_visit(tx: &mut Tx, origin: Origin<'_>, visit: &Visit) -> Result<i64, Refusal> {
     visit
         .check_consistent()
         .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
-    if let (Some(signer), Some(sender)) = (visit.signed_by, origin.user_id) {
-        if signer != sender {
-            return Err(reject(
-                ErrorCode::ValidationFailed,
-                "`signed_by` must be the signed-in user: a visit is signed by whoever records it",
-            ));
+    let mut visit = visit.clone();
+    if let Some(sender) = origin.user_id {
+        match visit.signed_by {
+            None => {
+                return Err(reject(
+                    ErrorCode::ValidationFailed,
+                    "a visit names its signer: `signed_by` is required",
+                ))
+            }
+            Some(signer) if signer != sender => {
+                return Err(reject(
+                    ErrorCode::ValidationFailed,
+                    "`signed_by` must be the signed-in user: a visit is signed by whoever records it",
+                ))
+            }
+            Some(_) => {}
         }
     }
+    if let (Some(name), Some(who)) = (origin.signer_name()?, origin.who) {
+        visit.visitor = name;
+        visit.visitor_role = VisitorRole::of(who.role);
+    }
+    let visit = &visit;
     require_child(tx, visit.child_id).await?;
     if !tx.insert_visit(visit, Some(origin.mutation_id)).await? {
         return Err(reject(
@@ -267,9 +307,15 @@ async fn create_visit(tx: &mut Tx, origin: Origin, visit: &Visit) -> Result<i64,
 
 async fn amend_visit(
     tx: &mut Tx,
-    origin: Origin,
+    origin: Origin<'_>,
     amendment: &VisitAmendment,
 ) -> Result<i64, Refusal> {
+    let mut amendment = amendment.clone();
+    if let Some(name) = origin.signer_name()? {
+        amendment.author = name;
+        amendment.author_id = origin.user_id;
+    }
+    let amendment = &amendment;
     if tx.visit_child(amendment.visit_id).await? != Some(amendment.child_id) {
         return Err(reject(
             ErrorCode::UnknownRecord,
@@ -292,6 +338,12 @@ async fn amend_visit(
 }
 
 async fn create_placement(tx: &mut Tx, placement: &Placement) -> Result<i64, Refusal> {
+    if placement.end_date.is_some() {
+        return Err(reject(
+            ErrorCode::ValidationFailed,
+            "a new placement has no end date: it ends with a signed closing",
+        ));
+    }
     require_child(tx, placement.child_id).await?;
     if !tx.insert_placement(placement).await? {
         return Err(reject(
@@ -328,6 +380,15 @@ async fn load_editable(
         return Err(reject(
             ErrorCode::RecordDeleted,
             format!("placement {} was deleted", target.id),
+        ));
+    }
+    if tx.placement_closed(stored.placement.id).await? {
+        return Err(reject(
+            ErrorCode::PlacementClosed,
+            format!(
+                "placement {} is closed: its signed closing is final",
+                target.id
+            ),
         ));
     }
     Ok(stored)
@@ -378,7 +439,7 @@ async fn resend(tx: &mut Tx, placement: Placement) -> Result<i64, DbError> {
 /// Keeps a value that lost a race in a new conflict, for a person to choose.
 async fn open_conflict(
     tx: &mut Tx,
-    origin: Origin,
+    origin: Origin<'_>,
     target: RecordRef,
     lost: FieldConflict,
 ) -> Result<i64, DbError> {
@@ -396,7 +457,7 @@ async fn open_conflict(
     append(tx, &Record::Conflict(conflict)).await
 }
 
-async fn patch_record(tx: &mut Tx, origin: Origin, patch: &RecordPatch) -> Result<i64, Refusal> {
+async fn patch_record(tx: &mut Tx, origin: Origin<'_>, patch: &RecordPatch) -> Result<i64, Refusal> {
     let stored = load_editable(tx, &patch.target, false).await?;
     let (record, merged) = merge_record(
         &stored.placement,
@@ -434,7 +495,7 @@ async fn delete_record(tx: &mut Tx, target: &RecordRef) -> Result<i64, Refusal> 
 /// before keeps its first resolution.
 async fn resolve_conflict(
     tx: &mut Tx,
-    origin: Origin,
+    origin: Origin<'_>,
     choice: &ConflictChoice,
 ) -> Result<i64, Refusal> {
     let Some(mut conflict) = tx

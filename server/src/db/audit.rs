@@ -26,9 +26,26 @@ pub struct Who {
     pub units: String,
     pub session_id: Option<SessionId>,
     pub device_id: Option<DeviceId>,
+    /// The user's name as the account holds it: a record they sign carries
+    /// it (not in the log's entries).
+    pub name: String,
 }
 
 impl Who {
+    /// The operator at the server's command line (`barnbesok-server admin`),
+    /// who signs in as nobody: the nil user, as an administrator. Also the
+    /// server's own set-up (demo data).
+    pub fn command_line() -> Self {
+        Self {
+            user_id: UserId::from_uuid(Uuid::nil()),
+            role: Role::Administrator,
+            units: String::new(),
+            session_id: None,
+            device_id: None,
+            name: String::new(),
+        }
+    }
+
     pub fn units_of(units: &[UnitId]) -> String {
         units
             .iter()

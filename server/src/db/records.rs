@@ -95,7 +95,7 @@ impl Tx {
     ) -> Result<bool, DbError> {
         let inserted = Stmt::new(
             "INSERT INTO visit_amendments (id, visit_id, child_id, author, text, recorded_at, \
-             received_at, mutation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             received_at, mutation_id, author_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(amendment.id)
@@ -106,6 +106,7 @@ impl Tx {
         .bind(amendment.recorded_at)
         .bind(Utc::now())
         .bind(mutation_id)
+        .bind(amendment.author_id)
         .execute(self)
         .await?;
         Ok(inserted == 1)

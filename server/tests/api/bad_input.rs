@@ -294,6 +294,11 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
             Rejected(ValidationFailed),
         ),
         push(
+            "patch of the end date, which only a signed closing sets",
+            &patch_of(&[("end_date", Value::Null, json!("2027-06-30"))]),
+            Rejected(ValidationFailed),
+        ),
+        push(
             "patch of a field placements do not have",
             &patch_of(&[("colour", Value::Null, json!("blå"))]),
             Rejected(ValidationFailed),
@@ -304,8 +309,8 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
             Rejected(ValidationFailed),
         ),
         push(
-            "patch sets end_date to a non-date",
-            &patch_of(&[("end_date", Value::Null, json!("snart"))]),
+            "patch sets kind to a kind that does not exist",
+            &patch_of(&[("kind", json!(placement.kind), json!("snart"))]),
             Rejected(ValidationFailed),
         ),
         push(

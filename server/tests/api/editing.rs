@@ -59,21 +59,22 @@ async fn patches_of_different_fields_both_apply(backend: Backend) {
             name("Familjen Ny"),
         )],
     );
-    let b = patch(&original, &[("end_date", Value::Null, json!("2027-06-30"))]);
+    let b = patch(
+        &original,
+        &[(
+            "start_date",
+            json!(original.start_date),
+            json!("2025-01-15"),
+        )],
+    );
     let seq_a = applied(&app.push_one(a).await);
     let seq_b = applied(&app.push_one(b).await);
     assert_eq!(seq_b, seq_a + 1);
 
     let now = app.placement(original.id).await.expect("placement");
     assert_eq!(now.home_name.as_str(), "Familjen Ny");
-    assert_eq!(
-        now.end_date.map(|d| d.to_string()).as_deref(),
-        Some("2027-06-30")
-    );
-    assert_eq!(
-        (now.kind, now.start_date),
-        (original.kind, original.start_date)
-    );
+    assert_eq!(now.start_date.to_string(), "2025-01-15");
+    assert_eq!((now.kind, now.end_date), (original.kind, original.end_date));
     assert!(app.conflicts(original.id).await.is_empty());
 
     let after = app.table_counts().await;

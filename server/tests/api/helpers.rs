@@ -229,7 +229,7 @@ impl TestApp {
     /// Puts `child` on the test user's caseload.
     pub async fn assign(&self, child: ChildId) {
         self.db
-            .assign_child(child, self.user.id)
+            .assign_child(child, self.user.id, &server::db::audit::Who::command_line())
             .await
             .expect("assign");
     }
@@ -480,6 +480,7 @@ pub fn amendment(visit: &Visit) -> VisitAmendment {
         visit_id: visit.id,
         child_id: visit.child_id,
         author: VisitorName::parse("Testa Handläggare").expect("valid"),
+        author_id: None,
         text: AmendmentText::parse("Rättelse: samtalet var enskilt.").expect("valid"),
         recorded_at: Utc
             .with_ymd_and_hms(2026, 3, 3, 9, 0, 0)

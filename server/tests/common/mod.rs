@@ -97,7 +97,7 @@ pub async fn test_worker(
     };
     assert!(db.insert_user(&user).await.expect("insert user"));
     for &child in children {
-        db.assign_child(child, id).await.expect("assign child");
+        db.assign_child(child, id, &server::db::audit::Who::command_line()).await.expect("assign child");
     }
     let tokens = server::auth::Sessions::open(
         db,
