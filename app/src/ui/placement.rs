@@ -76,7 +76,7 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let parsed = (|| {
+        let parsed: Result<Placement, &str> = (|| {
             let home_name =
                 PersonName::parse(&home.get_untracked()).map_err(|_| "Ange hemmets namn.")?;
             let kind: PlacementKind = serde_json::from_value(Value::String(kind.get_untracked()))
