@@ -9,11 +9,12 @@ use app::sync::LocalStore;
 use chrono::{NaiveDate, TimeZone, Utc};
 use shared::protocol::{Change, Mutation, Operation, Record};
 use shared::{ChildId, MutationId, Visit, VisitId, VisitNote, VisitorName};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const PIN: &str = "482913";
+const PIN: &str = "48291375";
 
 /// Opens the store and unlocks it with [`PIN`] (setting the key up the first
 /// time), as the app does after the PIN screen.
@@ -453,7 +454,7 @@ async fn nothing_about_a_child_is_readable_in_the_raw_store() {
     ] {
         assert!(!dump.contains(secret), "{secret} is readable: {dump}");
     }
-    assert!(dump.contains("v1:"), "sealed values are there");
+    assert!(dump.contains("v2:"), "sealed values are there");
     // And the app itself reads it all back.
     let reopened = open_unlocked(&name).await;
     assert_eq!(reopened.view_all().await.expect("read").len(), 2);
@@ -502,8 +503,8 @@ async fn weakened_key_parameters_are_refused_and_the_device_is_wiped() {
         .await
         .expect("write");
     store.lock();
-    // Someone with the browser profile lowers the iteration count, hoping
-    // to guess the PIN faster.
+    // Someone with the browser profile lowers Argon2id's memory, hoping to
+    // guess the PIN faster.
     let db = idb::open(&name, DB_VERSION, |_, _, _| Ok(()))
         .await
         .expect("open raw");
@@ -514,13 +515,119 @@ async fn weakened_key_parameters_are_refused_and_the_device_is_wiped() {
         .expect("params")
         .as_string()
         .expect("json");
-    let weakened = raw.replace("600000", "1000");
+    let weakened = raw.replace("\"memory_kib\":65536", "\"memory_kib\":1024");
+    assert_ne!(weakened, raw, "the memory cost is stored: {raw}");
     meta.put_with_key(&weakened.into(), &"key_params".into())
         .expect("put");
     idb::committed(&tx).await.expect("commit");
     db.close();
 
     assert_eq!(store.unlock(PIN).await.expect("attempt"), Unlock::Wiped);
+    assert_eq!(store.pending_count().await.expect("count"), 0);
+    idb::delete(&name).await.ok();
+}
+
+/// Replaces the value at `key` of `store` in the raw database with what
+/// `change` makes of it (what someone with the browser profile can do).
+async fn tamper(name: &str, store: &str, key: &str, change: impl FnOnce(JsValue) -> JsValue) {
+    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx = idb::transaction(&db, &[store], web_sys::IdbTransactionMode::Readwrite).expect("tx");
+    let os = tx.object_store(store).expect("store");
+    let value = idb::request(&os.get(&key.into()).expect("get"))
+        .await
+        .expect("value");
+    let changed = change(value);
+    if os.key_path().ok().is_some_and(|k| !k.is_null()) {
+        os.put(&changed).expect("put");
+    } else {
+        os.put_with_key(&changed, &key.into()).expect("put");
+    }
+    idb::committed(&tx).await.expect("commit");
+    db.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_sealed_value_copied_over_another_record_does_not_open() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let (a, b) = (visit(child, "Besök A."), visit(child, "Besök B."));
+    store
+        .apply_pulled(
+            &[
+                Change {
+                    seq: 1,
+                    record: Record::Visit(a.clone()),
+                },
+                Change {
+                    seq: 2,
+                    record: Record::Visit(b.clone()),
+                },
+            ],
+            2,
+        )
+        .await
+        .expect("pull");
+    assert_eq!(store.view_of_child(child).await.expect("read").len(), 2);
+
+    // A's sealed bytes laid over B's record, B's key and ids left as they are.
+    let (key_a, key_b) = (format!("visit:{}", a.id), format!("visit:{}", b.id));
+    let db = idb::open(&name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx =
+        idb::transaction(&db, &["records"], web_sys::IdbTransactionMode::Readonly).expect("tx");
+    let sealed_a = idb::request(
+        &tx.object_store("records")
+            .expect("records")
+            .get(&key_a.as_str().into())
+            .expect("get"),
+    )
+    .await
+    .expect("a");
+    let sealed_a = idb::get_str(&sealed_a, "json").expect("sealed");
+    db.close();
+    tamper(&name, "records", &key_b, |value| {
+        js_sys::Reflect::set(&value, &"json".into(), &sealed_a.as_str().into()).expect("set");
+        value
+    })
+    .await;
+
+    let refused = store
+        .view_of_child(child)
+        .await
+        .expect_err("B's record must not open as A");
+    assert!(
+        refused.0.contains(&format!("records/{key_b}")),
+        "the error names the record: {}",
+        refused.0
+    );
+    // The same bytes in the session's place do not open either.
+    tamper(&name, "meta", "session", |_| sealed_a.as_str().into()).await;
+    assert!(store.session().await.is_err());
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn a_device_set_up_by_an_earlier_version_is_wiped_not_opened() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    store
+        .record_change(&create(&visit(ChildId::new_random(), "Väntar.")))
+        .await
+        .expect("write");
+    store.lock();
+    // As PBKDF2 set-ups stored their parameters.
+    tamper(&name, "meta", "key_params", |_| {
+        r#"{"salt":"BwcHBwcHBwcHBwcHBwcHBw==","iterations":600000,"check":"v1:AAAAAAAAAAAAAAAA:AAAA"}"#.into()
+    })
+    .await;
+    assert!(store.has_old_key().await.expect("params"));
+    assert_eq!(store.key_method().await.expect("method"), None);
+    assert_eq!(store.unlock(PIN).await.expect("attempt"), Unlock::Wiped);
+    assert!(!store.has_key().await.expect("params"));
     assert_eq!(store.pending_count().await.expect("count"), 0);
     idb::delete(&name).await.ok();
 }

@@ -120,7 +120,7 @@ export function useServerAndBrowser(serverOptions = {}) {
 export const DEMO_PASSWORD = 'demo-barnbesok';
 
 /** The PIN the tests choose for the device key. */
-export const PIN = '482913';
+export const PIN = '48291375';
 
 /** Signs in on the login form the app shows a new device, and chooses the PIN. */
 export async function signIn(page, username = 'demo.gunilla', password = DEMO_PASSWORD) {

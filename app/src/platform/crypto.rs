@@ -1,12 +1,14 @@
-//! WebCrypto: the device key, derived from the PIN (PBKDF2-SHA-256), held
-//! only in memory as a non-extractable AES-GCM key, and sealing and opening
-//! values with it. The rules (iterations, formats) are in `crate::lock`.
+//! WebCrypto: the device key, held only in memory as a non-extractable
+//! AES-GCM key, and sealing and opening values with it, each bound to its
+//! place by associated data. The key comes from the PIN (Argon2id, run in
+//! WebAssembly: `crate::lock::PinKdf`) or from the platform authenticator's
+//! PRF output (HKDF-SHA-256). The rules (costs, formats) are in `crate::lock`.
 
-use crate::lock::{seal_format, seal_parse, IV_BYTES};
+use crate::lock::{seal_format, seal_parse, PinKdf, IV_BYTES, KEY_BYTES, PRF_KEY_INFO};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AesGcmParams, AesKeyGenParams, CryptoKey, Pbkdf2Params, SubtleCrypto};
+use web_sys::{AesGcmParams, AesKeyGenParams, CryptoKey, HkdfParams, SubtleCrypto};
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("kryptering: {0}")]
@@ -39,12 +41,24 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
     Ok(bytes)
 }
 
-/// AES-GCM parameters holding a copy of `iv` in JavaScript memory. (A view
-/// into WebAssembly memory, as `new_with_u8_slice` makes, goes stale when the
-/// memory grows before the call that reads it: decryption then fails with an
-/// `OperationError` once enough is loaded.)
-fn gcm_params(iv: &[u8]) -> AesGcmParams {
-    AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(iv))
+/// AES-GCM parameters holding a copy of `iv` and the associated data in
+/// JavaScript memory. (A view into WebAssembly memory, as
+/// `new_with_u8_slice` makes, goes stale when the memory grows before the
+/// call that reads it: decryption then fails with an `OperationError` once
+/// enough is loaded.)
+fn gcm_params(iv: &[u8], place: &str) -> AesGcmParams {
+    let params = AesGcmParams::new_with_u8_array("AES-GCM", &Uint8Array::from(iv));
+    params.set_additional_data_u8_array(&Uint8Array::from(place.as_bytes()));
+    params
+}
+
+fn crypt_usages() -> Array {
+    Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"))
+}
+
+/// Lets the page paint (a busy button) before a long synchronous step.
+async fn yield_to_browser() {
+    gloo_timers::future::TimeoutFuture::new(30).await;
 }
 
 /// The key that seals everything about children on this device. It cannot
@@ -53,31 +67,68 @@ fn gcm_params(iv: &[u8]) -> AesGcmParams {
 pub struct DeviceKey(CryptoKey);
 
 impl DeviceKey {
-    pub async fn derive(pin: &str, salt: &[u8], iterations: u32) -> Result<Self, CryptoError> {
-        let subtle = subtle()?;
-        let pin_bytes = Uint8Array::from(pin.as_bytes());
-        let usages = Array::of1(&JsValue::from_str("deriveKey"));
-        let base: CryptoKey = JsFuture::from(
-            subtle.import_key_with_str("raw", &pin_bytes, "PBKDF2", false, &usages)?,
-        )
-        .await?
-        .unchecked_into();
-        let params =
-            Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &Uint8Array::from(salt));
-        let aes = AesKeyGenParams::new("AES-GCM", 256);
-        let usages = Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"));
-        let key: CryptoKey = JsFuture::from(
-            subtle.derive_key_with_object_and_object(&params, &base, &aes, false, &usages)?,
-        )
+    /// From the PIN: Argon2id (about a second on a tablet, blocking the
+    /// page meanwhile, so the caller's busy state is painted first).
+    pub async fn from_pin(pin: &str, kdf: &PinKdf) -> Result<Self, CryptoError> {
+        yield_to_browser().await;
+        let mut raw = kdf.derive(pin).map_err(|e| CryptoError(e.to_string()))?;
+        let imported = Self::import_raw(&raw).await;
+        // The key bytes leave WebAssembly memory as soon as the browser has them.
+        raw.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&raw);
+        imported
+    }
+
+    async fn import_raw(raw: &[u8; KEY_BYTES]) -> Result<Self, CryptoError> {
+        let key: CryptoKey = JsFuture::from(subtle()?.import_key_with_str(
+            "raw",
+            &Uint8Array::from(&raw[..]),
+            "AES-GCM",
+            false,
+            &crypt_usages(),
+        )?)
         .await?
         .unchecked_into();
         Ok(Self(key))
     }
 
-    /// Seals `plain` with a fresh random iv.
-    pub async fn seal(&self, plain: &str) -> Result<String, CryptoError> {
+    /// From the platform authenticator's PRF output: HKDF-SHA-256.
+    pub async fn from_prf(prf_output: &[u8]) -> Result<Self, CryptoError> {
+        let subtle = subtle()?;
+        let usages = Array::of1(&JsValue::from_str("deriveKey"));
+        let base: CryptoKey = JsFuture::from(subtle.import_key_with_str(
+            "raw",
+            &Uint8Array::from(prf_output),
+            "HKDF",
+            false,
+            &usages,
+        )?)
+        .await?
+        .unchecked_into();
+        let params = HkdfParams::new_with_str(
+            "HKDF",
+            "SHA-256",
+            &Uint8Array::from(PRF_KEY_INFO),
+            &Uint8Array::new_with_length(0),
+        );
+        let aes = AesKeyGenParams::new("AES-GCM", 256);
+        let key: CryptoKey = JsFuture::from(subtle.derive_key_with_object_and_object(
+            &params,
+            &base,
+            &aes,
+            false,
+            &crypt_usages(),
+        )?)
+        .await?
+        .unchecked_into();
+        Ok(Self(key))
+    }
+
+    /// Seals `plain` with a fresh random iv, bound to `place`
+    /// (`crate::lock::seal_place`).
+    pub async fn seal(&self, place: &str, plain: &str) -> Result<String, CryptoError> {
         let iv = random_bytes(IV_BYTES)?;
-        let params = gcm_params(&iv);
+        let params = gcm_params(&iv, place);
         let sealed: ArrayBuffer = JsFuture::from(subtle()?.encrypt_with_object_and_u8_array(
             &params,
             &self.0,
@@ -88,18 +139,23 @@ impl DeviceKey {
         Ok(seal_format(&iv, &Uint8Array::new(&sealed).to_vec()))
     }
 
-    /// Opens a value sealed with this key; fails for any other key or a
-    /// changed value (AES-GCM authenticates).
-    pub async fn open(&self, sealed: &str) -> Result<String, CryptoError> {
+    /// Opens a value sealed with this key at `place`; fails for any other
+    /// key, another place or a changed value (AES-GCM authenticates).
+    pub async fn open(&self, place: &str, sealed: &str) -> Result<String, CryptoError> {
         let (iv, ciphertext) =
             seal_parse(sealed).ok_or_else(|| CryptoError("okänt format".into()))?;
-        let params = gcm_params(&iv);
+        let params = gcm_params(&iv, place);
         let plain: ArrayBuffer = JsFuture::from(subtle()?.decrypt_with_object_and_u8_array(
             &params,
             &self.0,
             &ciphertext,
         )?)
-        .await?
+        .await
+        .map_err(|_| {
+            CryptoError(format!(
+                "värdet i {place} går inte att öppna: fel nyckel, ändrat eller flyttat från en annan post"
+            ))
+        })?
         .unchecked_into();
         String::from_utf8(Uint8Array::new(&plain).to_vec())
             .map_err(|_| CryptoError("inte text".into()))

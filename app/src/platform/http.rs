@@ -122,6 +122,17 @@ pub async fn login(
     send("POST", "/api/v1/auth/login", Some(body), None).await
 }
 
+/// Asks whether the session behind `check_token` still holds; needs no key
+/// and no access token, so a locked device can ask.
+pub async fn check_session(
+    check_token: &str,
+) -> Result<shared::auth::SessionCheck, TransportError> {
+    let body = encode(&shared::auth::SessionCheckRequest {
+        check_token: check_token.to_owned(),
+    })?;
+    send("POST", "/api/v1/auth/check", Some(body), None).await
+}
+
 /// Ends the session on the server, if it can be reached.
 pub async fn logout() {
     if let Some(s) = session() {
@@ -242,12 +253,21 @@ impl HttpTransport {
         }
     }
 
+    /// A pull or push got through: the device is not offline too long
+    /// (`lock::offline_too_long`). A store error here only means the next
+    /// contact counts instead.
+    async fn reached_server(&self) {
+        let _ = self.store.note_contact().await;
+    }
+
     async fn refresh(&self, current: &StoredSession) -> Result<StoredSession, TransportError> {
         let body = encode(&RefreshRequest {
             refresh_token: current.refresh_token.clone(),
         })?;
         match send::<SessionTokens>("POST", "/api/v1/auth/refresh", Some(body), None).await {
             Ok(tokens) => {
+                // The administrator's rules may have changed since sign-in.
+                let _ = self.store.save_policy(&tokens.policy).await;
                 let renewed = StoredSession::from(tokens);
                 // Kept before use: a refresh token is good once.
                 self.store
@@ -273,8 +293,11 @@ impl HttpTransport {
 
 impl Transport for HttpTransport {
     async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
-        self.authed("POST", "/api/v1/sync/push", Some(encode(request)?))
-            .await
+        let answer = self
+            .authed("POST", "/api/v1/sync/push", Some(encode(request)?))
+            .await?;
+        self.reached_server().await;
+        Ok(answer)
     }
 
     async fn pull(
@@ -288,6 +311,8 @@ impl Transport for HttpTransport {
         if let Some(child) = child {
             path.push_str(&format!("&child={child}"));
         }
-        self.authed("GET", &path, None).await
+        let page = self.authed("GET", &path, None).await?;
+        self.reached_server().await;
+        Ok(page)
     }
 }

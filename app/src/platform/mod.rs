@@ -8,3 +8,4 @@ pub mod http;
 pub mod idb;
 pub mod speech;
 pub mod store;
+pub mod webauthn;

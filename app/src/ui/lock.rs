@@ -1,20 +1,33 @@
-//! The tablet lock: choosing a PIN after the first sign-in, the lock screen,
-//! and locking after a while without use. While locked the device key is
-//! not in memory, so nothing about children can be read or synced.
+//! The tablet lock: making the device key after the first sign-in (the
+//! platform authenticator, or a PIN where there is none), the lock screen,
+//! locking after a while without use, and what a locked device still does:
+//! asking the server whether its session holds (wiping itself when it was
+//! revoked) and refusing to unlock after too long away from the server.
+//! While locked the device key is not in memory, so nothing about children
+//! can be read or synced.
 
 use super::form::{BusyButton, ErrorLine, PinField};
 use super::{login, store, sync_ctl, Ctx};
-use crate::lock::check_new_pin;
-use crate::platform::store::Unlock;
-use crate::platform::{browser, http};
+use crate::lock::{check_new_pin, offline_too_long};
+use crate::platform::store::{KeyMethod, Unlock};
+use crate::platform::{browser, http, webauthn};
 use crate::session::StoredSession;
+use crate::sync::TransportError;
 use leptos::prelude::*;
-use std::cell::Cell;
+use shared::ErrorCode;
+use std::cell::{Cell, RefCell};
+
+/// How often a locked device asks whether its session still holds.
+const CHECK_EVERY_MS: u32 = 3 * 60_000;
 
 thread_local! {
     static LAST_ACTIVITY: Cell<f64> = const { Cell::new(0.0) };
     static LOCK_AFTER_MS: Cell<f64> = const { Cell::new(300_000.0) };
     static WATCHING: Cell<bool> = const { Cell::new(false) };
+    static CHECKING: Cell<bool> = const { Cell::new(false) };
+    /// A session from signing in again while locked, kept (sealed) once
+    /// the device is unlocked.
+    static SIGNED_IN_WHILE_LOCKED: RefCell<Option<StoredSession>> = const { RefCell::new(None) };
 }
 
 /// Locks after `secs` without a touch or key press.
@@ -22,7 +35,8 @@ pub(crate) fn set_lock_after(secs: u32) {
     LOCK_AFTER_MS.with(|l| l.set(f64::from(secs) * 1000.0));
 }
 
-/// Starts watching for inactivity, once per page load.
+/// Starts watching for inactivity, and while locked the session, once per
+/// page load.
 pub(crate) fn watch_inactivity(ctx: Ctx) {
     if WATCHING.with(|w| w.replace(true)) {
         return;
@@ -36,6 +50,20 @@ pub(crate) fn watch_inactivity(ctx: Ctx) {
         }
     })
     .forget();
+    let check_if_locked = move || {
+        if ctx.locked.get_untracked() {
+            leptos::task::spawn_local(async move {
+                check_session(ctx).await;
+            });
+        }
+    };
+    check_if_locked();
+    browser::on_connectivity_change(move |online| {
+        if online {
+            check_if_locked();
+        }
+    });
+    gloo_timers::callback::Interval::new(CHECK_EVERY_MS, check_if_locked).forget();
 }
 
 /// Forgets the key and the tokens; the lock screen shows.
@@ -49,10 +77,94 @@ pub(crate) fn lock_now(ctx: Ctx) {
     ctx.locked.set(true);
 }
 
-/// Opens the device after a correct PIN: the session comes back from the
+/// What asking the server about the session found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Checked {
+    /// The session holds: the device reached the server.
+    Holds,
+    /// The session ended: signing in again is the way back.
+    Ended,
+    /// Revoked: the device is wiped.
+    Revoked,
+    /// No network, or no check token to ask with.
+    NotReached,
+}
+
+/// Asks the server whether the session holds, with the check token (no key
+/// needed). Revoked: everything on the device goes, as when a sync hears it.
+pub(crate) async fn check_session(ctx: Ctx) -> Checked {
+    let Some(store) = store() else {
+        return Checked::NotReached;
+    };
+    let Ok(Some(token)) = store.check_token().await else {
+        return Checked::NotReached;
+    };
+    if CHECKING.with(|c| c.replace(true)) {
+        return Checked::NotReached;
+    }
+    let answer = http::check_session(&token).await;
+    CHECKING.with(|c| c.set(false));
+    let checked = match answer {
+        Ok(check) => {
+            let _ = store.note_contact().await;
+            let _ = store.save_policy(&check.policy).await;
+            set_lock_after(check.policy.lock_after_secs);
+            Checked::Holds
+        }
+        Err(TransportError::Server {
+            code: Some(ErrorCode::SessionRevoked),
+            ..
+        }) => {
+            if store.wipe_all().await.is_ok() {
+                login::after_wipe(ctx, ErrorCode::SessionRevoked.message_sv());
+            }
+            Checked::Revoked
+        }
+        Err(TransportError::Server {
+            status: 401, code, ..
+        }) if login::session_over(code) => Checked::Ended,
+        Err(_) => Checked::NotReached,
+    };
+    ctx.data_changed();
+    checked
+}
+
+/// Whether the device has been away from the server too long to unlock.
+async fn offline_too_long_now() -> bool {
+    let Some(store) = store() else { return true };
+    let last = store.last_contact_ms().await.ok().flatten();
+    let max = store
+        .policy()
+        .await
+        .map(|p| p.max_offline_secs)
+        .unwrap_or(0);
+    offline_too_long(last, js_sys::Date::now(), max)
+}
+
+/// The device may unlock: it reached the server recently enough, or does
+/// now. `Err`: why not, for the lock screen.
+async fn may_unlock(ctx: Ctx) -> Result<(), Checked> {
+    if !offline_too_long_now().await {
+        return Ok(());
+    }
+    match check_session(ctx).await {
+        Checked::Holds => Ok(()),
+        other => Err(other),
+    }
+}
+
+/// Keeps a session from signing in again while locked, for [`unlocked`].
+pub(crate) fn signed_in_while_locked(session: StoredSession) {
+    SIGNED_IN_WHILE_LOCKED.with(|s| *s.borrow_mut() = Some(session));
+}
+
+/// Opens the device after the key was made: the session comes back from the
 /// store and sync resumes.
 async fn unlocked(ctx: Ctx) -> Result<(), String> {
     let store = store().ok_or("Lagringen på enheten är inte öppen.")?;
+    if let Some(fresh) = SIGNED_IN_WHILE_LOCKED.with(|s| s.borrow_mut().take()) {
+        store.save_session(&fresh).await.map_err(|e| e.0)?;
+    }
     let session = store.session().await.map_err(|e| e.0)?;
     if let Some(secs) = store.lock_after_secs().await.ok().flatten() {
         set_lock_after(secs);
@@ -74,41 +186,136 @@ async fn unlocked(ctx: Ctx) -> Result<(), String> {
     Ok(())
 }
 
+/// What the lock screen says when the device may not unlock yet.
+fn blocked_message(checked: Option<Checked>, days: u64) -> String {
+    let first = format!(
+        "Surfplattan har inte haft kontakt med servern på mer än {days} dagar. \
+         Den går att låsa upp först när den har nått servern."
+    );
+    match checked {
+        Some(Checked::Ended) => format!(
+            "{first} Inloggningen har gått ut: logga in igen här nedanför, sedan kan du låsa upp."
+        ),
+        Some(Checked::NotReached) => {
+            format!("{first} Servern gick inte att nå. Anslut till nätverket och försök igen.")
+        }
+        _ => format!("{first} Anslut till nätverket och tryck på ”Försök nu”."),
+    }
+}
+
+/// Reports what unlocking gave, on the lock screen or in the child mode.
+pub(crate) fn unlock_error(ctx: Ctx, result: Result<Unlock, String>) -> Option<String> {
+    match result {
+        Ok(Unlock::Unlocked) => None,
+        Ok(Unlock::WrongPin { left }) => Some(format!(
+            "Fel PIN-kod. {left} försök kvar innan uppgifterna på enheten tas bort."
+        )),
+        Ok(Unlock::Wiped) => {
+            ctx.child_mode.set(false);
+            login::after_wipe(
+                ctx,
+                "För många fel PIN-koder. Uppgifterna på enheten är borttagna. Logga in igen.",
+            );
+            None
+        }
+        Err(e) => Some(e),
+    }
+}
+
+/// Unlocks with the platform authenticator: its check, then its PRF output
+/// opens the key check.
+pub(crate) async fn unlock_with_authenticator() -> Result<Unlock, String> {
+    let store = store().ok_or("Lagringen på enheten är inte öppen.")?;
+    let Ok(Some(KeyMethod::Authenticator {
+        credential_id,
+        prf_salt,
+    })) = store.key_method().await
+    else {
+        return Err("Enheten låses inte upp med skärmlåset.".into());
+    };
+    let output = webauthn::prf_output(&credential_id, &prf_salt)
+        .await
+        .map_err(|e| e.to_string())?;
+    match store.unlock_with_prf(&output).await {
+        Ok(true) => Ok(Unlock::Unlocked),
+        Ok(false) => Err("Skärmlåset gav fel nyckel för den här enheten.".into()),
+        Err(e) => Err(format!("Kunde inte låsa upp: {}", e.0)),
+    }
+}
+
 #[component]
 pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
     let pin = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let method = RwSignal::new(None::<KeyMethod>);
+    // Too long offline: the days allowed, and what the last check found.
+    let blocked = RwSignal::new(None::<(u64, Option<Checked>)>);
+    let last_check = RwSignal::new(None::<Checked>);
+    Effect::new(move |_| {
+        ctx.data_rev.track();
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            if let Ok(m) = store.key_method().await {
+                let _ = method.try_set(m);
+            }
+            let days = store
+                .policy()
+                .await
+                .map_or(0, |p| p.max_offline_secs / 86_400);
+            let too_long = offline_too_long_now().await;
+            let _ = blocked.try_set(too_long.then(|| (days, last_check.get_untracked())));
+        });
+    });
+    let attempt = move |with_pin: Option<String>| {
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
         error.set(None);
-        let entered = pin.get_untracked();
         leptos::task::spawn_local(async move {
-            let Some(store) = store() else { return };
-            let result = store.unlock(&entered).await;
-            pin.set(String::new());
-            busy.set(false);
-            match result {
-                Ok(Unlock::Unlocked) => {
-                    if let Err(e) = unlocked(ctx).await {
-                        error.set(Some(e));
-                    }
-                }
-                Ok(Unlock::WrongPin { left }) => error.set(Some(format!(
-                    "Fel PIN-kod. {left} försök kvar innan uppgifterna på enheten tas bort."
-                ))),
-                Ok(Unlock::Wiped) => {
-                    login::after_wipe(
-                        ctx,
-                        "För många fel PIN-koder. Uppgifterna på enheten är borttagna. Logga in igen.",
-                    );
-                }
-                Err(e) => error.set(Some(format!("Kunde inte låsa upp: {}", e.0))),
+            if let Err(checked) = may_unlock(ctx).await {
+                let _ = last_check.try_set(Some(checked));
+                let _ = busy.try_set(false);
+                let _ = pin.try_set(String::new());
+                ctx.data_changed();
+                return;
             }
+            let result = match with_pin {
+                Some(entered) => match store() {
+                    Some(store) => store
+                        .unlock(&entered)
+                        .await
+                        .map_err(|e| format!("Kunde inte låsa upp: {}", e.0)),
+                    None => Err("Lagringen på enheten är inte öppen.".into()),
+                },
+                None => unlock_with_authenticator().await,
+            };
+            let _ = pin.try_set(String::new());
+            let _ = busy.try_set(false);
+            let opened = result == Ok(Unlock::Unlocked);
+            if let Some(message) = unlock_error(ctx, result) {
+                let _ = error.try_set(Some(message));
+            } else if opened {
+                if let Err(e) = unlocked(ctx).await {
+                    let _ = error.try_set(Some(e));
+                }
+            }
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match method.get_untracked() {
+            Some(KeyMethod::Authenticator { .. }) => attempt(None),
+            _ => attempt(Some(pin.get_untracked())),
+        }
+    };
+    let try_now = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let checked = check_session(ctx).await;
+            let _ = last_check.try_set(Some(checked));
+            let _ = busy.try_set(false);
         });
     };
     let switch_user = move |_| {
@@ -127,15 +334,37 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
             }
         });
     };
+    let with_authenticator = move || matches!(method.get(), Some(KeyMethod::Authenticator { .. }));
     view! {
         <section class="card lock" aria-labelledby="lock-h">
             <h1 id="lock-h">"Låst"</h1>
-            <p>{move || ctx.user.get().map(|u| format!("Enheten tillhör {}. Ange din PIN-kod.", u.display_name))}</p>
+            <p>{move || ctx.user.get().map(|u| if with_authenticator() {
+                format!("Enheten tillhör {}. Lås upp med surfplattans skärmlås.", u.display_name)
+            } else {
+                format!("Enheten tillhör {}. Ange din PIN-kod.", u.display_name)
+            })}</p>
+            {move || blocked.get().map(|(days, _)| view! {
+                <div class="notice" role="status" data-testid="offline-too-long">
+                    <p>{blocked_message(last_check.get(), days)}</p>
+                    <button type="button" class="button button--secondary" on:click=try_now
+                        disabled=move || busy.get()>
+                        "Försök nu"
+                    </button>
+                </div>
+            })}
+            {move || (blocked.get().is_some() && last_check.get() == Some(Checked::Ended))
+                .then(|| view! { <login::LoginForm ctx=ctx again=true/> })}
             <form class="form" on:submit=submit novalidate>
-                <PinField label="PIN-kod" name="pin" autocomplete="off" value=pin/>
+                {move || (!with_authenticator()).then(|| view! {
+                    <PinField label="PIN-kod" name="pin" autocomplete="off" value=pin/>
+                })}
                 <ErrorLine error=error/>
                 <div class="form__actions">
-                    <BusyButton busy label="Lås upp" busy_label="Låser upp…"/>
+                    {move || if with_authenticator() {
+                        view! { <BusyButton busy label="Lås upp med skärmlåset" busy_label="Väntar på skärmlåset…"/> }.into_any()
+                    } else {
+                        view! { <BusyButton busy label="Lås upp" busy_label="Låser upp…"/> }.into_any()
+                    }}
                     <button type="button" class="button button--secondary" on:click=switch_user>
                         "Byt användare"
                     </button>
@@ -145,15 +374,51 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
     }
 }
 
-/// After the first sign-in on a device: the PIN that will open it.
+/// What the first sign-in on a device sets up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Setup {
+    Finding,
+    Authenticator,
+    Pin,
+    /// The administrator requires the authenticator and this device has
+    /// none with PRF.
+    Impossible,
+}
+
+/// After the first sign-in on a device: the key that will open it. The
+/// tablet's screen lock (platform authenticator with PRF) where it has one,
+/// else a PIN, unless the administrator requires the authenticator.
 #[component]
 pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
     let pin = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let setup = RwSignal::new(Setup::Finding);
+    let required = RwSignal::new(false);
     let session = StoredValue::new(session);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
+    leptos::task::spawn_local(async move {
+        let Some(store) = store() else { return };
+        let must = store.policy().await.is_ok_and(|p| p.require_authenticator);
+        let _ = required.try_set(must);
+        let available = webauthn::platform_authenticator_available().await;
+        let _ = setup.try_set(match (available, must) {
+            (true, _) => Setup::Authenticator,
+            (false, false) => Setup::Pin,
+            (false, true) => Setup::Impossible,
+        });
+    });
+    let finish = move |result: Result<(), String>| async move {
+        let result = match result {
+            Ok(()) => login::finish_sign_in(ctx, session.get_value()).await,
+            Err(e) => Err(e),
+        };
+        let _ = busy.try_set(false);
+        if let Err(e) = result {
+            let _ = error.try_set(Some(e));
+        }
+    };
+    let set_up_pin = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
@@ -165,32 +430,105 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
         busy.set(true);
         error.set(None);
         let chosen = pin.get_untracked();
-        let session = session.get_value();
         leptos::task::spawn_local(async move {
-            let result = async {
-                let store = store().ok_or("Lagringen på enheten är inte öppen.".to_owned())?;
-                store.set_up_key(&chosen).await.map_err(|e| e.0)?;
-                login::finish_sign_in(ctx, session).await
+            let result = match store() {
+                Some(store) => store.set_up_key(&chosen).await.map_err(|e| e.0),
+                None => Err("Lagringen på enheten är inte öppen.".to_owned()),
+            };
+            finish(result).await;
+        });
+    };
+    let set_up_authenticator = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = authenticator_key(&session.get_value()).await;
+            if result == Err(webauthn::WebAuthnError::NoPrf) && !required.get_untracked() {
+                let _ = busy.try_set(false);
+                let _ = setup.try_set(Setup::Pin);
+                let _ = error.try_set(Some(
+                    "Surfplattans skärmlås kan inte skapa en nyckel. Välj en PIN-kod i stället."
+                        .into(),
+                ));
+                return;
             }
-            .await;
-            busy.set(false);
-            if let Err(e) = result {
-                error.set(Some(e));
+            if result == Err(webauthn::WebAuthnError::NoPrf) {
+                let _ = setup.try_set(Setup::Impossible);
             }
+            finish(result.map_err(|e| e.to_string())).await;
+        });
+    };
+    let cancel = move |_| {
+        leptos::task::spawn_local(async move {
+            if let Some(store) = store() {
+                let _ = store.wipe_all().await;
+            }
+            login::after_wipe(ctx, "Ingenting sparades på enheten.");
         });
     };
     view! {
         <section class="card lock" aria-labelledby="pin-h">
-            <h1 id="pin-h">"Välj en PIN-kod"</h1>
-            <p>"Allt om barnen sparas krypterat på enheten. PIN-koden låser upp det, också utan nätverk. Appen låses när den inte har använts på en stund."</p>
-            <form class="form" on:submit=submit novalidate>
-                <PinField label="Ny PIN-kod (6–12 siffror)" name="new-pin" autocomplete="new-password" value=pin/>
-                <PinField label="Samma PIN-kod igen" name="new-pin-again" autocomplete="new-password" value=again/>
-                <ErrorLine error=error/>
-                <div class="form__actions">
-                    <BusyButton busy label="Spara PIN-kod" busy_label="Skapar nyckel…"/>
-                </div>
-            </form>
+            {move || match setup.get() {
+                Setup::Finding => view! {
+                    <h1 id="pin-h">"Lås enheten"</h1>
+                    <p class="muted" role="status">"Ser efter hur enheten kan låsas…"</p>
+                }.into_any(),
+                Setup::Authenticator => view! {
+                    <h1 id="pin-h">"Lås enheten med skärmlåset"</h1>
+                    <p>"Allt om barnen sparas krypterat på enheten. Surfplattans skärmlås (fingeravtryck, ansikte eller surfplattans kod) låser upp det, också utan nätverk. Nyckeln finns bara i surfplattans säkra del. Appen låses när den inte har använts på en stund."</p>
+                    <ErrorLine error=error/>
+                    <div class="form__actions">
+                        <button type="button" class="button" disabled=move || busy.get()
+                            on:click=set_up_authenticator>
+                            {move || if busy.get() { "Väntar på skärmlåset…" } else { "Använd skärmlåset" }}
+                        </button>
+                    </div>
+                }.into_any(),
+                Setup::Pin => view! {
+                    <h1 id="pin-h">"Välj en PIN-kod"</h1>
+                    <p>"Allt om barnen sparas krypterat på enheten. PIN-koden låser upp det, också utan nätverk. Appen låses när den inte har använts på en stund."</p>
+                    <form class="form" on:submit=set_up_pin novalidate>
+                        <PinField label="Ny PIN-kod (8–12 siffror)" name="new-pin" autocomplete="new-password" value=pin/>
+                        <PinField label="Samma PIN-kod igen" name="new-pin-again" autocomplete="new-password" value=again/>
+                        <ErrorLine error=error/>
+                        <div class="form__actions">
+                            <BusyButton busy label="Spara PIN-kod" busy_label="Skapar nyckel…"/>
+                        </div>
+                    </form>
+                }.into_any(),
+                Setup::Impossible => view! {
+                    <h1 id="pin-h">"Enheten kan inte låsas"</h1>
+                    <p role="alert" data-testid="authenticator-required">
+                        "Din organisation kräver att surfplattan låses upp med sitt skärmlås (fingeravtryck, ansikte eller surfplattans kod). Den här enheten eller webbläsaren kan inte det, så Barnbesök kan inte användas här. Kontakta din administratör eller använd en annan surfplatta."
+                    </p>
+                    <div class="form__actions">
+                        <button type="button" class="button button--secondary" on:click=cancel>
+                            "Tillbaka till inloggningen"
+                        </button>
+                    </div>
+                }.into_any(),
+            }}
         </section>
     }
+}
+
+/// Makes the device key with the platform authenticator: a credential with
+/// PRF, then its output for a fresh salt.
+async fn authenticator_key(session: &StoredSession) -> Result<(), webauthn::WebAuthnError> {
+    let other = |e: String| webauthn::WebAuthnError::Other(e);
+    let store = store().ok_or_else(|| other("lagringen är inte öppen".into()))?;
+    let prf_salt =
+        crate::platform::crypto::random_bytes(crate::lock::KEY_BYTES).map_err(|e| other(e.0))?;
+    let created = webauthn::create(&session.user, &prf_salt).await?;
+    let output = match created.prf_output {
+        Some(output) => output,
+        None => webauthn::prf_output(&created.credential_id, &prf_salt).await?,
+    };
+    store
+        .set_up_authenticator(&created.credential_id, &prf_salt, &output)
+        .await
+        .map_err(|e| other(e.0))
 }

@@ -123,15 +123,25 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
         }
     }
     super::lock::set_lock_after(tokens.policy.lock_after_secs);
-    store
-        .set_lock_after_secs(tokens.policy.lock_after_secs)
-        .await
-        .map_err(|e| e.0)?;
+    // Readable while locked: the check token, the rules, and that the
+    // server was reached just now.
+    store.save_policy(&tokens.policy).await.map_err(|e| e.0)?;
+    if let Some(token) = &tokens.check_token {
+        store.save_check_token(token).await.map_err(|e| e.0)?;
+    }
+    store.note_contact().await.map_err(|e| e.0)?;
     let session = StoredSession::from(tokens);
     if store.is_unlocked() {
         finish_sign_in(ctx, session).await
+    } else if ctx.locked.get_untracked() && store.has_key().await.map_err(|e| e.0)? {
+        // The same user again on the lock screen (the device was offline
+        // too long and its session ended): the key stays; unlock next.
+        super::lock::signed_in_while_locked(session);
+        ctx.notice.set(None);
+        ctx.data_changed();
+        Ok(())
     } else {
-        // A new device (or a new user on it): a PIN first, then the key.
+        // A new device (or a new user on it): the key first.
         ctx.pin_setup.set(Some(session));
         Ok(())
     }

@@ -125,7 +125,15 @@ fn App() -> impl IntoView {
         match IdbStore::open(DB_NAME).await {
             Ok(store) => {
                 match store.has_key().await {
-                    // In use: locked until the PIN is given.
+                    // Set up by an earlier version (PBKDF2, values sealed
+                    // without their place): not opened, wiped.
+                    Ok(true) if store.has_old_key().await.unwrap_or(false) => {
+                        let _ = store.wipe_all().await;
+                        ctx.notice.set(Some(
+                            "Appen har fått ett säkrare lås. Uppgifterna på enheten är borttagna; logga in igen så hämtas de på nytt.".into(),
+                        ));
+                    }
+                    // In use: locked until the key is unlocked.
                     Ok(true) => {
                         ctx.user.set(store.owner().await.ok().flatten());
                         ctx.locked.set(true);

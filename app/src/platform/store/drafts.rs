@@ -22,7 +22,9 @@ impl IdbStore {
             .map_err(js_err)?
             .as_string()
             .ok_or_else(|| StoreError("utkastet saknar innehåll".into()))?;
-        let json = self.open_sealed(&sealed).await?;
+        let json = self
+            .open_sealed(DRAFTS, &child.to_string(), &sealed)
+            .await?;
         Ok(Some(serde_json::from_str(&json).map_err(decode_err)?))
     }
 
@@ -36,7 +38,9 @@ impl IdbStore {
         still_wanted: impl Fn() -> bool,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(draft).map_err(decode_err)?;
-        let sealed = self.seal(&json).await?;
+        let sealed = self
+            .seal(DRAFTS, &draft.child_id.to_string(), &json)
+            .await?;
         if !still_wanted() {
             return Ok(());
         }

@@ -52,7 +52,9 @@ impl IdbStore {
     /// The signed-in session kept on this device (needs the key).
     pub async fn session(&self) -> Result<Option<crate::session::StoredSession>, StoreError> {
         match self.meta_get(SESSION_KEY).await?.as_string() {
-            Some(sealed) => Ok(serde_json::from_str(&self.open_sealed(&sealed).await?).ok()),
+            Some(sealed) => {
+                Ok(serde_json::from_str(&self.open_sealed(META, SESSION_KEY, &sealed).await?).ok())
+            }
             None => Ok(None),
         }
     }
@@ -63,7 +65,7 @@ impl IdbStore {
         session: &crate::session::StoredSession,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(session).map_err(decode_err)?;
-        let sealed = self.seal(&json).await?;
+        let sealed = self.seal(META, SESSION_KEY, &json).await?;
         let owner = serde_json::to_string(&session.user).map_err(decode_err)?;
         self.meta_put(&[
             (SESSION_KEY, JsValue::from_str(&sealed)),
@@ -88,6 +90,56 @@ impl IdbStore {
         let json = serde_json::to_string(reference).map_err(decode_err)?;
         self.meta_put(&[(REFERENCE_KEY, JsValue::from_str(&json))])
             .await
+    }
+
+    /// The session's check token, readable while locked.
+    pub async fn check_token(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.meta_get(CHECK_TOKEN_KEY).await?.as_string())
+    }
+
+    pub async fn save_check_token(&self, token: &str) -> Result<(), StoreError> {
+        self.meta_put(&[(CHECK_TOKEN_KEY, JsValue::from_str(token))])
+            .await
+    }
+
+    /// When the device last reached the server (ms since the epoch).
+    pub async fn last_contact_ms(&self) -> Result<Option<f64>, StoreError> {
+        Ok(self.meta_get(LAST_CONTACT_KEY).await?.as_f64())
+    }
+
+    /// The device reached the server just now.
+    pub async fn note_contact(&self) -> Result<(), StoreError> {
+        self.meta_put(&[(LAST_CONTACT_KEY, JsValue::from_f64(js_sys::Date::now()))])
+            .await
+    }
+
+    /// The administrator's rules as last heard; the defaults before that.
+    pub async fn policy(&self) -> Result<shared::auth::DevicePolicy, StoreError> {
+        Ok(self
+            .meta_get(POLICY_KEY)
+            .await?
+            .as_string()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or(shared::auth::DevicePolicy {
+                lock_after_secs: shared::auth::DevicePolicy::DEFAULT_LOCK_AFTER_SECS,
+                max_offline_secs: u64::from(shared::auth::DevicePolicy::DEFAULT_MAX_OFFLINE_DAYS)
+                    * 24
+                    * 3600,
+                require_authenticator: false,
+            }))
+    }
+
+    /// Keeps the rules, and the lock time with them.
+    pub async fn save_policy(&self, policy: &shared::auth::DevicePolicy) -> Result<(), StoreError> {
+        let json = serde_json::to_string(policy).map_err(decode_err)?;
+        self.meta_put(&[
+            (POLICY_KEY, JsValue::from_str(&json)),
+            (
+                LOCK_AFTER_KEY,
+                JsValue::from_f64(f64::from(policy.lock_after_secs)),
+            ),
+        ])
+        .await
     }
 
     /// Seconds without use before the app locks.
@@ -143,7 +195,7 @@ impl IdbStore {
         let Some(sealed) = self.meta_get(CASELOAD_KEY).await?.as_string() else {
             return Ok(None);
         };
-        let json = self.open_sealed(&sealed).await?;
+        let json = self.open_sealed(META, CASELOAD_KEY, &sealed).await?;
         Ok(serde_json::from_str(&json).ok())
     }
 
@@ -152,7 +204,7 @@ impl IdbStore {
         snapshot: &CaseloadSnapshot,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(snapshot).map_err(decode_err)?;
-        let sealed = self.seal(&json).await?;
+        let sealed = self.seal(META, CASELOAD_KEY, &json).await?;
         self.meta_put(&[(CASELOAD_KEY, JsValue::from_str(&sealed))])
             .await
     }

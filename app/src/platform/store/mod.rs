@@ -22,14 +22,13 @@ mod keys;
 mod meta;
 mod outbox;
 
+pub use keys::KeyMethod;
 pub use outbox::RefusedChange;
 
 use super::crypto::{random_bytes, DeviceKey};
 use super::idb::{self, IdbError};
 use crate::caseload::{CaseloadSnapshot, StoreStamp};
-use crate::lock::{
-    after_wrong_pin, b64_encode, AfterWrongPin, KdfParams, CHECK_TEXT, MIN_ITERATIONS, SALT_BYTES,
-};
+use crate::lock::{after_wrong_pin, b64_encode, AfterWrongPin, CHECK_AT, CHECK_TEXT, SALT_BYTES};
 use crate::stored::{overlay, pulled_effect, record_key, LocalEffect, OutboxEntry, StoredRecord};
 use crate::sync::{LocalStore, StoreError};
 use futures::future::try_join_all;
@@ -65,6 +64,15 @@ const KDF_KEY: &str = "key_params";
 const PIN_FAILURES_KEY: &str = "pin_failures";
 /// Seconds without use before the app locks (from the server).
 const LOCK_AFTER_KEY: &str = "lock_after_secs";
+/// The session's check token (`SessionTokens::check_token`), in the clear:
+/// it only asks whether the session holds, so the locked device, which has
+/// no key, can learn that it was revoked.
+const CHECK_TOKEN_KEY: &str = "check_token";
+/// When the device last reached the server (milliseconds since the epoch):
+/// a sign-in, a successful session check, pull or push.
+const LAST_CONTACT_KEY: &str = "last_contact_ms";
+/// The administrator's rules for devices (`DevicePolicy` as JSON).
+const POLICY_KEY: &str = "device_policy";
 /// Routines and checklist templates managers published (`ReferenceData` as
 /// JSON): about no child, so kept in the clear and readable while locked.
 const REFERENCE_KEY: &str = "reference";
@@ -166,7 +174,7 @@ impl IdbStore {
     /// the record itself sealed.
     async fn sealed_record(&self, record: &Record) -> Result<JsValue, StoreError> {
         let stored = StoredRecord::encode(record).map_err(decode_err)?;
-        let sealed = self.seal(&stored.json).await?;
+        let sealed = self.seal(RECORDS, &stored.key, &stored.json).await?;
         Ok(idb::object(&[
             ("key", &stored.key),
             ("kind", &stored.kind),
@@ -204,17 +212,20 @@ impl IdbStore {
         Ok(idb::request(&req).await?.unchecked_into())
     }
 
-    /// The `json` field of each stored object, opened and decoded.
+    /// The `json` field of each object of `store`, opened (each at the key
+    /// its field `key_field` names) and decoded.
     async fn open_all<T: serde::de::DeserializeOwned>(
         &self,
+        store: &str,
+        key_field: &str,
         values: js_sys::Array,
     ) -> Result<Vec<T>, StoreError> {
-        let sealed: Vec<String> = values
+        let sealed: Vec<(String, String)> = values
             .iter()
-            .map(|v| idb::get_str(&v, "json").map_err(StoreError::from))
-            .collect::<Result<_, _>>()?;
-        try_join_all(sealed.iter().map(|s| async move {
-            let json = self.open_sealed(s).await?;
+            .map(|v| Ok((idb::get_str(&v, key_field)?, idb::get_str(&v, "json")?)))
+            .collect::<Result<_, IdbError>>()?;
+        try_join_all(sealed.iter().map(|(key, s)| async move {
+            let json = self.open_sealed(store, key, s).await?;
             serde_json::from_str(&json).map_err(decode_err)
         }))
         .await
@@ -224,7 +235,9 @@ impl IdbStore {
         &self,
         index: Option<(&str, &str)>,
     ) -> Result<BTreeMap<String, Record>, StoreError> {
-        let records: Vec<Record> = self.open_all(self.get_all(RECORDS, index).await?).await?;
+        let records: Vec<Record> = self
+            .open_all(RECORDS, "key", self.get_all(RECORDS, index).await?)
+            .await?;
         Ok(records.into_iter().map(|r| (record_key(&r), r)).collect())
     }
 
@@ -285,6 +298,9 @@ impl IdbStore {
             KDF_KEY,
             PIN_FAILURES_KEY,
             LOCK_AFTER_KEY,
+            CHECK_TOKEN_KEY,
+            LAST_CONTACT_KEY,
+            POLICY_KEY,
         ])
         .await?;
         self.lock();
@@ -333,7 +349,8 @@ fn apply_writes(records: &IdbObjectStore, writes: &[Write]) -> Result<(), StoreE
 
 impl LocalStore for IdbStore {
     async fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
-        self.open_all(self.get_all(OUTBOX, None).await?).await
+        self.open_all(OUTBOX, "mutation_id", self.get_all(OUTBOX, None).await?)
+            .await
     }
 
     async fn settle(&self, settled: &[Mutation]) -> Result<(), StoreError> {
@@ -430,7 +447,8 @@ impl LocalStore for IdbStore {
     }
 
     async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
-        self.open_all(self.get_all(READS, None).await?).await
+        self.open_all(READS, "id", self.get_all(READS, None).await?)
+            .await
     }
 
     async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError> {

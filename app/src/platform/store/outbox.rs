@@ -24,7 +24,7 @@ impl IdbStore {
         draft_of: Option<ChildId>,
     ) -> Result<(), StoreError> {
         let entry = OutboxEntry::encode(mutation).map_err(decode_err)?;
-        let sealed = self.seal(&entry.json).await?;
+        let sealed = self.seal(OUTBOX, &entry.mutation_id, &entry.json).await?;
         let tx = self.tx(&[OUTBOX, DRAFTS], IdbTransactionMode::Readwrite)?;
         tx.object_store(OUTBOX)
             .map_err(js_err)?
@@ -73,7 +73,7 @@ impl IdbStore {
                     .map_err(decode_err)
             })
             .collect::<Result<_, StoreError>>()?;
-        let mutations: Vec<Mutation> = self.open_all(values).await?;
+        let mutations: Vec<Mutation> = self.open_all(REJECTED, "mutation_id", values).await?;
         Ok(mutations
             .into_iter()
             .zip(codes)
@@ -100,7 +100,7 @@ impl IdbStore {
             offline,
         };
         let json = serde_json::to_string(&read).map_err(decode_err)?;
-        let sealed = self.seal(&json).await?;
+        let sealed = self.seal(READS, &read.id.to_string(), &json).await?;
         let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
         tx.object_store(READS)
             .map_err(js_err)?
@@ -132,7 +132,7 @@ impl IdbStore {
         }
         let mut known = BTreeMap::new();
         for (key, json) in sealed {
-            if let Ok(json) = self.open_sealed(&json).await {
+            if let Ok(json) = self.open_sealed(RECORDS, &key, &json).await {
                 if let Ok(record) = serde_json::from_str::<Record>(&json) {
                     known.insert(key, record);
                 }
@@ -177,10 +177,11 @@ impl IdbStore {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
             let json = serde_json::to_string(mutation).map_err(decode_err)?;
+            let id = mutation.id.to_string();
             rejected_rows.push(idb::object(&[
-                ("mutation_id", &mutation.id.to_string()),
+                ("mutation_id", &id),
                 ("code", &code),
-                ("json", &self.seal(&json).await?),
+                ("json", &self.seal(REJECTED, &id, &json).await?),
             ])?);
         }
 

@@ -10,7 +10,7 @@ use crate::platform::speech;
 use crate::platform::store::Unlock;
 use crate::tools::{HousesState, NetworkState, ScaleState};
 use crate::ui::form::{BusyButton, ErrorLine, PinField};
-use crate::ui::{ctx, login, store};
+use crate::ui::{ctx, lock, store};
 use leptos::prelude::*;
 use shared::conversation::ToolResult;
 use shared::ConversationTool;
@@ -211,7 +211,8 @@ fn ToolIcon(tool: ConversationTool) -> impl IntoView {
 }
 
 /// The tablet goes back to the social worker: the PIN, checked like the lock
-/// screen's (a wrong one counts towards wiping the device).
+/// screen's (a wrong one counts towards wiping the device), or the tablet's
+/// screen lock where the device unlocks with it.
 #[component]
 fn HandBack(
     on_cancel: impl Fn() + Copy + Send + Sync + 'static,
@@ -223,42 +224,51 @@ fn HandBack(
     let pin = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let with_authenticator = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        if let Some(store) = store() {
+            let method = store.key_method().await.ok().flatten();
+            let _ = with_authenticator.try_set(matches!(
+                method,
+                Some(crate::platform::store::KeyMethod::Authenticator { .. })
+            ));
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
             return;
         }
         let entered = pin.get_untracked();
-        if entered.is_empty() {
+        let authenticator = with_authenticator.get_untracked();
+        if entered.is_empty() && !authenticator {
             error.set(Some("Skriv PIN-koden.".into()));
             return;
         }
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            let Some(store) = store() else { return };
-            let result = store.unlock(&entered).await;
+            let result = if authenticator {
+                lock::unlock_with_authenticator().await
+            } else {
+                match store() {
+                    Some(store) => store
+                        .unlock(&entered)
+                        .await
+                        .map_err(|e| format!("Kunde inte kontrollera PIN-koden: {}", e.0)),
+                    None => return,
+                }
+            };
             // The child mode may be gone by now (the device locked).
             let _ = pin.try_set(String::new());
             let _ = busy.try_set(false);
-            match result {
-                Ok(Unlock::Unlocked) => on_unlocked(),
-                Ok(Unlock::WrongPin { left }) => {
-                    let _ = error.try_set(Some(format!(
-                        "Fel PIN-kod. {left} försök kvar innan uppgifterna på enheten tas bort."
-                    )));
+            let opened = result == Ok(Unlock::Unlocked);
+            match lock::unlock_error(ctx, result) {
+                Some(message) => {
+                    let _ = error.try_set(Some(message));
                 }
-                Ok(Unlock::Wiped) => {
-                    ctx.child_mode.set(false);
-                    login::after_wipe(
-                        ctx,
-                        "För många fel PIN-koder. Uppgifterna på enheten är borttagna. Logga in igen.",
-                    );
-                }
-                Err(e) => {
-                    let _ =
-                        error.try_set(Some(format!("Kunde inte kontrollera PIN-koden: {}", e.0)));
-                }
+                None if opened => on_unlocked(),
+                None => {}
             }
         });
     };
@@ -267,7 +277,9 @@ fn HandBack(
             <h2 id="cm-handback-h" tabindex="-1" node_ref=heading>"Lämna tillbaka till den vuxna"</h2>
             <p class="cm-lead">"Tack! Nu skriver den vuxna sin kod."</p>
             <form class="cm-form" on:submit=submit novalidate>
-                <PinField label="PIN-kod" name="handback-pin" autocomplete="off" value=pin class="cm-field"/>
+                {move || (!with_authenticator.get()).then(|| view! {
+                    <PinField label="PIN-kod" name="handback-pin" autocomplete="off" value=pin class="cm-field"/>
+                })}
                 <ErrorLine error=error/>
                 <div class="cm-actions">
                     <BusyButton busy label="Lämna barnläget" busy_label="Kontrollerar…" class="cm-button"/>
