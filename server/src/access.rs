@@ -146,7 +146,8 @@ impl Caller {
     /// after.
     pub fn may_push(&self, operation: &Operation) -> bool {
         let child = operation.child_id();
-        self.may_write(child) || (is_recorded_work(operation) && self.late_writable.contains(&child))
+        self.may_write(child)
+            || (is_recorded_work(operation) && self.late_writable.contains(&child))
     }
 
     /// All or nothing: one mutation about a child outside the caller's reach
@@ -371,18 +372,22 @@ mod tests {
             child_id: child,
             ..shared::Visit::blank()
         });
-        assert!(caller.may_push(&visit), "a visit recorded before the hand-over");
+        assert!(
+            caller.may_push(&visit),
+            "a visit recorded before the hand-over"
+        );
         let delete = Operation::DeleteRecord(shared::protocol::RecordRef {
             kind: shared::protocol::EditableKind::Placement,
             id: uuid::Uuid::new_v4(),
             child_id: child,
         });
         assert!(!caller.may_push(&delete));
-        let late = Caller::from_record(
-            record(Role::SocialWorker, vec![ended_access(child)], vec![]),
-            at(10) + LATE_PUSH_GRACE,
-        )
-        .expect("caller");
+        let mut later = record(Role::SocialWorker, vec![ended_access(child)], vec![]);
+        let when = at(10) + LATE_PUSH_GRACE;
+        later.session.last_used_at = when;
+        later.session.access_expires_at = when + Duration::minutes(5);
+        later.session.expires_at = when + Duration::days(1);
+        let late = Caller::from_record(later, when).expect("caller");
         assert!(!late.may_push(&visit), "the grace has ended");
     }
 

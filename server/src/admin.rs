@@ -2,8 +2,8 @@
 //! command line, on the configured database. This is how a real
 //! installation gets its first administrator: there is no default account.
 
-use crate::auth::hash_password;
 use crate::access::Granter;
+use crate::auth::hash_password;
 use crate::db::accounts::{AccessKind, UserRow};
 use crate::db::audit::Who;
 use crate::db::{Database, DatabaseTarget};
@@ -80,8 +80,15 @@ pub enum AdminCommand {
     },
     /// List users and units.
     List,
-    /// Check the audit log's hash chain; name the first entry that breaks it.
-    VerifyLog,
+    /// Check the audit log's hash chain (one consistent snapshot, also on a
+    /// running server); name the first entry that breaks it. Prints the last
+    /// entry as <number>:<hash>: keep that line outside the database and give
+    /// it back with --expect next time, so that a chain rewritten whole is
+    /// found too.
+    VerifyLog {
+        #[arg(long)]
+        expect: Option<crate::db::audit::ChainPoint>,
+    },
     /// Copy the database to a new file while the server runs (SQLite: a
     /// consistent snapshot; PostgreSQL: pg_dump's custom format).
     Backup {
@@ -137,11 +144,18 @@ pub async fn restore(target: &DatabaseTarget, from: &Path) -> anyhow::Result<()>
     let epoch = crate::backup::restore(target, from)
         .await
         .with_context(|| format!("restoring from {}", from.display()))?;
-    println!("restored from {}; the feed's new epoch is {epoch}", from.display());
+    println!(
+        "restored from {}; the feed's new epoch is {epoch}",
+        from.display()
+    );
     Ok(())
 }
 
-pub async fn run(db: &Database, target: &DatabaseTarget, command: AdminCommand) -> anyhow::Result<()> {
+pub async fn run(
+    db: &Database,
+    target: &DatabaseTarget,
+    command: AdminCommand,
+) -> anyhow::Result<()> {
     match command {
         AdminCommand::Backup { to } => {
             crate::backup::backup(db, target, &to)
@@ -293,11 +307,15 @@ pub async fn run(db: &Database, target: &DatabaseTarget, command: AdminCommand) 
                 user.username, granted.ends_at
             );
         }
-        AdminCommand::VerifyLog => {
-            let report = db.verify_audit_chain().await?;
-            match report.first_broken {
-                None => println!("audit log intact: {} entries", report.entries),
-                Some((seq, why)) => bail!("audit log broken at entry {seq}: {why}"),
+        AdminCommand::VerifyLog { expect } => {
+            let report = db.verify_audit_chain(expect.as_ref()).await?;
+            match (report.first_broken, report.last) {
+                (Some((seq, why)), _) => bail!("audit log broken at entry {seq}: {why}"),
+                (None, Some(last)) => println!(
+                    "audit log intact: {} entries; last entry {last}",
+                    report.entries
+                ),
+                (None, None) => println!("audit log intact: {} entries", report.entries),
             }
         }
         AdminCommand::List => {

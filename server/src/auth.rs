@@ -460,7 +460,9 @@ mod tests {
         for _ in 0..MAX_FAILURES_PER_ACCOUNT {
             assert!(limiter.begin_attempt("Anna", addr).is_ok());
         }
-        assert!(limiter.begin_attempt("ANNA", "10.0.0.2".parse().ok()).is_err());
+        assert!(limiter
+            .begin_attempt("ANNA", "10.0.0.2".parse().ok())
+            .is_err());
         assert!(limiter.begin_attempt("bo", addr).is_ok());
     }
 
@@ -475,6 +477,9 @@ mod tests {
         for n in 0..MAX_FAILURES_PER_ADDRESS {
             assert!(limiter.begin_attempt(&format!("user{n}"), addr).is_ok());
         }
-        assert!(limiter.begin_attempt("anna", addr).is_err(), "the address is at its limit");
+        assert!(
+            limiter.begin_attempt("anna", addr).is_err(),
+            "the address is at its limit"
+        );
     }
 }

@@ -77,6 +77,10 @@ pub struct Config {
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub max_password_checks: u16,
 
+    /// How long a sign-in waits for a password check's turn, in ms.
+    #[arg(skip = 3000u64)]
+    pub password_check_wait_ms: u64,
+
     /// How long audit log entries are kept, in days (default 5 years; at
     /// least 365). Counted from when the server received an entry.
     #[arg(long, env = "BARNBESOK_AUDIT_RETENTION_DAYS", default_value_t = 1826,
@@ -126,6 +130,7 @@ impl Config {
             lock_after_seconds: 300,
             max_offline_days: 14,
             max_password_checks: 4,
+            password_check_wait_ms: 3000,
             require_authenticator: false,
             log_format: LogFormat::Text,
             command: None,

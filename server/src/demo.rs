@@ -174,7 +174,12 @@ async fn seed_accounts(db: &Database) -> Result<(), DbError> {
             db.add_user_unit(user.id, DEMO_UNITS[unit].0).await?;
         }
         for &child in user.caseload {
-            db.assign_child(DEMO_CHILD_IDS[child], user.id, &crate::db::audit::Who::command_line()).await?;
+            db.assign_child(
+                DEMO_CHILD_IDS[child],
+                user.id,
+                &crate::db::audit::Who::command_line(),
+            )
+            .await?;
         }
     }
     Ok(())

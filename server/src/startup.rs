@@ -85,14 +85,15 @@ impl Application {
             }
         }
 
-        // Retention: entries older than the configured period go, now and daily.
+        // Retention: entries the server received longer ago than the
+        // configured period go, now and daily.
         let retention = chrono::Duration::days(i64::from(config.audit_retention_days));
         let purger = db.clone();
         tokio::spawn(async move {
             let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
             loop {
                 daily.tick().await;
-                match purger.purge_audit(chrono::Utc::now() - retention).await {
+                match purger.purge_audit(retention).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(entries = n, "audit entries past retention removed"),
                     Err(err) => tracing::warn!(error = %err, "audit retention failed"),
@@ -137,7 +138,7 @@ impl Application {
             login_limiter: crate::auth::LoginLimiter::default(),
             password_checks: crate::auth::PasswordChecks::new(
                 usize::from(config.max_password_checks),
-                crate::auth::PasswordChecks::DEFAULT_WAIT,
+                std::time::Duration::from_millis(config.password_check_wait_ms),
             ),
             https,
             device_policy,

@@ -33,12 +33,41 @@ impl AuditAction {
 pub enum LocalReadKind {
     /// The child's page: placement, visits, conflicts.
     OpenedChild,
+    /// A row of the caseload list ("Mina barn"): name, age, placement, next visit.
+    ListedInCaseload,
+    /// A row of the caseload list filtered by a search text.
+    ShownInSearch,
+    /// A visit due in the calendar: name and date.
+    ShownInCalendar,
+    /// Exported in a calendar file (`.ics`), leaving the protected store:
+    /// the date of the next visit and the child's initials,
+    ExportedCalendarInitials,
+    /// … given name,
+    ExportedCalendarGivenName,
+    /// … or full name.
+    ExportedCalendarFullName,
 }
 
 impl LocalReadKind {
+    pub const ALL: [Self; 7] = [
+        Self::OpenedChild,
+        Self::ListedInCaseload,
+        Self::ShownInSearch,
+        Self::ShownInCalendar,
+        Self::ExportedCalendarInitials,
+        Self::ExportedCalendarGivenName,
+        Self::ExportedCalendarFullName,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OpenedChild => "opened_child",
+            Self::ListedInCaseload => "listed_in_caseload",
+            Self::ShownInSearch => "shown_in_search",
+            Self::ShownInCalendar => "shown_in_calendar",
+            Self::ExportedCalendarInitials => "exported_calendar_initials",
+            Self::ExportedCalendarGivenName => "exported_calendar_given_name",
+            Self::ExportedCalendarFullName => "exported_calendar_full_name",
         }
     }
 }
@@ -81,4 +110,22 @@ pub struct AuditReview {
     pub entries: Vec<AuditEntry>,
     /// More entries matched than were returned: narrow the filter.
     pub truncated: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_read_kind_travels_by_its_audit_name_and_nothing_else_decodes() {
+        for kind in LocalReadKind::ALL {
+            let wire = serde_json::to_value(kind).expect("json");
+            assert_eq!(wire, kind.as_str());
+            assert_eq!(
+                serde_json::from_value::<LocalReadKind>(wire).ok(),
+                Some(kind)
+            );
+        }
+        assert!(serde_json::from_str::<LocalReadKind>(r#""printed_everything""#).is_err());
+    }
 }

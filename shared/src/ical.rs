@@ -2,9 +2,9 @@
 //! calendar: one all-day event per visit, on the day it is due at the latest.
 //!
 //! The file leaves the app's encrypted store and ends up in calendar services
-//! we do not control, so an event names the child by given name only (or by
-//! initials, [`NameInCalendar::Initials`]): no family name, birth date, home or
-//! placement. The UID carries the child's random id, which identifies no one
+//! we do not control, so an event names the child by initials unless the user
+//! explicitly chooses the given name or the full name ([`NameInCalendar`]): no
+//! birth date, home or placement. The UID carries the child's random id, which identifies no one
 //! outside Barnbesök but lets a re-import update the event in place.
 
 use crate::domain::Child;
@@ -18,17 +18,21 @@ const MAX_LINE_OCTETS: usize = 75;
 /// How an event names the child.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NameInCalendar {
-    /// "Alva".
+    /// "A.E.": given and family names by their first letters. The default:
+    /// the least that still tells the social worker whose visit it is.
     #[default]
-    GivenName,
-    /// "A.E.": given and family names by their first letters.
     Initials,
+    /// "Alva", by the user's explicit choice.
+    GivenName,
+    /// "Alva Ek", by the user's explicit choice.
+    FullName,
 }
 
 impl NameInCalendar {
     pub fn name(self, child: &Child) -> String {
         match self {
             Self::GivenName => child.given_name.to_string(),
+            Self::FullName => child.full_name(),
             Self::Initials => [child.given_name.as_str(), child.family_name.as_str()]
                 .iter()
                 .flat_map(|name| name.split(|c: char| c.is_whitespace() || c == '-'))

@@ -53,7 +53,9 @@ mod tests {
     use chrono::{TimeZone, Weekday};
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().expect("time")
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("time")
     }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -64,7 +66,10 @@ mod tests {
     fn summer_time_runs_from_the_last_sunday_of_march_to_that_of_october() {
         assert_eq!(last_sunday(2026, 3), Some(day(2026, 3, 29)));
         assert_eq!(last_sunday(2026, 10), Some(day(2026, 10, 25)));
-        assert_eq!(last_sunday(2027, 3).map(|d| d.weekday()), Some(Weekday::Sun));
+        assert_eq!(
+            last_sunday(2027, 3).map(|d| d.weekday()),
+            Some(Weekday::Sun)
+        );
         assert_eq!(offset_at(utc(2026, 3, 29, 0, 59)), Duration::hours(1));
         assert_eq!(offset_at(utc(2026, 3, 29, 1, 0)), Duration::hours(2));
         assert_eq!(offset_at(utc(2026, 10, 25, 0, 59)), Duration::hours(2));
@@ -93,7 +98,10 @@ mod tests {
             let date = day(2026, 1, 1) + Duration::days(d);
             let start = start_of(date).expect("start");
             assert_eq!(date_at(start), date, "{date}");
-            assert_eq!(date_at(start - Duration::seconds(1)), date.pred_opt().expect("day"));
+            assert_eq!(
+                date_at(start - Duration::seconds(1)),
+                date.pred_opt().expect("day")
+            );
         }
     }
 }

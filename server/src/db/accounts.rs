@@ -379,8 +379,10 @@ impl Database {
         .execute(&mut tx)
         .await?;
         let detail = match (access.kind, access.ends_at) {
+            // The last day of cover, as the granter named it.
             (AccessKind::Granted, Some(end)) => {
-                format!("granted_cover:{}:{}", access.user_id, end.date_naive())
+                let until = shared::sweden::date_at(end - chrono::Duration::seconds(1));
+                format!("granted_cover:{}:{until}", access.user_id)
             }
             (kind, _) => format!("{}:{}", kind.as_str(), access.user_id),
         };
@@ -390,7 +392,12 @@ impl Database {
     }
 
     /// Puts `child` on `user`'s caseload from now on.
-    pub async fn assign_child(&self, child: ChildId, user: UserId, by: &Who) -> Result<(), DbError> {
+    pub async fn assign_child(
+        &self,
+        child: ChildId,
+        user: UserId,
+        by: &Who,
+    ) -> Result<(), DbError> {
         self.insert_access(
             &NewAccess {
                 child_id: child,
@@ -439,7 +446,12 @@ impl Database {
     }
 
     /// Ends `user`'s access to `child` now; returns how many rows ended.
-    pub async fn unassign_child(&self, child: ChildId, user: UserId, by: &Who) -> Result<u64, DbError> {
+    pub async fn unassign_child(
+        &self,
+        child: ChildId,
+        user: UserId,
+        by: &Who,
+    ) -> Result<u64, DbError> {
         self.end_access(child, user, None, by).await
     }
 

@@ -228,7 +228,11 @@ async fn template(
     tx.published_template(version).await
 }
 
-async fn tick_checklist(tx: &mut Tx, origin: Origin<'_>, tick: &ChecklistTick) -> Result<i64, Refusal> {
+async fn tick_checklist(
+    tx: &mut Tx,
+    origin: Origin<'_>,
+    tick: &ChecklistTick,
+) -> Result<i64, Refusal> {
     require_signer(origin, tick.by)?;
     let placement = live_placement(tx, tick.placement_id, tick.child_id).await?;
     let known = template(tx, tick.template).await?.filter(|t| {
@@ -273,21 +277,15 @@ async fn create_visit(tx: &mut Tx, origin: Origin<'_>, visit: &Visit) -> Result<
         .check_consistent()
         .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
     let mut visit = visit.clone();
+    // Every visit names its signer: whoever records it. One that names
+    // nobody (an older app's) is signed by the sender.
     if let Some(sender) = origin.user_id {
         match visit.signed_by {
-            None => {
-                return Err(reject(
-                    ErrorCode::ValidationFailed,
-                    "a visit names its signer: `signed_by` is required",
-                ))
-            }
-            Some(signer) if signer != sender => {
-                return Err(reject(
-                    ErrorCode::ValidationFailed,
-                    "`signed_by` must be the signed-in user: a visit is signed by whoever records it",
-                ))
-            }
-            Some(_) => {}
+            Some(signer) if signer != sender => return Err(reject(
+                ErrorCode::ValidationFailed,
+                "`signed_by` must be the signed-in user: a visit is signed by whoever records it",
+            )),
+            _ => visit.signed_by = Some(sender),
         }
     }
     if let (Some(name), Some(who)) = (origin.signer_name()?, origin.who) {
@@ -457,7 +455,11 @@ async fn open_conflict(
     append(tx, &Record::Conflict(conflict)).await
 }
 
-async fn patch_record(tx: &mut Tx, origin: Origin<'_>, patch: &RecordPatch) -> Result<i64, Refusal> {
+async fn patch_record(
+    tx: &mut Tx,
+    origin: Origin<'_>,
+    patch: &RecordPatch,
+) -> Result<i64, Refusal> {
     let stored = load_editable(tx, &patch.target, false).await?;
     let (record, merged) = merge_record(
         &stored.placement,

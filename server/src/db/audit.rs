@@ -186,6 +186,8 @@ pub struct ChainReport {
     pub entries: u64,
     /// The first entry that does not fit the chain, and why.
     pub first_broken: Option<(i64, &'static str)>,
+    /// The last entry of an intact chain (the checkpoint when none is left).
+    pub last: Option<ChainPoint>,
 }
 
 macro_rules! audit_columns {
@@ -361,80 +363,191 @@ impl Database {
             .collect())
     }
 
-    /// Walks the whole chain and reports the first entry that does not fit:
-    /// a changed entry (its hash), a removed or reordered one (the next
-    /// entry's number or previous hash), a removed tail (the head). Entries
-    /// removed by retention leave the oldest remaining entry as the anchor.
-    pub async fn verify_audit_chain(&self) -> Result<ChainReport, DbError> {
+    /// Walks the whole chain, in one consistent snapshot of a live database,
+    /// and reports the first entry that does not fit: a changed entry (its
+    /// hash), a removed or reordered one (the next entry's number or previous
+    /// hash), entries cut at the start (the purge checkpoint) or at the end
+    /// (the head). With `expect`, a number and hash saved from an earlier
+    /// run, also whether that entry is still the one it was: only that
+    /// catches a chain rewritten whole by someone with database access.
+    pub async fn verify_audit_chain(
+        &self,
+        expect: Option<&ChainPoint>,
+    ) -> Result<ChainReport, DbError> {
         const PAGE: i64 = 5_000;
+        let mut tx = self.pool.begin_snapshot().await?;
+        let checkpoint: AuditHead =
+            Stmt::new("SELECT last_seq, hash FROM audit_checkpoint WHERE id = 1")
+                .one(&mut tx)
+                .await?;
+        let AuditHead(head_seq, head_hash) =
+            Stmt::new("SELECT last_seq, hash FROM audit_head WHERE id = 1")
+                .one(&mut tx)
+                .await?;
         let mut entries = 0;
-        let mut last: Option<(i64, String)> = None;
+        let mut expected_seen = false;
+        // The chain continues from the last purged entry.
+        let mut last = (checkpoint.0, checkpoint.1.clone());
         loop {
-            let after = last.as_ref().map_or(0, |(seq, _)| *seq);
             let page: Vec<AuditRow> = Stmt::new(concat!(
                 "SELECT ",
                 audit_columns!(),
                 " FROM audit_log a WHERE a.seq > $1 ORDER BY a.seq LIMIT $2"
             ))
-            .bind(after)
+            .bind(last.0)
             .bind(PAGE)
-            .all(&self.pool)
+            .all(&mut tx)
             .await?;
             let done = (page.len() as i64) < PAGE;
             for row in page {
                 entries += 1;
-                let broken = |why| {
-                    Ok(ChainReport {
-                        entries,
-                        first_broken: Some((row.seq, why)),
-                    })
+                let broken = |why| ChainReport {
+                    entries,
+                    first_broken: Some((row.seq, why)),
+                    last: None,
                 };
-                match &last {
-                    Some((seq, hash)) => {
-                        if row.seq != seq + 1 {
-                            return broken("an entry before it is missing");
-                        }
-                        if row.prev_hash != *hash {
-                            return broken("it does not follow the entry before it");
-                        }
-                    }
-                    None if row.seq == 1 && row.prev_hash != GENESIS_HASH => {
-                        return broken("the first entry does not start the chain");
-                    }
-                    None => {}
+                if row.seq != last.0 + 1 {
+                    let why = if entries == 1 {
+                        "entries at the start are missing"
+                    } else {
+                        "an entry before it is missing"
+                    };
+                    return Ok(broken(why));
+                }
+                if row.prev_hash != last.1 {
+                    return Ok(broken(if entries == 1 {
+                        "it does not follow the last purged entry"
+                    } else {
+                        "it does not follow the entry before it"
+                    }));
                 }
                 if chain_hash(&row.prev_hash, row.seq, row.logged_at, &row.entry) != row.hash {
-                    return broken("its content was changed");
+                    return Ok(broken("its content was changed"));
                 }
-                last = Some((row.seq, row.hash));
+                if let Some(point) = expect.filter(|p| p.seq == row.seq) {
+                    if point.hash != row.hash {
+                        return Ok(broken("it is not the entry saved earlier"));
+                    }
+                    expected_seen = true;
+                }
+                last = (row.seq, row.hash);
             }
             if done {
                 break;
             }
         }
-        let AuditHead(head_seq, head_hash) =
-            Stmt::new("SELECT last_seq, hash FROM audit_head WHERE id = 1")
-                .one(&self.pool)
-                .await?;
-        let (last_seq, last_hash) = last.unwrap_or((0, GENESIS_HASH.to_owned()));
-        if head_seq != last_seq || (head_seq > 0 && head_hash != last_hash) {
+        tx.rollback().await?;
+        if head_seq != last.0 || head_hash != last.1 {
             return Ok(ChainReport {
                 entries,
-                first_broken: Some((last_seq + 1, "entries at the end are missing")),
+                first_broken: Some((last.0 + 1, "entries at the end are missing")),
+                last: None,
             });
+        }
+        if let Some(point) = expect.filter(|_| !expected_seen) {
+            // Purged since: then it must be the checkpoint itself, or lie
+            // before it; ahead of the head, the log lost entries.
+            let fits = if point.seq == checkpoint.0 {
+                point.hash == checkpoint.1
+            } else {
+                point.seq < checkpoint.0
+            };
+            if !fits {
+                return Ok(ChainReport {
+                    entries,
+                    first_broken: Some((point.seq, "the entry saved earlier is not in the log")),
+                    last: None,
+                });
+            }
         }
         Ok(ChainReport {
             entries,
             first_broken: None,
+            last: Some(ChainPoint {
+                seq: last.0,
+                hash: last.1,
+            }),
         })
     }
 
-    /// Removes entries that happened before `before` (retention).
-    pub async fn purge_audit(&self, before: DateTime<Utc>) -> Result<u64, DbError> {
-        Stmt::new("DELETE FROM audit_log WHERE occurred_at < $1")
+    /// Removes the entries the server received more than `retention` ago
+    /// (never less than [`MIN_AUDIT_RETENTION`]), as one prefix of the
+    /// chain, and keeps the last removed entry's number and hash as the
+    /// checkpoint the chain then continues from. The server's receiving
+    /// time decides, never a device's clock; an entry received in the
+    /// retention window keeps everything after it.
+    pub async fn purge_audit(&self, retention: chrono::Duration) -> Result<u64, DbError> {
+        let before = Utc::now() - retention.max(MIN_AUDIT_RETENTION);
+        timed(async {
+            let mut tx = self.pool.begin_write().await?;
+            let _: i64 = Stmt::new("SELECT last_seq FROM audit_head WHERE id = 1")
+                .lock_rows()
+                .one(&mut tx)
+                .await?;
+            let last_purged: Option<AuditHead> = Stmt::new(
+                "SELECT seq AS last_seq, hash FROM audit_log WHERE seq < COALESCE( \
+                 (SELECT MIN(seq) FROM audit_log WHERE logged_at >= $1), \
+                 (SELECT last_seq + 1 FROM audit_head WHERE id = 1)) \
+                 ORDER BY seq DESC LIMIT 1",
+            )
             .bind(before)
-            .execute(&self.pool)
-            .await
+            .optional(&mut tx)
+            .await?;
+            let Some(AuditHead(seq, hash)) = last_purged else {
+                tx.rollback().await?;
+                return Ok(0);
+            };
+            let n = Stmt::new("DELETE FROM audit_log WHERE seq <= $1")
+                .bind(seq)
+                .execute(&mut tx)
+                .await?;
+            Stmt::new("UPDATE audit_checkpoint SET last_seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(hash.as_str())
+                .execute(&mut tx)
+                .await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+        .await
+    }
+}
+
+/// The shortest time entries are kept, whatever is configured: a year of
+/// reads stays reviewable.
+pub const MIN_AUDIT_RETENTION: chrono::Duration = chrono::Duration::days(365);
+
+/// One entry's place in the chain: what `verify-log` prints, to be kept
+/// outside the database and given back with `--expect`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainPoint {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for ChainPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for ChainPoint {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (seq, hash) = s
+            .split_once(':')
+            .ok_or_else(|| "expected <number>:<hash>, as verify-log prints it".to_owned())?;
+        let seq = seq
+            .parse()
+            .map_err(|_| format!("{seq} is not an entry number"))?;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("the hash is 64 hexadecimal digits".into());
+        }
+        Ok(Self {
+            seq,
+            hash: hash.to_ascii_lowercase(),
+        })
     }
 }
 

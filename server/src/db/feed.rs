@@ -186,10 +186,9 @@ impl Database {
         since: u64,
         limit: u32,
     ) -> Result<PullPage, PullError> {
-        let head: FeedHead =
-            Stmt::new("SELECT last_seq, epoch FROM change_counter WHERE id = 1")
-                .one(&self.pool)
-                .await?;
+        let head: FeedHead = Stmt::new("SELECT last_seq, epoch FROM change_counter WHERE id = 1")
+            .one(&self.pool)
+            .await?;
         let last = u64::try_from(head.last_seq).unwrap_or_default();
         if since > last {
             return Err(PullError::CursorAhead { since, last });

@@ -65,6 +65,14 @@ impl PgPools {
         Ok(self.pool.begin().await?)
     }
 
+    /// A read-only transaction that sees one snapshot throughout.
+    pub(super) async fn begin_snapshot(&self) -> Result<Transaction<'static, Postgres>, DbError> {
+        Ok(self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?)
+    }
+
     pub(super) async fn run(&self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError> {
         run(&self.pool, stmt, want).await
     }

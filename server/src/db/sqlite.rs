@@ -91,6 +91,12 @@ impl SqlitePools {
         Ok(self.writer.begin_with(BEGIN_WRITE).await?)
     }
 
+    /// A read transaction: in WAL mode it sees one snapshot throughout,
+    /// and writers go on meanwhile.
+    pub(super) async fn begin_snapshot(&self) -> Result<Transaction<'static, Sqlite>, DbError> {
+        Ok(self.readers.begin().await?)
+    }
+
     /// Outside a transaction, a statement that writes goes to the writer,
     /// one that reads to the readers.
     pub(super) async fn run(&self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError> {

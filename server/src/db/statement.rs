@@ -109,6 +109,16 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// A read-only transaction that sees one consistent snapshot.
+    pub(crate) async fn begin_snapshot(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Self::Sqlite(p) => Tx::Sqlite(p.begin_snapshot().await?),
+            Self::Postgres(p) => Tx::Postgres(p.begin_snapshot().await?),
+        })
+    }
+}
+
 impl Execute for &Pool {
     async fn run(self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError> {
         super::timed(async {

@@ -13,8 +13,8 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Serialize;
 use shared::auth::{
-    LoginRequest, RefreshRequest, SessionCheck, SessionCheckRequest, SessionInfo, SessionTokens, UserProfile, MAX_DEVICE_LABEL_CHARS,
-    MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
+    LoginRequest, RefreshRequest, SessionCheck, SessionCheckRequest, SessionInfo, SessionTokens,
+    UserProfile, MAX_DEVICE_LABEL_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
 };
 use shared::{ChildId, SessionId};
 use std::net::IpAddr;
@@ -108,13 +108,7 @@ async fn login(
     app.login_limiter.succeeded(&username, addr);
     tracing::Span::current().record("user.id", tracing::field::display(user.id));
     Ok(Json(
-        Sessions::open(
-            &app.db,
-            &user,
-            login.device_label.trim(),
-            app.device_policy,
-        )
-        .await?,
+        Sessions::open(&app.db, &user, login.device_label.trim(), app.device_policy).await?,
     ))
 }
 

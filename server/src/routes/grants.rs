@@ -3,9 +3,9 @@
 
 use super::{parse_json, read_json_object, AppState};
 use crate::access::{Caller, Granter};
+use crate::db::accounts::{AccessKind, NewAccess};
 use crate::db::audit::Who;
 use crate::db::Database;
-use crate::db::accounts::{AccessKind, NewAccess};
 use crate::error::{ApiError, ApiResult};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;

@@ -124,7 +124,7 @@ async fn reads_and_writes_are_logged_and_reviewed(backend: Backend) {
     // Ids and kinds of action only: no name or note of the child.
     assert!(!text.contains("Noah") && !text.contains("Påhittad anteckning"));
 
-    let report = app.db.verify_audit_chain().await.expect("verify");
+    let report = app.db.verify_audit_chain(None).await.expect("verify");
     assert_eq!(report.first_broken, None);
     assert!(report.entries >= entries.len() as u64);
     app.stop().await;
@@ -168,18 +168,18 @@ async fn tampering_with_the_log_is_found(backend: Backend) {
         app.push(&push_request(vec![create_visit(visit(child))]))
             .await;
     }
-    let intact = app.db.verify_audit_chain().await.expect("verify");
+    let intact = app.db.verify_audit_chain(None).await.expect("verify");
     assert_eq!(intact.first_broken, None);
-    assert_eq!(intact.entries, 5);
+    assert!(intact.entries >= 5, "the visits and the assignments");
 
     // An entry changed: that entry.
     app.execute_sql("UPDATE audit_log SET detail = 'delete_record' WHERE seq = 3")
         .await;
-    let report = app.db.verify_audit_chain().await.expect("verify");
+    let report = app.db.verify_audit_chain(None).await.expect("verify");
     assert_eq!(report.first_broken.map(|b| b.0), Some(3));
     // An entry removed: the one after it.
     app.execute_sql("DELETE FROM audit_log WHERE seq = 3").await;
-    let report = app.db.verify_audit_chain().await.expect("verify");
+    let report = app.db.verify_audit_chain(None).await.expect("verify");
     assert_eq!(report.first_broken.map(|b| b.0), Some(4));
     app.stop().await;
 
@@ -191,7 +191,7 @@ async fn tampering_with_the_log_is_found(backend: Backend) {
     // The newest entries removed: the head still counts them.
     app.execute_sql("DELETE FROM audit_log WHERE seq >= 4")
         .await;
-    let report = app.db.verify_audit_chain().await.expect("verify");
+    let report = app.db.verify_audit_chain(None).await.expect("verify");
     assert_eq!(report.first_broken.map(|b| b.0), Some(4));
     app.stop().await;
 }

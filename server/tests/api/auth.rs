@@ -17,6 +17,9 @@ backend_tests!(
     deactivated_user_loses_every_session,
     a_user_lists_their_devices_and_revokes_a_lost_one,
     malformed_sign_ins_are_refused,
+    a_locked_device_learns_its_session_was_revoked,
+    a_burst_of_guesses_is_cut_at_the_limit,
+    a_flood_of_sign_ins_gets_503_with_retry_after,
 );
 
 async fn login(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
@@ -63,7 +66,11 @@ async fn demo_user_signs_in_and_sees_their_caseload(backend: Backend) {
     assert_eq!(tokens.user.role, Role::SocialWorker);
     assert_eq!(tokens.user.units.len(), 1);
     assert_eq!(tokens.access_expires_in, 15 * 60);
-    assert_eq!(tokens.policy.lock_after_secs, 5 * 60, "the default lock time");
+    assert_eq!(
+        tokens.policy.lock_after_secs,
+        5 * 60,
+        "the default lock time"
+    );
 
     let access = crate::common::sign_in(&app.address, "demo.anna").await;
     assert_ne!(
@@ -161,12 +168,184 @@ async fn refresh_replaces_both_tokens(backend: Backend) {
         ErrorCode::Unauthenticated,
     )
     .await;
+    // The first refresh token, used again: a copy is in other hands. The
+    // whole session ends, the rightful device's new tokens too.
     assert_error(
         refresh(&app, &first.refresh_token).await,
+        401,
+        ErrorCode::SessionRevoked,
+    )
+    .await;
+    assert_error(
+        get_with(&app, &second.access_token, "/api/v1/me").await,
+        401,
+        ErrorCode::SessionRevoked,
+    )
+    .await;
+    assert_error(
+        refresh(&app, &second.refresh_token).await,
+        401,
+        ErrorCode::SessionRevoked,
+    )
+    .await;
+    // Another session of the same user goes on.
+    let other = tokens(&app, "demo.anna").await;
+    assert_eq!(
+        refresh(&app, &other.refresh_token).await.status(),
+        StatusCode::OK
+    );
+    assert_error(
+        refresh(&app, "never-issued").await,
         401,
         ErrorCode::SessionExpired,
     )
     .await;
+    app.stop().await;
+}
+
+async fn check(app: &TestApp, body: Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/auth/check"))
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// A locked device holds no key and so no token; it asks with its check
+/// token, which opens nothing else.
+async fn a_locked_device_learns_its_session_was_revoked(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let tablet = tokens(&app, "demo.anna").await;
+    let check_token = tablet
+        .check_token
+        .clone()
+        .expect("a check token at sign-in");
+    assert_eq!(
+        tablet.policy.max_offline_secs,
+        14 * 24 * 3600,
+        "14 days by default"
+    );
+    assert!(!tablet.policy.require_authenticator);
+    let refreshed: SessionTokens = refresh(&app, &tablet.refresh_token)
+        .await
+        .json()
+        .await
+        .expect("tokens");
+    assert_eq!(refreshed.check_token, None, "given once, at sign-in");
+
+    let response = check(&app, json!({ "check_token": check_token })).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: shared::auth::SessionCheck = response.json().await.expect("check");
+    assert_eq!(answer.session_id, tablet.session_id);
+    assert_eq!(answer.policy, tablet.policy);
+    // It is not an access token.
+    assert_error(
+        get_with(&app, &check_token, "/api/v1/me").await,
+        401,
+        ErrorCode::Unauthenticated,
+    )
+    .await;
+
+    // Revoked from another device: the check says so, and the device wipes.
+    let phone = tokens(&app, "demo.anna").await;
+    let revoke = reqwest::Client::new()
+        .delete(app.url(&format!("/api/v1/sessions/{}", tablet.session_id)))
+        .bearer_auth(&phone.access_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
+    assert_error(
+        check(&app, json!({ "check_token": check_token })).await,
+        401,
+        ErrorCode::SessionRevoked,
+    )
+    .await;
+    assert_error(
+        check(&app, json!({ "check_token": "nothing-like-it" })).await,
+        401,
+        ErrorCode::SessionExpired,
+    )
+    .await;
+    assert_error(
+        check(&app, json!({ "check_token": check_token, "more": 1 })).await,
+        422,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    app.stop().await;
+}
+
+/// Fifty guesses at once at one account: the attempts are counted before
+/// any password is checked, so exactly five are checked and the rest wait.
+async fn a_burst_of_guesses_is_cut_at_the_limit(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let guesses = (0..50).map(|n| {
+        let app = &app;
+        async move { login(app, "demo.bo", &format!("gissning-{n:06}")).await }
+    });
+    let responses = futures::future::join_all(guesses).await;
+    let mut checked = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(response.headers().contains_key("retry-after"));
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        checked, 5,
+        "only the allowed attempts reach the password check"
+    );
+    assert_eq!(
+        login(&app, "demo.bo", DEMO_PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.stop().await;
+}
+
+/// A flood of sign-ins to many accounts: at most the configured number of
+/// password checks run at once, the others are told when to come back, and
+/// nothing fails inside.
+async fn a_flood_of_sign_ins_gets_503_with_retry_after(backend: Backend) {
+    let app = TestApp::spawn_with(
+        &backend,
+        crate::helpers::Options {
+            configure: |config| {
+                config.max_password_checks = 1;
+                config.password_check_wait_ms = 0;
+            },
+            ..Default::default()
+        },
+    )
+    .await;
+    // Fewer than the per-address limit of failed sign-ins (20).
+    let flood = (0..15).map(|n| {
+        let app = &app;
+        async move { login(app, &format!("okand{n}"), "gissning-123456").await }
+    });
+    let responses = futures::future::join_all(flood).await;
+    let mut busy = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert!(response.headers().contains_key("retry-after"));
+                assert_error(response, 503, ErrorCode::ServerBusy).await;
+                busy += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(busy > 0, "one check at a time: the others were turned away");
+    // After the flood the right password works.
+    assert_eq!(
+        login(&app, "demo.anna", DEMO_PASSWORD).await.status(),
+        StatusCode::OK
+    );
     app.stop().await;
 }
 

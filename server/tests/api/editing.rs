@@ -327,9 +327,14 @@ async fn amendment_is_in_the_feed_and_the_visit_unchanged(backend: Backend) {
     );
     let changes = app.pull_all().await;
     let last = changes.last().expect("change");
+    // Its author is the signed-in user.
+    let authored = shared::VisitAmendment {
+        author_id: Some(app.user.id),
+        ..correction.clone()
+    };
     assert_eq!(
         (last.seq, &last.record),
-        (seq, &Record::VisitAmendment(correction.clone()))
+        (seq, &Record::VisitAmendment(authored))
     );
     let visits: Vec<_> = changes
         .iter()
@@ -338,7 +343,11 @@ async fn amendment_is_in_the_feed_and_the_visit_unchanged(backend: Backend) {
             _ => None,
         })
         .collect();
-    assert_eq!(visits, vec![&visit], "the visit is never changed");
+    let signed = shared::Visit {
+        signed_by: Some(app.user.id),
+        ..visit.clone()
+    };
+    assert_eq!(visits, vec![&signed], "the visit is never changed");
     let after = app.table_counts().await;
     assert_eq!(after.visits, before.visits);
     assert_eq!(after.amendments, before.amendments + 1);

@@ -67,6 +67,8 @@ pub struct Options {
     pub https: bool,
     /// `--trusted-proxy`.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Any other setting.
+    pub configure: fn(&mut Config),
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             static_files: true,
             https: false,
             trusted_proxies: Vec::new(),
+            configure: |_| {},
         }
     }
 }
@@ -132,6 +135,7 @@ impl TestApp {
         config.https = options.https;
         config.trusted_proxy = options.trusted_proxies;
         config.log_format = LogFormat::Text;
+        (options.configure)(&mut config);
 
         let pg_database = match backend {
             Backend::Sqlite => None,
@@ -205,6 +209,33 @@ impl TestApp {
             self.user,
             self.token,
         )
+    }
+
+    /// Stops this server, puts the backup `from` in place of its database
+    /// (`admin restore`), and starts another on it.
+    pub async fn restore_and_restart(mut self, from: &std::path::Path) -> Self {
+        self.stop_server().await;
+        self.db.close().await;
+        let target = self.config.database_target().expect("target");
+        server::backup::restore(&target, from)
+            .await
+            .expect("restore");
+        let application = Application::build(self.config.clone())
+            .await
+            .expect("build app");
+        Self::run(
+            application,
+            self.config,
+            self._dir,
+            self.pg_database,
+            self.user,
+            self.token,
+        )
+    }
+
+    /// A directory for files a test writes (removed with the app).
+    pub fn files(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     /// Runs one SQL statement on the database directly, behind the server's

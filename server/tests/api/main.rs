@@ -12,6 +12,7 @@ mod closings_and_checklists;
 mod demo;
 mod editing;
 mod errors;
+mod hardening;
 mod health;
 mod pull;
 mod push;

@@ -36,7 +36,12 @@ async fn pushed_visit_is_applied_and_pulled_once(backend: Backend) {
     let page = app.pull(seq - 1, 10).await;
     assert_eq!(page.changes.len(), 1);
     assert_eq!(page.changes[0].seq, seq);
-    assert_eq!(page.changes[0].record, Record::Visit(visit.clone()));
+    // Signed by the sender, whose device named nobody.
+    let signed = shared::Visit {
+        signed_by: Some(app.user.id),
+        ..visit.clone()
+    };
+    assert_eq!(page.changes[0].record, Record::Visit(signed));
     assert_eq!(page.cursor, seq);
     assert!(!page.has_more);
 

@@ -253,7 +253,10 @@ async fn an_assigned_child_brings_its_whole_history(backend: Backend) {
         StatusCode::FORBIDDEN
     );
 
-    app.db.assign_child(child, user.id, &server::db::audit::Who::command_line()).await.expect("assign");
+    app.db
+        .assign_child(child, user.id, &server::db::audit::Who::command_line())
+        .await
+        .expect("assign");
     let after = page(&app, &client, &format!("&since={}", before.cursor)).await;
     assert_eq!(after.scope, vec![child]);
     // Its old records lie before the device's cursor: they come with the
@@ -276,7 +279,13 @@ async fn an_unassigned_child_leaves_the_scope_but_late_pushes_land(backend: Back
     let (user, client) = app.client_for(Role::SocialWorker, &[child]).await;
     assert_eq!(page(&app, &client, "").await.scope, vec![child]);
 
-    assert_eq!(app.db.unassign_child(child, user.id, &server::db::audit::Who::command_line()).await.expect("end"), 1);
+    assert_eq!(
+        app.db
+            .unassign_child(child, user.id, &server::db::audit::Who::command_line())
+            .await
+            .expect("end"),
+        1
+    );
     assert!(page(&app, &client, "").await.scope.is_empty());
     assert_eq!(
         pull_as(&app, &client, &format!("&child={child}"))
@@ -300,14 +309,17 @@ async fn cover_ends_on_its_date(backend: Backend) {
         (&ended, now - Duration::days(40)),
     ] {
         app.db
-            .insert_access(&NewAccess {
-                child_id: child,
-                user_id: user.id,
-                kind: AccessKind::Granted,
-                granted_by: None,
-                starts_at: now - Duration::days(50),
-                ends_at: Some(ends_at),
-            }, &server::db::audit::Who::command_line())
+            .insert_access(
+                &NewAccess {
+                    child_id: child,
+                    user_id: user.id,
+                    kind: AccessKind::Granted,
+                    granted_by: None,
+                    starts_at: now - Duration::days(50),
+                    ends_at: Some(ends_at),
+                },
+                &server::db::audit::Who::command_line(),
+            )
             .await
             .expect("grant");
     }

@@ -84,7 +84,12 @@ async fn a_full_visit_comes_back_as_it_was_signed(backend: Backend) {
             _ => None,
         })
         .collect();
-    assert_eq!(pulled, vec![sent]);
+    // As signed, with the name and role of the signer's account.
+    let signed = Visit {
+        visitor_role: VisitorRole::Employee,
+        ..sent
+    };
+    assert_eq!(pulled, vec![signed]);
     app.stop().await;
 }
 

@@ -97,7 +97,9 @@ pub async fn test_worker(
     };
     assert!(db.insert_user(&user).await.expect("insert user"));
     for &child in children {
-        db.assign_child(child, id, &server::db::audit::Who::command_line()).await.expect("assign child");
+        db.assign_child(child, id, &server::db::audit::Who::command_line())
+            .await
+            .expect("assign child");
     }
     let tokens = server::auth::Sessions::open(
         db,
@@ -105,8 +107,8 @@ pub async fn test_worker(
         "testenhet",
         server::config::Config::with_data_dir(".").device_policy(),
     )
-        .await
-        .expect("open session");
+    .await
+    .expect("open session");
     (user, tokens.access_token)
 }
 
