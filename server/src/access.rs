@@ -186,7 +186,7 @@ impl Caller {
             units: Who::units_of(&unit_ids),
             session_id: Some(self.session_id),
             device_id,
-            name: self.display_name.clone(),
+            name: shared::auth::signing_name(&self.display_name).to_owned(),
         }
     }
 

@@ -282,7 +282,7 @@ pub async fn run(
                 units: Who::units_of(&granter_units.iter().map(|u| u.id).collect::<Vec<_>>()),
                 session_id: None,
                 device_id: None,
-                name: granter.display_name.clone(),
+                name: shared::auth::signing_name(&granter.display_name).to_owned(),
             };
             let request = GrantRequest {
                 child_id: child(&c)?,

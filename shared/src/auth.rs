@@ -90,6 +90,16 @@ impl fmt::Display for Role {
     }
 }
 
+/// What marks a demo account's name in lists ("Anna Demosson (demo)").
+pub const DEMO_MARK: &str = " (demo)";
+
+/// The name a user signs records with: their account's, without the demo
+/// mark. The app shows it on the form; the server writes it into what the
+/// user signs, whatever the device sent.
+pub fn signing_name(display_name: &str) -> &str {
+    display_name.trim().trim_end_matches(DEMO_MARK)
+}
+
 /// The longest user name, password and device label the server reads. A
 /// password longer than this is refused before it is hashed, so that a
 /// megabyte "password" cannot tie up the hasher.

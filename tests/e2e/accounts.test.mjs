@@ -77,7 +77,6 @@ test('the caseload follows assignments, and a handed-over child leaves after its
   await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
   await context.setOffline(true);
   const note = `Sista besöket ${randomUUID()}`;
-  await page.getByLabel('Vem besökte').fill('Anna Demosson');
   await recordVisit(page, { alone: true, note: note });
   await waitForText(page.getByTestId('sync-status'), '1 ändring väntar');
   admin('unassign', 'demo.anna', childId(2));

@@ -159,8 +159,7 @@ export async function apiGet(server, path, username = 'demo.gunilla') {
 
 /** Answers what the visit log requires and signs the visit. `alone`: whether
  *  the child was talked to alone (if not, "the child declined"). */
-export async function recordVisit(page, { visitor, alone = true, note } = {}) {
-  if (visitor !== undefined) await page.getByLabel('Vem besökte').fill(visitor);
+export async function recordVisit(page, { alone = true, note } = {}) {
   await page.getByRole('group', { name: 'Talade du enskilt med barnet?' })
     .getByLabel(alone ? 'Ja' : 'Nej').check();
   if (!alone) await page.getByLabel('Barnet ville inte').check();

@@ -28,7 +28,6 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
   await waitForText(status, 'Offline');
 
   const note = `E2E-besök ${randomUUID()}`;
-  await page.getByLabel('Vem besökte').fill('Testa Handläggare');
   await recordVisit(page, { alone: true, note: note });
 
   const visit = page.locator('.visit', { hasText: note });

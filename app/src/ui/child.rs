@@ -331,7 +331,7 @@ fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
             return;
         };
         let author = ctx.user.get_untracked().and_then(|u| {
-            shared::VisitorName::parse(u.display_name.trim_end_matches(" (demo)")).ok()
+            shared::VisitorName::parse(shared::auth::signing_name(&u.display_name)).ok()
         });
         let Some(author) = author else { return };
         let mutation = shared::protocol::Mutation {

@@ -25,7 +25,7 @@ fn role_of_visitor(role: Role) -> VisitorRole {
 }
 
 fn visitor_name(display_name: &str) -> String {
-    display_name.trim_end_matches(" (demo)").to_owned()
+    shared::auth::signing_name(display_name).to_owned()
 }
 
 /// The draft's save state, as the user sees it.
@@ -272,24 +272,13 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                         }).collect_view()}
                     </div>
                 </fieldset>
-                <div class="form__row">
-                    {text_field!("Vem besökte", Field::Visitor, visitor, "text")}
-                    <label class="field">
-                        <span>"I egenskap av"</span>
-                        <select
-                            prop:value=move || draft.with(|d| format!("{:?}", d.visitor_role))
-                            on:change=move |ev| {
-                                let chosen = event_target_value(&ev);
-                                if let Some(role) = VisitorRole::ALL.into_iter().find(|r| format!("{r:?}") == chosen) {
-                                    edit(Box::new(move |d| d.visitor_role = role));
-                                }
-                            }>
-                            {VisitorRole::ALL.into_iter().map(|r| view! {
-                                <option value=format!("{r:?}")>{r.label_sv()}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                </div>
+                // Who visited comes from the account: the server signs the
+                // visit with the same name and role whatever is sent.
+                <p class="field" id="visitor">
+                    <span>"Besökare"</span>
+                    <strong>{move || draft.with(|d| format!("{}, {}", d.visitor, d.visitor_role.label_sv().to_lowercase()))}</strong>
+                </p>
+                {error_line(Field::Visitor)}
                 {yes_no!("Talade du enskilt med barnet?", "alone", Field::TalkedAlone, talked_alone)}
                 {move || draft.with(|d| d.talked_alone == Some(false)).then(|| view! {
                     <fieldset class="field" aria-invalid=move || problem(Field::NotAloneReason).is_some().to_string()>
