@@ -217,9 +217,9 @@ impl TestApp {
         self.stop_server().await;
         self.db.close().await;
         let target = self.config.database_target().expect("target");
-        server::backup::restore(&target, from)
+        server::admin::restore(&target, from)
             .await
-            .expect("restore");
+            .expect("admin restore");
         let application = Application::build(self.config.clone())
             .await
             .expect("build app");
