@@ -3,8 +3,8 @@
 //! although the writers' transactions commit in whatever order they finish.
 
 use crate::support::{
-    assert_contiguous, assert_settled, config, postgres_url, push_of_visits, seeds, visit_ids, Api,
-    PgDatabase, Rng, SeedNote, Server, VISITOR,
+    assert_contiguous, assert_settled, config, is_test_visit, postgres_url, push_of_visits, seeds,
+    visit_ids, Api, PgDatabase, Rng, SeedNote, Server,
 };
 use server::Application;
 use shared::protocol::{MutationStatus, Record};
@@ -129,7 +129,7 @@ async fn run(seed: u64, servers: &[Server]) {
                     );
                     for change in &page.changes {
                         let ours = match &change.record {
-                            Record::Visit(v) if v.visitor.as_str() == VISITOR => Some(v.id),
+                            Record::Visit(v) if is_test_visit(v) => Some(v.id),
                             _ => None,
                         };
                         seen.push((change.seq, ours));
