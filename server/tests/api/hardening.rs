@@ -98,9 +98,13 @@ async fn a_restore_gives_the_feed_a_new_epoch(backend: Backend) {
     let first = app.pull(0, 1000).await;
     let backup = app.files().join("barnbesok.backup");
     let target = app.config.database_target().expect("target");
-    admin(&app.db, &target, AdminCommand::Backup { to: backup.clone() })
-        .await
-        .expect("admin backup");
+    admin(
+        &app.db,
+        &target,
+        AdminCommand::Backup { to: backup.clone() },
+    )
+    .await
+    .expect("admin backup");
     assert!(
         server::backup::backup(&app.db, &target, &backup)
             .await
