@@ -3,25 +3,30 @@
 //! store, against the server's real storage (`server::db::Database`) through a
 //! transport that fails the way networks do.
 
-use app::outbox::settled_effects;
+use app::feed::{PulledPage, UnknownChange};
+use app::outbox::{settled_effects, JournalEntry};
 use app::stored::{overlay, pulled_effect, record_key, LocalEffect};
 use app::sync::{LocalStore, StoreError, Transport, TransportError};
 use server::db::{Database, PullError};
 use shared::protocol::{
-    Change, Mutation, PullResponse, PushRequest, PushResponse, Record, PROTOCOL_VERSION,
+    Change, FeedEpoch, Mutation, PushRequest, PushResponse, Record, PROTOCOL_VERSION,
 };
-use shared::{ChildId, DeviceId, ErrorCode};
+use shared::{ChildId, DeviceId, ErrorCode, MutationId};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A device's local copy, as `IdbStore` keeps it in the browser: the server's
-/// records (`base`), the outbox, and the refused changes.
+/// records (`base`), the outbox, the refused changes, the journal of settled
+/// mutations, and the feed epoch the cursor belongs to.
 pub struct Replica {
     pub device_id: DeviceId,
     pub base: RefCell<BTreeMap<String, Record>>,
     pub outbox: RefCell<Vec<Mutation>>,
     pub refused: RefCell<Vec<(Mutation, ErrorCode)>>,
     pub held: RefCell<BTreeSet<ChildId>>,
+    pub journal: RefCell<Vec<JournalEntry>>,
+    pub unknown: RefCell<BTreeMap<String, UnknownChange>>,
+    pub epoch: RefCell<Option<FeedEpoch>>,
     cursor: Cell<u64>,
 }
 
@@ -33,8 +38,16 @@ impl Replica {
             outbox: RefCell::new(Vec::new()),
             refused: RefCell::new(Vec::new()),
             held: RefCell::new(BTreeSet::new()),
+            journal: RefCell::new(Vec::new()),
+            unknown: RefCell::new(BTreeMap::new()),
+            epoch: RefCell::new(None),
             cursor: Cell::new(0),
         }
+    }
+
+    /// The change number up to which the replica has pulled.
+    pub fn cursor(&self) -> u64 {
+        self.cursor.get()
     }
 
     /// A local write, as `IdbStore::record_change` does it.
@@ -91,6 +104,15 @@ impl LocalStore for Replica {
         self.outbox
             .borrow_mut()
             .retain(|m| !settled.iter().any(|s| s.id == m.id));
+        let mut journal = self.journal.borrow_mut();
+        for m in settled {
+            if !journal.iter().any(|e| e.mutation.id == m.id) {
+                journal.push(JournalEntry {
+                    mutation: m.clone(),
+                    settled_at: chrono::Utc::now(),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -150,6 +172,12 @@ impl LocalStore for Replica {
     async fn forget_child(&self, child: ChildId) -> Result<(), StoreError> {
         self.base.borrow_mut().retain(|_, r| r.child_id() != child);
         self.held.borrow_mut().remove(&child);
+        self.unknown
+            .borrow_mut()
+            .retain(|_, u| u.child_id != Some(child));
+        self.journal
+            .borrow_mut()
+            .retain(|e| e.mutation.operation.child_id() != child);
         Ok(())
     }
 
@@ -158,6 +186,48 @@ impl LocalStore for Replica {
     }
 
     async fn settle_reads(&self, _ids: &[uuid::Uuid]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn feed_epoch(&self) -> Result<Option<FeedEpoch>, StoreError> {
+        Ok(self.epoch.borrow().clone())
+    }
+
+    async fn adopt_epoch(
+        &self,
+        epoch: &FeedEpoch,
+        brought: &BTreeSet<String>,
+    ) -> Result<usize, StoreError> {
+        let before = self.base.borrow().len() + self.unknown.borrow().len();
+        self.base.borrow_mut().retain(|k, _| brought.contains(k));
+        self.unknown.borrow_mut().retain(|k, _| brought.contains(k));
+        *self.epoch.borrow_mut() = Some(epoch.clone());
+        Ok(before - self.base.borrow().len() - self.unknown.borrow().len())
+    }
+
+    async fn keep_unknown(&self, unknown: &[UnknownChange]) -> Result<(), StoreError> {
+        self.unknown
+            .borrow_mut()
+            .extend(unknown.iter().map(|u| (u.key(), u.clone())));
+        Ok(())
+    }
+
+    async fn journal(&self) -> Result<Vec<JournalEntry>, StoreError> {
+        Ok(self.journal.borrow().clone())
+    }
+
+    async fn prune_journal(&self, ids: &[MutationId]) -> Result<(), StoreError> {
+        self.journal
+            .borrow_mut()
+            .retain(|e| !ids.contains(&e.mutation.id));
+        Ok(())
+    }
+
+    async fn prune_journal_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.journal.borrow_mut().retain(|e| e.settled_at >= cutoff);
         Ok(())
     }
 }
@@ -274,7 +344,7 @@ impl Transport for FaultyTransport<'_> {
         since: u64,
         limit: u32,
         child: Option<ChildId>,
-    ) -> Result<PullResponse, TransportError> {
+    ) -> Result<PulledPage, TransportError> {
         if self.rng.chance(self.faults.lost_request) {
             self.counts.borrow_mut().lost_requests += 1;
             return Err(TransportError::Unreachable);
@@ -284,13 +354,18 @@ impl Transport for FaultyTransport<'_> {
                 return Err(TransportError::Server {
                     status: 403,
                     code: Some(ErrorCode::Forbidden),
-                })
+                });
             }
             Some(child) => vec![child],
             None => self.scope.clone(),
         };
         match self.db.pull(&children, since, limit).await {
-            Ok(page) => Ok(page.into_response(self.scope.clone())),
+            // Through the wire format, decoded as the app decodes it.
+            Ok(page) => {
+                let body = serde_json::to_string(&page.into_response(self.scope.clone()))
+                    .map_err(|e| TransportError::Decode(e.to_string()))?;
+                PulledPage::decode(&body).map_err(|e| TransportError::Decode(e.to_string()))
+            }
             Err(PullError::CursorAhead { .. }) => Err(TransportError::Server {
                 status: 409,
                 code: Some(ErrorCode::CursorAhead),

@@ -3,9 +3,11 @@
 //! browser (IndexedDB, fetch, events) and `ui` holds the Leptos pages.
 
 pub mod caseload;
+pub mod feed;
 pub mod lock;
 pub mod loggkontroll;
 pub mod outbox;
+pub mod reads;
 pub mod session;
 pub mod status;
 pub mod stored;

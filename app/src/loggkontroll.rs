@@ -78,6 +78,18 @@ pub fn describe(action: AuditAction, detail: &str) -> String {
         (AuditAction::Read, "sync") => Some("Hämtade barnets uppgifter vid synk"),
         (AuditAction::Read, "history") => Some("Hämtade barnets hela historik"),
         (AuditAction::Read, "opened_child") => Some("Öppnade barnets sida på surfplattan"),
+        (AuditAction::Read, "listed_in_caseload") => Some("Visade barnet i listan Mina barn"),
+        (AuditAction::Read, "shown_in_search") => Some("Visade barnet i en sökning"),
+        (AuditAction::Read, "shown_in_calendar") => Some("Visade barnets besök i kalendern"),
+        (AuditAction::Read, "exported_calendar_initials") => {
+            Some("Exporterade barnets besök till en kalenderfil (initialer)")
+        }
+        (AuditAction::Read, "exported_calendar_given_name") => {
+            Some("Exporterade barnets besök till en kalenderfil (förnamn)")
+        }
+        (AuditAction::Read, "exported_calendar_full_name") => {
+            Some("Exporterade barnets besök till en kalenderfil (fullständigt namn)")
+        }
         (AuditAction::Write, "create_visit") => Some("Registrerade ett besök"),
         (AuditAction::Write, "amend_visit") => Some("Gjorde ett tillägg till ett besök"),
         (AuditAction::Write, "create_placement") => Some("Registrerade en placering"),
@@ -185,6 +197,13 @@ mod tests {
             (AuditAction::Read, "opened_child"),
         ] {
             assert!(!describe(action, detail).contains(detail), "{detail}");
+        }
+        for kind in shared::audit::LocalReadKind::ALL {
+            let detail = kind.as_str();
+            assert!(
+                !describe(AuditAction::Read, detail).contains(detail),
+                "{detail}"
+            );
         }
         for name in [
             "create_visit",

@@ -7,10 +7,47 @@
 //! server refuses leaves the outbox for the list of refused changes the user
 //! is shown, and leaves no effect: the server's version was never
 //! overwritten.
+//!
+//! A settled mutation also goes to the device's journal, kept for
+//! [`JOURNAL_DAYS`]: a server restored from a backup may have lost it, and
+//! the device then sends it again (`sync`, a new feed epoch).
 
 use crate::stored::{local_effects, record_key, ref_key, LocalEffect};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use shared::protocol::{Mutation, Operation, Record};
+use shared::MutationId;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// How long a device keeps a mutation the server settled: what a restore
+/// from a backup up to this old can have lost, the device sends again (see
+/// docs/sync-protocol.md, "Restored server"). Longer keeps more about
+/// children on the tablet than that purpose needs.
+pub const JOURNAL_DAYS: i64 = 30;
+
+/// A mutation the server settled, as the device's journal keeps it. The
+/// journal is read in the order the mutations were settled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub mutation: Mutation,
+    pub settled_at: DateTime<Utc>,
+}
+
+/// Journal entries settled before this, at `now`, are pruned.
+pub fn journal_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::days(JOURNAL_DAYS)
+}
+
+/// The journal entries to send again to a server whose feed is not the one
+/// the device followed: all but those settled in this very round (`now`),
+/// which that server answered itself.
+pub fn to_resend(journal: Vec<JournalEntry>, settled_now: &BTreeSet<MutationId>) -> Vec<Mutation> {
+    journal
+        .into_iter()
+        .map(|e| e.mutation)
+        .filter(|m| !settled_now.contains(&m.id))
+        .collect()
+}
 
 /// The keys of the records `operation`'s effect is worked out from.
 fn lookups(operation: &Operation) -> Vec<String> {
@@ -141,6 +178,24 @@ mod tests {
             LocalEffect::Put(record) => record,
             LocalEffect::Delete(key) => panic!("expected a put, got a delete of {key}"),
         }
+    }
+
+    #[test]
+    fn the_journal_keeps_thirty_days_and_resends_all_but_this_rounds() {
+        let now = chrono::Utc::now();
+        assert_eq!(now - journal_cutoff(now), chrono::Duration::days(30));
+        let entry = || JournalEntry {
+            mutation: mutation(Operation::CreatePlacement(placement(ChildId::new_random()))),
+            settled_at: now,
+        };
+        let journal = vec![entry(), entry(), entry()];
+        let ids: Vec<MutationId> = journal.iter().map(|e| e.mutation.id).collect();
+        let resent = to_resend(journal, &BTreeSet::from([ids[1]]));
+        assert_eq!(
+            resent.iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![ids[0], ids[2]],
+            "in the order settled"
+        );
     }
 
     #[test]

@@ -2,9 +2,12 @@
 //! Generic over the local store and the transport so it runs natively in tests
 //! and over IndexedDB and `fetch` in the browser.
 
+use crate::feed::{PulledPage, UnknownChange};
+use crate::outbox::{journal_cutoff, to_resend, JournalEntry};
+use crate::stored::record_key;
 use shared::audit::{LocalRead, MAX_READS_PER_PUSH};
 use shared::protocol::{
-    Change, Mutation, PullResponse, PushRequest, PushResponse, DEFAULT_PULL_LIMIT,
+    Change, FeedEpoch, Mutation, PushRequest, PushResponse, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT, MAX_REQUEST_BYTES, PROTOCOL_VERSION,
 };
 use shared::{ChildId, DeviceId, ErrorCode, MutationId};
@@ -40,7 +43,8 @@ pub trait LocalStore {
     async fn outbox(&self) -> Result<Vec<Mutation>, StoreError>;
     /// Removes mutations the server has applied (as the round read them from
     /// the outbox), leaving their effect on the device's copy of the
-    /// server's records until the pull replaces it ([`crate::outbox`]).
+    /// server's records until the pull replaces it ([`crate::outbox`]), and
+    /// adds them to the journal, in the same write.
     async fn settle(&self, settled: &[Mutation]) -> Result<(), StoreError>;
     /// Moves mutations the server refused out of the outbox into the list of
     /// refused changes the user is shown. Their local effect disappears.
@@ -75,6 +79,28 @@ pub trait LocalStore {
     async fn pending_reads(&self) -> Result<Vec<LocalRead>, StoreError>;
     /// Removes logged reads the server holds.
     async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError>;
+    /// The feed epoch the cursor belongs to (none before the first full pull).
+    async fn feed_epoch(&self) -> Result<Option<FeedEpoch>, StoreError>;
+    /// Ends a pull of everything from 0 under `epoch`: removes every record
+    /// and kept unknown change whose key is not in `brought`, and stores
+    /// `epoch` as the cursor's, in one write. Returns how many were removed.
+    async fn adopt_epoch(
+        &self,
+        epoch: &FeedEpoch,
+        brought: &BTreeSet<String>,
+    ) -> Result<usize, StoreError>;
+    /// Keeps changes of kinds this build does not read, sealed, by
+    /// [`UnknownChange::key`].
+    async fn keep_unknown(&self, unknown: &[UnknownChange]) -> Result<(), StoreError>;
+    /// The mutations the server settled, in the order they were settled.
+    async fn journal(&self) -> Result<Vec<JournalEntry>, StoreError>;
+    /// Removes entries from the journal.
+    async fn prune_journal(&self, ids: &[MutationId]) -> Result<(), StoreError>;
+    /// Removes the journal entries settled before `cutoff` (without opening them).
+    async fn prune_journal_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
 }
 
 #[expect(
@@ -90,7 +116,7 @@ pub trait Transport {
         since: u64,
         limit: u32,
         child: Option<ChildId>,
-    ) -> Result<PullResponse, TransportError>;
+    ) -> Result<PulledPage, TransportError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,6 +148,17 @@ pub struct SyncReport {
     pub left: Vec<ChildId>,
     /// Reads from the device's store now in the server's audit log.
     pub reads_logged: usize,
+    /// The server's feed was another than the one the device followed (it
+    /// was restored from a backup): everything was pulled again.
+    pub feed_changed: bool,
+    /// Settled mutations sent again from the journal after that.
+    pub resent: usize,
+    /// Records removed because the server no longer has them.
+    pub dropped: usize,
+    /// Changes of kinds this build does not read, kept for a later version.
+    pub unknown_kept: usize,
+    /// The mutations this round settled.
+    pub settled_now: BTreeSet<MutationId>,
 }
 
 /// The most bytes of mutations one push carries, below the server's limit.
@@ -161,11 +198,22 @@ fn refuses_content(code: ErrorCode) -> bool {
     )
 }
 
+/// Where the mutations a push carries come from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Outbox,
+    /// Sent again after the server's feed changed: settled before, so an
+    /// `applied` changes nothing here; a refused one leaves the journal for
+    /// the refused list, where the user sees it.
+    Journal,
+}
+
 async fn push_batch<S: LocalStore, T: Transport>(
     store: &S,
     transport: &T,
     device_id: DeviceId,
     batch: &[Mutation],
+    source: Source,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let request = PushRequest {
@@ -188,12 +236,68 @@ async fn push_batch<S: LocalStore, T: Transport>(
             _ => settled.push(mutation.clone()),
         }
     }
-    store.settle(&settled).await?;
-    store.reject(&rejected).await?;
-    report.pushed += settled.len();
+    match source {
+        Source::Outbox => {
+            store.settle(&settled).await?;
+            report.pushed += settled.len();
+            report.settled_now.extend(settled.iter().map(|m| m.id));
+        }
+        Source::Journal => report.resent += settled.len(),
+    }
+    refuse(store, source, &rejected, report).await
+}
+
+async fn refuse<S: LocalStore>(
+    store: &S,
+    source: Source,
+    refused: &[(Mutation, ErrorCode)],
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    if refused.is_empty() {
+        return Ok(());
+    }
+    store.reject(refused).await?;
+    if source == Source::Journal {
+        let ids: Vec<MutationId> = refused.iter().map(|(m, _)| m.id).collect();
+        store.prune_journal(&ids).await?;
+    }
     report
         .rejected
-        .extend(rejected.iter().map(|(m, code)| (m.id, *code)));
+        .extend(refused.iter().map(|(m, code)| (m.id, *code)));
+    Ok(())
+}
+
+/// Pushes `mutations` in batches. A batch the server refuses for what one of
+/// its mutations holds is sent again one at a time, so that only that one is
+/// refused and the others still arrive.
+async fn push_all<S: LocalStore, T: Transport>(
+    store: &S,
+    transport: &T,
+    device_id: DeviceId,
+    mutations: &[Mutation],
+    source: Source,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    for batch in batches(mutations) {
+        match push_batch(store, transport, device_id, batch, source, report).await {
+            Err(SyncError::Transport(TransportError::Server {
+                code: Some(code), ..
+            })) if refuses_content(code) => {
+                for single in batch.chunks(1) {
+                    match push_batch(store, transport, device_id, single, source, report).await {
+                        Err(SyncError::Transport(TransportError::Server {
+                            code: Some(code),
+                            ..
+                        })) if refuses_content(code) => {
+                            refuse(store, source, &[(single[0].clone(), code)], report).await?;
+                        }
+                        other => other?,
+                    }
+                }
+            }
+            other => other?,
+        }
+    }
     Ok(())
 }
 
@@ -243,63 +347,82 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
         report.reads_logged += ids.len();
     }
     let outbox = store.outbox().await?;
-    for batch in batches(&outbox) {
-        match push_batch(store, transport, device_id, batch, &mut report).await {
-            Err(SyncError::Transport(TransportError::Server {
-                code: Some(code), ..
-            })) if refuses_content(code) => {
-                // The server refuses the request for what one of its changes
-                // holds. Send them one at a time, so that only that change is
-                // refused and the others still arrive.
-                for single in batch.chunks(1) {
-                    match push_batch(store, transport, device_id, single, &mut report).await {
-                        Err(SyncError::Transport(TransportError::Server {
-                            code: Some(code),
-                            ..
-                        })) if refuses_content(code) => {
-                            store.reject(&[(single[0].clone(), code)]).await?;
-                            report.rejected.push((single[0].id, code));
-                        }
-                        other => other?,
-                    }
-                }
-            }
-            other => other?,
-        }
-    }
+    push_all(
+        store,
+        transport,
+        device_id,
+        &outbox,
+        Source::Outbox,
+        &mut report,
+    )
+    .await?;
 
+    let followed = store.feed_epoch().await?;
     let mut since = store.cursor().await?;
     let mut start = since;
-    let mut restarted = false;
+    // Set once the device pulls everything again because the server's feed
+    // is not the one it followed: the keys that pull brought.
+    let mut refresh: Option<BTreeSet<String>> = None;
+    let mut cursor_ahead = false;
     // The children in the scope of every page of a pull from the start: the
     // pull brought their whole history.
     let mut complete: Option<BTreeSet<ChildId>> = None;
     // The next page is fetched while this one is sealed and stored: on a slow
     // network the download, not the device, sets the pace.
-    let mut prefetched: Option<Result<PullResponse, TransportError>> = None;
-    let scope: BTreeSet<ChildId> = loop {
+    let mut prefetched: Option<Result<PulledPage, TransportError>> = None;
+    let last = loop {
         let pulled = match prefetched.take() {
             Some(pulled) => pulled,
             None => transport.pull(since, PULL_PAGE, None).await,
         };
         let page = match pulled {
-            // The server's data is older than ours (restored from a backup):
-            // pull everything again. Local pending changes stay in the outbox.
+            // The server's data is older than ours (restored from a backup).
             Err(TransportError::Server {
                 code: Some(ErrorCode::CursorAhead),
                 ..
-            }) if !restarted => {
-                restarted = true;
-                store.apply_pulled(&[], 0).await?;
+            }) if !cursor_ahead && refresh.is_none() => {
+                cursor_ahead = true;
+                since = 0;
+                continue;
+            }
+            other => other?,
+        };
+        if refresh.is_none() && (cursor_ahead || followed.as_ref() != Some(&page.epoch)) {
+            // Another feed than the one the cursor belongs to (restored from
+            // a backup, or none followed yet). What the device settled may
+            // be lost there: send the journal again first, so the pull from
+            // 0 brings it back; then pull everything and drop the rest. The
+            // epoch is stored only once that pull is complete, so an
+            // interrupted one starts over. Pending changes stay in the outbox.
+            refresh = Some(BTreeSet::new());
+            report.feed_changed = followed.is_some() || cursor_ahead;
+            // With no epoch stored (a first pull, or a round that never got
+            // as far as a pull before), what was settled earlier may be lost
+            // as well: only what this round settled is surely there.
+            let journal = to_resend(store.journal().await?, &report.settled_now);
+            push_all(
+                store,
+                transport,
+                device_id,
+                &journal,
+                Source::Journal,
+                &mut report,
+            )
+            .await?;
+            let resent = !journal.is_empty();
+            if since > 0 || resent {
                 since = 0;
                 start = 0;
                 complete = None;
                 continue;
             }
-            other => other?,
-        };
+        }
         if page.cursor < since {
             return Err(TransportError::Decode("markören gick bakåt".into()).into());
+        }
+        if let Some(brought) = refresh.as_mut() {
+            brought.extend(page.changes.iter().map(|c| record_key(&c.record)));
+            brought.extend(page.unknown.iter().map(UnknownChange::key));
         }
         let page_scope: BTreeSet<ChildId> = page.scope.iter().copied().collect();
         if start == 0 {
@@ -307,6 +430,10 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
                 None => page_scope.clone(),
                 Some(before) => before.intersection(&page_scope).copied().collect(),
             });
+        }
+        if !page.unknown.is_empty() {
+            store.keep_unknown(&page.unknown).await?;
+            report.unknown_kept += page.unknown.len();
         }
         if page.has_more {
             let (applied, next) =
@@ -330,14 +457,21 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
             total: received + page.remaining,
         });
         if !page.has_more {
-            break page_scope;
+            break page;
         }
     };
+    if let Some(brought) = refresh {
+        report.dropped = store.adopt_epoch(&last.epoch, &brought).await?;
+    }
+    let scope: BTreeSet<ChildId> = last.scope.iter().copied().collect();
     if let Some(complete) = complete {
         let complete: Vec<ChildId> = complete.into_iter().collect();
         store.hold_children(&complete).await?;
     }
     sync_scope(store, transport, &scope, &mut report).await?;
+    store
+        .prune_journal_before(journal_cutoff(chrono::Utc::now()))
+        .await?;
     Ok(report)
 }
 
@@ -373,6 +507,10 @@ async fn sync_scope<S: LocalStore, T: Transport>(
             if page.cursor < since {
                 return Err(TransportError::Decode("markören gick bakåt".into()).into());
             }
+            if !page.unknown.is_empty() {
+                store.keep_unknown(&page.unknown).await?;
+                report.unknown_kept += page.unknown.len();
+            }
             store
                 .apply_history(child, &page.changes, !page.has_more)
                 .await?;
@@ -407,7 +545,7 @@ mod tests {
     use shared::protocol::{MutationOutcome, MutationStatus, Operation, Record};
     use shared::ChildId;
     use std::cell::{Cell, RefCell};
-    use std::collections::HashMap;
+    use std::collections::{BTreeMap, HashMap};
 
     #[derive(Default)]
     struct MemoryStore {
@@ -417,6 +555,9 @@ mod tests {
         cursor: Cell<u64>,
         held: RefCell<BTreeSet<ChildId>>,
         reads: RefCell<Vec<LocalRead>>,
+        epoch: RefCell<Option<FeedEpoch>>,
+        unknown: RefCell<BTreeMap<String, UnknownChange>>,
+        journal: RefCell<Vec<JournalEntry>>,
     }
 
     impl MemoryStore {
@@ -444,6 +585,12 @@ mod tests {
             self.outbox
                 .borrow_mut()
                 .retain(|m| !settled.iter().any(|s| s.id == m.id));
+            self.journal
+                .borrow_mut()
+                .extend(settled.iter().map(|m| JournalEntry {
+                    mutation: m.clone(),
+                    settled_at: chrono::Utc::now(),
+                }));
             Ok(())
         }
         async fn reject(&self, refused: &[(Mutation, ErrorCode)]) -> Result<(), StoreError> {
@@ -487,6 +634,12 @@ mod tests {
                 .borrow_mut()
                 .retain(|_, r| r.child_id() != child);
             self.held.borrow_mut().remove(&child);
+            self.unknown
+                .borrow_mut()
+                .retain(|_, u| u.child_id != Some(child));
+            self.journal
+                .borrow_mut()
+                .retain(|e| e.mutation.operation.child_id() != child);
             Ok(())
         }
         async fn pending_reads(&self) -> Result<Vec<LocalRead>, StoreError> {
@@ -494,6 +647,42 @@ mod tests {
         }
         async fn settle_reads(&self, ids: &[uuid::Uuid]) -> Result<(), StoreError> {
             self.reads.borrow_mut().retain(|r| !ids.contains(&r.id));
+            Ok(())
+        }
+        async fn feed_epoch(&self) -> Result<Option<FeedEpoch>, StoreError> {
+            Ok(self.epoch.borrow().clone())
+        }
+        async fn adopt_epoch(
+            &self,
+            epoch: &FeedEpoch,
+            brought: &BTreeSet<String>,
+        ) -> Result<usize, StoreError> {
+            let before = self.records.borrow().len() + self.unknown.borrow().len();
+            self.records.borrow_mut().retain(|k, _| brought.contains(k));
+            self.unknown.borrow_mut().retain(|k, _| brought.contains(k));
+            *self.epoch.borrow_mut() = Some(epoch.clone());
+            Ok(before - self.records.borrow().len() - self.unknown.borrow().len())
+        }
+        async fn keep_unknown(&self, unknown: &[UnknownChange]) -> Result<(), StoreError> {
+            self.unknown
+                .borrow_mut()
+                .extend(unknown.iter().map(|u| (u.key(), u.clone())));
+            Ok(())
+        }
+        async fn journal(&self) -> Result<Vec<JournalEntry>, StoreError> {
+            Ok(self.journal.borrow().clone())
+        }
+        async fn prune_journal(&self, ids: &[MutationId]) -> Result<(), StoreError> {
+            self.journal
+                .borrow_mut()
+                .retain(|e| !ids.contains(&e.mutation.id));
+            Ok(())
+        }
+        async fn prune_journal_before(
+            &self,
+            cutoff: chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), StoreError> {
+            self.journal.borrow_mut().retain(|e| e.settled_at >= cutoff);
             Ok(())
         }
     }
@@ -514,6 +703,49 @@ mod tests {
         late_pushes: RefCell<Vec<ChildId>>,
         /// Every logged read received, by id (a re-sent one counts once).
         reads: RefCell<BTreeSet<uuid::Uuid>>,
+        /// Changes of kinds the app does not know, numbered in the same feed.
+        future: RefCell<Vec<UnknownChange>>,
+        /// Set by a restore.
+        epoch: RefCell<Option<String>>,
+        fail_pulls: Cell<bool>,
+    }
+
+    impl FakeServer {
+        fn head(&self) -> u64 {
+            (self.changes.borrow().len() + self.future.borrow().len()) as u64
+        }
+
+        fn epoch(&self) -> FeedEpoch {
+            FeedEpoch(
+                self.epoch
+                    .borrow()
+                    .clone()
+                    .unwrap_or_else(|| "first".into()),
+            )
+        }
+
+        /// A change of a kind from a later version, about `child`.
+        fn add_future(&self, child: ChildId) {
+            let seq = self.head() + 1;
+            self.future.borrow_mut().push(UnknownChange {
+                seq,
+                kind: "school_report".into(),
+                child_id: Some(child),
+                raw: serde_json::json!({
+                    "seq": seq, "kind": "school_report",
+                    "data": { "id": format!("r{seq}"), "child_id": child }
+                }),
+            });
+        }
+
+        /// Back to how it was at change `seq` (a backup taken then), under a
+        /// new epoch.
+        fn restore_to(&self, seq: u64) {
+            self.changes.borrow_mut().retain(|c| c.seq <= seq);
+            self.future.borrow_mut().retain(|c| c.seq <= seq);
+            self.applied.borrow_mut().retain(|_, s| *s <= seq);
+            *self.epoch.borrow_mut() = Some(format!("restored-{seq}"));
+        }
     }
 
     impl Transport for FakeServer {
@@ -564,7 +796,7 @@ mod tests {
                 let status = if let Some(seq) = earlier {
                     MutationStatus::Applied { seq }
                 } else {
-                    let seq = self.changes.borrow().len() as u64 + 1;
+                    let seq = self.head() + 1;
                     self.changes.borrow_mut().push(Change {
                         seq,
                         record: Record::Visit(visit.clone()),
@@ -588,9 +820,12 @@ mod tests {
             since: u64,
             limit: u32,
             child: Option<ChildId>,
-        ) -> Result<PullResponse, TransportError> {
+        ) -> Result<PulledPage, TransportError> {
+            if self.fail_pulls.get() {
+                return Err(TransportError::Unreachable);
+            }
             let all = self.changes.borrow();
-            let head = all.len() as u64;
+            let head = self.head();
             if since > head {
                 return Err(TransportError::Server {
                     status: 409,
@@ -604,26 +839,43 @@ mod tests {
                     code: Some(ErrorCode::Forbidden),
                 });
             }
-            let wanted = |c: &Change| {
-                let of = c.record.child_id();
-                c.seq > since && child.map_or(scope.contains(&of), |only| only == of)
+            let wanted = |seq: u64, of: Option<ChildId>| {
+                seq > since
+                    && of.is_some_and(|of| child.map_or(scope.contains(&of), |only| only == of))
             };
-            let rest: Vec<Change> = all.iter().filter(|c| wanted(c)).cloned().collect();
-            let page: Vec<Change> = rest.iter().take(limit as usize).cloned().collect();
-            let has_more = rest.len() > page.len();
-            Ok(PullResponse {
-                protocol: PROTOCOL_VERSION,
-                cursor: if has_more {
-                    page.last().map_or(since, |c| c.seq)
-                } else {
-                    head
-                },
+            // Known and unknown changes, in feed order.
+            let mut rest: Vec<(u64, Result<Change, UnknownChange>)> = all
+                .iter()
+                .filter(|c| wanted(c.seq, Some(c.record.child_id())))
+                .map(|c| (c.seq, Ok(c.clone())))
+                .chain(
+                    self.future
+                        .borrow()
+                        .iter()
+                        .filter(|u| wanted(u.seq, u.child_id))
+                        .map(|u| (u.seq, Err(u.clone()))),
+                )
+                .collect();
+            rest.sort_by_key(|(seq, _)| *seq);
+            let taken = rest.len().min(limit as usize);
+            let has_more = rest.len() > taken;
+            let cursor = if has_more { rest[taken - 1].0 } else { head };
+            let (mut changes, mut unknown) = (Vec::new(), Vec::new());
+            for (_, c) in rest.drain(..taken) {
+                match c {
+                    Ok(c) => changes.push(c),
+                    Err(u) => unknown.push(u),
+                }
+            }
+            Ok(PulledPage {
+                cursor,
                 has_more,
                 head,
-                remaining: (rest.len() - page.len()) as u64,
+                remaining: rest.len() as u64,
                 scope,
-                changes: page,
-                epoch: shared::protocol::FeedEpoch("test".into()),
+                changes,
+                unknown,
+                epoch: self.epoch(),
             })
         }
     }
@@ -958,6 +1210,219 @@ mod tests {
             total,
             "every visit arrived"
         );
+    }
+
+    fn visits_held(store: &MemoryStore) -> BTreeSet<shared::VisitId> {
+        store
+            .records
+            .borrow()
+            .values()
+            .filter_map(|r| match r {
+                Record::Visit(v) => Some(v.id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn visit_id(m: &Mutation) -> shared::VisitId {
+        match &m.operation {
+            Operation::CreateVisit(v) => v.id,
+            other => panic!("not a visit: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_server_restored_from_a_backup_gets_the_journal_again_and_the_device_follows_its_feed() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let (ours, colleague) = (MemoryStore::default(), MemoryStore::default());
+        let (device, other) = (DeviceId::new_random(), DeviceId::new_random());
+
+        let before_backup = record_visit(&ours, child);
+        block_on(sync_once(&ours, &server, device)).expect("sync");
+        let backup_at = server.head();
+        let after_backup = record_visit(&ours, child);
+        let theirs_lost = record_visit(&colleague, child);
+        block_on(sync_once(&colleague, &server, other)).expect("sync");
+        colleague.journal.borrow_mut().clear(); // their tablet is gone
+        block_on(sync_once(&ours, &server, device)).expect("sync");
+        assert_eq!(visits_held(&ours).len(), 3);
+        let followed = ours.epoch.borrow().clone().expect("epoch stored");
+
+        // Restored; then others write past our cursor.
+        server.restore_to(backup_at);
+        let past: Vec<Mutation> = (0..3).map(|_| record_visit(&colleague, child)).collect();
+        block_on(sync_once(&colleague, &server, other)).expect("sync");
+        assert!(
+            server.head() > ours.cursor.get(),
+            "no cursor_ahead to notice it by"
+        );
+        let pending = record_visit(&ours, child);
+
+        let report = block_on(sync_once(&ours, &server, device)).expect("sync");
+
+        assert!(report.feed_changed);
+        assert_eq!(
+            report.resent, 2,
+            "every settled visit sent again, but this round's"
+        );
+        let on_server: BTreeSet<_> = server
+            .changes
+            .borrow()
+            .iter()
+            .filter_map(|c| match &c.record {
+                Record::Visit(v) => Some(v.id),
+                _ => None,
+            })
+            .collect();
+        for m in [&before_backup, &after_backup, &pending] {
+            assert!(on_server.contains(&visit_id(m)), "no settled visit is lost");
+        }
+        let mut expected: BTreeSet<_> = past.iter().map(visit_id).collect();
+        expected.extend([&before_backup, &after_backup, &pending].map(visit_id));
+        assert_eq!(visits_held(&ours), expected, "exactly what the server has");
+        assert!(!visits_held(&ours).contains(&visit_id(&theirs_lost)));
+        assert_eq!(
+            report.dropped, 1,
+            "the visit the server lost left the device"
+        );
+        assert_eq!(ours.cursor.get(), server.head());
+        assert_ne!(ours.epoch.borrow().clone(), Some(followed));
+
+        // The next round is an ordinary one.
+        let again = block_on(sync_once(&ours, &server, device)).expect("sync");
+        assert!(!again.feed_changed && again.resent == 0 && again.pulled == 0);
+    }
+
+    #[test]
+    fn an_interrupted_pull_of_a_new_feed_starts_over_and_drops_only_at_the_end() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        let device = DeviceId::new_random();
+        for _ in 0..(PULL_PAGE + 5) {
+            record_visit(&store, child);
+        }
+        block_on(sync_once(&store, &server, device)).expect("sync");
+        let held = visits_held(&store);
+
+        server.restore_to(3);
+        *server.epoch.borrow_mut() = Some("new".into());
+        // The journal's second push is lost: nothing may be dropped yet.
+        let store_journal = store.journal.borrow().len();
+        assert_eq!(store_journal, held.len());
+        server.lose_push_response.set(true);
+        assert!(block_on(sync_once(&store, &server, device)).is_err());
+        assert_eq!(
+            visits_held(&store),
+            held,
+            "nothing dropped by a half-done round"
+        );
+        assert_eq!(
+            store.epoch.borrow().clone(),
+            Some(FeedEpoch("first".into()))
+        );
+
+        server.lose_push_response.set(false);
+        let report = block_on(sync_once(&store, &server, device)).expect("sync");
+        assert!(report.feed_changed);
+        assert_eq!(visits_held(&store), held, "every settled visit is back");
+        assert_eq!(server.changes.borrow().len(), held.len());
+        assert_eq!(store.epoch.borrow().clone(), Some(FeedEpoch("new".into())));
+    }
+
+    #[test]
+    fn a_device_that_never_finished_a_pull_still_sends_its_journal_to_a_restored_server() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        let device = DeviceId::new_random();
+        let settled = record_visit(&store, child);
+        // The push arrives; every pull after it is lost.
+        server.fail_pulls.set(true);
+        assert!(block_on(sync_once(&store, &server, device)).is_err());
+        assert!(store.outbox.borrow().is_empty());
+        assert_eq!(*store.epoch.borrow(), None, "no pull finished");
+
+        server.restore_to(0);
+        server.fail_pulls.set(false);
+        let report = block_on(sync_once(&store, &server, device)).expect("sync");
+
+        assert_eq!(report.resent, 1);
+        assert!(visits_held(&store).contains(&visit_id(&settled)));
+        assert_eq!(server.changes.borrow().len(), 1, "the visit is back");
+    }
+
+    #[test]
+    fn the_journal_is_pruned_after_thirty_days() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let store = MemoryStore::default();
+        let (old, recent) = (record_visit(&store, child), record_visit(&store, child));
+        block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+        assert_eq!(
+            store.journal.borrow().len(),
+            2,
+            "settled mutations are journalled"
+        );
+        store.journal.borrow_mut()[0].settled_at -= chrono::Duration::days(31);
+
+        block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+
+        let kept: Vec<MutationId> = store
+            .journal
+            .borrow()
+            .iter()
+            .map(|e| e.mutation.id)
+            .collect();
+        assert_eq!(kept, vec![recent.id]);
+        assert_ne!(kept, vec![old.id]);
+    }
+
+    #[test]
+    fn a_change_of_an_unknown_kind_is_kept_and_the_pull_carries_on() {
+        let child = ChildId::new_random();
+        let server = FakeServer::default();
+        server.known_children.borrow_mut().push(child);
+        let writer = MemoryStore::default();
+        record_visit(&writer, child);
+        block_on(sync_once(&writer, &server, DeviceId::new_random())).expect("sync");
+        server.add_future(child);
+        record_visit(&writer, child);
+        block_on(sync_once(&writer, &server, DeviceId::new_random())).expect("sync");
+
+        let store = MemoryStore::default();
+        let report = block_on(sync_once(&store, &server, DeviceId::new_random())).expect("sync");
+
+        assert_eq!(report.pulled, 2);
+        assert_eq!(report.unknown_kept, 1);
+        assert_eq!(
+            visits_held(&store).len(),
+            2,
+            "the visit after it arrived too"
+        );
+        assert_eq!(store.cursor.get(), server.head());
+        let kept = store.unknown.borrow();
+        let (_, unknown) = kept.iter().next().expect("kept");
+        assert_eq!(unknown.kind, "school_report");
+
+        // A child's history pulled on its own keeps them too, and they leave with it.
+        drop(kept);
+        store.forget_child(child).await_now();
+        assert!(store.unknown.borrow().is_empty());
+    }
+
+    trait Now {
+        fn await_now(self);
+    }
+    impl<F: std::future::Future<Output = Result<(), StoreError>>> Now for F {
+        fn await_now(self) {
+            block_on(self).expect("store");
+        }
     }
 
     #[test]

@@ -692,3 +692,157 @@ async fn a_draft_survives_reopening_and_signing_removes_it_with_the_same_write()
     assert_eq!(reopened.pending_count().await.expect("count"), 1);
     idb::delete(&name).await.ok();
 }
+
+/// The values of one object store, as the browser keeps them.
+async fn raw_store(name: &str, store: &str) -> String {
+    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx = idb::transaction(&db, &[store], web_sys::IdbTransactionMode::Readonly).expect("tx");
+    let req = tx
+        .object_store(store)
+        .expect("store")
+        .get_all()
+        .expect("get all");
+    let values = idb::request(&req).await.expect("values");
+    db.close();
+    js_sys::JSON::stringify(&values)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// A server that answers every pull with `body` (from 0) or nothing new.
+struct ScriptedFeed {
+    body: String,
+    head: u64,
+}
+
+impl app::sync::Transport for ScriptedFeed {
+    async fn push(
+        &self,
+        request: &shared::protocol::PushRequest,
+    ) -> Result<shared::protocol::PushResponse, app::sync::TransportError> {
+        assert!(request.mutations.is_empty());
+        Ok(shared::protocol::PushResponse {
+            protocol: shared::protocol::PROTOCOL_VERSION,
+            results: Vec::new(),
+        })
+    }
+
+    async fn pull(
+        &self,
+        since: u64,
+        _limit: u32,
+        _child: Option<ChildId>,
+    ) -> Result<app::feed::PulledPage, app::sync::TransportError> {
+        let page = app::feed::PulledPage::decode(&self.body).expect("decodes");
+        Ok(if since == 0 {
+            page
+        } else {
+            app::feed::PulledPage {
+                changes: Vec::new(),
+                unknown: Vec::new(),
+                cursor: self.head,
+                ..page
+            }
+        })
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_pull_with_a_kind_from_the_future_carries_on_and_keeps_it_sealed() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let after = visit(child, "Efter den okända ändringen.");
+    let body = serde_json::json!({
+        "protocol": 1,
+        "changes": [
+            { "seq": 1, "kind": "school_report",
+              "data": { "id": "r-1", "child_id": child, "text": "Hemligt omdöme" } },
+            { "seq": 2, "kind": "visit", "data": after },
+        ],
+        "cursor": 2, "has_more": false, "head": 2, "remaining": 0,
+        "scope": [child], "epoch": "e1",
+    })
+    .to_string();
+    let feed = ScriptedFeed { body, head: 2 };
+
+    let report = app::sync::sync_once(&store, &feed, shared::DeviceId::new_random())
+        .await
+        .expect("the pull carries on");
+
+    assert_eq!(report.unknown_kept, 1);
+    assert_eq!(store.cursor().await.expect("cursor"), 2);
+    assert_eq!(
+        store.view_all().await.expect("read"),
+        vec![Record::Visit(after)]
+    );
+    let raw = raw_store(&name, "unknown").await;
+    assert!(raw.contains("school_report"), "kept: {raw}");
+    assert!(!raw.contains("Hemligt"), "sealed: {raw}");
+    let reopened = open_unlocked(&name).await;
+    let kept = reopened.unknown_changes().await.expect("read");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].raw["data"]["text"], "Hemligt omdöme");
+    assert_eq!(kept[0].child_id, Some(child));
+    // They leave with their child.
+    reopened.forget_child(child).await.expect("forget");
+    assert!(reopened.unknown_changes().await.expect("read").is_empty());
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn settled_changes_are_journalled_sealed_and_a_new_epoch_drops_what_it_did_not_bring() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let (child, other) = (ChildId::new_random(), ChildId::new_random());
+    let mine = create(&visit(child, "Journalförd anteckning."));
+    store.record_change(&mine).await.expect("write");
+    store
+        .settle(std::slice::from_ref(&mine))
+        .await
+        .expect("settle");
+    store
+        .settle(std::slice::from_ref(&mine))
+        .await
+        .expect("settled twice is journalled once");
+    let journal = store.journal().await.expect("journal");
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].mutation, mine);
+    assert!(!raw_store(&name, "journal").await.contains("Journalförd"));
+
+    let kept = visit(other, "Finns kvar.");
+    let lost = visit(other, "Finns inte längre.");
+    let changes: Vec<Change> = [&kept, &lost]
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| Change {
+            seq: i as u64 + 1,
+            record: Record::Visit(v.clone()),
+        })
+        .collect();
+    store.apply_pulled(&changes, 2).await.expect("pull");
+    assert_eq!(store.feed_epoch().await.expect("epoch"), None);
+    let epoch = shared::protocol::FeedEpoch("e2".into());
+    let brought = [
+        app::stored::record_key(&Record::Visit(kept.clone())),
+        app::stored::record_key(&Record::Visit(match &mine.operation {
+            Operation::CreateVisit(v) => v.clone(),
+            _ => unreachable!(),
+        })),
+    ]
+    .into_iter()
+    .collect();
+    let dropped = store.adopt_epoch(&epoch, &brought).await.expect("adopt");
+    assert_eq!(dropped, 1);
+    let reopened = open_unlocked(&name).await;
+    assert_eq!(reopened.feed_epoch().await.expect("epoch"), Some(epoch));
+    let view = reopened.view_all().await.expect("read");
+    assert!(view.contains(&Record::Visit(kept)));
+    assert!(!view.contains(&Record::Visit(lost)));
+
+    reopened.prune_journal(&[mine.id]).await.expect("prune");
+    assert!(reopened.journal().await.expect("journal").is_empty());
+    idb::delete(&name).await.ok();
+}

@@ -3,6 +3,7 @@
 //! hotel Wi-Fi counts as unreachable instead of blocking sync forever.
 
 use super::store::IdbStore;
+use crate::feed::PulledPage;
 use crate::loggkontroll::AuditQuery;
 use crate::session::StoredSession;
 use crate::sync::{Transport, TransportError};
@@ -11,7 +12,7 @@ use shared::audit::AuditReview;
 use shared::auth::{
     Colleague, Grant, GrantRequest, LoginRequest, RefreshRequest, SessionInfo, SessionTokens,
 };
-use shared::protocol::{PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
+use shared::protocol::{PushRequest, PushResponse, PROTOCOL_VERSION};
 use shared::{ApiErrorBody, ChildId, ErrorCode, SessionId};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -305,14 +306,14 @@ impl Transport for HttpTransport {
         since: u64,
         limit: u32,
         child: Option<ChildId>,
-    ) -> Result<PullResponse, TransportError> {
+    ) -> Result<PulledPage, TransportError> {
         let mut path =
             format!("/api/v1/sync/pull?protocol={PROTOCOL_VERSION}&since={since}&limit={limit}");
         if let Some(child) = child {
             path.push_str(&format!("&child={child}"));
         }
-        let page = self.authed("GET", &path, None).await?;
+        let body = self.authed_text("GET", &path).await?;
         self.reached_server().await;
-        Ok(page)
+        PulledPage::decode(&body).map_err(|e| TransportError::Decode(e.to_string()))
     }
 }

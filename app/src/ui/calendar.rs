@@ -1,13 +1,15 @@
 //! "Kalender": the visits due, week by week or month by month, and the
 //! upcoming ones as an iCalendar file for the work calendar.
 
-use super::caseload::{due_class, today};
+use super::caseload::{due_class, log_shown, today};
 use super::{ctx, store};
 use crate::caseload::{overview, ChildOverview};
 use crate::platform::browser;
+use crate::reads::{export_notice, export_read_kind, ShownLog, EXPORT_NAME_CHOICES};
 use chrono::{Datelike, Duration, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use shared::audit::LocalReadKind;
 use shared::ical::{export, NameInCalendar};
 use shared::schedule::calendar::{month_view, week_view, weekday_short_sv, CalendarView, DueItem};
 
@@ -63,20 +65,47 @@ pub(crate) fn CalendarPage() -> impl IntoView {
             }
         });
     });
+    // Every child whose visit the calendar shows is a read of the child.
+    let shown_log = std::rc::Rc::new(std::cell::RefCell::new(ShownLog::default()));
+    Effect::new(move |_| {
+        let shown: Vec<shared::ChildId> = rows
+            .with(|rs| view_of(rs, span.get(), anchor.get()))
+            .map(|cal| {
+                cal.weeks
+                    .iter()
+                    .flat_map(|w| w.days.iter().flat_map(|d| d.items.iter()))
+                    .chain(cal.overdue_earlier.iter())
+                    .map(|i| i.child_id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        log_shown(&shown_log, LocalReadKind::ShownInCalendar, shown);
+    });
+    // The export: first what leaves the protected store, then the file.
+    let asking = RwSignal::new(false);
+    let names = RwSignal::new(NameInCalendar::default());
+    let upcoming = move || rows.with(|rs| rs.iter().filter(|r| r.next_visit.is_some()).count());
     let download = move |_| {
-        let text = rows.with(|rs| {
-            export(
-                rs.iter()
-                    .filter_map(|r| r.next_visit.map(|n| (&r.child, n))),
-                chrono::Utc::now(),
-                NameInCalendar::GivenName,
-            )
+        let chosen = names.get_untracked();
+        let (text, children) = rows.with(|rs| {
+            let due: Vec<_> = rs
+                .iter()
+                .filter_map(|r| r.next_visit.map(|n| (&r.child, n)))
+                .collect();
+            let children: Vec<shared::ChildId> = due.iter().map(|(c, _)| c.id).collect();
+            (export(due, chrono::Utc::now(), chosen), children)
         });
+        asking.set(false);
         note.set(Some(
             match browser::download_text("barnbesok.ics", "text/calendar", &text) {
                 Ok(()) => {
-                    "Kalenderfilen sparades (barnbesok.ics). Den innehåller bara barnens förnamn."
-                        .to_owned()
+                    // Each export leaves the store again: logged every time.
+                    log_shown(
+                        &std::cell::RefCell::new(ShownLog::default()),
+                        export_read_kind(chosen),
+                        children,
+                    );
+                    "Kalenderfilen sparades (barnbesok.ics).".to_owned()
                 }
                 Err(e) => e,
             },
@@ -96,8 +125,30 @@ pub(crate) fn CalendarPage() -> impl IntoView {
                 on:click=move |_| anchor.set(today())>"I dag"</button>
             <button type="button" class="button button--secondary" aria-label="Nästa"
                 on:click=move |_| anchor.update(|a| *a = shifted(*a, span.get_untracked(), 1))>"›"</button>
-            <button type="button" class="button" on:click=download>"Exportera till kalender (.ics)"</button>
+            <button type="button" class="button" aria-expanded=move || asking.get().to_string()
+                on:click=move |_| { note.set(None); asking.set(true); }>"Exportera till kalender (.ics)"</button>
         </div>
+        <Show when=move || asking.get()>
+            <div class="card card--attention" role="dialog" aria-labelledby="export-title">
+                <h2 id="export-title">"Exportera till kalender"</h2>
+                <p>{move || export_notice(names.get(), upcoming())}</p>
+                <fieldset>
+                    <legend>"Hur ska barnen heta i kalendern?"</legend>
+                    {EXPORT_NAME_CHOICES.into_iter().map(|(choice, label)| view! {
+                        <label class="choice">
+                            <input type="radio" name="export-names"
+                                prop:checked=move || names.get() == choice
+                                on:change=move |_| names.set(choice)/>
+                            {label}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <div class="actions">
+                    <button type="button" class="button" on:click=download>"Spara kalenderfilen"</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| asking.set(false)>"Avbryt"</button>
+                </div>
+            </div>
+        </Show>
         <p role="status" class="notice">{move || note.get()}</p>
         {move || rows.with(|rs| view_of(rs, span.get(), anchor.get())).map(|cal| {
             let CalendarView { title, weeks, overdue_earlier } = cal;

@@ -12,6 +12,26 @@ pub(crate) fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// Logs, for the server's audit log, the children of `shown` that `log` has
+/// not yet logged as `kind` on this page.
+pub(crate) fn log_shown(
+    log: &std::cell::RefCell<crate::reads::ShownLog>,
+    kind: shared::audit::LocalReadKind,
+    shown: impl IntoIterator<Item = shared::ChildId>,
+) {
+    let children = log.borrow_mut().newly_shown(kind, shown);
+    if children.is_empty() {
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let Some(store) = store() else { return };
+        let offline = !crate::platform::browser::is_online();
+        if let Err(e) = store.log_reads(&children, kind, offline).await {
+            web_sys::console::error_1(&format!("läsloggen: {}", e.0).into());
+        }
+    });
+}
+
 pub(crate) fn due_class(due: Option<DueStatus>) -> &'static str {
     match due {
         Some(DueStatus::Overdue { .. }) => "badge badge--overdue",
@@ -70,6 +90,23 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
     });
 
     let filter = RwSignal::new(CaseloadFilter::default());
+    // Every child the list shows is a read of the child's records.
+    let shown_log = std::rc::Rc::new(std::cell::RefCell::new(crate::reads::ShownLog::default()));
+    Effect::new(move |_| {
+        let today = today();
+        let (kind, shown) = filter.with(|f| {
+            let shown: Vec<shared::ChildId> = rows.with(|rows| match rows {
+                Some(Ok(list)) => list
+                    .iter()
+                    .filter(|r| f.matches(r, today))
+                    .map(|r| r.child.id)
+                    .collect(),
+                _ => Vec::new(),
+            });
+            (crate::reads::caseload_read_kind(f), shown)
+        });
+        log_shown(&shown_log, kind, shown);
+    });
     view! {
         <h1>"Mina barn"</h1>
         <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>

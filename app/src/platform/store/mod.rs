@@ -18,9 +18,11 @@
 //! (`meta.rs`); here the records and what sync asks of the store.
 
 mod drafts;
+mod journal;
 mod keys;
 mod meta;
 mod outbox;
+mod reads;
 
 pub use keys::KeyMethod;
 pub use outbox::RefusedChange;
@@ -41,7 +43,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
-pub const DB_VERSION: u32 = 4;
+pub const DB_VERSION: u32 = 5;
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
@@ -50,6 +52,12 @@ const META: &str = "meta";
 const READS: &str = "reads";
 /// Visits being written, one per child, sealed (`visit_draft::VisitDraft`).
 const DRAFTS: &str = "drafts";
+/// Mutations the server settled, kept for a restore (`outbox::JournalEntry`).
+const JOURNAL: &str = "journal";
+/// Pulled changes of kinds this build does not read (`feed::UnknownChange`).
+const UNKNOWN: &str = "unknown";
+/// The feed epoch the cursor belongs to.
+const EPOCH_KEY: &str = "feed_epoch";
 const CURSOR_KEY: &str = "pull_cursor";
 const DEVICE_KEY: &str = "device_id";
 /// The children whose whole history the device holds, as a JSON array.
@@ -105,6 +113,19 @@ fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(
     }
     if old_version < 4 {
         idb::create_store(db, DRAFTS, Some("child_id"), false)?;
+    }
+    if old_version < 5 {
+        let journal = idb::create_store(db, JOURNAL, None, true)?;
+        let unique = web_sys::IdbIndexParameters::new();
+        unique.set_unique(true);
+        journal.create_index_with_str_and_optional_parameters(
+            "by_mutation",
+            "mutation_id",
+            &unique,
+        )?;
+        journal.create_index_with_str("by_child", "child_id")?;
+        let unknown = idb::create_store(db, UNKNOWN, Some("key"), false)?;
+        unknown.create_index_with_str("by_child", "child_id")?;
     }
     Ok(())
 }
@@ -282,7 +303,7 @@ impl IdbStore {
     /// `wipe_all` is used instead). The device id stays (it names the
     /// device, not the user).
     pub async fn wipe(&self) -> Result<(), StoreError> {
-        self.clear(&[CURSOR_KEY, HELD_KEY, SESSION_KEY, CASELOAD_KEY])
+        self.clear(&[CURSOR_KEY, EPOCH_KEY, HELD_KEY, SESSION_KEY, CASELOAD_KEY])
             .await
     }
 
@@ -291,6 +312,7 @@ impl IdbStore {
     pub async fn wipe_all(&self) -> Result<(), StoreError> {
         self.clear(&[
             CURSOR_KEY,
+            EPOCH_KEY,
             CASELOAD_KEY,
             HELD_KEY,
             SESSION_KEY,
@@ -309,10 +331,12 @@ impl IdbStore {
 
     async fn clear(&self, meta_keys: &[&str]) -> Result<(), StoreError> {
         let tx = self.tx(
-            &[RECORDS, OUTBOX, REJECTED, READS, DRAFTS, META],
+            &[
+                RECORDS, OUTBOX, REJECTED, READS, DRAFTS, JOURNAL, UNKNOWN, META,
+            ],
             IdbTransactionMode::Readwrite,
         )?;
-        for name in [RECORDS, OUTBOX, REJECTED, READS, DRAFTS] {
+        for name in [RECORDS, OUTBOX, REJECTED, READS, DRAFTS, JOURNAL, UNKNOWN] {
             tx.object_store(name)
                 .map_err(js_err)?
                 .clear()
@@ -443,7 +467,8 @@ impl LocalStore for IdbStore {
                 Ok(())
             },
         )
-        .await
+        .await?;
+        self.forget_kept(child).await
     }
 
     async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
@@ -461,5 +486,36 @@ impl LocalStore for IdbStore {
         }
         idb::committed(&tx).await?;
         Ok(())
+    }
+
+    async fn feed_epoch(&self) -> Result<Option<shared::protocol::FeedEpoch>, StoreError> {
+        self.read_feed_epoch().await
+    }
+
+    async fn adopt_epoch(
+        &self,
+        epoch: &shared::protocol::FeedEpoch,
+        brought: &BTreeSet<String>,
+    ) -> Result<usize, StoreError> {
+        self.write_epoch(epoch, brought).await
+    }
+
+    async fn keep_unknown(&self, unknown: &[crate::feed::UnknownChange]) -> Result<(), StoreError> {
+        self.write_unknown(unknown).await
+    }
+
+    async fn journal(&self) -> Result<Vec<crate::outbox::JournalEntry>, StoreError> {
+        self.read_journal().await
+    }
+
+    async fn prune_journal(&self, ids: &[MutationId]) -> Result<(), StoreError> {
+        self.delete_from_journal(ids).await
+    }
+
+    async fn prune_journal_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.delete_journal_before(cutoff).await
     }
 }

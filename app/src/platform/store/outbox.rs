@@ -185,8 +185,13 @@ impl IdbStore {
             ])?);
         }
 
+        let journal_rows = self.journal_rows(settled).await?;
+
         // 2. Write, all at once.
-        let tx = self.tx(&[OUTBOX, REJECTED, RECORDS], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(
+            &[OUTBOX, REJECTED, RECORDS, JOURNAL],
+            IdbTransactionMode::Readwrite,
+        )?;
         let outbox = tx.object_store(OUTBOX).map_err(js_err)?;
         let by_mutation = outbox.index("by_mutation").map_err(js_err)?;
         let answered = settled.iter().chain(refused.iter().map(|(m, _)| m));
@@ -206,6 +211,7 @@ impl IdbStore {
             rejected.put(row).map_err(js_err)?;
         }
         apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
+        Self::put_journal(&tx.object_store(JOURNAL).map_err(js_err)?, &journal_rows).await?;
         idb::committed(&tx).await?;
         Ok(())
     }
