@@ -27,8 +27,8 @@ BARNBESOK_TEST_POSTGRES_URL="$PG_URL" \
   BARNBESOK_REQUIRE_POSTGRES=1 \
   cargo test -p barnbesok-server
 
-step "Sync model: simulated tablets against the real storage, with injected faults (property test)"
-cargo test -p barnbesok-tests --test sync_model -- --nocapture
+step "Sync model: simulated tablets against the real storage, with injected faults (property test); a restore from a backup loses no settled visit"
+cargo test -p barnbesok-tests --test sync_model --test restore -- --nocapture
 
 step "IndexedDB layer in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver \
