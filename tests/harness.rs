@@ -181,6 +181,15 @@ impl LocalStore for Replica {
         Ok(())
     }
 
+    async fn children_with_kept_work(&self) -> Result<BTreeSet<ChildId>, StoreError> {
+        Ok(self
+            .refused
+            .borrow()
+            .iter()
+            .map(|(m, _)| m.operation.child_id())
+            .collect())
+    }
+
     async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
         Ok(Vec::new())
     }

@@ -8,6 +8,7 @@ pub mod lock;
 pub mod loggkontroll;
 pub mod outbox;
 pub mod reads;
+pub mod refused;
 pub mod session;
 pub mod status;
 pub mod stored;

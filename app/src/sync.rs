@@ -73,8 +73,12 @@ pub trait LocalStore {
         complete: bool,
     ) -> Result<(), StoreError>;
     /// Removes every stored record of `child` (the user may no longer see
-    /// the child). Called only when no pending change is about the child.
+    /// the child). Called only when no pending, refused or draft change is
+    /// about the child.
     async fn forget_child(&self, child: ChildId) -> Result<(), StoreError>;
+    /// The children a draft or a refused change is about: work the user has
+    /// not yet sent again, printed or dismissed.
+    async fn children_with_kept_work(&self) -> Result<BTreeSet<ChildId>, StoreError>;
     /// Reads the device logged from its own store, not yet on the server.
     async fn pending_reads(&self) -> Result<Vec<LocalRead>, StoreError>;
     /// Removes logged reads the server holds.
@@ -146,6 +150,9 @@ pub struct SyncReport {
     pub arrived: Vec<ChildId>,
     /// Children the user no longer sees, whose records left the device.
     pub left: Vec<ChildId>,
+    /// Children the user no longer sees, kept on the device while a draft
+    /// or a refused change about them waits for the user.
+    pub held_back: Vec<ChildId>,
     /// Reads from the device's store now in the server's audit log.
     pub reads_logged: usize,
     /// The server's feed was another than the one the device followed (it
@@ -492,11 +499,17 @@ async fn sync_scope<S: LocalStore, T: Transport>(
         .iter()
         .map(|m| m.operation.child_id())
         .collect();
-    for &child in held.difference(scope) {
-        if !pending.contains(&child) {
+    let leaving: Vec<ChildId> = held.difference(scope).copied().collect();
+    if !leaving.is_empty() {
+        let kept = store.children_with_kept_work().await?;
+        let (gone, stay) = crate::refused::held_for_work(leaving, &pending, &kept);
+        for child in gone {
             store.forget_child(child).await?;
             report.left.push(child);
         }
+        report
+            .held_back
+            .extend(stay.into_iter().filter(|c| kept.contains(c)));
     }
     for &child in scope.difference(&held) {
         let mut since = 0;
@@ -550,6 +563,8 @@ mod tests {
     #[derive(Default)]
     struct MemoryStore {
         outbox: RefCell<Vec<Mutation>>,
+        /// Children with a draft or a refused change.
+        kept_work: RefCell<BTreeSet<ChildId>>,
         records: RefCell<HashMap<String, Record>>,
         rejected: RefCell<Vec<(MutationId, ErrorCode)>>,
         cursor: Cell<u64>,
@@ -600,7 +615,13 @@ mod tests {
             self.rejected
                 .borrow_mut()
                 .extend(refused.iter().map(|(m, code)| (m.id, *code)));
+            self.kept_work
+                .borrow_mut()
+                .extend(refused.iter().map(|(m, _)| m.operation.child_id()));
             Ok(())
+        }
+        async fn children_with_kept_work(&self) -> Result<BTreeSet<ChildId>, StoreError> {
+            Ok(self.kept_work.borrow().clone())
         }
         async fn cursor(&self) -> Result<u64, StoreError> {
             Ok(self.cursor.get())
@@ -1354,6 +1375,51 @@ mod tests {
         assert_eq!(report.resent, 1);
         assert!(visits_held(&store).contains(&visit_id(&settled)));
         assert_eq!(server.changes.borrow().len(), 1, "the visit is back");
+    }
+
+    #[test]
+    fn a_child_who_left_stays_while_a_draft_or_refused_change_waits() {
+        let (drafted, refused, done) = (
+            ChildId::new_random(),
+            ChildId::new_random(),
+            ChildId::new_random(),
+        );
+        let server = FakeServer::default();
+        server
+            .known_children
+            .borrow_mut()
+            .extend([drafted, refused, done]);
+        let store = MemoryStore::default();
+        let device = DeviceId::new_random();
+        for child in [drafted, refused, done] {
+            record_visit(&store, child);
+        }
+        block_on(sync_once(&store, &server, device)).expect("sync");
+        // A visit being written about one; the server refused one about another.
+        store.kept_work.borrow_mut().insert(drafted);
+        let poisoned = record_visit(&store, refused);
+        server.poisoned.borrow_mut().push(poisoned.id);
+        server.known_children.borrow_mut().clear();
+        server.late_pushes.borrow_mut().push(refused);
+
+        let report = block_on(sync_once(&store, &server, device)).expect("sync");
+
+        assert_eq!(report.left, vec![done]);
+        let mut held_back = report.held_back.clone();
+        held_back.sort();
+        let mut expected = vec![drafted, refused];
+        expected.sort();
+        assert_eq!(held_back, expected, "shown to the user");
+        assert_eq!(
+            store.children_with_records(),
+            BTreeSet::from([drafted, refused])
+        );
+
+        // Dismissed or sent: the next round lets them go.
+        store.kept_work.borrow_mut().clear();
+        let report = block_on(sync_once(&store, &server, device)).expect("sync");
+        assert!(report.held_back.is_empty());
+        assert!(store.children_with_records().is_empty());
     }
 
     #[test]

@@ -846,3 +846,40 @@ async fn settled_changes_are_journalled_sealed_and_a_new_epoch_drops_what_it_did
     assert!(reopened.journal().await.expect("journal").is_empty());
     idb::delete(&name).await.ok();
 }
+
+#[wasm_bindgen_test]
+async fn a_refused_change_sent_again_is_pending_once_more_and_kept_work_holds_its_child() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let (child, drafted) = (ChildId::new_random(), ChildId::new_random());
+    let m = create(&visit(child, "Skickas igen."));
+    store.record_change(&m).await.expect("write");
+    store
+        .reject(&[(m.clone(), shared::ErrorCode::Forbidden)])
+        .await
+        .expect("reject");
+    let draft = app::visit_draft::VisitDraft::new(
+        drafted,
+        NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
+        "Anna Lind",
+        shared::VisitorRole::Employee,
+        Utc::now(),
+    );
+    store.save_draft(&draft, || true).await.expect("draft");
+    assert_eq!(
+        store.children_with_kept_work().await.expect("kept"),
+        [child, drafted].into_iter().collect()
+    );
+
+    store.resend_refused(m.id).await.expect("resend");
+
+    let reopened = open_unlocked(&name).await;
+    assert!(reopened.refused().await.expect("refused").is_empty());
+    assert_eq!(reopened.outbox().await.expect("outbox"), vec![m.clone()]);
+    assert_eq!(reopened.view_of_child(child).await.expect("view").len(), 1);
+    assert_eq!(
+        reopened.children_with_kept_work().await.expect("kept"),
+        [drafted].into_iter().collect()
+    );
+    idb::delete(&name).await.ok();
+}

@@ -12,6 +12,7 @@ mod lock;
 mod login;
 mod placement;
 mod placement_end;
+mod refused;
 mod routines;
 mod sync_ctl;
 mod templates;
@@ -49,8 +50,11 @@ pub(crate) struct Ctx {
     pub storage_persisted: RwSignal<Option<bool>>,
     /// A pull in progress that spans several pages: received of total.
     pub progress: RwSignal<Option<crate::sync::PullProgress>>,
-    /// Changes the server refused: id, what it was, why.
-    pub refused: RwSignal<Vec<(shared::MutationId, String, shared::ErrorCode)>>,
+    /// Changes the server refused, for the user to send again, print or dismiss.
+    pub refused: RwSignal<Vec<sync_ctl::RefusedItem>>,
+    /// Children no longer in the user's list, kept for a draft or a
+    /// refused change about them: id and name.
+    pub held_back: RwSignal<Vec<(shared::ChildId, String)>>,
     /// Who is signed in on this device (kept while offline).
     pub user: RwSignal<Option<shared::auth::UserProfile>>,
     /// The server ended the session: sign in again to sync.
@@ -103,6 +107,7 @@ fn App() -> impl IntoView {
         store_state: RwSignal::new(StoreState::Opening),
         storage_persisted: RwSignal::new(None),
         refused: RwSignal::new(Vec::new()),
+        held_back: RwSignal::new(Vec::new()),
         progress: RwSignal::new(None),
         user: RwSignal::new(None),
         session_ended: RwSignal::new(false),
@@ -203,6 +208,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/rutiner/:id") view=routines::RoutinePage/>
                             <Route path=path!("/checklistor") view=templates::TemplatesPage/>
                             <Route path=path!("/loggkontroll") view=audit::AuditPage/>
+                            <Route path=path!("/avvisad/:id") view=refused::RefusedPrintPage/>
                         </Routes>
                     }.into_any(),
                 }}
@@ -291,18 +297,21 @@ fn SyncIndicator() -> impl IntoView {
                     n => format!("{n} ändringar är sparade på enheten och väntar på att skickas."),
                 })}</p>
                 <ul class="refused">
-                    {move || ctx.refused.get().into_iter().map(|(id, what, code)| view! {
-                        <li>
-                            <strong>{format!("{what} avvisades. ")}</strong>
-                            {code.message_sv()}
-                            " "
-                            <button type="button" class="button button--secondary"
-                                on:click=move |_| sync_ctl::dismiss_refused(ctx, id)>
-                                "Ta bort från listan"
-                            </button>
-                        </li>
-                    }).collect_view()}
+                    {move || ctx.refused.get().into_iter().map(|item| view! { <refused::RefusedRow ctx item/> }).collect_view()}
                 </ul>
+                {move || {
+                    let held = ctx.held_back.get();
+                    (!held.is_empty()).then(|| view! {
+                        <div class="card card--attention" role="note">
+                            <p>"De här barnen finns inte längre i din lista, men det finns utkast eller avvisade ändringar om dem kvar på surfplattan. De tas bort när du har skickat, skrivit ut eller tagit bort det som väntar."</p>
+                            <ul>
+                                {held.into_iter().map(|(id, name)| view! {
+                                    <li><A href=format!("/barn/{id}")>{name}</A></li>
+                                }).collect_view()}
+                            </ul>
+                        </div>
+                    })
+                }}
                 <p>{move || match ctx.storage_persisted.get() {
                     Some(true) => "Lagringen på enheten är skyddad: webbläsaren rensar den inte vid platsbrist.",
                     Some(false) => "Webbläsaren kan rensa lagrad data vid platsbrist. Synka ofta.",

@@ -60,7 +60,12 @@ pub(crate) async fn refresh_pending(ctx: Ctx) {
         ctx.refused.set(
             refused
                 .into_iter()
-                .map(|r| (r.mutation.id, describe(&r.mutation.operation), r.code))
+                .map(|r| RefusedItem {
+                    id: r.mutation.id,
+                    what: crate::refused::describe(&r.mutation.operation),
+                    warning: crate::refused::dismiss_warning(&r.mutation.operation),
+                    code: r.code,
+                })
                 .collect(),
         );
     }
@@ -159,8 +164,10 @@ async fn run_round(ctx: Ctx) {
                 s.activity = Activity::Idle;
                 s.last_synced_at = Some(chrono::Utc::now());
             });
+            show_held_back(ctx, &report.held_back).await;
             if report.pulled > 0
                 || report.pushed > 0
+                || report.dropped > 0
                 || !report.left.is_empty()
                 || !report.arrived.is_empty()
             {
@@ -205,18 +212,49 @@ async fn run_round(ctx: Ctx) {
     }
 }
 
-/// What a change was, for the list of refused changes.
-fn describe(operation: &shared::protocol::Operation) -> String {
-    use shared::protocol::Operation;
-    match operation {
-        Operation::CreateVisit(v) => format!("Besöket {}", v.visit_date),
-        Operation::AmendVisit(_) => "Rättelsen".to_owned(),
-        Operation::CreatePlacement(_) => "Den nya placeringen".to_owned(),
-        Operation::PatchRecord(_) => "Ändringen av placeringen".to_owned(),
-        Operation::DeleteRecord(_) => "Borttagningen".to_owned(),
-        Operation::ResolveConflict(_) => "Valet i konflikten".to_owned(),
-        Operation::ClosePlacement(_) => "Avslutet av placeringen".to_owned(),
-        Operation::TickChecklist(_) => "Bocken i checklistan".to_owned(),
+/// A change the server refused, as the list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RefusedItem {
+    pub id: shared::MutationId,
+    /// What it was ("Besöket 2026-11-20").
+    pub what: String,
+    /// What dismissing it loses.
+    pub warning: String,
+    pub code: ErrorCode,
+}
+
+/// Puts a refused change back in the outbox and syncs soon.
+pub(crate) fn resend_refused(ctx: Ctx, id: shared::MutationId) {
+    leptos::task::spawn_local(async move {
+        if let Some(store) = store() {
+            let _ = store.resend_refused(id).await;
+        }
+        ctx.data_changed();
+        after_local_write(ctx);
+    });
+}
+
+/// The children who left the user's list but stay for their unfinished
+/// work, by name as the device still holds them.
+async fn show_held_back(ctx: Ctx, children: &[shared::ChildId]) {
+    let Some(store) = store() else { return };
+    let mut named = Vec::with_capacity(children.len());
+    for &child in children {
+        let name = store
+            .view_of_child(child)
+            .await
+            .ok()
+            .and_then(|records| {
+                records.into_iter().find_map(|r| match r {
+                    shared::protocol::Record::Child(c) => Some(c.full_name()),
+                    _ => None,
+                })
+            })
+            .unwrap_or_else(|| "Ett barn".to_owned());
+        named.push((child, name));
+    }
+    if ctx.held_back.get_untracked() != named {
+        ctx.held_back.set(named);
     }
 }
 

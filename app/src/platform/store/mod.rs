@@ -488,6 +488,30 @@ impl LocalStore for IdbStore {
         Ok(())
     }
 
+    async fn children_with_kept_work(&self) -> Result<BTreeSet<ChildId>, StoreError> {
+        let mut children: BTreeSet<ChildId> = self
+            .refused()
+            .await?
+            .iter()
+            .map(|r| r.mutation.operation.child_id())
+            .collect();
+        let tx = self.tx(&[DRAFTS], IdbTransactionMode::Readonly)?;
+        let keys: js_sys::Array = idb::request(
+            &tx.object_store(DRAFTS)
+                .map_err(js_err)?
+                .get_all_keys()
+                .map_err(js_err)?,
+        )
+        .await?
+        .unchecked_into();
+        children.extend(
+            keys.iter()
+                .filter_map(|k| k.as_string())
+                .filter_map(|k| ChildId::parse(&k).ok()),
+        );
+        Ok(children)
+    }
+
     async fn feed_epoch(&self) -> Result<Option<shared::protocol::FeedEpoch>, StoreError> {
         self.read_feed_epoch().await
     }

@@ -85,6 +85,36 @@ impl IdbStore {
         self.delete_one(REJECTED, &id.to_string()).await
     }
 
+    /// Sends a refused change again: back into the outbox, under its own
+    /// id (a refusal wrote nothing on the server), in one transaction.
+    pub async fn resend_refused(&self, id: MutationId) -> Result<(), StoreError> {
+        let Some(refused) = self
+            .refused()
+            .await?
+            .into_iter()
+            .find(|r| r.mutation.id == id)
+        else {
+            return Ok(());
+        };
+        let entry = OutboxEntry::encode(&refused.mutation).map_err(decode_err)?;
+        let sealed = self.seal(OUTBOX, &entry.mutation_id, &entry.json).await?;
+        let tx = self.tx(&[OUTBOX, REJECTED], IdbTransactionMode::Readwrite)?;
+        tx.object_store(OUTBOX)
+            .map_err(js_err)?
+            .add(&idb::object(&[
+                ("mutation_id", &entry.mutation_id),
+                ("record_key", &entry.record_key),
+                ("json", &sealed),
+            ])?)
+            .map_err(js_err)?;
+        tx.object_store(REJECTED)
+            .map_err(js_err)?
+            .delete(&JsValue::from_str(&id.to_string()))
+            .map_err(js_err)?;
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
     /// Logs that the user looked at `child` here, for the server's audit log.
     pub async fn log_read(
         &self,
