@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// tablet (measured by `scripts/bench-kdf.sh`). Stored parameters below
 /// these are refused (a tampered store cannot weaken the key).
 pub const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
-pub const ARGON2_TIME_COST: u32 = 3;
+pub const ARGON2_TIME_COST: u32 = 4;
 /// One lane: WebAssembly in the page runs on one thread.
 pub const ARGON2_LANES: u32 = 1;
 /// Stored parameters above these are refused too: a tampered store must not

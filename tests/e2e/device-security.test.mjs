@@ -67,7 +67,7 @@ test('after a visit is recorded, nothing about the child is readable in IndexedD
   for (const secret of secrets) {
     assert.ok(!dump.includes(secret), `"${secret}" is readable in IndexedDB`);
   }
-  assert.ok(dump.includes('"v1:'), 'the records are there, sealed');
+  assert.ok(dump.includes('"v2:'), 'the records are there, sealed');
   await context.close();
 });
 
@@ -122,5 +122,26 @@ test('a tablet reported lost wipes itself when it next reaches the server', asyn
   await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   await waitForText(page.getByRole('status').filter({ hasText: 'spärrats' }), 'Enheten har spärrats');
   assert.equal(await recordsOnDevice(page), 0);
+  await context.close();
+});
+
+test('a LOCKED tablet reported lost wipes itself when reloaded, without anyone unlocking it', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await signIn(page, 'demo.anna');
+  await waitForText(page.getByTestId('sync-status'), 'Synkad');
+  assert.ok(await recordsOnDevice(page) > 0);
+  await page.getByRole('button', { name: 'Lås', exact: true }).click();
+  await page.getByRole('heading', { name: 'Låst' }).waitFor();
+
+  // Reported lost while locked: no key in memory, no sync running.
+  execFileSync(env.server.bin, ['--data-dir', join(env.server.dir, 'data'), 'admin', 'revoke-sessions', 'demo.anna']);
+  await page.reload();
+  // The app starts locked, asks the server with its check token and wipes itself.
+  await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+  await waitForText(page.getByRole('status').filter({ hasText: 'spärrats' }), 'Enheten har spärrats');
+  assert.equal(await recordsOnDevice(page), 0);
+  assert.ok(!(await rawIndexedDb(page)).includes('check_token'), 'the check token is gone too');
   await context.close();
 });

@@ -446,16 +446,22 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
         error.set(None);
         leptos::task::spawn_local(async move {
             let result = authenticator_key(&session.get_value()).await;
-            if result == Err(webauthn::WebAuthnError::NoPrf) && !required.get_untracked() {
+            // Cancelled: try again. Unusable here (no PRF, or the browser
+            // refuses WebAuthn for this address): the PIN, unless required.
+            let unusable = matches!(
+                result,
+                Err(webauthn::WebAuthnError::NoPrf | webauthn::WebAuthnError::Other(_))
+            );
+            if unusable && !required.get_untracked() {
                 let _ = busy.try_set(false);
                 let _ = setup.try_set(Setup::Pin);
-                let _ = error.try_set(Some(
-                    "Surfplattans skärmlås kan inte skapa en nyckel. Välj en PIN-kod i stället."
-                        .into(),
-                ));
+                let _ = error.try_set(Some(format!(
+                    "{} Välj en PIN-kod i stället.",
+                    result.err().map(|e| e.to_string()).unwrap_or_default()
+                )));
                 return;
             }
-            if result == Err(webauthn::WebAuthnError::NoPrf) {
+            if unusable {
                 let _ = setup.try_set(Setup::Impossible);
             }
             finish(result.map_err(|e| e.to_string())).await;
