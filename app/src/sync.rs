@@ -1405,7 +1405,7 @@ mod tests {
         let report = block_on(sync_once(&store, &server, device)).expect("sync");
 
         assert_eq!(report.left, vec![done]);
-        let mut held_back = report.held_back.clone();
+        let mut held_back = report.held_back;
         held_back.sort();
         let mut expected = vec![drafted, refused];
         expected.sort();
