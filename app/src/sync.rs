@@ -1491,6 +1491,104 @@ mod tests {
         }
     }
 
+    #[derive(Clone, Debug)]
+    enum Step {
+        Record(usize),
+        Sync(usize),
+        /// Pulls from now on fail (a network that drops answers mid-round).
+        PullsFail(bool),
+        /// The server goes back to its state at the backup; tablet 0 may be
+        /// lost with it.
+        Restore {
+            lose_first: bool,
+        },
+        Backup,
+    }
+
+    fn step(devices: usize) -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (0..devices).prop_map(Step::Record),
+            4 => (0..devices).prop_map(Step::Sync),
+            1 => any::<bool>().prop_map(Step::PullsFail),
+            1 => Just(Step::Backup),
+            1 => any::<bool>().prop_map(|lose_first| Step::Restore { lose_first }),
+        ]
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(300))]
+        /// Tablets record visits and sync while the server is backed up and
+        /// restored any number of times; after everyone syncs, the server
+        /// holds every visit a remaining tablet recorded (once), and every
+        /// tablet holds exactly the server's visits.
+        #[test]
+        fn restores_lose_no_visit_a_remaining_tablet_recorded(
+            (devices, steps) in (2usize..4).prop_flat_map(|d| (
+                proptest::strategy::Just(d),
+                proptest::collection::vec(step(d), 1..40),
+            ))
+        ) {
+            let child = ChildId::new_random();
+            let server = FakeServer::default();
+            server.known_children.borrow_mut().push(child);
+            let tablets: Vec<(MemoryStore, DeviceId)> = (0..devices)
+                .map(|_| (MemoryStore::default(), DeviceId::new_random()))
+                .collect();
+            let mut made: Vec<(usize, shared::VisitId)> = Vec::new();
+            let mut lost = false;
+            let mut backup_at = 0;
+            let mut restores = 0;
+            for step in steps.iter().cloned() {
+                match step {
+                    Step::Record(d) if !(lost && d == 0) => {
+                        made.push((d, visit_id(&record_visit(&tablets[d].0, child))));
+                    }
+                    Step::Sync(d) if !(lost && d == 0) => {
+                        let _ = block_on(sync_once(&tablets[d].0, &server, tablets[d].1));
+                    }
+                    Step::PullsFail(on) => server.fail_pulls.set(on),
+                    Step::Backup => backup_at = server.head(),
+                    Step::Restore { lose_first } => {
+                        restores += 1;
+                        server.restore_to(backup_at);
+                        *server.epoch.borrow_mut() = Some(format!("restore-{restores}"));
+                        lost |= lose_first;
+                    }
+                    _ => {}
+                }
+            }
+            server.fail_pulls.set(false);
+            let on_server = |server: &FakeServer| -> BTreeSet<shared::VisitId> {
+                server.changes.borrow().iter().filter_map(|c| match &c.record {
+                    Record::Visit(v) => Some(v.id),
+                    _ => None,
+                }).collect()
+            };
+            for _ in 0..2 {
+                for (i, (store, device)) in tablets.iter().enumerate() {
+                    if !(lost && i == 0) {
+                        block_on(sync_once(store, &server, *device)).expect("final sync");
+                    }
+                }
+            }
+            let held = on_server(&server);
+            for (d, visit) in &made {
+                if !(lost && *d == 0) {
+                    proptest::prop_assert!(held.contains(visit), "tablet {}'s visit lost", d);
+                }
+            }
+            proptest::prop_assert_eq!(held.len(), server.changes.borrow().len(), "no visit twice");
+            for (i, (store, _)) in tablets.iter().enumerate() {
+                if !(lost && i == 0) {
+                    proptest::prop_assert_eq!(&visits_held(store), &held, "tablet {}", i);
+                }
+            }
+        }
+    }
+
     #[test]
     fn retry_delay_grows_and_is_capped() {
         assert_eq!(retry_delay_ms(1, 1.0), 2_000);
