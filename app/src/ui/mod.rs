@@ -297,7 +297,9 @@ fn SyncIndicator() -> impl IntoView {
                     n => format!("{n} ändringar är sparade på enheten och väntar på att skickas."),
                 })}</p>
                 <ul class="refused">
-                    {move || ctx.refused.get().into_iter().map(|item| view! { <refused::RefusedRow ctx item/> }).collect_view()}
+                    <For each=move || ctx.refused.get() key=|item| item.id let:item>
+                        <refused::RefusedRow ctx item/>
+                    </For>
                 </ul>
                 {move || {
                     let held = ctx.held_back.get();

@@ -57,17 +57,19 @@ pub(crate) async fn refresh_pending(ctx: Ctx) {
     }
     if let Ok(refused) = store.refused().await {
         ctx.status.update(|s| s.rejected = refused.len());
-        ctx.refused.set(
-            refused
-                .into_iter()
-                .map(|r| RefusedItem {
-                    id: r.mutation.id,
-                    what: crate::refused::describe(&r.mutation.operation),
-                    warning: crate::refused::dismiss_warning(&r.mutation.operation),
-                    code: r.code,
-                })
-                .collect(),
-        );
+        let items: Vec<RefusedItem> = refused
+            .into_iter()
+            .map(|r| RefusedItem {
+                id: r.mutation.id,
+                what: crate::refused::describe(&r.mutation.operation),
+                warning: crate::refused::dismiss_warning(&r.mutation.operation),
+                code: r.code,
+            })
+            .collect();
+        // Unchanged, the list is not redrawn: a question being asked stays.
+        if ctx.refused.with_untracked(|shown| *shown != items) {
+            ctx.refused.set(items);
+        }
     }
     if let Ok(conflicts) = store.conflicts().await {
         let open = conflicts
