@@ -15,13 +15,15 @@ async function pageWithAuthenticator({ prf = true } = {}) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2', transport: 'internal', hasResidentKey: true,
       hasUserVerification: true, isUserVerified: true, hasPrf: prf,
     },
   });
-  return { context, page };
+  /** The authenticator forgets its credentials (the adult's finger is gone). */
+  const forget = () => cdp.send('WebAuthn.clearCredentials', { authenticatorId });
+  return { context, page, forget };
 }
 
 /** WebAuthn takes a domain, not an IP address, as the relying party. */
@@ -81,6 +83,34 @@ test('the tablet is locked with its screen lock: no PIN, nothing to guess in the
   assert.equal(await page.getByLabel('PIN-kod', { exact: true }).count(), 0);
   await page.getByRole('button', { name: 'Lås upp med skärmlåset' }).click();
   await page.getByRole('link', { name: /Alva Exempelsson/ }).waitFor();
+  await context.close();
+});
+
+test('the child mode is left with the adult\'s screen lock, and not without it', async () => {
+  const { context, page, forget } = await pageWithAuthenticator();
+  await logIn(page, 'demo.gunilla');
+  await page.getByRole('button', { name: 'Använd skärmlåset' }).click();
+  await page.getByRole('link', { name: /Noah Påhittad/ }).click();
+  await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
+  const childMode = page.getByTestId('child-mode');
+  const handBack = async () => {
+    await page.getByRole('button', { name: 'Samtalsstöd', exact: true }).click();
+    await childMode.getByRole('button', { name: 'Klart – lämna tillbaka' }).click();
+    await childMode.getByRole('heading', { name: 'Lämna tillbaka till den vuxna' }).waitFor();
+    assert.equal(await childMode.getByLabel('PIN-kod', { exact: true }).count(), 0, 'no PIN to type');
+  };
+
+  await handBack();
+  await childMode.getByRole('button', { name: 'Lämna barnläget' }).click();
+  await childMode.waitFor({ state: 'detached' });
+  await page.getByTestId('signed-in-user').waitFor();
+
+  // Without the adult's credential the screen lock opens nothing: the mode stays.
+  await handBack();
+  await forget();
+  await childMode.getByRole('button', { name: 'Lämna barnläget' }).click();
+  await waitForText(childMode.getByRole('alert'), 'Skärmlåset');
+  assert.equal(await page.getByTestId('signed-in-user').count(), 0, 'still in the child mode');
   await context.close();
 });
 
