@@ -181,6 +181,13 @@ impl LocalStore for Replica {
         Ok(())
     }
 
+    async fn forget_refused(&self, ids: &[MutationId]) -> Result<(), StoreError> {
+        self.refused
+            .borrow_mut()
+            .retain(|(m, _)| !ids.contains(&m.id));
+        Ok(())
+    }
+
     async fn children_with_kept_work(&self) -> Result<BTreeSet<ChildId>, StoreError> {
         Ok(self
             .refused

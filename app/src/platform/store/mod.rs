@@ -488,6 +488,18 @@ impl LocalStore for IdbStore {
         Ok(())
     }
 
+    async fn forget_refused(&self, ids: &[MutationId]) -> Result<(), StoreError> {
+        let tx = self.tx(&[REJECTED], IdbTransactionMode::Readwrite)?;
+        let rejected = tx.object_store(REJECTED).map_err(js_err)?;
+        for id in ids {
+            rejected
+                .delete(&JsValue::from_str(&id.to_string()))
+                .map_err(js_err)?;
+        }
+        idb::committed(&tx).await?;
+        Ok(())
+    }
+
     async fn children_with_kept_work(&self) -> Result<BTreeSet<ChildId>, StoreError> {
         let mut children: BTreeSet<ChildId> = self
             .refused()
