@@ -73,7 +73,12 @@ pub async fn caseload(
     }
     for set in &sets {
         db.set_child_unit(set.child.id, UNIT).await?;
-        db.assign_child(set.child.id, WORKER_ID, &server::db::audit::Who::command_line()).await?;
+        db.assign_child(
+            set.child.id,
+            WORKER_ID,
+            &server::db::audit::Who::command_line(),
+        )
+        .await?;
     }
     Ok(SeedSummary {
         username: WORKER,
@@ -172,11 +177,21 @@ pub async fn devices(db: &Database, count: usize) -> anyhow::Result<Vec<BenchDev
         db.insert_records(&records).await?;
         for set in &sets {
             db.set_child_unit(set.child.id, UNIT).await?;
-            db.assign_child(set.child.id, user.id, &server::db::audit::Who::command_line()).await?;
+            db.assign_child(
+                set.child.id,
+                user.id,
+                &server::db::audit::Who::command_line(),
+            )
+            .await?;
         }
-        let tokens = Sessions::open(db, &user, "bänktest", server::config::Config::with_data_dir(".").device_policy())
-            .await
-            .map_err(|e| anyhow::anyhow!("opening a session: {e:?}"))?;
+        let tokens = Sessions::open(
+            db,
+            &user,
+            "bänktest",
+            server::config::Config::with_data_dir(".").device_policy(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("opening a session: {e:?}"))?;
         list.push(BenchDevice {
             access_token: tokens.access_token,
             device_id: DeviceId::new_random(),
