@@ -114,14 +114,29 @@ async fn restore_sqlite_file(path: &Path, from: &Path) -> Result<FeedEpoch, Back
     let _ = std::fs::remove_file(&staged);
     std::fs::copy(from, &staged)?;
     let epoch = renew_epoch(&DatabaseTarget::SqliteFile(staged.clone())).await?;
-    // The staged copy was closed with its log checkpointed; the old
-    // database's log must not be replayed onto the restored file.
+    // Closing the pools does not always fold the write-ahead log into the
+    // file; leaving WAL mode does, or fails. Only then is the staged copy
+    // one file, with the new epoch in it.
+    {
+        use sqlx::Connection;
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&staged);
+        let mut one = sqlx::SqliteConnection::connect_with(&options).await?;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
+            .fetch_one(&mut one)
+            .await?;
+        one.close().await?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(BackupError::Io(std::io::Error::other(format!(
+                "the restored copy stays in {mode} mode: is it open elsewhere?"
+            ))));
+        }
+    }
+    // The old database's log must not be replayed onto the restored file.
     for suffix in ["-wal", "-shm"] {
         match std::fs::remove_file(with_suffix(path, suffix)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
             _ => {}
         }
-        let _ = std::fs::remove_file(with_suffix(&staged, suffix));
     }
     std::fs::rename(&staged, path)?;
     Ok(epoch)
