@@ -38,8 +38,8 @@ pub fn is_recorded_work(operation: &Operation) -> bool {
 }
 
 /// The roles whose rules need the children of the user's units: those who
-/// see whole units, and those who grant cover for a unit's children. Only
-/// for them does the caller's read bring the units' children.
+/// see whole units. Only for them does the caller's read bring the units'
+/// children. (A grant reads the one child's unit itself.)
 const UNIT_ROLES: [Role; 2] = [Role::GroupLeader, Role::UnitManager];
 
 /// An assignment or a cover that lets the user read the child at `now`.
@@ -440,7 +440,7 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(
                 UNIT_ROLES.contains(&role),
-                role.sees_whole_units() || role.grants_cover(),
+                role.sees_whole_units(),
                 "{role:?}"
             );
         }
