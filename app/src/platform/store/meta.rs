@@ -151,11 +151,6 @@ impl IdbStore {
             .map(|m| m as u32))
     }
 
-    pub async fn set_lock_after_secs(&self, secs: u32) -> Result<(), StoreError> {
-        self.meta_put(&[(LOCK_AFTER_KEY, JsValue::from_f64(f64::from(secs)))])
-            .await
-    }
-
     /// The store's figures (`StoreStamp`), read in one transaction so they
     /// belong together. Nothing sealed is opened.
     pub async fn stamp(&self) -> Result<StoreStamp, StoreError> {
