@@ -2,12 +2,11 @@
 //! hash; reviewed by unit managers; tampering found by the verifier.
 
 use crate::backend_tests;
-use crate::helpers::{create_visit, push_request, visit, Backend, TestApp};
+use crate::helpers::{create_visit, push_request, review, visit, Backend, TestApp};
 use chrono::Utc;
 use reqwest::StatusCode;
-use serde_json::Value;
 use server::demo::{DEMO_CHILD_IDS, DEMO_UNITS};
-use shared::audit::{AuditAction, AuditEntry, LocalRead, LocalReadKind};
+use shared::audit::{AuditAction, LocalRead, LocalReadKind};
 use shared::auth::{Colleague, Role};
 
 backend_tests!(
@@ -16,17 +15,6 @@ backend_tests!(
     tampering_with_the_log_is_found,
     leaders_list_the_people_of_their_units,
 );
-
-async fn review(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<AuditEntry> {
-    let response = client
-        .get(app.url(&format!("/api/v1/audit?{query}")))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK, "{query}");
-    let body: Value = response.json().await.expect("json");
-    serde_json::from_value(body["entries"].clone()).expect("entries")
-}
 
 async fn manager(app: &TestApp) -> reqwest::Client {
     let (user, client) = app.client_for(Role::UnitManager, &[]).await;

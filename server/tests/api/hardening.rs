@@ -5,8 +5,8 @@
 
 use crate::backend_tests;
 use crate::helpers::{
-    amendment, applied, create_visit, mutation, patch, push_json, push_request, rejected, target,
-    visit, Backend, TestApp,
+    amendment, applied, create_visit, mutation, patch, push_json, push_request, rejected, review,
+    target, visit, Backend, TestApp,
 };
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
@@ -36,22 +36,6 @@ backend_tests!(
     a_closed_placement_is_final,
     cover_ends_at_midnight_in_sweden,
 );
-
-/// The log entries `client` (a unit manager) reviews with `query`.
-async fn review(
-    app: &TestApp,
-    client: &reqwest::Client,
-    query: &str,
-) -> Vec<shared::audit::AuditEntry> {
-    let response = client
-        .get(app.url(&format!("/api/v1/audit?{query}")))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), StatusCode::OK, "{query}");
-    let body: Value = response.json().await.expect("json");
-    serde_json::from_value(body["entries"].clone()).expect("entries")
-}
 
 async fn status_of(app: &TestApp, client: &reqwest::Client, mutations: Vec<Mutation>) -> Response {
     let response = client

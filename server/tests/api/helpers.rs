@@ -198,17 +198,7 @@ impl TestApp {
     /// Stops this server and starts another on the same database and files.
     pub async fn restart(mut self) -> Self {
         self.stop_server().await;
-        let application = Application::build(self.config.clone())
-            .await
-            .expect("build app");
-        Self::run(
-            application,
-            self.config,
-            self._dir,
-            self.pg_database,
-            self.user,
-            self.token,
-        )
+        self.start_again().await
     }
 
     /// Stops this server, puts the backup `from` in place of its database
@@ -220,6 +210,11 @@ impl TestApp {
         server::admin::restore(&target, from)
             .await
             .expect("admin restore");
+        self.start_again().await
+    }
+
+    /// A new server on this one's configuration (this one stopped).
+    async fn start_again(self) -> Self {
         let application = Application::build(self.config.clone())
             .await
             .expect("build app");
@@ -590,6 +585,23 @@ pub fn push_json(mutations: Vec<Mutation>) -> Value {
 }
 
 /// Asserts an error response: status, JSON body with `code`, no-store if API.
+/// The log entries `client` (a unit manager) reviews with `query`
+/// (`GET /api/v1/audit?…`).
+pub async fn review(
+    app: &TestApp,
+    client: &reqwest::Client,
+    query: &str,
+) -> Vec<shared::audit::AuditEntry> {
+    let response = client
+        .get(app.url(&format!("/api/v1/audit?{query}")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    let body: Value = response.json().await.expect("json");
+    serde_json::from_value(body["entries"].clone()).expect("entries")
+}
+
 pub async fn assert_error(response: Response, status: u16, code: ErrorCode) -> ApiErrorBody {
     assert_eq!(response.status().as_u16(), status);
     let content_type = response
