@@ -26,14 +26,7 @@ impl IdbStore {
         let entry = OutboxEntry::encode(mutation).map_err(decode_err)?;
         let sealed = self.seal(OUTBOX, &entry.mutation_id, &entry.json).await?;
         let tx = self.tx(&[OUTBOX, DRAFTS], IdbTransactionMode::Readwrite)?;
-        tx.object_store(OUTBOX)
-            .map_err(js_err)?
-            .add(&idb::object(&[
-                ("mutation_id", &entry.mutation_id),
-                ("record_key", &entry.record_key),
-                ("json", &sealed),
-            ])?)
-            .map_err(js_err)?;
+        add_to_outbox(&tx, &entry, &sealed)?;
         if let Some(child) = draft_of {
             tx.object_store(DRAFTS)
                 .map_err(js_err)?
@@ -99,14 +92,7 @@ impl IdbStore {
         let entry = OutboxEntry::encode(&refused.mutation).map_err(decode_err)?;
         let sealed = self.seal(OUTBOX, &entry.mutation_id, &entry.json).await?;
         let tx = self.tx(&[OUTBOX, REJECTED], IdbTransactionMode::Readwrite)?;
-        tx.object_store(OUTBOX)
-            .map_err(js_err)?
-            .add(&idb::object(&[
-                ("mutation_id", &entry.mutation_id),
-                ("record_key", &entry.record_key),
-                ("json", &sealed),
-            ])?)
-            .map_err(js_err)?;
+        add_to_outbox(&tx, &entry, &sealed)?;
         tx.object_store(REJECTED)
             .map_err(js_err)?
             .delete(&JsValue::from_str(&id.to_string()))
@@ -245,4 +231,18 @@ impl IdbStore {
         idb::committed(&tx).await?;
         Ok(())
     }
+}
+
+/// Adds one sealed outbox entry in `tx`: a new change, or a refused one sent
+/// again.
+fn add_to_outbox(tx: &IdbTransaction, entry: &OutboxEntry, sealed: &str) -> Result<(), StoreError> {
+    tx.object_store(OUTBOX)
+        .map_err(js_err)?
+        .add(&idb::object(&[
+            ("mutation_id", &entry.mutation_id),
+            ("record_key", &entry.record_key),
+            ("json", sealed),
+        ])?)
+        .map_err(js_err)?;
+    Ok(())
 }
