@@ -28,6 +28,8 @@ pub struct ChildOverview {
     /// Checklist ticks of every placement, oldest first (the latest tick of
     /// an item is its state).
     pub ticks: Vec<shared::checklist::ChecklistTick>,
+    /// Visits filed in the case-management record ("förd till akt").
+    pub filed: Vec<shared::export::FiledMark>,
 }
 
 /// Groups records by child and works out what is due.
@@ -39,6 +41,7 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
     let mut conflicts: HashMap<ChildId, Vec<Conflict>> = HashMap::new();
     let mut closings: HashMap<ChildId, Vec<shared::PlacementClosing>> = HashMap::new();
     let mut ticks: HashMap<ChildId, Vec<shared::checklist::ChecklistTick>> = HashMap::new();
+    let mut filed: HashMap<ChildId, Vec<shared::export::FiledMark>> = HashMap::new();
     for record in records {
         match record {
             Record::Child(c) => {
@@ -52,6 +55,7 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
             }
             Record::PlacementClosing(c) => closings.entry(c.child_id).or_default().push(c),
             Record::ChecklistTick(t) => ticks.entry(t.child_id).or_default().push(t),
+            Record::VisitFiled(f) => filed.entry(f.child_id).or_default().push(f),
             Record::Conflict(_) | Record::Deleted(_) => {}
         }
     }
@@ -77,6 +81,7 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
                 open_conflicts: conflicts.remove(&child.id).unwrap_or_default(),
                 closings: closings.remove(&child.id).unwrap_or_default(),
                 ticks: child_ticks,
+                filed: filed.remove(&child.id).unwrap_or_default(),
                 child,
                 placement,
                 placements: ps,
@@ -232,8 +237,13 @@ mod filter_tests {
             given_name: shared::PersonName::parse(name).expect("name"),
             family_name: shared::PersonName::parse("Testsson").expect("name"),
             birth_date: NaiveDate::from_ymd_opt(2015, 1, 1).expect("date"),
+            sex: shared::Sex::NotRecorded,
+            has_disability: false,
+            unit_id: None,
+            external_id: None,
         };
         ChildOverview {
+            filed: Vec::new(),
             child,
             placement: None,
             next_visit: due.map(|due_date| NextVisit {
@@ -299,6 +309,10 @@ mod tests {
             given_name: PersonName::parse(name).expect("valid"),
             family_name: PersonName::parse("Exempelsson").expect("valid"),
             birth_date: d(2015, 5, 1),
+            sex: shared::Sex::NotRecorded,
+            has_disability: false,
+            unit_id: None,
+            external_id: None,
         }
     }
 
@@ -311,6 +325,12 @@ mod tests {
             legal_basis: LegalBasis::SoL,
             start_date: start,
             end_date: None,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
         }
     }
 

@@ -157,6 +157,7 @@ mod tests {
             Record::Deleted(_) => "deleted",
             Record::PlacementClosing(_) => "placement_closing",
             Record::ChecklistTick(_) => "checklist_tick",
+            Record::VisitFiled(_) => "visit_filed",
         }
     }
 

@@ -120,6 +120,10 @@ mod tests {
             given_name: PersonName::parse("Alva").expect("name"),
             family_name: PersonName::parse("Ekström").expect("name"),
             birth_date: NaiveDate::from_ymd_opt(2015, 3, 2).expect("date"),
+            sex: shared::Sex::NotRecorded,
+            has_disability: false,
+            unit_id: None,
+            external_id: None,
         };
         let next = NextVisit {
             placement_id: shared::PlacementId::new_random(),

@@ -27,6 +27,7 @@ fn kind_name(record: &Record) -> &'static str {
         Record::Deleted(r) => editable_kind_name(r.kind),
         Record::PlacementClosing(_) => "closing",
         Record::ChecklistTick(_) => "tick",
+        Record::VisitFiled(_) => "filed",
     }
 }
 
@@ -57,6 +58,7 @@ pub fn record_key(record: &Record) -> String {
         Record::Deleted(r) => return ref_key(r),
         Record::PlacementClosing(c) => c.id.to_string(),
         Record::ChecklistTick(t) => t.id.to_string(),
+        Record::VisitFiled(f) => f.visit_id.to_string(),
     };
     format!("{}:{id}", kind_name(record))
 }
@@ -275,6 +277,12 @@ pub(crate) mod tests {
             legal_basis: shared::LegalBasis::SoL,
             start_date: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
             end_date: None,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
         }
     }
 

@@ -234,6 +234,10 @@ pub fn caseload(
                 birth_date: base
                     .checked_sub_days(Days::new(365 * 2 + rng.below(365 * 10)))
                     .unwrap_or(base),
+                sex: shared::Sex::NotRecorded,
+                has_disability: false,
+                unit_id: None,
+                external_id: None,
             };
             let start = base
                 .checked_add_days(Days::new(rng.below(200)))
@@ -250,6 +254,12 @@ pub fn caseload(
                 },
                 start_date: start,
                 end_date: None,
+                home_id: None,
+                decision_date: None,
+                decided_by: None,
+                decision_until: None,
+                last_consideration: None,
+                external_id: None,
             };
             let count = visits_total / children + usize::from(n < visits_total % children);
             let visits = (0..count)

@@ -288,6 +288,10 @@ pub fn records(today: NaiveDate) -> Vec<Record> {
             given_name: text(demo.given),
             family_name: text(demo.family),
             birth_date: demo.birth,
+            sex: shared::Sex::NotRecorded,
+            has_disability: false,
+            unit_id: None,
+            external_id: None,
         }));
         placements.push(Record::Placement(Placement {
             id: placement_id(n),
@@ -297,6 +301,12 @@ pub fn records(today: NaiveDate) -> Vec<Record> {
             legal_basis: demo.basis,
             start_date: demo.start,
             end_date: None,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
         }));
         for (date, talked_alone, note) in demo.visits {
             visit_no += 1;

@@ -126,7 +126,15 @@ impl IntoResponse for ApiError {
         };
         let status =
             StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, Json(ApiErrorBody { code, message })).into_response();
+        let mut response = (
+            status,
+            Json(ApiErrorBody {
+                code,
+                message,
+                problems: Vec::new(),
+            }),
+        )
+            .into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

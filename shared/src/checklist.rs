@@ -354,6 +354,10 @@ mod tests {
             given_name: PersonName::parse("Test").expect("name"),
             family_name: PersonName::parse("Barn").expect("name"),
             birth_date: day(born),
+            sex: crate::domain::Sex::NotRecorded,
+            has_disability: false,
+            unit_id: None,
+            external_id: None,
         }
     }
 
@@ -366,6 +370,12 @@ mod tests {
             legal_basis: LegalBasis::SoL,
             start_date: day(start),
             end_date: None,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
         }
     }
 

@@ -151,12 +151,153 @@ impl LegalBasis {
 }
 
 /// A child (barn) in the caseload.
+///
+/// The fields after `birth_date` came with the register (issue 15); they
+/// default so that a child stored earlier still reads. The personal identity
+/// number (personnummer) is never held: `external_id` is the case-management
+/// system's own id for the child.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Child {
     pub id: ChildId,
     pub given_name: PersonName,
     pub family_name: PersonName,
     pub birth_date: NaiveDate,
+    #[serde(default)]
+    pub sex: Sex,
+    /// Drives the disability items of the placement checklist.
+    #[serde(default)]
+    pub has_disability: bool,
+    #[serde(default)]
+    pub unit_id: Option<crate::ids::UnitId>,
+    #[serde(default)]
+    pub external_id: Option<ExternalId>,
+}
+
+/// Sex as recorded in the case (kön), for follow-up by sex.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// Flicka.
+    Girl,
+    /// Pojke.
+    Boy,
+    /// Annat.
+    Other,
+    /// Ej registrerat.
+    #[default]
+    NotRecorded,
+}
+
+impl Sex {
+    pub const ALL: [Self; 4] = [Self::Girl, Self::Boy, Self::Other, Self::NotRecorded];
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Self::Girl => "Flicka",
+            Self::Boy => "Pojke",
+            Self::Other => "Annat",
+            Self::NotRecorded => "Ej registrerat",
+        }
+    }
+
+    /// The wire and stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Girl => "girl",
+            Self::Boy => "boy",
+            Self::Other => "other",
+            Self::NotRecorded => "not_recorded",
+        }
+    }
+}
+
+/// Why an external id was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExternalIdError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("may hold only letters a-z, digits and . _ : / -")]
+    Character,
+    #[error("looks like a personal identity number, which is never stored")]
+    PersonalIdentityNumber,
+}
+
+/// A record's id in the municipality's case-management system (the key an
+/// import matches on). Never a personal identity number: a value shaped like
+/// one (YYMMDD-NNNN, YYYYMMDDNNNN, …) is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ExternalId(String);
+
+impl ExternalId {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(raw: &str) -> Result<Self, ExternalIdError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ExternalIdError::Empty);
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(ExternalIdError::TooLong {
+                max: Self::MAX_CHARS,
+            });
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '-'))
+        {
+            return Err(ExternalIdError::Character);
+        }
+        if looks_like_personal_identity_number(s) {
+            return Err(ExternalIdError::PersonalIdentityNumber);
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether `s` has the shape of a Swedish personal or coordination number:
+/// 10 or 12 digits, optionally with `-` or `+` before the last four, and a
+/// plausible month.
+pub fn looks_like_personal_identity_number(s: &str) -> bool {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let separators_ok = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == '+');
+    if !separators_ok || !(digits.len() == 10 || digits.len() == 12) {
+        return false;
+    }
+    let date = &digits[digits.len() - 10..digits.len() - 4];
+    let month: u32 = date[2..4].parse().unwrap_or(0);
+    let day: u32 = date[4..6].parse().unwrap_or(0);
+    // Coordination numbers add 60 to the day.
+    (1..=12).contains(&month) && ((1..=31).contains(&day) || (61..=91).contains(&day))
+}
+
+impl TryFrom<String> for ExternalId {
+    type Error = ExternalIdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ExternalId> for String {
+    fn from(value: ExternalId) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for ExternalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl Child {
@@ -171,15 +312,36 @@ impl Child {
 }
 
 /// One placement of a child in a home.
+///
+/// The fields after `end_date` came with the register (issue 15) and default,
+/// so that a placement stored earlier still reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placement {
     pub id: PlacementId,
     pub child_id: ChildId,
     pub kind: PlacementKind,
+    /// The home's name as shown; copied from the register when `home_id` is set.
     pub home_name: PersonName,
     pub legal_basis: LegalBasis,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
+    /// The home in the register of homes.
+    #[serde(default)]
+    pub home_id: Option<crate::ids::HomeId>,
+    /// The placement decision (beslut): its date and who made it.
+    #[serde(default)]
+    pub decision_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub decided_by: Option<PersonName>,
+    /// The day the decision ends or must be reviewed (beslutet gäller till).
+    #[serde(default)]
+    pub decision_until: Option<NaiveDate>,
+    /// The last six-monthly consideration (övervägande / omprövning); the
+    /// next is due six months after it, or after the start.
+    #[serde(default)]
+    pub last_consideration: Option<NaiveDate>,
+    #[serde(default)]
+    pub external_id: Option<ExternalId>,
 }
 
 impl Placement {
@@ -464,8 +626,17 @@ impl Visit {
 impl Placement {
     /// The fields a device may edit; the rest never change by an edit. The
     /// end date follows the signed closing (`close_placement`) alone.
-    pub const EDITABLE_FIELDS: &'static [&'static str] =
-        &["kind", "home_name", "legal_basis", "start_date"];
+    pub const EDITABLE_FIELDS: &'static [&'static str] = &[
+        "kind",
+        "home_name",
+        "legal_basis",
+        "start_date",
+        "home_id",
+        "decision_date",
+        "decided_by",
+        "decision_until",
+        "last_consideration",
+    ];
 }
 
 /// How a placement ended.
@@ -678,6 +849,12 @@ mod tests {
             legal_basis: LegalBasis::SoL,
             start_date: NaiveDate::from_ymd_opt(2026, 1, 10).expect("date"),
             end_date: None,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
         };
         assert!(!p.is_current_on(NaiveDate::from_ymd_opt(2026, 1, 9).expect("date")));
         assert!(p.is_current_on(NaiveDate::from_ymd_opt(2026, 1, 10).expect("date")));

@@ -49,6 +49,9 @@ pub enum ErrorCode {
     ServerBusy,
     /// The server runs, but the app's files are not built.
     AppNotBuilt,
+    /// An import file was refused as a whole: nothing was written. The
+    /// body's `problems` name each line and field.
+    ImportRejected,
     Internal,
 }
 
@@ -74,7 +77,10 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::TooManyAttempts => 429,
             Self::UnsupportedMediaType => 415,
-            Self::ValidationFailed | Self::UnknownChild | Self::UnknownRecord => 422,
+            Self::ValidationFailed
+            | Self::UnknownChild
+            | Self::UnknownRecord
+            | Self::ImportRejected => 422,
             Self::Internal => 500,
             Self::DatabaseUnavailable | Self::ServerBusy | Self::AppNotBuilt => 503,
         }
@@ -118,6 +124,9 @@ impl ErrorCode {
             }
             Self::ServerBusy => "Många loggar in just nu. Försök igen om en stund.",
             Self::AppNotBuilt => "Appen är inte byggd på servern.",
+            Self::ImportRejected => {
+                "Filen lästes inte in. Inget sparades; raderna med fel visas nedan."
+            }
             Self::Internal => "Ett fel uppstod på servern.",
         }
     }
@@ -128,6 +137,9 @@ impl ErrorCode {
 pub struct ApiErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With [`ErrorCode::ImportRejected`]: every line and field refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::import::ImportProblem>,
 }
 
 #[cfg(test)]
@@ -154,6 +166,7 @@ mod tests {
         let body = ApiErrorBody {
             code: ErrorCode::UnsupportedProtocolVersion,
             message: "x".into(),
+            problems: Vec::new(),
         };
         let json = serde_json::to_value(&body).expect("serialise");
         assert_eq!(json["code"], "unsupported_protocol_version");

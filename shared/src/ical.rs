@@ -152,6 +152,10 @@ mod tests {
             given_name: PersonName::parse(given).expect("valid"),
             family_name: PersonName::parse(family).expect("valid"),
             birth_date: d(2015, 5, 1),
+            sex: crate::domain::Sex::NotRecorded,
+            has_disability: false,
+            unit_id: None,
+            external_id: None,
         }
     }
 

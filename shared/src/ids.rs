@@ -88,6 +88,10 @@ uuid_id!(
     /// The closing of a placement (avslut), with its closing note.
     ClosingId
 );
+uuid_id!(
+    /// A home in the register of homes (familjehem, jourhem, HVB, …).
+    HomeId
+);
 
 #[cfg(test)]
 mod tests {

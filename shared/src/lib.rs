@@ -8,11 +8,14 @@ pub mod checklist;
 pub mod conversation;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod ical;
 pub mod ids;
+pub mod import;
 pub mod markdown;
 pub mod merge;
 pub mod protocol;
+pub mod register;
 pub mod routines;
 pub mod schedule;
 pub mod search;
@@ -20,11 +23,12 @@ pub mod sweden;
 
 pub use domain::{
     AmendmentText, Child, ClosingProblem, ContactKind, ConversationTool, EndKind, EndReason,
-    LegalBasis, NotAloneReason, PersonName, Placement, PlacementClosing, PlacementKind, TextError,
-    Visit, VisitAmendment, VisitNote, VisitPlace, VisitProblem, VisitorName, VisitorRole,
+    ExternalId, LegalBasis, NotAloneReason, PersonName, Placement, PlacementClosing, PlacementKind,
+    Sex, TextError, Visit, VisitAmendment, VisitNote, VisitPlace, VisitProblem, VisitorName,
+    VisitorRole,
 };
 pub use error::{ApiErrorBody, ErrorCode};
 pub use ids::{
-    AmendmentId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, MutationId,
+    AmendmentId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, HomeId, MutationId,
     PlacementId, SessionId, UnitId, UserId, VisitId,
 };

@@ -226,6 +226,8 @@ pub enum Record {
     Deleted(RecordRef),
     PlacementClosing(PlacementClosing),
     ChecklistTick(ChecklistTick),
+    /// The visit was filed in the case-management record ("förd till akt").
+    VisitFiled(crate::export::FiledMark),
 }
 
 impl Record {
@@ -240,6 +242,7 @@ impl Record {
             Self::Deleted(r) => r.child_id,
             Self::PlacementClosing(c) => c.child_id,
             Self::ChecklistTick(t) => t.child_id,
+            Self::VisitFiled(f) => f.child_id,
         }
     }
 }

@@ -186,6 +186,10 @@ async fn run(s: &Scenario, dir: &std::path::Path) -> Result<(), TestCaseError> {
         given_name: PersonName::parse("Sim").expect("valid"),
         family_name: PersonName::parse("Uleradsson").expect("valid"),
         birth_date: NaiveDate::from_ymd_opt(2015, 1, 1).expect("date"),
+        sex: shared::Sex::NotRecorded,
+        has_disability: false,
+        unit_id: None,
+        external_id: None,
     };
     let placement = Placement {
         id: PlacementId::new_random(),
@@ -195,6 +199,12 @@ async fn run(s: &Scenario, dir: &std::path::Path) -> Result<(), TestCaseError> {
         legal_basis: LegalBasis::SoL,
         start_date: day(1),
         end_date: None,
+        home_id: None,
+        decision_date: None,
+        decided_by: None,
+        decision_until: None,
+        last_consideration: None,
+        external_id: None,
     };
     db.insert_records(&[
         Record::Child(child.clone()),

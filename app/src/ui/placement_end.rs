@@ -115,6 +115,12 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
             legal_basis: LegalBasis::SoL,
             start_date: start,
             end_date: None,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
         };
         if let Err(problem) = closing.check(&probe) {
             return error.set(Some(
@@ -236,6 +242,12 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
                 legal_basis: basis.get_untracked(),
                 start_date,
                 end_date: None,
+                home_id: None,
+                decision_date: None,
+                decided_by: None,
+                decision_until: None,
+                last_consideration: None,
+                external_id: None,
             }),
         };
         leptos::task::spawn_local(async move {

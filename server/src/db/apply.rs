@@ -581,6 +581,7 @@ pub(crate) async fn insert_records(
             }
             Record::PlacementClosing(c) => tx.insert_closing(c, None).await?,
             Record::ChecklistTick(t) => tx.insert_tick(t, None).await?,
+            Record::VisitFiled(f) => tx.insert_filing(f).await?,
         };
         if !inserted {
             let row = ChangeRow::of(record)?;

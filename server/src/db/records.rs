@@ -12,6 +12,7 @@ use super::DbError;
 use chrono::Utc;
 use serde_json::Value;
 use shared::checklist::{ChecklistTemplate, ChecklistTick, TemplateVersion};
+use shared::export::FiledMark;
 use shared::protocol::Conflict;
 use shared::{
     Child, ChildId, ConflictId, MutationId, Placement, PlacementClosing, PlacementId, Visit,
@@ -215,6 +216,23 @@ impl Tx {
         .bind(t.ticked_at)
         .bind(Utc::now())
         .bind(mutation_id)
+        .execute(self)
+        .await?;
+        Ok(inserted == 1)
+    }
+
+    /// Marks a visit filed in the case-management record; `false` when it
+    /// already was (the first mark stays).
+    pub(crate) async fn insert_filing(&mut self, f: &FiledMark) -> Result<bool, DbError> {
+        let inserted = Stmt::new(
+            "INSERT INTO visit_filings (visit_id, child_id, filed_by, filed_by_name, filed_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (visit_id) DO NOTHING",
+        )
+        .bind(f.visit_id)
+        .bind(f.child_id)
+        .bind(f.by)
+        .bind(f.by_name.as_str())
+        .bind(f.at)
         .execute(self)
         .await?;
         Ok(inserted == 1)

@@ -145,6 +145,12 @@ impl ChangeRow {
                 *t.child_id.as_uuid(),
                 to_json(t)?,
             ),
+            Record::VisitFiled(f) => (
+                "visit_filed",
+                *f.visit_id.as_uuid(),
+                *f.child_id.as_uuid(),
+                to_json(f)?,
+            ),
         };
         Ok(Self {
             kind,
@@ -207,6 +213,12 @@ impl PlacementRow {
             legal_basis: from_serde_name(TABLE, &self.legal_basis)?,
             start_date: self.start_date,
             end_date: self.end_date,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
         };
         Ok(StoredPlacement {
             placement,

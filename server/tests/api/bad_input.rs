@@ -111,6 +111,10 @@ async fn bad_input_is_refused_and_writes_nothing(backend: Backend) {
         given_name: PersonName::parse("Annans").expect("valid"),
         family_name: PersonName::parse("Barn").expect("valid"),
         birth_date: chrono::NaiveDate::from_ymd_opt(2014, 4, 4).expect("date"),
+        sex: shared::Sex::NotRecorded,
+        has_disability: false,
+        unit_id: None,
+        external_id: None,
     };
     let stranger_placement = new_placement(stranger.id);
     app.db

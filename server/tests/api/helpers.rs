@@ -497,6 +497,12 @@ pub fn new_placement(child_id: ChildId) -> Placement {
         legal_basis: LegalBasis::SoL,
         start_date: NaiveDate::from_ymd_opt(2026, 2, 1).expect("date"),
         end_date: None,
+        home_id: None,
+        decision_date: None,
+        decided_by: None,
+        decision_until: None,
+        last_consideration: None,
+        external_id: None,
     }
 }
 

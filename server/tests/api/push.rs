@@ -134,6 +134,10 @@ async fn a_refused_push_applies_once_the_child_is_assigned(backend: Backend) {
         given_name: PersonName::parse("Sen").expect("valid"),
         family_name: PersonName::parse("Ankomling").expect("valid"),
         birth_date: chrono::NaiveDate::from_ymd_opt(2015, 5, 5).expect("date"),
+        sex: shared::Sex::NotRecorded,
+        has_disability: false,
+        unit_id: None,
+        external_id: None,
     };
     let request = push_request(vec![create_visit(visit(child.id))]);
     let body = serde_json::to_value(&request).expect("json");
