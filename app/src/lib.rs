@@ -3,6 +3,7 @@
 //! browser (IndexedDB, fetch, events) and `ui` holds the Leptos pages.
 
 pub mod caseload;
+pub mod decisions;
 pub mod feed;
 pub mod lock;
 pub mod loggkontroll;

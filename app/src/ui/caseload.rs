@@ -189,6 +189,11 @@ fn CaseloadRow(row: ChildOverview) -> impl IntoView {
         .placement
         .as_ref()
         .and_then(|p| super::checklist::progress_text(&row.child, p, &row.ticks));
+    let warnings = row
+        .placement
+        .as_ref()
+        .map(|p| crate::decisions::warnings(p, today()))
+        .unwrap_or_default();
     view! {
         <li class="caseload__item">
             <A href=href attr:class="caseload__link">
@@ -196,6 +201,9 @@ fn CaseloadRow(row: ChildOverview) -> impl IntoView {
                 <span class="caseload__meta">{format!("{age} år · {placement}")}</span>
                 {checklist.map(|c| view! { <span class="caseload__meta">{c}</span> })}
                 <span class=due_class(row.due)>{due}</span>
+                {warnings.into_iter().map(|w| view! {
+                    <span class=w.severity.badge_class() data-testid="decision-warning">{w.text}</span>
+                }).collect_view()}
             </A>
         </li>
     }

@@ -183,12 +183,36 @@ fn ChildView(data: ChildData) -> impl IntoView {
         summary.video_calls.count,
         summary.disability_officer_visits.count
     );
+    let decision = o.placement.as_ref().map(|p| {
+        (
+            crate::decisions::decision_text(p),
+            crate::decisions::consideration_text(p),
+            crate::decisions::warnings(p, today()),
+        )
+    });
+    let facts = format!(
+        "Kön: {} · Funktionsnedsättning: {} · Id i verksamhetssystemet: {}",
+        child.sex.label_sv().to_lowercase(),
+        if child.has_disability { "ja" } else { "nej" },
+        child
+            .external_id
+            .as_ref()
+            .map_or_else(|| "saknas".to_owned(), ToString::to_string)
+    );
     view! {
         <h1>{child.full_name()}</h1>
         <p class="muted">{format!("Född {} · {} år", child.birth_date, child.age_on(today()))}</p>
+        <p class="muted" data-testid="child-facts">{facts}</p>
         <section class="card" aria-labelledby="placement-h">
             <h2 id="placement-h">"Placering"</h2>
             <p>{placement.unwrap_or_else(|| "Ingen placering registrerad.".to_owned())}</p>
+            {decision.map(|(decision, consideration, warnings)| view! {
+                <p data-testid="decision">{decision}</p>
+                <p data-testid="consideration">{consideration}</p>
+                {warnings.into_iter().map(|w| view! {
+                    <p><span class=w.severity.badge_class() data-testid="decision-warning">{w.text}</span></p>
+                }).collect_view()}
+            })}
             {due.map(|(class, text, why)| view! {
                 <p><span class=class>{text}</span></p>
                 <p class="muted">"Regel: " {why}</p>
