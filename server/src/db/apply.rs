@@ -343,6 +343,7 @@ async fn create_placement(tx: &mut Tx, placement: &Placement) -> Result<i64, Ref
         ));
     }
     require_child(tx, placement.child_id).await?;
+    require_home(tx, placement).await?;
     if !tx.insert_placement(placement).await? {
         return Err(reject(
             ErrorCode::IdConflict,
@@ -350,6 +351,27 @@ async fn create_placement(tx: &mut Tx, placement: &Placement) -> Result<i64, Ref
         ));
     }
     Ok(append(tx, &Record::Placement(placement.clone())).await?)
+}
+
+/// A placement's home, when it names one, is in the register and held by
+/// the child's unit.
+async fn require_home(tx: &mut Tx, placement: &Placement) -> Result<(), Refusal> {
+    let Some(home) = placement.home_id else {
+        return Ok(());
+    };
+    let home_unit = tx.home_unit(home).await?;
+    let child_unit = tx.child_unit(placement.child_id).await?;
+    match (home_unit, child_unit) {
+        (Some(h), Some(c)) if h != c => Err(reject(
+            ErrorCode::ValidationFailed,
+            format!("home {home} is not in the child's unit"),
+        )),
+        (Some(_), _) => Ok(()),
+        (None, _) => Err(reject(
+            ErrorCode::ValidationFailed,
+            format!("home {home} is not in the register"),
+        )),
+    }
 }
 
 /// The editable record `target` names, locked. Unknown, or of another
@@ -466,6 +488,9 @@ async fn patch_record(
         &patch.fields,
         patch.target.kind.editable_fields(),
     )?;
+    if record.home_id != stored.placement.home_id {
+        require_home(tx, &record).await?;
+    }
     let mut last = None;
     if merged.changed {
         last = Some(save_placement(tx, record).await?);

@@ -18,6 +18,7 @@ mod feed;
 mod postgres;
 mod records;
 mod reference;
+mod register;
 mod rows;
 mod sqlite;
 mod statement;

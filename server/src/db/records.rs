@@ -5,7 +5,8 @@
 
 use super::column::JsonText;
 use super::rows::{
-    closing_details, serde_name, ConflictRow, PlacementRow, StoredPlacement, VisitColumns,
+    child_columns, closing_details, placement_columns, serde_name, ChildRow, ConflictRow,
+    PlacementRow, StoredPlacement, VisitColumns,
 };
 use super::statement::{Stmt, Tx};
 use super::DbError;
@@ -33,17 +34,41 @@ impl Tx {
 
     /// `false` when the id exists (for this and every `insert_*` below).
     pub(crate) async fn insert_child(&mut self, child: &Child) -> Result<bool, DbError> {
-        let inserted = Stmt::new(
-            "INSERT INTO children (id, given_name, family_name, birth_date) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        let inserted = child_stmt(
+            "INSERT INTO children (id, given_name, family_name, birth_date, sex, \
+             has_disability, unit_id, external_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+            child,
         )
-        .bind(child.id)
-        .bind(child.given_name.as_str())
-        .bind(child.family_name.as_str())
-        .bind(child.birth_date)
         .execute(self)
         .await?;
         Ok(inserted == 1)
+    }
+
+    /// The child as stored, locked until commit.
+    pub(crate) async fn child_for_update(&mut self, id: ChildId) -> Result<Option<Child>, DbError> {
+        let row: Option<ChildRow> = Stmt::new(concat!(
+            "SELECT ",
+            child_columns!(),
+            " FROM children WHERE id = $1"
+        ))
+        .bind(id)
+        .lock_rows()
+        .optional(self)
+        .await?;
+        row.map(ChildRow::decode).transpose()
+    }
+
+    /// Writes every field of a stored child.
+    pub(crate) async fn update_child(&mut self, child: &Child) -> Result<(), DbError> {
+        child_stmt(
+            "UPDATE children SET given_name = $2, family_name = $3, birth_date = $4, sex = $5, \
+             has_disability = $6, unit_id = $7, external_id = $8 WHERE id = $1",
+            child,
+        )
+        .execute(self)
+        .await?;
+        Ok(())
     }
 
     pub(crate) async fn insert_visit(
@@ -116,8 +141,10 @@ impl Tx {
     pub(crate) async fn insert_placement(&mut self, p: &Placement) -> Result<bool, DbError> {
         let inserted = placement_stmt(
             "INSERT INTO placements \
-             (id, child_id, kind, home_name, legal_basis, start_date, end_date) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+             (id, child_id, kind, home_name, legal_basis, start_date, end_date, home_id, \
+             decision_date, decided_by, decision_until, last_consideration, external_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (id) DO NOTHING",
             p,
         )
         .execute(self)
@@ -130,10 +157,11 @@ impl Tx {
         &mut self,
         id: PlacementId,
     ) -> Result<Option<StoredPlacement>, DbError> {
-        let row: Option<PlacementRow> = Stmt::new(
-            "SELECT id, child_id, kind, home_name, legal_basis, start_date, end_date, deleted \
-             FROM placements WHERE id = $1",
-        )
+        let row: Option<PlacementRow> = Stmt::new(concat!(
+            "SELECT ",
+            placement_columns!(),
+            " FROM placements WHERE id = $1"
+        ))
         .bind(id)
         .lock_rows()
         .optional(self)
@@ -144,7 +172,9 @@ impl Tx {
     pub(crate) async fn update_placement(&mut self, p: &Placement) -> Result<(), DbError> {
         placement_stmt(
             "UPDATE placements SET kind = $3, home_name = $4, legal_basis = $5, \
-             start_date = $6, end_date = $7 WHERE id = $1 AND child_id = $2",
+             start_date = $6, end_date = $7, home_id = $8, decision_date = $9, \
+             decided_by = $10, decision_until = $11, last_consideration = $12, \
+             external_id = $13 WHERE id = $1 AND child_id = $2",
             p,
         )
         .execute(self)
@@ -319,4 +349,22 @@ fn placement_stmt<'a>(sql: &'static str, p: &'a Placement) -> Stmt<'a> {
         .bind(serde_name(&p.legal_basis))
         .bind(p.start_date)
         .bind(p.end_date)
+        .bind(p.home_id)
+        .bind(p.decision_date)
+        .bind(p.decided_by.as_ref().map(|n| n.as_str()))
+        .bind(p.decision_until)
+        .bind(p.last_consideration)
+        .bind(p.external_id.as_ref().map(|e| e.as_str()))
+}
+
+fn child_stmt<'a>(sql: &'static str, c: &'a Child) -> Stmt<'a> {
+    Stmt::new(sql)
+        .bind(c.id)
+        .bind(c.given_name.as_str())
+        .bind(c.family_name.as_str())
+        .bind(c.birth_date)
+        .bind(c.sex.as_str())
+        .bind(c.has_disability)
+        .bind(c.unit_id)
+        .bind(c.external_id.as_ref().map(|e| e.as_str()))
 }

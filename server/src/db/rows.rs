@@ -5,7 +5,10 @@ use super::DbError;
 use chrono::NaiveDate;
 use serde_json::Value;
 use shared::protocol::{Conflict, Record, RecordRef, Resolution};
-use shared::{ChildId, ConflictId, DeviceId, MutationId, PersonName, Placement, PlacementId};
+use shared::{
+    Child, ChildId, ConflictId, DeviceId, ExternalId, HomeId, MutationId, PersonName, Placement,
+    PlacementId, UnitId,
+};
 use uuid::Uuid;
 
 /// The serde name of a unit enum variant (`PlacementKind`, `LegalBasis`,
@@ -165,6 +168,83 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DbError> {
     serde_json::to_string(value).map_err(|e| DbError::Encode(e.classify()))
 }
 
+/// The columns [`PlacementRow`] reads.
+macro_rules! placement_columns {
+    () => {
+        "id, child_id, kind, home_name, legal_basis, start_date, end_date, deleted, home_id, \
+         decision_date, decided_by, decision_until, last_consideration, external_id"
+    };
+}
+pub(crate) use placement_columns;
+
+/// The columns [`ChildRow`] reads.
+macro_rules! child_columns {
+    () => {
+        "id, given_name, family_name, birth_date, sex, has_disability, unit_id, external_id"
+    };
+}
+pub(crate) use child_columns;
+
+/// A `children` row.
+pub(crate) struct ChildRow {
+    pub id: ChildId,
+    pub given_name: String,
+    pub family_name: String,
+    pub birth_date: NaiveDate,
+    pub sex: String,
+    pub has_disability: bool,
+    pub unit_id: Option<UnitId>,
+    pub external_id: Option<String>,
+}
+
+impl FromRow for ChildRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            given_name: row.get("given_name")?,
+            family_name: row.get("family_name")?,
+            birth_date: row.get("birth_date")?,
+            sex: row.get("sex")?,
+            has_disability: row.get("has_disability")?,
+            unit_id: row.get("unit_id")?,
+            external_id: row.get("external_id")?,
+        })
+    }
+}
+
+impl ChildRow {
+    pub(crate) fn decode(self) -> Result<Child, DbError> {
+        const TABLE: &str = "children";
+        let name = |field: &str, value: &str| {
+            PersonName::parse(value).map_err(|e| DbError::CorruptRow {
+                table: TABLE,
+                reason: format!("{field} {e}"),
+            })
+        };
+        Ok(Child {
+            id: self.id,
+            given_name: name("given_name", &self.given_name)?,
+            family_name: name("family_name", &self.family_name)?,
+            birth_date: self.birth_date,
+            sex: from_serde_name(TABLE, &self.sex)?,
+            has_disability: self.has_disability,
+            unit_id: self.unit_id,
+            external_id: self
+                .external_id
+                .as_deref()
+                .map(|e| external_id(TABLE, e))
+                .transpose()?,
+        })
+    }
+}
+
+fn external_id(table: &'static str, value: &str) -> Result<ExternalId, DbError> {
+    ExternalId::parse(value).map_err(|e| DbError::CorruptRow {
+        table,
+        reason: format!("external_id {e}"),
+    })
+}
+
 /// A `placements` row with ids already parsed.
 pub(crate) struct PlacementRow {
     pub id: Uuid,
@@ -175,6 +255,12 @@ pub(crate) struct PlacementRow {
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub deleted: bool,
+    pub home_id: Option<HomeId>,
+    pub decision_date: Option<NaiveDate>,
+    pub decided_by: Option<String>,
+    pub decision_until: Option<NaiveDate>,
+    pub last_consideration: Option<NaiveDate>,
+    pub external_id: Option<String>,
 }
 
 /// A placement as stored: the record, and whether it is a tombstone.
@@ -195,6 +281,12 @@ impl FromRow for PlacementRow {
             start_date: row.get("start_date")?,
             end_date: row.get("end_date")?,
             deleted: row.get("deleted")?,
+            home_id: row.get("home_id")?,
+            decision_date: row.get("decision_date")?,
+            decided_by: row.get("decided_by")?,
+            decision_until: row.get("decision_until")?,
+            last_consideration: row.get("last_consideration")?,
+            external_id: row.get("external_id")?,
         })
     }
 }
@@ -213,12 +305,25 @@ impl PlacementRow {
             legal_basis: from_serde_name(TABLE, &self.legal_basis)?,
             start_date: self.start_date,
             end_date: self.end_date,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            home_id: self.home_id,
+            decision_date: self.decision_date,
+            decided_by: self
+                .decided_by
+                .as_deref()
+                .map(|n| {
+                    PersonName::parse(n).map_err(|e| DbError::CorruptRow {
+                        table: TABLE,
+                        reason: format!("decided_by {e}"),
+                    })
+                })
+                .transpose()?,
+            decision_until: self.decision_until,
+            last_consideration: self.last_consideration,
+            external_id: self
+                .external_id
+                .as_deref()
+                .map(|e| external_id(TABLE, e))
+                .transpose()?,
         };
         Ok(StoredPlacement {
             placement,

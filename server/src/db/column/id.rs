@@ -3,7 +3,7 @@
 use super::{postgres, sqlite, Arg, Col, Column, Kind, Row, ToArg};
 use crate::db::DbError;
 use shared::{
-    AmendmentId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, MutationId,
+    AmendmentId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, HomeId, MutationId,
     PlacementId, SessionId, UnitId, UserId, VisitId,
 };
 use uuid::Uuid;
@@ -61,6 +61,7 @@ domain_ids!(
     ClosingId,
     ConflictId,
     DeviceId,
+    HomeId,
     MutationId,
     PlacementId,
     SessionId,
