@@ -4,7 +4,7 @@
 
 use super::audit::Who;
 use super::column::{FromRow, Row, TextList};
-use super::statement::Stmt;
+use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
 use chrono::{DateTime, Utc};
 use shared::audit::AuditAction;
@@ -95,6 +95,7 @@ macro_rules! user_columns {
         "id, username, display_name, role, password_hash, active"
     };
 }
+pub(crate) use user_columns;
 
 fn role(row: &Row, table: &'static str) -> Result<Role, DbError> {
     let name: String = row.get("role")?;
@@ -365,29 +366,7 @@ impl Database {
     /// audit log, in one transaction.
     pub async fn insert_access(&self, access: &NewAccess, by: &Who) -> Result<(), DbError> {
         let mut tx = self.pool.begin_write().await?;
-        Stmt::new(
-            "INSERT INTO child_access (id, child_id, user_id, kind, granted_by, starts_at, \
-             ends_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(uuid::Uuid::new_v4())
-        .bind(access.child_id)
-        .bind(access.user_id)
-        .bind(access.kind.as_str())
-        .bind(access.granted_by)
-        .bind(access.starts_at)
-        .bind(access.ends_at)
-        .execute(&mut tx)
-        .await?;
-        let detail = match (access.kind, access.ends_at) {
-            // The last day of cover, as the granter named it.
-            (AccessKind::Granted, Some(end)) => {
-                let until = shared::sweden::date_at(end - chrono::Duration::seconds(1));
-                format!("granted_cover:{}:{until}", access.user_id)
-            }
-            (kind, _) => format!("{}:{}", kind.as_str(), access.user_id),
-        };
-        let entry = by.entry(access.child_id, AuditAction::Write, &detail);
-        super::audit::append(&mut tx, &[entry]).await?;
+        tx.insert_access(access, by).await?;
         tx.commit().await
     }
 
@@ -422,25 +401,7 @@ impl Database {
         by: &Who,
     ) -> Result<u64, DbError> {
         let mut tx = self.pool.begin_write().await?;
-        let n = Stmt::new(
-            "UPDATE child_access SET ends_at = $1 \
-             WHERE child_id = $2 AND user_id = $3 AND (ends_at IS NULL OR ends_at > $1) \
-             AND ($4 IS NULL OR kind = $4)",
-        )
-        .bind(Utc::now())
-        .bind(child)
-        .bind(user)
-        .bind(kind.map(AccessKind::as_str))
-        .execute(&mut tx)
-        .await?;
-        if n > 0 {
-            let detail = match kind {
-                Some(AccessKind::Granted) => format!("ended_cover:{user}"),
-                _ => format!("unassigned:{user}"),
-            };
-            let entry = by.entry(child, AuditAction::Write, &detail);
-            super::audit::append(&mut tx, &[entry]).await?;
-        }
+        let n = tx.end_access(child, user, kind, by).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -682,5 +643,71 @@ impl Database {
             .bind(user)
             .execute(&self.pool)
             .await
+    }
+}
+
+impl Tx {
+    /// Records an access (an assignment or a cover), and who gave it in the
+    /// audit log, in the transaction.
+    pub(crate) async fn insert_access(
+        &mut self,
+        access: &NewAccess,
+        by: &Who,
+    ) -> Result<(), DbError> {
+        Stmt::new(
+            "INSERT INTO child_access (id, child_id, user_id, kind, granted_by, starts_at, \
+             ends_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(uuid::Uuid::new_v4())
+        .bind(access.child_id)
+        .bind(access.user_id)
+        .bind(access.kind.as_str())
+        .bind(access.granted_by)
+        .bind(access.starts_at)
+        .bind(access.ends_at)
+        .execute(&mut *self)
+        .await?;
+        let detail = match (access.kind, access.ends_at) {
+            // The last day of cover, as the granter named it.
+            (AccessKind::Granted, Some(end)) => {
+                let until = shared::sweden::date_at(end - chrono::Duration::seconds(1));
+                format!("granted_cover:{}:{until}", access.user_id)
+            }
+            (kind, _) => format!("{}:{}", kind.as_str(), access.user_id),
+        };
+        let entry = by.entry(access.child_id, AuditAction::Write, &detail);
+        super::audit::append(self, &[entry]).await?;
+        Ok(())
+    }
+
+    /// Ends `user`'s access of `kind` (or of any kind) to `child` now,
+    /// logged; returns how many rows ended.
+    pub(crate) async fn end_access(
+        &mut self,
+        child: ChildId,
+        user: UserId,
+        kind: Option<AccessKind>,
+        by: &Who,
+    ) -> Result<u64, DbError> {
+        let n = Stmt::new(
+            "UPDATE child_access SET ends_at = $1 \
+             WHERE child_id = $2 AND user_id = $3 AND (ends_at IS NULL OR ends_at > $1) \
+             AND ($4 IS NULL OR kind = $4)",
+        )
+        .bind(Utc::now())
+        .bind(child)
+        .bind(user)
+        .bind(kind.map(AccessKind::as_str))
+        .execute(&mut *self)
+        .await?;
+        if n > 0 {
+            let detail = match kind {
+                Some(AccessKind::Granted) => format!("ended_cover:{user}"),
+                _ => format!("unassigned:{user}"),
+            };
+            let entry = by.entry(child, AuditAction::Write, &detail);
+            super::audit::append(self, &[entry]).await?;
+        }
+        Ok(n)
     }
 }

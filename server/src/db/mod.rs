@@ -18,7 +18,7 @@ mod feed;
 mod postgres;
 mod records;
 mod reference;
-mod register;
+pub mod register;
 mod rows;
 mod sqlite;
 mod statement;
@@ -48,6 +48,13 @@ pub enum DbError {
     },
     #[error("a record cannot be encoded as JSON ({0:?} error)")]
     Encode(serde_json::error::Category),
+    /// An external id (from the case-management system) already names
+    /// another record of the kind.
+    #[error("another {kind} already has external id {external_id}")]
+    ExternalIdTaken {
+        kind: &'static str,
+        external_id: String,
+    },
     /// The database did not answer within [`TRANSACTION_TIMEOUT`].
     #[error("the database did not answer in time")]
     TimedOut,
