@@ -5,6 +5,9 @@
 use super::store::IdbStore;
 use crate::feed::PulledPage;
 use crate::loggkontroll::AuditQuery;
+use crate::register::{
+    decode_decisions, ApiFailure, DecisionRow, RegisterColleague, WorkersRequest,
+};
 use crate::session::StoredSession;
 use crate::sync::{Transport, TransportError};
 use serde::de::DeserializeOwned;
@@ -12,8 +15,10 @@ use shared::audit::AuditReview;
 use shared::auth::{
     Colleague, Grant, GrantRequest, LoginRequest, RefreshRequest, SessionInfo, SessionTokens,
 };
+use shared::export::{FileRequest, FiledMark, UnfiledQuery, VisitRecord};
 use shared::protocol::{PushRequest, PushResponse, PROTOCOL_VERSION};
-use shared::{ApiErrorBody, ChildId, ErrorCode, SessionId};
+use shared::register::{Home, HomeEntry};
+use shared::{ApiErrorBody, ChildId, ErrorCode, SessionId, VisitId};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -315,5 +320,244 @@ impl Transport for HttpTransport {
         let body = self.authed_text("GET", &path).await?;
         self.reached_server().await;
         PulledPage::decode(&body).map_err(|e| TransportError::Decode(e.to_string()))
+    }
+}
+
+/// What an online-only request answered.
+enum Answer {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// One request of the online-only pages (register, export to the record):
+/// on failure the server's error body is kept, so the page can show its
+/// message.
+async fn send_api(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    token: &str,
+    bytes: bool,
+) -> Result<Answer, ApiFailure> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let controller = AbortController::new().map_err(|_| ApiFailure::Offline)?;
+    init.set_signal(Some(&controller.signal()));
+    if let Some(body) = &body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Offline)?;
+    let headers = request.headers();
+    if body.is_some() {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(|_| ApiFailure::Offline)?;
+    }
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .map_err(|_| ApiFailure::Offline)?;
+    let window = web_sys::window().ok_or(ApiFailure::Offline)?;
+    let abort = gloo_timers::callback::Timeout::new(TIMEOUT_MS * 3, move || controller.abort());
+    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiFailure::Offline)?
+        .unchecked_into();
+    let answer = if bytes && response.ok() {
+        let buffer = JsFuture::from(response.array_buffer().map_err(|_| ApiFailure::Offline)?)
+            .await
+            .map_err(|_| ApiFailure::Offline)?;
+        Answer::Bytes(js_sys::Uint8Array::new(&buffer).to_vec())
+    } else {
+        let text = JsFuture::from(response.text().map_err(|_| ApiFailure::Offline)?)
+            .await
+            .map_err(|_| ApiFailure::Offline)?;
+        Answer::Text(text.as_string().unwrap_or_default())
+    };
+    abort.cancel();
+    if !response.ok() {
+        let body = match &answer {
+            Answer::Text(text) => serde_json::from_str::<ApiErrorBody>(text).ok(),
+            Answer::Bytes(_) => None,
+        };
+        return Err(ApiFailure::Server {
+            status: response.status(),
+            body,
+        });
+    }
+    Ok(answer)
+}
+
+fn encode_api<T: serde::Serialize>(value: &T) -> Result<String, ApiFailure> {
+    serde_json::to_string(value).map_err(|e| ApiFailure::Decode(e.to_string()))
+}
+
+fn text_of(answer: Answer) -> String {
+    match answer {
+        Answer::Text(text) => text,
+        Answer::Bytes(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn decode_api<T: DeserializeOwned>(answer: Answer) -> Result<T, ApiFailure> {
+    let text = text_of(answer);
+    let text = if text.is_empty() { "null" } else { &text };
+    serde_json::from_str(text).map_err(|e| ApiFailure::Decode(e.to_string()))
+}
+
+impl HttpTransport {
+    /// An online-only request with the access token, refreshed once when it
+    /// has expired.
+    async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        bytes: bool,
+    ) -> Result<Answer, ApiFailure> {
+        let unauthenticated = || ApiFailure::Server {
+            status: 401,
+            body: Some(ApiErrorBody {
+                code: ErrorCode::Unauthenticated,
+                message: String::new(),
+                problems: Vec::new(),
+            }),
+        };
+        let Some(current) = session() else {
+            return Err(unauthenticated());
+        };
+        match send_api(method, path, body.clone(), &current.access_token, bytes).await {
+            Err(failure) if failure.code() == Some(ErrorCode::Unauthenticated) => {
+                let renewed = self.refresh(&current).await.map_err(|e| match e {
+                    TransportError::Unreachable => ApiFailure::Offline,
+                    TransportError::Server { status, code } => ApiFailure::Server {
+                        status,
+                        body: code.map(|code| ApiErrorBody {
+                            code,
+                            message: String::new(),
+                            problems: Vec::new(),
+                        }),
+                    },
+                    TransportError::Decode(e) => ApiFailure::Decode(e),
+                })?;
+                send_api(method, path, body, &renewed.access_token, bytes).await
+            }
+            other => other,
+        }
+    }
+
+    async fn api_json<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<T, ApiFailure> {
+        decode_api(self.api(method, path, body, false).await?)
+    }
+
+    async fn api_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Vec<u8>, ApiFailure> {
+        match self.api(method, path, body, true).await? {
+            Answer::Bytes(bytes) => Ok(bytes),
+            Answer::Text(text) => Ok(text.into_bytes()),
+        }
+    }
+
+    /// The register of homes the user may see.
+    pub async fn register_homes(&self) -> Result<Vec<HomeEntry>, ApiFailure> {
+        self.api_json("GET", "/api/v1/register/homes", None).await
+    }
+
+    /// Saves a home (contact, added checks); the server answers with the entry.
+    pub async fn save_home(&self, home: &Home) -> Result<HomeEntry, ApiFailure> {
+        let path = format!("/api/v1/register/homes/{}", home.id);
+        self.api_json("PUT", &path, Some(encode_api(home)?)).await
+    }
+
+    /// Adds or changes a child (managers).
+    pub async fn save_child(&self, child: &shared::Child) -> Result<shared::Child, ApiFailure> {
+        let path = format!("/api/v1/register/children/{}", child.id);
+        self.api_json("PUT", &path, Some(encode_api(child)?)).await
+    }
+
+    /// Sets the child's responsible workers (managers).
+    pub async fn save_workers(
+        &self,
+        child: ChildId,
+        request: &WorkersRequest,
+    ) -> Result<(), ApiFailure> {
+        let path = format!("/api/v1/register/children/{child}/workers");
+        self.api("PUT", &path, Some(encode_api(request)?), false)
+            .await
+            .map(|_| ())
+    }
+
+    /// Adds or changes a placement (managers).
+    pub async fn save_placement(
+        &self,
+        placement: &shared::Placement,
+    ) -> Result<shared::Placement, ApiFailure> {
+        let path = format!("/api/v1/register/placements/{}", placement.id);
+        let answer = self
+            .api("PUT", &path, Some(encode_api(placement)?), false)
+            .await?;
+        // The server may answer with the placement or with nothing.
+        Ok(decode_api::<Option<shared::Placement>>(answer)?.unwrap_or_else(|| placement.clone()))
+    }
+
+    /// Placements on an expired decision, ending soon, or due for their
+    /// consideration (managers).
+    pub async fn register_decisions(&self) -> Result<Vec<DecisionRow>, ApiFailure> {
+        let answer = self
+            .api("GET", "/api/v1/register/decisions", None, false)
+            .await?;
+        decode_decisions(&text_of(answer)).map_err(ApiFailure::Decode)
+    }
+
+    /// The people of the user's units, to choose a child's workers among.
+    pub async fn register_colleagues(&self) -> Result<Vec<RegisterColleague>, ApiFailure> {
+        self.api_json("GET", "/api/v1/register/colleagues", None)
+            .await
+    }
+
+    /// The signed visit as a PDF for the record.
+    pub async fn visit_record_pdf(&self, visit: VisitId) -> Result<Vec<u8>, ApiFailure> {
+        self.api_bytes("GET", &format!("/api/v1/visits/{visit}/record.pdf"), None)
+            .await
+    }
+
+    /// Marks the visit filed; the answer is the first mark if it already was.
+    pub async fn file_visit(&self, visit: VisitId) -> Result<FiledMark, ApiFailure> {
+        self.api_json("POST", &format!("/api/v1/visits/{visit}/filed"), None)
+            .await
+    }
+
+    /// A period's signed, unfiled visits as one PDF.
+    pub async fn unfiled_pdf(&self, query: &UnfiledQuery) -> Result<Vec<u8>, ApiFailure> {
+        self.api_bytes(
+            "POST",
+            "/api/v1/exports/unfiled?format=pdf",
+            Some(encode_api(query)?),
+        )
+        .await
+    }
+
+    /// The same visits as records (to know which were exported).
+    pub async fn unfiled_records(
+        &self,
+        query: &UnfiledQuery,
+    ) -> Result<Vec<VisitRecord>, ApiFailure> {
+        self.api_json("POST", "/api/v1/exports/unfiled", Some(encode_api(query)?))
+            .await
+    }
+
+    /// Marks the visits filed, each once.
+    pub async fn file_visits(&self, request: &FileRequest) -> Result<Vec<FiledMark>, ApiFailure> {
+        self.api_json("POST", "/api/v1/exports/filed", Some(encode_api(request)?))
+            .await
     }
 }

@@ -147,6 +147,8 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                 </select>
             </label>
             <a class="button button--secondary" href="/kalender">"Kalender"</a>
+            {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
+                .then(|| view! { <A href="/register/barn/ny" attr:class="button button--secondary">"Lägg till barn"</A> })}
         </form>
         {move || match rows.get() {
             None => view! { <p class="muted">"Laddar…"</p> }.into_any(),

@@ -96,6 +96,12 @@ pub(crate) fn ChildPage() -> impl IntoView {
             _ => None,
         }}
         {move || {
+            let manager = ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)));
+            child_id.get().filter(|_| manager).map(|id| view! {
+                <p><A href=format!("/register/barn/{id}") attr:class="button button--secondary">"Ändra barnet och placeringen i registret"</A></p>
+            })
+        }}
+        {move || {
             let leader = ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.grants_cover()));
             child_id.get().filter(|_| leader).map(|id| view! { <super::cover::CoverGrant child_id=id/> })
         }}

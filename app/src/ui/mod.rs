@@ -6,6 +6,7 @@ mod caseload;
 mod checklist;
 mod child;
 mod cover;
+mod decisions;
 mod devices;
 mod form;
 mod lock;
@@ -13,6 +14,8 @@ mod login;
 mod placement;
 mod placement_end;
 mod refused;
+mod register;
+mod register_child;
 mod routines;
 mod sync_ctl;
 mod templates;
@@ -71,6 +74,9 @@ pub(crate) struct Ctx {
     /// Routines and checklist templates managers published, beyond those
     /// the app ships with.
     pub reference: RwSignal<shared::protocol::ReferenceData>,
+    /// Whether the browser says it is online: the online-only pages
+    /// (register, export to the record) disable saving while it is not.
+    pub online: RwSignal<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -116,8 +122,10 @@ fn App() -> impl IntoView {
         notice: RwSignal::new(None),
         child_mode: RwSignal::new(false),
         reference: RwSignal::new(shared::protocol::ReferenceData::default()),
+        online: RwSignal::new(browser::is_online()),
     };
     provide_context(ctx);
+    browser::on_connectivity_change(move |online| ctx.online.set(online));
     // Locked or signed out, the child mode is over: what shows next is the
     // lock screen or the sign-in form, never the child mode again.
     Effect::new(move |_| {
@@ -209,6 +217,10 @@ fn App() -> impl IntoView {
                             <Route path=path!("/checklistor") view=templates::TemplatesPage/>
                             <Route path=path!("/loggkontroll") view=audit::AuditPage/>
                             <Route path=path!("/avvisad/:id") view=refused::RefusedPrintPage/>
+                            <Route path=path!("/hemregister") view=register::HomesPage/>
+                            <Route path=path!("/hemregister/:id") view=register::HomePage/>
+                            <Route path=path!("/register/barn/:id") view=register_child::ChildRegisterPage/>
+                            <Route path=path!("/beslut") view=decisions::DecisionsPage/>
                         </Routes>
                     }.into_any(),
                 }}
@@ -230,6 +242,10 @@ fn UserMenu() -> impl IntoView {
             <nav class="user-menu__links" aria-label="Konto">
                 {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
                     .then(|| view! { <A href="/loggkontroll">"Loggkontroll"</A> })}
+                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.reads_child_records()))
+                    .then(|| view! { <A href="/hemregister">"Hemregister"</A> })}
+                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
+                    .then(|| view! { <A href="/beslut">"Beslut"</A> })}
                 <A href="/rutiner">"Rutiner"</A>
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
                     .then(|| view! { <A href="/checklistor">"Checklistor"</A> })}

@@ -1,0 +1,101 @@
+//! "Beslut att bevaka": the placements of the manager's units running on an
+//! expired decision, with a decision ending within 30 days, or with the
+//! six-monthly consideration due. Online only.
+
+use super::register::NeedsNetwork;
+use super::{ctx, store, sync_ctl};
+use crate::platform::http::HttpTransport;
+use crate::register::{decision_list, edits_register, DecisionRow};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::protocol::Record;
+use std::collections::HashMap;
+
+#[component]
+pub(crate) fn DecisionsPage() -> impl IntoView {
+    let ctx = ctx();
+    let rows = RwSignal::new(None::<Result<Vec<DecisionRow>, String>>);
+    // Names of the children on the device, for rows the server sent without.
+    let names = RwSignal::new(HashMap::<shared::ChildId, String>::new());
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            if let Ok(records) = store.view_all().await {
+                names.set(
+                    records
+                        .into_iter()
+                        .filter_map(|r| match r {
+                            Record::Child(c) => Some((c.id, c.full_name())),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+            }
+            if !ctx.online.get_untracked() {
+                rows.set(Some(Err(
+                    "Kräver nätverk: listan hämtas från servern.".to_owned()
+                )));
+                return;
+            }
+            rows.set(None);
+            let result = HttpTransport::new(store).register_decisions().await;
+            rows.set(Some(result.map_err(|f| {
+                if f.session_ended() {
+                    sync_ctl::request_sync(ctx);
+                }
+                f.text()
+            })));
+        });
+    };
+    Effect::new(move |_| {
+        ctx.online.track();
+        load();
+    });
+    let manager = move || {
+        ctx.user
+            .with(|u| u.as_ref().is_some_and(|u| edits_register(u.role)))
+    };
+    view! {
+        <h1>"Beslut att bevaka"</h1>
+        <Show when=manager fallback=|| view! {
+            <p role="alert">"Listan är till för gruppledare och enhetschefer."</p>
+        }>
+            <p class="lead muted">"Placeringar som löper på ett utgånget beslut, vars beslut går ut inom 30 dagar eller vars övervägande ska göras."</p>
+            <NeedsNetwork/>
+            {move || match rows.get() {
+                None => view! { <p class="muted" role="status">"Hämtar besluten från servern…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="muted" role="status">"Inga beslut att bevaka just nu."</p>
+                }.into_any(),
+                Some(Ok(list)) => {
+                    let today = super::caseload::today();
+                    let known = names.get();
+                    view! {
+                        <p class="muted" role="status">{format!("{} placeringar", list.len())}</p>
+                        <ul class="caseload" aria-label="Beslut">
+                            {decision_list(list, today).into_iter().map(|(row, warnings)| {
+                                let p = row.placement;
+                                let name = row.child_name
+                                    .or_else(|| known.get(&p.child_id).cloned())
+                                    .unwrap_or_else(|| "Barn utanför enheten".to_owned());
+                                view! {
+                                    <li class="caseload__item" data-testid="decision-row">
+                                        <A href=format!("/barn/{}", p.child_id) attr:class="caseload__link">
+                                            <span class="caseload__name">{name}</span>
+                                            <span class="caseload__meta">{format!("{} · {} · {}", p.kind.label_sv(), p.home_name, p.legal_basis.label_sv())}</span>
+                                            <span class="caseload__meta">{crate::decisions::decision_text(&p)}</span>
+                                            {warnings.into_iter().map(|w| view! {
+                                                <span class=w.severity.badge_class()>{w.text}</span>
+                                            }).collect_view()}
+                                        </A>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </Show>
+    }
+}

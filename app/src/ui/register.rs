@@ -1,0 +1,441 @@
+//! The register of homes: every home the user may see, with its kind,
+//! contact, history, checks and flags; a home's page where managers edit
+//! the contact and add checks. Online only: the page says when it needs the
+//! network, shows progress, and says whether each save reached the server.
+
+use super::{ctx, store, sync_ctl, Ctx};
+use crate::platform::http::HttpTransport;
+use crate::register::{
+    contact_text, edits_register, flags, history_text, sorted, updated_home, ApiFailure, CheckForm,
+    ContactForm,
+};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use shared::register::{CheckKind, CheckResult, HomeEntry};
+use shared::HomeId;
+
+/// Where a save stands, always shown next to its button.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum SaveState {
+    Idle,
+    Saving,
+    Saved(String),
+    Failed(String),
+}
+
+/// Says what happened to the last save: working, saved on the server (and
+/// when), or why not. Announced to screen readers.
+#[component]
+pub(crate) fn SaveLine(state: RwSignal<SaveState>) -> impl IntoView {
+    move || match state.get() {
+        SaveState::Idle => None,
+        SaveState::Saving => {
+            Some(view! { <p class="muted" role="status">"Sparar på servern…"</p> }.into_any())
+        }
+        SaveState::Saved(what) => {
+            Some(view! { <p class="saved" role="status" data-testid="saved">{what}</p> }.into_any())
+        }
+        SaveState::Failed(why) => Some(
+            view! { <p class="error" role="alert" data-testid="save-error">{why}</p> }.into_any(),
+        ),
+    }
+}
+
+/// "Sparat på servern 14:05."
+pub(crate) fn saved_now(what: &str) -> SaveState {
+    SaveState::Saved(format!(
+        "{what} sparades på servern {}.",
+        chrono::Local::now().format("%H:%M")
+    ))
+}
+
+/// The failure as the page shows it; an ended session goes to sync, which
+/// asks the user to sign in again.
+pub(crate) fn failed(ctx: Ctx, failure: &ApiFailure) -> SaveState {
+    if failure.session_ended() {
+        sync_ctl::request_sync(ctx);
+    }
+    SaveState::Failed(failure.text())
+}
+
+/// Shown on every online-only page while the device is offline.
+#[component]
+pub(crate) fn NeedsNetwork() -> impl IntoView {
+    let ctx = ctx();
+    move || {
+        (!ctx.online.get()).then(|| {
+            view! {
+                <p class="warning" role="status" data-testid="needs-network">
+                    <strong>"Kräver nätverk. "</strong>
+                    "Enheten är offline. Registret hämtas och sparas bara direkt på servern, så det går inte att spara här förrän nätverket är tillbaka. Inget av det du skrivit försvinner från formuläret."
+                </p>
+            }
+        })
+    }
+}
+
+/// A labelled text or date input bound to `value`.
+#[component]
+pub(crate) fn TextField(
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "")] hint: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            {(!hint.is_empty()).then(|| view! { <small class="muted">{hint}</small> })}
+            <input type=kind maxlength="120" autocomplete=autocomplete prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
+    }
+}
+
+/// Loads the register of homes into `homes` (when online).
+pub(crate) fn load_homes(ctx: Ctx, homes: RwSignal<Option<Result<Vec<HomeEntry>, String>>>) {
+    leptos::task::spawn_local(async move {
+        let Some(store) = store() else { return };
+        if !ctx.online.get_untracked() {
+            homes.set(Some(Err(
+                "Kräver nätverk: hemregistret hämtas från servern.".to_owned(),
+            )));
+            return;
+        }
+        homes.set(None);
+        let result = HttpTransport::new(store).register_homes().await;
+        homes.set(Some(result.map(sorted).map_err(|failure| {
+            if failure.session_ended() {
+                sync_ctl::request_sync(ctx);
+            }
+            failure.text()
+        })));
+    });
+}
+
+fn is_manager(ctx: Ctx) -> bool {
+    ctx.user
+        .with(|u| u.as_ref().is_some_and(|u| edits_register(u.role)))
+}
+
+/// "Hemregister": the homes, flagged ones first.
+#[component]
+pub(crate) fn HomesPage() -> impl IntoView {
+    let ctx = ctx();
+    let homes = RwSignal::new(None::<Result<Vec<HomeEntry>, String>>);
+    let only_flagged = RwSignal::new(false);
+    // Loads when the page opens and again when the network comes back.
+    Effect::new(move |_| {
+        if ctx.online.get() {
+            load_homes(ctx, homes);
+        } else if homes.with_untracked(Option::is_none) {
+            load_homes(ctx, homes);
+        }
+    });
+    let manager = is_manager(ctx);
+    view! {
+        <h1>"Hemregister"</h1>
+        <p class="lead muted">{if manager {
+            "Familjehem, jourhem, behandlingsfamiljer, HVB och stödboenden i dina enheter. Hem med avbrott, omplaceringar eller kontroller som saknas eller inte godkänts är flaggade och står först."
+        } else {
+            "Hemmen där dina barn är placerade. Du kan läsa uppgifterna; gruppledare och enhetschefer ändrar dem."
+        }}</p>
+        {manager.then(|| view! {
+            <p class="form__actions">
+                <A href="/register/barn/ny" attr:class="button button--secondary">"Lägg till barn"</A>
+                <A href="/beslut" attr:class="button button--secondary">"Beslut att bevaka"</A>
+            </p>
+        })}
+        <NeedsNetwork/>
+        <label class="choice">
+            <input type="checkbox" prop:checked=move || only_flagged.get()
+                on:change=move |ev| only_flagged.set(event_target_checked(&ev))/>
+            "Visa bara flaggade hem"
+        </label>
+        {move || match homes.get() {
+            None => view! {
+                <p class="muted" role="status">"Hämtar hemregistret från servern…"</p>
+            }.into_any(),
+            Some(Err(e)) => view! {
+                <p class="error" role="alert">{e}</p>
+                <button type="button" class="button button--secondary" disabled=move || !ctx.online.get()
+                    on:click=move |_| load_homes(ctx, homes)>"Försök igen"</button>
+            }.into_any(),
+            Some(Ok(list)) => {
+                let shown: Vec<HomeEntry> = list.into_iter()
+                    .filter(|e| !only_flagged.get() || e.is_flagged())
+                    .collect();
+                let flagged = shown.iter().filter(|e| e.is_flagged()).count();
+                if shown.is_empty() {
+                    view! { <p class="muted" role="status">"Inga hem att visa."</p> }.into_any()
+                } else {
+                    view! {
+                        <p class="muted" role="status">{format!("{} hem, varav {} flaggade", shown.len(), flagged)}</p>
+                        <ul class="homes" aria-label="Hem">
+                            {shown.into_iter().map(|entry| view! { <HomeRow entry/> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }
+        }}
+    }
+}
+
+#[component]
+fn HomeRow(entry: HomeEntry) -> impl IntoView {
+    let home = &entry.home;
+    let href = format!("/hemregister/{}", home.id);
+    let reasons = flags(&entry);
+    let flagged = entry.is_flagged();
+    let name = home.name.to_string();
+    let meta = format!("{} · {}", home.kind.label_sv(), contact_text(&home.contact));
+    let history = history_text(&entry);
+    view! {
+        <li class="home" data-testid="home-row" data-flagged=flagged.to_string()>
+            <A href=href attr:class="home__link">
+                <span class="home__name">{name}</span>
+                <span class="home__meta">{meta}</span>
+                <span class="home__meta">{history}</span>
+                {flagged.then(|| view! { <span class="badge badge--overdue">"Flaggat"</span> })}
+                {reasons.into_iter().map(|r| view! { <span class="home__flag">{r}</span> }).collect_view()}
+            </A>
+        </li>
+    }
+}
+
+/// One home: details, checks, and for managers the contact and a new check.
+#[component]
+pub(crate) fn HomePage() -> impl IntoView {
+    let ctx = ctx();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| HomeId::parse(&s).ok()));
+    let homes = RwSignal::new(None::<Result<Vec<HomeEntry>, String>>);
+    Effect::new(move |_| {
+        if ctx.online.get() || homes.with_untracked(Option::is_none) {
+            load_homes(ctx, homes);
+        }
+    });
+    view! {
+        <p><A href="/hemregister" attr:class="back">"← Hemregister"</A></p>
+        <NeedsNetwork/>
+        {move || match homes.get() {
+            None => view! { <p class="muted" role="status">"Hämtar hemmet från servern…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            Some(Ok(list)) => match list.into_iter().find(|e| Some(e.home.id) == id.get()) {
+                None => view! { <p>"Hemmet finns inte i ditt register."</p> }.into_any(),
+                Some(entry) => view! { <HomeView entry/> }.into_any(),
+            },
+        }}
+    }
+}
+
+#[component]
+fn HomeView(entry: HomeEntry) -> impl IntoView {
+    let ctx = ctx();
+    // Replaced by the server's answer after each save.
+    let current = RwSignal::new(entry);
+    let manager = is_manager(ctx);
+    view! {
+        {move || {
+            let entry = current.get();
+            let home = entry.home.clone();
+            let reasons = flags(&entry);
+            let checks = home.checks.clone();
+            view! {
+                <h1>{home.name.to_string()}</h1>
+                <p class="muted">{format!(
+                    "{}{}",
+                    home.kind.label_sv(),
+                    home.external_id.as_ref().map(|e| format!(" · id i verksamhetssystemet {e}")).unwrap_or_default()
+                )}</p>
+                <section class="card" aria-labelledby="home-facts-h">
+                    <h2 id="home-facts-h">"Översikt"</h2>
+                    <p>{contact_text(&home.contact)}</p>
+                    <p>{history_text(&entry)}</p>
+                    {if reasons.is_empty() {
+                        view! { <p><span class="badge badge--synced">"Inga flaggor"</span></p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="home__flags" aria-label="Flaggor">
+                                {reasons.into_iter().map(|r| view! { <li><span class="badge badge--overdue">{r}</span></li> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </section>
+                <section class="card" aria-labelledby="checks-h">
+                    <h2 id="checks-h">"Kontroller"</h2>
+                    {if checks.is_empty() {
+                        view! { <p class="muted">"Inga kontroller registrerade."</p> }.into_any()
+                    } else {
+                        view! {
+                            <div class="table-scroll">
+                                <table class="audit-table">
+                                    <thead><tr>
+                                        <th scope="col">"Kontroll"</th><th scope="col">"Datum"</th>
+                                        <th scope="col">"Resultat"</th><th scope="col">"Gjord av"</th>
+                                        <th scope="col">"Anteckning"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {checks.into_iter().rev().map(|c| view! {
+                                            <tr>
+                                                <td>{c.kind.label_sv()}</td>
+                                                <td>{c.date.to_string()}</td>
+                                                <td>{c.result.label_sv()}</td>
+                                                <td>{c.made_by.to_string()}</td>
+                                                <td>{c.note.to_string()}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    }}
+                </section>
+            }
+        }}
+        {manager.then(|| view! { <ContactEditor current/> <CheckAdder current/> })}
+    }
+}
+
+#[component]
+fn ContactEditor(current: RwSignal<HomeEntry>) -> impl IntoView {
+    let ctx = ctx();
+    let form = ContactForm::of(&current.get_untracked().home.contact);
+    let person = RwSignal::new(form.contact_person);
+    let phone = RwSignal::new(form.phone);
+    let email = RwSignal::new(form.email);
+    let address = RwSignal::new(form.address);
+    let state = RwSignal::new(SaveState::Idle);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = ContactForm {
+            contact_person: person.get_untracked(),
+            phone: phone.get_untracked(),
+            email: email.get_untracked(),
+            address: address.get_untracked(),
+        };
+        let contact = match typed.parse() {
+            Ok(c) => c,
+            Err(e) => return state.set(SaveState::Failed(e.text())),
+        };
+        let home = updated_home(&current.get_untracked().home, contact, None);
+        state.set(SaveState::Saving);
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            match HttpTransport::new(store).save_home(&home).await {
+                Ok(entry) => {
+                    current.set(entry);
+                    state.set(saved_now("Kontaktuppgifterna"));
+                }
+                Err(f) => state.set(failed(ctx, &f)),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="contact-h">
+            <h2 id="contact-h">"Kontaktuppgifter"</h2>
+            <form class="form" on:submit=save novalidate>
+                <div class="form__row">
+                    <TextField label="Kontaktperson" value=person/>
+                    <TextField label="Telefon" value=phone kind="tel"/>
+                    <TextField label="E-post" value=email kind="email"/>
+                    <TextField label="Adress" value=address/>
+                </div>
+                <div class="form__actions">
+                    <button type="submit" class="button"
+                        disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
+                        "Spara kontaktuppgifter"
+                    </button>
+                    <SaveLine state/>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn CheckAdder(current: RwSignal<HomeEntry>) -> impl IntoView {
+    let ctx = ctx();
+    let today = super::caseload::today();
+    let me = ctx
+        .user
+        .with_untracked(|u| u.as_ref().map(|u| u.display_name.clone()))
+        .unwrap_or_default();
+    let start = CheckForm::new(&me, today);
+    let kind = RwSignal::new(start.kind.as_str().to_owned());
+    let date = RwSignal::new(start.date.clone());
+    let result = RwSignal::new(start.result.as_str().to_owned());
+    let made_by = RwSignal::new(start.made_by.clone());
+    let note = RwSignal::new(String::new());
+    let state = RwSignal::new(SaveState::Idle);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let typed = CheckForm {
+            kind: CheckKind::parse(&kind.get_untracked()).unwrap_or(CheckKind::CriminalRecord),
+            date: date.get_untracked(),
+            result: CheckResult::parse(&result.get_untracked()).unwrap_or(CheckResult::NoRemarks),
+            made_by: made_by.get_untracked(),
+            note: note.get_untracked(),
+        };
+        let check = match typed.parse(super::caseload::today()) {
+            Ok(c) => c,
+            Err(e) => return state.set(SaveState::Failed(e.text())),
+        };
+        let entry = current.get_untracked();
+        let home = updated_home(&entry.home, entry.home.contact.clone(), Some(check));
+        state.set(SaveState::Saving);
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            match HttpTransport::new(store).save_home(&home).await {
+                Ok(entry) => {
+                    current.set(entry);
+                    note.set(String::new());
+                    state.set(saved_now("Kontrollen"));
+                }
+                Err(f) => state.set(failed(ctx, &f)),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="add-check-h">
+            <h2 id="add-check-h">"Lägg till kontroll"</h2>
+            <p class="muted">"En kontroll läggs till; tidigare kontroller ändras aldrig."</p>
+            <form class="form" on:submit=save novalidate>
+                <div class="form__row">
+                    <label class="field">
+                        <span>"Kontroll"</span>
+                        <select on:change=move |ev| kind.set(event_target_value(&ev))>
+                            {CheckKind::ALL.into_iter().map(|k| view! {
+                                <option value=k.as_str() selected=move || kind.get() == k.as_str()>{k.label_sv()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <TextField label="Datum" value=date kind="date"/>
+                    <label class="field">
+                        <span>"Resultat"</span>
+                        <select on:change=move |ev| result.set(event_target_value(&ev))>
+                            {CheckResult::ALL.into_iter().map(|r| view! {
+                                <option value=r.as_str() selected=move || result.get() == r.as_str()>{r.label_sv()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <TextField label="Gjord av" value=made_by/>
+                </div>
+                <label class="field">
+                    <span>"Anteckning"</span>
+                    <small class="muted">"För en referens: vilken kommun. Annars vad en anmärkning gäller."</small>
+                    <textarea rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                </label>
+                <div class="form__actions">
+                    <button type="submit" class="button"
+                        disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
+                        "Lägg till kontrollen"
+                    </button>
+                    <SaveLine state/>
+                </div>
+            </form>
+        </section>
+    }
+}
