@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod import;
 #[cfg(test)]
 mod fuzz_regressions;
