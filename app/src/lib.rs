@@ -9,6 +9,7 @@ pub mod lock;
 pub mod loggkontroll;
 pub mod outbox;
 pub mod reads;
+pub mod record;
 pub mod register;
 pub mod refused;
 pub mod session;

@@ -250,6 +250,8 @@ fn VisitLog(data: ChildData) -> impl IntoView {
     let pending = data.pending;
     let amendments = data.overview.amendments;
     let visits = data.overview.visits;
+    let child = data.overview.child;
+    let filed = data.overview.filed;
     view! {
         <section class="card" aria-labelledby="visits-h">
             <h2 id="visits-h">"Besök"</h2>
@@ -261,7 +263,8 @@ fn VisitLog(data: ChildData) -> impl IntoView {
                         {visits.into_iter().map(|v| {
                             let is_pending = pending.contains(&format!("visit:{}", v.id));
                             let own: Vec<_> = amendments.iter().filter(|a| a.visit_id == v.id).cloned().collect();
-                            view! { <VisitItem visit=v pending=is_pending amendments=own/> }
+                            let mark = crate::record::filed_mark(&filed, v.id);
+                            view! { <VisitItem visit=v pending=is_pending amendments=own child=child.clone() filed=mark/> }
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -271,7 +274,19 @@ fn VisitLog(data: ChildData) -> impl IntoView {
 }
 
 #[component]
-fn VisitItem(visit: Visit, pending: bool, amendments: Vec<VisitAmendment>) -> impl IntoView {
+fn VisitItem(
+    visit: Visit,
+    pending: bool,
+    amendments: Vec<VisitAmendment>,
+    child: shared::Child,
+    filed: Option<shared::export::FiledMark>,
+) -> impl IntoView {
+    // A signed visit that reached the server can go to the record.
+    let to_record = (visit.signed_by.is_some() && !pending).then(|| {
+        view! {
+            <super::record::FileToRecord child visit_id=visit.id visit_date=visit.visit_date filed/>
+        }
+    });
     let alone = if visit.talked_alone {
         "Ja".to_owned()
     } else {
@@ -341,6 +356,7 @@ fn VisitItem(visit: Visit, pending: bool, amendments: Vec<VisitAmendment>) -> im
                     {a.text.to_string()}
                 </p>
             }).collect_view()}
+            {to_record}
             <AmendForm visit_id=visit.id child_id=visit.child_id/>
         </li>
     }

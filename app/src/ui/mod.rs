@@ -13,6 +13,7 @@ mod lock;
 mod login;
 mod placement;
 mod placement_end;
+mod record;
 mod refused;
 mod register;
 mod register_child;
@@ -221,6 +222,8 @@ fn App() -> impl IntoView {
                             <Route path=path!("/hemregister/:id") view=register::HomePage/>
                             <Route path=path!("/register/barn/:id") view=register_child::ChildRegisterPage/>
                             <Route path=path!("/beslut") view=decisions::DecisionsPage/>
+                            <Route path=path!("/barn/:id/besok/:visit/utskrift") view=record::PrintPage/>
+                            <Route path=path!("/akt") view=record::BulkExportPage/>
                         </Routes>
                     }.into_any(),
                 }}
@@ -246,6 +249,8 @@ fn UserMenu() -> impl IntoView {
                     .then(|| view! { <A href="/hemregister">"Hemregister"</A> })}
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
                     .then(|| view! { <A href="/beslut">"Beslut"</A> })}
+                {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::GroupLeader))
+                    .then(|| view! { <A href="/akt">"Till akt"</A> })}
                 <A href="/rutiner">"Rutiner"</A>
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
                     .then(|| view! { <A href="/checklistor">"Checklistor"</A> })}

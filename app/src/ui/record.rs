@@ -1,0 +1,381 @@
+//! Back to the record (akten): "För till akt" on a signed visit (the PDF
+//! from the server, then the visit marked filed, once), the offline print
+//! view of the same content, and a group leader's bulk export of a period's
+//! signed, unfiled visits.
+
+use super::register::{failed, NeedsNetwork, SaveLine, SaveState};
+use super::{ctx, store, sync_ctl};
+use crate::caseload::overview;
+use crate::platform::{browser, http::HttpTransport};
+use crate::record::{
+    filed_mark, filed_text, pdf_file_name, placement_on, sections, title, unfiled_file_name, Item,
+};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use shared::auth::{Colleague, Role};
+use shared::export::{FileRequest, FiledMark, UnfiledQuery, VisitRecord};
+use shared::{Child, ChildId, UnitId, UserId, VisitId};
+
+/// A time as read on this device.
+pub(crate) fn local(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Under a signed visit: whether it is filed, "För till akt", and the print view.
+#[component]
+pub(crate) fn FileToRecord(
+    child: Child,
+    visit_id: VisitId,
+    visit_date: chrono::NaiveDate,
+    filed: Option<FiledMark>,
+) -> impl IntoView {
+    let ctx = ctx();
+    let mark = RwSignal::new(filed);
+    let state = RwSignal::new(SaveState::Idle);
+    let file_name = pdf_file_name(&child, visit_date);
+    let file = move |_| {
+        let file_name = file_name.clone();
+        state.set(SaveState::Saving);
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            let http = HttpTransport::new(store);
+            let pdf = match http.visit_record_pdf(visit_id).await {
+                Ok(bytes) => bytes,
+                Err(f) => return state.set(failed(ctx, &f)),
+            };
+            if let Err(e) = browser::download_bytes(&file_name, "application/pdf", &pdf) {
+                return state.set(SaveState::Failed(format!(
+                    "{e} Besöket är inte markerat som fört till akt."
+                )));
+            }
+            match http.file_visit(visit_id).await {
+                Ok(first) => {
+                    let already = mark.get_untracked().is_some();
+                    state.set(SaveState::Saved(if already {
+                        format!("PDF:en är hämtad ({file_name}). Besöket var redan fört till akt; markeringen är oförändrad.")
+                    } else {
+                        format!("PDF:en är hämtad ({file_name}) och besöket är markerat som fört till akt.")
+                    }));
+                    mark.set(Some(first));
+                    sync_ctl::request_sync(ctx);
+                }
+                Err(f) => state.set(SaveState::Failed(format!(
+                    "PDF:en är hämtad, men markeringen sparades inte: {}",
+                    f.text()
+                ))),
+            }
+        });
+    };
+    let print_href = format!("/barn/{}/besok/{visit_id}/utskrift", child.id);
+    view! {
+        <div class="to-record" data-testid="to-record">
+            {move || match mark.get() {
+                Some(m) => view! { <p class="filed" data-testid="filed-mark">{filed_text(&m, local)}</p> }.into_any(),
+                None => view! { <p class="muted" data-testid="filed-mark">"Inte förd till akt än."</p> }.into_any(),
+            }}
+            <div class="form__actions">
+                <button type="button" class="button button--secondary"
+                    disabled=move || state.get() == SaveState::Saving || !ctx.online.get()
+                    on:click=file>
+                    {move || if mark.with(Option::is_some) { "Hämta PDF till akt igen" } else { "För till akt" }}
+                </button>
+                <A href=print_href attr:class="button button--secondary">"Utskrift"</A>
+                {move || (!ctx.online.get()).then(|| view! {
+                    <span class="muted">"Kräver nätverk för PDF. Utskriften fungerar offline."</span>
+                })}
+            </div>
+            <SaveLine state/>
+        </div>
+    }
+}
+
+/// The print view of one visit, built on the device: works offline.
+#[component]
+pub(crate) fn PrintPage() -> impl IntoView {
+    let params = use_params_map();
+    let ids = Memo::new(move |_| {
+        let p = params.read();
+        Some((
+            ChildId::parse(&p.get("id")?).ok()?,
+            VisitId::parse(&p.get("visit")?).ok()?,
+        ))
+    });
+    let record = RwSignal::new(None::<Result<Option<VisitRecord>, String>>);
+    Effect::new(move |_| {
+        let Some((child_id, visit_id)) = ids.get() else {
+            record.set(Some(Ok(None)));
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            let result = store
+                .view_of_child(child_id)
+                .await
+                .map_err(|e| e.0)
+                .map(|records| {
+                    let o = overview(records, super::caseload::today())
+                        .into_iter()
+                        .next()?;
+                    let visit = o.visits.iter().find(|v| v.id == visit_id)?.clone();
+                    let amendments = o
+                        .amendments
+                        .iter()
+                        .filter(|a| a.visit_id == visit_id)
+                        .cloned()
+                        .collect();
+                    Some(VisitRecord::new(
+                        o.child.clone(),
+                        placement_on(&o.placements, visit.visit_date),
+                        visit,
+                        amendments,
+                        filed_mark(&o.filed, visit_id),
+                    ))
+                });
+            record.set(Some(result));
+        });
+    });
+    view! {
+        <p class="no-print">
+            {move || ids.get().map(|(c, _)| view! { <A href=format!("/barn/{c}") attr:class="back">"← Tillbaka till barnet"</A> })}
+        </p>
+        {move || match record.get() {
+            None => view! { <p class="muted">"Laddar…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            Some(Ok(None)) => view! { <p>"Besöket finns inte på den här enheten."</p> }.into_any(),
+            Some(Ok(Some(r))) => view! { <RecordView record=r/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn RecordView(record: VisitRecord) -> impl IntoView {
+    let heading = title(&record);
+    let filed = record.filed.as_ref().map(|m| filed_text(m, local));
+    let signed = record.visit.signed_by.is_some();
+    view! {
+        <article class="print-record" data-testid="print-record">
+            <p class="print-record__doc">"Barnbesök – dokumentation till akt"</p>
+            <h1>{format!("{} · {}", heading, record.child.full_name())}</h1>
+            {filed.map(|f| view! { <p class="filed">{f}</p> })}
+            {(!signed).then(|| view! { <p class="warning">"Besöket är inte signerat."</p> })}
+            <div class="form__actions no-print">
+                <button type="button" class="button" on:click=|_| browser::print_page()>"Skriv ut"</button>
+                <span class="muted">"Utskriften görs på enheten och fungerar utan nätverk."</span>
+            </div>
+            {sections(&record, local).into_iter().map(|s| view! {
+                <section class="print-record__section">
+                    <h2>{s.heading}</h2>
+                    <dl>
+                        {s.items.into_iter().map(|item| match item {
+                            Item::Field { label, value } => view! {
+                                <div class="print-record__field"><dt>{label}</dt><dd>{value}</dd></div>
+                            }.into_any(),
+                            Item::Text { label, text } => view! {
+                                <div class="print-record__text">
+                                    {label.map(|l| view! { <dt>{l}</dt> })}
+                                    <dd class="visit__note">{text}</dd>
+                                </div>
+                            }.into_any(),
+                        }).collect_view()}
+                    </dl>
+                </section>
+            }).collect_view()}
+            <p class="muted print-record__foot">{format!("Besöks-id {}", record.visit.id)}</p>
+        </article>
+    }
+}
+
+/// A group leader's export of a period's signed, unfiled visits, for one
+/// worker or the whole unit: the PDF, then the visits marked filed.
+#[component]
+pub(crate) fn BulkExportPage() -> impl IntoView {
+    let ctx = ctx();
+    let leader = move || ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(Role::GroupLeader);
+    view! {
+        <h1>"Till akt"</h1>
+        <Show when=leader fallback=|| view! {
+            <p role="alert">"Export av flera besök till akten är till för gruppledare."</p>
+        }>
+            <BulkExport/>
+        </Show>
+    }
+}
+
+#[component]
+fn BulkExport() -> impl IntoView {
+    let ctx = ctx();
+    let today = super::caseload::today();
+    let units = ctx
+        .user
+        .with_untracked(|u| u.as_ref().map(|u| u.units.clone()))
+        .unwrap_or_default();
+    let from = RwSignal::new(
+        (today - chrono::Duration::days(30))
+            .format("%Y-%m-%d")
+            .to_string(),
+    );
+    let to = RwSignal::new(today.format("%Y-%m-%d").to_string());
+    // "unit:<id>" or "worker:<id>".
+    let scope = RwSignal::new(
+        units
+            .first()
+            .map(|u| format!("unit:{}", u.id))
+            .unwrap_or_default(),
+    );
+    let colleagues = RwSignal::new(Vec::<Colleague>::new());
+    Effect::new(move |_| {
+        if !ctx.online.get() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            if let Ok(list) = HttpTransport::new(store).colleagues().await {
+                colleagues.set(list);
+            }
+        });
+    });
+    let found = RwSignal::new(None::<(UnfiledQuery, Vec<VisitRecord>)>);
+    let state = RwSignal::new(SaveState::Idle);
+    let query = move || -> Result<UnfiledQuery, String> {
+        let date = |s: String| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        let (Some(from), Some(to)) = (date(from.get_untracked()), date(to.get_untracked())) else {
+            return Err("Ange perioden med datum som 2026-11-24.".into());
+        };
+        if to < from {
+            return Err("Periodens slut kan inte vara före dess början.".into());
+        }
+        let chosen = scope.get_untracked();
+        let (worker, unit) = match chosen.split_once(':') {
+            Some(("unit", id)) => (None, UnitId::parse(id).ok()),
+            Some(("worker", id)) => (UserId::parse(id).ok(), None),
+            _ => (None, None),
+        };
+        if worker.is_none() && unit.is_none() {
+            return Err("Välj en medarbetare eller enheten.".into());
+        }
+        Ok(UnfiledQuery {
+            from,
+            to,
+            worker,
+            unit,
+        })
+    };
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let q = match query() {
+            Ok(q) => q,
+            Err(e) => return state.set(SaveState::Failed(e)),
+        };
+        found.set(None);
+        state.set(SaveState::Saving);
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            match HttpTransport::new(store).unfiled_records(&q).await {
+                Ok(list) => {
+                    state.set(SaveState::Idle);
+                    found.set(Some((q, list)));
+                }
+                Err(f) => state.set(failed(ctx, &f)),
+            }
+        });
+    };
+    let export = move |_| {
+        let Some((q, list)) = found.get_untracked() else {
+            return;
+        };
+        state.set(SaveState::Saving);
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            let http = HttpTransport::new(store);
+            let pdf = match http.unfiled_pdf(&q).await {
+                Ok(bytes) => bytes,
+                Err(f) => return state.set(failed(ctx, &f)),
+            };
+            let name = unfiled_file_name(&q);
+            if let Err(e) = browser::download_bytes(&name, "application/pdf", &pdf) {
+                return state.set(SaveState::Failed(format!(
+                    "{e} Inga besök markerades som förda till akt."
+                )));
+            }
+            // Only the visits listed are marked: one signed in the meantime
+            // stays unfiled and comes with the next export.
+            let request = FileRequest {
+                visits: list.iter().map(|r| r.visit.id).collect(),
+            };
+            match http.file_visits(&request).await {
+                Ok(marks) => {
+                    state.set(SaveState::Saved(format!(
+                        "PDF:en är hämtad ({name}) och {} besök är markerade som förda till akt.",
+                        marks.len()
+                    )));
+                    found.set(None);
+                    sync_ctl::request_sync(ctx);
+                }
+                Err(f) => state.set(SaveState::Failed(format!(
+                    "PDF:en är hämtad, men besöken markerades inte: {}",
+                    f.text()
+                ))),
+            }
+        });
+    };
+    view! {
+        <p class="lead muted">"Hämta en periods signerade besök som inte är förda till akt, för en medarbetare eller hela enheten, som en PDF. Besöken markeras sedan som förda till akt, en gång."</p>
+        <NeedsNetwork/>
+        <form class="form card" on:submit=search novalidate>
+            <div class="form__row">
+                <super::register::TextField label="Från" value=from kind="date"/>
+                <super::register::TextField label="Till och med" value=to kind="date"/>
+                <label class="field">
+                    <span>"För"</span>
+                    <select on:change=move |ev| scope.set(event_target_value(&ev))>
+                        {units.iter().map(|u| {
+                            let value = format!("unit:{}", u.id);
+                            let v = value.clone();
+                            view! { <option value=value selected=move || scope.get() == v>{format!("Hela enheten {}", u.name)}</option> }
+                        }).collect_view()}
+                        {move || colleagues.get().into_iter().filter(|c| c.active && c.role.writes_child_records()).map(|c| {
+                            let value = format!("worker:{}", c.id);
+                            let v = value.clone();
+                            view! { <option value=value selected=move || scope.get() == v>{c.display_name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <div class="form__actions">
+                <button type="submit" class="button"
+                    disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
+                    "Visa besök som inte är förda till akt"
+                </button>
+            </div>
+        </form>
+        <SaveLine state/>
+        {move || found.get().map(|(_, list)| {
+            let n = list.len();
+            view! {
+                <section class="card" aria-labelledby="unfiled-h">
+                    <h2 id="unfiled-h">{format!("{n} besök att föra till akt")}</h2>
+                    {if n == 0 {
+                        view! { <p class="muted" role="status">"Alla signerade besök i perioden är redan förda till akt."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="history" data-testid="unfiled-list">
+                                {list.into_iter().map(|r| view! {
+                                    <li class="history__item">{format!("{} · {} · {}", r.visit.visit_date, r.child.full_name(), r.visit.visitor)}</li>
+                                }).collect_view()}
+                            </ul>
+                            <button type="button" class="button"
+                                disabled=move || state.get() == SaveState::Saving || !ctx.online.get()
+                                on:click=export>
+                                "Hämta PDF och markera som förda till akt"
+                            </button>
+                        }.into_any()
+                    }}
+                </section>
+            }
+        })}
+    }
+}
