@@ -30,10 +30,11 @@ export async function freePort() {
 /** A server process on a fixed port, so it can be stopped and started again
  *  on the same origin (the browser's IndexedDB and service worker are per origin). */
 export class TestServer {
-  /** `args`: extra server flags (e.g. `['--lock-after-seconds', '10']`). */
-  static async create({ args = [] } = {}) {
+  /** `args`: extra server flags (e.g. `['--lock-after-seconds', '10']`);
+   *  `demoData: false` starts from an empty database, as a new installation. */
+  static async create({ args = [], demoData = true } = {}) {
     const s = new TestServer();
-    s.extraArgs = args;
+    s.extraArgs = demoData ? ['--demo-data', ...args] : args;
     s.bin = process.env.BARNBESOK_SERVER_BIN;
     if (!s.bin) throw new Error('BARNBESOK_SERVER_BIN is not set (scripts/test.sh sets it)');
     s.dir = mkdtempSync(join(tmpdir(), 'barnbesok-e2e-'));
@@ -50,7 +51,7 @@ export class TestServer {
   async start() {
     this.proc = spawn(this.bin, [
       '--listen', `127.0.0.1:${this.port}`, '--data-dir', join(this.dir, 'data'),
-      '--static-dir', this.staticDir, '--demo-data', ...this.extraArgs,
+      '--static-dir', this.staticDir, ...this.extraArgs,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.log = '';
     this.proc.stderr.on('data', (d) => { this.log += d; });
@@ -68,6 +69,14 @@ export class TestServer {
     const exited = new Promise((resolve) => this.proc.once('exit', resolve));
     this.proc.kill('SIGTERM');
     await exited;
+  }
+
+  /** Runs `barnbesok-server admin ARGS` on this server's database, with
+   *  `input` on standard input (a password); returns what it printed. */
+  admin(args, input = '') {
+    return execFileSync(this.bin, ['--data-dir', join(this.dir, 'data'), 'admin', ...args], {
+      input, stdio: ['pipe', 'pipe', 'pipe'],
+    }).toString();
   }
 
   /** Runs one SQL query on the server's SQLite database (read-only). */
