@@ -13,6 +13,7 @@
 pub mod accounts;
 mod apply;
 pub mod audit;
+pub mod export;
 mod column;
 mod feed;
 mod postgres;
