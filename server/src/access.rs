@@ -258,6 +258,86 @@ impl Caller {
     }
 }
 
+/// Which homes of the register a caller reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HomeScope {
+    /// A manager: every home of these units.
+    Units(Vec<UnitId>),
+    /// A social worker: the homes of these children's placements.
+    Children(Vec<ChildId>),
+}
+
+impl Caller {
+    /// The ids of the caller's units.
+    pub fn unit_ids(&self) -> Vec<UnitId> {
+        self.units.iter().map(|u| u.id).collect()
+    }
+
+    /// Reading the register of homes: managers (group leaders, unit
+    /// managers) read their units' homes, those who work from a caseload
+    /// the homes of their own children. Administrators (and integration
+    /// accounts) read none.
+    pub fn register_home_scope(&self) -> Result<HomeScope, ApiError> {
+        if self.role.sees_whole_units() {
+            Ok(HomeScope::Units(self.unit_ids()))
+        } else if self.role.writes_child_records() {
+            Ok(HomeScope::Children(self.readable.clone()))
+        } else {
+            Err(ApiError::Forbidden(
+                "the register of homes is for the unit's social workers and managers".into(),
+            ))
+        }
+    }
+
+    /// Editing the register (homes, children, workers, placements) and
+    /// reading its lists of decisions and colleagues: group leaders and unit
+    /// managers, before anything else is read.
+    pub fn require_register_manager(&self) -> Result<(), ApiError> {
+        if self.role.sees_whole_units() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only a group leader or unit manager edits the register".into(),
+            ))
+        }
+    }
+
+    /// Editing what `unit` holds: a manager of that unit. A record without
+    /// a unit (`None`) is edited by no one here (an administrator gives it
+    /// one).
+    pub fn check_register_unit(&self, unit: Option<UnitId>) -> Result<(), ApiError> {
+        self.require_register_manager()?;
+        match unit {
+            Some(unit) if self.units.iter().any(|u| u.id == unit) => Ok(()),
+            Some(unit) => Err(ApiError::Forbidden(format!("unit {unit} is not yours"))),
+            None => Err(ApiError::Forbidden(
+                "the record belongs to no unit: an administrator gives it one first".into(),
+            )),
+        }
+    }
+}
+
+/// Whether `user` (with `units`) may be a responsible worker of a child of
+/// `child_unit`: an active user who records visits (a social worker,
+/// consultant, disability officer or group leader) in the child's unit.
+pub fn check_worker(
+    child_unit: UnitId,
+    id: UserId,
+    user: Option<&UserRow>,
+    units: &[UnitSummary],
+) -> Result<(), ApiError> {
+    let fits = user.is_some_and(|u| {
+        u.active && u.role.writes_child_records() && units.iter().any(|unit| unit.id == child_unit)
+    });
+    if fits {
+        Ok(())
+    } else {
+        Err(ApiError::ValidationFailed(format!(
+            "`workers`: {id} is not an active social worker of the child's unit"
+        )))
+    }
+}
+
 /// Who grants cover: their role and units.
 #[derive(Clone, Copy, Debug)]
 pub struct Granter<'a> {
@@ -300,6 +380,63 @@ impl Granter<'_> {
             ));
         }
         Ok(colleague)
+    }
+}
+
+/// Signed visits to the record (akten): exporting them (PDF, JSON) and
+/// marking them filed.
+impl Caller {
+    /// Exporting a visit of `child`: whoever may read the child's record.
+    pub fn check_export(&self, child: ChildId) -> Result<(), ApiError> {
+        if self.may_read(child) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "child {child} is not in your caseload"
+            )))
+        }
+    }
+
+    /// Marking a visit of `child` filed ("förd till akt"): whoever may
+    /// change the child's records (a unit manager, who only reads, does not).
+    pub fn check_filing(&self, child: ChildId) -> Result<(), ApiError> {
+        if self.may_write(child) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "you may not mark the visits of child {child} filed"
+            )))
+        }
+    }
+
+    /// The children a bulk export of unfiled visits covers, for one worker
+    /// or one unit: a group leader for one of their units or for a worker
+    /// (within their units' children); anyone who records visits for
+    /// themself (within their own children).
+    pub fn bulk_export_scope(
+        &self,
+        worker: Option<UserId>,
+        unit: Option<UnitId>,
+    ) -> Result<Vec<ChildId>, ApiError> {
+        let leader = self.role == Role::GroupLeader;
+        match (worker, unit) {
+            (None, Some(unit)) if leader => {
+                if self.units.iter().any(|u| u.id == unit) {
+                    Ok(self.readable.clone())
+                } else {
+                    Err(ApiError::Forbidden(format!("unit {unit} is not yours")))
+                }
+            }
+            (Some(_), None) if leader => Ok(self.readable.clone()),
+            (Some(worker), None) if worker == self.user_id && self.role.writes_child_records() => {
+                Ok(self.readable.clone())
+            }
+            _ => Err(ApiError::Forbidden(
+                "a group leader exports the unfiled visits of their units and colleagues; \
+                 a social worker their own"
+                    .into(),
+            )),
+        }
     }
 }
 
@@ -464,5 +601,56 @@ mod tests {
             Caller::from_record(record(Role::SocialWorker, vec![], vec![]), at(29)),
             Err(ApiError::SessionExpired | ApiError::Unauthenticated)
         ));
+    }
+
+    #[test]
+    fn exports_follow_reading_filing_follows_writing_and_bulk_is_for_leaders_and_oneself() {
+        let child = ChildId::new_random();
+        let other = ChildId::new_random();
+        let own = AccessRow {
+            child_id: child,
+            starts_at: at(1),
+            ends_at: None,
+        };
+        let worker = Caller::from_record(
+            record(Role::SocialWorker, vec![own], vec![other]),
+            at(5),
+        )
+        .expect("caller");
+        assert!(worker.check_export(child).is_ok());
+        assert!(worker.check_filing(child).is_ok());
+        assert!(worker.check_export(other).is_err());
+        assert_eq!(
+            worker
+                .bulk_export_scope(Some(worker.user_id), None)
+                .expect("own"),
+            vec![child]
+        );
+        assert!(worker
+            .bulk_export_scope(Some(UserId::new_random()), None)
+            .is_err());
+        assert!(worker.bulk_export_scope(None, Some(worker.units[0].id)).is_err());
+
+        let manager = Caller::from_record(record(Role::UnitManager, vec![], vec![other]), at(5))
+            .expect("caller");
+        assert!(manager.check_export(other).is_ok());
+        assert!(manager.check_filing(other).is_err(), "a manager only reads");
+        assert!(manager.bulk_export_scope(None, Some(manager.units[0].id)).is_err());
+
+        let leader = Caller::from_record(record(Role::GroupLeader, vec![], vec![other]), at(5))
+            .expect("caller");
+        let unit = leader.units[0].id;
+        assert_eq!(leader.bulk_export_scope(None, Some(unit)).expect("unit"), vec![other]);
+        assert!(leader.bulk_export_scope(None, Some(UnitId::new_random())).is_err());
+        assert!(leader
+            .bulk_export_scope(Some(UserId::new_random()), None)
+            .is_ok());
+        assert!(leader.bulk_export_scope(None, None).is_err());
+        assert!(leader.bulk_export_scope(Some(leader.user_id), Some(unit)).is_err());
+
+        let admin = Caller::from_record(record(Role::Administrator, vec![], vec![other]), at(5))
+            .expect("caller");
+        assert!(admin.check_export(other).is_err());
+        assert!(admin.bulk_export_scope(Some(admin.user_id), None).is_err());
     }
 }

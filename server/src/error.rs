@@ -47,6 +47,10 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     Taken(String),
+    /// A refusal with its own code (`placement_closed`, `record_deleted`,
+    /// `unknown_child`, `unknown_record`) and message.
+    #[error("{message}")]
+    Refused { code: ErrorCode, message: String },
     #[error("method not allowed here")]
     MethodNotAllowed,
     #[error("the app is not built: the static files directory is missing")]
@@ -78,6 +82,7 @@ impl ApiError {
             Self::ServerBusy { .. } => ErrorCode::ServerBusy,
             Self::NotFound => ErrorCode::NotFound,
             Self::Taken(_) => ErrorCode::IdConflict,
+            Self::Refused { code, .. } => *code,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::AppNotBuilt => ErrorCode::AppNotBuilt,
             Self::Database(e) if e.is_unavailable() => ErrorCode::DatabaseUnavailable,

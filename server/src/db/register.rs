@@ -16,6 +16,7 @@ use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
 use chrono::{NaiveDate, Utc};
 use serde_json::{json, Value};
+use shared::auth::UnitSummary;
 use shared::protocol::Record;
 use shared::register::{Home, HomeCheck, HomeEntry, HomeHistory};
 use shared::{
@@ -192,6 +193,12 @@ impl Database {
     /// nothing: the caller commits, or drops it to roll back).
     pub(crate) async fn begin_write(&self) -> Result<Tx, DbError> {
         self.pool.begin_write().await
+    }
+
+    /// A read-only transaction that sees one snapshot (no locking reads in
+    /// it: the `*_for_update` ones are for [`Self::begin_write`]).
+    pub(crate) async fn begin_snapshot(&self) -> Result<Tx, DbError> {
+        self.pool.begin_snapshot().await
     }
 }
 
@@ -627,6 +634,42 @@ impl Tx {
             .await?;
         }
         Ok(wanted != current)
+    }
+
+    /// The children `ids` that exist.
+    pub(crate) async fn children_by_id(&mut self, ids: &[ChildId]) -> Result<Vec<Child>, DbError> {
+        let rows: Vec<ChildRow> = Stmt::new(concat!(
+            "SELECT ",
+            child_columns!(),
+            " FROM children WHERE id = ANY($1)"
+        ))
+        .bind(IdList(ids))
+        .all(self)
+        .await?;
+        rows.into_iter().map(ChildRow::decode).collect()
+    }
+
+    /// The user with that id.
+    pub(crate) async fn user_by_id(&mut self, id: UserId) -> Result<Option<UserRow>, DbError> {
+        Stmt::new(concat!(
+            "SELECT ",
+            super::accounts::user_columns!(),
+            " FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .optional(self)
+        .await
+    }
+
+    /// The units the user belongs to.
+    pub(crate) async fn units_of(&mut self, user: UserId) -> Result<Vec<UnitSummary>, DbError> {
+        Stmt::new(
+            "SELECT u.id, u.name FROM units u JOIN user_units uu ON uu.unit_id = u.id \
+             WHERE uu.user_id = $1 ORDER BY u.name",
+        )
+        .bind(user)
+        .all(self)
+        .await
     }
 
     /// The unit with that name.

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod grants;
 pub mod health;
 pub mod reference;
+pub mod register;
 pub mod sync;
 
 use crate::access::Caller;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(grants::router())
         .merge(reference::router())
+        .merge(register::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
