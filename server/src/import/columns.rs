@@ -155,6 +155,20 @@ pub fn parse_kind(raw: &str) -> Option<ImportKind> {
     })
 }
 
+/// The CSV header of a field as the JSON names it (`children.unit` is
+/// `Enhet`), for the problems found while applying a batch.
+pub fn csv_header(field: &str) -> Option<&'static str> {
+    let (_, name) = field.split_once('.')?;
+    Some(match (field, name) {
+        (_, "external_id") => "Externt id",
+        (_, "unit") => "Enhet",
+        ("children.workers", _) => "Handläggare",
+        ("placements.child", _) => "Barn",
+        ("placements.home" | "home_checks.home", _) => "Hem",
+        _ => return None,
+    })
+}
+
 /// A header or value as compared: lower case, `_` and `-` as spaces, one
 /// space between words.
 pub fn normalize(raw: &str) -> String {

@@ -71,6 +71,36 @@ pub fn read(
     }
 }
 
+/// Reads a file and applies it: the one path of `admin import` and
+/// `POST /api/v1/import`. Problems found while applying name their field
+/// as the file does (a CSV file's Swedish header).
+pub async fn import_file(
+    db: &crate::db::Database,
+    bytes: &[u8],
+    format: Format,
+    kind: Option<ImportKind>,
+    dry_run: bool,
+    who: &crate::db::audit::Who,
+    scope: &crate::db::import::ImportScope,
+) -> Result<shared::import::ImportReport, crate::db::import::ImportError> {
+    use crate::db::import::ImportError;
+    let batch = read(bytes, format, kind).map_err(ImportError::Rejected)?;
+    match db.import(&batch, dry_run, who, scope).await {
+        Err(ImportError::Rejected(mut problems)) => {
+            if format == Format::Csv {
+                for problem in &mut problems {
+                    if let Some(header) = columns::csv_header(&problem.field) {
+                        header.clone_into(&mut problem.field);
+                    }
+                }
+            }
+            problems.sort_by_key(|p| p.line);
+            Err(ImportError::Rejected(problems))
+        }
+        other => other,
+    }
+}
+
 /// The problems found so far, at most [`MAX_PROBLEMS`] of them kept.
 #[derive(Debug, Default)]
 pub(crate) struct Problems {
