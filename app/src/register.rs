@@ -680,7 +680,7 @@ mod tests {
             flags(&missing),
             vec!["Kontroll saknas: belastningsregistret, socialtjänstens register, våld, missbruk, drivs kommersiellt, referenser från andra kommuner"]
         );
-        let order: Vec<String> = sorted(vec![calm.clone(), missing.clone(), flagged.clone()])
+        let order: Vec<String> = sorted(vec![calm.clone(), missing, flagged.clone()])
             .into_iter()
             .map(|e| e.home.name.to_string())
             .collect();
@@ -757,7 +757,7 @@ mod tests {
         }
         .parse()
         .expect("contact");
-        let next = updated_home(&h, contact.clone(), Some(new.clone()));
+        let next = updated_home(&h, contact, Some(new.clone()));
         assert_eq!(next.checks.len(), 2);
         assert_eq!(next.checks[0], h.checks[0], "the old check is unchanged");
         assert_eq!(next.checks[1], new);
@@ -771,7 +771,7 @@ mod tests {
     fn a_placement_takes_its_home_from_the_register() {
         let berg = entry(home("Familjen Berg", PlacementKind::FosterHome), 0, 0);
         let hvb = entry(home("HVB Solgläntan", PlacementKind::ResidentialCare), 1, 0);
-        let homes = vec![berg.clone(), hvb.clone()];
+        let homes = vec![berg, hvb.clone()];
         let (id, child) = (PlacementId::new_random(), ChildId::new_random());
         let mut form = PlacementForm::new(d("2026-12-01"));
         assert_eq!(
@@ -798,7 +798,7 @@ mod tests {
             "Beslutet gäller till"
         );
         // A placement made before the register keeps its home.
-        let mut old = p.clone();
+        let mut old = p;
         old.home_id = None;
         old.home_name = PersonName::parse("Familjen Ek").expect("name");
         let mut keep = PlacementForm::of(&old);
