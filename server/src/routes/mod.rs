@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod exports;
 pub mod grants;
 pub mod health;
 pub mod reference;
@@ -50,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(exports::router())
         .merge(audit::router())
         .merge(grants::router())
         .merge(reference::router())
