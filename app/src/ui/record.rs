@@ -18,6 +18,32 @@ use shared::auth::{Colleague, Role};
 use shared::export::{FileRequest, FiledMark, UnfiledQuery, VisitRecord};
 use shared::{Child, ChildId, UnitId, UserId, VisitId};
 
+thread_local! {
+    /// Each visit's filing, kept across the redraws a sync causes, so that
+    /// what the last "För till akt" said stays until the page is left.
+    static FILINGS: std::cell::RefCell<
+        std::collections::HashMap<VisitId, (ArcRwSignal<SaveState>, ArcRwSignal<Option<FiledMark>>)>,
+    > = std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The visit's filing state and mark; `filed` (from the feed) fills in a
+/// mark not yet known here, and never replaces one.
+fn filing(
+    visit: VisitId,
+    filed: Option<FiledMark>,
+) -> (RwSignal<SaveState>, RwSignal<Option<FiledMark>>) {
+    let (state, mark) = FILINGS.with(|f| {
+        f.borrow_mut()
+            .entry(visit)
+            .or_insert_with(|| (ArcRwSignal::new(SaveState::Idle), ArcRwSignal::new(None)))
+            .clone()
+    });
+    if filed.is_some() && mark.with_untracked(Option::is_none) {
+        mark.set(filed);
+    }
+    (RwSignal::from(state), RwSignal::from(mark))
+}
+
 /// A time as read on this device.
 pub(crate) fn local(at: DateTime<Utc>) -> String {
     at.with_timezone(&chrono::Local)
@@ -34,8 +60,7 @@ pub(crate) fn FileToRecord(
     filed: Option<FiledMark>,
 ) -> impl IntoView {
     let ctx = ctx();
-    let mark = RwSignal::new(filed);
-    let state = RwSignal::new(SaveState::Idle);
+    let (state, mark) = filing(visit_id, filed);
     let file_name = pdf_file_name(&child, visit_date);
     let file = move |_| {
         let file_name = file_name.clone();
