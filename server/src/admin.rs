@@ -78,6 +78,19 @@ pub enum AdminCommand {
         #[arg(long)]
         by: String,
     },
+    /// Create an integration account for the case-management system, in
+    /// one or more units (by name). Prints its API token once: it is stored
+    /// only as a hash. The token works on the import and export API only,
+    /// for these units.
+    CreateIntegration {
+        name: String,
+        /// A unit the account imports to and exports from, by name
+        /// (repeatable, at least one).
+        #[arg(long = "unit", required = true)]
+        units: Vec<String>,
+    },
+    /// Revoke an integration account's token (the account is deactivated).
+    RevokeIntegration { name: String },
     /// List users and units.
     List,
     /// Check the audit log's hash chain (one consistent snapshot, also on a
@@ -101,10 +114,82 @@ pub enum AdminCommand {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Import children, placements, homes or home checks from the
+    /// case-management system: a CSV file of one kind or a JSON document
+    /// (see docs/import.md). All or nothing; importing again changes
+    /// nothing. Prints what changed, or every problem by line and field.
+    Import {
+        file: PathBuf,
+        /// barn, placeringar, hem or hemkontroller (children, placements,
+        /// homes, home_checks); a CSV file's header tells it otherwise.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Report what would change, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Give the feed a new epoch: after a restore made with other tools
     /// (a file copy, point-in-time recovery), so that devices send back
     /// what the restored database lacks.
     NewEpoch,
+}
+
+/// `admin import`: the API's code path, as an administrator (every unit).
+async fn import(
+    db: &Database,
+    file: &Path,
+    kind: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use crate::import::{columns, import_file, Format, MAX_IMPORT_BYTES};
+    use std::io::Read;
+    let kind = match kind {
+        Some(raw) => Some(columns::parse_kind(raw).with_context(|| {
+            format!("unknown kind {raw}: barn, placeringar, hem or hemkontroller")
+        })?),
+        None => None,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .with_context(|| format!("cannot open {}", file.display()))?
+        .take(MAX_IMPORT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    // By the extension; else a document starting with `{` is JSON.
+    let format = Format::of_path(file).unwrap_or_else(|| {
+        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Format::Json,
+            _ => Format::Csv,
+        }
+    });
+    let scope = crate::db::import::ImportScope::AllUnits;
+    match import_file(
+        db,
+        &bytes,
+        format,
+        kind,
+        dry_run,
+        &Who::command_line(),
+        &scope,
+    )
+    .await
+    {
+        Ok(report) => {
+            print!("{}", crate::import::report_text(&report));
+            Ok(())
+        }
+        Err(crate::db::import::ImportError::Rejected(problems)) => {
+            for p in &problems {
+                eprintln!("{}", crate::import::problem_text(p));
+            }
+            bail!(
+                "{} was refused ({} problems): nothing was imported",
+                file.display(),
+                problems.len()
+            )
+        }
+        Err(crate::db::import::ImportError::Db(err)) => Err(err.into()),
+    }
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -151,6 +236,41 @@ pub async fn restore(target: &DatabaseTarget, from: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
+/// `admin create-integration`: the account, its units and its token, which
+/// is printed once.
+async fn create_integration(db: &Database, name: &str, units: &[String]) -> anyhow::Result<()> {
+    let username = name.trim().to_lowercase();
+    if username.is_empty() || username.chars().count() > shared::auth::MAX_USERNAME_CHARS {
+        bail!(
+            "the name must be 1 to {} characters",
+            shared::auth::MAX_USERNAME_CHARS
+        );
+    }
+    let mut unit_ids = Vec::new();
+    for unit in units {
+        unit_ids.push(find_unit(db, unit).await?.id);
+    }
+    let token = crate::auth::new_integration_token().context("drawing a random token")?;
+    let user = UserRow {
+        id: UserId::new_random(),
+        username,
+        display_name: name.trim().to_owned(),
+        role: Role::Integration,
+        password_hash: None,
+        active: true,
+    };
+    if !db
+        .insert_integration(&user, &unit_ids, &crate::auth::token_hash(&token))
+        .await?
+    {
+        bail!("a user named {name} exists");
+    }
+    println!("integration account {} {}", user.id, user.username);
+    println!("API token (shown once, keep it in the case-management system's secret store):");
+    println!("{token}");
+    Ok(())
+}
+
 pub async fn run(
     db: &Database,
     target: &DatabaseTarget,
@@ -164,6 +284,11 @@ pub async fn run(
             println!("backed up to {}", to.display());
         }
         AdminCommand::Restore { from } => restore(target, &from).await?,
+        AdminCommand::Import {
+            file,
+            kind,
+            dry_run,
+        } => import(db, &file, kind.as_deref(), dry_run).await?,
         AdminCommand::NewEpoch => {
             let epoch = db.new_feed_epoch().await?;
             println!("the feed's new epoch is {epoch}");
@@ -182,6 +307,9 @@ pub async fn run(
             units,
         } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
+            if !role.signs_in() {
+                bail!("an integration account is made with create-integration");
+            }
             let all_units = db.units().await?;
             let mut unit_ids = Vec::new();
             for name in &units {
@@ -210,6 +338,9 @@ pub async fn run(
         }
         AdminCommand::SetPassword { username } => {
             let user = find_user(db, &username).await?;
+            if !user.role.signs_in() {
+                bail!("{} is an integration account: it has a token, no password", user.username);
+            }
             let password = read_password()?;
             db.set_password_hash(user.id, &hash_password(&password)?)
                 .await?;
@@ -264,6 +395,9 @@ pub async fn run(
         AdminCommand::SetRole { username, role } => {
             let user = find_user(db, &username).await?;
             let role = Role::parse(&role).with_context(|| format!("no role named {role}"))?;
+            if !role.signs_in() || !user.role.signs_in() {
+                bail!("an integration account is made with create-integration, and stays one");
+            }
             db.set_user_role(user.id, role).await?;
             println!("{} is now {role}", user.username);
         }
@@ -317,6 +451,19 @@ pub async fn run(
                 ),
                 (None, None) => println!("audit log intact: {} entries", report.entries),
             }
+        }
+        AdminCommand::CreateIntegration { name, units } => {
+            create_integration(db, &name, &units).await?;
+        }
+        AdminCommand::RevokeIntegration { name } => {
+            let user = find_user(db, &name).await?;
+            if user.role != Role::Integration {
+                bail!("{} is not an integration account", user.username);
+            }
+            if !db.revoke_integration(&user).await? {
+                bail!("{} has no token in force", user.username);
+            }
+            println!("the token of {} is revoked; the account is deactivated", user.username);
         }
         AdminCommand::List => {
             for unit in db.units().await? {

@@ -101,6 +101,39 @@ pub async fn import_file(
     }
 }
 
+/// A report as `admin import` prints it, in Swedish.
+pub fn report_text(report: &shared::import::ImportReport) -> String {
+    let mut out = String::new();
+    if report.dry_run {
+        out.push_str("Torrkörning: inget har skrivits. Så här skulle importen ändra:\n");
+    }
+    for (name, counts) in [
+        ("hem", report.homes),
+        ("hemkontroller", report.home_checks),
+        ("barn", report.children),
+        ("placeringar", report.placements),
+    ] {
+        out.push_str(&format!(
+            "{name}: {} nya, {} ändrade, {} oförändrade\n",
+            counts.created, counts.updated, counts.unchanged
+        ));
+    }
+    for change in &report.changes {
+        out.push_str(&format!("  {change}\n"));
+    }
+    out
+}
+
+/// A problem as `admin import` prints it: `rad 5, Enhet: …`.
+pub fn problem_text(problem: &ImportProblem) -> String {
+    match (problem.line, problem.field.as_str()) {
+        (0, "") => format!("filen: {}", problem.message),
+        (0, field) => format!("{field}: {}", problem.message),
+        (line, "") => format!("rad {line}: {}", problem.message),
+        (line, field) => format!("rad {line}, {field}: {}", problem.message),
+    }
+}
+
 /// The problems found so far, at most [`MAX_PROBLEMS`] of them kept.
 #[derive(Debug, Default)]
 pub(crate) struct Problems {

@@ -5,11 +5,13 @@ pub mod auth;
 pub mod exports;
 pub mod grants;
 pub mod health;
+pub mod import;
 pub mod reference;
 pub mod register;
 pub mod sync;
 
 use crate::access::Caller;
+use crate::auth::INTEGRATION_TOKEN_PREFIX;
 use crate::auth::{bearer_token, LoginLimiter};
 use crate::db::Database;
 use crate::error::ApiError;
@@ -69,6 +71,8 @@ pub fn router(state: AppState) -> Router {
 
     let https = state.https;
     Router::new()
+        // Larger bodies than the rest of the API: outside its layers.
+        .merge(import::router())
         .nest("/api", api)
         .fallback(static_files::serve)
         .layer(middleware::from_fn(move |req, next| {
@@ -206,7 +210,17 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
-        let caller = Caller::by_access_token(&app.db, token).await?;
+        let caller = match Caller::by_access_token(&app.db, token).await {
+            Err(ApiError::Unauthenticated) if token.starts_with(INTEGRATION_TOKEN_PREFIX) => {
+                Caller::by_integration_token(&app.db, token).await?
+            }
+            other => other?,
+        };
+        if caller.is_integration() && !crate::access::integration_may_call(parts.uri.path()) {
+            return Err(ApiError::Forbidden(
+                "an integration account may call the import and export API only".into(),
+            ));
+        }
         Span::current().record("user.id", tracing::field::display(caller.user_id));
         Ok(caller)
     }
