@@ -11,6 +11,7 @@
 use crate::auth::{session_state, token_hash};
 use crate::db::accounts::{AccessRow, CallerRecord, UserRow};
 use crate::db::audit::Who;
+use crate::db::integration::IntegrationRecord;
 use crate::db::Database;
 use crate::error::ApiError;
 use chrono::{DateTime, Duration, Utc};
@@ -58,7 +59,8 @@ fn accepts_pushes(access: &AccessRow, now: DateTime<Utc>) -> bool {
 pub struct Caller {
     pub user_id: UserId,
     pub role: Role,
-    pub session_id: SessionId,
+    /// The device session; `None` for an integration account (an API token).
+    pub session_id: Option<SessionId>,
     username: String,
     display_name: String,
     units: Vec<UnitSummary>,
@@ -117,13 +119,69 @@ impl Caller {
         Ok(Self {
             user_id: record.user.id,
             role,
-            session_id: record.session.id,
+            session_id: Some(record.session.id),
             username: record.user.username,
             display_name: record.user.display_name,
             units: record.units,
             readable: readable.into_iter().collect(),
             writable,
             late_writable,
+        })
+    }
+
+    /// The caller holding the integration token `token`, if the token is in
+    /// force and the account active.
+    pub async fn by_integration_token(db: &Database, token: &str) -> Result<Self, ApiError> {
+        let record = db
+            .integration_caller(&token_hash(token))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        Self::from_integration(record)
+    }
+
+    /// An integration account: it reads the children of its units (through
+    /// the export API, the only place besides the import it may call: see
+    /// [`integration_may_call`]) and writes no child's records through sync.
+    pub fn from_integration(record: IntegrationRecord) -> Result<Self, ApiError> {
+        if !record.user.active || record.user.role != Role::Integration {
+            return Err(ApiError::Unauthenticated);
+        }
+        let readable: BTreeSet<ChildId> = record.unit_children.into_iter().collect();
+        Ok(Self {
+            user_id: record.user.id,
+            role: Role::Integration,
+            session_id: None,
+            username: record.user.username,
+            display_name: record.user.display_name,
+            units: record.units,
+            readable: readable.into_iter().collect(),
+            writable: BTreeSet::new(),
+            late_writable: BTreeSet::new(),
+        })
+    }
+
+    /// Whether the caller is an integration account (an API token, not a
+    /// person with a device session).
+    pub fn is_integration(&self) -> bool {
+        self.role == Role::Integration
+    }
+
+    /// The caller's units, in name order (an integration account's are the
+    /// ones it was created for).
+    pub fn units(&self) -> &[UnitSummary] {
+        &self.units
+    }
+
+    /// Whether `unit` is one of the caller's.
+    pub fn in_units(&self, unit: Option<UnitId>) -> bool {
+        unit.is_some_and(|unit| self.units.iter().any(|u| u.id == unit))
+    }
+
+    /// The device session the request was made with: a person's. An
+    /// integration account has none.
+    pub fn session(&self) -> Result<SessionId, ApiError> {
+        self.session_id.ok_or_else(|| {
+            ApiError::Forbidden("an integration account has no device sessions".into())
         })
     }
 
@@ -184,7 +242,7 @@ impl Caller {
             user_id: self.user_id,
             role: self.role,
             units: Who::units_of(&unit_ids),
-            session_id: Some(self.session_id),
+            session_id: self.session_id,
             device_id,
             name: shared::auth::signing_name(&self.display_name).to_owned(),
         }
@@ -256,6 +314,20 @@ impl Caller {
             units: &self.units,
         }
     }
+}
+
+/// The API paths (below `/api`) an integration account may call: the
+/// import and the export to the record, nothing else (no sync, no register,
+/// no sessions). Every other path refuses its token before the handler runs.
+pub fn integration_may_call(path: &str) -> bool {
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["v1", "import"]
+            | ["v1", "exports", "unfiled" | "filed"]
+            | ["v1", "visits", _, "record.json" | "record.pdf" | "filed"]
+    )
 }
 
 /// Which homes of the register a caller reads.
@@ -612,11 +684,8 @@ mod tests {
             starts_at: at(1),
             ends_at: None,
         };
-        let worker = Caller::from_record(
-            record(Role::SocialWorker, vec![own], vec![other]),
-            at(5),
-        )
-        .expect("caller");
+        let worker = Caller::from_record(record(Role::SocialWorker, vec![own], vec![other]), at(5))
+            .expect("caller");
         assert!(worker.check_export(child).is_ok());
         assert!(worker.check_filing(child).is_ok());
         assert!(worker.check_export(other).is_err());
@@ -629,24 +698,35 @@ mod tests {
         assert!(worker
             .bulk_export_scope(Some(UserId::new_random()), None)
             .is_err());
-        assert!(worker.bulk_export_scope(None, Some(worker.units[0].id)).is_err());
+        assert!(worker
+            .bulk_export_scope(None, Some(worker.units[0].id))
+            .is_err());
 
         let manager = Caller::from_record(record(Role::UnitManager, vec![], vec![other]), at(5))
             .expect("caller");
         assert!(manager.check_export(other).is_ok());
         assert!(manager.check_filing(other).is_err(), "a manager only reads");
-        assert!(manager.bulk_export_scope(None, Some(manager.units[0].id)).is_err());
+        assert!(manager
+            .bulk_export_scope(None, Some(manager.units[0].id))
+            .is_err());
 
         let leader = Caller::from_record(record(Role::GroupLeader, vec![], vec![other]), at(5))
             .expect("caller");
         let unit = leader.units[0].id;
-        assert_eq!(leader.bulk_export_scope(None, Some(unit)).expect("unit"), vec![other]);
-        assert!(leader.bulk_export_scope(None, Some(UnitId::new_random())).is_err());
+        assert_eq!(
+            leader.bulk_export_scope(None, Some(unit)).expect("unit"),
+            vec![other]
+        );
+        assert!(leader
+            .bulk_export_scope(None, Some(UnitId::new_random()))
+            .is_err());
         assert!(leader
             .bulk_export_scope(Some(UserId::new_random()), None)
             .is_ok());
         assert!(leader.bulk_export_scope(None, None).is_err());
-        assert!(leader.bulk_export_scope(Some(leader.user_id), Some(unit)).is_err());
+        assert!(leader
+            .bulk_export_scope(Some(leader.user_id), Some(unit))
+            .is_err());
 
         let admin = Caller::from_record(record(Role::Administrator, vec![], vec![other]), at(5))
             .expect("caller");

@@ -339,7 +339,10 @@ pub async fn run(
         AdminCommand::SetPassword { username } => {
             let user = find_user(db, &username).await?;
             if !user.role.signs_in() {
-                bail!("{} is an integration account: it has a token, no password", user.username);
+                bail!(
+                    "{} is an integration account: it has a token, no password",
+                    user.username
+                );
             }
             let password = read_password()?;
             db.set_password_hash(user.id, &hash_password(&password)?)
@@ -463,7 +466,10 @@ pub async fn run(
             if !db.revoke_integration(&user).await? {
                 bail!("{} has no token in force", user.username);
             }
-            println!("the token of {} is revoked; the account is deactivated", user.username);
+            println!(
+                "the token of {} is revoked; the account is deactivated",
+                user.username
+            );
         }
         AdminCommand::List => {
             for unit in db.units().await? {

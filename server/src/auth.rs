@@ -37,6 +37,15 @@ pub fn new_token() -> Result<String, getrandom::Error> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// What starts an integration account's API token (told apart from a
+/// device session's access token, and easy to find in a leaked file).
+pub const INTEGRATION_TOKEN_PREFIX: &str = "bbi_";
+
+/// A new integration account's API token.
+pub fn new_integration_token() -> Result<String, getrandom::Error> {
+    Ok(format!("{INTEGRATION_TOKEN_PREFIX}{}", new_token()?))
+}
+
 /// What the database keeps of a token: its SHA-256, hex. Tokens are random
 /// and long, so a fast hash is enough; a leaked table gives no usable token.
 pub fn token_hash(token: &str) -> String {

@@ -23,16 +23,21 @@ pub enum Role {
     UnitManager,
     /// Administratör: users and units, never children's records.
     Administrator,
+    /// Integration: the case-management system's account. No app, no
+    /// password, no sync: an API token on the import and export endpoints
+    /// only, for its own units (the server decides, `access.rs`).
+    Integration,
 }
 
 impl Role {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::SocialWorker,
         Self::Consultant,
         Self::DisabilityOfficer,
         Self::GroupLeader,
         Self::UnitManager,
         Self::Administrator,
+        Self::Integration,
     ];
 
     /// Sees every child of the units they belong to, not just a caseload.
@@ -42,12 +47,22 @@ impl Role {
 
     /// Records visits and edits placements of the children they see.
     pub fn writes_child_records(self) -> bool {
-        !matches!(self, Self::UnitManager | Self::Administrator)
+        !matches!(
+            self,
+            Self::UnitManager | Self::Administrator | Self::Integration
+        )
     }
 
-    /// Sees any child's records at all.
+    /// Sees any child's records at all, in the app and through sync. (An
+    /// integration account fetches its units' signed visits through the
+    /// export API only.)
     pub fn reads_child_records(self) -> bool {
-        self != Self::Administrator
+        !matches!(self, Self::Administrator | Self::Integration)
+    }
+
+    /// Signs in with a password and holds device sessions.
+    pub fn signs_in(self) -> bool {
+        self != Self::Integration
     }
 
     /// Grants a colleague temporary access to a child of their unit.
@@ -64,6 +79,7 @@ impl Role {
             Self::GroupLeader => "group_leader",
             Self::UnitManager => "unit_manager",
             Self::Administrator => "administrator",
+            Self::Integration => "integration",
         }
     }
 
@@ -80,6 +96,7 @@ impl Role {
             Self::GroupLeader => "Gruppledare",
             Self::UnitManager => "Enhetschef",
             Self::Administrator => "Administratör",
+            Self::Integration => "Integration",
         }
     }
 }

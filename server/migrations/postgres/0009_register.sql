@@ -52,3 +52,18 @@ ALTER TABLE changes DROP CONSTRAINT changes_kind_check;
 ALTER TABLE changes ADD CONSTRAINT changes_kind_check
     CHECK (kind IN ('child', 'placement', 'visit', 'visit_amendment', 'conflict', 'deleted',
                     'placement_closing', 'checklist_tick', 'visit_filed'));
+
+-- Integration accounts (the case-management system): users with the role
+-- 'integration', no password, one long-lived API token stored as its
+-- SHA-256.
+ALTER TABLE users DROP CONSTRAINT users_role_check;
+ALTER TABLE users ADD CONSTRAINT users_role_check
+    CHECK (role IN ('social_worker', 'consultant', 'disability_officer', 'group_leader',
+                    'unit_manager', 'administrator', 'integration'));
+
+CREATE TABLE integration_tokens (
+    user_id    UUID PRIMARY KEY REFERENCES users (id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ
+);

@@ -68,3 +68,35 @@ INSERT INTO changes_v4 (seq, kind, record_id, child_id, data)
 DROP TABLE changes;
 ALTER TABLE changes_v4 RENAME TO changes;
 CREATE INDEX changes_child_seq ON changes (child_id, seq);
+
+-- Integration accounts (the case-management system): users with the role
+-- 'integration', no password, one long-lived API token stored as its
+-- SHA-256. SQLite cannot change a CHECK constraint: rebuild `users` with the
+-- new role. Its rows are put back within this transaction, so the foreign
+-- keys that point at them hold again by the commit.
+PRAGMA defer_foreign_keys = ON;
+CREATE TEMP TABLE users_v5 AS SELECT * FROM users;
+DROP TABLE users;
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY NOT NULL,
+    username      TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('social_worker', 'consultant',
+                      'disability_officer', 'group_leader', 'unit_manager', 'administrator',
+                      'integration')),
+    -- Argon2id in PHC string form; NULL for a user who signs in elsewhere
+    -- (OIDC) or never with a password (an integration account).
+    password_hash TEXT,
+    active        INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at    TEXT NOT NULL
+) STRICT;
+INSERT INTO users (id, username, display_name, role, password_hash, active, created_at)
+    SELECT id, username, display_name, role, password_hash, active, created_at FROM users_v5;
+DROP TABLE users_v5;
+
+CREATE TABLE integration_tokens (
+    user_id    TEXT PRIMARY KEY NOT NULL REFERENCES users (id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+) STRICT;

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod export;
 mod column;
 mod feed;
+pub mod integration;
 pub mod import;
 mod postgres;
 mod records;

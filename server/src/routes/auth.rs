@@ -140,8 +140,9 @@ async fn check(State(app): State<AppState>, request: Request) -> ApiResult<Json<
 /// Ends the session the request is made with.
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn logout(State(app): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
-    app.db.revoke_session(caller.session_id).await?;
-    tracing::info!(session.id = %caller.session_id, "signed out");
+    let session = caller.session()?;
+    app.db.revoke_session(session).await?;
+    tracing::info!(session.id = %session, "signed out");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -172,7 +173,7 @@ async fn sessions(
         rows.into_iter()
             .filter(|r| r.expires_at > now)
             .map(|r| SessionInfo {
-                current: r.id == caller.session_id,
+                current: Some(r.id) == caller.session_id,
                 id: r.id,
                 device_label: r.device_label,
                 created_at: r.created_at,
