@@ -20,8 +20,9 @@ fi
 # brotli: scripts/build-app.sh precompresses the app with it.
 need_deb brotli
 if [ $want_tests = 1 ]; then
-  # g++ builds libFuzzer for the fuzz targets (libfuzzer-sys).
-  for p in chromium chromium-driver postgresql g++; do need_deb "$p"; done
+  # g++ builds libFuzzer for the fuzz targets (libfuzzer-sys); pdftotext
+  # (poppler-utils) reads back the text of the record's PDFs in the server tests.
+  for p in chromium chromium-driver postgresql g++ poppler-utils; do need_deb "$p"; done
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   step "Installing Debian packages: ${apt_missing[*]}"
