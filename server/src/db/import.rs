@@ -392,8 +392,8 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The users named, each active, a social worker (someone who works from
-    /// a caseload) and in `unit`; `None` after a problem.
+    /// The users named, each active, working with children's records and in
+    /// `unit`; `None` after a problem.
     async fn workers(
         &mut self,
         row: &ChildRow,
@@ -415,12 +415,13 @@ impl Run<'_> {
                 .and_then(|users| users.get(name))
                 .cloned();
             let message = match found {
-                Some(user) if user.active && user.role.writes_child_records() && !user.role.sees_whole_units() => {
+                // The register API's rule (`crate::access::check_worker`).
+                Some(user) if user.active && user.role.writes_child_records() => {
                     ids.push(user.id);
                     continue;
                 }
                 Some(user) if !user.active => format!("{name} är inaktiverad"),
-                Some(_) => format!("{name} är ingen handläggare (en gruppledare eller enhetschef ser redan hela enheten)"),
+                Some(_) => format!("{name} arbetar inte med barnens journaler (en enhetschef eller administratör är ingen handläggare)"),
                 None if self.tx.user_by_username(name).await?.is_some() => {
                     format!("{name} hör inte till barnets enhet {}", row.unit)
                 }

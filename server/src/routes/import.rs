@@ -91,10 +91,12 @@ impl IntoResponse for Refusal {
 
 /// Who imports into which units: administrators into every unit, group
 /// leaders and unit managers into their own, integration accounts into
-/// theirs.
+/// theirs (the extractor lets an integration token reach this path:
+/// `access::integration_may_call`).
 pub fn import_scope(caller: &Caller) -> Result<ImportScope, ApiError> {
     match caller.role {
         Role::Administrator => Ok(ImportScope::AllUnits),
+        Role::Integration => Ok(ImportScope::Units(caller.unit_ids())),
         role if role.sees_whole_units() => Ok(ImportScope::Units(caller.unit_ids())),
         _ => Err(ApiError::Forbidden(
             "only an administrator, a group leader or unit manager, or an integration account \
