@@ -20,6 +20,12 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "Unit tests: shared domain and protocol, app sync logic, benchmark data (native)"
 cargo test -p barnbesok-shared -p barnbesok-app -p barnbesok-bench
 
+step "The import's JSON Schema: the example validates, each refused case does not"
+node "$ROOT/tests/schema/validate.mjs" "$ROOT/docs/schema/import.schema.json" "$ROOT/docs/examples/import.json"
+for bad in "$ROOT"/tests/schema/import-invalid/*.json; do
+  node "$ROOT/tests/schema/validate.mjs" "$ROOT/docs/schema/import.schema.json" "$bad" --expect invalid
+done
+
 step "Server tests over HTTP: SQLite and PostgreSQL"
 # fsync off: the tests check behaviour, not durability on power loss.
 start_throwaway_postgres -c fsync=off

@@ -331,6 +331,23 @@ mod tests {
         );
     }
 
+    /// The cases the JSON Schema refuses (`scripts/test.sh` checks that it
+    /// does) are refused by the server too.
+    #[test]
+    fn what_the_schema_refuses_the_reader_refuses() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/schema/import-invalid");
+        let mut cases = 0;
+        for entry in std::fs::read_dir(&dir).expect("cases") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("case");
+            let problems = read_json(&text).expect_err(&path.display().to_string());
+            assert!(!problems.is_empty());
+            cases += 1;
+        }
+        assert!(cases >= 10, "{cases} cases in {}", dir.display());
+    }
+
     #[test]
     fn not_a_document_is_refused_whole() {
         for bad in ["[]", "{\"children\": {}}", "{\"children\": [", "null"] {
