@@ -442,11 +442,10 @@ impl Run<'_> {
             &format!("barnet {}", row.external_id),
             stored.as_ref().and_then(|c| c.unit_id),
         );
-        let Some(unit) = unit else {
+        let (Some(unit), true) = (unit, stored_ok) else {
             return Ok(());
         };
-        let workers = self.workers(row, unit).await?;
-        let (Some(workers), true) = (workers, stored_ok) else {
+        let Some(workers) = self.workers(row, unit).await? else {
             return Ok(());
         };
         let child = Child {

@@ -15,6 +15,7 @@ mod errors;
 mod export;
 mod hardening;
 mod health;
+mod import;
 mod pull;
 mod push;
 mod reference;
