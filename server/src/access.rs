@@ -470,9 +470,11 @@ impl Caller {
     }
 
     /// Marking a visit of `child` filed ("förd till akt"): whoever may
-    /// change the child's records (a unit manager, who only reads, does not).
+    /// change the child's records (a unit manager, who only reads, does
+    /// not), and an integration account for the children of its units (the
+    /// case-management system says what it filed).
     pub fn check_filing(&self, child: ChildId) -> Result<(), ApiError> {
-        if self.may_write(child) {
+        if self.may_write(child) || (self.is_integration() && self.may_read(child)) {
             Ok(())
         } else {
             Err(ApiError::Forbidden(format!(
@@ -482,15 +484,15 @@ impl Caller {
     }
 
     /// The children a bulk export of unfiled visits covers, for one worker
-    /// or one unit: a group leader for one of their units or for a worker
-    /// (within their units' children); anyone who records visits for
-    /// themself (within their own children).
+    /// or one unit: a group leader or an integration account for one of
+    /// their units or for a worker (within their units' children); anyone
+    /// who records visits for themself (within their own children).
     pub fn bulk_export_scope(
         &self,
         worker: Option<UserId>,
         unit: Option<UnitId>,
     ) -> Result<Vec<ChildId>, ApiError> {
-        let leader = self.role == Role::GroupLeader;
+        let leader = self.role == Role::GroupLeader || self.is_integration();
         match (worker, unit) {
             (None, Some(unit)) if leader => {
                 if self.units.iter().any(|u| u.id == unit) {

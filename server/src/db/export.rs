@@ -301,12 +301,13 @@ impl Database {
                     audit::append(&mut tx, &[entry]).await?;
                     out.push((mark, true));
                 } else {
-                    let first = filing_of(&mut tx, id).await?.ok_or_else(|| {
-                        DbError::CorruptRow {
-                            table: "visit_filings",
-                            reason: format!("visit {id} was filed and is not"),
-                        }
-                    })?;
+                    let first =
+                        filing_of(&mut tx, id)
+                            .await?
+                            .ok_or_else(|| DbError::CorruptRow {
+                                table: "visit_filings",
+                                reason: format!("visit {id} was filed and is not"),
+                            })?;
                     out.push((first, false));
                 }
             }

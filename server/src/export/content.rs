@@ -38,7 +38,11 @@ pub fn header(record: &VisitRecord) -> Header {
         .as_ref()
         .map_or("saknas", |id| id.as_str());
     Header {
-        name: format!("{} {}", child.given_name.as_str(), child.family_name.as_str()),
+        name: format!(
+            "{} {}",
+            child.given_name.as_str(),
+            child.family_name.as_str()
+        ),
         details: format!(
             "Född {} · Id i verksamhetssystemet: {external}",
             child.birth_date.format("%Y-%m-%d")
@@ -89,16 +93,20 @@ pub fn blocks(record: &VisitRecord) -> Vec<Block> {
     let child = &record.child;
     out.push(field(
         "Namn",
-        format!("{} {}", child.given_name.as_str(), child.family_name.as_str()),
+        format!(
+            "{} {}",
+            child.given_name.as_str(),
+            child.family_name.as_str()
+        ),
     ));
-    out.push(field("Född", child.birth_date.format("%Y-%m-%d").to_string()));
+    out.push(field(
+        "Född",
+        child.birth_date.format("%Y-%m-%d").to_string(),
+    ));
     out.push(field("Kön", child.sex.label_sv()));
     out.push(field(
         "Id i verksamhetssystemet",
-        child
-            .external_id
-            .as_ref()
-            .map_or(NOTHING, |id| id.as_str()),
+        child.external_id.as_ref().map_or(NOTHING, |id| id.as_str()),
     ));
 
     out.push(Block::Space(8.0));
@@ -134,7 +142,10 @@ pub fn blocks(record: &VisitRecord) -> Vec<Block> {
 
     out.push(Block::Space(8.0));
     out.push(Block::Heading("Besöket".into()));
-    out.push(field("Datum", visit.visit_date.format("%Y-%m-%d").to_string()));
+    out.push(field(
+        "Datum",
+        visit.visit_date.format("%Y-%m-%d").to_string(),
+    ));
     if let Some(time) = visit.start_time {
         out.push(field("Klockan", time.format("%H:%M").to_string()));
     }
@@ -142,7 +153,11 @@ pub fn blocks(record: &VisitRecord) -> Vec<Block> {
     out.push(field("Plats", visit.place.label_sv()));
     out.push(field(
         "Besökare",
-        format!("{} ({})", visit.visitor.as_str(), visit.visitor_role.label_sv()),
+        format!(
+            "{} ({})",
+            visit.visitor.as_str(),
+            visit.visitor_role.label_sv()
+        ),
     ));
     out.push(field("Enskilt samtal", yes_no(visit.talked_alone)));
     if let Some(reason) = visit.not_alone_reason {

@@ -146,9 +146,15 @@ pub enum Block {
     /// A section heading; kept on the page of what follows it.
     Heading(String),
     /// A label and its value side by side.
-    Field { label: String, value: String },
+    Field {
+        label: String,
+        value: String,
+    },
     /// Text across the whole width.
-    Paragraph { text: String, style: Style },
+    Paragraph {
+        text: String,
+        style: Style,
+    },
     /// A line of small bold text above a paragraph (an amendment's author
     /// and time).
     Byline(String),
@@ -253,28 +259,18 @@ fn next_line_height(rest: &[Block]) -> f32 {
 }
 
 /// Sets one line at `y`, on a new page when it does not fit.
-fn place(
-    pages: &mut Vec<Page>,
-    y: &mut f32,
-    x: f32,
-    style: Style,
-    text: String,
-) {
+fn place(pages: &mut Vec<Page>, y: &mut f32, x: f32, style: Style, text: String) {
     if *y + style.leading() > BODY_BOTTOM {
         new_page(pages, y);
     }
     let baseline = *y + style.size;
     if !text.is_empty() {
-        pages
-            .last_mut()
-            .expect("at least one page")
-            .runs
-            .push(Run {
-                x,
-                y: baseline,
-                style,
-                text,
-            });
+        pages.last_mut().expect("at least one page").runs.push(Run {
+            x,
+            y: baseline,
+            style,
+            text,
+        });
     }
     *y += style.leading();
 }

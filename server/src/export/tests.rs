@@ -5,8 +5,8 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use shared::export::{FiledMark, ToolSummary};
 use shared::{
     AmendmentId, AmendmentText, Child, ChildId, ConversationTool, ExternalId, LegalBasis,
-    PersonName, Placement, PlacementId, PlacementKind, Sex, UserId, Visit, VisitAmendment,
-    VisitId, VisitNote, VisitorName,
+    PersonName, Placement, PlacementId, PlacementKind, Sex, UserId, Visit, VisitAmendment, VisitId,
+    VisitNote, VisitorName,
 };
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -72,7 +72,10 @@ fn record(child_view: &str, amendments: &[&str]) -> VisitRecord {
         child_id: child.id,
         by: signer,
         by_name: "Greta Öst".into(),
-        at: Utc.with_ymd_and_hms(2026, 3, 6, 12, 0, 0).single().expect("t"),
+        at: Utc
+            .with_ymd_and_hms(2026, 3, 6, 12, 0, 0)
+            .single()
+            .expect("t"),
     };
     let mut record = VisitRecord::new(child, Some(placement), visit, amendments, Some(filed));
     record.tools.push(ToolSummary {
@@ -110,7 +113,10 @@ fn a_word_wider_than_the_line_is_broken_and_newlines_start_lines() {
         metrics.wrap("ett\n\ttvå\r\ntre\u{7}", Style::BODY, 400.0),
         vec!["ett", "två", "tre"]
     );
-    assert_eq!(metrics.wrap("a\n\nb", Style::BODY, 400.0), vec!["a", "", "b"]);
+    assert_eq!(
+        metrics.wrap("a\n\nb", Style::BODY, 400.0),
+        vec!["a", "", "b"]
+    );
 }
 
 #[test]
@@ -125,7 +131,10 @@ fn bold_is_wider_than_regular_and_width_grows_with_size() {
 
 #[test]
 fn the_content_heads_the_childs_words_and_dates_and_attributes_amendments() {
-    let r = record("Jag vill bo kvar här, säger Åsa.", &["Första rättelsen", "Andra"]);
+    let r = record(
+        "Jag vill bo kvar här, säger Åsa.",
+        &["Första rättelsen", "Andra"],
+    );
     let blocks = blocks(&r);
     let heading = blocks
         .iter()
@@ -154,15 +163,26 @@ fn the_content_heads_the_childs_words_and_dates_and_attributes_amendments() {
         .expect("second amendment");
     assert!(first < second, "oldest first");
     let has_field = |label: &str, value: &str| {
-        blocks.iter().any(|b| {
-            matches!(b, Block::Field { label: l, value: v } if l == label && v == value)
-        })
+        blocks
+            .iter()
+            .any(|b| matches!(b, Block::Field { label: l, value: v } if l == label && v == value))
     };
     assert!(has_field("Placeringsform", "Familjehem"));
     assert!(has_field("Lagrum", "LVU"));
     assert!(has_field("Enskilt samtal", "Ja"));
     assert!(has_field("Id i verksamhetssystemet", "VS-4711"));
-    assert!(blocks.contains(&Block::Byline("Tre hus".into())) || bylines.iter().any(|b| b.as_str() == ConversationTool::ThreeHouses.label_sv()));
+    let tools = blocks
+        .iter()
+        .position(|b| *b == Block::Heading("Samtalsverktyg".into()))
+        .expect("the tools are headed");
+    assert_eq!(
+        blocks[tools + 1],
+        Block::Byline(ConversationTool::ThreeHouses.label_sv().into())
+    );
+    assert!(matches!(
+        &blocks[tools + 2],
+        Block::Paragraph { text, .. } if text == "Drömmar: en hund"
+    ));
 }
 
 #[test]
@@ -191,10 +211,17 @@ fn the_pdf_is_a4_with_embedded_unicode_fonts_and_a_page_per_visit() {
     let one = render_pdf(&[record("Kort.", &[])]).expect("pdf");
     assert!(one.starts_with(b"%PDF-"));
     let text = String::from_utf8_lossy(&one);
-    assert!(text.contains("/ToUnicode"), "selectable text needs a ToUnicode map");
+    assert!(
+        text.contains("/ToUnicode"),
+        "selectable text needs a ToUnicode map"
+    );
     assert!(text.contains("DejaVuSans"));
     assert!(text.contains("595.28"));
-    let pages = |pdf: &str| pdf.matches("/Type /Page\n").count() + pdf.matches("/Type /Page/").count() + pdf.matches("/Type /Page ").count();
+    let pages = |pdf: &str| {
+        pdf.matches("/Type /Page\n").count()
+            + pdf.matches("/Type /Page/").count()
+            + pdf.matches("/Type /Page ").count()
+    };
     let two = render_pdf(&[record("Ett.", &[]), record("Två.", &[])]).expect("pdf");
     assert_eq!(pages(&String::from_utf8_lossy(&two)), 2 * pages(&text));
 }

@@ -96,7 +96,10 @@ async fn pdf_response(records: Vec<VisitRecord>, filename: String) -> ApiResult<
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
@@ -278,7 +281,10 @@ mod tests {
         assert!(validate(&query((2026, 1, 1), (2026, 1, 1))).is_ok());
         assert!(validate(&query((2026, 3, 1), (2026, 2, 28))).is_err());
         assert!(validate(&query((2025, 1, 1), (2025, 12, 31))).is_ok());
-        assert!(validate(&query((2025, 1, 1), (2026, 1, 1))).is_ok(), "366 days");
+        assert!(
+            validate(&query((2025, 1, 1), (2026, 1, 1))).is_ok(),
+            "366 days"
+        );
         assert!(validate(&query((2025, 1, 1), (2026, 1, 2))).is_err());
         let mut both = query((2026, 1, 1), (2026, 1, 2));
         both.unit = Some(UnitId::new_random());
@@ -300,7 +306,10 @@ mod tests {
             ))
         };
         assert_eq!(format_of(q(&[])).expect("json"), Format::Json);
-        assert_eq!(format_of(q(&[("format", "pdf")])).expect("pdf"), Format::Pdf);
+        assert_eq!(
+            format_of(q(&[("format", "pdf")])).expect("pdf"),
+            Format::Pdf
+        );
         assert!(format_of(q(&[("format", "docx")])).is_err());
         assert!(format_of(q(&[("limit", "5")])).is_err());
     }
