@@ -87,6 +87,23 @@ impl<'a> Metrics<'a> {
         units as f32 * style.size / f32::from(face.units_per_em())
     }
 
+    /// `text` on one line of at most `width`: cut, with "…", when longer
+    /// (the running header's name).
+    pub fn fit(&self, text: &str, style: Style, width: f32) -> String {
+        if self.width(text, style) <= width {
+            return text.to_owned();
+        }
+        let mut out = String::new();
+        for c in text.chars() {
+            out.push(c);
+            if self.width(&format!("{out}…"), style) > width {
+                out.pop();
+                break;
+            }
+        }
+        format!("{}…", out.trim_end())
+    }
+
     /// `text` broken into lines no wider than `width`. Each `\n` starts a
     /// new line; runs of spaces become one; an empty paragraph stays an
     /// empty line.

@@ -86,6 +86,8 @@ pub fn render_pdf(records: &[VisitRecord]) -> Result<Vec<u8>, ExportError> {
         .ok_or_else(|| ExportError::Pdf("page size".into()))?;
     for (header, pages) in set(records, &metrics) {
         let total = pages.len();
+        let name = metrics.fit(&header.name, Style::HEADING, layout::BODY_WIDTH);
+        let details = metrics.fit(&header.details, Style::BODY, layout::BODY_WIDTH);
         for (n, body) in pages.iter().enumerate() {
             let mut page = document.start_page_with(settings.clone());
             let mut surface = page.surface();
@@ -100,8 +102,8 @@ pub fn render_pdf(records: &[VisitRecord]) -> Result<Vec<u8>, ExportError> {
                 );
             };
             text(MARGIN_X, 44.0, Style::SMALL, DOCUMENT_TITLE);
-            text(MARGIN_X, 64.0, Style::HEADING, &header.name);
-            text(MARGIN_X, 80.0, Style::BODY, &header.details);
+            text(MARGIN_X, 64.0, Style::HEADING, &name);
+            text(MARGIN_X, 80.0, Style::BODY, &details);
             text(MARGIN_X, PAGE_HEIGHT - 36.0, Style::SMALL, &header.visit);
             let number = format!("Sida {} av {total}", n + 1);
             let right = PAGE_WIDTH - MARGIN_X - metrics.width(&number, Style::SMALL);

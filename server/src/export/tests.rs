@@ -120,6 +120,17 @@ fn a_word_wider_than_the_line_is_broken_and_newlines_start_lines() {
 }
 
 #[test]
+fn a_header_too_long_for_its_line_is_cut() {
+    let metrics = metrics().expect("fonts");
+    assert_eq!(metrics.fit("Åsa Öberg", Style::HEADING, 200.0), "Åsa Öberg");
+    let long = "Åsa-Maria Östen-Ångström ".repeat(8);
+    let cut = metrics.fit(&long, Style::HEADING, 200.0);
+    assert!(cut.ends_with('…') && cut.len() < long.len(), "{cut}");
+    assert!(metrics.width(&cut, Style::HEADING) <= 200.0);
+    assert!(long.starts_with(cut.trim_end_matches('…')));
+}
+
+#[test]
 fn bold_is_wider_than_regular_and_width_grows_with_size() {
     let metrics = metrics().expect("fonts");
     let regular = metrics.width("Barnets egna ord", Style::regular(10.0));
