@@ -214,6 +214,23 @@ export function load(url, devicesFile, { pouch = false } = {}) {
   });
 }
 
+/** Import from the case-management system: 10,000 children with 20,000
+ *  placements and their homes as CSV, into a fresh database, then again. */
+export const IMPORT_CHILDREN = 10_000;
+function importBench() {
+  const dir = mkdtempSync(join(tmpdir(), 'barnbesok-import-'));
+  try {
+    const results = {};
+    for (const [name, database] of [['sqlite', dir], ['postgres', PG_URL]]) {
+      log(`import, ${name}`);
+      results[name] = bench(['import', '--database', database, '--children', String(IMPORT_CHILDREN)]);
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function serverLoad(pouchServer) {
   const results = {};
   const dir = mkdtempSync(join(tmpdir(), 'barnbesok-load-'));
@@ -275,6 +292,7 @@ async function main() {
       rmSync(dir, { recursive: true, force: true });
     }
     const loadResults = await serverLoad(pouchServer);
+    const importResults = importBench();
     const versions = {
       ...JSON.parse(process.env.BARNBESOK_BENCH_VERSIONS ?? '{}'),
       ...bench(['versions']),
@@ -282,14 +300,31 @@ async function main() {
       node: process.version,
       ...(await pouchVersions()),
     };
-    report({ sync, offline, cold, loadResults, versions });
+    report({ sync, offline, cold, loadResults, importResults, versions });
   } finally {
     await browser.close();
     await pouchServer.stop();
   }
 }
 
-function report({ sync, offline, cold, loadResults, versions }) {
+export function importTable(importResults) {
+  const names = { sqlite: 'ours, SQLite', postgres: 'ours, PostgreSQL' };
+  const rows = [['database', 'file', 'rows', 'size', 'read (CSV to rows)', 'imported (one transaction)', 'again (all unchanged)']];
+  for (const [key, r] of Object.entries(importResults)) {
+    let first = 0;
+    let again = 0;
+    for (const f of r.files) {
+      first += f.first_ms;
+      again += f.again_ms;
+      rows.push([names[key], f.file, f.rows.toLocaleString('en'), `${(f.bytes / 1024).toFixed(0)} KB`,
+        fmtMs(f.read_ms), fmtMs(f.first_ms), fmtMs(f.again_ms)]);
+    }
+    rows.push([names[key], 'all three', (r.homes + r.children + r.placements).toLocaleString('en'), '', '', fmtMs(first), fmtMs(again)]);
+  }
+  return table(rows);
+}
+
+function report({ sync, offline, cold, loadResults, importResults, versions }) {
   const cpu = cpus();
   console.log(`\nBarnbesök benchmark, ${new Date().toISOString()}`);
   console.log(`Machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
@@ -324,6 +359,10 @@ function report({ sync, offline, cold, loadResults, versions }) {
   }
   console.log(table(lrows));
 
+  const anyImport = Object.values(importResults)[0];
+  console.log(`\nImport from the case-management system: ${anyImport.children.toLocaleString('en')} children with ${anyImport.placements.toLocaleString('en')} placements and ${anyImport.homes.toLocaleString('en')} homes as CSV files, through admin import's code path into a fresh database, then the same files again\n`);
+  console.log(importTable(importResults));
+
   console.log('\nApp load\n');
   const arows = [['measure', 'value']];
   arows.push(['cold load, bytes transferred (compressed as served)', `${(cold.bytes / 1024).toFixed(0)} KB in ${cold.files} responses`]);
@@ -336,7 +375,7 @@ function report({ sync, offline, cold, loadResults, versions }) {
   }
   console.log(table(arows));
   writeFileSync(process.env.BARNBESOK_BENCH_JSON ?? join(tmpdir(), 'barnbesok-bench.json'),
-    JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, loadResults, versions }, null, 2));
+    JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, loadResults, importResults, versions }, null, 2));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -5,6 +5,7 @@
 //! puts them in one table.
 
 mod data;
+mod import;
 mod load;
 mod seed;
 
@@ -65,6 +66,20 @@ enum Command {
         devices: usize,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Imports `children` children with `placements_per_child` placements
+    /// each and their `homes` homes, as CSV files, into a fresh database
+    /// (a new file in the directory `database`, or a new database on the
+    /// PostgreSQL server it names), and then again.
+    Import {
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 10_000)]
+        children: usize,
+        #[arg(long, default_value_t = 2)]
+        placements_per_child: usize,
+        #[arg(long, default_value_t = 2_000)]
+        homes: usize,
     },
     /// Tablets syncing at once: each records a visit, pushes it, pulls what
     /// is new, and starts over, for `seconds` after `warmup` seconds.
@@ -149,6 +164,19 @@ async fn main() -> anyhow::Result<()> {
             let db = open(&database).await?;
             let added = seed::changes(&db, records, children, count).await?;
             println!("{}", serde_json::json!({ "changes": added }));
+        }
+        Command::Import {
+            database,
+            children,
+            placements_per_child,
+            homes,
+        } => {
+            let fresh = import::fresh(&database).await?;
+            let db = open(&fresh).await?;
+            let result = import::run(&db, homes, children, placements_per_child).await;
+            db.close().await;
+            import::drop_fresh(&database, &fresh).await?;
+            println!("{}", serde_json::to_string(&result?)?);
         }
         Command::Devices {
             database,
