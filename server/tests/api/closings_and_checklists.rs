@@ -74,7 +74,7 @@ async fn closing_a_placement_ends_it_once(backend: Backend) {
     let closings: Vec<_> = feed
         .iter()
         .filter_map(|c| match &c.record {
-            Record::PlacementClosing(c) => Some(c.clone()),
+            Record::PlacementClosing(c) if c.placement_id == placement.id => Some(c.clone()),
             _ => None,
         })
         .collect();

@@ -20,7 +20,13 @@ async fn demo_data_arrives_by_pull(backend: Backend) {
         .iter()
         .filter(|c| matches!(c.record, Record::Placement(_)))
         .count();
-    assert_eq!(placements, 5);
+    // One each, and Liam's earlier placement with its closing.
+    assert_eq!(placements, 6);
+    let closings = changes
+        .iter()
+        .filter(|c| matches!(c.record, Record::PlacementClosing(_)))
+        .count();
+    assert_eq!(closings, 1);
     let visits: Vec<_> = changes
         .iter()
         .filter_map(|c| match &c.record {

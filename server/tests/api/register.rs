@@ -950,3 +950,45 @@ async fn bad_input_gets_the_json_error_and_writes_nothing(backend: Backend) {
     assert_eq!(stored[0].home, h);
     app.stop().await;
 }
+
+backend_tests!(the_demo_register_shows_flags_and_decisions);
+
+async fn the_demo_register_shows_flags_and_decisions(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let token = crate::common::sign_in(&app.address, "demo.gunilla").await;
+    let leader = crate::common::client_with_token(&token, reqwest::Client::builder());
+    let entries = homes(&app, &leader, "").await;
+    assert_eq!(entries.len(), 6);
+    let named = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e.home.name.as_str() == name)
+            .expect("demo home")
+    };
+    let checked = named("Familjen Exempelberg");
+    assert!(!checked.is_flagged());
+    assert_eq!(checked.current_placements, 1);
+    assert!(!named("Jourhemmet Solgläntan (påhittat)")
+        .home
+        .missing_checks()
+        .is_empty());
+    let broke = named("Familjen Exempeldal (påhittat)");
+    assert_eq!(broke.history.breakdowns, 1);
+    assert_eq!(broke.history.replacements, 1);
+    assert_eq!(broke.current_placements, 0);
+
+    let decisions: Vec<Value> = ok(get(&app, &leader, "/api/v1/register/decisions").await).await;
+    let status_of = |given: &str| {
+        decisions
+            .iter()
+            .find(|d| {
+                d["child_name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(given))
+            })
+            .map(|d| d["decision"]["status"].clone())
+    };
+    assert_eq!(status_of("Alva"), Some(json!("ends_soon")));
+    assert_eq!(status_of("Noah"), Some(json!("expired")));
+    app.stop().await;
+}
