@@ -73,10 +73,7 @@ impl<'a> Metrics<'a> {
     /// The width of `text` set in `style`, in points (kerning ignored: it
     /// only narrows the line, so a wrapped line never overflows).
     pub fn width(&self, text: &str, style: Style) -> f32 {
-        let face = match style.weight {
-            Weight::Regular => &self.regular,
-            Weight::Bold => &self.bold,
-        };
+        let face = self.face(style);
         let units: u32 = text
             .chars()
             .map(|c| {
@@ -87,11 +84,35 @@ impl<'a> Metrics<'a> {
         units as f32 * style.size / f32::from(face.units_per_em())
     }
 
+    /// `text` with every character the face has no glyph for written as
+    /// its code point (`[U+1F600]`): nothing the child said is lost, and
+    /// PDF/A allows no missing glyph.
+    pub fn printable(&self, text: &str, style: Style) -> String {
+        let face = self.face(style);
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c == '\n' || face.glyph_index(c).is_some() {
+                out.push(c);
+            } else {
+                out.push_str(&format!("[U+{:04X}]", u32::from(c)));
+            }
+        }
+        out
+    }
+
+    fn face(&self, style: Style) -> &Face<'a> {
+        match style.weight {
+            Weight::Regular => &self.regular,
+            Weight::Bold => &self.bold,
+        }
+    }
+
     /// `text` on one line of at most `width`: cut, with "…", when longer
     /// (the running header's name).
     pub fn fit(&self, text: &str, style: Style, width: f32) -> String {
-        if self.width(text, style) <= width {
-            return text.to_owned();
+        let text = self.printable(&clean(text).replace('\n', " "), style);
+        if self.width(&text, style) <= width {
+            return text;
         }
         let mut out = String::new();
         for c in text.chars() {
@@ -109,7 +130,7 @@ impl<'a> Metrics<'a> {
     /// empty line.
     pub fn wrap(&self, text: &str, style: Style, width: f32) -> Vec<String> {
         let mut lines = Vec::new();
-        for paragraph in clean(text).split('\n') {
+        for paragraph in self.printable(&clean(text), style).split('\n') {
             let mut line = String::new();
             for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
                 let candidate = if line.is_empty() {

