@@ -658,6 +658,64 @@ mod tests {
     }
 
     #[test]
+    fn an_integration_account_reaches_import_and_export_only() {
+        for allowed in [
+            "/v1/import",
+            "/api/v1/import",
+            "/v1/exports/unfiled",
+            "/v1/exports/filed",
+            "/v1/visits/0f3ab66b-730b-458a-83b1-467111e55493/record.json",
+            "/v1/visits/0f3ab66b-730b-458a-83b1-467111e55493/record.pdf",
+            "/v1/visits/0f3ab66b-730b-458a-83b1-467111e55493/filed",
+        ] {
+            assert!(integration_may_call(allowed), "{allowed}");
+        }
+        for refused in [
+            "/v1/sync/pull",
+            "/v1/sync/push",
+            "/v1/me",
+            "/v1/sessions",
+            "/v1/register/homes",
+            "/v1/audit",
+            "/v1/grants",
+            "/v1/import/extra",
+            "/v1/exports",
+            "/v1/visits/x/record.json/more",
+        ] {
+            assert!(!integration_may_call(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn an_integration_account_reads_its_units_children_and_writes_none() {
+        let child = ChildId::new_random();
+        let mut user = record(Role::Integration, vec![], vec![]).user;
+        let integration = |user: UserRow| {
+            Caller::from_integration(IntegrationRecord {
+                user,
+                units: vec![UnitSummary {
+                    id: UnitId::new_random(),
+                    name: "Familjehemsenheten".into(),
+                }],
+                unit_children: vec![child],
+            })
+        };
+        let caller = integration(user.clone()).expect("caller");
+        assert!(caller.is_integration());
+        assert!(caller.may_read(child));
+        assert!(!caller.may_write(child));
+        assert!(caller.session().is_err());
+        assert!(caller.register_home_scope().is_err());
+        assert!(caller.require_register_manager().is_err());
+        assert!(caller.who(None).session_id.is_none());
+        user.active = false;
+        assert!(integration(user.clone()).is_err(), "revoked or deactivated");
+        user.active = true;
+        user.role = Role::GroupLeader;
+        assert!(integration(user).is_err(), "only the integration role");
+    }
+
+    #[test]
     fn an_ended_session_or_a_deactivated_user_is_no_caller() {
         let mut revoked = record(Role::SocialWorker, vec![], vec![]);
         revoked.session.revoked_at = Some(at(2));
