@@ -74,7 +74,7 @@ fn decode<T: serde::de::DeserializeOwned>(table: &'static str, value: Value) -> 
 }
 
 impl HomeRow {
-    fn decode(self, checks: Vec<HomeCheck>) -> Result<Home, DbError> {
+    fn decode(self, checks: &[HomeCheck]) -> Result<Home, DbError> {
         let contact: Value =
             serde_json::from_str(&self.contact).map_err(|e| DbError::CorruptRow {
                 table: "homes",
@@ -255,7 +255,7 @@ impl Tx {
             .into_iter()
             .map(|row| {
                 let own = checks.remove(&row.id).unwrap_or_default();
-                row.decode(own)
+                row.decode(&own)
             })
             .collect::<Result<Vec<_>, _>>()?;
         homes.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()).then(a.id.cmp(&b.id)));
@@ -352,7 +352,7 @@ impl Tx {
         let upsert = match stored {
             None => Upsert::Created,
             Some(row) => {
-                let stored = row.decode(Vec::new())?;
+                let stored = row.decode(&[])?;
                 let same = stored.unit_id == home.unit_id
                     && stored.kind == home.kind
                     && stored.name == home.name
