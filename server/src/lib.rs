@@ -10,9 +10,9 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
-pub mod import;
 #[cfg(test)]
 mod fuzz_regressions;
+pub mod import;
 pub mod routes;
 pub mod startup;
 pub mod static_files;

@@ -13,11 +13,11 @@
 pub mod accounts;
 mod apply;
 pub mod audit;
-pub mod export;
 mod column;
+pub mod export;
 mod feed;
-pub mod integration;
 pub mod import;
+pub mod integration;
 mod postgres;
 mod records;
 mod reference;
