@@ -17,6 +17,8 @@ pub struct Header {
 }
 
 pub const DOCUMENT_TITLE: &str = "Barnbesök – dokumentation till akt";
+/// The one line of a bulk export that found no visit.
+pub const NOTHING_TO_FILE: &str = "Inga signerade besök att föra till akt i perioden.";
 /// Where a field was left empty.
 const NOTHING: &str = "–";
 

@@ -107,6 +107,26 @@ pub fn render_pdf(records: &[VisitRecord], created: DateTime<Utc>) -> Result<Vec
     );
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or_else(|| ExportError::Pdf("page size".into()))?;
+    if records.is_empty() {
+        // A bulk export that found nothing still says so on paper.
+        let mut page = document.start_page_with(settings.clone());
+        let mut surface = page.surface();
+        for (y, style, line) in [
+            (44.0, Style::SMALL, DOCUMENT_TITLE),
+            (140.0, Style::BODY, content::NOTHING_TO_FILE),
+        ] {
+            surface.draw_text(
+                Point::from_xy(MARGIN_X, y),
+                fonts.get(style.weight),
+                style.size,
+                line,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        surface.finish();
+        page.finish();
+    }
     for (header, pages) in set(records, &metrics) {
         let total = pages.len();
         let name = metrics.fit(&header.name, Style::HEADING, layout::BODY_WIDTH);

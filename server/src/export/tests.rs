@@ -86,6 +86,15 @@ fn record(child_view: &str, amendments: &[&str]) -> VisitRecord {
     record
 }
 
+/// The page objects of a PDF (`/Type/Page`, not `/Pages`; krilla writes
+/// no space between names).
+fn page_count(pdf: &[u8]) -> usize {
+    let needle = b"/Type/Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| w.starts_with(needle) && w[needle.len()] != b's')
+        .count()
+}
+
 #[test]
 fn lines_are_wrapped_within_the_width_and_keep_every_word() {
     let metrics = metrics().expect("fonts");
@@ -233,13 +242,22 @@ fn the_pdf_is_a4_with_embedded_unicode_fonts_and_a_page_per_visit() {
         text.contains("<pdfaid:conformance>U</pdfaid:conformance>"),
         "PDF/A-2u"
     );
-    let pages = |pdf: &str| {
-        pdf.matches("/Type /Page\n").count()
-            + pdf.matches("/Type /Page/").count()
-            + pdf.matches("/Type /Page ").count()
-    };
-    let two = render_pdf(&[record("Ett.", &[]), record("Två.", &[])], Utc::now()).expect("pdf");
-    assert_eq!(pages(&String::from_utf8_lossy(&two)), 2 * pages(&text));
+
+    assert_eq!(page_count(&one), 1);
+    let long = "Barnet berättade länge om skolan. ".repeat(200);
+    let three = render_pdf(
+        &[record("Ett.", &[]), record(&long, &[]), record("Tre.", &[])],
+        Utc::now(),
+    )
+    .expect("pdf");
+    let metrics = metrics().expect("fonts");
+    let long_pages = paginate(&blocks(&record(&long, &[])), &metrics).len();
+    assert!(long_pages > 1);
+    assert_eq!(
+        page_count(&three),
+        2 + long_pages,
+        "each visit on pages of its own"
+    );
 }
 
 #[test]
@@ -256,4 +274,14 @@ fn a_character_without_a_glyph_is_kept_as_its_code_point() {
         Utc::now(),
     );
     assert!(pdf.expect("pdf").starts_with(b"%PDF-"));
+}
+
+#[test]
+fn an_empty_bulk_export_is_one_page_saying_so() {
+    let pdf = render_pdf(&[], Utc::now()).expect("pdf");
+    assert_eq!(page_count(&pdf), 1);
+    assert!(
+        String::from_utf8_lossy(&pdf).contains("DejaVuSans"),
+        "the line is set in the embedded font"
+    );
 }

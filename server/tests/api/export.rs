@@ -240,6 +240,21 @@ async fn a_signed_visit_goes_to_the_record_once(backend: Backend) {
     assert!(unfiled(&app, &app.client, period_for_worker(app.user.id))
         .await
         .is_empty());
+    let nothing = pdf_text(
+        &app,
+        post(
+            &app,
+            &app.client,
+            "/api/v1/exports/unfiled?format=pdf",
+            Some(period_for_worker(app.user.id)),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        nothing.contains("Inga signerade besök att föra till akt i perioden."),
+        "{nothing}"
+    );
     let response = get(&app, &app.client, &json_path).await;
     let filed_record: Value = response.json().await.expect("json");
     check_schema(&app, &filed_record, "valid");
