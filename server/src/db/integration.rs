@@ -161,3 +161,72 @@ impl Database {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+    use std::borrow::Cow;
+
+    /// Migration 0009 rebuilds `users` on SQLite (a CHECK cannot change
+    /// there): a database with users, their units and their sessions comes
+    /// through it whole, with its foreign keys holding.
+    #[tokio::test]
+    async fn upgrading_a_sqlite_database_keeps_users_and_what_points_at_them() {
+        let dir = tempfile::tempdir().expect("dir");
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("old.db"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePool::connect_with(options).await.expect("open");
+        let all = sqlx::migrate!("./migrations/sqlite");
+        let mut before = sqlx::migrate!("./migrations/sqlite");
+        before.migrations = Cow::Owned(
+            all.migrations
+                .iter()
+                .filter(|m| m.version < 9)
+                .cloned()
+                .collect(),
+        );
+        before.run(&pool).await.expect("migrations 1-8");
+        for sql in [
+            "INSERT INTO units (id, name) VALUES ('u1', 'Enheten')",
+            "INSERT INTO users (id, username, display_name, role, password_hash, active, \
+             created_at) VALUES ('p1', 'anna', 'Anna', 'group_leader', 'hash', 1, \
+             '2026-01-01T00:00:00.000000Z')",
+            "INSERT INTO user_units (user_id, unit_id) VALUES ('p1', 'u1')",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect("old data");
+        }
+        all.run(&pool).await.expect("migration 9");
+        let users: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, role, password_hash FROM users")
+                .fetch_all(&pool)
+                .await
+                .expect("users");
+        assert_eq!(
+            users,
+            vec![("p1".into(), "group_leader".into(), Some("hash".into()))]
+        );
+        let broken: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&pool)
+                .await
+                .expect("check");
+        assert!(broken.is_empty(), "{broken:?}");
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, active, created_at) \
+             VALUES ('i1', 'akt', 'Akt', 'integration', 1, '2026-01-01T00:00:00.000000Z')",
+        )
+        .execute(&pool)
+        .await
+        .expect("the new role");
+        assert!(
+            sqlx::query("INSERT INTO user_units (user_id, unit_id) VALUES ('nobody', 'u1')")
+                .execute(&pool)
+                .await
+                .is_err(),
+            "foreign keys still point at users"
+        );
+        pool.close().await;
+    }
+}
