@@ -20,6 +20,7 @@ backend_tests!(
     hostile_files_are_refused,
     only_the_importers_own_units,
     the_command_line_imports_the_example_files,
+    every_path_of_the_openapi_document_is_routed,
 );
 
 const HOMES: &str = include_str!("../../../docs/examples/hem.csv");
@@ -524,5 +525,49 @@ async fn the_command_line_imports_the_example_files(backend: Backend) {
     // The API sees what the command line wrote.
     let again = report(post(&app, &admin, "", "application/json", JSON).await).await;
     assert!(again.changes.is_empty(), "{:?}", again.changes);
+    app.stop().await;
+}
+
+/// `docs/api/openapi.json` cannot drift silently: every path and method it
+/// describes reaches a handler (which asks for a bearer token first), not
+/// the API's `not_found` fallback or `method_not_allowed`.
+async fn every_path_of_the_openapi_document_is_routed(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/api/openapi.json");
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("openapi.json")).expect("json");
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 13, "{} paths", paths.len());
+    let anonymous = reqwest::Client::new();
+    let mut checked = 0;
+    for (template, operations) in paths {
+        let url = app.url(&template.replace("{id}", &uuid::Uuid::new_v4().to_string()));
+        for method in operations.as_object().expect("operations").keys() {
+            let method =
+                reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let response = anonymous
+                .request(method.clone(), &url)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{method} {template} is not routed"
+            );
+            let body: shared::ApiErrorBody = response.json().await.expect("error body");
+            assert_eq!(body.code, ErrorCode::Unauthenticated, "{method} {template}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 13);
+    // And the fallback is what this test would catch.
+    let response = anonymous
+        .get(app.url("/api/v1/register/nothing"))
+        .send()
+        .await
+        .expect("request");
+    assert_error(response, 404, ErrorCode::NotFound).await;
     app.stop().await;
 }
