@@ -951,7 +951,10 @@ async fn bad_input_gets_the_json_error_and_writes_nothing(backend: Backend) {
     app.stop().await;
 }
 
-backend_tests!(the_demo_register_shows_flags_and_decisions);
+backend_tests!(
+    the_demo_register_shows_flags_and_decisions,
+    setting_the_workers_replaces_the_caseload_and_leaves_cover
+);
 
 async fn the_demo_register_shows_flags_and_decisions(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
@@ -990,5 +993,70 @@ async fn the_demo_register_shows_flags_and_decisions(backend: Backend) {
     };
     assert_eq!(status_of("Alva"), Some(json!("ends_soon")));
     assert_eq!(status_of("Noah"), Some(json!("expired")));
+    app.stop().await;
+}
+
+/// The children `client`'s user may see now (`GET /api/v1/me`).
+async fn visible(app: &TestApp, client: &reqwest::Client) -> Vec<ChildId> {
+    let me: Value = ok(get(app, client, "/api/v1/me").await).await;
+    serde_json::from_value(me["children"].clone()).expect("children")
+}
+
+async fn setting_the_workers_replaces_the_caseload_and_leaves_cover(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, no_demo()).await;
+    let unit = unit(&app, "Enhet A").await;
+    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (other, other_client) = member(&app, &unit, Role::Consultant).await;
+    let (outsider, _) = app.client_for(Role::SocialWorker, &[]).await;
+    let (_, manager) = member(&app, &unit, Role::UnitManager).await;
+    let manager_id = {
+        let me: Value = ok(get(&app, &manager, "/api/v1/me").await).await;
+        me["user"]["id"].clone()
+    };
+    app.db
+        .add_user_unit(app.user.id, unit.id)
+        .await
+        .expect("member");
+    let c = child(&unit, "Barn");
+    put_child(&app, &leader, &c).await;
+    let path = format!("/api/v1/register/children/{}/workers", c.id);
+    let set = |workers: Value| {
+        let body = json!({ "workers": workers });
+        let (url, leader) = (app.url(&path), leader.clone());
+        async move { leader.put(url).json(&body).send().await.expect("request") }
+    };
+
+    let answer: Value = ok(set(json!([app.user.id])).await).await;
+    assert_eq!(answer["workers"], json!([app.user.id]));
+    assert_eq!(visible(&app, &app.client).await, vec![c.id]);
+    assert!(visible(&app, &other_client).await.is_empty());
+
+    let answer: Value = ok(set(json!([other])).await).await;
+    assert_eq!(answer["workers"], json!([other]));
+    assert!(visible(&app, &app.client).await.is_empty(), "handed over");
+    assert_eq!(visible(&app, &other_client).await, vec![c.id]);
+
+    // Someone outside the unit, a unit manager (who records no visits) and
+    // an unknown field are refused, and the caseload stays.
+    for refused in [json!([outsider.id]), json!([manager_id])] {
+        assert_error(set(refused).await, 422, ErrorCode::ValidationFailed).await;
+    }
+    assert_error(
+        put(&app, &leader, &path, &json!({ "workers": [], "extra": 1 })).await,
+        422,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(visible(&app, &other_client).await, vec![c.id]);
+
+    let answer: Value = ok(set(json!([])).await).await;
+    assert_eq!(answer["workers"], json!([]));
+    assert!(visible(&app, &other_client).await.is_empty());
+    let log = review(&app, &manager, &format!("child={}", c.id)).await;
+    let details: Vec<&str> = log.iter().map(|e| e.detail.as_str()).collect();
+    assert!(
+        details.contains(&format!("unassigned:{other}").as_str()),
+        "{details:?}"
+    );
     app.stop().await;
 }
