@@ -408,7 +408,9 @@ impl Run<'_> {
         }
         let mut ids = Vec::new();
         let mut ok = true;
-        for name in &row.workers {
+        for raw in &row.workers {
+            // User names are stored in lower case (`admin create-user`).
+            let name = &raw.trim().to_lowercase();
             let found = self
                 .unit_users
                 .get(&unit)
@@ -814,6 +816,20 @@ mod tests {
             report.changes,
             ["placering PLAC-0003: ändrad (beslut gäller till)"]
         );
+        let capitals = JSON.replace("\"karin\"", "\" Karin \"");
+        assert_ne!(capitals, JSON);
+        let same = import_file(
+            &db,
+            capitals.as_bytes(),
+            Format::Json,
+            None,
+            false,
+            &Who::command_line(),
+            &ImportScope::AllUnits,
+        )
+        .await
+        .expect("user names in any case");
+        assert_eq!(same.children.unchanged, 3, "{:?}", same.changes);
         let fewer_workers = CHILDREN.replace("anna, karin", "karin");
         let report = csv(&db, &fewer_workers, false).await.expect("update");
         assert_eq!(report.changes, ["barn BARN-0002: ändrat (handläggare)"]);
