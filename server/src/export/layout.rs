@@ -1,4 +1,4 @@
-//! Text set on A4 pages: measured with the embedded fonts' advance widths,
+//! Text set on A4 pages: measured and set with the embedded fonts' advance widths,
 //! wrapped at spaces (a word wider than the line is broken between
 //! characters), and broken into pages. Pure: the PDF is drawn from the
 //! result in `mod.rs`.
@@ -59,6 +59,16 @@ impl Style {
     }
 }
 
+/// One glyph of a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glyph {
+    pub id: u16,
+    /// In font units.
+    pub advance: u16,
+    /// The bytes of the line's text it shows.
+    pub text: std::ops::Range<usize>,
+}
+
 /// Advance widths of the embedded faces.
 pub struct Metrics<'a> {
     regular: Face<'a>,
@@ -70,18 +80,37 @@ impl<'a> Metrics<'a> {
         Self { regular, bold }
     }
 
-    /// The width of `text` set in `style`, in points (kerning ignored: it
-    /// only narrows the line, so a wrapped line never overflows).
-    pub fn width(&self, text: &str, style: Style) -> f32 {
+    /// The glyphs that set `text` in `style`: one per character, each
+    /// advancing by its own width (no kerning, no ligatures, so a line is
+    /// exactly as wide as [`Self::width`] measured it, and every glyph maps
+    /// back to its character).
+    pub fn glyphs(&self, text: &str, style: Style) -> Vec<Glyph> {
         let face = self.face(style);
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                let glyph = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
-                u32::from(face.glyph_hor_advance(glyph).unwrap_or(0))
+        text.char_indices()
+            .map(|(at, c)| {
+                let id = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
+                Glyph {
+                    id: id.0,
+                    advance: face.glyph_hor_advance(id).unwrap_or(0),
+                    text: at..at + c.len_utf8(),
+                }
             })
+            .collect()
+    }
+
+    /// The font units in one em of the face `style` uses.
+    pub fn units_per_em(&self, style: Style) -> f32 {
+        f32::from(self.face(style).units_per_em())
+    }
+
+    /// The width of `text` set in `style`, in points.
+    pub fn width(&self, text: &str, style: Style) -> f32 {
+        let units: u32 = self
+            .glyphs(text, style)
+            .iter()
+            .map(|g| u32::from(g.advance))
             .sum();
-        units as f32 * style.size / f32::from(face.units_per_em())
+        units as f32 * style.size / self.units_per_em(style)
     }
 
     /// `text` with every character the face has no glyph for written as

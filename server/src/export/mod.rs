@@ -1,7 +1,9 @@
 //! Signed visits as PDF for the record (akten): A4, the text selectable and
 //! searchable (the fonts are embedded, subset, with a ToUnicode map, by
 //! `krilla`), the same content as the JSON [`VisitRecord`]. See
-//! `docs/export.md` for the choice of crate.
+//! `docs/export.md` for the choice of crate. Lines are set glyph by glyph
+//! from the fonts' own advance widths (`layout.rs`), not shaped: Latin
+//! script needs no shaping, and it is many times faster.
 
 mod content;
 mod layout;
@@ -13,7 +15,7 @@ use krilla::geom::{PathBuilder, Point};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::Stroke;
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::{Document, SerializeSettings};
 use layout::{Metrics, Page, Style, Weight, MARGIN_X, PAGE_HEIGHT, PAGE_WIDTH};
 use shared::export::VisitRecord;
@@ -57,6 +59,42 @@ impl Fonts {
 fn metrics() -> Result<Metrics<'static>, ExportError> {
     let face = |data| ttf_parser::Face::parse(data, 0).map_err(|_| ExportError::Font);
     Ok(Metrics::new(face(REGULAR)?, face(BOLD)?))
+}
+
+/// Sets one line with its baseline at `at`.
+fn draw(
+    surface: &mut krilla::surface::Surface<'_>,
+    fonts: &Fonts,
+    metrics: &Metrics<'_>,
+    at: (f32, f32),
+    style: Style,
+    line: &str,
+) {
+    let per_em = metrics.units_per_em(style);
+    let glyphs: Vec<KrillaGlyph> = metrics
+        .glyphs(line, style)
+        .into_iter()
+        .map(|g| {
+            let advance = f32::from(g.advance) / per_em;
+            KrillaGlyph::new(
+                GlyphId::new(u32::from(g.id)),
+                advance,
+                0.0,
+                0.0,
+                0.0,
+                g.text,
+                None,
+            )
+        })
+        .collect();
+    surface.draw_glyphs(
+        Point::from_xy(at.0, at.1),
+        &glyphs,
+        fonts.get(style.weight),
+        line,
+        style.size,
+        false,
+    );
 }
 
 fn pdf_date(at: DateTime<Utc>) -> krilla::metadata::DateTime {
@@ -115,14 +153,7 @@ pub fn render_pdf(records: &[VisitRecord], created: DateTime<Utc>) -> Result<Vec
             (44.0, Style::SMALL, DOCUMENT_TITLE),
             (140.0, Style::BODY, content::NOTHING_TO_FILE),
         ] {
-            surface.draw_text(
-                Point::from_xy(MARGIN_X, y),
-                fonts.get(style.weight),
-                style.size,
-                line,
-                false,
-                TextDirection::Auto,
-            );
+            draw(&mut surface, &fonts, &metrics, (MARGIN_X, y), style, line);
         }
         surface.finish();
         page.finish();
@@ -135,14 +166,7 @@ pub fn render_pdf(records: &[VisitRecord], created: DateTime<Utc>) -> Result<Vec
             let mut page = document.start_page_with(settings.clone());
             let mut surface = page.surface();
             let mut text = |x: f32, y: f32, style: Style, s: &str| {
-                surface.draw_text(
-                    Point::from_xy(x, y),
-                    fonts.get(style.weight),
-                    style.size,
-                    s,
-                    false,
-                    TextDirection::Auto,
-                );
+                draw(&mut surface, &fonts, &metrics, (x, y), style, s);
             };
             text(MARGIN_X, 44.0, Style::SMALL, DOCUMENT_TITLE);
             text(MARGIN_X, 64.0, Style::HEADING, &name);
