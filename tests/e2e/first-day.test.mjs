@@ -87,7 +87,7 @@ test('first day: an empty installation, CSV import, the register of homes, a vis
   assert.ok(homeCount > 0, 'homes imported');
 
   // The group leader: the register of homes.
-  const leaderContext = await browser.newContext({ viewport: { width: 1024, height: 900 }, locale: 'sv-SE' });
+  const leaderContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'sv-SE' });
   const leader = await leaderContext.newPage();
   await leader.goto(server.url);
   await signIn(leader, 'gun.ledare', PASSWORD);
@@ -102,8 +102,8 @@ test('first day: an empty installation, CSV import, the register of homes, a vis
   const homeName = (await first.locator('.home__name').innerText()).trim();
   await first.getByRole('link').click();
   await leader.getByRole('heading', { name: homeName, exact: true }).waitFor();
-  await leader.getByLabel('Kontroll').selectOption({ label: 'Referenser från andra kommuner' });
-  await leader.getByLabel('Resultat').selectOption({ label: 'Ej godkänd' });
+  await leader.getByLabel('Kontroll', { exact: true }).selectOption({ label: 'Referenser från andra kommuner' });
+  await leader.getByLabel('Resultat', { exact: true }).selectOption({ label: 'Ej godkänd' });
   await leader.getByLabel('Anteckning').fill('Lunds kommun: avbrott i placering 2025');
   await leader.getByRole('button', { name: 'Lägg till kontrollen' }).click();
   await waitForText(leader.getByTestId('saved'), 'Kontrollen sparades på servern');

@@ -44,6 +44,15 @@ fn filing(
     (RwSignal::from(state), RwSignal::from(mark))
 }
 
+/// The mark this page learnt from the server, before the feed brings it.
+fn known_mark(visit: VisitId) -> Option<FiledMark> {
+    FILINGS.with(|f| {
+        f.borrow()
+            .get(&visit)
+            .and_then(|(_, mark)| mark.get_untracked())
+    })
+}
+
 /// A time as read on this device.
 pub(crate) fn local(at: DateTime<Utc>) -> String {
     at.with_timezone(&chrono::Local)
@@ -157,7 +166,7 @@ pub(crate) fn PrintPage() -> impl IntoView {
                         placement_on(&o.placements, visit.visit_date),
                         visit,
                         amendments,
-                        filed_mark(&o.filed, visit_id),
+                        filed_mark(&o.filed, visit_id).or_else(|| known_mark(visit_id)),
                     ))
                 });
             record.set(Some(result));

@@ -404,23 +404,23 @@ fn CheckAdder(current: RwSignal<HomeEntry>) -> impl IntoView {
             <p class="muted">"En kontroll läggs till; tidigare kontroller ändras aldrig."</p>
             <form class="form" on:submit=save novalidate>
                 <div class="form__row">
-                    <label class="field">
-                        <span>"Kontroll"</span>
-                        <select on:change=move |ev| kind.set(event_target_value(&ev))>
+                    <div class="field">
+                        <label for="check-kind">"Kontroll"</label>
+                        <select id="check-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                             {CheckKind::ALL.into_iter().map(|k| view! {
                                 <option value=k.as_str() selected=move || kind.get() == k.as_str()>{k.label_sv()}</option>
                             }).collect_view()}
                         </select>
-                    </label>
+                    </div>
                     <TextField label="Datum" value=date kind="date"/>
-                    <label class="field">
-                        <span>"Resultat"</span>
-                        <select on:change=move |ev| result.set(event_target_value(&ev))>
+                    <div class="field">
+                        <label for="check-result">"Resultat"</label>
+                        <select id="check-result" on:change=move |ev| result.set(event_target_value(&ev))>
                             {CheckResult::ALL.into_iter().map(|r| view! {
                                 <option value=r.as_str() selected=move || result.get() == r.as_str()>{r.label_sv()}</option>
                             }).collect_view()}
                         </select>
-                    </label>
+                    </div>
                     <TextField label="Gjord av" value=made_by/>
                 </div>
                 <label class="field">
