@@ -5,7 +5,7 @@
 //! as the write; reads are appended in a transaction of their own.
 
 use super::column::{instant_text, FromRow, IdList, Row};
-use super::statement::{Stmt, Tx};
+use super::statement::{Counted, Stmt, Tx};
 use super::{timed, Database, DbError};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -151,7 +151,8 @@ pub(crate) async fn append(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<usi
                 continue;
             }
         }
-        let (seq, prev_hash) = tx.bump_audit_head().await?;
+        let head = tx.audit_head().await?;
+        let (seq, prev_hash) = (head.last + 1, head.with.clone());
         let logged_at = micros(Utc::now());
         let hash = chain_hash(&prev_hash, seq, logged_at, entry);
         tx.insert_audit(&AuditRow {
@@ -162,7 +163,10 @@ pub(crate) async fn append(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<usi
             hash: hash.clone(),
         })
         .await?;
-        tx.set_audit_head(&hash).await?;
+        // Only once the entry is in: the head moves with it.
+        let head = tx.audit_head().await?;
+        head.last = seq;
+        head.with = hash;
         appended += 1;
     }
     Ok(appended)
@@ -256,20 +260,33 @@ impl Tx {
             .await
     }
 
-    /// Takes the chain's next number (locking its head row until commit) and
-    /// returns it with the hash of the entry before.
-    async fn bump_audit_head(&mut self) -> Result<(i64, String), DbError> {
-        let AuditHead(seq, hash) = Stmt::new(
-            "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, hash",
-        )
-        .one(self)
-        .await?;
-        Ok((seq, hash))
+    /// The chain's head as this transaction has it: read at first use, its
+    /// row locked until the transaction ends (so appenders take turns and
+    /// entries get numbers and hashes in commit order), then moved in
+    /// memory and written back by [`Tx::commit`].
+    async fn audit_head(&mut self) -> Result<&mut Counted<String>, DbError> {
+        let head = match self.audit_head.take() {
+            Some(head) => head,
+            None => {
+                let AuditHead(seq, hash) =
+                    Stmt::new("SELECT last_seq, hash FROM audit_head WHERE id = 1")
+                        .lock_rows()
+                        .one(&mut *self)
+                        .await?;
+                Counted::new(seq, hash)
+            }
+        };
+        Ok(self.audit_head.insert(head))
     }
 
-    async fn set_audit_head(&mut self, hash: &str) -> Result<(), DbError> {
-        Stmt::new("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(hash)
+    /// Writes the head back if this transaction appended (before commit).
+    pub(super) async fn write_audit_head(&mut self) -> Result<(), DbError> {
+        let Some(head) = self.audit_head.take().filter(Counted::moved) else {
+            return Ok(());
+        };
+        Stmt::new("UPDATE audit_head SET last_seq = $1, hash = $2 WHERE id = 1")
+            .bind(head.last)
+            .bind(head.with.as_str())
             .execute(self)
             .await?;
         Ok(())

@@ -4,7 +4,7 @@
 
 use super::column::{FromRow, IdList, JsonText, Row};
 use super::rows::ChangeRow;
-use super::statement::{Stmt, Tx};
+use super::statement::{Counted, Stmt, Tx};
 use super::{Database, DbError};
 use chrono::Utc;
 use shared::protocol::{Change, FeedEpoch, Record};
@@ -80,22 +80,47 @@ impl Tx {
         Ok(())
     }
 
-    /// The last change number handed out.
+    /// The last change number handed out (in this transaction, once it has
+    /// taken one or locked the feed).
     pub(crate) async fn last_seq(&mut self) -> Result<i64, DbError> {
-        Stmt::new(LAST_SEQ).one(self).await
+        match &self.change_counter {
+            Some(counter) => Ok(counter.last),
+            None => Stmt::new(LAST_SEQ).one(self).await,
+        }
     }
 
     /// Takes the next change number. The counter row stays locked until
     /// commit (the row lock on PostgreSQL, the database lock on SQLite), so
     /// numbers become visible in order and a pull can never skip a number
     /// that commits later. (A SEQUENCE would hand out numbers that commit
-    /// out of order.)
+    /// out of order.) The counter is read once per transaction and written
+    /// back once, by [`Tx::commit`].
     pub(crate) async fn next_seq(&mut self) -> Result<i64, DbError> {
-        Stmt::new(
-            "UPDATE change_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
-        )
-        .one(self)
-        .await
+        let counter = self.change_counter().await?;
+        counter.last += 1;
+        Ok(counter.last)
+    }
+
+    /// The counter as this transaction has it, its row locked at first use.
+    async fn change_counter(&mut self) -> Result<&mut Counted<()>, DbError> {
+        let counter = match self.change_counter.take() {
+            Some(counter) => counter,
+            None => Counted::new(Stmt::new(LAST_SEQ).lock_rows().one(&mut *self).await?, ()),
+        };
+        Ok(self.change_counter.insert(counter))
+    }
+
+    /// Writes the counter back if this transaction took numbers (before
+    /// commit).
+    pub(super) async fn write_change_counter(&mut self) -> Result<(), DbError> {
+        let Some(counter) = self.change_counter.take().filter(Counted::moved) else {
+            return Ok(());
+        };
+        Stmt::new("UPDATE change_counter SET last_seq = $1 WHERE id = 1")
+            .bind(counter.last)
+            .execute(self)
+            .await?;
+        Ok(())
     }
 
     pub(crate) async fn insert_change(&mut self, seq: i64, row: &ChangeRow) -> Result<(), DbError> {
@@ -115,7 +140,7 @@ impl Tx {
 
     /// Keeps other writers out until commit.
     pub(crate) async fn lock_feed(&mut self) -> Result<(), DbError> {
-        let _: i64 = Stmt::new(LAST_SEQ).lock_rows().one(self).await?;
+        self.change_counter().await?;
         Ok(())
     }
 }

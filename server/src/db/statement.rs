@@ -103,8 +103,8 @@ impl Pool {
     /// PostgreSQL locks the rows it reads with [`Stmt::lock_rows`].
     pub(crate) async fn begin_write(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Self::Sqlite(p) => Tx::Sqlite(p.begin_write().await?),
-            Self::Postgres(p) => Tx::Postgres(p.begin_write().await?),
+            Self::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin_write().await?)),
+            Self::Postgres(p) => Tx::new(Conn::Postgres(p.begin_write().await?)),
         })
     }
 }
@@ -113,8 +113,8 @@ impl Pool {
     /// A read-only transaction that sees one consistent snapshot.
     pub(crate) async fn begin_snapshot(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Self::Sqlite(p) => Tx::Sqlite(p.begin_snapshot().await?),
-            Self::Postgres(p) => Tx::Postgres(p.begin_snapshot().await?),
+            Self::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin_snapshot().await?)),
+            Self::Postgres(p) => Tx::new(Conn::Postgres(p.begin_snapshot().await?)),
         })
     }
 }
@@ -132,24 +132,78 @@ impl Execute for &Pool {
 }
 
 /// One write transaction. Dropping it uncommitted rolls back.
-pub(crate) enum Tx {
+///
+/// The audit chain's head and the change counter are single rows that every
+/// writer locks. A transaction reads each once, at first use, with its row
+/// locked until the end (so writers still take turns and numbers commit in
+/// order), numbers its entries and changes in memory, and writes each row
+/// back once, in [`Tx::commit`]: a long transaction (an import of thousands
+/// of rows) then updates those rows twice in all, not once per entry, which
+/// PostgreSQL would pay for with a row version per update and each update
+/// walking the chain of versions before it. A rollback forgets them.
+pub(crate) struct Tx {
+    conn: Conn,
+    /// The audit chain's head as this transaction leaves it, once read.
+    pub(super) audit_head: Option<Counted<String>>,
+    /// The change counter as this transaction leaves it, once read.
+    pub(super) change_counter: Option<Counted<()>>,
+}
+
+/// A locked counter row as read, and as this transaction has moved it.
+#[derive(Debug)]
+pub(super) struct Counted<T> {
+    /// `last_seq` as read.
+    pub(super) read: i64,
+    /// The last number handed out in this transaction (`read` if none).
+    pub(super) last: i64,
+    /// What goes with `last` (the audit chain's hash).
+    pub(super) with: T,
+}
+
+impl<T> Counted<T> {
+    pub(super) fn new(read: i64, with: T) -> Self {
+        Self {
+            read,
+            last: read,
+            with,
+        }
+    }
+
+    /// Whether the row must be written back.
+    pub(super) fn moved(&self) -> bool {
+        self.last != self.read
+    }
+}
+
+enum Conn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
-    pub(crate) async fn commit(self) -> Result<(), DbError> {
-        match self {
-            Self::Sqlite(tx) => tx.commit().await?,
-            Self::Postgres(tx) => tx.commit().await?,
+    fn new(conn: Conn) -> Self {
+        Self {
+            conn,
+            audit_head: None,
+            change_counter: None,
+        }
+    }
+
+    /// Writes back the counters this transaction moved, then commits.
+    pub(crate) async fn commit(mut self) -> Result<(), DbError> {
+        self.write_audit_head().await?;
+        self.write_change_counter().await?;
+        match self.conn {
+            Conn::Sqlite(tx) => tx.commit().await?,
+            Conn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
 
     pub(crate) async fn rollback(self) -> Result<(), DbError> {
-        match self {
-            Self::Sqlite(tx) => tx.rollback().await?,
-            Self::Postgres(tx) => tx.rollback().await?,
+        match self.conn {
+            Conn::Sqlite(tx) => tx.rollback().await?,
+            Conn::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
     }
@@ -157,9 +211,9 @@ impl Tx {
 
 impl Execute for &mut Tx {
     async fn run(self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError> {
-        match self {
-            Tx::Sqlite(tx) => sqlite::run(&mut **tx, stmt, want).await,
-            Tx::Postgres(tx) => postgres::run(&mut **tx, stmt, want).await,
+        match &mut self.conn {
+            Conn::Sqlite(tx) => sqlite::run(&mut **tx, stmt, want).await,
+            Conn::Postgres(tx) => postgres::run(&mut **tx, stmt, want).await,
         }
     }
 }

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod closings_and_checklists;
+mod counters;
 mod demo;
 mod editing;
 mod errors;
