@@ -28,13 +28,16 @@ pub fn router() -> Router<AppState> {
         .route("/v1/register/homes", get(list_homes))
         .route("/v1/register/homes/{id}", put(put_home))
         .route("/v1/register/children/{id}", put(put_child))
-        .route("/v1/register/children/{id}/workers", put(put_workers))
+        .route(
+            "/v1/register/children/{id}/workers",
+            get(get_workers).put(put_workers),
+        )
         .route("/v1/register/placements/{id}", put(put_placement))
         .route("/v1/register/decisions", get(decisions))
         .route("/v1/register/colleagues", get(colleagues))
 }
 
-/// `PUT /v1/register/children/{id}/workers`.
+/// `GET` and `PUT /v1/register/children/{id}/workers`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkersRequest {
@@ -235,6 +238,36 @@ async fn put_child(
     })
     .await?;
     Ok(Json(saved))
+}
+
+/// The child's responsible workers now, for the editor to start from
+/// (the `PUT` replaces the whole list). Managers of the child's unit; a
+/// read of the child, logged before it is answered.
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn get_workers(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<WorkersRequest>> {
+    caller.require_register_manager()?;
+    let child_id = ChildId::from_uuid(path_id(&id)?);
+    let workers = timed(async {
+        let mut tx = app.db.begin_snapshot().await?;
+        let Some(child) = tx.children_by_id(&[child_id]).await?.pop() else {
+            return Err(ApiError::NotFound);
+        };
+        caller.check_register_unit(child.unit_id)?;
+        let workers = tx.child_workers(child_id).await?;
+        tx.rollback().await?;
+        Ok(workers)
+    })
+    .await?;
+    // Logged before anything is sent: a read that cannot be logged is not served.
+    let who = caller.who(None);
+    app.db
+        .log_reads(&[who.entry(child_id, AuditAction::Read, "register_workers")])
+        .await?;
+    Ok(Json(WorkersRequest { workers }))
 }
 
 #[tracing::instrument(skip_all, fields(user.id))]

@@ -8,6 +8,7 @@ use crate::helpers::{applied, assert_error, patch, rejected, review, Backend, Op
 use chrono::{NaiveDate, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use shared::audit::AuditAction;
 use shared::auth::Role;
 use shared::protocol::Record;
 use shared::register::{
@@ -953,7 +954,8 @@ async fn bad_input_gets_the_json_error_and_writes_nothing(backend: Backend) {
 
 backend_tests!(
     the_demo_register_shows_flags_and_decisions,
-    setting_the_workers_replaces_the_caseload_and_leaves_cover
+    setting_the_workers_replaces_the_caseload_and_leaves_cover,
+    a_manager_reads_the_workers_a_put_set
 );
 
 async fn the_demo_register_shows_flags_and_decisions(backend: Backend) {
@@ -1058,5 +1060,64 @@ async fn setting_the_workers_replaces_the_caseload_and_leaves_cover(backend: Bac
         details.contains(&format!("unassigned:{other}").as_str()),
         "{details:?}"
     );
+    app.stop().await;
+}
+
+async fn a_manager_reads_the_workers_a_put_set(backend: Backend) {
+    let app = TestApp::spawn_with(&backend, no_demo()).await;
+    let (a, b) = (unit(&app, "Enhet A").await, unit(&app, "Enhet B").await);
+    let (leader_id, leader) = member(&app, &a, Role::GroupLeader).await;
+    let (_, leader_b) = member(&app, &b, Role::GroupLeader).await;
+    let (_, manager) = member(&app, &a, Role::UnitManager).await;
+    let (worker, worker_client) = member(&app, &a, Role::SocialWorker).await;
+    let (consultant, _) = member(&app, &a, Role::Consultant).await;
+    let c = child(&a, "Barn");
+    put_child(&app, &leader, &c).await;
+    let path = format!("/api/v1/register/children/{}/workers", c.id);
+
+    // None yet: an empty list, not an error.
+    let answer: Value = ok(get(&app, &leader, &path).await).await;
+    assert_eq!(answer, json!({ "workers": [] }));
+
+    let mut chosen = vec![worker, consultant];
+    chosen.sort_unstable();
+    let set: Value = ok(put(&app, &leader, &path, &json!({ "workers": chosen })).await).await;
+    assert_eq!(set["workers"], json!(chosen));
+    for client in [&leader, &manager] {
+        let answer: Value = ok(get(&app, client, &path).await).await;
+        assert_eq!(answer, json!({ "workers": chosen }));
+    }
+
+    // Another unit's manager and a social worker (even the child's own)
+    // are refused; an unknown child and a path that is no id are not found.
+    for client in [&leader_b, &worker_client] {
+        assert_error(get(&app, client, &path).await, 403, ErrorCode::Forbidden).await;
+    }
+    let unknown = format!(
+        "/api/v1/register/children/{}/workers",
+        ChildId::new_random()
+    );
+    assert_error(get(&app, &leader, &unknown).await, 404, ErrorCode::NotFound).await;
+    assert_error(
+        get(
+            &app,
+            &leader,
+            "/api/v1/register/children/inte-ett-id/workers",
+        )
+        .await,
+        404,
+        ErrorCode::NotFound,
+    )
+    .await;
+
+    // Each read answered is a logged read of the child, by whoever read.
+    let log = review(&app, &manager, &format!("child={}", c.id)).await;
+    let reads: Vec<UserId> = log
+        .iter()
+        .filter(|e| e.action == AuditAction::Read && e.detail == "register_workers")
+        .map(|e| e.user_id)
+        .collect();
+    assert_eq!(reads.len(), 3, "{log:?}");
+    assert_eq!(reads.iter().filter(|u| **u == leader_id).count(), 2);
     app.stop().await;
 }
