@@ -533,10 +533,71 @@ impl RegisterColleague {
     }
 }
 
-/// `PUT /api/v1/register/children/{id}/workers`.
+/// `GET` and `PUT /api/v1/register/children/{id}/workers`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkersRequest {
     pub workers: Vec<UserId>,
+}
+
+/// What the child editor knows of the child's workers now. The `PUT`
+/// replaces the whole list, so saving is offered only once the current
+/// list is known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CurrentWorkers {
+    Loading,
+    Failed(String),
+    Known(Vec<UserId>),
+}
+
+impl CurrentWorkers {
+    /// Why saving the workers is not offered now (`None`: it is).
+    pub fn why_not_saved(&self) -> Option<String> {
+        match self {
+            Self::Known(_) => None,
+            Self::Loading => {
+                Some("Hämtar barnets nuvarande ansvariga. Du kan spara när de har hämtats.".into())
+            }
+            Self::Failed(e) => Some(format!(
+                "Barnets nuvarande ansvariga kunde inte hämtas ({e}). \
+                 Att spara nu skulle ersätta dem, så det går inte. Ladda om sidan och försök igen."
+            )),
+        }
+    }
+}
+
+/// One box in the workers picker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkerChoice {
+    pub id: UserId,
+    pub label: String,
+}
+
+/// The boxes of the workers picker: the colleagues who can be a worker,
+/// then any current worker not among them (left the unit, or no longer
+/// records visits), so that each chosen one is shown and can be unticked
+/// rather than kept or dropped unseen.
+pub fn worker_choices(colleagues: &[RegisterColleague], current: &[UserId]) -> Vec<WorkerChoice> {
+    let mut choices: Vec<WorkerChoice> = colleagues
+        .iter()
+        .filter(|c| c.can_be_worker())
+        .map(|c| WorkerChoice {
+            id: c.id,
+            label: format!("{} ({})", c.display_name, c.role.title_sv().to_lowercase()),
+        })
+        .collect();
+    for id in current {
+        if !choices.iter().any(|c| c.id == *id) {
+            let name = colleagues
+                .iter()
+                .find(|c| c.id == *id)
+                .map_or_else(|| "Okänd användare".to_owned(), |c| c.display_name.clone());
+            choices.push(WorkerChoice {
+                id: *id,
+                label: format!("{name} (nuvarande ansvarig, kan inte väljas på nytt)"),
+            });
+        }
+    }
+    choices
 }
 
 /// One placement in the list of decisions, with its child's name when the
@@ -833,6 +894,37 @@ mod tests {
         };
         assert!(ended.session_ended());
         assert_eq!(ended.text(), ErrorCode::SessionExpired.message_sv());
+    }
+
+    #[test]
+    fn workers_are_saved_only_from_the_current_list_and_each_is_shown() {
+        assert!(CurrentWorkers::Loading.why_not_saved().is_some());
+        let failed = CurrentWorkers::Failed("Ingen anslutning".into())
+            .why_not_saved()
+            .expect("refused");
+        assert!(failed.contains("Ingen anslutning"), "{failed}");
+        assert_eq!(CurrentWorkers::Known(Vec::new()).why_not_saved(), None);
+
+        let colleague = |name: &str, role: Role| RegisterColleague {
+            id: UserId::new_random(),
+            display_name: name.into(),
+            role,
+        };
+        let anna = colleague("Anna", Role::SocialWorker);
+        let chef = colleague("Chef", Role::UnitManager);
+        let gone = UserId::new_random();
+        let choices = worker_choices(&[anna.clone(), chef.clone()], &[anna.id, gone, chef.id]);
+        let ids: Vec<UserId> = choices.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![anna.id, gone, chef.id]);
+        assert!(
+            choices[0].label.starts_with("Anna ("),
+            "{}",
+            choices[0].label
+        );
+        assert!(choices[1].label.starts_with("Okänd användare"));
+        assert!(choices[2].label.starts_with("Chef (nuvarande"));
+        // Nobody chosen now: only those who can be a worker.
+        assert_eq!(worker_choices(&[anna, chef], &[]).len(), 1);
     }
 
     #[test]

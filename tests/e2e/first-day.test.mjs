@@ -18,11 +18,12 @@ const PASSWORD = 'första-dagen-2026';
 const UNIT = 'Familjehemsenheten';
 const KINDS = ['hem', 'hemkontroller', 'barn', 'placeringar'];
 
-/** The example files the docs publish, or this test's own when the docs
- *  have none of a kind. */
+/** The example file the docs publish (README, docs/import.md): the first
+ *  day imports exactly what a municipality is told to start from. */
 function importFile(kind) {
   const documented = join(ROOT, 'docs', 'examples', `${kind}.csv`);
-  return existsSync(documented) ? documented : join(ROOT, 'tests', 'e2e', 'fixtures', `${kind}.csv`);
+  assert.ok(existsSync(documented), `docs/examples/${kind}.csv is documented but missing`);
+  return documented;
 }
 
 /** A small CSV reader (`;` or `,` told from the header, quoted fields). */

@@ -484,6 +484,13 @@ impl HttpTransport {
         self.api_json("PUT", &path, Some(encode_api(child)?)).await
     }
 
+    /// The child's responsible workers now (managers), for the editor to
+    /// start from: saving replaces the whole list.
+    pub async fn register_workers(&self, child: ChildId) -> Result<WorkersRequest, ApiFailure> {
+        let path = format!("/api/v1/register/children/{child}/workers");
+        self.api_json("GET", &path, None).await
+    }
+
     /// Sets the child's responsible workers (managers).
     pub async fn save_workers(
         &self,

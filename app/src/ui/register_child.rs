@@ -9,8 +9,8 @@ use super::{ctx, store, sync_ctl};
 use crate::caseload::overview;
 use crate::platform::http::HttpTransport;
 use crate::register::{
-    choice_label, edits_register, flags, ChildForm, PlacementForm, RegisterColleague,
-    WorkersRequest,
+    choice_label, edits_register, flags, worker_choices, ChildForm, CurrentWorkers, PlacementForm,
+    RegisterColleague, WorkersRequest,
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -214,11 +214,14 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
     }
 }
 
-/// The child's responsible workers, chosen among the unit's people.
+/// The child's responsible workers, chosen among the unit's people. The
+/// current ones are fetched first and ticked; saving replaces the whole
+/// list, so it is not offered until they are known.
 #[component]
 fn Workers(child_id: ChildId) -> impl IntoView {
     let ctx = ctx();
     let colleagues = RwSignal::new(None::<Result<Vec<RegisterColleague>, String>>);
+    let current = RwSignal::new(CurrentWorkers::Loading);
     let chosen = RwSignal::new(Vec::<shared::UserId>::new());
     let state = RwSignal::new(SaveState::Idle);
     Effect::new(move |_| {
@@ -230,9 +233,27 @@ fn Workers(child_id: ChildId) -> impl IntoView {
             let result = HttpTransport::new(store).register_colleagues().await;
             colleagues.set(Some(result.map_err(|f| f.text())));
         });
+        // Once known, the list stays: fetching again would undo the ticks.
+        if matches!(current.get_untracked(), CurrentWorkers::Known(_)) {
+            return;
+        }
+        current.set(CurrentWorkers::Loading);
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            match HttpTransport::new(store).register_workers(child_id).await {
+                Ok(answer) => {
+                    chosen.set(answer.workers.clone());
+                    current.set(CurrentWorkers::Known(answer.workers));
+                }
+                Err(f) => current.set(CurrentWorkers::Failed(f.text())),
+            }
+        });
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if let Some(why) = current.with_untracked(CurrentWorkers::why_not_saved) {
+            return state.set(SaveState::Failed(why));
+        }
         let request = WorkersRequest {
             workers: chosen.get_untracked(),
         };
@@ -248,11 +269,15 @@ fn Workers(child_id: ChildId) -> impl IntoView {
                 .save_workers(child_id, &request)
                 .await
             {
-                Ok(()) => state.set(saved_now("Ansvariga")),
+                Ok(()) => {
+                    current.set(CurrentWorkers::Known(request.workers));
+                    state.set(saved_now("Ansvariga"));
+                }
                 Err(f) => state.set(failed(ctx, &f)),
             }
         });
     };
+    let why_not = move || current.with(CurrentWorkers::why_not_saved);
     view! {
         <section class="card" aria-labelledby="workers-h">
             <h2 id="workers-h">"Ansvariga socialsekreterare"</h2>
@@ -265,27 +290,42 @@ fn Workers(child_id: ChildId) -> impl IntoView {
                         <fieldset class="field">
                             <legend>"Välj ansvariga"</legend>
                             <div class="choices choices--stacked">
-                                {list.into_iter().filter(RegisterColleague::can_be_worker).map(|c| {
-                                    let id = c.id;
-                                    view! {
-                                        <label class="choice">
-                                            <input type="checkbox" prop:checked=move || chosen.with(|v| v.contains(&id))
-                                                on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    chosen.update(|v| {
-                                                        v.retain(|x| *x != id);
-                                                        if on { v.push(id); }
-                                                    });
-                                                }/>
-                                            {format!("{} ({})", c.display_name, c.role.title_sv().to_lowercase())}
-                                        </label>
-                                    }
-                                }).collect_view()}
+                                {move || {
+                                    let known = match current.get() {
+                                        CurrentWorkers::Known(ids) => ids,
+                                        _ => Vec::new(),
+                                    };
+                                    worker_choices(&list, &known).into_iter().map(|c| {
+                                        let id = c.id;
+                                        view! {
+                                            <label class="choice">
+                                                <input type="checkbox" prop:checked=move || chosen.with(|v| v.contains(&id))
+                                                    prop:disabled=move || why_not().is_some()
+                                                    on:change=move |ev| {
+                                                        let on = event_target_checked(&ev);
+                                                        chosen.update(|v| {
+                                                            v.retain(|x| *x != id);
+                                                            if on { v.push(id); }
+                                                        });
+                                                    }/>
+                                                {c.label}
+                                            </label>
+                                        }
+                                    }).collect_view()
+                                }}
                             </div>
                         </fieldset>
+                        {move || why_not().map(|why| {
+                            let loading = current.with(|c| *c == CurrentWorkers::Loading);
+                            if loading {
+                                view! { <p class="muted" role="status" data-testid="workers-not-saved">{why}</p> }.into_any()
+                            } else {
+                                view! { <p class="error" role="alert" data-testid="workers-not-saved">{why}</p> }.into_any()
+                            }
+                        })}
                         <div class="form__actions">
                             <button type="submit" class="button"
-                                disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
+                                disabled=move || state.get() == SaveState::Saving || !ctx.online.get() || why_not().is_some()>
                                 "Spara ansvariga"
                             </button>
                             <SaveLine state/>
