@@ -68,7 +68,13 @@ async fn import(app: &TestApp, admin: &reqwest::Client, query: &str) -> ImportRe
 fn reads(n: usize) -> Vec<NewAuditEntry> {
     let who = Who::command_line();
     (0..n)
-        .map(|i| who.entry(ChildId::new_random(), AuditAction::Read, &format!("read {i}")))
+        .map(|i| {
+            who.entry(
+                ChildId::new_random(),
+                AuditAction::Read,
+                &format!("read {i}"),
+            )
+        })
         .collect()
 }
 
