@@ -259,7 +259,8 @@ async fn postgres_sessions_cut_mid_push() {
 
 /// A network that silently drops packets (no reset) between one instance
 /// and PostgreSQL while that instance's push holds the change counter's row
-/// lock: that instance's client gets a 503 (the server's transaction time
+/// lock (taken by `SELECT … FOR UPDATE` when a transaction first numbers a
+/// change): that instance's client gets a 503 (the server's transaction time
 /// limit), and the other instances keep writing (PostgreSQL ends the silent
 /// session through `idle_in_transaction_session_timeout`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,7 +295,8 @@ async fn postgres_frozen_connection_does_not_stall_other_instances() {
         async move {
             sqlx::query_scalar::<_, bool>(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks \
-                 WHERE relation = 'change_counter'::regclass AND mode = 'RowExclusiveLock' \
+                 WHERE relation = 'change_counter'::regclass \
+                 AND mode IN ('RowShareLock', 'RowExclusiveLock') \
                  AND pid <> pg_backend_pid())",
             )
             .fetch_one(&mut *admin.lock().await)
