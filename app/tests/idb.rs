@@ -216,6 +216,10 @@ async fn the_caseload_snapshot_is_sealed_and_any_write_makes_it_stale() {
         given_name: shared::PersonName::parse("Sigrid").expect("valid"),
         family_name: shared::PersonName::parse("Snapsson").expect("valid"),
         birth_date: NaiveDate::from_ymd_opt(2014, 3, 1).expect("date"),
+        sex: shared::Sex::NotRecorded,
+        has_disability: false,
+        unit_id: None,
+        external_id: None,
     };
     store
         .apply_pulled(
@@ -432,6 +436,10 @@ async fn nothing_about_a_child_is_readable_in_the_raw_store() {
         given_name: shared::PersonName::parse("Hemligfrida").expect("valid"),
         family_name: shared::PersonName::parse("Skyddadsson").expect("valid"),
         birth_date: NaiveDate::from_ymd_opt(2014, 7, 23).expect("date"),
+        sex: shared::Sex::NotRecorded,
+        has_disability: false,
+        unit_id: None,
+        external_id: None,
     };
     store
         .apply_pulled(
