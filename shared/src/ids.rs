@@ -73,6 +73,10 @@ uuid_id!(
     UserId
 );
 uuid_id!(
+    /// One monthly case review (ärendegenomgång) with a social worker.
+    CaseReviewId
+);
+uuid_id!(
     /// A unit (enhet) of the social services; users and children belong to units.
     UnitId
 );

@@ -19,6 +19,7 @@ pub mod register;
 pub mod routines;
 pub mod schedule;
 pub mod search;
+pub mod selfcheck;
 pub mod sweden;
 
 pub use domain::{
@@ -29,6 +30,6 @@ pub use domain::{
 };
 pub use error::{ApiErrorBody, ErrorCode};
 pub use ids::{
-    AmendmentId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, HomeId, MutationId,
-    PlacementId, SessionId, UnitId, UserId, VisitId,
+    AmendmentId, CaseReviewId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, HomeId,
+    MutationId, PlacementId, SessionId, UnitId, UserId, VisitId,
 };
