@@ -1177,3 +1177,424 @@ pub struct CaseReviewView {
     /// Earlier reviews with this worker, newest first.
     pub reviews: Vec<CaseReview>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UnitId;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn period(from: &str, to: &str) -> Period {
+        Period::parse(day(from), day(to)).unwrap()
+    }
+
+    fn worker(n: u128, name: &str, role: Role) -> WorkerRef {
+        WorkerRef {
+            id: UserId::from_uuid(uuid::Uuid::from_u128(n)),
+            name: name.to_owned(),
+            role,
+        }
+    }
+
+    fn child(n: u128, sex: Sex, workers: Vec<WorkerRef>) -> ChildFacts {
+        ChildFacts {
+            child_id: ChildId::from_uuid(uuid::Uuid::from_u128(n)),
+            sex,
+            workers,
+            ..empty_facts()
+        }
+    }
+
+    #[test]
+    fn the_offered_periods_are_whole_calendar_months_before_today() {
+        let today = day("2026-12-04");
+        assert_eq!(
+            Period::last_month(today),
+            period("2026-11-01", "2026-11-30")
+        );
+        assert_eq!(
+            Period::last_quarter(today),
+            period("2026-07-01", "2026-09-30")
+        );
+        assert_eq!(
+            Period::last_12_months(today),
+            period("2025-12-01", "2026-11-30")
+        );
+        // In January the last month and quarter are in the year before.
+        let january = day("2027-01-15");
+        assert_eq!(
+            Period::last_month(january),
+            period("2026-12-01", "2026-12-31")
+        );
+        assert_eq!(
+            Period::last_quarter(january),
+            period("2026-10-01", "2026-12-31")
+        );
+        // On a quarter's first day, the quarter just ended.
+        assert_eq!(
+            Period::last_quarter(day("2026-04-01")),
+            period("2026-01-01", "2026-03-31")
+        );
+        assert_eq!(PeriodChoice::Custom.period(today), None);
+        assert_eq!(
+            PeriodChoice::parse("last_quarter").and_then(|c| c.period(today)),
+            Some(period("2026-07-01", "2026-09-30"))
+        );
+    }
+
+    #[test]
+    fn the_previous_period_is_the_same_months_or_days_just_before() {
+        assert_eq!(
+            period("2026-07-01", "2026-09-30").previous(),
+            period("2026-04-01", "2026-06-30")
+        );
+        assert_eq!(
+            period("2026-03-01", "2026-03-31").previous(),
+            period("2026-02-01", "2026-02-28")
+        );
+        assert_eq!(
+            period("2025-12-01", "2026-11-30").previous(),
+            period("2024-12-01", "2025-11-30")
+        );
+        // Not whole months: the same number of days.
+        let custom = period("2026-03-10", "2026-03-19");
+        assert_eq!(custom.previous(), period("2026-02-28", "2026-03-09"));
+        assert_eq!(custom.previous().days(), custom.days());
+    }
+
+    #[test]
+    fn a_period_must_run_forwards_and_not_too_long() {
+        assert_eq!(
+            Period::parse(day("2026-02-02"), day("2026-02-01")),
+            Err(PeriodError::EndsBeforeStart)
+        );
+        assert!(Period::parse(day("2026-02-01"), day("2026-02-01")).is_ok());
+        let from = day("2023-01-01");
+        let longest = from + Days::new(MAX_PERIOD_DAYS as u64 - 1);
+        assert!(Period::parse(from, longest).is_ok());
+        assert_eq!(
+            Period::parse(from, longest + Days::new(1)),
+            Err(PeriodError::TooLong)
+        );
+        assert_eq!(
+            period("2026-11-15", "2027-01-02").months(),
+            vec![day("2026-11-01"), day("2026-12-01"), day("2027-01-01")]
+        );
+    }
+
+    #[test]
+    fn age_groups_turn_on_the_birthday() {
+        let on = day("2026-09-30");
+        assert_eq!(AgeGroup::of(day("2019-09-30"), on), AgeGroup::From7To12);
+        assert_eq!(AgeGroup::of(day("2019-10-01"), on), AgeGroup::From0To6);
+        assert_eq!(AgeGroup::of(day("2013-10-01"), on), AgeGroup::From7To12);
+        assert_eq!(AgeGroup::of(day("2013-09-30"), on), AgeGroup::From13To17);
+        assert_eq!(AgeGroup::of(day("2008-09-30"), on), AgeGroup::From18);
+    }
+
+    #[test]
+    fn every_measure_has_a_key_that_reads_back() {
+        let all = Measure::all();
+        assert_eq!(all.len(), 23 + EndReason::ALL.len() - 1);
+        for measure in all {
+            let key = measure.key();
+            assert!(!key.is_empty());
+            assert_eq!(Measure::parse_key(&key), Some(measure), "{key}");
+        }
+        assert_eq!(
+            Measure::EndedBecause(EndReason::ChildsWish).key(),
+            "ended_because:childs_wish"
+        );
+        assert_eq!(
+            Measure::parse_key("talked_alone"),
+            Some(Measure::TalkedAlone)
+        );
+        assert_eq!(Measure::parse_key("ended_because:nonsense"), None);
+    }
+
+    #[test]
+    fn totals_count_each_child_once_and_workers_columns_hold_their_children() {
+        let anna = worker(1, "Anna Lind", Role::SocialWorker);
+        let karin = worker(2, "Karin Ek", Role::SocialWorker);
+        let konsult = worker(3, "Bo Konsult", Role::Consultant);
+        let mut shared_child = child(10, Sex::Girl, vec![anna.clone(), karin.clone()]);
+        shared_child.visits = 4;
+        shared_child.visits_alone = 3;
+        let mut late = child(11, Sex::Boy, vec![konsult.clone()]);
+        late.visits = 1;
+        late.visits_alone = 0;
+        late.broken_intervals = 1;
+        let unassigned = child(12, Sex::NotRecorded, vec![]);
+        let now = vec![shared_child, late, unassigned];
+
+        let (columns, tables) = build_tables(GroupBy::Worker, &now, &[]);
+        let keys: Vec<&str> = columns.iter().map(|c| c.label.as_str()).collect();
+        // Employees by name, then no worker, then consultants apart.
+        assert_eq!(
+            keys,
+            [
+                "Anna Lind",
+                "Karin Ek",
+                "Ingen ansvarig socialsekreterare",
+                "Bo Konsult"
+            ]
+        );
+        assert!(columns[3].consultant);
+        let row = |measure: Measure| {
+            tables
+                .iter()
+                .flat_map(|t| &t.rows)
+                .find(|r| r.measure == measure)
+                .unwrap()
+                .clone()
+        };
+        let alone = row(Measure::TalkedAlone);
+        let share = |numerator, denominator| Value::Share {
+            numerator,
+            denominator,
+        };
+        assert_eq!(alone.cells[0].now, share(3, 4));
+        assert_eq!(alone.cells[1].now, share(3, 4));
+        assert_eq!(alone.cells[3].now, share(0, 1));
+        // The child both Anna and Karin hold is in the Total once.
+        assert_eq!(alone.total.now, share(3, 5));
+        assert_eq!(row(Measure::VisitedEveryThirdMonth).total.now, share(2, 3));
+        assert_eq!(
+            row(Measure::VisitsPerChild).total.now,
+            Value::Average { sum: 5, count: 3 }
+        );
+        assert_eq!(row(Measure::NotVisited).total.now, share(1, 3));
+        // Nothing in the previous period: empty figures, not missing ones.
+        assert_eq!(alone.total.previous, share(0, 0));
+    }
+
+    #[test]
+    fn every_sex_is_a_column_and_the_previous_period_sits_beside_this_one() {
+        let mut girl = child(1, Sex::Girl, vec![]);
+        girl.visits = 2;
+        girl.visits_with_view = 1;
+        let mut unknown = child(2, Sex::NotRecorded, vec![]);
+        unknown.visits = 1;
+        unknown.visits_reason_without_view = 1;
+        let mut earlier = child(1, Sex::Girl, vec![]);
+        earlier.visits = 1;
+        earlier.visits_with_view = 1;
+        let (columns, tables) = build_tables(
+            GroupBy::Sex,
+            &[girl, unknown],
+            std::slice::from_ref(&earlier),
+        );
+        let labels: Vec<&str> = columns.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(labels, Sex::ALL.map(Sex::as_str));
+        let heard = &tables[1];
+        assert_eq!(heard.id, TableId::ChildHeard);
+        let view = heard
+            .rows
+            .iter()
+            .find(|r| r.measure == Measure::ViewDocumented)
+            .unwrap();
+        let girls = &view.cells[0];
+        assert_eq!(
+            (girls.now, girls.previous),
+            (
+                Value::Share {
+                    numerator: 1,
+                    denominator: 2
+                },
+                Value::Share {
+                    numerator: 1,
+                    denominator: 1
+                }
+            )
+        );
+        let neither = heard
+            .rows
+            .iter()
+            .find(|r| r.measure == Measure::NeitherViewNorReason)
+            .unwrap();
+        assert_eq!(
+            neither.total.now,
+            Value::Share {
+                numerator: 1,
+                denominator: 3
+            }
+        );
+        // A boy column with no boys: nothing to divide.
+        assert_eq!(view.cells[1].now.display_sv(), "–");
+    }
+
+    #[test]
+    fn endings_count_unplanned_ones_and_replacements_by_reason() {
+        let mut c = child(1, Sex::Boy, vec![]);
+        c.endings = vec![
+            EndingFact {
+                kind: EndKind::Unplanned,
+                replacement: true,
+                reason: Some(EndReason::NeedsNotMet),
+            },
+            EndingFact {
+                kind: EndKind::Planned,
+                replacement: false,
+                reason: None,
+            },
+            EndingFact {
+                kind: EndKind::Planned,
+                replacement: true,
+                reason: None,
+            },
+        ];
+        assert_eq!(Measure::UnplannedEndings.of(&c), Value::Count(1));
+        assert_eq!(Measure::Replacements.of(&c), Value::Count(2));
+        assert_eq!(
+            Measure::EndedBecause(EndReason::NeedsNotMet).of(&c),
+            Value::Count(1)
+        );
+        // The planned ending that was no re-placement is not followed.
+        assert_eq!(Measure::EndedWithoutReason.of(&c), Value::Count(1));
+    }
+
+    #[test]
+    fn officers_visits_count_only_for_children_in_supported_housing() {
+        let mut home = child(1, Sex::Girl, vec![]);
+        home.disability_officer_visits = 2;
+        let mut supported = child(2, Sex::Boy, vec![]);
+        supported.in_supported_housing = true;
+        assert_eq!(
+            Measure::SupportedHousingVisitedByOfficer.of(&home),
+            Value::Share {
+                numerator: 0,
+                denominator: 0
+            }
+        );
+        assert_eq!(Measure::OfficerVisits.of(&home), Value::Count(0));
+        assert_eq!(
+            Measure::SupportedHousingVisitedByOfficer.of(&supported),
+            Value::Share {
+                numerator: 0,
+                denominator: 1
+            }
+        );
+        let informed = Informed {
+            contact: true,
+            complaints: true,
+            rights: false,
+        };
+        supported.informed = informed;
+        assert_eq!(
+            Measure::InformedAll.of(&supported),
+            Value::Share {
+                numerator: 0,
+                denominator: 1
+            }
+        );
+        assert_eq!(
+            Measure::InformedComplaints.of(&supported),
+            Value::Share {
+                numerator: 1,
+                denominator: 1
+            }
+        );
+    }
+
+    #[test]
+    fn exports_hide_counts_under_five_and_the_per_cent_that_would_reveal_them() {
+        let share = |numerator, denominator| Value::Share {
+            numerator,
+            denominator,
+        };
+        assert_eq!(share(12, 20).display_export(), "12 av 20 (60 %)");
+        assert_eq!(share(3, 20).display_export(), "<5 av 20");
+        // 17 of 20 leaves 3 who did not: the per cent would tell.
+        assert_eq!(share(17, 20).display_export(), "17 av 20");
+        assert_eq!(share(0, 4).display_export(), "<5 av <5");
+        assert_eq!(Value::Count(4).display_export(), "<5");
+        assert_eq!(Value::Count(0).display_export(), "<5");
+        assert_eq!(Value::Count(5).display_export(), "5");
+        assert_eq!(
+            Value::Average { sum: 9, count: 4 }.display_export(),
+            "– (<5 barn)"
+        );
+        assert_eq!(Value::Average { sum: 12, count: 5 }.display_export(), "2,4");
+        assert_eq!(share(12, 20).display_sv(), "12 av 20 (60 %)");
+        assert_eq!(Value::Count(3).display_sv(), "3");
+    }
+
+    #[test]
+    fn a_csv_table_holds_figures_and_group_labels_never_children() {
+        let mut girl = child(
+            1,
+            Sex::Girl,
+            vec![worker(9, "Anna Lind", Role::SocialWorker)],
+        );
+        girl.visits = 7;
+        girl.visits_alone = 6;
+        let now = vec![girl];
+        let (columns, tables) = build_tables(GroupBy::Sex, &now, &[]);
+        let report = SelfCheckReport {
+            period: period("2026-07-01", "2026-09-30"),
+            previous: period("2026-04-01", "2026-06-30"),
+            group_by: GroupBy::Sex,
+            units: vec![UnitSummary {
+                id: UnitId::from_uuid(uuid::Uuid::from_u128(5)),
+                name: "Familjehemsenheten".to_owned(),
+            }],
+            today: day("2026-12-04"),
+            generated_at: DateTime::<Utc>::default(),
+            children: 1,
+            columns,
+            tables,
+            visits_per_month: Vec::new(),
+            overdue: Vec::new(),
+            broken_intervals: Vec::new(),
+            most_changes: Vec::new(),
+            endings: Vec::new(),
+        };
+        let heard = &report.tables[1];
+        let csv = table_csv(&report, heard);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1 + heard.rows.len());
+        assert!(lines[0].starts_with("\"Barnets röst\";\"Flicka 2026-07-01–2026-09-30\""));
+        assert!(lines[0].ends_with("\"Totalt 2026-04-01–2026-06-30\""));
+        // 6 of 7 leaves 1: no per cent.
+        assert!(lines[1].starts_with("\"Besök med enskilt samtal\";\"6 av 7\";\"<5 av <5\""));
+        assert!(!csv.contains("Lind"));
+        let cells = 1 + 2 * (report.columns.len() + 1);
+        assert!(lines.iter().all(|l| l.split(';').count() == cells));
+    }
+
+    #[test]
+    fn the_children_behind_a_figure_are_those_it_counts() {
+        let mut visited = child(1, Sex::Girl, vec![]);
+        visited.visits = 2;
+        visited.visits_alone = 1;
+        let not_visited = child(2, Sex::Girl, vec![]);
+        let boy = child(3, Sex::Boy, vec![]);
+        let facts = vec![visited, not_visited, boy];
+        let behind = children_behind(Measure::TalkedAlone, &facts, GroupBy::Sex, Some("girl"));
+        assert_eq!(
+            behind,
+            vec![(
+                facts[0].child_id,
+                Value::Share {
+                    numerator: 1,
+                    denominator: 2
+                }
+            )]
+        );
+        let unvisited: Vec<ChildId> =
+            children_behind(Measure::NotVisited, &facts, GroupBy::Sex, None)
+                .into_iter()
+                .filter(|(_, v)| {
+                    *v == Value::Share {
+                        numerator: 1,
+                        denominator: 1,
+                    }
+                })
+                .map(|(id, _)| id)
+                .collect();
+        assert_eq!(unvisited, vec![facts[1].child_id, facts[2].child_id]);
+    }
+}
