@@ -1320,10 +1320,10 @@ mod tests {
         let anna = worker(1, "Anna Lind", Role::SocialWorker);
         let karin = worker(2, "Karin Ek", Role::SocialWorker);
         let konsult = worker(3, "Bo Konsult", Role::Consultant);
-        let mut shared_child = child(10, Sex::Girl, vec![anna.clone(), karin.clone()]);
+        let mut shared_child = child(10, Sex::Girl, vec![anna, karin]);
         shared_child.visits = 4;
         shared_child.visits_alone = 3;
-        let mut late = child(11, Sex::Boy, vec![konsult.clone()]);
+        let mut late = child(11, Sex::Boy, vec![konsult]);
         late.visits = 1;
         late.visits_alone = 0;
         late.broken_intervals = 1;
