@@ -128,12 +128,32 @@ pub fn now_ms() -> f64 {
 /// Offers `text` as a file to save (an export). Made in the page, so the
 /// file never passes through a server URL that would need the token.
 pub fn download_text(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let fail = |what: &str| format!("Kunde inte spara filen ({what}).");
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    download(file_name, mime, |options| {
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, options)
+    })
+}
+
+/// Offers `bytes` as a file to save (a PDF for the record), made in the
+/// page like [`download_text`].
+pub fn download_bytes(file_name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    download(file_name, mime, |options| {
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, options)
+    })
+}
+
+/// Offers the blob `blob` makes (given its options, typed `mime`) as the
+/// file `file_name`, through an object URL and a clicked link.
+fn download(
+    file_name: &str,
+    mime: &str,
+    blob: impl FnOnce(&web_sys::BlobPropertyBag) -> Result<web_sys::Blob, wasm_bindgen::JsValue>,
+) -> Result<(), String> {
+    let fail = |what: &str| format!("Kunde inte spara filen ({what}).");
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| fail("blob"))?;
+    let blob = blob(&options).map_err(|_| fail("blob"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("url"))?;
     let document = web_sys::window()
         .and_then(|w| w.document())
@@ -166,34 +186,6 @@ pub fn measure(name: &str, start: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.measure_with_start_mark(name, start);
     }
-}
-
-/// Offers `bytes` as a file to save (a PDF for the record), made in the
-/// page like [`download_text`].
-pub fn download_bytes(file_name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
-    let fail = |what: &str| format!("Kunde inte spara filen ({what}).");
-    let array = js_sys::Uint8Array::from(bytes);
-    let parts = js_sys::Array::of1(&array);
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|_| fail("blob"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| fail("url"))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| fail("document"))?;
-    let anchor: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|_| fail("a"))?
-        .unchecked_into();
-    anchor.set_href(&url);
-    anchor.set_download(file_name);
-    anchor.click();
-    gloo_timers::callback::Timeout::new(60_000, move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    })
-    .forget();
-    Ok(())
 }
 
 /// Opens the browser's print dialog (the print view of a visit).
