@@ -3,6 +3,7 @@
 //! browser (IndexedDB, fetch, events) and `ui` holds the Leptos pages.
 
 pub mod caseload;
+pub mod charts;
 pub mod decisions;
 pub mod feed;
 pub mod lock;
@@ -12,6 +13,7 @@ pub mod reads;
 pub mod record;
 pub mod refused;
 pub mod register;
+pub mod selfcheck;
 pub mod session;
 pub mod status;
 pub mod stored;

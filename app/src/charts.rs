@@ -1,0 +1,338 @@
+//! The self-check's charts as geometry: scales, bars and their labels in
+//! plain numbers, so every figure is tested natively. `ui::charts` only
+//! turns these into SVG elements.
+//!
+//! Written by hand rather than with a charting crate: two kinds of plain
+//! bars need no dependency (and no extra weight in the WebAssembly
+//! download), and a chart here must be accessible in ways such crates do
+//! not offer: `role="img"` with its own `<title>` and `<desc>`, every bar
+//! labelled with its number, and the same figures in a table beside it.
+
+use chrono::{Datelike, NaiveDate};
+use shared::selfcheck::{Column, Measure, MonthlyVisits, Period, SelfCheckReport, TableId, Value};
+
+/// The chart's drawing area, in SVG user units (the SVG scales to its box).
+pub const VIEW_WIDTH: f64 = 640.0;
+pub const BAR_AREA_HEIGHT: f64 = 200.0;
+/// Room under the bars for the month labels, and above for the numbers.
+pub const AXIS_BELOW: f64 = 28.0;
+pub const LABELS_ABOVE: f64 = 18.0;
+pub const LEFT_AXIS: f64 = 36.0;
+
+/// The smallest round number (1, 2 or 5 times a power of ten) at or above
+/// `max`, so the axis ends on a number people read easily; at least 1.
+pub fn nice_max(max: f64) -> f64 {
+    if !max.is_finite() || max <= 1.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powi(max.log10().floor() as i32);
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|step| step * magnitude)
+        .find(|candidate| *candidate >= max)
+        .unwrap_or(10.0 * magnitude)
+}
+
+/// The axis marks: 0, the middle and the top of a `nice_max` scale.
+pub fn ticks(top: f64) -> Vec<f64> {
+    vec![0.0, top / 2.0, top]
+}
+
+/// "jan", "feb": the month under its bar (the table beside says the year).
+pub fn month_short_sv(month: NaiveDate) -> &'static str {
+    [
+        "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ][month.month0() as usize]
+}
+
+/// "januari 2026": the month in the table beside the chart.
+pub fn month_long_sv(month: NaiveDate) -> String {
+    let name = [
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ][month.month0() as usize];
+    format!("{name} {}", month.year())
+}
+
+/// One rectangle with the number written above it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub value: u32,
+}
+
+/// One month: all visits, and those with a one-to-one talk beside them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonthBars {
+    pub month: NaiveDate,
+    pub label: &'static str,
+    /// Where the label's middle goes.
+    pub label_x: f64,
+    pub visits: Bar,
+    pub alone: Bar,
+}
+
+/// The chart "besök per månad".
+#[derive(Clone, Debug, PartialEq)]
+pub struct MonthChart {
+    pub top: f64,
+    pub months: Vec<MonthBars>,
+    /// The axis marks with their heights (y) on the chart.
+    pub ticks: Vec<(f64, f64)>,
+    pub description: String,
+}
+
+/// The months of `period` only (the report also holds the previous ones).
+pub fn months_in(period: &Period, all: &[MonthlyVisits]) -> Vec<MonthlyVisits> {
+    let months = period.months();
+    all.iter()
+        .filter(|m| months.contains(&m.month))
+        .copied()
+        .collect()
+}
+
+/// The y of `value` on a scale to `top`: 0 is the bars' baseline.
+fn y_of(value: f64, top: f64) -> f64 {
+    LABELS_ABOVE + BAR_AREA_HEIGHT - BAR_AREA_HEIGHT * (value / top)
+}
+
+pub fn month_chart(period: &Period, all: &[MonthlyVisits]) -> MonthChart {
+    let months = months_in(period, all);
+    let top = nice_max(
+        months
+            .iter()
+            .map(|m| f64::from(m.visits))
+            .fold(0.0, f64::max),
+    );
+    let slot = (VIEW_WIDTH - LEFT_AXIS) / months.len().max(1) as f64;
+    // Two bars side by side fill 70 % of the month's slot.
+    let width = slot * 0.35;
+    let bar = |x: f64, value: u32| {
+        let y = y_of(f64::from(value), top);
+        Bar {
+            x,
+            y,
+            width,
+            height: LABELS_ABOVE + BAR_AREA_HEIGHT - y,
+            value,
+        }
+    };
+    let bars = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let start = LEFT_AXIS + slot * i as f64 + slot * 0.15;
+            MonthBars {
+                month: m.month,
+                label: month_short_sv(m.month),
+                label_x: start + width,
+                visits: bar(start, m.visits),
+                alone: bar(start + width, m.talked_alone),
+            }
+        })
+        .collect();
+    let total: u32 = months.iter().map(|m| m.visits).sum();
+    let alone: u32 = months.iter().map(|m| m.talked_alone).sum();
+    let description = match (months.first(), months.last()) {
+        (Some(first), Some(last)) => format!(
+            "Besök per månad från {} till {}: {total} besök, varav {alone} med enskilt samtal. Högst {} besök en månad. Siffrorna finns i tabellen intill.",
+            month_long_sv(first.month),
+            month_long_sv(last.month),
+            months.iter().map(|m| m.visits).max().unwrap_or(0),
+        ),
+        _ => "Inga månader i perioden.".to_owned(),
+    };
+    MonthChart {
+        top,
+        months: bars,
+        ticks: ticks(top).into_iter().map(|t| (t, y_of(t, top))).collect(),
+        description,
+    }
+}
+
+/// One group's share, as a horizontal bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareBar {
+    pub label: String,
+    pub consultant: bool,
+    /// Width of the bar out of [`SHARE_BAR_MAX`]; 0 with nothing to share.
+    pub width: f64,
+    pub y: f64,
+    /// "8 av 10 (80 %)", or "–" with no children.
+    pub text: String,
+}
+
+/// Room for the group's name left of the bars, and the bars' full length.
+pub const SHARE_LABEL_WIDTH: f64 = 220.0;
+pub const SHARE_BAR_MAX: f64 = 300.0;
+pub const SHARE_ROW: f64 = 32.0;
+
+/// The chart "besökta minst var tredje månad" by the report's columns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShareChart {
+    pub bars: Vec<ShareBar>,
+    pub height: f64,
+    pub description: String,
+}
+
+/// The share of children visited at least every third month in each column
+/// of the report (workers, units, …), then the Total.
+pub fn compliance_chart(report: &SelfCheckReport) -> ShareChart {
+    let row = report
+        .tables
+        .iter()
+        .filter(|t| t.id == TableId::VisitsInTime)
+        .flat_map(|t| &t.rows)
+        .find(|r| r.measure == Measure::VisitedEveryThirdMonth);
+    let mut groups: Vec<(String, bool, Value)> = match row {
+        Some(row) => report
+            .columns
+            .iter()
+            .zip(&row.cells)
+            .map(|(c, cell): (&Column, _)| (c.label.clone(), c.consultant, cell.now))
+            .collect(),
+        None => Vec::new(),
+    };
+    if let Some(row) = row {
+        groups.push(("Totalt".to_owned(), false, row.total.now));
+    }
+    let bars: Vec<ShareBar> = groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, consultant, value))| ShareBar {
+            width: value.ratio().unwrap_or(0.0) / 100.0 * SHARE_BAR_MAX,
+            y: SHARE_ROW * i as f64,
+            text: value.display_sv(),
+            label,
+            consultant,
+        })
+        .collect();
+    let description = {
+        let listed: Vec<String> = bars
+            .iter()
+            .map(|b| format!("{}: {}", b.label, b.text))
+            .collect();
+        format!(
+            "Andel barn besökta minst var tredje månad hela perioden. {}.",
+            listed.join("; ")
+        )
+    };
+    ShareChart {
+        height: SHARE_ROW * bars.len().max(1) as f64,
+        bars,
+        description,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn the_scale_ends_on_a_round_number_at_or_above_the_highest_bar() {
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(1.0), 1.0);
+        assert_eq!(nice_max(7.0), 10.0);
+        assert_eq!(nice_max(10.0), 10.0);
+        assert_eq!(nice_max(11.0), 20.0);
+        assert_eq!(nice_max(42.0), 50.0);
+        assert_eq!(nice_max(501.0), 1000.0);
+        assert_eq!(ticks(50.0), vec![0.0, 25.0, 50.0]);
+    }
+
+    #[test]
+    fn only_this_periods_months_get_bars_and_the_tallest_reaches_the_top() {
+        let period = Period::parse(d("2026-07-01"), d("2026-09-30")).expect("period");
+        let all = [
+            ("2026-04-01", 99, 50),
+            ("2026-07-01", 20, 5),
+            ("2026-08-01", 10, 10),
+            ("2026-09-01", 0, 0),
+        ]
+        .map(|(m, visits, talked_alone)| MonthlyVisits {
+            month: d(m),
+            visits,
+            talked_alone,
+        });
+        let chart = month_chart(&period, &all);
+        assert_eq!(chart.top, 20.0, "April belongs to the previous period");
+        let labels: Vec<&str> = chart.months.iter().map(|m| m.label).collect();
+        assert_eq!(labels, ["jul", "aug", "sep"]);
+        let july = &chart.months[0];
+        assert_eq!(july.visits.height, BAR_AREA_HEIGHT);
+        assert_eq!(july.visits.y, LABELS_ABOVE);
+        assert_eq!(july.alone.height, BAR_AREA_HEIGHT / 4.0);
+        assert_eq!(chart.months[1].visits.height, BAR_AREA_HEIGHT / 2.0);
+        assert_eq!(chart.months[2].visits.height, 0.0);
+        // Side by side, and the months do not overlap.
+        assert_eq!(july.alone.x, july.visits.x + july.visits.width);
+        assert!(july.alone.x + july.alone.width < chart.months[1].visits.x);
+        assert!(chart.months[2].alone.x + chart.months[2].alone.width <= VIEW_WIDTH);
+        assert_eq!(
+            chart.description,
+            "Besök per månad från juli 2026 till september 2026: 30 besök, varav 15 med enskilt samtal. Högst 20 besök en månad. Siffrorna finns i tabellen intill."
+        );
+    }
+
+    #[test]
+    fn compliance_has_a_bar_per_column_consultants_apart_and_the_total_last() {
+        use crate::selfcheck::tests::{anna, child, kim, report_of};
+        // Anna: two of three children visited in time; Kim (a consultant):
+        // none of one; a child without a worker.
+        let report = report_of(&[
+            child(vec![anna()], 3, 0),
+            child(vec![anna()], 2, 0),
+            child(vec![anna()], 0, 1),
+            child(vec![kim()], 1, 1),
+            child(Vec::new(), 1, 0),
+        ]);
+        let chart = compliance_chart(&report);
+        let rows: Vec<(&str, bool, &str)> = chart
+            .bars
+            .iter()
+            .map(|b| (b.label.as_str(), b.consultant, b.text.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("Anna Lind", false, "2 av 3 (67 %)"),
+                ("Ingen ansvarig socialsekreterare", false, "1 av 1 (100 %)"),
+                ("Kim Ek", true, "0 av 1 (0 %)"),
+                ("Totalt", false, "3 av 5 (60 %)"),
+            ]
+        );
+        assert_eq!(chart.bars[1].width, SHARE_BAR_MAX);
+        assert_eq!(chart.bars[2].width, 0.0);
+        assert_eq!(chart.bars[3].width, 0.6 * SHARE_BAR_MAX);
+        assert_eq!(chart.bars[3].y, 3.0 * SHARE_ROW);
+        assert_eq!(chart.height, 4.0 * SHARE_ROW);
+        assert!(
+            chart.description.contains("Kim Ek: 0 av 1 (0 %)"),
+            "{}",
+            chart.description
+        );
+    }
+
+    #[test]
+    fn month_names_are_swedish() {
+        assert_eq!(month_short_sv(d("2026-05-01")), "maj");
+        assert_eq!(month_long_sv(d("2026-10-01")), "oktober 2026");
+    }
+}
