@@ -144,6 +144,15 @@ fn count(counts: &mut ImportCounts, upsert: Upsert) {
     }
 }
 
+/// The names of the fields that differ, of (differs, name), in order (for
+/// the report's "ändrat (…)").
+fn changed_fields<const N: usize>(fields: [(bool, &'static str); N]) -> Vec<&'static str> {
+    fields
+        .into_iter()
+        .filter_map(|(differs, name)| differs.then_some(name))
+        .collect()
+}
+
 /// The audit log's entries are about children; a home's entry names the
 /// nil child and the home in its detail.
 fn no_child() -> ChildId {
@@ -267,6 +276,68 @@ impl Run<'_> {
         Ok(known)
     }
 
+    /// The home a row refers to (in this batch or stored); `None` after a
+    /// problem.
+    async fn referred_home(
+        &mut self,
+        line: u32,
+        field: &str,
+        id: &ExternalId,
+    ) -> Result<Option<KnownHome>, DbError> {
+        let known = self.known_home(id).await?;
+        Ok(self.known_or_problem(known, line, field, ("hem", "hemmen"), id))
+    }
+
+    /// The child a row refers to (in this batch or stored); `None` after a
+    /// problem.
+    async fn referred_child(
+        &mut self,
+        line: u32,
+        field: &str,
+        id: &ExternalId,
+    ) -> Result<Option<KnownChild>, DbError> {
+        let known = self.known_child(id).await?;
+        Ok(self.known_or_problem(known, line, field, ("barn", "barnen"), id))
+    }
+
+    /// `known`, or a problem when neither the batch nor the register holds
+    /// the row `id` refers to; `noun` is its kind, singular and definite
+    /// plural ("hem", "hemmen").
+    fn known_or_problem<T>(
+        &mut self,
+        known: Option<T>,
+        line: u32,
+        field: &str,
+        (noun, nouns): (&str, &str),
+        id: &ExternalId,
+    ) -> Option<T> {
+        if known.is_none() {
+            self.problem(
+                line,
+                field,
+                format!("det finns inget {noun} med externt id {id} (importera {nouns} först, eller i samma JSON-dokument)"),
+            );
+        }
+        known
+    }
+
+    /// Audit-logs a created or updated row (nothing when unchanged);
+    /// `detail` makes the entry's detail from "created" or "updated".
+    fn audit_upsert(
+        &mut self,
+        upsert: Upsert,
+        child: ChildId,
+        detail: impl FnOnce(&str) -> String,
+    ) {
+        let action = match upsert {
+            Upsert::Created => "created",
+            Upsert::Updated => "updated",
+            Upsert::Unchanged => return,
+        };
+        self.audit
+            .push(self.who.entry(child, AuditAction::Write, &detail(action)));
+    }
+
     async fn home(&mut self, row: &HomeRow) -> Result<(), DbError> {
         let stored = self.known_home(&row.external_id).await?;
         let unit = self.unit(row.line, "homes.unit", &row.unit).await?;
@@ -304,38 +375,22 @@ impl Run<'_> {
         match (upsert, &stored) {
             (Upsert::Created, _) => self.report.changes.push(what("nytt")),
             (Upsert::Updated, Some(before)) => {
-                let mut changed = Vec::new();
                 let b = &before.home;
-                if b.unit_id != home.unit_id {
-                    changed.push("enhet");
-                }
-                if b.kind != home.kind {
-                    changed.push("hemtyp");
-                }
-                if b.name != home.name {
-                    changed.push("namn");
-                }
-                if b.contact != home.contact {
-                    changed.push("kontaktuppgifter");
-                }
+                let changed = changed_fields([
+                    (b.unit_id != home.unit_id, "enhet"),
+                    (b.kind != home.kind, "hemtyp"),
+                    (b.name != home.name, "namn"),
+                    (b.contact != home.contact, "kontaktuppgifter"),
+                ]);
                 self.report
                     .changes
                     .push(what(&format!("ändrat ({})", changed.join(", "))));
             }
             _ => {}
         }
-        if upsert != Upsert::Unchanged {
-            let action = if upsert == Upsert::Created {
-                "created"
-            } else {
-                "updated"
-            };
-            self.audit.push(self.who.entry(
-                no_child(),
-                AuditAction::Write,
-                &format!("import:home_{action}:{}", home.id),
-            ));
-        }
+        self.audit_upsert(upsert, no_child(), |action| {
+            format!("import:home_{action}:{}", home.id)
+        });
         self.homes.insert(
             row.external_id.clone(),
             Some(KnownHome {
@@ -348,12 +403,10 @@ impl Run<'_> {
     }
 
     async fn home_check(&mut self, row: &HomeCheckRow) -> Result<(), DbError> {
-        let Some(home) = self.known_home(&row.home).await? else {
-            self.problem(
-                row.line,
-                "home_checks.home",
-                format!("det finns inget hem med externt id {} (importera hemmen först, eller i samma JSON-dokument)", row.home),
-            );
+        let Some(home) = self
+            .referred_home(row.line, "home_checks.home", &row.home)
+            .await?
+        else {
             return Ok(());
         };
         if !self.check_stored_unit(
@@ -471,24 +524,22 @@ impl Run<'_> {
             }
             other => other?,
         };
-        let mut changed = Vec::new();
-        if let (Upsert::Updated, Some(b)) = (upsert, &stored) {
-            if b.given_name != child.given_name || b.family_name != child.family_name {
-                changed.push("namn");
-            }
-            if b.birth_date != child.birth_date {
-                changed.push("födelsedatum");
-            }
-            if b.sex != child.sex {
-                changed.push("kön");
-            }
-            if b.has_disability != child.has_disability {
-                changed.push("funktionsnedsättning");
-            }
-            if b.unit_id != child.unit_id {
-                changed.push("enhet");
-            }
-        }
+        let mut changed = match (upsert, &stored) {
+            (Upsert::Updated, Some(b)) => changed_fields([
+                (
+                    b.given_name != child.given_name || b.family_name != child.family_name,
+                    "namn",
+                ),
+                (b.birth_date != child.birth_date, "födelsedatum"),
+                (b.sex != child.sex, "kön"),
+                (
+                    b.has_disability != child.has_disability,
+                    "funktionsnedsättning",
+                ),
+                (b.unit_id != child.unit_id, "enhet"),
+            ]),
+            _ => Vec::new(),
+        };
         // An empty list leaves the workers as they are: a file without
         // them must not take every child off every caseload.
         if !workers.is_empty()
@@ -512,18 +563,7 @@ impl Run<'_> {
                 .push(format!("{what}: ändrat ({})", changed.join(", "))),
             Upsert::Unchanged => {}
         }
-        if upsert != Upsert::Unchanged {
-            let action = if upsert == Upsert::Created {
-                "created"
-            } else {
-                "updated"
-            };
-            self.audit.push(self.who.entry(
-                child.id,
-                AuditAction::Write,
-                &format!("import:child_{action}"),
-            ));
-        }
+        self.audit_upsert(upsert, child.id, |action| format!("import:child_{action}"));
         self.children.insert(
             row.external_id.clone(),
             Some(KnownChild {
@@ -535,22 +575,16 @@ impl Run<'_> {
     }
 
     async fn placement(&mut self, row: &PlacementRow) -> Result<(), DbError> {
-        let child = self.known_child(&row.child).await?;
-        let home = self.known_home(&row.home).await?;
-        let Some(child) = child else {
-            self.problem(
-                row.line,
-                "placements.child",
-                format!("det finns inget barn med externt id {} (importera barnen först, eller i samma JSON-dokument)", row.child),
-            );
+        let Some(child) = self
+            .referred_child(row.line, "placements.child", &row.child)
+            .await?
+        else {
             return Ok(());
         };
-        let Some(home) = home else {
-            self.problem(
-                row.line,
-                "placements.home",
-                format!("det finns inget hem med externt id {} (importera hemmen först, eller i samma JSON-dokument)", row.home),
-            );
+        let Some(home) = self
+            .referred_home(row.line, "placements.home", &row.home)
+            .await?
+        else {
             return Ok(());
         };
         if !self.check_stored_unit(
@@ -628,48 +662,38 @@ impl Run<'_> {
             (Upsert::Created, _) => self.report.changes.push(format!("{what}: ny")),
             (Upsert::Updated, Some(b)) => {
                 let b = &b.placement;
-                let mut changed = Vec::new();
-                if b.home_id != placement.home_id
-                    || b.kind != placement.kind
-                    || b.home_name != placement.home_name
-                {
-                    changed.push("hem");
-                }
-                if b.legal_basis != placement.legal_basis {
-                    changed.push("lagrum");
-                }
-                if b.start_date != placement.start_date {
-                    changed.push("startdatum");
-                }
-                if b.decision_date != placement.decision_date
-                    || b.decided_by != placement.decided_by
-                {
-                    changed.push("beslut");
-                }
-                if b.decision_until != placement.decision_until {
-                    changed.push("beslut gäller till");
-                }
-                if b.last_consideration != placement.last_consideration {
-                    changed.push("senaste övervägande");
-                }
+                let changed = changed_fields([
+                    (
+                        b.home_id != placement.home_id
+                            || b.kind != placement.kind
+                            || b.home_name != placement.home_name,
+                        "hem",
+                    ),
+                    (b.legal_basis != placement.legal_basis, "lagrum"),
+                    (b.start_date != placement.start_date, "startdatum"),
+                    (
+                        b.decision_date != placement.decision_date
+                            || b.decided_by != placement.decided_by,
+                        "beslut",
+                    ),
+                    (
+                        b.decision_until != placement.decision_until,
+                        "beslut gäller till",
+                    ),
+                    (
+                        b.last_consideration != placement.last_consideration,
+                        "senaste övervägande",
+                    ),
+                ]);
                 self.report
                     .changes
                     .push(format!("{what}: ändrad ({})", changed.join(", ")));
             }
             _ => {}
         }
-        if upsert != Upsert::Unchanged {
-            let action = if upsert == Upsert::Created {
-                "created"
-            } else {
-                "updated"
-            };
-            self.audit.push(self.who.entry(
-                child.id,
-                AuditAction::Write,
-                &format!("import:placement_{action}:{}", placement.id),
-            ));
-        }
+        self.audit_upsert(upsert, child.id, |action| {
+            format!("import:placement_{action}:{}", placement.id)
+        });
         Ok(())
     }
 }
