@@ -4,14 +4,12 @@
 //! once still give one unbroken chain and gapless change numbers.
 
 use crate::backend_tests;
-use crate::helpers::{Backend, Options, TestApp};
+use crate::helpers::{spawn_for_import_examples, Backend, TestApp};
 use reqwest::StatusCode;
-use server::db::accounts::UserRow;
 use server::db::audit::{ChainPoint, NewAuditEntry, Who};
 use shared::audit::AuditAction;
-use shared::auth::Role;
 use shared::import::ImportReport;
-use shared::{ChildId, UnitId, UserId};
+use shared::ChildId;
 
 backend_tests!(
     many_entries_in_one_transaction_and_a_rollback_leave_the_chain_whole,
@@ -19,39 +17,6 @@ backend_tests!(
 );
 
 const JSON: &str = include_str!("../../../docs/examples/import.json");
-
-/// No demo data; the unit and the workers the example import names; an
-/// administrator's client.
-async fn setup(backend: &Backend) -> (TestApp, reqwest::Client) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            demo_data: false,
-            ..Options::default()
-        },
-    )
-    .await;
-    let unit = UnitId::new_random();
-    assert!(app
-        .db
-        .insert_unit(unit, "Familjehemsenheten")
-        .await
-        .expect("unit"));
-    for name in ["anna", "karin"] {
-        let user = UserRow {
-            id: UserId::new_random(),
-            username: name.into(),
-            display_name: format!("{name} Handläggare"),
-            role: Role::SocialWorker,
-            password_hash: None,
-            active: true,
-        };
-        assert!(app.db.insert_user(&user).await.expect("user"));
-        app.db.add_user_unit(user.id, unit).await.expect("member");
-    }
-    let (_, admin) = app.client_for(Role::Administrator, &[]).await;
-    (app, admin)
-}
 
 async fn import(app: &TestApp, admin: &reqwest::Client, query: &str) -> ImportReport {
     let response = admin
@@ -94,7 +59,7 @@ async fn feed_without_gaps(app: &TestApp) -> u64 {
 }
 
 async fn many_entries_in_one_transaction_and_a_rollback_leave_the_chain_whole(backend: Backend) {
-    let (app, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     let (before, _) = chain(&app).await;
     assert_eq!(app.db.log_reads(&reads(500)).await.expect("log"), 500);
     let (entries, last) = chain(&app).await;
@@ -121,7 +86,7 @@ async fn many_entries_in_one_transaction_and_a_rollback_leave_the_chain_whole(ba
 }
 
 async fn writers_at_once_take_turns(backend: Backend) {
-    let (app, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     let (before, _) = chain(&app).await;
     let logs = (0..8).map(|_| {
         let db = app.db.clone();

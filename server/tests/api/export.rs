@@ -83,6 +83,43 @@ async fn record_json(app: &TestApp, client: &Client, visit: VisitId) -> VisitRec
     response.json().await.expect("record")
 }
 
+/// POSTs as `post` does, expecting 403 Forbidden.
+async fn post_forbidden(app: &TestApp, client: &Client, path: &str, body: Option<Value>) {
+    assert_error(
+        post(app, client, path, body).await,
+        403,
+        ErrorCode::Forbidden,
+    )
+    .await;
+}
+
+/// A visit's record as JSON, checked against the published schema.
+async fn record_document(app: &TestApp, client: &Client, visit: VisitId) -> Value {
+    let response = get(app, client, &format!("/api/v1/visits/{visit}/record.json")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = response.json().await.expect("json");
+    check_schema(app, &document, "valid");
+    document
+}
+
+/// The text of a visit's record as PDF.
+async fn record_pdf(app: &TestApp, client: &Client, visit: VisitId) -> String {
+    let response = get(app, client, &format!("/api/v1/visits/{visit}/record.pdf")).await;
+    pdf_text(app, response).await
+}
+
+/// The text of the PDF of the unfiled visits `body` asks for.
+async fn unfiled_pdf(app: &TestApp, client: &Client, body: Value) -> String {
+    let response = post(
+        app,
+        client,
+        "/api/v1/exports/unfiled?format=pdf",
+        Some(body),
+    )
+    .await;
+    pdf_text(app, response).await
+}
+
 /// The text of a PDF response, as `pdftotext` (poppler-utils, installed by
 /// scripts/setup.sh) extracts it.
 async fn pdf_text(app: &TestApp, response: Response) -> String {
@@ -162,11 +199,7 @@ async fn a_signed_visit_goes_to_the_record_once(backend: Backend) {
 
     // The JSON: the visit, its amendment, the child's words, the tools; as
     // the schema describes it.
-    let json_path = format!("/api/v1/visits/{}/record.json", sent.id);
-    let response = get(&app, &app.client, &json_path).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let document: Value = response.json().await.expect("json");
-    check_schema(&app, &document, "valid");
+    let document = record_document(&app, &app.client, sent.id).await;
     // The check can fail: a visit without its signer is no record.
     let mut unsigned = document.clone();
     unsigned["visit"]["signed_by"] = Value::Null;
@@ -192,16 +225,7 @@ async fn a_signed_visit_goes_to_the_record_once(backend: Backend) {
     assert_eq!(record.filed, None);
 
     // The PDF: the child's words and the amendment, å ä ö intact.
-    let text = pdf_text(
-        &app,
-        get(
-            &app,
-            &app.client,
-            &format!("/api/v1/visits/{}/record.pdf", sent.id),
-        )
-        .await,
-    )
-    .await;
+    let text = record_pdf(&app, &app.client, sent.id).await;
     assert!(text.contains("Barnets egna ord"), "{text}");
     assert!(text.contains(CHILD_WORDS), "{text}");
     assert!(text.contains(AMENDMENT), "{text}");
@@ -211,17 +235,7 @@ async fn a_signed_visit_goes_to_the_record_once(backend: Backend) {
     // In the worker's unfiled list, as JSON and as one PDF.
     let listed = unfiled(&app, &app.client, period_for_worker(app.user.id)).await;
     assert_eq!(listed, vec![record.clone()]);
-    let bulk = pdf_text(
-        &app,
-        post(
-            &app,
-            &app.client,
-            "/api/v1/exports/unfiled?format=pdf",
-            Some(period_for_worker(app.user.id)),
-        )
-        .await,
-    )
-    .await;
+    let bulk = unfiled_pdf(&app, &app.client, period_for_worker(app.user.id)).await;
     assert!(bulk.contains(CHILD_WORDS), "{bulk}");
 
     // Filed once: a second filing answers the first mark.
@@ -240,40 +254,19 @@ async fn a_signed_visit_goes_to_the_record_once(backend: Backend) {
     assert!(unfiled(&app, &app.client, period_for_worker(app.user.id))
         .await
         .is_empty());
-    let nothing = pdf_text(
-        &app,
-        post(
-            &app,
-            &app.client,
-            "/api/v1/exports/unfiled?format=pdf",
-            Some(period_for_worker(app.user.id)),
-        )
-        .await,
-    )
-    .await;
+    let nothing = unfiled_pdf(&app, &app.client, period_for_worker(app.user.id)).await;
     assert!(
         nothing.contains("Inga signerade besök att föra till akt i perioden."),
         "{nothing}"
     );
-    let response = get(&app, &app.client, &json_path).await;
-    let filed_record: Value = response.json().await.expect("json");
-    check_schema(&app, &filed_record, "valid");
+    let filed_record = record_document(&app, &app.client, sent.id).await;
     assert_eq!(
         serde_json::from_value::<VisitRecord>(filed_record)
             .expect("record")
             .filed,
         Some(first.clone())
     );
-    let filed_pdf = pdf_text(
-        &app,
-        get(
-            &app,
-            &app.client,
-            &format!("/api/v1/visits/{}/record.pdf", sent.id),
-        )
-        .await,
-    )
-    .await;
+    let filed_pdf = record_pdf(&app, &app.client, sent.id).await;
     assert!(filed_pdf.contains("Förd till akt"), "{filed_pdf}");
 
     // The devices hear of it once.
@@ -333,29 +326,19 @@ async fn a_group_leader_exports_and_files_a_units_visits_in_bulk(backend: Backen
         theirs.iter().map(|r| r.visit.id).collect::<Vec<_>>(),
         vec![in_unit.id]
     );
-    assert_error(
-        post(
-            &app,
-            &client,
-            "/api/v1/exports/unfiled",
-            Some(period(DEMO_UNITS[1].0)),
-        )
-        .await,
-        403,
-        ErrorCode::Forbidden,
+    post_forbidden(
+        &app,
+        &client,
+        "/api/v1/exports/unfiled",
+        Some(period(DEMO_UNITS[1].0)),
     )
     .await;
     // Filing is all or none: a visit outside the unit refuses the batch.
-    assert_error(
-        post(
-            &app,
-            &client,
-            "/api/v1/exports/filed",
-            Some(json!({ "visits": [in_unit.id, elsewhere.id] })),
-        )
-        .await,
-        403,
-        ErrorCode::Forbidden,
+    post_forbidden(
+        &app,
+        &client,
+        "/api/v1/exports/filed",
+        Some(json!({ "visits": [in_unit.id, elsewhere.id] })),
     )
     .await;
     assert_eq!(
@@ -390,28 +373,18 @@ async fn a_group_leader_exports_and_files_a_units_visits_in_bulk(backend: Backen
     // exports in bulk.
     let manager = manager(&app).await;
     record_json(&app, &manager, in_unit.id).await;
-    assert_error(
-        post(
-            &app,
-            &manager,
-            &format!("/api/v1/visits/{}/filed", in_unit.id),
-            None,
-        )
-        .await,
-        403,
-        ErrorCode::Forbidden,
+    post_forbidden(
+        &app,
+        &manager,
+        &format!("/api/v1/visits/{}/filed", in_unit.id),
+        None,
     )
     .await;
-    assert_error(
-        post(
-            &app,
-            &manager,
-            "/api/v1/exports/unfiled",
-            Some(period(DEMO_UNITS[0].0)),
-        )
-        .await,
-        403,
-        ErrorCode::Forbidden,
+    post_forbidden(
+        &app,
+        &manager,
+        "/api/v1/exports/unfiled",
+        Some(period(DEMO_UNITS[0].0)),
     )
     .await;
     app.stop().await;
@@ -438,16 +411,11 @@ async fn others_visits_unknown_visits_and_bad_queries_are_refused(backend: Backe
         ErrorCode::Forbidden,
     )
     .await;
-    assert_error(
-        post(
-            &app,
-            &other,
-            "/api/v1/exports/unfiled",
-            Some(period_for_worker(app.user.id)),
-        )
-        .await,
-        403,
-        ErrorCode::Forbidden,
+    post_forbidden(
+        &app,
+        &other,
+        "/api/v1/exports/unfiled",
+        Some(period_for_worker(app.user.id)),
     )
     .await;
 
@@ -614,16 +582,7 @@ async fn the_case_management_system_fetches_and_files_its_units_visits(backend: 
         listed.iter().map(|r| r.visit.id).collect::<Vec<_>>(),
         vec![in_unit.id]
     );
-    let text = pdf_text(
-        &app,
-        get(
-            &app,
-            &system,
-            &format!("/api/v1/visits/{}/record.pdf", in_unit.id),
-        )
-        .await,
-    )
-    .await;
+    let text = record_pdf(&app, &system, in_unit.id).await;
     assert!(text.contains(CHILD_WORDS), "{text}");
     for response in [
         get(

@@ -626,6 +626,42 @@ pub async fn assert_error(response: Response, status: u16, code: ErrorCode) -> A
     body
 }
 
+/// A server without demo data, with the unit "Familjehemsenheten" and its
+/// social workers anna and karin (whom the import examples in docs/examples
+/// name), and an administrator's client.
+pub async fn spawn_for_import_examples(
+    backend: &Backend,
+) -> (TestApp, shared::UnitId, reqwest::Client) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            demo_data: false,
+            ..Options::default()
+        },
+    )
+    .await;
+    let unit = shared::UnitId::new_random();
+    assert!(app
+        .db
+        .insert_unit(unit, "Familjehemsenheten")
+        .await
+        .expect("unit"));
+    for name in ["anna", "karin"] {
+        let user = UserRow {
+            id: shared::UserId::new_random(),
+            username: name.into(),
+            display_name: format!("{name} Handläggare"),
+            role: Role::SocialWorker,
+            password_hash: None,
+            active: true,
+        };
+        assert!(app.db.insert_user(&user).await.expect("user"));
+        app.db.add_user_unit(user.id, unit).await.expect("member");
+    }
+    let (_, admin) = app.client_for(Role::Administrator, &[]).await;
+    (app, unit, admin)
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

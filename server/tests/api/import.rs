@@ -4,7 +4,7 @@
 //! into which unit.
 
 use crate::backend_tests;
-use crate::helpers::{assert_error, Backend, Options, TestApp};
+use crate::helpers::{assert_error, spawn_for_import_examples, Backend, TestApp};
 use reqwest::StatusCode;
 use server::db::accounts::UserRow;
 use server::db::Table;
@@ -31,39 +31,6 @@ const JSON: &str = include_str!("../../../docs/examples/import.json");
 
 const CSV: &str = "text/csv; charset=utf-8";
 
-/// A server without demo data, a unit "Familjehemsenheten" with the social
-/// workers anna and karin (as the examples need), and an administrator.
-async fn setup(backend: &Backend) -> (TestApp, UnitId, reqwest::Client) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            demo_data: false,
-            ..Options::default()
-        },
-    )
-    .await;
-    let unit = UnitId::new_random();
-    assert!(app
-        .db
-        .insert_unit(unit, "Familjehemsenheten")
-        .await
-        .expect("unit"));
-    for name in ["anna", "karin"] {
-        let user = UserRow {
-            id: UserId::new_random(),
-            username: name.into(),
-            display_name: format!("{name} Handläggare"),
-            role: Role::SocialWorker,
-            password_hash: None,
-            active: true,
-        };
-        assert!(app.db.insert_user(&user).await.expect("user"));
-        app.db.add_user_unit(user.id, unit).await.expect("member");
-    }
-    let (_, admin) = app.client_for(Role::Administrator, &[]).await;
-    (app, unit, admin)
-}
-
 async fn post(
     app: &TestApp,
     client: &reqwest::Client,
@@ -87,11 +54,25 @@ async fn report(response: reqwest::Response) -> ImportReport {
     serde_json::from_str(&text).expect("report")
 }
 
-/// The problems of a refused file, as (line, field).
-async fn refused(response: reqwest::Response) -> Vec<(u32, String)> {
+/// The problems of a refused file.
+async fn refusal(response: reqwest::Response) -> Vec<ImportProblem> {
     let body = assert_error(response, 422, ErrorCode::ImportRejected).await;
     assert!(!body.problems.is_empty());
-    problems(&body.problems)
+    body.problems
+}
+
+/// The problems of a refused file, as (line, field).
+async fn refused(response: reqwest::Response) -> Vec<(u32, String)> {
+    problems(&refusal(response).await)
+}
+
+/// The problems of a refused CSV file `client` posts, as (line, field).
+async fn refused_csv(
+    app: &TestApp,
+    client: &reqwest::Client,
+    body: impl Into<reqwest::Body>,
+) -> Vec<(u32, String)> {
+    refused(post(app, client, "", CSV, body).await).await
 }
 
 fn problems(problems: &[ImportProblem]) -> Vec<(u32, String)> {
@@ -117,7 +98,7 @@ async fn import_examples(app: &TestApp, client: &reqwest::Client) {
 }
 
 async fn the_examples_import_by_csv_and_again_by_json_change_nothing(backend: Backend) {
-    let (app, _, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     let audit_before = app
         .db
         .verify_audit_chain(None)
@@ -183,7 +164,7 @@ fn comma_separated(text: &str) -> String {
 }
 
 async fn a_comma_separated_file_and_an_update(backend: Backend) {
-    let (app, _, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     import_examples(&app, &admin).await;
     let comma = comma_separated(CHILDREN);
     assert!(comma.contains("\"anna, karin\""));
@@ -219,7 +200,7 @@ async fn a_comma_separated_file_and_an_update(backend: Backend) {
 }
 
 async fn a_dry_run_writes_nothing(backend: Backend) {
-    let (app, _, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     let audit = app
         .db
         .verify_audit_chain(None)
@@ -258,14 +239,14 @@ async fn a_dry_run_writes_nothing(backend: Backend) {
 }
 
 async fn a_bad_line_is_named_and_nothing_of_the_file_is_written(backend: Backend) {
-    let (app, _, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     report(post(&app, &admin, "", CSV, HOMES).await).await;
     let bad = format!(
         "{CHILDREN}BARN-0004;Bo;Ek;2015-02-30;Pojke;Nej;Familjehemsenheten;anna\n\
          BARN-0005;Li;Ek;2015-02-02;Flicka;kanske;Familjehemsenheten;anna\n"
     );
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, bad).await).await,
+        refused_csv(&app, &admin, bad).await,
         [
             (5, "Födelsedatum".to_owned()),
             (6, "Funktionsnedsättning".to_owned())
@@ -277,7 +258,7 @@ async fn a_bad_line_is_named_and_nothing_of_the_file_is_written(backend: Backend
          BARN-0005;Li;Ek;2015-02-02;Flicka;Nej;Familjehemsenheten;olle\n"
     );
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, unknown).await).await,
+        refused_csv(&app, &admin, unknown).await,
         [(5, "Enhet".to_owned()), (6, "Handläggare".to_owned())]
     );
     let json = JSON.replace("\"2016-01-15\"", "\"2016-01-32\"");
@@ -289,7 +270,7 @@ async fn a_bad_line_is_named_and_nothing_of_the_file_is_written(backend: Backend
     assert_eq!(app.db.count(Table::ChildAccess).await.expect("count"), 0);
     // A placement naming a child that does not exist.
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, PLACEMENTS).await).await,
+        refused_csv(&app, &admin, PLACEMENTS).await,
         [
             (2, "Barn".to_owned()),
             (3, "Barn".to_owned()),
@@ -301,7 +282,7 @@ async fn a_bad_line_is_named_and_nothing_of_the_file_is_written(backend: Backend
 }
 
 async fn hostile_files_are_refused(backend: Backend) {
-    let (app, _, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     let changes = app.db.count_changes().await.expect("count");
 
     let mut oversized = CHILDREN.as_bytes().to_vec();
@@ -313,51 +294,36 @@ async fn hostile_files_are_refused(backend: Backend) {
     for unit in CHILDREN.encode_utf16() {
         utf16.extend_from_slice(&unit.to_le_bytes());
     }
-    let body = assert_error(
-        post(&app, &admin, "", CSV, utf16).await,
-        422,
-        ErrorCode::ImportRejected,
-    )
-    .await;
-    assert_eq!(problems(&body.problems), [(0, String::new())]);
-    assert!(body.problems[0].message.contains("UTF-16"));
+    let rejected = refusal(post(&app, &admin, "", CSV, utf16).await).await;
+    assert_eq!(problems(&rejected), [(0, String::new())]);
+    assert!(rejected[0].message.contains("UTF-16"));
 
     // "Åström" in Latin-1 on the fourth line.
     let latin1: Vec<u8> = CHILDREN
         .chars()
         .map(|c| u8::try_from(u32::from(c)).expect("latin-1"))
         .collect();
-    let body = assert_error(
-        post(&app, &admin, "", CSV, latin1).await,
-        422,
-        ErrorCode::ImportRejected,
-    )
-    .await;
+    let rejected = refusal(post(&app, &admin, "", CSV, latin1).await).await;
     // The header's "Förnamn" already is Latin-1.
-    assert_eq!(problems(&body.problems), [(1, String::new())]);
-    assert!(body.problems[0].message.contains("UTF-8"));
+    assert_eq!(problems(&rejected), [(1, String::new())]);
+    assert!(rejected[0].message.contains("UTF-8"));
     let ascii_header = "Externt id;Fornamn\n";
     let mut late_latin1 = ascii_header.as_bytes().to_vec();
     late_latin1.extend_from_slice(b"BARN-0001;Elsa\nBARN-0002;\xC5sa\n");
-    let body = assert_error(
-        post(&app, &admin, "?kind=children", CSV, late_latin1).await,
-        422,
-        ErrorCode::ImportRejected,
-    )
-    .await;
-    assert_eq!(problems(&body.problems), [(3, String::new())]);
+    let rejected = refusal(post(&app, &admin, "?kind=children", CSV, late_latin1).await).await;
+    assert_eq!(problems(&rejected), [(3, String::new())]);
 
     let formula = CHILDREN.replace(
         ";Omar;",
         ";\"=HYPERLINK(\"\"http://evil.example\"\";\"\"Omar\"\")\";",
     );
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, formula).await).await,
+        refused_csv(&app, &admin, formula).await,
         [(3, "Förnamn".to_owned())]
     );
     let at_sign = CHILDREN.replace(";anna\n", ";@anna\n");
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, at_sign).await).await,
+        refused_csv(&app, &admin, at_sign).await,
         [(2, "Handläggare".to_owned())]
     );
 
@@ -365,17 +331,17 @@ async fn hostile_files_are_refused(backend: Backend) {
         .replacen("Externt id;", "Externt id;Personnummer;", 1)
         .replace("BARN-0001;", "BARN-0001;20140502-1234;");
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, column).await).await,
+        refused_csv(&app, &admin, column).await,
         [(1, "Personnummer".to_owned())]
     );
     let as_id = CHILDREN.replace("BARN-0002", "111130-1234");
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, as_id).await).await,
+        refused_csv(&app, &admin, as_id).await,
         [(3, "Externt id".to_owned())]
     );
     let duplicate = CHILDREN.replace("BARN-0003", "BARN-0001");
     assert_eq!(
-        refused(post(&app, &admin, "", CSV, duplicate).await).await,
+        refused_csv(&app, &admin, duplicate).await,
         [(4, "Externt id".to_owned())]
     );
 
@@ -392,7 +358,7 @@ async fn hostile_files_are_refused(backend: Backend) {
 }
 
 async fn only_the_importers_own_units(backend: Backend) {
-    let (app, unit, admin) = setup(&backend).await;
+    let (app, unit, admin) = spawn_for_import_examples(&backend).await;
     report(post(&app, &admin, "", CSV, HOMES).await).await;
 
     let (_, worker) = app.client_for(Role::SocialWorker, &[]).await;
@@ -413,7 +379,7 @@ async fn only_the_importers_own_units(backend: Backend) {
         .await
         .expect("member");
     assert_eq!(
-        refused(post(&app, &other_client, "", CSV, CHILDREN).await).await,
+        refused_csv(&app, &other_client, CHILDREN).await,
         [
             (2, "Enhet".to_owned()),
             (3, "Enhet".to_owned()),
@@ -432,7 +398,7 @@ async fn only_the_importers_own_units(backend: Backend) {
 
     // A stored child of the unit may not be taken over from another unit.
     let moved = CHILDREN.replace("Familjehemsenheten", "Västra enheten");
-    let problems = refused(post(&app, &other_client, "", CSV, moved).await).await;
+    let problems = refused_csv(&app, &other_client, moved).await;
     assert_eq!(
         problems,
         [
@@ -477,14 +443,14 @@ async fn only_the_importers_own_units(backend: Backend) {
         .expect("integration"));
     let other_integration =
         crate::common::client_with_token(&other_token, reqwest::Client::builder());
-    let problems = refused(post(&app, &other_integration, "", CSV, PLACEMENTS).await).await;
+    let problems = refused_csv(&app, &other_integration, PLACEMENTS).await;
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(problems.iter().all(|(_, field)| field == "Barn"));
     app.stop().await;
 }
 
 async fn the_command_line_imports_the_example_files(backend: Backend) {
-    let (app, _, admin) = setup(&backend).await;
+    let (app, _, admin) = spawn_for_import_examples(&backend).await;
     let target = app.config.database_target().expect("target");
     let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples");
     let command = |file: &str, dry_run: bool| server::admin::AdminCommand::Import {

@@ -60,6 +60,15 @@ async fn member(app: &TestApp, unit: &Unit, role: Role) -> (UserId, reqwest::Cli
     (user.id, client)
 }
 
+/// A server without demo data, its unit "Enhet A" and a group leader's
+/// client there.
+async fn leader_of_a_unit(backend: &Backend) -> (TestApp, Unit, reqwest::Client) {
+    let app = TestApp::spawn_with(backend, no_demo()).await;
+    let unit = unit(&app, "Enhet A").await;
+    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    (app, unit, leader)
+}
+
 fn home(unit: &Unit, label: &str) -> Home {
     Home {
         id: HomeId::new_random(),
@@ -138,37 +147,34 @@ async fn ok<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T {
     serde_json::from_str(&text).expect("json")
 }
 
-async fn put_home(app: &TestApp, client: &reqwest::Client, home: &Home) -> HomeEntry {
+/// PUTs `record` to `/api/v1/register/{kind}/{id}`: what the server stored.
+async fn put_record<T: serde::de::DeserializeOwned>(
+    app: &TestApp,
+    client: &reqwest::Client,
+    kind: &str,
+    id: impl std::fmt::Display,
+    record: &impl serde::Serialize,
+) -> T {
     ok(put(
         app,
         client,
-        &format!("/api/v1/register/homes/{}", home.id),
-        home,
+        &format!("/api/v1/register/{kind}/{id}"),
+        record,
     )
     .await)
     .await
+}
+
+async fn put_home(app: &TestApp, client: &reqwest::Client, home: &Home) -> HomeEntry {
+    put_record(app, client, "homes", home.id, home).await
 }
 
 async fn put_child(app: &TestApp, client: &reqwest::Client, child: &Child) -> Child {
-    ok(put(
-        app,
-        client,
-        &format!("/api/v1/register/children/{}", child.id),
-        child,
-    )
-    .await)
-    .await
+    put_record(app, client, "children", child.id, child).await
 }
 
 async fn put_placement(app: &TestApp, client: &reqwest::Client, p: &Placement) -> Placement {
-    ok(put(
-        app,
-        client,
-        &format!("/api/v1/register/placements/{}", p.id),
-        p,
-    )
-    .await)
-    .await
+    put_record(app, client, "placements", p.id, p).await
 }
 
 async fn homes(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<HomeEntry> {
@@ -205,9 +211,7 @@ fn no_demo() -> Options {
 }
 
 async fn a_manager_edits_the_register_and_devices_get_the_changes(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     let (_, manager) = member(&app, &unit, Role::UnitManager).await;
     app.db
         .add_user_unit(app.user.id, unit.id)
@@ -303,9 +307,7 @@ async fn a_manager_edits_the_register_and_devices_get_the_changes(backend: Backe
 }
 
 async fn a_social_worker_reads_only_the_homes_of_their_own_children(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     app.db
         .add_user_unit(app.user.id, unit.id)
         .await
@@ -437,9 +439,7 @@ async fn other_units_administrators_and_social_workers_cannot_edit(backend: Back
 }
 
 async fn checks_are_added_never_changed_or_dropped(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     let mut h = home(&unit, "Hem");
     h.checks = vec![check(CheckKind::CriminalRecord, "2026-01-02")];
     let entry = put_home(&app, &leader, &h).await;
@@ -491,9 +491,7 @@ async fn checks_are_added_never_changed_or_dropped(backend: Backend) {
 }
 
 async fn a_closed_placement_is_refused(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     let c = child(&unit, "Barn");
     put_child(&app, &leader, &c).await;
     let p = placement(&c, None, "2026-01-01");
@@ -533,9 +531,7 @@ async fn a_closed_placement_is_refused(backend: Backend) {
 }
 
 async fn the_decisions_list_warns_and_lists_expired_against_fixed_dates(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     let (_, manager) = member(&app, &unit, Role::UnitManager).await;
     let c = child(&unit, "Barn");
     put_child(&app, &leader, &c).await;
@@ -617,9 +613,7 @@ async fn the_decisions_list_warns_and_lists_expired_against_fixed_dates(backend:
 }
 
 async fn breakdowns_and_replacements_match_a_hand_counted_fixture(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     let (h1, h2) = (home(&unit, "Hem Ett"), home(&unit, "Hem Två"));
     put_home(&app, &leader, &h1).await;
     put_home(&app, &leader, &h2).await;
@@ -795,9 +789,7 @@ async fn an_integration_token_is_kept_out_of_sync_and_the_register(backend: Back
 }
 
 async fn bad_input_gets_the_json_error_and_writes_nothing(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     let h = home(&unit, "Hem");
     put_home(&app, &leader, &h).await;
     let c = child(&unit, "Barn");
@@ -1005,9 +997,7 @@ async fn visible(app: &TestApp, client: &reqwest::Client) -> Vec<ChildId> {
 }
 
 async fn setting_the_workers_replaces_the_caseload_and_leaves_cover(backend: Backend) {
-    let app = TestApp::spawn_with(&backend, no_demo()).await;
-    let unit = unit(&app, "Enhet A").await;
-    let (_, leader) = member(&app, &unit, Role::GroupLeader).await;
+    let (app, unit, leader) = leader_of_a_unit(&backend).await;
     let (other, other_client) = member(&app, &unit, Role::Consultant).await;
     let (outsider, _) = app.client_for(Role::SocialWorker, &[]).await;
     let (_, manager) = member(&app, &unit, Role::UnitManager).await;
