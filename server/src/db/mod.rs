@@ -23,6 +23,7 @@ mod records;
 mod reference;
 pub mod register;
 mod rows;
+pub mod selfcheck;
 mod sqlite;
 mod statement;
 

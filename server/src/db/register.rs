@@ -18,11 +18,34 @@ use chrono::{NaiveDate, Utc};
 use serde_json::{json, Value};
 use shared::auth::UnitSummary;
 use shared::protocol::Record;
-use shared::register::{Home, HomeCheck, HomeEntry, HomeHistory};
+use shared::register::{
+    ConsiderationStatus, DecisionStatus, Home, HomeCheck, HomeEntry, HomeHistory,
+};
 use shared::{
     Child, ChildId, ExternalId, HomeId, Placement, PlacementClosing, PlacementId, UnitId, UserId,
 };
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A placement whose decision or consideration needs acting on
+/// ([`Tx::decisions_to_act_on`]).
+#[derive(Clone, Debug)]
+pub(crate) struct DecisionToAct {
+    pub placement: Placement,
+    pub child: Child,
+    pub decision: DecisionStatus,
+    pub consideration: ConsiderationStatus,
+}
+
+/// Whether the list of decisions shows a placement.
+fn needs_action(decision: DecisionStatus, consideration: ConsiderationStatus) -> bool {
+    matches!(
+        decision,
+        DecisionStatus::Expired { .. } | DecisionStatus::EndsSoon { .. }
+    ) || matches!(
+        consideration,
+        ConsiderationStatus::DueSoon { .. } | ConsiderationStatus::Overdue { .. }
+    )
+}
 
 /// What an upsert did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -731,6 +754,48 @@ impl Tx {
         rows.into_iter()
             .map(|r| Ok(r.decode()?.placement))
             .collect()
+    }
+
+    /// What `GET /v1/register/decisions` lists on `on`: the open placements
+    /// of `units` started by then whose decision has expired or ends soon,
+    /// or whose consideration is due soon or overdue; by decision end, then
+    /// consideration due. The self-check's "overdue now" reuses it.
+    pub(crate) async fn decisions_to_act_on(
+        &mut self,
+        units: &[UnitId],
+        on: NaiveDate,
+    ) -> Result<Vec<DecisionToAct>, DbError> {
+        let placements = self.open_placements_in_units(units).await?;
+        let ids: Vec<ChildId> = placements.iter().map(|p| p.child_id).collect();
+        let children: BTreeMap<ChildId, Child> = self
+            .children_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let mut due: Vec<DecisionToAct> = placements
+            .into_iter()
+            .filter(|p| p.start_date <= on)
+            .filter_map(|placement| {
+                let decision = placement.decision_status(on);
+                let consideration = placement.consideration_status(on);
+                let child = children.get(&placement.child_id)?.clone();
+                needs_action(decision, consideration).then_some(DecisionToAct {
+                    placement,
+                    child,
+                    decision,
+                    consideration,
+                })
+            })
+            .collect();
+        due.sort_by_key(|d| {
+            (
+                d.placement.decision_until.unwrap_or(NaiveDate::MAX),
+                d.placement.consideration_due(),
+                d.placement.id,
+            )
+        });
+        Ok(due)
     }
 
     /// The homes of the (undeleted) placements of `children`.

@@ -20,7 +20,7 @@ pub(crate) fn serde_name<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
-fn from_serde_name<T: serde::de::DeserializeOwned>(
+pub(crate) fn from_serde_name<T: serde::de::DeserializeOwned>(
     table: &'static str,
     name: &str,
 ) -> Result<T, DbError> {

@@ -392,17 +392,6 @@ async fn put_placement(
     Ok(Json(saved))
 }
 
-/// Whether the list of decisions shows a placement on `on`.
-fn needs_action(decision: DecisionStatus, consideration: ConsiderationStatus) -> bool {
-    matches!(
-        decision,
-        DecisionStatus::Expired { .. } | DecisionStatus::EndsSoon { .. }
-    ) || matches!(
-        consideration,
-        ConsiderationStatus::DueSoon { .. } | ConsiderationStatus::Overdue { .. }
-    )
-}
-
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn decisions(
     State(app): State<AppState>,
@@ -412,42 +401,21 @@ async fn decisions(
     caller.require_register_manager()?;
     let on = on_day(query)?;
     let units = caller.unit_ids();
-    let (placements, children) = timed(async {
+    let entries: Vec<DecisionEntry> = timed(async {
         let mut tx = app.db.begin_snapshot().await?;
-        let placements = tx.open_placements_in_units(&units).await?;
-        let ids: Vec<ChildId> = placements.iter().map(|p| p.child_id).collect();
-        let children: BTreeMap<ChildId, Child> = tx
-            .children_by_id(&ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
+        let due = tx.decisions_to_act_on(&units, on).await?;
         tx.rollback().await?;
-        Ok((placements, children))
+        Ok(due)
     })
-    .await?;
-    let mut entries: Vec<DecisionEntry> = placements
-        .into_iter()
-        .filter(|p| p.start_date <= on)
-        .filter_map(|placement| {
-            let decision = placement.decision_status(on);
-            let consideration = placement.consideration_status(on);
-            let child = children.get(&placement.child_id)?;
-            needs_action(decision, consideration).then(|| DecisionEntry {
-                child_name: child.full_name(),
-                placement,
-                decision,
-                consideration,
-            })
-        })
-        .collect();
-    entries.sort_by_key(|e| {
-        (
-            e.placement.decision_until.unwrap_or(NaiveDate::MAX),
-            e.placement.consideration_due(),
-            e.placement.id,
-        )
-    });
+    .await?
+    .into_iter()
+    .map(|d| DecisionEntry {
+        child_name: d.child.full_name(),
+        placement: d.placement,
+        decision: d.decision,
+        consideration: d.consideration,
+    })
+    .collect();
     // Logged before anything is sent: a read that cannot be logged is not served.
     let who = caller.who(None);
     let mut listed: Vec<ChildId> = entries.iter().map(|e| e.placement.child_id).collect();

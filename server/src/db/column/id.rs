@@ -3,8 +3,8 @@
 use super::{postgres, sqlite, Arg, Col, Column, Kind, Row, ToArg};
 use crate::db::DbError;
 use shared::{
-    AmendmentId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, HomeId, MutationId,
-    PlacementId, SessionId, UnitId, UserId, VisitId,
+    AmendmentId, CaseReviewId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, HomeId,
+    MutationId, PlacementId, SessionId, UnitId, UserId, VisitId,
 };
 use uuid::Uuid;
 
@@ -56,6 +56,7 @@ macro_rules! domain_ids {
 
 domain_ids!(
     AmendmentId,
+    CaseReviewId,
     ChecklistTickId,
     ChildId,
     ClosingId,
