@@ -531,6 +531,49 @@ impl HttpTransport {
             .await
     }
 
+    /// The self-check report for the chosen period, grouping and unit
+    /// (group leaders and unit managers).
+    pub async fn selfcheck_report(
+        &self,
+        query: &crate::selfcheck::ReportQuery,
+    ) -> Result<shared::selfcheck::SelfCheckReport, ApiFailure> {
+        self.api_json("GET", &query.path(), None).await
+    }
+
+    /// The children behind one figure of the report (`group` `None`: the
+    /// Total); the server logs it as a read of each child.
+    pub async fn selfcheck_children(
+        &self,
+        query: &crate::selfcheck::ReportQuery,
+        measure: shared::selfcheck::Measure,
+        group: Option<&str>,
+    ) -> Result<shared::selfcheck::DrillDown, ApiFailure> {
+        self.api_json("GET", &query.drill_path(measure, group), None)
+            .await
+    }
+
+    /// What a team leader goes through with one social worker.
+    pub async fn case_review(
+        &self,
+        worker: shared::UserId,
+    ) -> Result<shared::selfcheck::CaseReviewView, ApiFailure> {
+        self.api_json("GET", &format!("/api/v1/selfcheck/review/{worker}"), None)
+            .await
+    }
+
+    /// Saves a case review's agreed actions.
+    pub async fn save_case_review(
+        &self,
+        request: &shared::selfcheck::CaseReviewRequest,
+    ) -> Result<shared::selfcheck::CaseReview, ApiFailure> {
+        self.api_json(
+            "POST",
+            "/api/v1/selfcheck/reviews",
+            Some(encode_api(request)?),
+        )
+        .await
+    }
+
     /// The signed visit as a PDF for the record.
     pub async fn visit_record_pdf(&self, visit: VisitId) -> Result<Vec<u8>, ApiFailure> {
         self.api_bytes("GET", &format!("/api/v1/visits/{visit}/record.pdf"), None)

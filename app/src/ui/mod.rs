@@ -3,6 +3,7 @@
 mod audit;
 mod calendar;
 mod caseload;
+mod charts;
 mod checklist;
 mod child;
 mod cover;
@@ -18,6 +19,7 @@ mod refused;
 mod register;
 mod register_child;
 mod routines;
+mod selfcheck;
 mod sync_ctl;
 mod templates;
 mod tools;
@@ -224,6 +226,9 @@ fn App() -> impl IntoView {
                             <Route path=path!("/beslut") view=decisions::DecisionsPage/>
                             <Route path=path!("/barn/:id/besok/:visit/utskrift") view=record::PrintPage/>
                             <Route path=path!("/akt") view=record::BulkExportPage/>
+                            <Route path=path!("/egenkontroll") view=selfcheck::SelfCheckPage/>
+                            <Route path=path!("/egenkontroll/utskrift") view=selfcheck::SelfCheckPrintPage/>
+                            <Route path=path!("/egenkontroll/genomgang") view=selfcheck::CaseReviewPage/>
                         </Routes>
                     }.into_any(),
                 }}
@@ -254,6 +259,8 @@ fn UserMenu() -> impl IntoView {
                 <A href="/rutiner">"Rutiner"</A>
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
                     .then(|| view! { <A href="/checklistor">"Checklistor"</A> })}
+                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+                    .then(|| view! { <A href="/egenkontroll">"Egenkontroll"</A> })}
                 <A href="/enheter">"Mina enheter"</A>
             </nav>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>

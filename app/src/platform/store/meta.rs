@@ -204,6 +204,26 @@ impl IdbStore {
             .await
     }
 
+    /// The self-check report last computed, for reading offline.
+    pub async fn kept_selfcheck(&self) -> Result<Option<crate::selfcheck::KeptReport>, StoreError> {
+        let Some(sealed) = self.meta_get(SELFCHECK_KEY).await?.as_string() else {
+            return Ok(None);
+        };
+        let json = self.open_sealed(META, SELFCHECK_KEY, &sealed).await?;
+        Ok(serde_json::from_str(&json).ok())
+    }
+
+    /// Keeps `kept`, sealed, in place of the one before.
+    pub async fn keep_selfcheck(
+        &self,
+        kept: &crate::selfcheck::KeptReport,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(kept).map_err(decode_err)?;
+        let sealed = self.seal(META, SELFCHECK_KEY, &json).await?;
+        self.meta_put(&[(SELFCHECK_KEY, JsValue::from_str(&sealed))])
+            .await
+    }
+
     pub(super) async fn read_held(meta: &IdbObjectStore) -> Result<BTreeSet<ChildId>, StoreError> {
         let raw = idb::request(&meta.get(&JsValue::from_str(HELD_KEY)).map_err(js_err)?).await?;
         match raw.as_string() {

@@ -87,6 +87,9 @@ const REFERENCE_KEY: &str = "reference";
 /// The caseload as last worked out (`crate::caseload::CaseloadSnapshot`),
 /// sealed like the records it comes from.
 const CASELOAD_KEY: &str = "caseload_snapshot";
+/// The last self-check report computed (`crate::selfcheck::KeptReport`),
+/// sealed: its lists name children.
+const SELFCHECK_KEY: &str = "selfcheck_report";
 /// Bumped with every write of `update_held` (`StoreStamp::history_rev`).
 const HISTORY_REV_KEY: &str = "history_rev";
 
@@ -303,8 +306,15 @@ impl IdbStore {
     /// `wipe_all` is used instead). The device id stays (it names the
     /// device, not the user).
     pub async fn wipe(&self) -> Result<(), StoreError> {
-        self.clear(&[CURSOR_KEY, EPOCH_KEY, HELD_KEY, SESSION_KEY, CASELOAD_KEY])
-            .await
+        self.clear(&[
+            CURSOR_KEY,
+            EPOCH_KEY,
+            HELD_KEY,
+            SESSION_KEY,
+            CASELOAD_KEY,
+            SELFCHECK_KEY,
+        ])
+        .await
     }
 
     /// Everything, the key's parameters and the owner too: signing out, a
@@ -314,6 +324,7 @@ impl IdbStore {
             CURSOR_KEY,
             EPOCH_KEY,
             CASELOAD_KEY,
+            SELFCHECK_KEY,
             HELD_KEY,
             SESSION_KEY,
             OWNER_KEY,
