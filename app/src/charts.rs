@@ -78,7 +78,9 @@ pub struct Bar {
 #[derive(Clone, Debug, PartialEq)]
 pub struct MonthBars {
     pub month: NaiveDate,
-    pub label: &'static str,
+    /// Every month's name when there is room; with more than twelve
+    /// months every second or third, so they do not overlap.
+    pub label: Option<&'static str>,
     /// Where the label's middle goes.
     pub label_x: f64,
     pub visits: Bar,
@@ -90,6 +92,9 @@ pub struct MonthBars {
 pub struct MonthChart {
     pub top: f64,
     pub months: Vec<MonthBars>,
+    /// Numbers above the bars fit for up to twelve months; with more, the
+    /// table beside the chart gives them.
+    pub values_shown: bool,
     /// The axis marks with their heights (y) on the chart.
     pub ticks: Vec<(f64, f64)>,
     pub description: String,
@@ -118,6 +123,7 @@ pub fn month_chart(period: &Period, all: &[MonthlyVisits]) -> MonthChart {
             .fold(0.0, f64::max),
     );
     let slot = (VIEW_WIDTH - LEFT_AXIS) / months.len().max(1) as f64;
+    let label_every = months.len().div_ceil(12).max(1);
     // Two bars side by side fill 70 % of the month's slot.
     let width = slot * 0.35;
     let bar = |x: f64, value: u32| {
@@ -137,7 +143,7 @@ pub fn month_chart(period: &Period, all: &[MonthlyVisits]) -> MonthChart {
             let start = LEFT_AXIS + slot * i as f64 + slot * 0.15;
             MonthBars {
                 month: m.month,
-                label: month_short_sv(m.month),
+                label: (i % label_every == 0).then(|| month_short_sv(m.month)),
                 label_x: start + width,
                 visits: bar(start, m.visits),
                 alone: bar(start + width, m.talked_alone),
@@ -157,6 +163,7 @@ pub fn month_chart(period: &Period, all: &[MonthlyVisits]) -> MonthChart {
     };
     MonthChart {
         top,
+        values_shown: months.len() <= 12,
         months: bars,
         ticks: ticks(top).into_iter().map(|t| (t, y_of(t, top))).collect(),
         description,
@@ -273,8 +280,9 @@ mod tests {
         });
         let chart = month_chart(&period, &all);
         assert_eq!(chart.top, 20.0, "April belongs to the previous period");
-        let labels: Vec<&str> = chart.months.iter().map(|m| m.label).collect();
-        assert_eq!(labels, ["jul", "aug", "sep"]);
+        let labels: Vec<Option<&str>> = chart.months.iter().map(|m| m.label).collect();
+        assert_eq!(labels, [Some("jul"), Some("aug"), Some("sep")]);
+        assert!(chart.values_shown);
         let july = &chart.months[0];
         assert_eq!(july.visits.height, BAR_AREA_HEIGHT);
         assert_eq!(july.visits.y, LABELS_ABOVE);
@@ -328,6 +336,26 @@ mod tests {
             "{}",
             chart.description
         );
+    }
+
+    #[test]
+    fn with_more_than_twelve_months_every_other_is_named_and_the_table_gives_the_numbers() {
+        let period = Period::parse(d("2025-01-01"), d("2026-06-30")).expect("period");
+        let all: Vec<MonthlyVisits> = period
+            .months()
+            .into_iter()
+            .map(|month| MonthlyVisits {
+                month,
+                visits: 1,
+                talked_alone: 0,
+            })
+            .collect();
+        let chart = month_chart(&period, &all);
+        assert_eq!(chart.months.len(), 18);
+        assert!(!chart.values_shown);
+        let named: Vec<&str> = chart.months.iter().filter_map(|m| m.label).collect();
+        assert_eq!(named.len(), 9);
+        assert_eq!(named[..3], ["jan", "mar", "maj"]);
     }
 
     #[test]

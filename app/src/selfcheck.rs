@@ -166,12 +166,13 @@ pub fn cell_previous(cell: &Cell) -> String {
     format!("Förra: {}", cell.previous.display_sv())
 }
 
-/// What a screen reader says for a cell's button.
+/// What a screen reader says for a cell's button: the visible text first
+/// (so the name matches what is seen), then where it stands.
 pub fn cell_label(row: &str, column: &str, cell: &Cell) -> String {
     format!(
-        "{row}, {column}: {}. Förra perioden: {}. Visa barnen.",
-        cell.now.display_sv(),
-        cell.previous.display_sv()
+        "{} {}. {row}, {column}. Visa barnen.",
+        cell_now(cell),
+        cell_previous(cell)
     )
 }
 
@@ -438,7 +439,7 @@ pub(crate) mod tests {
         assert_eq!(cell_previous(&cell), "Förra: –");
         assert_eq!(
             cell_label("Besök med enskilt samtal", "Flickor", &cell),
-            "Besök med enskilt samtal, Flickor: 12 av 20 (60 %). Förra perioden: –. Visa barnen."
+            "12 av 20 (60 %) Förra: –. Besök med enskilt samtal, Flickor. Visa barnen."
         );
     }
 

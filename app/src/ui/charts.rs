@@ -22,6 +22,7 @@ pub(crate) fn MonthVisitsChart(chart: MonthChart, id: &'static str) -> impl Into
     let desc_id = format!("{id}-desc");
     let baseline = LABELS_ABOVE + BAR_AREA_HEIGHT;
     let rows = chart.months.clone();
+    let values_shown = chart.values_shown;
     view! {
         <div class="chart-pair" data-testid=id>
             <figure class="chart">
@@ -47,12 +48,16 @@ pub(crate) fn MonthVisitsChart(chart: MonthChart, id: &'static str) -> impl Into
                                     width=n(m.alone.width) height=n(m.alone.height)>
                                     <title>{format!("{label}: {} med enskilt samtal", m.alone.value)}</title>
                                 </rect>
-                                <text class="chart__value" x=n(m.visits.x + m.visits.width / 2.0)
-                                    y=n(m.visits.y - 4.0) text-anchor="middle">{m.visits.value.to_string()}</text>
-                                <text class="chart__value" x=n(m.alone.x + m.alone.width / 2.0)
-                                    y=n(m.alone.y - 4.0) text-anchor="middle">{m.alone.value.to_string()}</text>
-                                <text class="chart__axis" x=n(m.label_x) y=n(baseline + 20.0)
-                                    text-anchor="middle">{m.label}</text>
+                                {values_shown.then(|| view! {
+                                    <text class="chart__value" x=n(m.visits.x + m.visits.width / 2.0)
+                                        y=n(m.visits.y - 4.0) text-anchor="middle">{m.visits.value.to_string()}</text>
+                                    <text class="chart__value" x=n(m.alone.x + m.alone.width / 2.0)
+                                        y=n(m.alone.y - 4.0) text-anchor="middle">{m.alone.value.to_string()}</text>
+                                })}
+                                {m.label.map(|label| view! {
+                                    <text class="chart__axis" x=n(m.label_x) y=n(baseline + 20.0)
+                                        text-anchor="middle">{label}</text>
+                                })}
                             </g>
                         }
                     }).collect_view()}

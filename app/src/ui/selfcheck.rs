@@ -51,6 +51,8 @@ enum Shown {
     Fresh(KeptReport),
     /// Read from the device: the network is gone or the server unreachable.
     Kept(KeptReport, String),
+    /// The choice is not complete (a custom period's dates).
+    Incomplete(String),
     Failed(String),
 }
 
@@ -95,7 +97,7 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
     let load = move |q: ReportQuery| {
         drill.set(None);
         if let Some(problem) = q.problem() {
-            shown.set(Shown::Failed(problem));
+            shown.set(Shown::Incomplete(problem));
             return;
         }
         if !ctx.online.get_untracked() {
@@ -206,6 +208,9 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
             </form>
             {move || match shown.get() {
                 Shown::Nothing => view! { <p class="muted" role="status">"Välj period."</p> }.into_any(),
+                Shown::Incomplete(what) => view! {
+                    <p class="muted" role="status" data-testid="selfcheck-status">{what}</p>
+                }.into_any(),
                 Shown::Loading => view! {
                     <p class="muted" role="status" data-testid="selfcheck-status">"Beräknar rapporten på servern…"</p>
                 }.into_any(),
@@ -246,7 +251,7 @@ fn Report(kept: KeptReport, drill: RwSignal<Option<Drill>>, offline: bool) -> im
             <p class="muted">
                 {format!("Jämförs med {}. {} barn placerade under perioden", period_sv(&report.previous), report.children)}
                 {(!units.is_empty()).then(|| format!(" i {}", units.join(", ")))}
-                "."
+                {format!(". Grupperat efter {}.", group_label.to_lowercase())}
             </p>
         </section>
         <OverdueList report=report.clone()/>
@@ -314,6 +319,7 @@ fn FiguresTable(
             title,
             answer: None,
         }));
+        focus_after_render(format!("drill-{}-h", id.as_str()));
         if offline || !ctx.online.get_untracked() {
             drill.update(|d| {
                 if let Some(d) = d {
@@ -419,6 +425,21 @@ fn FiguresTable(
     }
 }
 
+/// Moves focus to the element `id` once it is drawn, so a screen reader or
+/// keyboard user lands on what just opened.
+fn focus_after_render(id: String) {
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = element.focus();
+        }
+    });
+}
+
 /// The children behind the figure last opened in table `id`.
 #[component]
 fn DrillPanel(drill: RwSignal<Option<Drill>>, id: TableId) -> impl IntoView {
@@ -427,7 +448,7 @@ fn DrillPanel(drill: RwSignal<Option<Drill>>, id: TableId) -> impl IntoView {
             view! {
                 <section class="drill sc-names" data-testid="drill-down" aria-live="polite" aria-labelledby=format!("drill-{}-h", id.as_str())>
                     <div class="drill__head">
-                        <h3 id=format!("drill-{}-h", id.as_str())>{d.title.clone()}</h3>
+                        <h3 id=format!("drill-{}-h", id.as_str()) tabindex="-1">{d.title.clone()}</h3>
                         <button type="button" class="button button--secondary" on:click=move |_| drill.set(None)>"Stäng"</button>
                     </div>
                     {match d.answer {
@@ -776,24 +797,22 @@ pub(crate) fn CaseReviewPage() -> impl IntoView {
                     <button type="button" class="button button--secondary" disabled=move || !ctx.online.get()
                         on:click=move |_| load_review(id)>"Försök igen"</button>
                 }.into_any(),
-                Some(Ok(review)) => view! { <ReviewBody review view_state/> }.into_any(),
+                Some(Ok(review)) => view! { <ReviewBody review/> }.into_any(),
             })}
         </Show>
     }
 }
 
 #[component]
-fn ReviewBody(
-    review: CaseReviewView,
-    view_state: RwSignal<Option<Result<CaseReviewView, String>>>,
-) -> impl IntoView {
+fn ReviewBody(review: CaseReviewView) -> impl IntoView {
     let worker_id = review.worker.id;
     let today = review.today;
     let children = review.children.clone();
     let overdue = review.overdue.clone();
     let decisions = review.decisions.clone();
     let without_view = review.visits_without_view.clone();
-    let reviews = review.reviews.clone();
+    // Saving adds to this list only, so the form keeps its "Sparad" line.
+    let earlier = RwSignal::new(review.reviews.clone());
     view! {
         <h2 data-testid="review-worker-name">{review.worker.name.clone()}</h2>
         <section class="card" aria-labelledby="rv-children-h">
@@ -849,15 +868,15 @@ fn ReviewBody(
                 }.into_any()
             }}
         </section>
-        <ReviewFormCard worker_id today view_state/>
+        <ReviewFormCard worker_id today earlier/>
         <section class="card" aria-labelledby="rv-earlier-h">
             <h3 id="rv-earlier-h">"Tidigare genomgångar"</h3>
-            {if reviews.is_empty() {
+            {move || if earlier.with(Vec::is_empty) {
                 view! { <p class="muted" data-testid="review-earlier">"Inga tidigare genomgångar."</p> }.into_any()
             } else {
                 view! {
                     <ul class="sc-list" data-testid="review-earlier">
-                        {reviews.into_iter().map(|r: CaseReview| view! {
+                        {earlier.get().into_iter().map(|r: CaseReview| view! {
                             <li class="sc-list__item">
                                 <strong>{format!("{} · {}", date_sv(r.review_date), r.held_by_name)}</strong>
                                 <span class="sc-note">{r.agreed_actions.as_str().to_owned()}</span>
@@ -907,7 +926,7 @@ fn ReviewRows(
 fn ReviewFormCard(
     worker_id: UserId,
     today: chrono::NaiveDate,
-    view_state: RwSignal<Option<Result<CaseReviewView, String>>>,
+    earlier: RwSignal<Vec<CaseReview>>,
 ) -> impl IntoView {
     let ctx = ctx();
     let initial = ReviewForm::new(today);
@@ -937,11 +956,7 @@ fn ReviewFormCard(
                     state.set(SaveState::Saved(saved_text(saved.review_date)));
                     actions.set(String::new());
                     id.set(CaseReviewId::new_random());
-                    view_state.update(|v| {
-                        if let Some(Ok(view)) = v {
-                            view.reviews.insert(0, saved);
-                        }
-                    });
+                    earlier.update(|list| list.insert(0, saved));
                 }
                 Err(failure) => state.set(SaveState::Failed(failure_text(ctx, &failure))),
             }
