@@ -460,100 +460,119 @@ fn documented<T: Copy + PartialEq>(table: &[(&'static str, T)]) -> Vec<(&'static
     out
 }
 
+/// Reads every cell named, `name: required(Col, parse)` or
+/// `name: optional(Col, parse)`, so that all of a row's problems are
+/// reported; then binds each name to its value (an `Option` for an optional
+/// cell), or returns `None` from the function if a cell was missing or wrong.
+macro_rules! cells {
+    ($row:ident, $p:ident, $($name:ident: $how:ident($col:ident, $parse:expr)),* $(,)?) => {
+        $(let $name = $row.$how($p, Col::$col, $parse);)*
+        $(let $name = cells!(@value $how $name);)*
+    };
+    (@value required $value:ident) => { $value? };
+    (@value optional $value:ident) => { $value.ok()? };
+}
+
 fn child(row: &Row<'_>, p: &mut Problems) -> Option<ChildRow> {
-    let id = row.required(p, Col::ExternalId, external_id);
-    let given_name = row.required(p, Col::GivenName, person_name);
-    let family_name = row.required(p, Col::FamilyName, person_name);
-    let birth_date = row.required(p, Col::BirthDate, date);
-    let sex = row.optional(p, Col::Sex, choice(columns::SEXES));
-    let disability = row.optional(p, Col::Disability, choice(columns::YES_NO));
-    let unit = row.required(p, Col::Unit, unit);
-    let workers = row.optional(p, Col::Workers, workers);
+    cells!(row, p,
+        id: required(ExternalId, external_id),
+        given_name: required(GivenName, person_name),
+        family_name: required(FamilyName, person_name),
+        birth_date: required(BirthDate, date),
+        sex: optional(Sex, choice(columns::SEXES)),
+        has_disability: optional(Disability, choice(columns::YES_NO)),
+        unit: required(Unit, unit),
+        workers: optional(Workers, workers),
+    );
     Some(ChildRow {
         line: row.line,
-        external_id: id?,
-        given_name: given_name?,
-        family_name: family_name?,
-        birth_date: birth_date?,
-        sex: sex.ok()?.unwrap_or_default(),
-        has_disability: disability.ok()?.unwrap_or_default(),
-        unit: unit?,
-        workers: workers.ok()?.unwrap_or_default(),
+        external_id: id,
+        given_name,
+        family_name,
+        birth_date,
+        sex: sex.unwrap_or_default(),
+        has_disability: has_disability.unwrap_or_default(),
+        unit,
+        workers: workers.unwrap_or_default(),
     })
 }
 
 fn placement(row: &Row<'_>, p: &mut Problems) -> Option<PlacementRow> {
-    let id = row.required(p, Col::ExternalId, external_id);
-    let child = row.required(p, Col::Child, external_id);
-    let home = row.required(p, Col::Home, external_id);
-    let legal_basis = row.required(p, Col::LegalBasis, choice(columns::LEGAL_BASES));
-    let start_date = row.required(p, Col::StartDate, date);
-    let decision_date = row.optional(p, Col::DecisionDate, date);
-    let decided_by = row.optional(p, Col::DecidedBy, person_name);
-    let decision_until = row.optional(p, Col::DecisionUntil, date);
-    let last_consideration = row.optional(p, Col::LastConsideration, date);
+    cells!(row, p,
+        id: required(ExternalId, external_id),
+        child: required(Child, external_id),
+        home: required(Home, external_id),
+        legal_basis: required(LegalBasis, choice(columns::LEGAL_BASES)),
+        start_date: required(StartDate, date),
+        decision_date: optional(DecisionDate, date),
+        decided_by: optional(DecidedBy, person_name),
+        decision_until: optional(DecisionUntil, date),
+        last_consideration: optional(LastConsideration, date),
+    );
     Some(PlacementRow {
         line: row.line,
-        external_id: id?,
-        child: child?,
-        home: home?,
-        legal_basis: legal_basis?,
-        start_date: start_date?,
-        decision_date: decision_date.ok()?,
-        decided_by: decided_by.ok()?,
-        decision_until: decision_until.ok()?,
-        last_consideration: last_consideration.ok()?,
+        external_id: id,
+        child,
+        home,
+        legal_basis,
+        start_date,
+        decision_date,
+        decided_by,
+        decision_until,
+        last_consideration,
     })
 }
 
 fn home(row: &Row<'_>, p: &mut Problems) -> Option<HomeRow> {
-    let id = row.required(p, Col::ExternalId, external_id);
-    let unit = row.required(p, Col::Unit, unit);
-    let kind = row.required(p, Col::HomeKind, choice(columns::HOME_KINDS));
-    let name = row.required(p, Col::Name, person_name);
-    let contact_person = row.optional(p, Col::ContactPerson, person_name);
-    let address = row.optional(p, Col::Address, short_text);
-    let phone = row.optional(p, Col::Phone, short_text);
-    let email = row.optional(p, Col::Email, short_text);
+    cells!(row, p,
+        id: required(ExternalId, external_id),
+        unit: required(Unit, unit),
+        kind: required(HomeKind, choice(columns::HOME_KINDS)),
+        name: required(Name, person_name),
+        contact_person: optional(ContactPerson, person_name),
+        address: optional(Address, short_text),
+        phone: optional(Phone, short_text),
+        email: optional(Email, short_text),
+    );
     Some(HomeRow {
         line: row.line,
-        external_id: id?,
-        unit: unit?,
-        kind: kind?,
-        name: name?,
+        external_id: id,
+        unit,
+        kind,
+        name,
         contact: HomeContact {
-            contact_person: contact_person.ok()?,
-            address: address.ok()?,
-            phone: phone.ok()?,
-            email: email.ok()?,
+            contact_person,
+            address,
+            phone,
+            email,
         },
     })
 }
 
 fn home_check(row: &Row<'_>, p: &mut Problems) -> Option<HomeCheckRow> {
     let check_kinds = documented(columns::CHECK_KINDS);
-    let home = row.required(p, Col::Home, external_id);
-    let kind = row.required(p, Col::CheckKind, |raw| {
-        choice(columns::CHECK_KINDS)(raw).map_err(|_| {
-            let names: Vec<&str> = check_kinds.iter().map(|(n, _)| *n).collect();
-            format!("{raw} är ingen av kontrollerna {}", names.join(", "))
-        })
-    });
-    let check_date = row.required(p, Col::CheckDate, date);
-    let result = row.required(p, Col::CheckResult, choice(columns::CHECK_RESULTS));
-    let made_by = row.required(p, Col::MadeBy, person_name);
-    let note = row.optional(p, Col::Note, |raw| {
-        VisitNote::parse(raw).map_err(|e| text_message(&e))
-    });
+    cells!(row, p,
+        home: required(Home, external_id),
+        kind: required(CheckKind, |raw| {
+            choice(columns::CHECK_KINDS)(raw).map_err(|_| {
+                let names: Vec<&str> = check_kinds.iter().map(|(n, _)| *n).collect();
+                format!("{raw} är ingen av kontrollerna {}", names.join(", "))
+            })
+        }),
+        check_date: required(CheckDate, date),
+        result: required(CheckResult, choice(columns::CHECK_RESULTS)),
+        made_by: required(MadeBy, person_name),
+        note: optional(Note, |raw| VisitNote::parse(raw).map_err(|e| text_message(&e))),
+    );
     Some(HomeCheckRow {
         line: row.line,
-        home: home?,
+        home,
         check: HomeCheck {
-            kind: kind?,
-            date: check_date?,
-            result: result?,
-            made_by: made_by?,
-            note: note.ok()?.unwrap_or_default(),
+            kind,
+            date: check_date,
+            result,
+            made_by,
+            note: note.unwrap_or_default(),
         },
     })
 }
