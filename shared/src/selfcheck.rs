@@ -600,16 +600,29 @@ impl Measure {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Value {
     /// `numerator` of `denominator` (children, visits or placements).
-    Share {
-        numerator: u32,
-        denominator: u32,
-    },
+    Share { numerator: u32, denominator: u32 },
     /// A mean: `sum` over `count` children.
-    Average {
-        sum: u32,
+    Average { sum: u32, count: u32 },
+    /// `{"type": "count", "count": 3}`: an internally tagged variant cannot
+    /// hold a bare number, so the number goes in a field.
+    Count(#[serde(with = "count_field")] u32),
+}
+
+mod count_field {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Count {
         count: u32,
-    },
-    Count(u32),
+    }
+
+    pub fn serialize<S: Serializer>(count: &u32, serializer: S) -> Result<S::Ok, S::Error> {
+        Count { count: *count }.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+        Ok(Count::deserialize(deserializer)?.count)
+    }
 }
 
 impl Value {
@@ -1596,5 +1609,28 @@ mod tests {
                 .map(|(id, _)| id)
                 .collect();
         assert_eq!(unvisited, vec![facts[1].child_id, facts[2].child_id]);
+    }
+
+    #[test]
+    fn every_kind_of_value_goes_through_json() {
+        for value in [
+            Value::Count(3),
+            Value::Share {
+                numerator: 1,
+                denominator: 2,
+            },
+            Value::Average { sum: 5, count: 2 },
+        ] {
+            let json = serde_json::to_string(&value).expect("serialises");
+            assert_eq!(
+                serde_json::from_str::<Value>(&json).ok(),
+                Some(value),
+                "{json}"
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(Value::Count(3)).expect("serialises"),
+            serde_json::json!({"type": "count", "count": 3})
+        );
     }
 }
