@@ -568,6 +568,24 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_kept_report_reads_back_as_it_was_stored() {
+        let mut ended = child(vec![anna()], 1, 0);
+        ended.endings.push(EndingFact {
+            kind: EndKind::Unplanned,
+            replacement: false,
+            reason: Some(EndReason::ChildsWish),
+        });
+        ended.worker_changes = 2;
+        let kept = KeptReport {
+            query: ReportQuery::default(),
+            report: report_of(&[ended, child(vec![kim()], 0, 1)]),
+        };
+        let json = serde_json::to_string(&kept).expect("stored");
+        let back: KeptReport = serde_json::from_str(&json).expect("read back");
+        assert_eq!(back, kept);
+    }
+
+    #[test]
     fn the_csv_file_is_named_by_table_and_period() {
         let report = report_of(&[]);
         assert_eq!(
