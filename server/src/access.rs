@@ -389,6 +389,43 @@ impl Caller {
     }
 }
 
+/// The self-check (egenkontroll): group leaders and unit managers, over
+/// their own units only.
+impl Caller {
+    /// The units a self-check covers: `unit` when given (one of the
+    /// caller's), else every unit of the caller's. Asked before anything is
+    /// read; everyone but a group leader or unit manager is refused.
+    pub fn selfcheck_units(&self, unit: Option<UnitId>) -> Result<Vec<UnitId>, ApiError> {
+        if !self.role.sees_whole_units() {
+            return Err(ApiError::Forbidden(
+                "the self-check is for group leaders and unit managers".into(),
+            ));
+        }
+        match unit {
+            Some(unit) if self.units.iter().any(|u| u.id == unit) => Ok(vec![unit]),
+            Some(unit) => Err(ApiError::Forbidden(format!("unit {unit} is not yours"))),
+            None => Ok(self.unit_ids()),
+        }
+    }
+
+    /// A case review with a worker in `worker_units`: the units the worker
+    /// shares with the caller (none is refused).
+    pub fn review_units(&self, worker_units: &[UnitSummary]) -> Result<Vec<UnitId>, ApiError> {
+        let mine = self.selfcheck_units(None)?;
+        let shared: Vec<UnitId> = mine
+            .into_iter()
+            .filter(|u| worker_units.iter().any(|w| w.id == *u))
+            .collect();
+        if shared.is_empty() {
+            Err(ApiError::Forbidden(
+                "the worker is not in any of your units".into(),
+            ))
+        } else {
+            Ok(shared)
+        }
+    }
+}
+
 /// Whether `user` (with `units`) may be a responsible worker of a child of
 /// `child_unit`: an active user who records visits (a social worker,
 /// consultant, disability officer or group leader) in the child's unit.

@@ -8,6 +8,7 @@ pub mod health;
 pub mod import;
 pub mod reference;
 pub mod register;
+pub mod selfcheck;
 pub mod sync;
 
 use crate::access::Caller;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(grants::router())
         .merge(reference::router())
         .merge(register::router())
+        .merge(selfcheck::router())
         .merge(sync::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -22,6 +22,7 @@ mod push;
 mod reference;
 mod register;
 mod scope;
+mod selfcheck;
 mod static_files;
 mod tls;
 mod visit_log;
