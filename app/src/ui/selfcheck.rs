@@ -132,19 +132,27 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
         load(query.get());
     });
 
+    // Choosing what is already chosen asks the server nothing.
+    let change = move |f: &dyn Fn(&mut ReportQuery)| {
+        let mut next = query.get_untracked();
+        f(&mut next);
+        if next != query.get_untracked() {
+            query.set(next);
+        }
+    };
     let set_choice = move |value: String| {
         let choice = PeriodChoice::parse(&value).unwrap_or(PeriodChoice::LastQuarter);
-        query.update(|q| q.choice = choice);
+        change(&|q| q.choice = choice);
     };
     let set_dates = move || {
-        query.update(|q| {
+        change(&|q| {
             q.from = from.get_untracked().parse().ok();
             q.to = to.get_untracked().parse().ok();
         })
     };
 
     view! {
-        <h1>"Egenkontroll"</h1>
+        <h1 class="sc-page">"Egenkontroll"</h1>
         <Show when=move || sees_whole_units(ctx) fallback=|| view! {
             <p role="alert">"Egenkontrollen är till för gruppledare och enhetschefer."</p>
         }>
@@ -180,7 +188,7 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
                     <select id="selfcheck-group" data-testid="group-by-picker"
                         on:change=move |ev| {
                             let g = GroupBy::parse(&event_target_value(&ev)).unwrap_or(GroupBy::Worker);
-                            query.update(|q| q.group_by = g);
+                            change(&|q| q.group_by = g);
                         }>
                         {GroupBy::ALL.map(|g| view! {
                             <option value=g.as_str() selected=move || query.with(|q| q.group_by == g)>{g.label_sv()}</option>
@@ -193,7 +201,7 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
                         <select id="selfcheck-unit" data-testid="unit-picker"
                             on:change=move |ev| {
                                 let unit = UnitId::parse(&event_target_value(&ev)).ok();
-                                query.update(|q| q.unit = unit);
+                                change(&|q| q.unit = unit);
                             }>
                             <option value="" selected=move || query.with(|q| q.unit.is_none())>"Alla mina enheter"</option>
                             {units().into_iter().map(|u| {
@@ -262,10 +270,12 @@ fn Report(kept: KeptReport, drill: RwSignal<Option<Drill>>, offline: bool) -> im
         {report.tables.clone().into_iter().map(|table| {
             let after = match table.id {
                 TableId::VisitsInTime => view! {
-                    <h3>{format!("Besökta minst var tredje månad, per {}", group_label.to_lowercase())}</h3>
-                    <ShareBarsChart chart=compliance.clone() id="chart-compliance"
-                        title=format!("Andel barn besökta minst var tredje månad per {}", group_label.to_lowercase())
-                        group_label=group_label/>
+                    <section class="card" aria-labelledby="sc-compliance-h">
+                        <h2 id="sc-compliance-h">{format!("Besökta minst var tredje månad, per {}", group_label.to_lowercase())}</h2>
+                        <ShareBarsChart chart=compliance.clone() id="chart-compliance"
+                            title=format!("Andel barn besökta minst var tredje månad per {}", group_label.to_lowercase())
+                            group_label=group_label/>
+                    </section>
                     <BrokenList report=report.clone()/>
                 }.into_any(),
                 TableId::Continuity => view! { <MostChanges report=report.clone()/> }.into_any(),
@@ -443,15 +453,27 @@ fn focus_after_render(id: String) {
 /// The children behind the figure last opened in table `id`.
 #[component]
 fn DrillPanel(drill: RwSignal<Option<Drill>>, id: TableId) -> impl IntoView {
+    // The panel is drawn again only when another figure is opened, so the
+    // answer arriving does not take away the focus its heading was given.
+    let title = Memo::new(move |_| {
+        drill.with(|d| {
+            d.as_ref()
+                .filter(|d| d.table == id)
+                .map(|d| d.title.clone())
+        })
+    });
+    let answer = move || drill.with(|d| d.as_ref().and_then(|d| d.answer.clone()));
+    let heading_id = format!("drill-{}-h", id.as_str());
     move || {
-        drill.get().filter(|d| d.table == id).map(|d| {
+        let heading_id = heading_id.clone();
+        title.get().map(|title| {
             view! {
-                <section class="drill sc-names" data-testid="drill-down" aria-live="polite" aria-labelledby=format!("drill-{}-h", id.as_str())>
+                <section class="drill sc-names" data-testid="drill-down" aria-labelledby=heading_id.clone()>
                     <div class="drill__head">
-                        <h3 id=format!("drill-{}-h", id.as_str()) tabindex="-1">{d.title.clone()}</h3>
+                        <h3 id=heading_id.clone() tabindex="-1">{title}</h3>
                         <button type="button" class="button button--secondary" on:click=move |_| drill.set(None)>"Stäng"</button>
                     </div>
-                    {match d.answer {
+                    {move || match answer() {
                         None => view! { <p class="muted" role="status">"Hämtar barnen…"</p> }.into_any(),
                         Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                         Some(Ok(answer)) if answer.children.is_empty() => view! {
@@ -767,7 +789,7 @@ pub(crate) fn CaseReviewPage() -> impl IntoView {
                 Some(Ok(list)) => {
                     let workers: Vec<RegisterColleague> = list.into_iter().filter(RegisterColleague::can_be_worker).collect();
                     view! {
-                        <label class="field sc-controls">
+                        <div class="sc-controls"><label class="field">
                             <span>"Socialsekreterare"</span>
                             <select id="review-worker" data-testid="review-worker"
                                 on:change=move |ev| {
@@ -786,7 +808,7 @@ pub(crate) fn CaseReviewPage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </select>
-                        </label>
+                        </label></div>
                     }.into_any()
                 }
             }}
