@@ -177,7 +177,7 @@ async fn ticks_land_in_order_and_odd_ones_are_refused(backend: Backend) {
         .await
         .into_iter()
         .filter_map(|c| match c.record {
-            Record::ChecklistTick(t) => Some(t),
+            Record::ChecklistTick(t) if t.placement_id == placement.id => Some(t),
             _ => None,
         })
         .collect();

@@ -6,7 +6,7 @@ use serde_json::Value;
 use server::config::{Config, LogFormat};
 use server::db::accounts::UserRow;
 use server::db::{Database, Table};
-use server::demo::DEMO_CHILD_IDS;
+use server::demo::{DEMO_CHILD_IDS, DEMO_HISTORY_CHILD_IDS};
 use server::Application;
 use shared::auth::Role;
 use shared::merge::FieldChange;
@@ -156,7 +156,7 @@ impl TestApp {
 
         let application = Application::build(config.clone()).await.expect("build app");
         let children = if options.demo_data {
-            DEMO_CHILD_IDS.to_vec()
+            [DEMO_CHILD_IDS.as_slice(), DEMO_HISTORY_CHILD_IDS.as_slice()].concat()
         } else {
             Vec::new()
         };
