@@ -144,6 +144,10 @@ const VISIT_FACTS_SQL: &str = concat!(
 /// - `gap`: a visit later than three months after the one before, where
 ///   that due date may fall in `$4..=$5` (month keys, with slack);
 /// - `last`: a placement's last visit, whose next due date may fall there.
+///
+/// Visits before `$6` (four months before the period) cannot make a due
+/// date in it: they are left out, and an older visit before the first one
+/// kept (which would make no candidate either) with them.
 const CANDIDATES_SQL: &str = concat!(
     "WITH pl AS (\
        SELECT p.id, p.child_id, p.start_date, p.end_date, \
@@ -162,7 +166,7 @@ const CANDIDATES_SQL: &str = concat!(
        FROM win w JOIN visits v ON v.child_id = w.child_id \
        WHERE ",
     counting!("v"),
-    " AND v.visit_date >= w.start_date \
+    " AND v.visit_date >= w.start_date AND v.visit_date >= $6 \
        AND (w.clock_end IS NULL OR v.visit_date <= w.clock_end)) \
      SELECT 'first' AS what, w.id AS placement_id, w.start_date AS since, \
        (SELECT MIN(cv.visit_date) FROM cv WHERE cv.placement_id = w.id) AS visited \
@@ -370,6 +374,8 @@ struct Scope {
     children: BTreeMap<ChildId, Child>,
     /// Each child's placements in start order.
     placements: BTreeMap<ChildId, Vec<Placement>>,
+    /// Where each placement is in `placements`.
+    placement_index: BTreeMap<PlacementId, (ChildId, usize)>,
     assignments: BTreeMap<ChildId, Vec<Assignment>>,
     /// The latest tick state of each information item, by placement.
     ticks: BTreeMap<(PlacementId, String), String>,
@@ -424,8 +430,12 @@ impl Scope {
                     .push(placement);
             }
         }
-        for list in placements.values_mut() {
+        let mut placement_index = BTreeMap::new();
+        for (child, list) in &mut placements {
             list.sort_by_key(|p| (p.start_date, p.id));
+            for (at, p) in list.iter().enumerate() {
+                placement_index.insert(p.id, (*child, at));
+            }
         }
         let mut assignments: BTreeMap<ChildId, Vec<Assignment>> = BTreeMap::new();
         let rows: Vec<Assignment> = Stmt::new(ASSIGNMENTS_SQL)
@@ -456,19 +466,21 @@ impl Scope {
             unit_ids: unit_ids.to_vec(),
             children,
             placements,
+            placement_index,
             assignments,
             ticks,
         })
     }
 
+    /// The placement, and where its schedule clock stops (its end, or the
+    /// next placement's start).
     fn placement(&self, id: PlacementId) -> Option<(&Placement, Option<NaiveDate>)> {
-        self.placements.values().find_map(|list| {
-            let at = list.iter().position(|p| p.id == id)?;
-            let placement = &list[at];
-            let next_start = list.get(at + 1).map(|p| p.start_date);
-            let clock_end = [placement.end_date, next_start].into_iter().flatten().min();
-            Some((placement, clock_end))
-        })
+        let (child, at) = self.placement_index.get(&id)?;
+        let list = self.placements.get(child)?;
+        let placement = list.get(*at)?;
+        let next_start = list.get(at + 1).map(|p| p.start_date);
+        let clock_end = [placement.end_date, next_start].into_iter().flatten().min();
+        Some((placement, clock_end))
     }
 
     /// The child's responsible workers at `at`, or, with none then, the
@@ -557,11 +569,12 @@ async fn period_facts(
         .bind(period.to)
         .bind(key(period.from) - CLAMP_SLACK)
         .bind(key(upper) + CLAMP_SLACK)
+        .bind(period.from - Months::new(MONTHS_BETWEEN_VISITS + 1))
         .all(&mut *tx)
         .await?;
 
     let mut new_placements: BTreeMap<ChildId, (u32, u32)> = BTreeMap::new();
-    let mut broken: Vec<(ChildId, BrokenInterval)> = Vec::new();
+    let mut broken: BTreeMap<ChildId, Vec<BrokenInterval>> = BTreeMap::new();
     for c in candidates {
         let Some((placement, clock_end)) = scope.placement(c.placement_id) else {
             continue;
@@ -598,20 +611,17 @@ async fn period_facts(
             continue;
         }
         let late_until = visited.filter(|v| *v <= period.to).unwrap_or(period.to);
-        broken.push((
-            child,
-            BrokenInterval {
-                child_id: child,
-                child_name: String::new(),
-                placement_id: placement.id,
-                since: c.since,
-                first_visit: c.what == "first",
-                due,
-                visited,
-                days_late: (late_until - due).num_days(),
-                workers: Vec::new(),
-            },
-        ));
+        broken.entry(child).or_default().push(BrokenInterval {
+            child_id: child,
+            child_name: String::new(),
+            placement_id: placement.id,
+            since: c.since,
+            first_visit: c.what == "first",
+            due,
+            visited,
+            days_late: (late_until - due).num_days(),
+            workers: Vec::new(),
+        });
     }
 
     let ending_rows: Vec<EndingSql> = Stmt::new(ENDINGS_SQL)
@@ -620,6 +630,10 @@ async fn period_facts(
         .bind(period.to)
         .all(&mut *tx)
         .await?;
+    let mut endings_of: BTreeMap<ChildId, Vec<EndingSql>> = BTreeMap::new();
+    for row in ending_rows {
+        endings_of.entry(row.child_id).or_default().push(row);
+    }
 
     let period_end = start_of(period.to + Days::new(1));
     let period_start = start_of(period.from);
@@ -638,17 +652,17 @@ async fn period_facts(
         let v = visits.remove(id).unwrap_or_default();
         let (new, in_time) = new_placements.get(id).copied().unwrap_or_default();
         let workers = scope.workers_at(*id, period_end);
-        let endings: Vec<EndingFact> = ending_rows
-            .iter()
-            .filter(|e| e.child_id == *id)
-            .map(|e| e.fact)
-            .collect();
+        let ending_rows = endings_of.remove(id).unwrap_or_default();
+        let endings: Vec<EndingFact> = ending_rows.iter().map(|e| e.fact).collect();
         let name = child.full_name();
-        for (_, interval) in broken.iter_mut().filter(|(c, _)| c == id) {
+        let mut intervals = broken.remove(id).unwrap_or_default();
+        for interval in &mut intervals {
             interval.child_name.clone_from(&name);
             interval.workers.clone_from(&workers);
         }
-        for e in ending_rows.iter().filter(|e| e.child_id == *id) {
+        let broken_intervals = u32::try_from(intervals.len()).unwrap_or(u32::MAX);
+        out.broken_intervals.extend(intervals);
+        for e in &ending_rows {
             if e.fact.kind == EndKind::Unplanned || e.fact.replacement {
                 out.endings.push(EndingRow {
                     child_id: *id,
@@ -669,8 +683,7 @@ async fn period_facts(
             workers,
             new_placements: new,
             new_placements_visited_in_time: in_time,
-            broken_intervals: u32::try_from(broken.iter().filter(|(c, _)| c == id).count())
-                .unwrap_or(u32::MAX),
+            broken_intervals,
             visits: v.visits,
             visits_by_consultant: v.by_consultant,
             visits_alone: v.alone,
@@ -687,11 +700,6 @@ async fn period_facts(
         });
         out.names.insert(*id, name);
     }
-    out.broken_intervals = broken
-        .into_iter()
-        .filter(|(c, _)| out.names.contains_key(c))
-        .map(|(_, b)| b)
-        .collect();
     out.broken_intervals.sort_by(|a, b| {
         (a.due, &a.child_name, a.placement_id).cmp(&(b.due, &b.child_name, b.placement_id))
     });
@@ -979,7 +987,6 @@ impl Database {
             .children
             .keys()
             .copied()
-            .filter(|c| scope.workers_at(*c, at).iter().any(|w| w.id == worker.id))
             .filter(|c| {
                 scope.assignments.get(c).is_some_and(|list| {
                     list.iter().any(|a| {

@@ -192,17 +192,20 @@ async fn children(
     let period = asked.query.period;
     let facts = timed(app.db.selfcheck_facts(&units, period, asked.query.today)).await?;
     let group_by = asked.query.group_by;
+    let workers: HashMap<ChildId, &Vec<shared::selfcheck::WorkerRef>> = facts
+        .facts
+        .iter()
+        .map(|c| (c.child_id, &c.workers))
+        .collect();
     let rows: Vec<DrillRow> = children_behind(measure, &facts.facts, group_by, group.as_deref())
         .into_iter()
         .map(|(child_id, value)| DrillRow {
             child_id,
             child_name: facts.names.get(&child_id).cloned().unwrap_or_default(),
             value,
-            workers: facts
-                .facts
-                .iter()
-                .find(|c| c.child_id == child_id)
-                .map(|c| c.workers.clone())
+            workers: workers
+                .get(&child_id)
+                .map(|w| (*w).clone())
                 .unwrap_or_default(),
         })
         .collect();

@@ -427,8 +427,10 @@ async fn get_report(f: &Fixture, query: &str) -> SelfCheckReport {
         .send()
         .await
         .expect("request");
-    assert_eq!(response.status(), StatusCode::OK, "{query}");
-    response.json().await.expect("report")
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    assert_eq!(status, StatusCode::OK, "{query}: {body}");
+    serde_json::from_str(&body).expect("report")
 }
 
 fn row(report: &SelfCheckReport, measure: Measure) -> &TableRow {
