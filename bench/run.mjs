@@ -231,6 +231,33 @@ function importBench() {
   }
 }
 
+/** The managers' self-check (egenkontroll): 5,000 children with 100,000
+ *  visits written into a fresh database, then the whole report timed warm
+ *  (last quarter and the last 12 months, by worker and by sex). A quick run
+ *  (BARNBESOK_BENCH_SIZES below 10,000) takes a tenth of the data. */
+export const SELFCHECK = Math.max(...SIZES) < 10_000
+  ? { children: 500, visits: 10_000, runs: 5 }
+  : { children: 5_000, visits: 100_000, runs: 20 };
+export const SELFCHECK_TARGET_MS = 200;
+export function selfcheckBench(dir) {
+  const results = {};
+  for (const [name, database] of [['sqlite', dir], ['postgres', PG_URL]]) {
+    log(`self-check, ${name}`);
+    results[name] = bench(['selfcheck', '--database', database, '--children', String(SELFCHECK.children),
+      '--visits', String(SELFCHECK.visits), '--runs', String(SELFCHECK.runs)]);
+  }
+  return results;
+}
+
+function selfcheckResults() {
+  const dir = mkdtempSync(join(tmpdir(), 'barnbesok-selfcheck-'));
+  try {
+    return selfcheckBench(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function serverLoad(pouchServer) {
   const results = {};
   const dir = mkdtempSync(join(tmpdir(), 'barnbesok-load-'));
@@ -293,6 +320,7 @@ async function main() {
     }
     const loadResults = await serverLoad(pouchServer);
     const importResults = importBench();
+    const selfcheck = selfcheckResults();
     const versions = {
       ...JSON.parse(process.env.BARNBESOK_BENCH_VERSIONS ?? '{}'),
       ...bench(['versions']),
@@ -300,7 +328,7 @@ async function main() {
       node: process.version,
       ...(await pouchVersions()),
     };
-    report({ sync, offline, cold, loadResults, importResults, versions });
+    report({ sync, offline, cold, loadResults, importResults, selfcheck, versions });
   } finally {
     await browser.close();
     await pouchServer.stop();
@@ -324,7 +352,24 @@ export function importTable(importResults) {
   return table(rows);
 }
 
-function report({ sync, offline, cold, loadResults, importResults, versions }) {
+const PERIODS = { last_quarter: 'last quarter', last_12_months: 'last 12 months' };
+const GROUPINGS = { worker: 'by social worker', sex: 'by sex' };
+const fmtReportMs = (ms) => `${ms.toFixed(1)} ms`;
+
+export function selfcheckTable(results) {
+  const names = { sqlite: 'ours, SQLite', postgres: 'ours, PostgreSQL' };
+  const rows = [['database', 'report', 'median', 'p95', 'runs (warm)', 'children', 'visits', 'target', '']];
+  for (const [key, r] of Object.entries(results)) {
+    for (const t of r.reports) {
+      rows.push([names[key], `${PERIODS[t.period]}, ${GROUPINGS[t.group_by]}`, fmtReportMs(t.median_ms),
+        fmtReportMs(t.p95_ms), t.runs, `${t.children_in_period.toLocaleString('en')} of ${r.children.toLocaleString('en')}`,
+        r.visits.toLocaleString('en'), `≤ ${r.target_ms} ms`, t.p95_ms <= r.target_ms ? 'met' : 'missed']);
+    }
+  }
+  return table(rows);
+}
+
+function report({ sync, offline, cold, loadResults, importResults, selfcheck, versions }) {
   const cpu = cpus();
   console.log(`\nBarnbesök benchmark, ${new Date().toISOString()}`);
   console.log(`Machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
@@ -363,6 +408,10 @@ function report({ sync, offline, cold, loadResults, importResults, versions }) {
   console.log(`\nImport from the case-management system: ${anyImport.children.toLocaleString('en')} children with ${anyImport.placements.toLocaleString('en')} placements and ${anyImport.homes.toLocaleString('en')} homes as CSV files, through admin import's code path into a fresh database, then the same files again\n`);
   console.log(importTable(importResults));
 
+  const anySelfcheck = Object.values(selfcheck)[0];
+  console.log(`\nThe managers' self-check (egenkontroll): ${anySelfcheck.children.toLocaleString('en')} children with ${anySelfcheck.visits.toLocaleString('en')} visits in ${anySelfcheck.units} units, ${anySelfcheck.workers} workers; the whole report (every table beside the previous period, the lists) for all units, timed warm; "children": placed in the period\n`);
+  console.log(selfcheckTable(selfcheck));
+
   console.log('\nApp load\n');
   const arows = [['measure', 'value']];
   arows.push(['cold load, bytes transferred (compressed as served)', `${(cold.bytes / 1024).toFixed(0)} KB in ${cold.files} responses`]);
@@ -375,7 +424,7 @@ function report({ sync, offline, cold, loadResults, importResults, versions }) {
   }
   console.log(table(arows));
   writeFileSync(process.env.BARNBESOK_BENCH_JSON ?? join(tmpdir(), 'barnbesok-bench.json'),
-    JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, loadResults, importResults, versions }, null, 2));
+    JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, loadResults, importResults, selfcheck, versions }, null, 2));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

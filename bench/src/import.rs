@@ -136,12 +136,12 @@ fn counts(report: &shared::import::ImportReport, kind: ImportKind) -> ImportCoun
     }
 }
 
-/// A fresh database for one run: a new SQLite file in `database` (a
-/// directory), or a new PostgreSQL database on the server `database`
-/// names, dropped again by [`drop_fresh`].
-pub async fn fresh(database: &str) -> anyhow::Result<String> {
+/// A fresh database for one run of the benchmark `what`: a new SQLite file
+/// in `database` (a directory), or a new PostgreSQL database on the server
+/// `database` names, dropped again by [`drop_fresh`].
+pub async fn fresh(database: &str, what: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
-    let name = format!("bench_import_{}", uuid::Uuid::new_v4().simple());
+    let name = format!("bench_{what}_{}", uuid::Uuid::new_v4().simple());
     if database.starts_with("postgres://") || database.starts_with("postgresql://") {
         let mut admin = sqlx::PgConnection::connect(database).await?;
         sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))

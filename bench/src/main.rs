@@ -7,7 +7,9 @@
 mod data;
 mod import;
 mod load;
+mod querytimes;
 mod seed;
+mod selfcheck;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -80,6 +82,23 @@ enum Command {
         placements_per_child: usize,
         #[arg(long, default_value_t = 2_000)]
         homes: usize,
+    },
+    /// The managers' self-check: `children` children with `visits` visits
+    /// in three units, written into a fresh database (as for `import`),
+    /// then the whole report for last quarter and the last 12 months,
+    /// grouped by worker and by sex, timed `runs` times each, warm.
+    Selfcheck {
+        #[arg(long)]
+        database: String,
+        #[arg(long, default_value_t = 5_000)]
+        children: usize,
+        #[arg(long, default_value_t = 100_000)]
+        visits: usize,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Once more after the timed runs, each SQL statement's own time.
+        #[arg(long)]
+        per_query: bool,
     },
     /// Tablets syncing at once: each records a visit, pushes it, pulls what
     /// is new, and starts over, for `seconds` after `warmup` seconds.
@@ -171,9 +190,32 @@ async fn main() -> anyhow::Result<()> {
             placements_per_child,
             homes,
         } => {
-            let fresh = import::fresh(&database).await?;
+            let fresh = import::fresh(&database, "import").await?;
             let db = open(&fresh).await?;
             let result = import::run(&db, homes, children, placements_per_child).await;
+            db.close().await;
+            import::drop_fresh(&database, &fresh).await?;
+            println!("{}", serde_json::to_string(&result?)?);
+        }
+        Command::Selfcheck {
+            database,
+            children,
+            visits,
+            runs,
+            per_query,
+        } => {
+            let times = if per_query {
+                Some(querytimes::QueryTimes::install()?)
+            } else {
+                None
+            };
+            anyhow::ensure!(
+                children > 0 && visits >= children && runs > 0,
+                "at least one child, a visit each and one run"
+            );
+            let fresh = import::fresh(&database, "selfcheck").await?;
+            let db = open(&fresh).await?;
+            let result = selfcheck::run(&db, children, visits, runs, times.as_ref()).await;
             db.close().await;
             import::drop_fresh(&database, &fresh).await?;
             println!("{}", serde_json::to_string(&result?)?);
