@@ -140,7 +140,8 @@ const VISIT_FACTS_SQL: &str = concat!(
 /// end, or the next placement's start) and their counting visits, each with
 /// the one before it in the same placement; then the few rows a due date
 /// may come from:
-/// - `first`: a placement started `$2..=$3` with its first visit (if any);
+/// - `first`: a placement started `$2..=$3` with its first visit (if any:
+///   the one without a visit before it);
 /// - `gap`: a visit later than three months after the one before, where
 ///   that due date may fall in `$4..=$5` (month keys, with slack);
 /// - `last`: a placement's last visit, whose next due date may fall there.
@@ -169,8 +170,9 @@ const CANDIDATES_SQL: &str = concat!(
     " AND v.visit_date >= w.start_date AND v.visit_date >= $6 \
        AND (w.clock_end IS NULL OR v.visit_date <= w.clock_end)) \
      SELECT 'first' AS what, w.id AS placement_id, w.start_date AS since, \
-       (SELECT MIN(cv.visit_date) FROM cv WHERE cv.placement_id = w.id) AS visited \
-       FROM win w WHERE w.start_date >= $2 AND w.start_date <= $3 \
+       f.visit_date AS visited FROM win w \
+       LEFT JOIN cv f ON f.placement_id = w.id AND f.prev_date IS NULL \
+       WHERE w.start_date >= $2 AND w.start_date <= $3 \
      UNION ALL \
      SELECT 'gap', placement_id, prev_date, visit_date FROM cv \
        WHERE prev_date IS NOT NULL AND ",
