@@ -587,7 +587,10 @@ async fn period_facts(
                 let due = placement.start_date + first_week;
                 if period.contains(placement.start_date) {
                     let in_time = c.visited.is_some_and(|v| v <= due);
-                    if due <= period.to || in_time {
+                    // A placement whose clock stopped before its first week
+                    // was over owed no visit.
+                    let owed = due <= period.to && clock_end.is_none_or(|end| due <= end);
+                    if owed || in_time {
                         let counts = new_placements.entry(child).or_default();
                         counts.0 += 1;
                         counts.1 += u32::from(in_time);

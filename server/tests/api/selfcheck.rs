@@ -28,6 +28,7 @@ backend_tests!(
     only_managers_of_their_own_units_see_the_self_check,
     bad_input_gets_the_json_error_and_writes_nothing,
     case_reviews_are_saved_once_listed_newest_first_and_logged,
+    a_placement_ended_before_its_first_week_owed_no_visit,
 );
 
 fn day(s: &str) -> NaiveDate {
@@ -1198,5 +1199,46 @@ async fn case_reviews_are_saved_once_listed_newest_first_and_logged(backend: Bac
         .filter(|e| e.detail == detail && e.action == shared::audit::AuditAction::Write)
         .count();
     assert_eq!(writes, 1);
+    f.app.stop().await;
+}
+
+async fn a_placement_ended_before_its_first_week_owed_no_visit(backend: Backend) {
+    let f = fixture(&backend).await;
+    // Hugo's emergency home: 2027-03-10 to 03-12, never visited. Its clock
+    // stopped before the first visit was due (03-17): not a new placement
+    // that missed its visit, and no broken interval.
+    let hugo = child(f.unit, "Hugo", "2013-03-03", Sex::Boy);
+    let short = placement(
+        &hugo,
+        PlacementKind::EmergencyHome,
+        "2027-03-10",
+        Some("2027-03-12"),
+    );
+    f.app
+        .db
+        .insert_records(&[Record::Child(hugo.clone()), Record::Placement(short)])
+        .await
+        .expect("Hugo");
+    let report = get_report(
+        &f,
+        &format!("period=last_quarter&group_by=sex&today={TODAY}"),
+    )
+    .await;
+    assert_eq!(report.children, 7);
+    assert_eq!(
+        row(&report, Measure::FirstVisitInTime).total.now,
+        share(1, 2),
+        "Cleo and Dan, as before"
+    );
+    assert_eq!(
+        row(&report, Measure::VisitedEveryThirdMonth).total.now,
+        share(4, 7),
+        "Hugo broke nothing"
+    );
+    assert_eq!(
+        row(&report, Measure::NotVisited).total.now,
+        share(2, 7),
+        "but he was not visited"
+    );
     f.app.stop().await;
 }
