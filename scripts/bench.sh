@@ -2,7 +2,7 @@
 # The performance benchmark: sets up what it needs (the project's tools, the
 # PouchDB side from npm, a throwaway PostgreSQL), builds release binaries
 # and the app, and prints one table of figures all taken in this run.
-#   scripts/bench.sh                      10,000 and 50,000 records
+#   scripts/bench.sh                      10,000 and 50,000 records; the self-check at 5,000 children
 #   BARNBESOK_BENCH_SIZES=2000 scripts/bench.sh   a quick look
 # See docs/performance.md for what is measured and the last results.
 set -euo pipefail
@@ -24,7 +24,7 @@ cargo build --release -p barnbesok-server -p barnbesok-bench
 # Durable as deployed: PostgreSQL's default fsync and synchronous_commit.
 start_throwaway_postgres
 
-say "Running the benchmark (about 15 minutes)"
+say "Running the benchmark (about 25 minutes)"
 versions="$(python3 - "$PG_VERSION" <<'PY'
 import json, subprocess, sys
 def out(cmd):
