@@ -876,14 +876,6 @@ pub fn columns(group_by: GroupBy, now: &[ChildFacts], previous: &[ChildFacts]) -
     columns
 }
 
-fn sum(measure: Measure, children: &[&ChildFacts]) -> Value {
-    let zero = measure.of(&empty_facts()).zero_like();
-    children
-        .iter()
-        .map(|c| measure.of(c))
-        .fold(zero, Value::add)
-}
-
 fn empty_facts() -> ChildFacts {
     ChildFacts {
         child_id: ChildId::from_uuid(uuid::Uuid::nil()),
@@ -922,6 +914,53 @@ pub fn in_column<'a>(
         .collect()
 }
 
+/// Every measure summed per column and over all children, in the order
+/// of [`Measure::all`].
+struct ColumnSums {
+    columns: Vec<Vec<Value>>,
+    total: Vec<Value>,
+}
+
+/// One pass over the children: each child's figures are worked out once
+/// and added to each of its columns (once per column) and to the Total.
+fn column_sums(
+    group_by: GroupBy,
+    facts: &[ChildFacts],
+    measures: &[Measure],
+    columns: &[Column],
+) -> ColumnSums {
+    let index: BTreeMap<&str, usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.key.as_str(), i))
+        .collect();
+    let empty = empty_facts();
+    let zeros: Vec<Value> = measures.iter().map(|m| m.of(&empty).zero_like()).collect();
+    let mut sums = ColumnSums {
+        columns: vec![zeros.clone(); columns.len()],
+        total: zeros,
+    };
+    let add = |into: &mut Vec<Value>, values: &[Value]| {
+        for (sum, value) in into.iter_mut().zip(values) {
+            *sum = sum.add(*value);
+        }
+    };
+    for child in facts {
+        let values: Vec<Value> = measures.iter().map(|m| m.of(child)).collect();
+        let keys: std::collections::BTreeSet<String> = groups_of(child, group_by)
+            .into_iter()
+            .map(|g| g.key)
+            .collect();
+        for key in &keys {
+            if let Some(&i) = index.get(key.as_str()) {
+                add(&mut sums.columns[i], &values);
+            }
+        }
+        add(&mut sums.total, &values);
+    }
+    sums
+}
+
 /// Every table, grouped by `group_by`, this period beside the previous one.
 pub fn build_tables(
     group_by: GroupBy,
@@ -929,10 +968,20 @@ pub fn build_tables(
     previous: &[ChildFacts],
 ) -> (Vec<Column>, Vec<Table>) {
     let columns = columns(group_by, now, previous);
-    let cell = |measure: Measure, key: Option<&str>| Cell {
-        now: sum(measure, &in_column(now, group_by, key)),
-        previous: sum(measure, &in_column(previous, group_by, key)),
+    let measures = Measure::all();
+    let now_sums = column_sums(group_by, now, &measures, &columns);
+    let previous_sums = column_sums(group_by, previous, &measures, &columns);
+    let cell = |sums: (&ColumnSums, &ColumnSums), m: usize, column: Option<usize>| {
+        let pick = |s: &ColumnSums| match column {
+            Some(c) => s.columns[c][m],
+            None => s.total[m],
+        };
+        Cell {
+            now: pick(sums.0),
+            previous: pick(sums.1),
+        }
     };
+    let mut next_measure = 0;
     let tables = TableId::ALL
         .into_iter()
         .map(|id| Table {
@@ -941,14 +990,17 @@ pub fn build_tables(
             rows: id
                 .measures()
                 .into_iter()
-                .map(|measure| TableRow {
-                    measure,
-                    label: measure.label_sv(),
-                    cells: columns
-                        .iter()
-                        .map(|c| cell(measure, Some(&c.key)))
-                        .collect(),
-                    total: cell(measure, None),
+                .map(|measure| {
+                    let m = next_measure;
+                    next_measure += 1;
+                    debug_assert_eq!(measures[m], measure);
+                    let sums = (&now_sums, &previous_sums);
+                    TableRow {
+                        measure,
+                        label: measure.label_sv(),
+                        cells: (0..columns.len()).map(|c| cell(sums, m, Some(c))).collect(),
+                        total: cell(sums, m, None),
+                    }
                 })
                 .collect(),
         })
@@ -1632,5 +1684,58 @@ mod tests {
             serde_json::to_value(Value::Count(3)).expect("serialises"),
             serde_json::json!({"type": "count", "count": 3})
         );
+    }
+
+    proptest::proptest! {
+        /// Each cell is the sum of its children's figures, whatever the
+        /// grouping: the one-pass sums agree with summing each column's
+        /// children, and a worker listed twice counts once.
+        #[test]
+        fn every_cell_sums_the_children_in_its_column(
+            seeds in proptest::collection::vec((0u32..4, 0u32..6, 0u32..3, 0u8..4, proptest::bool::ANY), 0..40),
+            group in 0usize..5,
+        ) {
+            let workers = [
+                worker(1, "Anna Lind", Role::SocialWorker),
+                worker(2, "Bo Konsult", Role::Consultant),
+                worker(3, "Karin Ek", Role::SocialWorker),
+            ];
+            let facts: Vec<ChildFacts> = seeds
+                .iter()
+                .enumerate()
+                .map(|(n, (sex, visits, w, age, informed))| {
+                    let mut c = child(n as u128 + 1, Sex::ALL[*sex as usize], Vec::new());
+                    c.visits = *visits;
+                    c.visits_alone = visits / 2;
+                    c.broken_intervals = visits % 2;
+                    c.age_group = AgeGroup::ALL[*age as usize];
+                    c.workers = match w {
+                        0 => Vec::new(),
+                        1 => vec![workers[0].clone(), workers[0].clone()],
+                        _ => vec![workers[1].clone(), workers[2].clone()],
+                    };
+                    c.informed.contact = *informed;
+                    c
+                })
+                .collect();
+            let group_by = GroupBy::ALL[group];
+            let (columns, tables) = build_tables(group_by, &facts, &facts[..facts.len() / 2]);
+            for row in tables.iter().flat_map(|t| &t.rows) {
+                let by_hand = |key: Option<&str>, of: &[ChildFacts]| {
+                    in_column(of, group_by, key)
+                        .into_iter()
+                        .map(|c| row.measure.of(c))
+                        .fold(row.measure.of(&empty_facts()).zero_like(), Value::add)
+                };
+                for (column, cell) in columns.iter().zip(&row.cells) {
+                    proptest::prop_assert_eq!(cell.now, by_hand(Some(&column.key), &facts));
+                    proptest::prop_assert_eq!(
+                        cell.previous,
+                        by_hand(Some(&column.key), &facts[..facts.len() / 2])
+                    );
+                }
+                proptest::prop_assert_eq!(row.total.now, by_hand(None, &facts));
+            }
+        }
     }
 }
