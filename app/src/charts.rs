@@ -33,9 +33,15 @@ pub fn nice_max(max: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-/// The axis marks: 0, the middle and the top of a `nice_max` scale.
+/// The axis marks: 0, the middle and the top of a `nice_max` scale. The
+/// middle only when it is a whole number: there are no half visits.
 pub fn ticks(top: f64) -> Vec<f64> {
-    vec![0.0, top / 2.0, top]
+    let middle = top / 2.0;
+    if middle.fract() == 0.0 {
+        vec![0.0, middle, top]
+    } else {
+        vec![0.0, top]
+    }
 }
 
 /// "jan", "feb": the month under its bar (the table beside says the year).
@@ -262,6 +268,7 @@ mod tests {
         assert_eq!(nice_max(42.0), 50.0);
         assert_eq!(nice_max(501.0), 1000.0);
         assert_eq!(ticks(50.0), vec![0.0, 25.0, 50.0]);
+        assert_eq!(ticks(5.0), vec![0.0, 5.0]);
     }
 
     #[test]
@@ -320,10 +327,14 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("Anna Lind", false, "2 av 3 (67 %)"),
-                ("Ingen ansvarig socialsekreterare", false, "1 av 1 (100 %)"),
-                ("Kim Ek", true, "0 av 1 (0 %)"),
-                ("Totalt", false, "3 av 5 (60 %)"),
+                ("Anna Lind", false, "2 av 3 (67\u{a0}%)"),
+                (
+                    "Ingen ansvarig socialsekreterare",
+                    false,
+                    "1 av 1 (100\u{a0}%)"
+                ),
+                ("Kim Ek", true, "0 av 1 (0\u{a0}%)"),
+                ("Totalt", false, "3 av 5 (60\u{a0}%)"),
             ]
         );
         assert_eq!(chart.bars[1].width, SHARE_BAR_MAX);
@@ -332,7 +343,7 @@ mod tests {
         assert_eq!(chart.bars[3].y, 3.0 * SHARE_ROW);
         assert_eq!(chart.height, 4.0 * SHARE_ROW);
         assert!(
-            chart.description.contains("Kim Ek: 0 av 1 (0 %)"),
+            chart.description.contains("Kim Ek: 0 av 1 (0\u{a0}%)"),
             "{}",
             chart.description
         );

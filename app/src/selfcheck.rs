@@ -163,7 +163,7 @@ pub fn cell_now(cell: &Cell) -> String {
 
 /// The previous period's figure, shown under it, smaller.
 pub fn cell_previous(cell: &Cell) -> String {
-    format!("Förra: {}", cell.previous.display_sv())
+    format!("Förra:\u{a0}{}", cell.previous.display_sv())
 }
 
 /// What a screen reader says for a cell's button: the visible text first
@@ -435,11 +435,11 @@ pub(crate) mod tests {
                 denominator: 0,
             },
         };
-        assert_eq!(cell_now(&cell), "12 av 20 (60 %)");
-        assert_eq!(cell_previous(&cell), "Förra: –");
+        assert_eq!(cell_now(&cell), "12 av 20 (60\u{a0}%)");
+        assert_eq!(cell_previous(&cell), "Förra:\u{a0}–");
         assert_eq!(
             cell_label("Besök med enskilt samtal", "Flickor", &cell),
-            "12 av 20 (60 %) Förra: –. Besök med enskilt samtal, Flickor. Visa barnen."
+            "12 av 20 (60\u{a0}%) Förra:\u{a0}–. Besök med enskilt samtal, Flickor. Visa barnen."
         );
     }
 

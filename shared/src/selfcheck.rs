@@ -692,7 +692,8 @@ impl Value {
                 numerator,
                 denominator,
             } => match self.ratio() {
-                Some(pct) => format!("{numerator} av {denominator} ({} %)", pct.round()),
+                // No break inside "(60 %)" in a narrow column.
+                Some(pct) => format!("{numerator} av {denominator} ({}\u{a0}%)", pct.round()),
                 None => "–".to_owned(),
             },
             Self::Average { .. } => match self.ratio() {
@@ -1583,7 +1584,7 @@ mod tests {
             "– (<5 barn)"
         );
         assert_eq!(Value::Average { sum: 12, count: 5 }.display_export(), "2,4");
-        assert_eq!(share(12, 20).display_sv(), "12 av 20 (60 %)");
+        assert_eq!(share(12, 20).display_sv(), "12 av 20 (60\u{a0}%)");
         assert_eq!(Value::Count(3).display_sv(), "3");
     }
 

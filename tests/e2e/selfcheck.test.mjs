@@ -2,9 +2,14 @@
 // manager answers, for last quarter: which children were not visited in
 // time, by whom, and how does it look for girls and boys? A group leader
 // holds the monthly case review with a social worker and finds it again.
+//
+// With SCREENSHOT_DIR set, the report is photographed there (the README's
+// picture: SCREENSHOT_DIR=docs/screenshots).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { apiGet, signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
@@ -21,11 +26,21 @@ async function tablet(username) {
   return { context, page };
 }
 
+async function photo(page, name) {
+  const dir = process.env.SCREENSHOT_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  // The figures a manager reads: the charts and the first tables.
+  const top = (await page.getByRole('heading', { name: 'Besök per månad' }).first().boundingBox()).y - 40;
+  await page.screenshot({ path: join(dir, name), fullPage: true, clip: { x: 0, y: top, width: 1024, height: 1500 } });
+}
+
 /** A figure as the page writes it: "12 av 20 (60 %)". */
 function shown(value) {
   if (value.type === 'share') {
     if (value.denominator === 0) return '–';
-    return `${value.numerator} av ${value.denominator} (${Math.round(100 * value.numerator / value.denominator)} %)`;
+    return `${value.numerator} av ${value.denominator} (${Math.round(100 * value.numerator / value.denominator)}\u00a0%)`;
   }
   if (value.type === 'count') return String(value.count);
   return value.count === 0 ? '–' : (value.sum / value.count).toFixed(1).replace('.', ',');
@@ -81,6 +96,8 @@ test('a unit manager answers for last quarter: who was not visited in time, by w
   // The sexes are columns even when none is recorded, and nobody is counted twice.
   assert.deepEqual(report.columns.map((c) => c.key), ['girl', 'boy', 'other', 'not_recorded']);
   assert.equal(inTime.cells.reduce((n, c) => n + c.now.denominator, 0), inTime.total.now.denominator);
+
+  await photo(page, 'egenkontroll.png');
 
   // From the girls' figure to the children behind it: Selma is there, not met.
   await page.locator('[data-table="visits_in_time"]')
