@@ -130,6 +130,18 @@ test('a unit manager answers for last quarter: who was not visited in time, by w
   const { entries } = await log.json();
   assert.ok(entries.some((e) => e.username === 'demo.erik' && e.action === 'read' && e.detail === 'selfcheck_drilldown'),
     JSON.stringify(entries.map((e) => [e.username, e.action, e.detail])));
+
+  // Offline, after a reload: the last report is kept sealed on the tablet
+  // and shown, dated, with the same figures.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await context.setOffline(true);
+  await page.reload();
+  await unlock(page);
+  await waitForText(page.getByTestId('selfcheck-status'), 'visas utan nätverk');
+  assert.match(await page.getByTestId('selfcheck-status').innerText(), /Beräknad \d+ \S+ \d{4} kl\. \d{2}\.\d{2}/);
+  assert.equal(await figure('girl').innerText(), shown(girls));
+  assert.equal(await figure('boy').innerText(), shown(boys));
+  await context.setOffline(false);
   await context.close();
 });
 
