@@ -99,6 +99,10 @@ enum Command {
         /// Once more after the timed runs, each SQL statement's own time.
         #[arg(long)]
         per_query: bool,
+        /// Leaves the seeded database in place (its path or URL on stderr),
+        /// to look at the report's query plans.
+        #[arg(long)]
+        keep: bool,
     },
     /// Tablets syncing at once: each records a visit, pushes it, pulls what
     /// is new, and starts over, for `seconds` after `warmup` seconds.
@@ -203,6 +207,7 @@ async fn main() -> anyhow::Result<()> {
             visits,
             runs,
             per_query,
+            keep,
         } => {
             let times = if per_query {
                 Some(querytimes::QueryTimes::install()?)
@@ -217,7 +222,11 @@ async fn main() -> anyhow::Result<()> {
             let db = open(&fresh).await?;
             let result = selfcheck::run(&db, children, visits, runs, times.as_ref()).await;
             db.close().await;
-            import::drop_fresh(&database, &fresh).await?;
+            if keep {
+                eprintln!("kept: {fresh}");
+            } else {
+                import::drop_fresh(&database, &fresh).await?;
+            }
             println!("{}", serde_json::to_string(&result?)?);
         }
         Command::Devices {

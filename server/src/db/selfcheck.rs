@@ -106,9 +106,10 @@ const ASSIGNMENTS_SQL: &str = "SELECT a.child_id, a.starts_at, a.ends_at, u.id, 
      JOIN users u ON u.id = a.user_id JOIN children c ON c.id = a.child_id \
      WHERE c.unit_id = ANY($1) AND a.kind = 'assigned'";
 
-/// Each child's visits in `$2..=$3`, counted.
+/// Each child's visits in `$2..=$3`, counted apart for those from `$4` on
+/// (`in_now` 1: this period) and before it (the previous period).
 const VISIT_FACTS_SQL: &str = concat!(
-    "SELECT v.child_id, \
+    "SELECT v.child_id, CASE WHEN v.visit_date >= $4 THEN 1 ELSE 0 END AS in_now, \
      COUNT(CASE WHEN ",
     counting!("v"),
     " THEN 1 END) AS visits, \
@@ -133,22 +134,22 @@ const VISIT_FACTS_SQL: &str = concat!(
      THEN 1 END) AS officer_visits \
      FROM visits v JOIN children c ON c.id = v.child_id \
      WHERE c.unit_id = ANY($1) AND v.visit_date >= $2 AND v.visit_date <= $3 \
-     GROUP BY v.child_id"
+     GROUP BY v.child_id, in_now"
 );
 
-/// The placements' schedule windows (start to where the clock stops: the
-/// end, or the next placement's start) and their counting visits, each with
-/// the one before it in the same placement; then the few rows a due date
-/// may come from:
-/// - `first`: a placement started `$2..=$3` with its first visit (if any:
-///   the one without a visit before it);
-/// - `gap`: a visit later than three months after the one before, where
-///   that due date may fall in `$4..=$5` (month keys, with slack);
-/// - `last`: a placement's last visit, whose next due date may fall there.
-///
-/// Visits before `$6` (four months before the period) cannot make a due
-/// date in it: they are left out, and an older visit before the first one
-/// kept (which would make no candidate either) with them.
+/// The intervals a broken one may be among, for every period in `$2..=$3`:
+/// the schedule windows (start to where the clock stops: the end, or the
+/// next placement's start) of the placements running at some time then,
+/// and their counting visits, each with the one before and after it in the
+/// same placement, in one pass over the visits from `$4` (four months
+/// before `$2`) on. Of the visits before `$4` only each placement's last one
+/// is read (one index seek: the `old` row, with no date when there is
+/// none), as the interval it starts may still be open in the period. Rows:
+/// - `first`: a placement's first visit (or none ever), when the placement
+///   started from `$5` (a week before `$2`) or was first visited after `$2`;
+/// - `gap`: a visit after `$2` later than three months after the one before,
+///   whose due date is not after `$6` (a month key, with slack);
+/// - `last`: a placement's last visit, whose next due date is not after `$6`.
 const CANDIDATES_SQL: &str = concat!(
     "WITH pl AS (\
        SELECT p.id, p.child_id, p.start_date, p.end_date, \
@@ -159,38 +160,45 @@ const CANDIDATES_SQL: &str = concat!(
      win AS (\
        SELECT id, child_id, start_date, \
        CASE WHEN next_start IS NOT NULL AND (end_date IS NULL OR next_start < end_date) \
-       THEN next_start ELSE end_date END AS clock_end FROM pl), \
-     cv AS (\
-       SELECT w.id AS placement_id, v.visit_date, \
-       LAG(v.visit_date) OVER (PARTITION BY w.id ORDER BY v.visit_date, v.id) AS prev_date, \
-       LEAD(v.visit_date) OVER (PARTITION BY w.id ORDER BY v.visit_date, v.id) AS next_date \
-       FROM win w JOIN visits v ON v.child_id = w.child_id \
+       THEN next_start ELSE end_date END AS clock_end FROM pl WHERE start_date <= $3), \
+     run AS (\
+       SELECT id, child_id, start_date, clock_end FROM win \
+       WHERE clock_end IS NULL OR clock_end >= $2), \
+     seen AS (\
+       SELECT r.id AS placement_id, r.start_date, v.visit_date, 0 AS old \
+       FROM run r JOIN visits v ON v.child_id = r.child_id \
        WHERE ",
     counting!("v"),
-    " AND v.visit_date >= w.start_date AND v.visit_date >= $6 \
-       AND (w.clock_end IS NULL OR v.visit_date <= w.clock_end)) \
-     SELECT 'first' AS what, w.id AS placement_id, w.start_date AS since, \
-       f.visit_date AS visited FROM win w \
-       LEFT JOIN cv f ON f.placement_id = w.id AND f.prev_date IS NULL \
-       WHERE w.start_date >= $2 AND w.start_date <= $3 \
+    " AND v.visit_date >= r.start_date AND v.visit_date >= $4 \
+       AND (r.clock_end IS NULL OR v.visit_date <= r.clock_end) \
+       UNION ALL \
+       SELECT r.id, r.start_date, (SELECT MAX(v.visit_date) FROM visits v \
+       WHERE v.child_id = r.child_id AND ",
+    counting!("v"),
+    " AND v.visit_date >= r.start_date AND v.visit_date < $4), 1 FROM run r), \
+     cv AS (\
+       SELECT placement_id, start_date, visit_date, old, \
+       LAG(visit_date) OVER (PARTITION BY placement_id ORDER BY old DESC, visit_date) \
+       AS prev_date, \
+       LEAD(visit_date) OVER (PARTITION BY placement_id ORDER BY old DESC, visit_date) \
+       AS next_date FROM seen) \
+     SELECT 'first' AS what, placement_id, start_date AS since, visit_date AS visited \
+       FROM cv WHERE prev_date IS NULL AND ((old = 0 AND (start_date >= $5 OR visit_date > $2)) \
+       OR (old = 1 AND visit_date IS NULL AND next_date IS NULL)) \
      UNION ALL \
      SELECT 'gap', placement_id, prev_date, visit_date FROM cv \
-       WHERE prev_date IS NOT NULL AND ",
+       WHERE prev_date IS NOT NULL AND visit_date > $2 AND ",
     month_key!("visit_date"),
     " > ",
     month_key!("prev_date"),
     " + 300 AND ",
     month_key!("prev_date"),
-    " + 300 >= $4 AND ",
-    month_key!("prev_date"),
-    " + 300 <= $5 \
+    " + 300 <= $6 \
      UNION ALL \
      SELECT 'last', placement_id, visit_date, visit_date FROM cv \
-       WHERE next_date IS NULL AND ",
+       WHERE next_date IS NULL AND visit_date IS NOT NULL AND ",
     month_key!("visit_date"),
-    " + 300 >= $4 AND ",
-    month_key!("visit_date"),
-    " + 300 <= $5"
+    " + 300 <= $6"
 );
 
 /// Closings in `$2..=$3` of the units' undeleted placements.
@@ -214,16 +222,17 @@ const MONTHS_SQL: &str = concat!(
     " GROUP BY substr(CAST(v.visit_date AS TEXT), 1, 7)"
 );
 
-/// The last counting visit of each placement current on `$2`.
+/// The last counting visit of each placement current on `$2` (none: no
+/// date), one index seek each.
 const LAST_VISITS_SQL: &str = concat!(
-    "SELECT p.id AS placement_id, MAX(v.visit_date) AS last_visit \
-     FROM placements p JOIN children c ON c.id = p.child_id \
-     JOIN visits v ON v.child_id = p.child_id \
-     WHERE c.unit_id = ANY($1) AND p.deleted = FALSE AND p.start_date <= $2 \
-     AND (p.end_date IS NULL OR p.end_date >= $2) AND ",
+    "SELECT p.id AS placement_id, (SELECT MAX(v.visit_date) FROM visits v \
+     WHERE v.child_id = p.child_id AND ",
     counting!("v"),
-    " AND v.visit_date >= p.start_date AND (p.end_date IS NULL OR v.visit_date <= p.end_date) \
-     GROUP BY p.id"
+    " AND v.visit_date >= p.start_date \
+     AND (p.end_date IS NULL OR v.visit_date <= p.end_date)) AS last_visit \
+     FROM placements p JOIN children c ON c.id = p.child_id \
+     WHERE c.unit_id = ANY($1) AND p.deleted = FALSE AND p.start_date <= $2 \
+     AND (p.end_date IS NULL OR p.end_date >= $2)"
 );
 
 struct Assignment {
@@ -260,10 +269,12 @@ fn count(row: &Row, name: &'static str) -> Result<u32, DbError> {
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
-impl FromRow for (ChildId, VisitFacts) {
+impl FromRow for (ChildId, bool, VisitFacts) {
     fn from_row(row: &Row) -> Result<Self, DbError> {
+        let in_now: i64 = row.get("in_now")?;
         Ok((
             row.get("child_id")?,
+            in_now == 1,
             VisitFacts {
                 visits: count(row, "visits")?,
                 by_consultant: count(row, "by_consultant")?,
@@ -356,7 +367,7 @@ impl FromRow for MonthSql {
 
 struct LastVisit {
     placement_id: PlacementId,
-    last_visit: NaiveDate,
+    last_visit: Option<NaiveDate>,
 }
 
 impl FromRow for LastVisit {
@@ -546,35 +557,69 @@ impl Scope {
     }
 }
 
-/// The facts of every child placed in `period`, computed on `today`.
-async fn period_facts(
+/// The facts of every child placed in `now` and, with `previous` (the
+/// period just before it), in that one too, computed on `today`: each query
+/// reads both periods at once.
+async fn periods_facts(
     tx: &mut Tx,
+    scope: &Scope,
+    now: Period,
+    previous: Option<Period>,
+    today: NaiveDate,
+) -> Result<(PeriodFacts, Option<PeriodFacts>), DbError> {
+    let lo = previous.map_or(now.from, |p| p.from);
+    let visit_rows: Vec<(ChildId, bool, VisitFacts)> = Stmt::new(VISIT_FACTS_SQL)
+        .bind(IdList(&scope.unit_ids))
+        .bind(lo)
+        .bind(now.to)
+        .bind(now.from)
+        .all(&mut *tx)
+        .await?;
+    let (mut visits_now, mut visits_before) = (BTreeMap::new(), BTreeMap::new());
+    for (child, in_now, facts) in visit_rows {
+        let into = if in_now {
+            &mut visits_now
+        } else {
+            &mut visits_before
+        };
+        into.insert(child, facts);
+    }
+
+    // No due date after the last period's end or on or after today counts.
+    let upper = now.to.min(today - Days::new(1));
+    let candidates: Vec<Candidate> = Stmt::new(CANDIDATES_SQL)
+        .bind(IdList(&scope.unit_ids))
+        .bind(lo)
+        .bind(now.to)
+        .bind(lo - Months::new(MONTHS_BETWEEN_VISITS + 1))
+        .bind(lo - Days::new(FIRST_VISIT_WITHIN_DAYS))
+        .bind(key(upper) + CLAMP_SLACK)
+        .all(&mut *tx)
+        .await?;
+    let endings: Vec<EndingSql> = Stmt::new(ENDINGS_SQL)
+        .bind(IdList(&scope.unit_ids))
+        .bind(lo)
+        .bind(now.to)
+        .all(&mut *tx)
+        .await?;
+    let facts_now = facts_of(scope, now, today, &candidates, visits_now, &endings);
+    let facts_before =
+        previous.map(|p| facts_of(scope, p, today, &candidates, visits_before, &endings));
+    Ok((facts_now, facts_before))
+}
+
+/// The facts of every child placed in `period`, from what
+/// [`periods_facts`] read (`visits`: this period's).
+fn facts_of(
     scope: &Scope,
     period: Period,
     today: NaiveDate,
-) -> Result<PeriodFacts, DbError> {
-    let units = IdList(&scope.unit_ids);
-    let visit_rows: Vec<(ChildId, VisitFacts)> = Stmt::new(VISIT_FACTS_SQL)
-        .bind(IdList(&scope.unit_ids))
-        .bind(period.from)
-        .bind(period.to)
-        .all(&mut *tx)
-        .await?;
-    let mut visits: BTreeMap<ChildId, VisitFacts> = visit_rows.into_iter().collect();
-
-    // Due dates count when they fall in the period and before today.
+    candidates: &[Candidate],
+    mut visits: BTreeMap<ChildId, VisitFacts>,
+    endings: &[EndingSql],
+) -> PeriodFacts {
     let upper = period.to.min(today - Days::new(1));
     let first_week = Days::new(FIRST_VISIT_WITHIN_DAYS);
-    let candidates: Vec<Candidate> = Stmt::new(CANDIDATES_SQL)
-        .bind(units)
-        .bind(period.from - first_week)
-        .bind(period.to)
-        .bind(key(period.from) - CLAMP_SLACK)
-        .bind(key(upper) + CLAMP_SLACK)
-        .bind(period.from - Months::new(MONTHS_BETWEEN_VISITS + 1))
-        .all(&mut *tx)
-        .await?;
-
     let mut new_placements: BTreeMap<ChildId, (u32, u32)> = BTreeMap::new();
     let mut broken: BTreeMap<ChildId, Vec<BrokenInterval>> = BTreeMap::new();
     for c in candidates {
@@ -610,9 +655,14 @@ async fn period_facts(
             },
         };
         let visited = if c.what == "last" { None } else { c.visited };
-        let passed = period.from <= due && due <= upper;
-        let clock_runs = clock_end.is_none_or(|end| due <= end);
-        if !(passed && clock_runs && visited.is_none_or(|v| v > due)) {
+        // Broken in the period: due by its end (and before today) while the
+        // clock ran, and still unmet on one of its days (the visit came
+        // after its first day, or has not come), however long before it
+        // was due.
+        let passed = due <= upper;
+        let clock_runs = clock_end.is_none_or(|end| due <= end && period.from <= end);
+        let unmet_in_period = visited.is_none_or(|v| v > due && v > period.from);
+        if !(passed && clock_runs && unmet_in_period) {
             continue;
         }
         let late_until = visited.filter(|v| *v <= period.to).unwrap_or(period.to);
@@ -629,14 +679,8 @@ async fn period_facts(
         });
     }
 
-    let ending_rows: Vec<EndingSql> = Stmt::new(ENDINGS_SQL)
-        .bind(IdList(&scope.unit_ids))
-        .bind(period.from)
-        .bind(period.to)
-        .all(&mut *tx)
-        .await?;
-    let mut endings_of: BTreeMap<ChildId, Vec<EndingSql>> = BTreeMap::new();
-    for row in ending_rows {
+    let mut endings_of: BTreeMap<ChildId, Vec<&EndingSql>> = BTreeMap::new();
+    for row in endings.iter().filter(|e| period.contains(e.end_date)) {
         endings_of.entry(row.child_id).or_default().push(row);
     }
 
@@ -710,7 +754,7 @@ async fn period_facts(
     });
     out.endings
         .sort_by(|a, b| (a.end_date, &a.child_name).cmp(&(b.end_date, &b.child_name)));
-    Ok(out)
+    out
 }
 
 /// Visits overdue on `today` in the placements current then, and the
@@ -727,7 +771,7 @@ async fn overdue_now(
         .await?;
     let last: BTreeMap<PlacementId, NaiveDate> = last
         .into_iter()
-        .map(|l| (l.placement_id, l.last_visit))
+        .filter_map(|l| Some((l.placement_id, l.last_visit?)))
         .collect();
     let now = start_of(today + Days::new(1));
     let mut rows = Vec::new();
@@ -923,8 +967,9 @@ impl Database {
         let previous = period.previous();
         let mut tx = self.begin_snapshot().await?;
         let scope = Scope::read(&mut tx, units, previous.from, period.to.max(query.today)).await?;
-        let now = period_facts(&mut tx, &scope, period, query.today).await?;
-        let before = period_facts(&mut tx, &scope, previous, query.today).await?;
+        let (now, before) =
+            periods_facts(&mut tx, &scope, period, Some(previous), query.today).await?;
+        let before = before.unwrap_or_default();
         let visits_per_month = visits_per_month(&mut tx, &scope, period, previous).await?;
         let overdue = overdue_now(&mut tx, &scope, query.today).await?;
         tx.rollback().await?;
@@ -957,7 +1002,7 @@ impl Database {
     ) -> Result<PeriodFacts, DbError> {
         let mut tx = self.begin_snapshot().await?;
         let scope = Scope::read(&mut tx, units, period.from, period.to.max(today)).await?;
-        let facts = period_facts(&mut tx, &scope, period, today).await?;
+        let (facts, _) = periods_facts(&mut tx, &scope, period, None, today).await?;
         tx.rollback().await?;
         Ok(facts)
     }
@@ -1043,7 +1088,7 @@ impl Database {
         tx.rollback().await?;
         let last: BTreeMap<PlacementId, NaiveDate> = last
             .into_iter()
-            .map(|l| (l.placement_id, l.last_visit))
+            .filter_map(|l| Some((l.placement_id, l.last_visit?)))
             .collect();
         let name = |c: ChildId| {
             scope

@@ -29,6 +29,7 @@ backend_tests!(
     bad_input_gets_the_json_error_and_writes_nothing,
     case_reviews_are_saved_once_listed_newest_first_and_logged,
     a_placement_ended_before_its_first_week_owed_no_visit,
+    a_visit_overdue_since_before_the_period_breaks_it_until_it_is_made,
 );
 
 fn day(s: &str) -> NaiveDate {
@@ -241,9 +242,11 @@ async fn fixture(backend: &Backend) -> Fixture {
     // visited on its 8th day, 2027-02-09: late by one day.
     let dan = child(unit, "Dan", "2012-02-02", Sex::Boy);
     let p_dan = placement(&dan, PlacementKind::FosterHome, "2027-02-01", None);
-    // Ebba, girl, 17: stödboende since 2026-01-01. Visited 2026-12-15 and
-    // 2027-03-10 (in time); a phone call on 2027-01-05 does not count; the
-    // disability-area officer visited on 2027-02-10. Informed of all three.
+    // Ebba, girl, 17: stödboende since 2026-01-01. First visited 2026-12-15
+    // (due 2026-01-08: that interval was still open in the previous
+    // quarter, so it broke there), then 2027-03-10 (in time); a phone call
+    // on 2027-01-05 does not count; the disability-area officer visited on
+    // 2027-02-10. Informed of all three.
     let ebba = child(unit, "Ebba", "2009-06-01", Sex::Girl);
     let p_ebba = placement(&ebba, PlacementKind::SupportedHousing, "2026-01-01", None);
     // Gun, girl, 11: foster home since 2026-10-01, visited 2026-10-05 and
@@ -478,8 +481,8 @@ async fn the_report_matches_a_hand_counted_fixture(backend: Backend) {
         (FirstVisitInTime, cell(share(1, 2), share(1, 1))),
         // Now: Bertil (one day late), Dan (first visit late) and Gun (never
         // visited after 01-05) broke an interval; Alva (30 Nov → 28 Feb),
-        // Cleo and Ebba did not. Before: nobody did.
-        (VisitedEveryThirdMonth, cell(share(3, 6), share(5, 5))),
+        // Cleo and Ebba did not. Before: Ebba, first visited on 12-15.
+        (VisitedEveryThirdMonth, cell(share(3, 6), share(4, 5))),
         // Now: Alva 1, Bertil 1, Cleo 2, Dan 1, Ebba 1 (the phone call and
         // the officer's visit do not count), Gun 0. Before: one each.
         (
@@ -544,8 +547,8 @@ async fn the_report_matches_a_hand_counted_fixture(backend: Backend) {
     assert_eq!(
         by_sex(VisitedEveryThirdMonth),
         [
-            // Gun broke hers.
-            cell(share(2, 3), share(3, 3)),
+            // Gun broke hers; Ebba hers before.
+            cell(share(2, 3), share(2, 3)),
             // Bertil and Dan both.
             cell(share(0, 2), share(1, 1)),
             cell(share(0, 0), share(0, 0)),
@@ -1239,6 +1242,93 @@ async fn a_placement_ended_before_its_first_week_owed_no_visit(backend: Backend)
         row(&report, Measure::NotVisited).total.now,
         share(2, 7),
         "but he was not visited"
+    );
+    f.app.stop().await;
+}
+
+async fn a_visit_overdue_since_before_the_period_breaks_it_until_it_is_made(backend: Backend) {
+    let f = fixture(&backend).await;
+    use VisitorRole::Employee;
+    // Ivar, boy: foster home since 2025-06-01, visited 2025-06-04 and
+    // 2026-05-10, never again: due 2026-08-10, before both quarters, and
+    // still unmet in each: broken in both, 233 days late at the end of
+    // this one (21 + 30 + 31 + 30 + 31 + 31 + 28 + 31), 243 overdue on
+    // 2027-04-10.
+    let ivar = child(f.unit, "Ivar", "2012-08-08", Sex::Boy);
+    let p_ivar = placement(&ivar, PlacementKind::FosterHome, "2025-06-01", None);
+    // Jon, boy: foster home since 2026-03-01, visited 03-05 and 06-01, then
+    // on 2027-01-01: due 2026-09-01, unmet all the previous quarter (broken
+    // there), met on this quarter's first day (not broken here).
+    let jon = child(f.unit, "Jon", "2013-09-09", Sex::Boy);
+    let p_jon = placement(&jon, PlacementKind::FosterHome, "2026-03-01", None);
+    let heard = Heard::AloneWithView;
+    f.app
+        .db
+        .insert_records(&[
+            Record::Child(ivar.clone()),
+            Record::Child(jon.clone()),
+            Record::Placement(p_ivar),
+            Record::Placement(p_jon),
+            Record::Visit(visit(&ivar, "2025-06-04", f.w1, Employee, heard)),
+            Record::Visit(visit(&ivar, "2026-05-10", f.w1, Employee, heard)),
+            Record::Visit(visit(&jon, "2026-03-05", f.w2, Employee, heard)),
+            Record::Visit(visit(&jon, "2026-06-01", f.w2, Employee, heard)),
+            Record::Visit(visit(&jon, "2027-01-01", f.w2, Employee, heard)),
+        ])
+        .await
+        .expect("Ivar and Jon");
+    let report = get_report(
+        &f,
+        &format!("period=last_quarter&group_by=sex&today={TODAY}"),
+    )
+    .await;
+    assert_eq!(report.children, 8);
+    // Now: Alva, Cleo, Ebba and Jon kept the rhythm; Bertil, Dan, Gun and
+    // Ivar did not. Before: Alva, Bertil, Cleo and Gun did; Ebba, Ivar and
+    // Jon did not.
+    assert_eq!(
+        row(&report, Measure::VisitedEveryThirdMonth).total,
+        cell(share(4, 8), share(4, 7))
+    );
+    // Boys: Bertil, Dan, Ivar broke theirs now, Jon not; before, Bertil
+    // kept his, Ivar and Jon did not.
+    assert_eq!(
+        row(&report, Measure::VisitedEveryThirdMonth).cells[1],
+        cell(share(1, 4), share(1, 3))
+    );
+    let ivars: Vec<(bool, NaiveDate, NaiveDate, Option<NaiveDate>, i64)> = report
+        .broken_intervals
+        .iter()
+        .filter(|b| b.child_id == ivar.id)
+        .map(|b| (b.first_visit, b.since, b.due, b.visited, b.days_late))
+        .collect();
+    assert_eq!(
+        ivars,
+        [(false, day("2026-05-10"), day("2026-08-10"), None, 233)]
+    );
+    assert!(
+        report.broken_intervals.iter().all(|b| b.child_id != jon.id),
+        "Jon was visited on the period's first day"
+    );
+    assert_eq!(
+        report.broken_intervals.first().map(|b| b.child_id),
+        Some(ivar.id),
+        "the earliest due date first"
+    );
+    let ivar_overdue: Vec<(OverdueKind, i64)> = report
+        .overdue
+        .iter()
+        .filter(|o| o.child_id == ivar.id)
+        .map(|o| (o.what, o.days_overdue))
+        .collect();
+    assert_eq!(
+        ivar_overdue,
+        [(
+            OverdueKind::Visit {
+                due: day("2026-08-10")
+            },
+            243
+        )]
     );
     f.app.stop().await;
 }
