@@ -358,7 +358,8 @@ async fn a_group_leaders_grant_gives_a_colleague_the_child_until_the_date(backen
             .json(&serde_json::json!({ "child_id": child, "user_id": user, "until": until }))
             .send()
     };
-    let today = Utc::now().date_naive();
+    // The server's day is Sweden's (from 23:00 UTC in winter, tomorrow's).
+    let today = shared::sweden::date_at(Utc::now());
     for (user, until, why) in [
         (
             colleague.id,
