@@ -11,7 +11,7 @@ use super::column::{FromRow, IdList, Row, TextList};
 use super::rows::{child_columns, from_serde_name, placement_columns, ChildRow, PlacementRow};
 use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
-use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use shared::auth::UnitSummary;
 use shared::domain::{EndKind, EndReason, NotAloneReason, PlacementKind};
 use shared::register::{ConsiderationStatus, DecisionStatus};
@@ -75,7 +75,6 @@ macro_rules! month_key {
 }
 
 fn key(date: NaiveDate) -> i64 {
-    use chrono::Datelike;
     i64::from(date.year()) * 1200 + i64::from(date.month()) * 100 + i64::from(date.day())
 }
 
@@ -128,8 +127,10 @@ const VISIT_FACTS_SQL: &str = concat!(
      AS reason_without_view, \
      COUNT(DISTINCT CASE WHEN ",
     counting!("v"),
-    " THEN COALESCE('user:' || CAST(v.signed_by AS TEXT), 'name:' || v.visitor) END) \
-     AS distinct_visitors, \
+    " THEN v.signed_by END) AS distinct_signers, \
+     COUNT(DISTINCT CASE WHEN ",
+    counting!("v"),
+    " AND v.signed_by IS NULL THEN v.visitor END) AS distinct_unsigned, \
      COUNT(CASE WHEN v.contact = 'in_person' AND v.visitor_role = 'disability_officer' \
      THEN 1 END) AS officer_visits \
      FROM visits v JOIN children c ON c.id = v.child_id \
@@ -212,14 +213,14 @@ const TICKS_SQL: &str = "SELECT t.placement_id, t.item_key, t.state, t.ticked_at
      FROM checklist_ticks t JOIN children c ON c.id = t.child_id \
      WHERE c.unit_id = ANY($1) AND t.item_key = ANY($2) ORDER BY t.ticked_at, t.id";
 
-/// Counting visits per calendar month in `$2..=$3`.
+/// Counting visits per day in `$2..=$3`.
 const MONTHS_SQL: &str = concat!(
-    "SELECT substr(CAST(v.visit_date AS TEXT), 1, 7) AS month, COUNT(*) AS visits, \
+    "SELECT v.visit_date AS day, COUNT(*) AS visits, \
      COUNT(CASE WHEN v.talked_alone = TRUE THEN 1 END) AS alone \
      FROM visits v JOIN children c ON c.id = v.child_id \
      WHERE c.unit_id = ANY($1) AND v.visit_date >= $2 AND v.visit_date <= $3 AND ",
     counting!("v"),
-    " GROUP BY substr(CAST(v.visit_date AS TEXT), 1, 7)"
+    " GROUP BY v.visit_date"
 );
 
 /// The last counting visit of each placement current on `$2` (none: no
@@ -281,7 +282,11 @@ impl FromRow for (ChildId, bool, VisitFacts) {
                 alone: count(row, "alone")?,
                 with_view: count(row, "with_view")?,
                 reason_without_view: count(row, "reason_without_view")?,
-                distinct_visitors: count(row, "distinct_visitors")?,
+                // A signing user, else the visitor's name: two kinds of
+                // people that never match, counted apart (no id is made
+                // text for each visit).
+                distinct_visitors: count(row, "distinct_signers")?
+                    .saturating_add(count(row, "distinct_unsigned")?),
                 officer_visits: count(row, "officer_visits")?,
             },
         ))
@@ -349,8 +354,10 @@ impl FromRow for TickSql {
     }
 }
 
+/// A day's counts (summed into months in Rust: no date is turned into
+/// text for each visit).
 struct MonthSql {
-    month: String,
+    day: NaiveDate,
     visits: u32,
     alone: u32,
 }
@@ -358,7 +365,7 @@ struct MonthSql {
 impl FromRow for MonthSql {
     fn from_row(row: &Row) -> Result<Self, DbError> {
         Ok(Self {
-            month: row.get("month")?,
+            day: row.get("day")?,
             visits: count(row, "visits")?,
             alone: count(row, "alone")?,
         })
@@ -855,10 +862,13 @@ async fn visits_per_month(
         .bind(period.to)
         .all(&mut *tx)
         .await?;
-    let by_month: BTreeMap<String, (u32, u32)> = rows
-        .into_iter()
-        .map(|r| (r.month, (r.visits, r.alone)))
-        .collect();
+    let mut by_month: BTreeMap<NaiveDate, (u32, u32)> = BTreeMap::new();
+    for r in rows {
+        let month = r.day.with_day(1).unwrap_or(r.day);
+        let counts = by_month.entry(month).or_default();
+        counts.0 += r.visits;
+        counts.1 += r.alone;
+    }
     let mut months: Vec<NaiveDate> = previous.months();
     months.extend(period.months());
     months.sort_unstable();
@@ -866,10 +876,7 @@ async fn visits_per_month(
     Ok(months
         .into_iter()
         .map(|month| {
-            let (visits, talked_alone) = by_month
-                .get(&month.format("%Y-%m").to_string())
-                .copied()
-                .unwrap_or_default();
+            let (visits, talked_alone) = by_month.get(&month).copied().unwrap_or_default();
             MonthlyVisits {
                 month,
                 visits,
