@@ -6,6 +6,7 @@ pub mod caseload;
 pub mod charts;
 pub mod decisions;
 pub mod feed;
+pub mod language;
 pub mod lock;
 pub mod loggkontroll;
 pub mod outbox;
@@ -31,3 +32,5 @@ mod ui;
 pub fn start() {
     ui::mount();
 }
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));

@@ -10,6 +10,7 @@ mod cover;
 mod decisions;
 mod devices;
 mod form;
+pub(crate) mod language;
 mod lock;
 mod login;
 mod placement;
@@ -105,7 +106,7 @@ pub fn mount() {
         web_sys::console::error_1(&format!("Barnbesök stannade: {info}").into());
     }));
     browser::register_service_worker();
-    leptos::mount::mount_to_body(App);
+    leptos::mount::mount_to_body(|| view! { <language::WithLanguage><App/></language::WithLanguage> });
 }
 
 #[component]

@@ -1,0 +1,399 @@
+//! The interface texts as reviewed data. Swedish (`sv`) is the source; each
+//! other language's texts carry a review status in
+//! `locales/review/<language>.json`: a draft, reviewed by whom and when, or
+//! outdated when the Swedish text it was made from has changed since (each
+//! entry keeps a fingerprint of that Swedish text). See docs/languages.md.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The source language every text is written in first.
+pub const SOURCE: &str = "sv";
+
+/// Languages whose interface must be complete: the check fails for these.
+pub const REQUIRED: [&str; 2] = ["sv", "en"];
+
+/// Every text of one language: `namespace.key.subkey` → text.
+pub type Texts = BTreeMap<String, String>;
+
+#[derive(Debug)]
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error(format!("{}: {e}", path.display())))
+}
+
+/// The texts of `language` under `locales/<language>/*.json`, flattened.
+/// A `null` value (leptos_i18n's "same as Swedish") counts as absent.
+pub fn load_texts(locales: &Path, language: &str) -> Result<Texts, Error> {
+    let dir = locales.join(language);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Error(format!("{}: {e}", dir.display())))?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    let mut texts = Texts::new();
+    for file in files {
+        let namespace = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| Error(format!("{}: not a namespace name", file.display())))?
+            .to_owned();
+        let value: serde_json::Value = serde_json::from_str(&read(&file)?)
+            .map_err(|e| Error(format!("{}: {e}", file.display())))?;
+        flatten(&namespace, &value, &mut texts)
+            .map_err(|e| Error(format!("{}: {e}", file.display())))?;
+    }
+    Ok(texts)
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Texts) -> Result<(), String> {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                flatten(&format!("{prefix}.{key}"), value, out)?;
+            }
+            Ok(())
+        }
+        serde_json::Value::String(text) => {
+            out.insert(prefix.to_owned(), text.clone());
+            Ok(())
+        }
+        serde_json::Value::Null => Ok(()),
+        other => Err(format!("{prefix}: a text must be a string, not {other}")),
+    }
+}
+
+/// The fingerprint of a Swedish text (64-bit FNV-1a, hex): a review records
+/// the fingerprint of the Swedish it was made from.
+pub fn fingerprint(source: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in source.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recorded {
+    Draft,
+    Reviewed,
+}
+
+/// What the review file says of one text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewEntry {
+    pub status: Recorded,
+    /// Who reviewed it (for `reviewed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The day it was reviewed, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// The fingerprint of the Swedish text the translation was made from.
+    pub source: String,
+}
+
+pub type ReviewFile = BTreeMap<String, ReviewEntry>;
+
+pub fn review_path(locales: &Path, language: &str) -> PathBuf {
+    locales.join("review").join(format!("{language}.json"))
+}
+
+pub fn load_review(locales: &Path, language: &str) -> Result<ReviewFile, Error> {
+    let path = review_path(locales, language);
+    if !path.exists() {
+        return Ok(ReviewFile::new());
+    }
+    serde_json::from_str(&read(&path)?).map_err(|e| Error(format!("{}: {e}", path.display())))
+}
+
+pub fn save_review(locales: &Path, language: &str, review: &ReviewFile) -> Result<(), Error> {
+    let path = review_path(locales, language);
+    let mut text = serde_json::to_string_pretty(review).map_err(|e| Error(e.to_string()))?;
+    text.push('\n');
+    std::fs::write(&path, text).map_err(|e| Error(format!("{}: {e}", path.display())))
+}
+
+/// The status of one translated text, as staff see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Reviewed { by: String, on: String },
+    Draft,
+    /// Its Swedish text changed after the translation was made or reviewed.
+    Outdated,
+    Missing,
+}
+
+impl Status {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Reviewed { .. } => "reviewed",
+            Self::Draft => "draft",
+            Self::Outdated => "outdated",
+            Self::Missing => "missing",
+        }
+    }
+}
+
+/// One language's texts against the Swedish source.
+#[derive(Clone, Debug)]
+pub struct LanguageReport {
+    pub language: String,
+    /// Every Swedish key with this language's status.
+    pub statuses: BTreeMap<String, Status>,
+    /// Keys this language has that Swedish no longer has.
+    pub surplus: Vec<String>,
+}
+
+impl LanguageReport {
+    pub fn count(&self, name: &str) -> usize {
+        self.statuses.values().filter(|s| s.name() == name).count()
+    }
+
+    pub fn keys(&self, name: &str) -> Vec<&str> {
+        self.statuses
+            .iter()
+            .filter(|(_, s)| s.name() == name)
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+
+    /// Whether the check fails for this language: a required language with a
+    /// missing or outdated text, or any language with texts Swedish lacks.
+    pub fn fails(&self) -> bool {
+        !self.surplus.is_empty()
+            || (REQUIRED.contains(&self.language.as_str())
+                && (self.count("missing") > 0 || self.count("outdated") > 0))
+    }
+}
+
+/// Compares one language with the Swedish source.
+pub fn report(source: &Texts, language: &str, texts: &Texts, review: &ReviewFile) -> LanguageReport {
+    let statuses = source
+        .iter()
+        .map(|(key, swedish)| {
+            let status = if language == SOURCE {
+                Status::Reviewed { by: String::new(), on: String::new() }
+            } else if !texts.contains_key(key) {
+                Status::Missing
+            } else {
+                match review.get(key) {
+                    Some(entry) if entry.source != fingerprint(swedish) => Status::Outdated,
+                    Some(ReviewEntry { status: Recorded::Reviewed, by, on, .. }) => Status::Reviewed {
+                        by: by.clone().unwrap_or_default(),
+                        on: on.clone().unwrap_or_default(),
+                    },
+                    _ => Status::Draft,
+                }
+            };
+            (key.clone(), status)
+        })
+        .collect();
+    let surplus = texts
+        .keys()
+        .filter(|key| !source.contains_key(*key) && !is_extra_plural_form(source, key))
+        .cloned()
+        .collect();
+    LanguageReport { language: language.to_owned(), statuses, surplus }
+}
+
+/// A plural form Swedish does not use (Arabic's `_zero`, `_two`, `_few`,
+/// `_many`) of a text Swedish has (`<key>_other`).
+fn is_extra_plural_form(source: &Texts, key: &str) -> bool {
+    ["_zero", "_two", "_few", "_many"].iter().any(|form| {
+        key.strip_suffix(form)
+            .is_some_and(|base| source.contains_key(&format!("{base}_other")))
+    })
+}
+
+/// The languages with a folder under `locales/` (not `review`), Swedish first.
+pub fn languages(locales: &Path) -> Result<Vec<String>, Error> {
+    let mut found: Vec<String> = std::fs::read_dir(locales)
+        .map_err(|e| Error(format!("{}: {e}", locales.display())))?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name != "review")
+        .collect();
+    found.sort_by_key(|name| (name != SOURCE, !REQUIRED.contains(&name.as_str()), name.clone()));
+    Ok(found)
+}
+
+/// Every language's report.
+pub fn check(locales: &Path) -> Result<Vec<LanguageReport>, Error> {
+    let source = load_texts(locales, SOURCE)?;
+    languages(locales)?
+        .iter()
+        .map(|language| {
+            let texts = load_texts(locales, language)?;
+            let review = load_review(locales, language)?;
+            Ok(report(&source, language, &texts, &review))
+        })
+        .collect()
+}
+
+/// Records as drafts the texts of `language` that its review file does not
+/// know yet (a translator added them), from the current Swedish.
+pub fn record_drafts(locales: &Path, language: &str) -> Result<usize, Error> {
+    let source = load_texts(locales, SOURCE)?;
+    let texts = load_texts(locales, language)?;
+    let mut review = load_review(locales, language)?;
+    let mut added = 0;
+    for key in texts.keys() {
+        if let (Some(swedish), false) = (source.get(key), review.contains_key(key)) {
+            review.insert(
+                key.clone(),
+                ReviewEntry { status: Recorded::Draft, by: None, on: None, source: fingerprint(swedish) },
+            );
+            added += 1;
+        }
+    }
+    save_review(locales, language, &review)?;
+    Ok(added)
+}
+
+/// Marks texts of `language` reviewed by `by` on `on`: the given keys (or
+/// key prefixes such as `login.`), or every text it has when `keys` is empty.
+/// Marking a text reviewed also records the Swedish it was checked against.
+pub fn mark_reviewed(
+    locales: &Path,
+    language: &str,
+    by: &str,
+    on: &str,
+    keys: &[String],
+) -> Result<usize, Error> {
+    let source = load_texts(locales, SOURCE)?;
+    let texts = load_texts(locales, language)?;
+    let mut review = load_review(locales, language)?;
+    let mut marked = 0;
+    for key in texts.keys() {
+        let chosen = keys.is_empty() || keys.iter().any(|k| key == k || (k.ends_with('.') && key.starts_with(k.as_str())));
+        if let (true, Some(swedish)) = (chosen, source.get(key)) {
+            review.insert(
+                key.clone(),
+                ReviewEntry {
+                    status: Recorded::Reviewed,
+                    by: Some(by.to_owned()),
+                    on: Some(on.to_owned()),
+                    source: fingerprint(swedish),
+                },
+            );
+            marked += 1;
+        }
+    }
+    save_review(locales, language, &review)?;
+    Ok(marked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(pairs: &[(&str, &str)]) -> Texts {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn entry(status: Recorded, swedish: &str) -> ReviewEntry {
+        ReviewEntry {
+            status,
+            by: (status == Recorded::Reviewed).then(|| "Ann Granskare".to_owned()),
+            on: (status == Recorded::Reviewed).then(|| "2026-12-04".to_owned()),
+            source: fingerprint(swedish),
+        }
+    }
+
+    #[test]
+    fn each_text_is_reviewed_draft_outdated_or_missing() {
+        let swedish = texts(&[("a.save", "Spara"), ("a.sign_in", "Logga in"), ("a.lock", "Lås"), ("a.new", "Ny")]);
+        let english = texts(&[("a.save", "Save"), ("a.sign_in", "Sign in"), ("a.lock", "Lock")]);
+        let review: ReviewFile = [
+            ("a.save".to_owned(), entry(Recorded::Reviewed, "Spara")),
+            // Reviewed when the Swedish said something else.
+            ("a.sign_in".to_owned(), entry(Recorded::Reviewed, "Logga in här")),
+        ]
+        .into_iter()
+        .collect();
+        let report = report(&swedish, "en", &english, &review);
+        assert_eq!(
+            report.statuses["a.save"],
+            Status::Reviewed { by: "Ann Granskare".into(), on: "2026-12-04".into() }
+        );
+        assert_eq!(report.statuses["a.sign_in"], Status::Outdated);
+        assert_eq!(report.statuses["a.lock"], Status::Draft);
+        assert_eq!(report.statuses["a.new"], Status::Missing);
+        assert!(report.fails(), "English must be complete and current");
+    }
+
+    #[test]
+    fn only_required_languages_fail_on_gaps_but_any_fails_on_surplus() {
+        let swedish = texts(&[("a.save", "Spara"), ("a.lock", "Lås")]);
+        let arabic = texts(&[("a.save", "حفظ")]);
+        let report_ar = report(&swedish, "ar", &arabic, &ReviewFile::new());
+        assert_eq!(report_ar.count("missing"), 1);
+        assert_eq!(report_ar.count("draft"), 1);
+        assert!(!report_ar.fails(), "Arabic is listed, not required");
+        let plural = texts(&[("a.n_one", "1 barn"), ("a.n_other", "{{ count }} barn")]);
+        let arabic_plural = texts(&[("a.n_other", "x"), ("a.n_few", "y"), ("a.n_two", "z")]);
+        assert!(report(&plural, "ar", &arabic_plural, &ReviewFile::new()).surplus.is_empty());
+        let stale = texts(&[("a.save", "حفظ"), ("a.gone", "x")]);
+        assert!(report(&swedish, "ar", &stale, &ReviewFile::new()).fails());
+        let complete = texts(&[("a.save", "Save"), ("a.lock", "Lock")]);
+        let en = report(&swedish, "en", &complete, &ReviewFile::new());
+        assert!(!en.fails(), "drafts are listed; a complete, current English passes");
+    }
+
+    #[test]
+    fn fingerprints_follow_the_swedish_text() {
+        assert_eq!(fingerprint("Spara"), fingerprint("Spara"));
+        assert_ne!(fingerprint("Spara"), fingerprint("Spara "));
+        assert_eq!(fingerprint("").len(), 16);
+    }
+
+    #[test]
+    fn files_flatten_to_dotted_keys_and_null_means_absent() {
+        let mut out = Texts::new();
+        let value = serde_json::json!({ "form": { "save": "Spara", "skip": null }, "title": "Besök" });
+        flatten("visit", &value, &mut out).expect("flattens");
+        assert_eq!(out, texts(&[("visit.form.save", "Spara"), ("visit.title", "Besök")]));
+        assert!(flatten("x", &serde_json::json!({ "n": 3 }), &mut Texts::new()).is_err());
+    }
+
+    #[test]
+    fn drafts_and_reviews_are_recorded_in_the_review_file() {
+        let dir = std::env::temp_dir().join(format!("texts-test-{}", std::process::id()));
+        let locales = dir.join("locales");
+        for (language, body) in [("sv", r#"{"save":"Spara","lock":"Lås"}"#), ("en", r#"{"save":"Save","lock":"Lock"}"#)] {
+            std::fs::create_dir_all(locales.join(language)).expect("dir");
+            std::fs::write(locales.join(language).join("a.json"), body).expect("write");
+        }
+        std::fs::create_dir_all(locales.join("review")).expect("dir");
+        assert_eq!(record_drafts(&locales, "en").expect("drafts"), 2);
+        assert_eq!(mark_reviewed(&locales, "en", "Ann", "2026-12-04", &["a.save".into()]).expect("marks"), 1);
+        let reports = check(&locales).expect("checks");
+        let en = reports.iter().find(|r| r.language == "en").expect("en");
+        assert_eq!(en.count("reviewed"), 1);
+        assert_eq!(en.count("draft"), 1);
+        // The Swedish changes: the reviewed English is outdated.
+        std::fs::write(locales.join("sv").join("a.json"), r#"{"save":"Spara nu","lock":"Lås"}"#).expect("write");
+        let reports = check(&locales).expect("checks");
+        let en = reports.iter().find(|r| r.language == "en").expect("en");
+        assert_eq!(en.keys("outdated"), vec!["a.save"]);
+        assert!(en.fails());
+        std::fs::remove_dir_all(&dir).expect("cleans up");
+    }
+}

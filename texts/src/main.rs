@@ -1,0 +1,129 @@
+//! `barnbesok-texts`: the language check and the review records.
+//!
+//! ```text
+//! barnbesok-texts check                     list missing and outdated texts per language;
+//!                                           fails for Swedish or English
+//! barnbesok-texts drafts LANGUAGE           record new translations as drafts
+//! barnbesok-texts review LANGUAGE --by NAME [--on YYYY-MM-DD] [KEY | PREFIX. ...]
+//!                                           mark texts reviewed (all when no key is given)
+//! ```
+//! `--locales DIR` (default `app/locales`) says where the texts are.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("barnbesok-texts: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
+    let locales = take_option(&mut args, "--locales")?
+        .map_or_else(|| PathBuf::from("app/locales"), PathBuf::from);
+    let command = if args.is_empty() { String::new() } else { args.remove(0) };
+    match command.as_str() {
+        "check" => check(&locales),
+        "drafts" => {
+            let language = args.first().ok_or("drafts: which language?")?;
+            let added = texts::record_drafts(&locales, language).map_err(|e| e.to_string())?;
+            println!("{added} new texts in {language} recorded as drafts");
+            Ok(ExitCode::SUCCESS)
+        }
+        "review" => {
+            let by = take_option(&mut args, "--by")?.ok_or("review: --by NAME is required")?;
+            let on = match take_option(&mut args, "--on")? {
+                Some(day) => day,
+                None => today(),
+            };
+            if args.is_empty() {
+                return Err("review: which language?".into());
+            }
+            let language = args.remove(0);
+            let marked = texts::mark_reviewed(&locales, &language, &by, &on, &args)
+                .map_err(|e| e.to_string())?;
+            println!("{marked} texts in {language} marked reviewed by {by} on {on}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err("usage: barnbesok-texts [--locales DIR] check | drafts LANGUAGE | review LANGUAGE --by NAME [--on DAY] [KEY...]".into()),
+    }
+}
+
+fn take_option(args: &mut Vec<String>, name: &str) -> Result<Option<String>, String> {
+    let Some(at) = args.iter().position(|a| a == name) else {
+        return Ok(None);
+    };
+    if at + 1 >= args.len() {
+        return Err(format!("{name} needs a value"));
+    }
+    let value = args.remove(at + 1);
+    args.remove(at);
+    Ok(Some(value))
+}
+
+fn check(locales: &std::path::Path) -> Result<ExitCode, String> {
+    let reports = texts::check(locales).map_err(|e| e.to_string())?;
+    println!(
+        "{:<9} {:>6} {:>9} {:>6} {:>9} {:>8} {:>8}  result",
+        "language", "texts", "reviewed", "draft", "outdated", "missing", "surplus"
+    );
+    for report in &reports {
+        println!(
+            "{:<9} {:>6} {:>9} {:>6} {:>9} {:>8} {:>8}  {}",
+            report.language,
+            report.statuses.len(),
+            report.count("reviewed"),
+            report.count("draft"),
+            report.count("outdated"),
+            report.count("missing"),
+            report.surplus.len(),
+            if report.fails() {
+                "FAILS"
+            } else if texts::REQUIRED.contains(&report.language.as_str()) {
+                "complete"
+            } else {
+                "partial (not required)"
+            }
+        );
+    }
+    for report in &reports {
+        for (what, keys) in [
+            ("missing", report.keys("missing")),
+            ("outdated", report.keys("outdated")),
+            ("not in Swedish", report.surplus.iter().map(String::as_str).collect()),
+        ] {
+            if keys.is_empty() {
+                continue;
+            }
+            println!("\n{} {what} ({}):", report.language, keys.len());
+            for key in keys {
+                println!("  {key}");
+            }
+        }
+    }
+    let failed = reports.iter().any(texts::LanguageReport::fails);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Today as `YYYY-MM-DD` (UTC), without a date library.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    let days = i64::try_from(days).unwrap_or(0);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
