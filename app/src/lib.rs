@@ -6,6 +6,7 @@ pub mod caseload;
 pub mod charts;
 pub mod decisions;
 pub mod feed;
+pub mod labels;
 pub mod language;
 pub mod lock;
 pub mod loggkontroll;

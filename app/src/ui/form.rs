@@ -31,7 +31,9 @@ pub(crate) async fn record_change(
 /// browser.
 #[component]
 pub(crate) fn PinField(
-    label: &'static str,
+    /// A translated label: `Signal::derive(move || t_string!(i18n, ns.key))`.
+    #[prop(into)]
+    label: Signal<&'static str>,
     name: &'static str,
     /// `off` to unlock, `new-password` to choose one.
     autocomplete: &'static str,
@@ -40,7 +42,7 @@ pub(crate) fn PinField(
 ) -> impl IntoView {
     view! {
         <label class=class>
-            <span>{label}</span>
+            <span>{move || label.get()}</span>
             <input type="password" inputmode="numeric" autocomplete=autocomplete name=name
                 maxlength=MAX_PIN_DIGITS.to_string()
                 prop:value=move || value.get()
@@ -53,13 +55,13 @@ pub(crate) fn PinField(
 #[component]
 pub(crate) fn BusyButton(
     busy: RwSignal<bool>,
-    label: &'static str,
-    busy_label: &'static str,
+    #[prop(into)] label: Signal<&'static str>,
+    #[prop(into)] busy_label: Signal<&'static str>,
     #[prop(default = "button")] class: &'static str,
 ) -> impl IntoView {
     view! {
         <button type="submit" class=class disabled=move || busy.get()>
-            {move || if busy.get() { busy_label } else { label }}
+            {move || if busy.get() { busy_label.get() } else { label.get() }}
         </button>
     }
 }

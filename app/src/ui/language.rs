@@ -18,9 +18,30 @@ pub(crate) fn WithLanguage(children: Children) -> impl IntoView {
         .max_age(REMEMBERED_MS);
     view! {
         <I18nContextProvider cookie_options=remember>
+            <FollowLanguage/>
             {children()}
         </I18nContextProvider>
     }
+}
+
+thread_local! {
+    static NOW: std::cell::Cell<Language> = const { std::cell::Cell::new(Language::Swedish) };
+}
+
+/// The language the interface is in now, untracked: for words made in async
+/// work away from any view (a notice, a confirmation question).
+pub(crate) fn now() -> Language {
+    NOW.with(std::cell::Cell::get)
+}
+
+/// Keeps `now()` up to date; inside the provider.
+#[component]
+fn FollowLanguage() -> impl IntoView {
+    let i18n = use_i18n();
+    Effect::new(move |_| {
+        let language = Language::from_locale(i18n.get_locale());
+        NOW.with(|now| now.set(language));
+    });
 }
 
 /// The language the interface is in now (tracked).

@@ -6,19 +6,21 @@ use super::{store, sync_ctl, Ctx};
 use crate::platform::http;
 use crate::session::{sign_in_effect, SignInEffect, StoredSession};
 use crate::sync::TransportError;
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::ui::form::{BusyButton, ErrorLine};
+use crate::ui::language::{self, LanguagePicker};
 use leptos::prelude::*;
 use shared::ErrorCode;
 
 fn message_for(error: &TransportError) -> String {
+    let locale = language::now().locale();
     match error {
         TransportError::Server {
             code: Some(code), ..
-        } => code.message_sv().to_owned(),
-        TransportError::Unreachable => {
-            "Servern kunde inte nås. Att logga in kräver nätverk.".to_owned()
-        }
-        _ => "Inloggningen misslyckades. Försök igen.".to_owned(),
+        } => code.label(language::now()).to_owned(),
+        TransportError::Unreachable => td_string!(locale, login.unreachable).to_owned(),
+        _ => td_string!(locale, login.failed).to_owned(),
     }
 }
 
@@ -26,6 +28,7 @@ fn message_for(error: &TransportError) -> String {
 /// stays if the same user signs in.
 #[component]
 pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let previous = ctx.user.get_untracked();
     let username = RwSignal::new(
         previous
@@ -34,7 +37,7 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
             .unwrap_or_default(),
     );
     let password = RwSignal::new(String::new());
-    let device_label = RwSignal::new("Surfplatta".to_owned());
+    let device_label = RwSignal::new(t_string!(i18n, login.device_name_default).to_owned());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
@@ -49,9 +52,7 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
             device_label.get_untracked().trim().to_owned(),
         );
         if name.is_empty() || pass.is_empty() || label.is_empty() {
-            error.set(Some(
-                "Fyll i användarnamn, lösenord och enhetens namn.".into(),
-            ));
+            error.set(Some(t_string!(i18n, login.fill_in_all).to_owned()));
             return;
         }
         busy.set(true);
@@ -68,35 +69,41 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
 
     view! {
         <section class="card login" aria-labelledby="login-h">
-            <h1 id="login-h">{if again { "Logga in igen" } else { "Logga in" }}</h1>
+            <LanguagePicker/>
+            <h1 id="login-h">{move || if again { t_string!(i18n, login.title_again) } else { t_string!(i18n, login.title) }}</h1>
+            {move || (!language::current().covers_staff_pages()).then(|| view! {
+                <p class="muted" data-testid="language-not-reviewed">{t!(i18n, login.language_not_reviewed)}</p>
+            })}
             {move || ctx.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
             {again.then(|| view! {
-                <p>"Inloggningen har gått ut. Allt du har sparat finns kvar på enheten och skickas när du har loggat in."</p>
+                <p>{t!(i18n, login.session_over)}</p>
             })}
             <form class="form" on:submit=submit novalidate>
                 <label class="field">
-                    <span>"Användarnamn"</span>
+                    <span>{t!(i18n, login.username)}</span>
                     <input type="text" name="username" autocomplete="username" required
                         autocapitalize="none" spellcheck="false" maxlength="64"
                         prop:value=move || username.get()
                         on:input=move |ev| username.set(event_target_value(&ev))/>
                 </label>
                 <label class="field">
-                    <span>"Lösenord"</span>
+                    <span>{t!(i18n, login.password)}</span>
                     <input type="password" name="password" autocomplete="current-password" required
                         prop:value=move || password.get()
                         on:input=move |ev| password.set(event_target_value(&ev))/>
                 </label>
                 <label class="field">
-                    <span>"Enhetens namn"</span>
+                    <span>{t!(i18n, login.device_name)}</span>
                     <input type="text" name="device" required maxlength="80"
                         prop:value=move || device_label.get()
                         on:input=move |ev| device_label.set(event_target_value(&ev))/>
-                    <small class="muted">"Visas i listan över inloggade enheter, så att en borttappad surfplatta kan spärras."</small>
+                    <small class="muted">{t!(i18n, login.device_name_hint)}</small>
                 </label>
                 <ErrorLine error=error/>
                 <div class="form__actions">
-                    <BusyButton busy label="Logga in" busy_label="Loggar in…"/>
+                    <BusyButton busy
+                        label=Signal::derive(move || t_string!(i18n, login.sign_in))
+                        busy_label=Signal::derive(move || t_string!(i18n, login.signing_in))/>
                 </div>
             </form>
         </section>
@@ -104,8 +111,9 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
 }
 
 async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Result<(), String> {
+    let locale = language::now().locale();
     let Some(store) = store() else {
-        return Err("Lagringen på enheten är inte öppen.".into());
+        return Err(td_string!(locale, login.store_not_open).to_owned());
     };
     let tokens = http::login(username, password, label)
         .await
@@ -116,10 +124,7 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
         SignInEffect::Keep => {}
         SignInEffect::Wipe => store.wipe_all().await.map_err(|e| e.0)?,
         SignInEffect::Refuse { pending } => {
-            return Err(format!(
-                "Enheten har {pending} osända ändringar från en annan användare. \
-                 Den användaren behöver logga in och synka först."
-            ))
+            return Err(td_string!(locale, login.other_users_changes, pending = pending).to_string())
         }
     }
     super::lock::set_lock_after(tokens.policy.lock_after_secs);
@@ -149,7 +154,7 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
 
 /// Keeps the session (sealed with the device key) and starts syncing.
 pub(crate) async fn finish_sign_in(ctx: Ctx, session: StoredSession) -> Result<(), String> {
-    let store = store().ok_or("Lagringen på enheten är inte öppen.")?;
+    let store = store().ok_or(td_string!(language::now().locale(), login.store_not_open))?;
     store.save_session(&session).await.map_err(|e| e.0)?;
     http::set_session(Some(session.clone()));
     ctx.user.set(Some(session.user));
@@ -185,9 +190,8 @@ pub(crate) async fn sign_out(ctx: Ctx) {
     sync_ctl::run_round_now(ctx).await;
     let pending = store.pending_count().await.unwrap_or(0);
     if pending > 0 {
-        let question = format!(
-            "{pending} ändringar har inte kommit fram till servern. Loggar du ut nu försvinner de från enheten. Logga ut ändå?"
-        );
+        let question =
+            td_string!(language::now().locale(), login.sign_out_anyway, pending = pending).to_string();
         let confirmed = web_sys::window()
             .and_then(|w| w.confirm_with_message(&question).ok())
             .unwrap_or(false);
@@ -197,7 +201,7 @@ pub(crate) async fn sign_out(ctx: Ctx) {
     }
     http::logout().await;
     if store.wipe_all().await.is_ok() {
-        after_wipe(ctx, "Du är utloggad. Inga uppgifter finns kvar på enheten.");
+        after_wipe(ctx, td_string!(language::now().locale(), login.signed_out));
     }
 }
 

@@ -264,6 +264,7 @@ fn UserMenu() -> impl IntoView {
                     .then(|| view! { <A href="/egenkontroll">"Egenkontroll"</A> })}
                 <A href="/enheter">"Mina enheter"</A>
             </nav>
+            <language::LanguagePicker staff=true/>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>
                 "Lås"
             </button>
