@@ -40,5 +40,35 @@ fn main() -> Result<(), Box<dyn Error>> {
         out,
         CodegenOptions::new().top_level_attributes(Some(attributes)),
     )?;
+    write_review(&manifest.join("locales"))
+}
+
+/// `$OUT_DIR/review.rs`: every translated text's status, its Swedish source
+/// and the translation, for the languages page staff read.
+fn write_review(locales: &std::path::Path) -> Result<(), Box<dyn Error>> {
+    let source = texts::load_texts(locales, texts::SOURCE)?;
+    let mut code = String::from("pub const REVIEW: &[LanguageReview] = &[\n");
+    for report in texts::check(locales)? {
+        if report.language == texts::SOURCE {
+            continue;
+        }
+        let translated = texts::load_texts(locales, &report.language)?;
+        code.push_str(&format!("    LanguageReview {{ tag: {:?}, texts: &[\n", report.language));
+        for (key, status) in &report.statuses {
+            let (by, on) = match status {
+                texts::Status::Reviewed { by, on } => (by.as_str(), on.as_str()),
+                _ => ("", ""),
+            };
+            code.push_str(&format!(
+                "        TextReview {{ key: {key:?}, status: {:?}, by: {by:?}, on: {on:?}, swedish: {:?}, text: {:?} }},\n",
+                status.name(),
+                source.get(key).map_or("", String::as_str),
+                translated.get(key).map_or("", String::as_str),
+            ));
+        }
+        code.push_str("    ] },\n");
+    }
+    code.push_str("];\n");
+    std::fs::write(PathBuf::from(std::env::var("OUT_DIR")?).join("review.rs"), code)?;
     Ok(())
 }

@@ -18,7 +18,11 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "Unit tests: shared domain and protocol, app sync logic, benchmark data (native)"
-cargo test -p barnbesok-shared -p barnbesok-app -p barnbesok-bench
+cargo test -p barnbesok-shared -p barnbesok-app -p barnbesok-bench -p barnbesok-texts
+
+step "Languages: missing and outdated texts per language (fails for Swedish or English); style sheets mirror right-to-left"
+cargo run --quiet -p barnbesok-texts -- check
+cargo run --quiet -p barnbesok-texts -- css "$ROOT"/style/*.css
 
 step "The import's JSON Schema: the example validates, each refused case does not"
 node "$ROOT/tests/schema/validate.mjs" "$ROOT/docs/schema/import.schema.json" "$ROOT/docs/examples/import.json"

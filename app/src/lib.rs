@@ -12,6 +12,7 @@ pub mod lock;
 pub mod loggkontroll;
 pub mod outbox;
 pub mod reads;
+pub mod review;
 pub mod record;
 pub mod refused;
 pub mod register;

@@ -300,6 +300,33 @@ pub fn mark_reviewed(
     Ok(marked)
 }
 
+/// Declarations in a style sheet that fix a side instead of following the
+/// text's direction (`margin-left` where `margin-inline-start` mirrors in
+/// Arabic): line number and the declaration.
+pub fn physical_properties(css: &str) -> Vec<(usize, String)> {
+    const SIDES: [&str; 2] = ["left", "right"];
+    let mut found = Vec::new();
+    for (number, line) in css.lines().enumerate() {
+        for declaration in line.split(['{', ';', '}']) {
+            let Some((property, value)) = declaration.split_once(':') else {
+                continue;
+            };
+            let (property, value) = (property.trim(), value.trim());
+            let side_property = SIDES.iter().any(|side| {
+                property == *side
+                    || property.ends_with(&format!("-{side}"))
+                    || property.contains(&format!("-{side}-"))
+            });
+            let side_value = matches!(property, "text-align" | "float" | "clear")
+                && SIDES.contains(&value);
+            if side_property || side_value {
+                found.push((number + 1, declaration.trim().to_owned()));
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +382,14 @@ mod tests {
         let complete = texts(&[("a.save", "Save"), ("a.lock", "Lock")]);
         let en = report(&swedish, "en", &complete, &ReviewFile::new());
         assert!(!en.fails(), "drafts are listed; a complete, current English passes");
+    }
+
+    #[test]
+    fn style_sheets_use_logical_sides() {
+        let css = ".a { margin-left: 1rem; padding-inline-start: 2px; }\n.b { right: 0; border-top-right-radius: 4px; }\n.c { text-align: left; float: right; text-align: start; }\n.d { inset-inline-end: 0; }";
+        let found: Vec<usize> = physical_properties(css).into_iter().map(|(line, _)| line).collect();
+        assert_eq!(found, vec![1, 2, 2, 3, 3]);
+        assert!(physical_properties(".e { margin-inline: 0 auto; }").is_empty());
     }
 
     #[test]

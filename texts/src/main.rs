@@ -3,6 +3,7 @@
 //! ```text
 //! barnbesok-texts check                     list missing and outdated texts per language;
 //!                                           fails for Swedish or English
+//! barnbesok-texts css FILE...              fail on left/right where a logical property mirrors
 //! barnbesok-texts drafts LANGUAGE           record new translations as drafts
 //! barnbesok-texts review LANGUAGE --by NAME [--on YYYY-MM-DD] [KEY | PREFIX. ...]
 //!                                           mark texts reviewed (all when no key is given)
@@ -28,6 +29,20 @@ fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
     let command = if args.is_empty() { String::new() } else { args.remove(0) };
     match command.as_str() {
         "check" => check(&locales),
+        "css" => {
+            let mut failed = false;
+            for path in &args {
+                let css = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+                for (line, declaration) in texts::physical_properties(&css) {
+                    println!("{path}:{line}: {declaration} (use the logical property: inline-start/-end)");
+                    failed = true;
+                }
+            }
+            if !failed {
+                println!("style sheets: logical properties only ({} checked)", args.len());
+            }
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
         "drafts" => {
             let language = args.first().ok_or("drafts: which language?")?;
             let added = texts::record_drafts(&locales, language).map_err(|e| e.to_string())?;
