@@ -11,6 +11,7 @@ mod decisions;
 mod devices;
 mod form;
 pub(crate) mod language;
+mod languages;
 mod lock;
 mod login;
 mod placement;
@@ -230,6 +231,7 @@ fn App() -> impl IntoView {
                             <Route path=path!("/egenkontroll") view=selfcheck::SelfCheckPage/>
                             <Route path=path!("/egenkontroll/utskrift") view=selfcheck::SelfCheckPrintPage/>
                             <Route path=path!("/egenkontroll/genomgang") view=selfcheck::CaseReviewPage/>
+                            <Route path=path!("/sprak") view=languages::LanguagesPage/>
                         </Routes>
                     }.into_any(),
                 }}

@@ -1,0 +1,98 @@
+//! "Språk och översättningar": each language's texts with their review
+//! status, so staff know what a child or a consultant reads has been checked.
+
+use crate::i18n::{t, t_string, use_i18n};
+use crate::language::Language;
+use crate::review::{self, TextReview};
+use leptos::prelude::*;
+
+#[component]
+pub(crate) fn LanguagesPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let chosen = RwSignal::new("en");
+    let only_open = RwSignal::new(true);
+    let translated: Vec<Language> =
+        Language::ALL.into_iter().filter(|l| review::of(l.tag()).is_some()).collect();
+    view! {
+        <section class="card" aria-labelledby="languages-h">
+            <h1 id="languages-h">{t!(i18n, languages.title)}</h1>
+            <p>{t!(i18n, languages.intro)}</p>
+            <table class="audit-table" data-testid="language-summary">
+                <caption>{t!(i18n, languages.summary_caption)}</caption>
+                <thead><tr>
+                    <th scope="col">{t!(i18n, languages.language)}</th>
+                    <th scope="col">{t!(i18n, languages.status_reviewed)}</th>
+                    <th scope="col">{t!(i18n, languages.status_draft)}</th>
+                    <th scope="col">{t!(i18n, languages.status_outdated)}</th>
+                    <th scope="col">{t!(i18n, languages.status_missing)}</th>
+                </tr></thead>
+                <tbody>
+                    {translated.iter().filter_map(|l| review::of(l.tag()).map(|r| (*l, r))).map(|(language, r)| view! {
+                        <tr data-language=language.tag()>
+                            <th scope="row" lang=language.tag()>{language.own_name()}</th>
+                            <td>{r.count("reviewed")}</td>
+                            <td>{r.count("draft")}</td>
+                            <td>{r.count("outdated")}</td>
+                            <td>{r.count("missing")}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <div class="form__row" role="group" aria-label=move || t_string!(i18n, languages.show)>
+                {translated.iter().map(|language| {
+                    let tag = language.tag();
+                    view! {
+                        <button type="button" class="button button--quiet" lang=tag
+                            aria-pressed=move || (chosen.get() == tag).to_string()
+                            on:click=move |_| chosen.set(tag)>
+                            {language.own_name()}
+                        </button>
+                    }
+                }).collect_view()}
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || only_open.get()
+                        on:change=move |ev| only_open.set(event_target_checked(&ev))/>
+                    {t!(i18n, languages.only_open)}
+                </label>
+            </div>
+            {move || {
+                let tag = chosen.get();
+                let language = Language::from_tag(tag).unwrap_or(Language::English);
+                let rows: Vec<&'static TextReview> = review::of(tag)
+                    .map(|r| r.texts.iter().filter(|t| !only_open.get() || t.status != "reviewed").collect())
+                    .unwrap_or_default();
+                view! {
+                    <table class="audit-table" data-testid="language-texts">
+                        <caption>{move || t_string!(i18n, languages.texts_caption)} " " {language.own_name()}</caption>
+                        <thead><tr>
+                            <th scope="col">{t!(i18n, languages.key)}</th>
+                            <th scope="col" lang="sv">{t!(i18n, languages.swedish)}</th>
+                            <th scope="col">{t!(i18n, languages.translation)}</th>
+                            <th scope="col">{t!(i18n, languages.status)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|text| view! {
+                                <tr data-status=text.status>
+                                    <td><code>{text.key}</code></td>
+                                    <td lang="sv">{text.swedish}</td>
+                                    <td lang=language.tag() dir=language.direction().as_str()>{text.text}</td>
+                                    <td>{status_text(text)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+            }}
+        </section>
+    }
+}
+
+fn status_text(text: &'static TextReview) -> impl IntoView {
+    let i18n = use_i18n();
+    move || match text.status {
+        "reviewed" => format!("{} ({}, {})", t_string!(i18n, languages.status_reviewed), text.by, text.on),
+        "outdated" => t_string!(i18n, languages.status_outdated).to_owned(),
+        "missing" => t_string!(i18n, languages.status_missing).to_owned(),
+        _ => t_string!(i18n, languages.status_draft).to_owned(),
+    }
+}
