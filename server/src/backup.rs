@@ -121,9 +121,24 @@ async fn restore_sqlite_file(path: &Path, from: &Path) -> Result<FeedEpoch, Back
         use sqlx::Connection;
         let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&staged);
         let mut one = sqlx::SqliteConnection::connect_with(&options).await?;
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
-            .fetch_one(&mut one)
-            .await?;
+        // The pools' connections close on their own threads, maybe a moment
+        // after `close` returned; until the last has, SQLite refuses to
+        // leave WAL mode at once ("database is locked"), without waiting.
+        let mut attempts = 0;
+        let mode: String = loop {
+            match sqlx::query_scalar("PRAGMA journal_mode = DELETE")
+                .fetch_one(&mut one)
+                .await
+            {
+                Err(sqlx::Error::Database(e))
+                    if e.message().contains("locked") && attempts < 100 =>
+                {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                result => break result?,
+            }
+        };
         one.close().await?;
         if !mode.eq_ignore_ascii_case("delete") {
             return Err(BackupError::Io(std::io::Error::other(format!(
