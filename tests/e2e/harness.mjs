@@ -1,7 +1,7 @@
 // Shared by the browser end-to-end tests: starts the real server binary on a
 // loopback port with a throwaway SQLite database, and Debian's Chromium.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, cpSync, rmSync } from 'node:fs';
+import { mkdtempSync, cpSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,4 +176,43 @@ export async function recordVisit(page, { alone = true, note } = {}) {
     .getByLabel('Ja').check();
   if (note !== undefined) await page.getByLabel('Anteckning', { exact: true }).fill(note);
   await page.getByRole('button', { name: 'Signera besöket' }).click();
+}
+
+/** The interface texts of a language from app/locales (Arabic falls back to
+ *  Swedish where it has no text, as the app does): `T('login.sign_in')`,
+ *  `T('sync.changes_waiting', { count: 3 })`. Tests find controls by these,
+ *  so a test runs in any language. */
+export function texts(language = 'sv') {
+  const load = (tag) => {
+    const dir = join(ROOT, 'app', 'locales', tag);
+    const flat = {};
+    const walk = (prefix, value) => {
+      if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) walk(`${prefix}.${k}`, v);
+      } else if (typeof value === 'string') {
+        flat[prefix] = value;
+      }
+    };
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      walk(file.replace(/\.json$/, ''), JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    }
+    return flat;
+  };
+  const own = load(language);
+  const source = language === 'sv' ? own : load('sv');
+  const plural = new Intl.PluralRules(language);
+  const T = (key, vars = {}) => {
+    let k = key;
+    if ('count' in vars) {
+      const form = `${key}_${plural.select(vars.count)}`;
+      k = (own[form] ?? source[form]) !== undefined ? form : `${key}_other`;
+    }
+    const text = own[k] ?? (language === 'ar' ? source[k] : undefined);
+    if (text === undefined) throw new Error(`no text ${k} in ${language}`);
+    return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name) => String(vars[name] ?? ''));
+  };
+  T.all = own;
+  T.source = source;
+  T.language = language;
+  return T;
 }

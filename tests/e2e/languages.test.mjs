@@ -1,0 +1,147 @@
+// The interface in English and Arabic. The Swedish phrases an English page
+// must not show are built from the translation files (app/locales), not from
+// a hand list: every Swedish text whose English differs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+
+const env = useServerAndBrowser();
+const sv = texts('sv');
+const en = texts('en');
+const ar = texts('ar');
+const ELSA = 'de300000-0000-4000-8000-00000000c003';
+
+/** Swedish interface phrases (cut at their placeholders) that no English
+ *  text also contains. */
+function swedishPhrases() {
+  const english = Object.values(en.all);
+  const phrases = new Set();
+  for (const [key, swedish] of Object.entries(sv.all)) {
+    if (en.all[key] === undefined || en.all[key] === swedish) continue;
+    for (const piece of swedish.split(/\{\{[^}]*\}\}/)) {
+      const phrase = piece.trim().replace(/^[–·:,(]+|[.:…,;!?)–·]+$/g, '').trim();
+      if (phrase.length < 3 || !/\p{L}{3}/u.test(phrase)) continue;
+      if (english.some((e) => e.includes(phrase))) continue;
+      phrases.add(phrase);
+    }
+  }
+  return [...phrases];
+}
+
+/** What the page says to a reader in its own language: visible text and
+ *  accessible names, without names and notes people typed (translate="no")
+ *  or content marked as another language (lang="sv"). */
+async function interfaceText(page) {
+  return page.evaluate(() => {
+    const body = document.body.cloneNode(true);
+    for (const el of body.querySelectorAll('[translate="no"], [lang]:not([lang="en"]), script, style, [hidden]')) {
+      el.remove();
+    }
+    const attributes = [...body.querySelectorAll('[aria-label], [title], [placeholder], [alt]')]
+      .flatMap((el) => ['aria-label', 'title', 'placeholder', 'alt'].map((a) => el.getAttribute(a)))
+      .filter(Boolean);
+    document.body.append(body);
+    body.style.position = 'absolute';
+    const text = body.innerText;
+    body.remove();
+    return `${text}\n${attributes.join('\n')}`;
+  });
+}
+
+function swedishLeft(text, phrases) {
+  return phrases.filter((phrase) => {
+    const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'u').test(text);
+  });
+}
+
+async function englishTablet(username) {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE', hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await page.getByTestId('language-en').click();
+  await page.getByRole('heading', { name: en('login.title'), exact: true }).waitFor();
+  await signIn(page, username, undefined, en);
+  await waitForText(page.getByTestId('sync-status'), en('sync.synced'));
+  return { context, page };
+}
+
+test('in English, the main pages show no Swedish interface text', async () => {
+  const phrases = swedishPhrases();
+  assert.ok(phrases.length > 300, `the check is built from the translation files (${phrases.length} phrases)`);
+  const found = {};
+  const visit = async (page, path, ready) => {
+    await page.goto(new URL(path, env.server.url).href);
+    await unlock(page, undefined, en);
+    await ready(page);
+    // Let late parts (lists from the device, charts) settle.
+    await page.waitForTimeout(500);
+    const left = swedishLeft(await interfaceText(page), phrases);
+    if (left.length) found[path] = left;
+  };
+
+  const worker = await englishTablet('demo.anna');
+  assert.equal(await worker.page.locator('html').getAttribute('lang'), 'en');
+  assert.equal(await worker.page.locator('html').getAttribute('dir'), 'ltr');
+  const h1 = (name) => (page) => page.getByRole('heading', { name, level: 1 }).first().waitFor();
+  await visit(worker.page, '/', (p) => p.getByRole('link', { name: /Elsa Demosdotter/ }).waitFor());
+  await visit(worker.page, `/barn/${ELSA}`, h1('Elsa Demosdotter'));
+  await visit(worker.page, '/kalender', (p) => p.locator('main h1').waitFor());
+  await visit(worker.page, '/rutiner', (p) => p.locator('main h1').waitFor());
+  await visit(worker.page, '/enheter', (p) => p.getByTestId('device').first().waitFor());
+  await visit(worker.page, '/sprak', (p) => p.getByTestId('language-summary').waitFor());
+  await worker.context.close();
+
+  const manager = await englishTablet('demo.erik');
+  for (const path of ['/egenkontroll', '/loggkontroll', '/hemregister', '/checklistor', '/beslut']) {
+    await visit(manager.page, path, (p) => p.locator('main h1').first().waitFor());
+  }
+  await manager.context.close();
+  assert.deepEqual(found, {}, 'Swedish interface text left on English pages');
+});
+
+test('in Arabic the sign-in screen runs right to left, its start on the right', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await page.getByTestId('language-ar').click();
+  await page.getByRole('heading', { name: ar('login.title'), exact: true }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ar');
+  await page.getByTestId('language-not-reviewed').waitFor();
+  await page.getByLabel(ar('login.username')).waitFor();
+
+  // Start-aligned things sit at the right: the heading's text, each field's
+  // label and the field itself begin at the card's right edge.
+  const layout = await page.evaluate(() => {
+    const card = document.querySelector('.login').getBoundingClientRect();
+    const textBox = (el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return range.getBoundingClientRect();
+    };
+    const label = document.querySelector('.login .field span');
+    return {
+      card: { left: card.left, right: card.right },
+      heading: textBox(document.querySelector('#login-h')).toJSON(),
+      label: textBox(label).toJSON(),
+    };
+  });
+  for (const part of ['heading', 'label']) {
+    const box = layout[part];
+    const fromRight = layout.card.right - box.right;
+    const fromLeft = box.left - layout.card.left;
+    assert.ok(fromRight < fromLeft, `${part} starts at the right (${JSON.stringify(box)} in ${JSON.stringify(layout.card)})`);
+    assert.ok(fromRight < 60, `${part} is against the right edge, ${fromRight}px from it`);
+  }
+
+  // The choice is remembered on the device.
+  await page.reload();
+  await page.getByRole('heading', { name: ar('login.title'), exact: true }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  // And Swedish again, left to right.
+  await page.getByTestId('language-sv').click();
+  await page.getByRole('heading', { name: sv('login.title'), exact: true }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('dir'), 'ltr');
+  await context.close();
+});
