@@ -348,9 +348,9 @@ mod tests {
         use crate::i18n::td_string;
         let english = Language::English.locale();
         let swedish = Language::Swedish.locale();
-        assert_eq!(td_string!(english, common.changes_waiting, count = 1).to_string(), "1 change waiting");
-        assert_eq!(td_string!(english, common.changes_waiting, count = 3).to_string(), "3 changes waiting");
-        assert_eq!(td_string!(swedish, common.changes_waiting, count = 3).to_string(), "3 ändringar väntar");
+        assert_eq!(td_string!(english, sync.changes_waiting, count = 1).to_string(), "1 change waiting");
+        assert_eq!(td_string!(english, sync.changes_waiting, count = 3).to_string(), "3 changes waiting");
+        assert_eq!(td_string!(swedish, sync.changes_waiting, count = 3).to_string(), "3 ändringar väntar");
         assert_eq!(td_string!(Language::Arabic.locale(), common.language).to_string(), "Språk");
     }
 

@@ -5,6 +5,8 @@
 //! search that shows another child logs that child.
 
 use crate::caseload::CaseloadFilter;
+use crate::i18n::td_string;
+use crate::language::Language;
 use shared::audit::LocalReadKind;
 use shared::ical::NameInCalendar;
 use shared::ChildId;
@@ -50,6 +52,29 @@ pub fn export_read_kind(names: NameInCalendar) -> LocalReadKind {
 }
 
 /// The choices of name in the export, safest first: the first is preselected.
+pub const EXPORT_NAMES: [NameInCalendar; 3] = [
+    NameInCalendar::Initials,
+    NameInCalendar::GivenName,
+    NameInCalendar::FullName,
+];
+
+/// The choices of name in the export with their labels, safest first.
+pub fn export_name_choices(language: Language) -> [(NameInCalendar, &'static str); 3] {
+    EXPORT_NAMES.map(|names| (names, export_name_label(names, language)))
+}
+
+/// How a choice of name in the export is labelled.
+pub fn export_name_label(names: NameInCalendar, language: Language) -> &'static str {
+    let locale = language.locale();
+    match names {
+        NameInCalendar::Initials => td_string!(locale, sync.calendar_export.initials),
+        NameInCalendar::GivenName => td_string!(locale, sync.calendar_export.given_name),
+        NameInCalendar::FullName => td_string!(locale, sync.calendar_export.full_name),
+    }
+}
+
+/// The choices in Swedish, for callers not yet given the language; use
+/// [`export_name_choices`].
 pub const EXPORT_NAME_CHOICES: [(NameInCalendar, &str); 3] = [
     (NameInCalendar::Initials, "Initialer (rekommenderas)"),
     (NameInCalendar::GivenName, "Förnamn"),
@@ -58,23 +83,20 @@ pub const EXPORT_NAME_CHOICES: [(NameInCalendar, &str); 3] = [
 
 /// What the user is told before a calendar file of `count` children is
 /// made: what leaves the protected store, and where it may end up.
-pub fn export_notice(names: NameInCalendar, count: usize) -> String {
+pub fn export_notice_in(language: Language, names: NameInCalendar, count: usize) -> String {
+    let locale = language.locale();
     let who = match names {
-        NameInCalendar::Initials => "barnets initialer",
-        NameInCalendar::GivenName => "barnets förnamn",
-        NameInCalendar::FullName => "barnets för- och efternamn",
+        NameInCalendar::Initials => td_string!(locale, sync.calendar_export.who_initials),
+        NameInCalendar::GivenName => td_string!(locale, sync.calendar_export.who_given_name),
+        NameInCalendar::FullName => td_string!(locale, sync.calendar_export.who_full_name),
     };
-    let visits = if count == 1 {
-        "1 besök".to_owned()
-    } else {
-        format!("{count} besök")
-    };
-    format!(
-        "Kalenderfilen lämnar Barnbesöks skyddade lagring. Den sparas okrypterad på \
-         surfplattan och kan synas i kalenderappen och överallt dit kalendern synkas. \
-         Den innehåller {visits}: datum för nästa besök och {who}. Inget annat om barnen \
-         följer med. Exporten loggas för varje barn."
-    )
+    let visits = td_string!(locale, sync.calendar_export.visits, count).to_string();
+    td_string!(locale, sync.calendar_export.notice, visits, who).to_string()
+}
+
+/// [`export_notice_in`] Swedish, for callers not yet given the language.
+pub fn export_notice(names: NameInCalendar, count: usize) -> String {
+    export_notice_in(Language::Swedish, names, count)
 }
 
 #[cfg(test)]
@@ -156,5 +178,32 @@ mod tests {
             assert!(notice.contains(needed), "{needed}: {notice}");
         }
         assert!(export_notice(NameInCalendar::FullName, 1).contains("för- och efternamn"));
+    }
+
+    #[test]
+    fn the_notice_in_english() {
+        let notice = export_notice_in(Language::English, NameInCalendar::Initials, 3);
+        for needed in ["leaves", "unencrypted", "3 visits", "initials", "logged"] {
+            assert!(notice.contains(needed), "{needed}: {notice}");
+        }
+        let one = export_notice_in(Language::English, NameInCalendar::FullName, 1);
+        assert!(
+            one.contains("1 visit:") && one.contains("first and last name"),
+            "{one}"
+        );
+        assert_eq!(
+            export_notice_in(Language::Swedish, NameInCalendar::GivenName, 2),
+            export_notice(NameInCalendar::GivenName, 2)
+        );
+        for (i, (names, label)) in export_name_choices(Language::Swedish)
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!((names, label), EXPORT_NAME_CHOICES[i]);
+        }
+        assert_eq!(
+            export_name_choices(Language::English)[0].1,
+            "Initials (recommended)"
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! What the sync indicator says. Pure, so every state's wording is tested.
 
+use crate::i18n::td_string;
+use crate::language::Language;
 use chrono::{DateTime, Local, Utc};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -8,7 +10,8 @@ pub enum Activity {
     Syncing,
     /// The server could not be reached.
     Offline,
-    /// The last round failed; the message is for the user, in Swedish.
+    /// The last round failed; the message is for the user, in the language
+    /// the interface was in then.
     Failed(String),
 }
 
@@ -56,57 +59,58 @@ impl Default for SyncStatus {
     }
 }
 
-fn changes_waiting(n: usize) -> String {
-    if n == 1 {
-        "1 ändring väntar".to_owned()
-    } else {
-        format!("{n} ändringar väntar")
-    }
+fn changes_waiting(language: Language, n: usize) -> String {
+    td_string!(language.locale(), sync.changes_waiting, count = n).to_string()
 }
 
 impl SyncStatus {
     /// The short text always shown in the header.
-    pub fn headline(&self) -> String {
+    pub fn headline(&self, language: Language) -> String {
+        let locale = language.locale();
         match &self.activity {
-            Activity::Syncing => "Synkar…".to_owned(),
+            Activity::Syncing => td_string!(locale, sync.syncing).to_owned(),
             Activity::Offline if self.pending > 0 => {
-                format!("Offline · {}", changes_waiting(self.pending))
+                let waiting = changes_waiting(language, self.pending);
+                td_string!(locale, sync.offline_with, waiting).to_string()
             }
-            Activity::Offline => "Offline".to_owned(),
+            Activity::Offline => td_string!(locale, sync.offline).to_owned(),
             Activity::Failed(_) if self.pending > 0 => {
-                format!("Synk misslyckades · {}", changes_waiting(self.pending))
+                let waiting = changes_waiting(language, self.pending);
+                td_string!(locale, sync.failed_with, waiting).to_string()
             }
-            Activity::Failed(_) => "Synk misslyckades".to_owned(),
+            Activity::Failed(_) => td_string!(locale, sync.failed).to_owned(),
             Activity::Idle if self.rejected > 0 => {
-                format!("{} ändring(ar) avvisades", self.rejected)
+                td_string!(locale, sync.refused_count, count = self.rejected).to_string()
             }
-            Activity::Idle if self.conflicts == 1 => "1 konflikt att lösa".to_owned(),
-            Activity::Idle if self.conflicts > 1 => {
-                format!("{} konflikter att lösa", self.conflicts)
+            Activity::Idle if self.conflicts > 0 => {
+                td_string!(locale, sync.conflicts, count = self.conflicts).to_string()
             }
-            Activity::Idle if self.pending > 0 => changes_waiting(self.pending),
-            Activity::Idle if self.last_synced_at.is_some() => "Synkad".to_owned(),
-            Activity::Idle => "Inte synkad än".to_owned(),
+            Activity::Idle if self.pending > 0 => changes_waiting(language, self.pending),
+            Activity::Idle if self.last_synced_at.is_some() => {
+                td_string!(locale, sync.synced).to_owned()
+            }
+            Activity::Idle => td_string!(locale, sync.not_synced_yet).to_owned(),
         }
     }
 
     /// A longer explanation: when the last sync was and what went wrong.
-    pub fn detail(&self) -> String {
+    pub fn detail(&self, language: Language) -> String {
+        let locale = language.locale();
         let last = match self.last_synced_at {
-            Some(at) => format!(
-                "Senast synkad {}",
-                at.with_timezone(&Local).format("%Y-%m-%d %H:%M")
-            ),
-            None => "Aldrig synkad med servern".to_owned(),
+            Some(at) => {
+                let at = language.date_time(at.with_timezone(&Local).naive_local());
+                td_string!(locale, sync.last_synced, at).to_string()
+            }
+            None => td_string!(locale, sync.never_synced).to_owned(),
         };
         match &self.activity {
-            Activity::Failed(message) => format!("{message} {last}."),
-            Activity::Offline if self.pending > 0 => {
-                format!(
-                    "Ändringarna är sparade på enheten och skickas när nätet är tillbaka. {last}."
-                )
+            Activity::Failed(message) => {
+                td_string!(locale, sync.detail_failed, message, last).to_string()
             }
-            _ => format!("{last}."),
+            Activity::Offline if self.pending > 0 => {
+                td_string!(locale, sync.detail_offline, last).to_string()
+            }
+            _ => td_string!(locale, sync.detail, last).to_string(),
         }
     }
 
@@ -140,26 +144,35 @@ mod tests {
     #[test]
     fn all_synced_says_synkad() {
         let s = status(Activity::Idle, 0);
-        assert_eq!(s.headline(), "Synkad");
+        assert_eq!(s.headline(Language::Swedish), "Synkad");
         assert_eq!(s.tone(), Tone::Done);
     }
 
     #[test]
     fn pending_changes_are_counted_in_swedish() {
-        assert_eq!(status(Activity::Idle, 1).headline(), "1 ändring väntar");
-        assert_eq!(status(Activity::Idle, 3).headline(), "3 ändringar väntar");
+        assert_eq!(
+            status(Activity::Idle, 1).headline(Language::Swedish),
+            "1 ändring väntar"
+        );
+        assert_eq!(
+            status(Activity::Idle, 3).headline(Language::Swedish),
+            "3 ändringar väntar"
+        );
         assert_eq!(status(Activity::Idle, 3).tone(), Tone::Waiting);
     }
 
     #[test]
     fn offline_says_so_and_keeps_the_count() {
-        assert_eq!(status(Activity::Offline, 0).headline(), "Offline");
         assert_eq!(
-            status(Activity::Offline, 2).headline(),
+            status(Activity::Offline, 0).headline(Language::Swedish),
+            "Offline"
+        );
+        assert_eq!(
+            status(Activity::Offline, 2).headline(Language::Swedish),
             "Offline · 2 ändringar väntar"
         );
         assert!(status(Activity::Offline, 2)
-            .detail()
+            .detail(Language::Swedish)
             .contains("sparade på enheten"));
     }
 
@@ -167,23 +180,79 @@ mod tests {
     fn failure_is_a_problem_with_its_message() {
         let s = status(Activity::Failed("Servern svarade med ett fel.".into()), 1);
         assert_eq!(s.tone(), Tone::Problem);
-        assert!(s.detail().starts_with("Servern svarade med ett fel."));
+        assert!(s
+            .detail(Language::Swedish)
+            .starts_with("Servern svarade med ett fel."));
     }
 
     #[test]
     fn conflicts_waiting_are_never_called_synced() {
         let mut s = status(Activity::Idle, 0);
         s.conflicts = 2;
-        assert_eq!(s.headline(), "2 konflikter att lösa");
+        assert_eq!(s.headline(Language::Swedish), "2 konflikter att lösa");
         assert_eq!(s.tone(), Tone::Waiting);
         s.conflicts = 1;
-        assert_eq!(s.headline(), "1 konflikt att lösa");
+        assert_eq!(s.headline(Language::Swedish), "1 konflikt att lösa");
     }
 
     #[test]
     fn never_synced_is_not_called_synced() {
         let s = SyncStatus::default();
-        assert_eq!(s.headline(), "Inte synkad än");
+        assert_eq!(s.headline(Language::Swedish), "Inte synkad än");
         assert_ne!(s.tone(), Tone::Problem);
+    }
+
+    #[test]
+    fn every_state_in_english() {
+        let english = Language::English;
+        assert_eq!(status(Activity::Idle, 0).headline(english), "Synced");
+        assert_eq!(
+            status(Activity::Idle, 1).headline(english),
+            "1 change waiting"
+        );
+        assert_eq!(
+            status(Activity::Idle, 3).headline(english),
+            "3 changes waiting"
+        );
+        assert_eq!(status(Activity::Syncing, 0).headline(english), "Syncing…");
+        assert_eq!(
+            status(Activity::Offline, 2).headline(english),
+            "Offline · 2 changes waiting"
+        );
+        assert!(status(Activity::Offline, 2)
+            .detail(english)
+            .contains("saved on the device"));
+        assert_eq!(
+            status(Activity::Failed("x".into()), 1).headline(english),
+            "Sync failed · 1 change waiting"
+        );
+        let mut s = status(Activity::Idle, 0);
+        s.conflicts = 1;
+        assert_eq!(s.headline(english), "1 conflict to resolve");
+        s.conflicts = 2;
+        assert_eq!(s.headline(english), "2 conflicts to resolve");
+        s.rejected = 1;
+        assert_eq!(s.headline(english), "1 change refused");
+        assert_eq!(s.headline(Language::Swedish), "1 ändring(ar) avvisades");
+        s.rejected = 3;
+        assert_eq!(s.headline(english), "3 changes refused");
+        assert_eq!(SyncStatus::default().headline(english), "Not synced yet");
+        assert_eq!(
+            SyncStatus::default().detail(english),
+            "Never synced with the server."
+        );
+        assert_eq!(
+            SyncStatus::default().detail(Language::Swedish),
+            "Aldrig synkad med servern."
+        );
+    }
+
+    #[test]
+    fn the_last_sync_is_dated_in_the_language() {
+        let mut s = status(Activity::Idle, 0);
+        s.last_synced_at = Some(Utc::now());
+        assert!(s.detail(Language::Swedish).starts_with("Senast synkad "));
+        assert!(s.detail(Language::Swedish).contains(" kl. "));
+        assert!(s.detail(Language::English).starts_with("Last synced "));
     }
 }

@@ -28,6 +28,8 @@ mod tools;
 mod visit_form;
 mod voice_over_time;
 
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::browser;
 use crate::platform::store::{IdbStore, DB_NAME};
 use crate::status::SyncStatus;
@@ -107,11 +109,14 @@ pub fn mount() {
         web_sys::console::error_1(&format!("Barnbesök stannade: {info}").into());
     }));
     browser::register_service_worker();
-    leptos::mount::mount_to_body(|| view! { <language::WithLanguage><App/></language::WithLanguage> });
+    leptos::mount::mount_to_body(
+        || view! { <language::WithLanguage><App/></language::WithLanguage> },
+    );
 }
 
 #[component]
 fn App() -> impl IntoView {
+    let i18n = use_i18n();
     let ctx = Ctx {
         status: RwSignal::new(SyncStatus::default()),
         data_rev: RwSignal::new(0),
@@ -148,7 +153,7 @@ fn App() -> impl IntoView {
                     Ok(true) if store.has_old_key().await.unwrap_or(false) => {
                         let _ = store.wipe_all().await;
                         ctx.notice.set(Some(
-                            "Appen har fått ett säkrare lås. Uppgifterna på enheten är borttagna; logga in igen så hämtas de på nytt.".into(),
+                            td_string!(language::now().locale(), shell.safer_lock_notice).into(),
                         ));
                     }
                     // In use: locked until the key is unlocked.
@@ -188,7 +193,7 @@ fn App() -> impl IntoView {
             </Show>
             {move || ctx.progress.get().filter(|_| !ctx.child_mode.get()).map(|p| view! {
                 <div class="progress" role="status">
-                    <label for="pull-progress">{format!("Hämtar {} av {} ändringar", p.received, p.total)}</label>
+                    <label for="pull-progress">{t!(i18n, shell.pull_progress, received = p.received, total = p.total)}</label>
                     <progress id="pull-progress" max=p.total.to_string() value=p.received.to_string()></progress>
                 </div>
             })}
@@ -196,9 +201,9 @@ fn App() -> impl IntoView {
             // was typed and takes the tools' results.
             <main id="main" class="page" hidden=move || ctx.child_mode.get()>
                 {move || match ctx.store_state.get() {
-                    StoreState::Opening => view! { <p class="muted">"Öppnar lokala data…"</p> }.into_any(),
+                    StoreState::Opening => view! { <p class="muted">{t!(i18n, shell.opening_store)}</p> }.into_any(),
                     StoreState::Failed(e) => view! {
-                        <p class="error" role="alert">"Kunde inte öppna lagringen på enheten: " {e}</p>
+                        <p class="error" role="alert">{t!(i18n, shell.store_failed, error = e)}</p>
                     }.into_any(),
                     StoreState::Ready if ctx.pin_setup.get().is_some() => {
                         let session = ctx.pin_setup.get().expect("checked above");
@@ -212,7 +217,7 @@ fn App() -> impl IntoView {
                     }.into_any(),
                     StoreState::Ready => view! {
                         {move || ctx.session_ended.get().then(|| view! { <login::LoginForm ctx=ctx again=true/> })}
-                        <Routes fallback=|| view! { <p>"Sidan finns inte."</p> }>
+                        <Routes fallback=move || view! { <p>{t!(i18n, shell.page_not_found)}</p> }>
                             <Route path=path!("/") view=caseload::CaseloadPage/>
                             <Route path=path!("/barn/:id") view=child::ChildPage/>
                             <Route path=path!("/enheter") view=devices::DevicesPage/>
@@ -244,31 +249,33 @@ fn App() -> impl IntoView {
 #[component]
 fn UserMenu() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = language::reader();
     let busy = RwSignal::new(false);
     view! {
         <div class="user-menu">
             <span class="user-menu__name" data-testid="signed-in-user">
-                {move || ctx.user.get().map(|u| format!("{} · {}", u.display_name, u.role.title_sv()))}
+                {move || ctx.user.get().map(|u| format!("{} · {}", u.display_name, u.role.label(language())))}
             </span>
-            <nav class="user-menu__links" aria-label="Konto">
+            <nav class="user-menu__links" aria-label=move || t_string!(i18n, shell.account_nav)>
                 {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
-                    .then(|| view! { <A href="/loggkontroll">"Loggkontroll"</A> })}
+                    .then(|| view! { <A href="/loggkontroll">{t!(i18n, shell.links.audit)}</A> })}
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.reads_child_records()))
-                    .then(|| view! { <A href="/hemregister">"Hemregister"</A> })}
+                    .then(|| view! { <A href="/hemregister">{t!(i18n, shell.links.home_register)}</A> })}
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
-                    .then(|| view! { <A href="/beslut">"Beslut"</A> })}
+                    .then(|| view! { <A href="/beslut">{t!(i18n, shell.links.decisions)}</A> })}
                 {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::GroupLeader))
-                    .then(|| view! { <A href="/akt">"Till akt"</A> })}
-                <A href="/rutiner">"Rutiner"</A>
+                    .then(|| view! { <A href="/akt">{t!(i18n, shell.links.to_record)}</A> })}
+                <A href="/rutiner">{t!(i18n, shell.links.routines)}</A>
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
-                    .then(|| view! { <A href="/checklistor">"Checklistor"</A> })}
+                    .then(|| view! { <A href="/checklistor">{t!(i18n, shell.links.checklists)}</A> })}
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
-                    .then(|| view! { <A href="/egenkontroll">"Egenkontroll"</A> })}
-                <A href="/enheter">"Mina enheter"</A>
+                    .then(|| view! { <A href="/egenkontroll">{t!(i18n, shell.links.self_check)}</A> })}
+                <A href="/enheter">{t!(i18n, shell.links.my_devices)}</A>
             </nav>
             <language::LanguagePicker staff=true/>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>
-                "Lås"
+                {t!(i18n, shell.lock)}
             </button>
             <button type="button" class="button button--quiet" disabled=move || busy.get()
                 on:click=move |_| {
@@ -278,7 +285,7 @@ fn UserMenu() -> impl IntoView {
                         busy.set(false);
                     });
                 }>
-                "Logga ut"
+                {t!(i18n, shell.sign_out)}
             </button>
         </div>
     }
@@ -289,12 +296,14 @@ fn UserMenu() -> impl IntoView {
 #[component]
 fn SyncIndicator() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = language::reader();
     let status = ctx.status;
     let open = RwSignal::new(false);
     let announced = Memo::new(move |previous: Option<&String>| {
         status.with(|s| match (&s.activity, previous) {
             (crate::status::Activity::Syncing, Some(p)) => p.clone(),
-            _ => s.headline(),
+            _ => s.headline(language()),
         })
     });
     view! {
@@ -307,14 +316,14 @@ fn SyncIndicator() -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 <span class="sync__dot" aria-hidden="true"></span>
-                <span data-testid="sync-status">{move || status.with(|s| s.headline())}</span>
+                <span data-testid="sync-status">{move || status.with(|s| s.headline(language()))}</span>
             </button>
             <button
                 type="button"
                 class="button button--quiet"
                 on:click=move |_| sync_ctl::request_sync(ctx)
             >
-                "Synka nu"
+                {t!(i18n, sync.sync_now)}
             </button>
             // Announced to screen readers only when the state settles, not at
             // every background round.
@@ -322,12 +331,11 @@ fn SyncIndicator() -> impl IntoView {
                 {move || announced.get()}
             </span>
             <div id="sync-details" class="sync-details" hidden=move || !open.get()>
-                <p>{move || status.with(|s| s.detail())}</p>
-                <p>{move || status.with(|s| match s.pending {
-                    0 => "Inga ändringar väntar på att skickas.".to_owned(),
-                    1 => "1 ändring är sparad på enheten och väntar på att skickas.".to_owned(),
-                    n => format!("{n} ändringar är sparade på enheten och väntar på att skickas."),
-                })}</p>
+                <p>{move || status.with(|s| s.detail(language()))}</p>
+                <p>{move || match status.with(|s| s.pending) {
+                    0 => t_string!(i18n, sync.pending_none).to_owned(),
+                    n => t_string!(i18n, sync.pending_saved, count = n).to_string(),
+                }}</p>
                 <ul class="refused">
                     <For each=move || ctx.refused.get() key=|item| item.id let:item>
                         <refused::RefusedRow ctx item/>
@@ -337,7 +345,7 @@ fn SyncIndicator() -> impl IntoView {
                     let held = ctx.held_back.get();
                     (!held.is_empty()).then(|| view! {
                         <div class="card card--attention" role="note">
-                            <p>"De här barnen finns inte längre i din lista, men det finns utkast eller avvisade ändringar om dem kvar på surfplattan. De tas bort när du har skickat, skrivit ut eller tagit bort det som väntar."</p>
+                            <p>{t!(i18n, sync.held_back)}</p>
                             <ul>
                                 {held.into_iter().map(|(id, name)| view! {
                                     <li><A href=format!("/barn/{id}")>{name}</A></li>
@@ -347,9 +355,9 @@ fn SyncIndicator() -> impl IntoView {
                     })
                 }}
                 <p>{move || match ctx.storage_persisted.get() {
-                    Some(true) => "Lagringen på enheten är skyddad: webbläsaren rensar den inte vid platsbrist.",
-                    Some(false) => "Webbläsaren kan rensa lagrad data vid platsbrist. Synka ofta.",
-                    None => "Okänt om webbläsaren kan rensa lagrad data.",
+                    Some(true) => t_string!(i18n, shell.storage_protected),
+                    Some(false) => t_string!(i18n, shell.storage_may_be_cleared),
+                    None => t_string!(i18n, shell.storage_unknown),
                 }}</p>
             </div>
         </div>

@@ -3,9 +3,12 @@
 //! exponentially with jitter. One round at a time.
 
 use super::{store, Ctx};
+use crate::i18n::td_string;
+use crate::labels::Label;
 use crate::platform::{browser, http::HttpTransport};
 use crate::status::Activity;
 use crate::sync::{retry_delay_ms, sync_with_progress, SyncError, TransportError};
+use crate::ui::language;
 use gloo_timers::callback::{Interval, Timeout};
 use leptos::prelude::*;
 use shared::ErrorCode;
@@ -57,12 +60,13 @@ pub(crate) async fn refresh_pending(ctx: Ctx) {
     }
     if let Ok(refused) = store.refused().await {
         ctx.status.update(|s| s.rejected = refused.len());
+        let language = language::now();
         let items: Vec<RefusedItem> = refused
             .into_iter()
             .map(|r| RefusedItem {
                 id: r.mutation.id,
-                what: crate::refused::describe(&r.mutation.operation),
-                warning: crate::refused::dismiss_warning(&r.mutation.operation),
+                what: crate::refused::describe(&r.mutation.operation, language),
+                warning: crate::refused::dismiss_warning(&r.mutation.operation, language),
                 code: r.code,
             })
             .collect();
@@ -102,18 +106,24 @@ pub(crate) fn request_sync(ctx: Ctx) {
 }
 
 fn message_for(error: &SyncError) -> String {
+    let language = language::now();
+    let locale = language.locale();
     match error {
         SyncError::Transport(TransportError::Server {
             code: Some(code), ..
-        }) => code.message_sv().to_owned(),
+        }) => code.label(language).to_owned(),
         SyncError::Transport(TransportError::Server { status, .. }) => {
-            format!("Servern svarade med fel {status}.")
+            td_string!(locale, sync.errors.server_status, status = *status).to_string()
         }
         SyncError::Transport(TransportError::Decode(_)) => {
-            "Servern gav ett svar som appen inte förstår.".to_owned()
+            td_string!(locale, sync.errors.not_understood).to_owned()
         }
-        SyncError::Transport(TransportError::Unreachable) => "Servern kunde inte nås.".to_owned(),
-        SyncError::Store(e) => format!("Fel i lagringen på enheten ({}).", e.0),
+        SyncError::Transport(TransportError::Unreachable) => {
+            td_string!(locale, sync.errors.unreachable).to_owned()
+        }
+        SyncError::Store(e) => {
+            td_string!(locale, sync.errors.store, error = e.0.clone()).to_string()
+        }
     }
 }
 
@@ -183,7 +193,7 @@ async fn run_round(ctx: Ctx) {
             // A lost device, or a deactivated user: nothing may stay here.
             if let Some(store) = super::store() {
                 if store.wipe_all().await.is_ok() {
-                    super::login::after_wipe(ctx, ErrorCode::SessionRevoked.message_sv());
+                    super::login::after_wipe(ctx, ErrorCode::SessionRevoked.label(language::now()));
                 }
             }
         }
@@ -193,7 +203,8 @@ async fn run_round(ctx: Ctx) {
             // No retries: only signing in again helps. Local data stays.
             ctx.session_ended.set(true);
             ctx.status.update(|s| {
-                s.activity = Activity::Failed(ErrorCode::SessionExpired.message_sv().to_owned());
+                s.activity =
+                    Activity::Failed(ErrorCode::SessionExpired.label(language::now()).to_owned());
             });
         }
         Err(error) => {
@@ -218,7 +229,7 @@ async fn run_round(ctx: Ctx) {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct RefusedItem {
     pub id: shared::MutationId,
-    /// What it was ("Besöket 2026-11-20").
+    /// What it was ("Besöket 20 nov. 2026").
     pub what: String,
     /// What dismissing it loses.
     pub warning: String,
@@ -252,7 +263,7 @@ async fn show_held_back(ctx: Ctx, children: &[shared::ChildId]) {
                     _ => None,
                 })
             })
-            .unwrap_or_else(|| "Ett barn".to_owned());
+            .unwrap_or_else(|| td_string!(language::now().locale(), sync.a_child).to_owned());
         named.push((child, name));
     }
     if ctx.held_back.get_untracked() != named {
