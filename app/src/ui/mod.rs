@@ -143,6 +143,20 @@ fn App() -> impl IntoView {
             ctx.child_mode.set(false);
         }
     });
+    // The child may pick their own language in the child mode; the social
+    // worker gets theirs back when it ends.
+    Effect::new(move |worker_language: Option<Option<crate::i18n::Locale>>| {
+        let in_child_mode = ctx.child_mode.get();
+        match worker_language.flatten() {
+            Some(locale) if !in_child_mode => {
+                i18n.set_locale(locale);
+                None
+            }
+            Some(locale) => Some(locale),
+            None if in_child_mode => Some(i18n.get_locale_untracked()),
+            None => None,
+        }
+    });
 
     leptos::task::spawn_local(async move {
         match IdbStore::open(DB_NAME).await {
@@ -272,6 +286,7 @@ fn UserMenu() -> impl IntoView {
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
                     .then(|| view! { <A href="/egenkontroll">{t!(i18n, shell.links.self_check)}</A> })}
                 <A href="/enheter">{t!(i18n, shell.links.my_devices)}</A>
+                <A href="/sprak">{t!(i18n, languages.menu)}</A>
             </nav>
             <language::LanguagePicker staff=true/>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>
