@@ -900,7 +900,10 @@ mod tests {
             assert_eq!(house_prompt(house, Language::Swedish), house.prompt_sv());
         }
         for theme in ScaleTheme::ALL {
-            assert_eq!(scale_question(theme, Language::Swedish), theme.question_sv());
+            assert_eq!(
+                scale_question(theme, Language::Swedish),
+                theme.question_sv()
+            );
         }
         assert_eq!(
             house_prompt(House::GoodThings, Language::English),

@@ -259,17 +259,14 @@ fn HandBack(
                 lock::unlock_with_authenticator().await
             } else {
                 match store() {
-                    Some(store) => store
-                        .unlock(&entered)
-                        .await
-                        .map_err(|e| {
-                            td_string!(
-                                language::now().locale(),
-                                tools.hand_back.pin_not_checked,
-                                reason = e.0
-                            )
-                            .to_string()
-                        }),
+                    Some(store) => store.unlock(&entered).await.map_err(|e| {
+                        td_string!(
+                            language::now().locale(),
+                            tools.hand_back.pin_not_checked,
+                            reason = e.0
+                        )
+                        .to_string()
+                    }),
                     None => return,
                 }
             };

@@ -2,9 +2,9 @@
 //! room to write and to draw with a finger.
 
 use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
-use crate::platform::child_mode::{capture_pointer, draw, grid_point, redraw};
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::labels::Label;
+use crate::platform::child_mode::{capture_pointer, draw, grid_point, redraw};
 use crate::tools::{house_prompt, HousesState};
 use crate::ui::form::ErrorLine;
 use crate::ui::language;
@@ -176,7 +176,10 @@ fn HouseRoom(
         if let Some(c) = canvas.get_untracked() {
             redraw(&c, &[]);
         }
-        say.say(td_string!(language::now().locale(), tools.houses.drawing_gone));
+        say.say(td_string!(
+            language::now().locale(),
+            tools.houses.drawing_gone
+        ));
     };
 
     view! {
