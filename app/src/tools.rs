@@ -3,6 +3,8 @@
 //! tool's screen holds and the result it becomes, and the child's answers
 //! on the feelings scale across visits. The screens are `ui::tools`.
 
+use crate::i18n::td_string;
+use crate::language::Language;
 use chrono::NaiveDate;
 use shared::conversation::{
     Closeness, Drawing, Feeling, FeelingsScale, House, MyNetwork, NetworkPerson, ScaleAnswer,
@@ -176,6 +178,35 @@ fn house_index(house: House) -> usize {
         House::Worries => 0,
         House::GoodThings => 1,
         House::Dreams => 2,
+    }
+}
+
+/// The question inside a house, in the child's language.
+pub fn house_prompt(house: House, language: Language) -> &'static str {
+    let locale = language.locale();
+    match house {
+        House::Worries => td_string!(locale, tools.houses.prompt.worries),
+        House::GoodThings => td_string!(locale, tools.houses.prompt.good_things),
+        House::Dreams => td_string!(locale, tools.houses.prompt.dreams),
+    }
+}
+
+/// A feelings-scale theme's question, in the child's language.
+pub fn scale_question(theme: ScaleTheme, language: Language) -> &'static str {
+    let locale = language.locale();
+    match theme {
+        ScaleTheme::Home => td_string!(locale, tools.scale.question.home),
+        ScaleTheme::School => td_string!(locale, tools.scale.question.school),
+        ScaleTheme::FriendsAndFreeTime => {
+            td_string!(locale, tools.scale.question.friends_and_free_time)
+        }
+        ScaleTheme::ContactWithFamily => {
+            td_string!(locale, tools.scale.question.contact_with_family)
+        }
+        ScaleTheme::FeelingSafe => td_string!(locale, tools.scale.question.feeling_safe),
+        ScaleTheme::BeingPartOfDecisions => {
+            td_string!(locale, tools.scale.question.being_part_of_decisions)
+        }
     }
 }
 
@@ -384,15 +415,24 @@ pub fn place_in_ring(position: [u16; 2], ring: Closeness) -> [u16; 2] {
     polar(angle, share)
 }
 
-/// Why a person could not be added to the network, in the child's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a person could not be added to the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AddPersonProblem {
-    #[error("Skriv ett namn först.")]
     NoName,
-    #[error("Namnet är för långt.")]
     TooLong,
-    #[error("Det får inte plats fler personer.")]
     Full,
+}
+
+impl AddPersonProblem {
+    /// What the child is told, in the child's words.
+    pub fn message(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::NoName => td_string!(locale, tools.network.no_name),
+            Self::TooLong => td_string!(locale, tools.network.name_too_long),
+            Self::Full => td_string!(locale, tools.network.full),
+        }
+    }
 }
 
 /// Someone the child put on the board. `id` tells people with the same name
@@ -851,6 +891,63 @@ mod tests {
             network.add(&format!("Person {i}")).expect("room");
         }
         assert_eq!(network.add("En till"), Err(AddPersonProblem::Full));
+    }
+
+    #[test]
+    fn the_questions_are_asked_in_the_childs_language() {
+        // Swedish word for word as the shared crate words them.
+        for house in House::ALL {
+            assert_eq!(house_prompt(house, Language::Swedish), house.prompt_sv());
+        }
+        for theme in ScaleTheme::ALL {
+            assert_eq!(
+                scale_question(theme, Language::Swedish),
+                theme.question_sv()
+            );
+        }
+        assert_eq!(
+            house_prompt(House::GoodThings, Language::English),
+            "What is good in your life right now?"
+        );
+        assert_eq!(
+            scale_question(ScaleTheme::School, Language::English),
+            "How does it feel at school?"
+        );
+        for language in [Language::English, Language::Arabic] {
+            for house in House::ALL {
+                assert_ne!(house_prompt(house, language), house.prompt_sv());
+            }
+            for theme in ScaleTheme::ALL {
+                assert_ne!(scale_question(theme, language), theme.question_sv());
+            }
+        }
+    }
+
+    #[test]
+    fn a_problem_adding_someone_is_told_in_the_childs_language() {
+        let problems = [
+            AddPersonProblem::NoName,
+            AddPersonProblem::TooLong,
+            AddPersonProblem::Full,
+        ];
+        let swedish = problems.map(|p| p.message(Language::Swedish));
+        assert_eq!(
+            swedish,
+            [
+                "Skriv ett namn först.",
+                "Namnet är för långt.",
+                "Det får inte plats fler personer.",
+            ]
+        );
+        let english = problems.map(|p| p.message(Language::English));
+        assert_eq!(
+            english,
+            [
+                "Type a name first.",
+                "The name is too long.",
+                "There is no room for any more people.",
+            ]
+        );
     }
 
     fn visit(date: &str, signed: bool, answers: &[(ScaleTheme, u8)]) -> Visit {

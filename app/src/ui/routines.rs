@@ -2,7 +2,9 @@
 //! from its Markdown (as views, never as HTML), with its earlier versions.
 
 use super::caseload::today;
-use super::ctx;
+use super::{ctx, language};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -67,10 +69,12 @@ fn marked(text: &str, ranges: &[std::ops::Range<usize>]) -> impl IntoView {
 #[component]
 pub(crate) fn RoutinesPage() -> impl IntoView {
     let query = use_query_map();
+    let i18n = use_i18n();
+    let language = language::reader();
     let text = RwSignal::new(query.with_untracked(|q| q.get("q").unwrap_or_default()));
     let lib = library();
     let today = today();
-    let overdue: Vec<(String, String, String)> = if is_manager() {
+    let overdue: Vec<(String, String, chrono::NaiveDate)> = if is_manager() {
         lib.0
             .review_overdue(today)
             .into_iter()
@@ -78,7 +82,7 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
                 (
                     v.routine_id().as_str().to_owned(),
                     v.title().as_str().to_owned(),
-                    v.review_date().to_string(),
+                    v.review_date(),
                 )
             })
             .collect()
@@ -86,21 +90,24 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
         Vec::new()
     };
     view! {
-        <h1>"Rutiner"</h1>
+        <h1>{t!(i18n, routines.title)}</h1>
         {(!overdue.is_empty()).then(|| view! {
             <div class="card card--attention" role="note">
-                <h2>"Revision försenad"</h2>
+                <h2>{t!(i18n, routines.review_overdue)}</h2>
                 <ul>
                     {overdue.into_iter().map(|(id, title, date)| view! {
-                        <li><A href=format!("/rutiner/{id}")>{title}</A>{format!(" – skulle ses över senast {date}")}</li>
+                        <li><A href=format!("/rutiner/{id}")>{title}</A>{move || format!(
+                            " {}",
+                            t_string!(i18n, routines.should_have_been_reviewed, date = language().date(date))
+                        )}</li>
                     }).collect_view()}
                 </ul>
             </div>
         })}
         <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
             <label>
-                <span>"Sök i rutinerna"</span>
-                <input type="search" placeholder="t.ex. klagomål, besök, avslut"
+                <span>{t!(i18n, routines.search)}</span>
+                <input type="search" placeholder=move || t_string!(i18n, routines.search_placeholder)
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))/>
             </label>
@@ -108,21 +115,31 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
         {move || {
             let lib_for_list = library();
             let q = text.get();
+            let language = language();
             if q.trim().is_empty() {
                 let mut current: Vec<&RoutineVersion> = lib_for_list.0.current(today);
-                current.sort_by(|a, b| a.kind().label_sv().cmp(b.kind().label_sv()).then(a.title().as_str().cmp(b.title().as_str())));
+                current.sort_by(|a, b| a.kind().label(language).cmp(b.kind().label(language)).then(a.title().as_str().cmp(b.title().as_str())));
                 let rows: Vec<(String, String, String)> = current
                     .into_iter()
                     .map(|v| {
                         (
                             v.routine_id().as_str().to_owned(),
                             v.title().as_str().to_owned(),
-                            format!(" · {} · {} · version {}", v.kind().label_sv(), v.registration_number().as_str(), v.version()),
+                            format!(
+                                " · {}",
+                                td_string!(
+                                    language.locale(),
+                                    routines.list_meta,
+                                    kind = v.kind().label(language),
+                                    number = v.registration_number().as_str(),
+                                    version = v.version()
+                                )
+                            ),
                         )
                     })
                     .collect();
                 view! {
-                    <ul class="routines" aria-label="Gällande rutiner">
+                    <ul class="routines" aria-label=td_string!(language.locale(), routines.current_routines)>
                         {rows.into_iter().map(|(id, title, meta)| view! {
                             <li class="routines__item">
                                 <A href=format!("/rutiner/{id}")>{title}</A>
@@ -134,11 +151,11 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
             } else {
                 let hits = lib_for_list.1.search(&q, 20);
                 if hits.is_empty() {
-                    view! { <p role="status">"Inga rutiner matchar sökningen."</p> }.into_any()
+                    view! { <p role="status">{t!(i18n, routines.no_hits)}</p> }.into_any()
                 } else {
                     view! {
-                        <p role="status" class="muted">{format!("{} träffar", hits.len())}</p>
-                        <ul class="routines" aria-label="Sökträffar">
+                        <p role="status" class="muted">{td_string!(language.locale(), routines.hits, count = hits.len()).to_string()}</p>
+                        <ul class="routines" aria-label=td_string!(language.locale(), routines.search_hits)>
                             {hits.into_iter().map(|h| view! {
                                 <li class="routines__item" data-testid="routine-hit">
                                     <A href=format!("/rutiner/{}", h.routine_id.as_str())>{marked(&h.title, &h.title_highlights)}</A>
@@ -160,14 +177,17 @@ pub(crate) fn RoutinePage() -> impl IntoView {
     // Outside the part that is redrawn when the library changes: publishing
     // changes it, and the answer must stay in view.
     let outcome = RwSignal::new(None::<Result<String, String>>);
+    let i18n = use_i18n();
+    let language = language::reader();
     let page = move || {
         let lib = library();
         let today = today();
+        let language = language();
         let Some(id) = params
             .with(|p| p.get("id"))
             .and_then(|id| RoutineId::parse(&id).ok())
         else {
-            return view! { <p>"Rutinen finns inte."</p> }.into_any();
+            return view! { <p>{t!(i18n, routines.not_found)}</p> }.into_any();
         };
         let asked = query
             .with(|q| q.get("version"))
@@ -180,7 +200,7 @@ pub(crate) fn RoutinePage() -> impl IntoView {
                 .or_else(|| lib.0.newest(&id)),
         };
         let Some(version) = shown.cloned() else {
-            return view! { <p>"Rutinen finns inte."</p> }.into_any();
+            return view! { <p>{t!(i18n, routines.not_found)}</p> }.into_any();
         };
         let status = lib.0.status(&version, today);
         let history: Vec<(u32, String, String)> = lib
@@ -190,13 +210,19 @@ pub(crate) fn RoutinePage() -> impl IntoView {
             .map(|v| {
                 (
                     v.version(),
-                    v.valid_from().to_string(),
-                    lib.0.status(v, today).label_sv().to_owned(),
+                    language.date(v.valid_from()),
+                    lib.0.status(v, today).label(language).to_owned(),
                 )
             })
             .collect();
-        let review_flag = (is_manager() && version.review_passed(today))
-            .then(|| format!("Revisionsdatum {} har passerat.", version.review_date()));
+        let review_flag = (is_manager() && version.review_passed(today)).then(|| {
+            td_string!(
+                language.locale(),
+                routines.review_passed,
+                date = language.date(version.review_date())
+            )
+            .to_string()
+        });
         let blocks = version.body().blocks();
         let publisher = is_manager().then(|| {
             let newest = lib
@@ -207,16 +233,16 @@ pub(crate) fn RoutinePage() -> impl IntoView {
             view! { <PublishVersion newest outcome/> }
         });
         view! {
-            <p><A href="/rutiner" attr:class="back">"← Rutiner"</A></p>
+            <p><A href="/rutiner" attr:class="back">{t!(i18n, routines.back)}</A></p>
             <article class="routine">
                 <h1>{version.title().as_str().to_owned()}</h1>
                 <dl class="routine__meta">
-                    <dt>"Typ"</dt><dd>{version.kind().label_sv()}</dd>
-                    <dt>"Diarienummer"</dt><dd>{version.registration_number().as_str().to_owned()}</dd>
-                    <dt>"Version"</dt><dd data-testid="routine-version">{format!("{} ({})", version.version(), status.label_sv().to_lowercase())}</dd>
-                    <dt>"Gäller från"</dt><dd>{version.valid_from().to_string()}</dd>
-                    <dt>"Ses över senast"</dt><dd>{version.review_date().to_string()}</dd>
-                    <dt>"Ägare"</dt><dd>{version.owner().as_str().to_owned()}</dd>
+                    <dt>{t!(i18n, routines.kind)}</dt><dd>{version.kind().label(language)}</dd>
+                    <dt>{t!(i18n, routines.registration_number)}</dt><dd>{version.registration_number().as_str().to_owned()}</dd>
+                    <dt>{t!(i18n, routines.version)}</dt><dd data-testid="routine-version">{td_string!(language.locale(), routines.version_status, version = version.version(), status = status.label(language).to_lowercase()).to_string()}</dd>
+                    <dt>{t!(i18n, routines.valid_from)}</dt><dd>{language.date(version.valid_from())}</dd>
+                    <dt>{t!(i18n, routines.review_by)}</dt><dd>{language.date(version.review_date())}</dd>
+                    <dt>{t!(i18n, routines.owner)}</dt><dd>{version.owner().as_str().to_owned()}</dd>
                 </dl>
                 {review_flag.map(|f| view! { <p class="warning" role="note">{f}</p> })}
                 <div class="routine__body">{render_blocks(blocks)}</div>
@@ -224,12 +250,12 @@ pub(crate) fn RoutinePage() -> impl IntoView {
             {publisher}
             {(history.len() > 1).then(|| view! {
                 <section class="card" aria-labelledby="versions-h">
-                    <h2 id="versions-h">"Versioner"</h2>
+                    <h2 id="versions-h">{t!(i18n, routines.versions)}</h2>
                     <ul>
                         {history.into_iter().map(|(n, from, status)| view! {
                             <li>
-                                <A href=format!("/rutiner/{}?version={n}", id.as_str())>{format!("Version {n}")}</A>
-                                {format!(" · från {from} · {status}")}
+                                <A href=format!("/rutiner/{}?version={n}", id.as_str())>{td_string!(language.locale(), routines.version_n, n = n).to_string()}</A>
+                                {format!(" · {}", td_string!(language.locale(), routines.version_meta, from = from, status = status))}
                             </li>
                         }).collect_view()}
                     </ul>
@@ -323,6 +349,8 @@ fn PublishVersion(
         RegistrationNumber, RoutineBody, RoutineDraft, RoutineKind, RoutineOwner, RoutineTitle,
     };
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = language::reader();
     let open = RwSignal::new(false);
     let draft = newest.to_draft();
     let next = draft.version + 1;
@@ -353,15 +381,13 @@ fn PublishVersion(
             })
         })();
         let Some(new_draft) = parsed else {
-            outcome.set(Some(Err(
-                "Fyll i titel, diarienummer (t.ex. SN 2026/0143), ägare, datum och text.".into(),
-            )));
+            outcome.set(Some(Err(t_string!(i18n, routines.fill_in_all).to_owned())));
             return;
         };
         if let Err(e) = RoutineVersion::new(new_draft.clone()) {
             outcome.set(Some(Err(match e {
                 shared::routines::VersionError::ReviewNotAfterValidFrom => {
-                    "Revisionsdatum måste vara efter giltighetsdatum.".into()
+                    t_string!(i18n, routines.review_not_after_valid_from).to_owned()
                 }
                 shared::routines::VersionError::ZeroVersion => e.to_string(),
             })));
@@ -374,11 +400,14 @@ fn PublishVersion(
                 .await;
             match result {
                 Ok(v) => {
-                    outcome.set(Some(Ok(format!(
-                        "Version {} är publicerad och gäller från {}.",
-                        v.version(),
-                        v.valid_from()
-                    ))));
+                    let language = language::now();
+                    outcome.set(Some(Ok(td_string!(
+                        language.locale(),
+                        routines.published,
+                        version = v.version(),
+                        date = language.date(v.valid_from())
+                    )
+                    .to_string())));
                     open.set(false);
                     super::sync_ctl::refresh_reference(ctx).await;
                 }
@@ -389,44 +418,44 @@ fn PublishVersion(
     view! {
         <Show when=move || open.get() fallback=move || view! {
             <p><button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
-                {format!("Publicera version {next}")}
+                {move || t_string!(i18n, routines.publish_version, next = next).to_string()}
             </button></p>
         }>
             <form class="form card" on:submit=publish novalidate>
-                <h2>{format!("Ny version: {next}")}</h2>
-                <label class="field"><span>"Titel"</span>
+                <h2>{move || t_string!(i18n, routines.new_version, next = next).to_string()}</h2>
+                <label class="field"><span>{t!(i18n, routines.field_title)}</span>
                     <input type="text" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/></label>
-                <label class="field"><span>"Typ"</span>
+                <label class="field"><span>{t!(i18n, routines.kind)}</span>
                     <select on:change=move |ev| {
                         if let Some(k) = RoutineKind::parse(&event_target_value(&ev)) { kind.set(k); }
                     }>
                         {[RoutineKind::Riktlinje, RoutineKind::Anvisning, RoutineKind::Rutin, RoutineKind::Checklista].into_iter().map(|k| view! {
-                            <option value=k.as_str() selected=move || kind.get() == k>{k.label_sv()}</option>
+                            <option value=k.as_str() selected=move || kind.get() == k>{move || k.label(language())}</option>
                         }).collect_view()}
                     </select></label>
                 <div class="form__row">
-                    <label class="field"><span>"Diarienummer"</span>
+                    <label class="field"><span>{t!(i18n, routines.registration_number)}</span>
                         <input type="text" prop:value=move || number.get() on:input=move |ev| number.set(event_target_value(&ev))/></label>
-                    <label class="field"><span>"Ägare"</span>
+                    <label class="field"><span>{t!(i18n, routines.owner)}</span>
                         <input type="text" prop:value=move || owner.get() on:input=move |ev| owner.set(event_target_value(&ev))/></label>
                 </div>
                 <div class="form__row">
-                    <label class="field"><span>"Gäller från"</span>
+                    <label class="field"><span>{t!(i18n, routines.valid_from)}</span>
                         <input type="date" prop:value=move || valid_from.get() on:input=move |ev| valid_from.set(event_target_value(&ev))/></label>
-                    <label class="field"><span>"Ses över senast"</span>
+                    <label class="field"><span>{t!(i18n, routines.review_by)}</span>
                         <input type="date" prop:value=move || review.get() on:input=move |ev| review.set(event_target_value(&ev))/></label>
                 </div>
-                <label class="field"><span>"Text (Markdown)"</span>
+                <label class="field"><span>{t!(i18n, routines.field_body)}</span>
                     <textarea rows="14" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
-                <div class="routine__body routine__preview" aria-label="Förhandsvisning">
-                    <p class="muted">"Förhandsvisning"</p>
+                <div class="routine__body routine__preview" aria-label=move || t_string!(i18n, routines.preview)>
+                    <p class="muted">{t!(i18n, routines.preview)}</p>
                     {move || render_blocks(shared::markdown::parse(&body.get()))}
                 </div>
                 <div class="form__actions">
-                    <button type="submit" class="button">"Publicera"</button>
-                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
+                    <button type="submit" class="button">{t!(i18n, routines.publish)}</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>{t!(i18n, routines.cancel)}</button>
                 </div>
-                <p class="muted">"Äldre versioner finns kvar att läsa. En publicerad version kan inte ändras."</p>
+                <p class="muted">{t!(i18n, routines.publish_note)}</p>
             </form>
         </Show>
     }

@@ -5,12 +5,15 @@ use super::feelings_scale::FeelingsScaleTool;
 use super::my_network::MyNetworkTool;
 use super::three_houses::ThreeHousesTool;
 use super::{focus_when_shown, Announcer, ReadAloud};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
+use crate::language::Language;
 use crate::platform::child_mode::{focus_soon, HoldBack};
 use crate::platform::speech;
 use crate::platform::store::Unlock;
 use crate::tools::{HousesState, NetworkState, ScaleState};
 use crate::ui::form::{BusyButton, ErrorLine, PinField};
-use crate::ui::{ctx, lock, store};
+use crate::ui::{ctx, language, lock, store};
 use leptos::prelude::*;
 use shared::conversation::ToolResult;
 use shared::ConversationTool;
@@ -25,13 +28,12 @@ enum Screen {
     HandBack,
 }
 
-fn describe(tool: ConversationTool) -> &'static str {
+fn describe(tool: ConversationTool, language: Language) -> &'static str {
+    let locale = language.locale();
     match tool {
-        ConversationTool::ThreeHouses => {
-            "Skriv eller rita om det som är jobbigt, det som är bra och det du drömmer om."
-        }
-        ConversationTool::FeelingsScale => "Välj en gubbe som visar hur det känns.",
-        ConversationTool::MyNetwork => "Visa vilka som är viktiga för dig och hur nära de är.",
+        ConversationTool::ThreeHouses => td_string!(locale, tools.cards.three_houses),
+        ConversationTool::FeelingsScale => td_string!(locale, tools.cards.feelings_scale),
+        ConversationTool::MyNetwork => td_string!(locale, tools.cards.my_network),
     }
 }
 
@@ -45,6 +47,7 @@ pub(crate) fn ChildMode(
     on_result: Callback<(ConversationTool, Option<ToolResult>)>,
 ) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
     let screen = RwSignal::new(Screen::Cards);
     let live = RwSignal::new(String::new());
     provide_context(Announcer(live));
@@ -83,11 +86,12 @@ pub(crate) fn ChildMode(
             });
             speech::stop();
             screen.set(Screen::Cards);
+            let locale = language::now().locale();
             live.set(
                 if saved {
-                    "Sparat. Välj ett nytt verktyg, eller lämna tillbaka."
+                    td_string!(locale, tools.saved_pick_next)
                 } else {
-                    "Inget sparat. Välj ett nytt verktyg, eller lämna tillbaka."
+                    td_string!(locale, tools.nothing_saved_pick_next)
                 }
                 .to_owned(),
             );
@@ -109,14 +113,14 @@ pub(crate) fn ChildMode(
     view! {
         <div class="child-mode" data-testid="child-mode">
             <header class="cm-bar">
-                <h1 class="cm-bar__title">"Samtalsstöd"</h1>
+                <h1 class="cm-bar__title">{t!(i18n, tools.title)}</h1>
                 {move || (screen.get() != Screen::HandBack).then(|| view! {
                     <button type="button" class="cm-button cm-button--light"
                         on:click=move |_| {
                             speech::stop();
                             screen.set(Screen::HandBack);
                         }>
-                        "Klart – lämna tillbaka"
+                        {t!(i18n, tools.done_hand_back)}
                     </button>
                 })}
             </header>
@@ -153,24 +157,26 @@ pub(crate) fn ChildMode(
 fn Cards(screen: RwSignal<Screen>, done: RwSignal<Vec<ConversationTool>>) -> impl IntoView {
     let heading = NodeRef::new();
     focus_when_shown(heading);
-    let intro = "Vad vill du göra? Tryck på ett kort.";
+    let i18n = use_i18n();
+    let language = language::reader();
+    let intro = Signal::derive(move || t_string!(i18n, tools.cards.spoken).to_owned());
     view! {
         <section class="cm-screen" aria-labelledby="cm-cards-h">
             <div class="cm-prompt">
-                <h2 id="cm-cards-h" tabindex="-1" node_ref=heading>"Vad vill du göra?"</h2>
-                <ReadAloud text=intro.to_owned()/>
+                <h2 id="cm-cards-h" tabindex="-1" node_ref=heading>{t!(i18n, tools.cards.heading)}</h2>
+                <ReadAloud text=intro/>
             </div>
-            <p class="cm-lead">"Tryck på ett kort."</p>
+            <p class="cm-lead">{t!(i18n, tools.cards.lead)}</p>
             <ul class="cm-cards">
                 {ConversationTool::ALL.into_iter().map(|tool| view! {
                     <li>
                         <button type="button" class="cm-card"
                             on:click=move |_| screen.set(Screen::Tool(tool))>
                             <ToolIcon tool/>
-                            <span class="cm-card__title">{tool.label_sv()}</span>
-                            <span class="cm-card__text">{describe(tool)}</span>
+                            <span class="cm-card__title">{move || tool.label(language())}</span>
+                            <span class="cm-card__text">{move || describe(tool, language())}</span>
                             {move || done.with(|d| d.contains(&tool)).then(|| view! {
-                                <span class="cm-card__done">"✓ Sparat"</span>
+                                <span class="cm-card__done">{t!(i18n, tools.saved_mark)}</span>
                             })}
                         </button>
                     </li>
@@ -219,6 +225,7 @@ fn HandBack(
     on_unlocked: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
     let heading = NodeRef::new();
     focus_when_shown(heading);
     let pin = RwSignal::new(String::new());
@@ -242,7 +249,7 @@ fn HandBack(
         let entered = pin.get_untracked();
         let authenticator = with_authenticator.get_untracked();
         if entered.is_empty() && !authenticator {
-            error.set(Some("Skriv PIN-koden.".into()));
+            error.set(Some(t_string!(i18n, tools.hand_back.enter_pin).to_owned()));
             return;
         }
         busy.set(true);
@@ -252,10 +259,14 @@ fn HandBack(
                 lock::unlock_with_authenticator().await
             } else {
                 match store() {
-                    Some(store) => store
-                        .unlock(&entered)
-                        .await
-                        .map_err(|e| format!("Kunde inte kontrollera PIN-koden: {}", e.0)),
+                    Some(store) => store.unlock(&entered).await.map_err(|e| {
+                        td_string!(
+                            language::now().locale(),
+                            tools.hand_back.pin_not_checked,
+                            reason = e.0
+                        )
+                        .to_string()
+                    }),
                     None => return,
                 }
             };
@@ -274,17 +285,19 @@ fn HandBack(
     };
     view! {
         <section class="cm-screen cm-handback" aria-labelledby="cm-handback-h">
-            <h2 id="cm-handback-h" tabindex="-1" node_ref=heading>"Lämna tillbaka till den vuxna"</h2>
-            <p class="cm-lead">"Tack! Nu skriver den vuxna sin kod."</p>
+            <h2 id="cm-handback-h" tabindex="-1" node_ref=heading>{t!(i18n, tools.hand_back.heading)}</h2>
+            <p class="cm-lead">{t!(i18n, tools.hand_back.lead)}</p>
             <form class="cm-form" on:submit=submit novalidate>
                 {move || (!with_authenticator.get()).then(|| view! {
-                    <PinField label="PIN-kod" name="handback-pin" autocomplete="off" value=pin class="cm-field"/>
+                    <PinField label=Signal::derive(move || t_string!(i18n, tools.hand_back.pin)) name="handback-pin" autocomplete="off" value=pin class="cm-field"/>
                 })}
                 <ErrorLine error=error/>
                 <div class="cm-actions">
-                    <BusyButton busy label="Lämna barnläget" busy_label="Kontrollerar…" class="cm-button"/>
+                    <BusyButton busy class="cm-button"
+                        label=Signal::derive(move || t_string!(i18n, tools.hand_back.leave))
+                        busy_label=Signal::derive(move || t_string!(i18n, tools.hand_back.checking))/>
                     <button type="button" class="cm-button cm-button--secondary" on:click=move |_| on_cancel()>
-                        "Fortsätt med verktygen"
+                        {t!(i18n, tools.hand_back.keep_going)}
                     </button>
                 </div>
             </form>

@@ -1,8 +1,11 @@
 //! Känsloskalan: one question at a time, five faces to choose from.
 
 use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
-use crate::tools::ScaleState;
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
+use crate::tools::{scale_question, ScaleState};
 use crate::ui::form::ErrorLine;
+use crate::ui::language;
 use leptos::prelude::*;
 use shared::conversation::{Feeling, ScaleTheme};
 use shared::VisitNote;
@@ -11,6 +14,8 @@ use shared::VisitNote;
 pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) -> impl IntoView {
     let heading = NodeRef::<leptos::html::H2>::new();
     focus_when_shown(heading);
+    let i18n = use_i18n();
+    let language = language::reader();
     let say = Announcer::get();
     let error = RwSignal::new(None::<String>);
     let theme = Memo::new(move |_| state.with(ScaleState::theme));
@@ -20,9 +25,7 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
 
     let finish = move || match state.with_untracked(ScaleState::result) {
         Ok(result) => on_done.run(result),
-        Err(_) => error.set(Some(
-            "Texten är för lång. Ta bort lite och försök igen.".into(),
-        )),
+        Err(_) => error.set(Some(t_string!(i18n, tools.text_too_long).to_owned())),
     };
     // A new question: its heading is read first, then the faces.
     let moved_on = move |last: bool| {
@@ -30,7 +33,15 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
             finish();
             return;
         }
-        say.say(format!("Fråga {} av {total}", number.get_untracked()));
+        say.say(
+            td_string!(
+                language::now().locale(),
+                tools.scale.question_of,
+                number = number.get_untracked(),
+                total = total
+            )
+            .to_string(),
+        );
         if let Some(h) = heading.get_untracked() {
             crate::platform::child_mode::focus(&h);
         }
@@ -38,10 +49,10 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
 
     view! {
         <section class="cm-screen cm-scale" aria-labelledby="cm-scale-h">
-            <p class="cm-step">{move || format!("Fråga {} av {total}", number.get())}</p>
+            <p class="cm-step">{move || t_string!(i18n, tools.scale.question_of, number = number.get(), total = total).to_string()}</p>
             <div class="cm-prompt">
-                <h2 id="cm-scale-h" tabindex="-1" node_ref=heading>{move || theme.get().question_sv()}</h2>
-                <ReadAloud text=Signal::derive(move || theme.get().question_sv().to_owned())/>
+                <h2 id="cm-scale-h" tabindex="-1" node_ref=heading>{move || scale_question(theme.get(), language())}</h2>
+                <ReadAloud text=Signal::derive(move || scale_question(theme.get(), language()).to_owned())/>
             </div>
             <div class="cm-faces" role="group" aria-labelledby="cm-scale-h">
                 {(Feeling::MIN..=Feeling::MAX).filter_map(Feeling::new).map(|feeling| view! {
@@ -49,19 +60,27 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
                         aria-pressed=move || (chosen() == Some(feeling)).to_string()
                         on:click=move |_| {
                             state.update(|s| s.choose(feeling));
-                            say.say(format!("Du valde: {}", feeling.label_sv()));
+                            let language = language::now();
+                            say.say(
+                                td_string!(
+                                    language.locale(),
+                                    tools.scale.you_chose,
+                                    feeling = feeling.label(language)
+                                )
+                                .to_string(),
+                            );
                         }>
                         <Face feeling/>
-                        <span class="cm-face__label">{feeling.label_sv()}</span>
+                        <span class="cm-face__label">{move || feeling.label(language())}</span>
                         <span class="cm-face__chosen" aria-hidden="true">
-                            {move || (chosen() == Some(feeling)).then_some("✓ Vald")}
+                            {move || (chosen() == Some(feeling)).then(|| t_string!(i18n, tools.scale.chosen_mark))}
                         </span>
                     </button>
                 }).collect_view()}
             </div>
             {move || chosen().is_some().then(|| view! {
                 <label class="cm-field">
-                    <span>"Vill du säga något mer? (om du vill)"</span>
+                    <span>{t!(i18n, tools.scale.say_more)}</span>
                     <textarea rows="3" maxlength=VisitNote::MAX_CHARS.to_string()
                         prop:value=move || state.with(|s| s.comment(theme.get()).to_owned())
                         on:input=move |ev| {
@@ -78,7 +97,7 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
                             state.update(ScaleState::back);
                             moved_on(false);
                         }>
-                        "Tillbaka"
+                        {t!(i18n, tools.scale.back)}
                     </button>
                 })}
                 <button type="button" class="cm-button cm-button--secondary"
@@ -86,19 +105,23 @@ pub(super) fn FeelingsScaleTool(state: RwSignal<ScaleState>, on_done: OnDone) ->
                         let last = state.try_update(ScaleState::skip).unwrap_or(true);
                         moved_on(last);
                     }>
-                    "Hoppa över"
+                    {t!(i18n, tools.scale.skip)}
                 </button>
                 <button type="button" class="cm-button" disabled=move || chosen().is_none()
                     on:click=move |_| {
                         let last = state.try_update(ScaleState::advance).unwrap_or(true);
                         moved_on(last);
                     }>
-                    {move || if number.get() == total { "Klar" } else { "Nästa" }}
+                    {move || if number.get() == total {
+                        t_string!(i18n, tools.scale.finish)
+                    } else {
+                        t_string!(i18n, tools.scale.next)
+                    }}
                 </button>
             </div>
             <div class="cm-actions">
                 <button type="button" class="cm-button cm-button--quiet" on:click=move |_| finish()>
-                    "Jag är klar"
+                    {t!(i18n, tools.i_am_done)}
                 </button>
             </div>
         </section>

@@ -9,6 +9,7 @@ mod three_houses;
 
 pub(crate) use child_mode::{ChildMode, OPENER_ID};
 
+use crate::i18n::{t, use_i18n};
 use crate::platform::{child_mode as browser, speech};
 use leptos::prelude::*;
 use shared::conversation::ToolResult;
@@ -46,6 +47,7 @@ fn focus_when_shown(heading: NodeRef<leptos::html::H2>) {
 /// "Läs upp": reads `text` aloud; not shown where the browser cannot speak.
 #[component]
 fn ReadAloud(#[prop(into)] text: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
     speech::available().then(|| {
         view! {
             <button type="button" class="cm-button cm-button--quiet cm-read"
@@ -55,7 +57,7 @@ fn ReadAloud(#[prop(into)] text: Signal<String>) -> impl IntoView {
                     <path d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12" fill="none"
                         stroke="currentColor" stroke-width="2" stroke-linecap="round"/>
                 </svg>
-                "Läs upp"
+                {t!(i18n, tools.read_aloud)}
             </button>
         }
     })

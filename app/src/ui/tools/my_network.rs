@@ -3,9 +3,12 @@
 //! does the same without dragging.
 
 use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::child_mode::{capture_pointer, grid_point_in};
 use crate::tools::{NetworkState, CHILD_RADIUS, RING_EDGES};
 use crate::ui::form::ErrorLine;
+use crate::ui::language;
 use leptos::prelude::*;
 use shared::conversation::{Closeness, CANVAS};
 use shared::PersonName;
@@ -30,14 +33,15 @@ fn percent(coordinate: u16) -> String {
 pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> impl IntoView {
     let heading = NodeRef::new();
     focus_when_shown(heading);
+    let i18n = use_i18n();
+    let language = language::reader();
     let say = Announcer::get();
     let name = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let board = NodeRef::<leptos::html::Div>::new();
     // The person being dragged, and by which pointer.
     let dragging = RwSignal::new(None::<(u32, i32)>);
-    let intro = "Vilka är viktiga för dig? Skriv ett namn och tryck på Lägg till. \
-        Dra sedan personen nära dig, eller längre bort.";
+    let intro = Signal::derive(move || t_string!(i18n, tools.network.intro).to_owned());
 
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -46,19 +50,31 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
             Some(Ok(_)) => {
                 name.set(String::new());
                 problem.set(None);
-                say.say(format!(
-                    "{} är tillagd, längst ut. Dra personen dit du vill.",
-                    typed.trim()
-                ));
+                say.say(
+                    td_string!(
+                        language::now().locale(),
+                        tools.network.added,
+                        name = typed.trim()
+                    )
+                    .to_string(),
+                );
             }
-            Some(Err(e)) => problem.set(Some(e.to_string())),
+            Some(Err(e)) => problem.set(Some(e.message(language::now()).to_owned())),
             None => {}
         }
     };
     let where_is = move |id: u32| {
         state.with_untracked(|s| {
-            s.person(id)
-                .map(|p| format!("{} är nu: {}.", p.name, p.closeness().label_sv()))
+            s.person(id).map(|p| {
+                let language = language::now();
+                td_string!(
+                    language.locale(),
+                    tools.network.is_now,
+                    name = &p.name,
+                    ring = p.closeness().label(language)
+                )
+                .to_string()
+            })
         })
     };
     let people = move || {
@@ -116,18 +132,18 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
     view! {
         <section class="cm-screen" aria-labelledby="cm-network-h">
             <div class="cm-prompt">
-                <h2 id="cm-network-h" tabindex="-1" node_ref=heading>"Mitt nätverk"</h2>
-                <ReadAloud text=intro.to_owned()/>
+                <h2 id="cm-network-h" tabindex="-1" node_ref=heading>{t!(i18n, tools.network.heading)}</h2>
+                <ReadAloud text=intro/>
             </div>
-            <p class="cm-lead">{intro}</p>
+            <p class="cm-lead">{t!(i18n, tools.network.intro)}</p>
             <form class="cm-add" on:submit=add novalidate>
                 <label class="cm-field">
-                    <span>"Vem vill du lägga till?"</span>
+                    <span>{t!(i18n, tools.network.who_to_add)}</span>
                     <input type="text" autocomplete="off" maxlength=PersonName::MAX_CHARS.to_string()
                         prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
-                <button type="submit" class="cm-button">"Lägg till"</button>
+                <button type="submit" class="cm-button">{t!(i18n, tools.network.add)}</button>
             </form>
             <ErrorLine error=problem/>
             <div class="cm-network">
@@ -146,26 +162,27 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
                             let y = half - (inner + (outer - inner) * 0.55) * half;
                             view! {
                                 <text class="cm-ring__label" x="500" y=format!("{y:.0}") text-anchor="middle">
-                                    {ring.label_sv()}
+                                    {move || ring.label(language())}
                                 </text>
                             }
                         }).collect_view()}
                         <circle class="cm-ring__me" cx="500" cy="500" r=(CHILD_RADIUS * half).to_string()/>
-                        <text class="cm-ring__me-label" x="500" y="512" text-anchor="middle">"Jag"</text>
+                        <text class="cm-ring__me-label" x="500" y="512" text-anchor="middle">{t!(i18n, tools.network.me)}</text>
                     </svg>
                     <For each=people key=|(id, _)| *id children=move |(id, person)| chip(id, person)/>
                 </div>
                 <div class="cm-people">
-                    <h3>"Personerna"</h3>
-                    {move || people().is_empty().then(|| view! { <p class="muted">"Inga än."</p> })}
+                    <h3>{t!(i18n, tools.network.people)}</h3>
+                    {move || people().is_empty().then(|| view! { <p class="muted">{t!(i18n, tools.network.none_yet)}</p> })}
                     <ul>
                         <For each=people key=|(id, _)| *id children=move |(id, person)| {
                             let name = person.to_string();
+                            let (asked, removed) = (name.clone(), name.clone());
                             let ring = move || state.with(|s| s.person(id).map(|p| p.closeness()));
                             view! {
                                 <li class="cm-person">
                                     <label class="cm-field">
-                                        <span>{format!("Hur nära är {name}?")}</span>
+                                        <span>{move || t_string!(i18n, tools.network.how_close, name = &asked).to_string()}</span>
                                         <select
                                             on:change=move |ev| {
                                                 let chosen = event_target_value(&ev);
@@ -178,20 +195,24 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
                                             }>
                                             {RINGS.into_iter().map(|r| view! {
                                                 <option value=ring_key(r) prop:selected=move || ring() == Some(r)>
-                                                    {r.label_sv()}
+                                                    {move || r.label(language())}
                                                 </option>
                                             }).collect_view()}
                                         </select>
                                     </label>
                                     <button type="button" class="cm-button cm-button--secondary"
-                                        on:click={
-                                            let name = name.clone();
-                                            move |_| {
-                                                state.update(|s| s.remove(id));
-                                                say.say(format!("{name} är borttagen."));
-                                            }
+                                        on:click=move |_| {
+                                            state.update(|s| s.remove(id));
+                                            say.say(
+                                                td_string!(
+                                                    language::now().locale(),
+                                                    tools.network.removed,
+                                                    name = &removed
+                                                )
+                                                .to_string(),
+                                            );
                                         }>
-                                        {format!("Ta bort {name}")}
+                                        {move || t_string!(i18n, tools.network.remove, name = &name).to_string()}
                                     </button>
                                 </li>
                             }
@@ -202,7 +223,7 @@ pub(super) fn MyNetworkTool(state: RwSignal<NetworkState>, on_done: OnDone) -> i
             <div class="cm-actions">
                 <button type="button" class="cm-button"
                     on:click=move |_| on_done.run(state.with_untracked(NetworkState::result))>
-                    "Jag är klar"
+                    {t!(i18n, tools.i_am_done)}
                 </button>
             </div>
         </section>

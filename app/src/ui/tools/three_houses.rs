@@ -2,9 +2,12 @@
 //! room to write and to draw with a finger.
 
 use super::{focus_when_shown, Announcer, OnDone, ReadAloud};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::child_mode::{capture_pointer, draw, grid_point, redraw};
-use crate::tools::HousesState;
+use crate::tools::{house_prompt, HousesState};
 use crate::ui::form::ErrorLine;
+use crate::ui::language;
 use leptos::prelude::*;
 use shared::conversation::{House, CANVAS};
 use shared::VisitNote;
@@ -35,20 +38,20 @@ fn Houses(
 ) -> impl IntoView {
     let heading = NodeRef::new();
     focus_when_shown(heading);
+    let i18n = use_i18n();
+    let language = language::reader();
     let error = RwSignal::new(None::<String>);
     let done = move |_| match state.with_untracked(HousesState::result) {
         Ok(result) => on_done.run(result),
-        Err(_) => error.set(Some(
-            "Texten är för lång. Ta bort lite och försök igen.".into(),
-        )),
+        Err(_) => error.set(Some(t_string!(i18n, tools.text_too_long).to_owned())),
     };
     view! {
         <section class="cm-screen" aria-labelledby="cm-houses-h">
             <div class="cm-prompt">
-                <h2 id="cm-houses-h" tabindex="-1" node_ref=heading>"Tre hus"</h2>
-                <ReadAloud text="Tre hus. Tryck på ett hus för att skriva eller rita i det.".to_owned()/>
+                <h2 id="cm-houses-h" tabindex="-1" node_ref=heading>{t!(i18n, tools.houses.heading)}</h2>
+                <ReadAloud text=Signal::derive(move || t_string!(i18n, tools.houses.spoken).to_owned())/>
             </div>
-            <p class="cm-lead">"Tryck på ett hus för att skriva eller rita i det."</p>
+            <p class="cm-lead">{t!(i18n, tools.houses.lead)}</p>
             <ul class="cm-houses">
                 {House::ALL.into_iter().map(|house| {
                     let filled = state.with_untracked(|s| s.has_content(house));
@@ -56,9 +59,13 @@ fn Houses(
                         <li>
                             <button type="button" class=house_class(house) on:click=move |_| open.set(Some(house))>
                                 <HouseIcon house/>
-                                <span class="cm-house__name">{house.label_sv()}</span>
+                                <span class="cm-house__name">{move || house.label(language())}</span>
                                 <span class="cm-house__state">
-                                    {if filled { "✓ Du har skrivit eller ritat här" } else { "Tomt än så länge" }}
+                                    {move || if filled {
+                                        t_string!(i18n, tools.houses.filled)
+                                    } else {
+                                        t_string!(i18n, tools.houses.empty)
+                                    }}
                                 </span>
                             </button>
                         </li>
@@ -67,7 +74,7 @@ fn Houses(
             </ul>
             <ErrorLine error=error/>
             <div class="cm-actions">
-                <button type="button" class="cm-button" on:click=done>"Jag är klar"</button>
+                <button type="button" class="cm-button" on:click=done>{t!(i18n, tools.i_am_done)}</button>
             </div>
         </section>
     }
@@ -109,6 +116,8 @@ fn HouseRoom(
 ) -> impl IntoView {
     let heading = NodeRef::new();
     focus_when_shown(heading);
+    let i18n = use_i18n();
+    let language = language::reader();
     let say = Announcer::get();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
     // The finger that draws; a second one (a palm, a friend) is ignored
@@ -121,8 +130,8 @@ fn HouseRoom(
             state.with_untracked(|s| redraw(&c, s.sketch(house).strokes()));
         }
     });
-    let prompt = house.prompt_sv();
-    let spoken = format!("{}. {}", house.label_sv(), prompt);
+    let prompt = move || house_prompt(house, language());
+    let spoken = Signal::derive(move || format!("{}. {}", house.label(language()), prompt()));
 
     let down = move |ev: leptos::ev::PointerEvent| {
         ev.prevent_default();
@@ -137,7 +146,10 @@ fn HouseRoom(
             .unwrap_or(false);
         match (began, canvas.get_untracked()) {
             (true, Some(c)) => draw(&c, None, point),
-            (false, _) => say.say("Teckningen är full. Tryck på Sudda för att rita en ny."),
+            (false, _) => say.say(td_string!(
+                language::now().locale(),
+                tools.houses.drawing_full
+            )),
             _ => {}
         }
     };
@@ -164,19 +176,22 @@ fn HouseRoom(
         if let Some(c) = canvas.get_untracked() {
             redraw(&c, &[]);
         }
-        say.say("Teckningen är borta.");
+        say.say(td_string!(
+            language::now().locale(),
+            tools.houses.drawing_gone
+        ));
     };
 
     view! {
         <section class="cm-screen" aria-labelledby="cm-house-h">
             <div class="cm-prompt">
-                <h2 id="cm-house-h" tabindex="-1" node_ref=heading>{house.label_sv()}</h2>
+                <h2 id="cm-house-h" tabindex="-1" node_ref=heading>{move || house.label(language())}</h2>
                 <ReadAloud text=spoken/>
             </div>
             <p class="cm-question">{prompt}</p>
             <div class="cm-room">
                 <label class="cm-field">
-                    <span>"Skriv här"</span>
+                    <span>{t!(i18n, tools.houses.write_here)}</span>
                     <textarea rows="6" maxlength=VisitNote::MAX_CHARS.to_string()
                         prop:value=move || state.with(|s| s.text(house).to_owned())
                         on:input=move |ev| {
@@ -185,19 +200,19 @@ fn HouseRoom(
                         }></textarea>
                 </label>
                 <div class="cm-field">
-                    <span id="cm-draw-label">"Rita här med fingret"</span>
+                    <span id="cm-draw-label">{t!(i18n, tools.houses.draw_here)}</span>
                     <canvas class="cm-canvas" node_ref=canvas
                         width=CANVAS.to_string() height=CANVAS.to_string()
                         role="img" aria-labelledby="cm-draw-label"
                         on:pointerdown=down on:pointermove=moved
                         on:pointerup=up on:pointercancel=up></canvas>
                     <div class="cm-actions">
-                        <button type="button" class="cm-button cm-button--secondary" on:click=wipe>"Sudda"</button>
+                        <button type="button" class="cm-button cm-button--secondary" on:click=wipe>{t!(i18n, tools.houses.wipe)}</button>
                     </div>
                 </div>
             </div>
             <div class="cm-actions">
-                <button type="button" class="cm-button" on:click=move |_| open.set(None)>"Tillbaka till husen"</button>
+                <button type="button" class="cm-button" on:click=move |_| open.set(None)>{t!(i18n, tools.houses.back)}</button>
             </div>
         </section>
     }
