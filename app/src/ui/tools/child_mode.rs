@@ -114,6 +114,9 @@ pub(crate) fn ChildMode(
         <div class="child-mode" data-testid="child-mode">
             <header class="cm-bar">
                 <h1 class="cm-bar__title">{t!(i18n, tools.title)}</h1>
+                // The child reads in their own language; the worker's comes
+                // back when the child mode ends.
+                <crate::ui::language::LanguagePicker/>
                 {move || (screen.get() != Screen::HandBack).then(|| view! {
                     <button type="button" class="cm-button cm-button--light"
                         on:click=move |_| {
