@@ -42,10 +42,14 @@ impl Label for shared::conversation::ScaleTheme {
         match self {
             Self::Home => td_string!(locale, labels.scale_theme.home),
             Self::School => td_string!(locale, labels.scale_theme.school),
-            Self::FriendsAndFreeTime => td_string!(locale, labels.scale_theme.friends_and_free_time),
+            Self::FriendsAndFreeTime => {
+                td_string!(locale, labels.scale_theme.friends_and_free_time)
+            }
             Self::ContactWithFamily => td_string!(locale, labels.scale_theme.contact_with_family),
             Self::FeelingSafe => td_string!(locale, labels.scale_theme.feeling_safe),
-            Self::BeingPartOfDecisions => td_string!(locale, labels.scale_theme.being_part_of_decisions),
+            Self::BeingPartOfDecisions => {
+                td_string!(locale, labels.scale_theme.being_part_of_decisions)
+            }
         }
     }
 }
@@ -158,7 +162,9 @@ impl Label for shared::domain::NotAloneReason {
             Self::ChildUnderFour => td_string!(locale, labels.not_alone_reason.child_under_four),
             Self::Disability => td_string!(locale, labels.not_alone_reason.disability),
             Self::ChildDeclined => td_string!(locale, labels.not_alone_reason.child_declined),
-            Self::GuardianDidNotConsent => td_string!(locale, labels.not_alone_reason.guardian_did_not_consent),
+            Self::GuardianDidNotConsent => {
+                td_string!(locale, labels.not_alone_reason.guardian_did_not_consent)
+            }
             Self::Other => td_string!(locale, labels.not_alone_reason.other),
         }
     }
@@ -189,7 +195,9 @@ impl Label for shared::domain::EndReason {
     fn label(self, language: Language) -> &'static str {
         let locale = language.locale();
         match self {
-            Self::HomeEndedAssignment => td_string!(locale, labels.end_reason.home_ended_assignment),
+            Self::HomeEndedAssignment => {
+                td_string!(locale, labels.end_reason.home_ended_assignment)
+            }
             Self::NeedsNotMet => td_string!(locale, labels.end_reason.needs_not_met),
             Self::ChildsWish => td_string!(locale, labels.end_reason.childs_wish),
             Self::ConcernsInTheHome => td_string!(locale, labels.end_reason.concerns_in_the_home),
@@ -220,7 +228,9 @@ impl Label for shared::register::CheckKind {
         let locale = language.locale();
         match self {
             Self::CriminalRecord => td_string!(locale, labels.check_kind.criminal_record),
-            Self::SocialServicesRecord => td_string!(locale, labels.check_kind.social_services_record),
+            Self::SocialServicesRecord => {
+                td_string!(locale, labels.check_kind.social_services_record)
+            }
             Self::Violence => td_string!(locale, labels.check_kind.violence),
             Self::SubstanceUse => td_string!(locale, labels.check_kind.substance_use),
             Self::CommercialOperation => td_string!(locale, labels.check_kind.commercial_operation),
@@ -298,7 +308,9 @@ impl Label for shared::ErrorCode {
             Self::MalformedJson => td_string!(locale, errors.malformed_json),
             Self::UnsupportedMediaType => td_string!(locale, errors.unsupported_media_type),
             Self::PayloadTooLarge => td_string!(locale, errors.payload_too_large),
-            Self::UnsupportedProtocolVersion => td_string!(locale, errors.unsupported_protocol_version),
+            Self::UnsupportedProtocolVersion => {
+                td_string!(locale, errors.unsupported_protocol_version)
+            }
             Self::TooManyMutations => td_string!(locale, errors.too_many_mutations),
             Self::InvalidQuery => td_string!(locale, errors.invalid_query),
             Self::ValidationFailed => td_string!(locale, errors.validation_failed),
