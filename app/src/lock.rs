@@ -8,6 +8,8 @@
 //! never lies in the browser profile; or, where the device has none, a PIN
 //! stretched with Argon2id (memory-hard, in WebAssembly).
 
+use crate::i18n::td_string;
+use crate::language::Language;
 use serde::{Deserialize, Serialize};
 
 /// Argon2id for the PIN: 64 MiB, so that every guess needs that much
@@ -67,14 +69,33 @@ pub const CHECK_AT: &str = "meta/key_params";
 /// HKDF's `info` for the key made from the authenticator's PRF output.
 pub const PRF_KEY_INFO: &[u8] = b"barnbesok device key v2";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a new PIN is refused; [`PinError::message`] words it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PinError {
-    #[error("PIN-koden ska vara {MIN_PIN_DIGITS}–{MAX_PIN_DIGITS} siffror.")]
+    /// Not 8–12 digits.
     Shape,
-    #[error("PIN-koden får inte vara samma siffra eller en enkel följd.")]
+    /// One digit repeated, or a run up or down.
     TooSimple,
-    #[error("De två PIN-koderna är olika.")]
+    /// The repetition differs.
     Mismatch,
+}
+
+impl PinError {
+    /// What the person choosing the PIN reads.
+    pub fn message(self, language: Language) -> String {
+        let locale = language.locale();
+        match self {
+            Self::Shape => td_string!(
+                locale,
+                lock.pin_shape,
+                min = MIN_PIN_DIGITS,
+                max = MAX_PIN_DIGITS
+            )
+            .to_string(),
+            Self::TooSimple => td_string!(locale, lock.pin_too_simple).to_owned(),
+            Self::Mismatch => td_string!(locale, lock.pin_mismatch).to_owned(),
+        }
+    }
 }
 
 /// Checks a new PIN (and its repetition).
@@ -335,6 +356,35 @@ mod tests {
         assert_eq!(
             check_new_pin("48291375", "48291376"),
             Err(PinError::Mismatch)
+        );
+    }
+
+    #[test]
+    fn why_a_pin_is_refused_in_swedish_and_english() {
+        let (swedish, english) = (Language::Swedish, Language::English);
+        assert_eq!(
+            PinError::Shape.message(swedish),
+            "PIN-koden ska vara 8–12 siffror."
+        );
+        assert_eq!(
+            PinError::TooSimple.message(swedish),
+            "PIN-koden får inte vara samma siffra eller en enkel följd."
+        );
+        assert_eq!(
+            PinError::Mismatch.message(swedish),
+            "De två PIN-koderna är olika."
+        );
+        assert_eq!(
+            PinError::Shape.message(english),
+            "The PIN must be 8–12 digits."
+        );
+        assert_eq!(
+            PinError::TooSimple.message(english),
+            "The PIN must not be the same digit repeated or a simple sequence."
+        );
+        assert_eq!(
+            PinError::Mismatch.message(english),
+            "The two PINs are different."
         );
     }
 

@@ -1,26 +1,35 @@
 //! "Mina enheter": the devices signed in as me, and signing a lost one out.
 
-use super::{ctx, store, sync_ctl};
-use crate::loggkontroll::local_time;
+use super::{ctx, language, store, sync_ctl};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::browser;
 use crate::platform::http::HttpTransport;
 use crate::sync::TransportError;
+use chrono::{DateTime, Local, Utc};
 use leptos::prelude::*;
 use shared::auth::SessionInfo;
 use shared::{ErrorCode, SessionId};
 
 /// Why a request to the server gave nothing to show.
 pub(crate) fn error_text(error: &TransportError) -> String {
+    let language = language::now();
+    let locale = language.locale();
     match error {
-        TransportError::Unreachable => {
-            "Servern kunde inte nås. Den här sidan behöver nätverk.".to_owned()
-        }
+        TransportError::Unreachable => td_string!(locale, devices.unreachable).to_owned(),
         TransportError::Server {
             code: Some(code), ..
-        } => code.message_sv().to_owned(),
-        TransportError::Server { status, .. } => format!("Servern svarade med fel {status}."),
-        TransportError::Decode(_) => "Servern gav ett svar som appen inte förstår.".to_owned(),
+        } => code.label(language).to_owned(),
+        TransportError::Server { status, .. } => {
+            td_string!(locale, devices.server_status, status = *status).to_string()
+        }
+        TransportError::Decode(_) => td_string!(locale, devices.not_understood).to_owned(),
     }
+}
+
+/// A moment in the device's time zone, as the language writes it.
+fn local(language: crate::language::Language, at: DateTime<Utc>) -> String {
+    language.date_time(at.with_timezone(&Local).naive_local())
 }
 
 /// A session that ended answers every request the same way: let the sync
@@ -40,6 +49,8 @@ pub(crate) fn after_error(ctx: super::Ctx, error: &TransportError) {
 #[component]
 pub(crate) fn DevicesPage() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = language::reader();
     let sessions = RwSignal::new(None::<Result<Vec<SessionInfo>, String>>);
     let confirming = RwSignal::new(None::<SessionId>);
     let notice = RwSignal::new(None::<String>);
@@ -49,9 +60,7 @@ pub(crate) fn DevicesPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
             if !browser::is_online() {
-                sessions.set(Some(Err(
-                    "Enheten är offline. Listan över inloggade enheter kräver nätverk.".into(),
-                )));
+                sessions.set(Some(Err(t_string!(i18n, devices.offline).to_owned())));
                 return;
             }
             let result = HttpTransport::new(store).sessions().await;
@@ -69,9 +78,9 @@ pub(crate) fn DevicesPage() -> impl IntoView {
             let Some(store) = store() else { return };
             match HttpTransport::new(store).revoke_session(id).await {
                 Ok(()) => {
-                    notice.set(Some(format!(
-                        "”{label}” är utloggad. Den raderar sina uppgifter nästa gång den når servern."
-                    )));
+                    notice.set(Some(
+                        t_string!(i18n, devices.signed_out, label = label).to_string(),
+                    ));
                     confirming.set(None);
                     load();
                 }
@@ -85,17 +94,14 @@ pub(crate) fn DevicesPage() -> impl IntoView {
     };
 
     view! {
-        <h1>"Mina inloggade enheter"</h1>
-        <p class="lead">
-            "Här ser du var du är inloggad. Har en surfplatta eller telefon kommit bort: "
-            "logga ut den här. Nästa gång den når servern raderas allt om barnen på den."
-        </p>
+        <h1>{t!(i18n, devices.title)}</h1>
+        <p class="lead">{t!(i18n, devices.lead)}</p>
         <p role="status" class="notice" data-testid="devices-notice">{move || notice.get()}</p>
         {move || match sessions.get() {
-            None => view! { <p class="muted">"Hämtar…"</p> }.into_any(),
+            None => view! { <p class="muted">{t!(i18n, devices.loading)}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             Some(Ok(list)) => view! {
-                <ul class="device-list" aria-label="Inloggade enheter">
+                <ul class="device-list" aria-label=move || t_string!(i18n, devices.list)>
                     {list.into_iter().map(|s| {
                         let id = s.id;
                         let label = s.device_label.clone();
@@ -104,14 +110,15 @@ pub(crate) fn DevicesPage() -> impl IntoView {
                             <li class="device" data-testid="device">
                                 <div class="device__text">
                                     <strong class="device__label">{label.clone()}</strong>
-                                    {s.current.then(|| view! { <span class="badge">"Den här enheten"</span> })}
+                                    {s.current.then(|| view! { <span class="badge">{t!(i18n, devices.this_device)}</span> })}
                                     <span class="muted">
-                                        {format!("Inloggad {} · senast använd {}",
-                                            local_time(s.created_at), local_time(s.last_used_at))}
+                                        {move || t_string!(i18n, devices.signed_in_last_used,
+                                            signed_in = local(language(), s.created_at),
+                                            last_used = local(language(), s.last_used_at)).to_string()}
                                     </span>
                                 </div>
                                 {if s.current {
-                                    view! { <span class="muted">"Använd ”Logga ut” i menyn."</span> }.into_any()
+                                    view! { <span class="muted">{t!(i18n, devices.use_the_menu)}</span> }.into_any()
                                 } else {
                                     view! {
                                         <Show
@@ -119,26 +126,31 @@ pub(crate) fn DevicesPage() -> impl IntoView {
                                             fallback=move || view! {
                                                 <button type="button" class="button button--secondary"
                                                     on:click=move |_| confirming.set(Some(id))>
-                                                    "Logga ut enheten"
+                                                    {t!(i18n, devices.sign_out_device)}
                                                 </button>
                                             }
                                         >
                                             {
                                                 let label = label_for_revoke.clone();
                                                 view! {
-                                                    <div class="confirm" role="group" aria-label="Bekräfta utloggning">
-                                                        <span>{format!("Logga ut ”{label}”?")}</span>
+                                                    <div class="confirm" role="group"
+                                                        aria-label=move || t_string!(i18n, devices.confirm_sign_out)>
+                                                        <span>{
+                                                            let label = label.clone();
+                                                            move || t_string!(i18n, devices.sign_out_question,
+                                                                label = label.clone()).to_string()
+                                                        }</span>
                                                         <button type="button" class="button button--danger"
                                                             disabled=move || busy.get()
                                                             on:click={
                                                                 let label = label.clone();
                                                                 move |_| revoke(id, label.clone())
                                                             }>
-                                                            "Ja, logga ut"
+                                                            {t!(i18n, devices.yes_sign_out)}
                                                         </button>
                                                         <button type="button" class="button button--secondary"
                                                             on:click=move |_| confirming.set(None)>
-                                                            "Avbryt"
+                                                            {t!(i18n, devices.cancel)}
                                                         </button>
                                                     </div>
                                                 }

@@ -7,7 +7,9 @@
 //! can be read or synced.
 
 use super::form::{BusyButton, ErrorLine, PinField};
-use super::{login, store, sync_ctl, Ctx};
+use super::{language, login, store, sync_ctl, Ctx};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::lock::{check_new_pin, offline_too_long};
 use crate::platform::store::{KeyMethod, Unlock};
 use crate::platform::{browser, http, webauthn};
@@ -116,7 +118,7 @@ pub(crate) async fn check_session(ctx: Ctx) -> Checked {
             ..
         }) => {
             if store.wipe_all().await.is_ok() {
-                login::after_wipe(ctx, ErrorCode::SessionRevoked.message_sv());
+                login::after_wipe(ctx, ErrorCode::SessionRevoked.label(language::now()));
             }
             Checked::Revoked
         }
@@ -161,7 +163,7 @@ pub(crate) fn signed_in_while_locked(session: StoredSession) {
 /// Opens the device after the key was made: the session comes back from the
 /// store and sync resumes.
 async fn unlocked(ctx: Ctx) -> Result<(), String> {
-    let store = store().ok_or("Lagringen på enheten är inte öppen.")?;
+    let store = store().ok_or_else(store_not_open)?;
     if let Some(fresh) = SIGNED_IN_WHILE_LOCKED.with(|s| s.borrow_mut().take()) {
         store.save_session(&fresh).await.map_err(|e| e.0)?;
     }
@@ -186,36 +188,33 @@ async fn unlocked(ctx: Ctx) -> Result<(), String> {
     Ok(())
 }
 
+/// "The storage on the device is not open", in the current language.
+fn store_not_open() -> String {
+    td_string!(language::now().locale(), lock.store_not_open).to_owned()
+}
+
 /// What the lock screen says when the device may not unlock yet.
-fn blocked_message(checked: Option<Checked>, days: u64) -> String {
-    let first = format!(
-        "Surfplattan har inte haft kontakt med servern på mer än {days} dagar. \
-         Den går att låsa upp först när den har nått servern."
-    );
-    match checked {
-        Some(Checked::Ended) => format!(
-            "{first} Inloggningen har gått ut: logga in igen här nedanför, sedan kan du låsa upp."
-        ),
-        Some(Checked::NotReached) => {
-            format!("{first} Servern gick inte att nå. Anslut till nätverket och försök igen.")
-        }
-        _ => format!("{first} Anslut till nätverket och tryck på ”Försök nu”."),
-    }
+fn blocked_message(locale: crate::i18n::Locale, checked: Option<Checked>, days: u64) -> String {
+    let first = td_string!(locale, lock.offline_too_long, days = days);
+    let then = match checked {
+        Some(Checked::Ended) => td_string!(locale, lock.offline_session_over),
+        Some(Checked::NotReached) => td_string!(locale, lock.offline_not_reached),
+        _ => td_string!(locale, lock.offline_connect),
+    };
+    format!("{first} {then}")
 }
 
 /// Reports what unlocking gave, on the lock screen or in the child mode.
 pub(crate) fn unlock_error(ctx: Ctx, result: Result<Unlock, String>) -> Option<String> {
+    let locale = language::now().locale();
     match result {
         Ok(Unlock::Unlocked) => None,
-        Ok(Unlock::WrongPin { left }) => Some(format!(
-            "Fel PIN-kod. {left} försök kvar innan uppgifterna på enheten tas bort."
-        )),
+        Ok(Unlock::WrongPin { left }) => {
+            Some(td_string!(locale, lock.wrong_pin, left = left).to_string())
+        }
         Ok(Unlock::Wiped) => {
             ctx.child_mode.set(false);
-            login::after_wipe(
-                ctx,
-                "För många fel PIN-koder. Uppgifterna på enheten är borttagna. Logga in igen.",
-            );
+            login::after_wipe(ctx, td_string!(locale, lock.too_many_wrong_pins));
             None
         }
         Err(e) => Some(e),
@@ -225,26 +224,28 @@ pub(crate) fn unlock_error(ctx: Ctx, result: Result<Unlock, String>) -> Option<S
 /// Unlocks with the platform authenticator: its check, then its PRF output
 /// opens the key check.
 pub(crate) async fn unlock_with_authenticator() -> Result<Unlock, String> {
-    let store = store().ok_or("Lagringen på enheten är inte öppen.")?;
+    let locale = language::now().locale();
+    let store = store().ok_or_else(store_not_open)?;
     let Ok(Some(KeyMethod::Authenticator {
         credential_id,
         prf_salt,
     })) = store.key_method().await
     else {
-        return Err("Enheten låses inte upp med skärmlåset.".into());
+        return Err(td_string!(locale, lock.not_screen_lock).to_owned());
     };
     let output = webauthn::prf_output(&credential_id, &prf_salt)
         .await
         .map_err(|e| e.to_string())?;
     match store.unlock_with_prf(&output).await {
         Ok(true) => Ok(Unlock::Unlocked),
-        Ok(false) => Err("Skärmlåset gav fel nyckel för den här enheten.".into()),
-        Err(e) => Err(format!("Kunde inte låsa upp: {}", e.0)),
+        Ok(false) => Err(td_string!(locale, lock.screen_lock_wrong_key).to_owned()),
+        Err(e) => Err(td_string!(locale, lock.could_not_unlock, error = e.0).to_string()),
     }
 }
 
 #[component]
 pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
+    let i18n = use_i18n();
     let pin = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -283,11 +284,11 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
             }
             let result = match with_pin {
                 Some(entered) => match store() {
-                    Some(store) => store
-                        .unlock(&entered)
-                        .await
-                        .map_err(|e| format!("Kunde inte låsa upp: {}", e.0)),
-                    None => Err("Lagringen på enheten är inte öppen.".into()),
+                    Some(store) => store.unlock(&entered).await.map_err(|e| {
+                        td_string!(language::now().locale(), lock.could_not_unlock, error = e.0)
+                            .to_string()
+                    }),
+                    None => Err(store_not_open()),
                 },
                 None => unlock_with_authenticator().await,
             };
@@ -319,7 +320,7 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
         });
     };
     let switch_user = move |_| {
-        let question = "Byta användare tar bort allt på enheten, även ändringar som inte har skickats. Fortsätta?";
+        let question = t_string!(i18n, lock.switch_user_question);
         let confirmed = web_sys::window()
             .and_then(|w| w.confirm_with_message(question).ok())
             .unwrap_or(false);
@@ -329,7 +330,7 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Some(store) = store() {
                 if store.wipe_all().await.is_ok() {
-                    login::after_wipe(ctx, "Enheten är rensad.");
+                    login::after_wipe(ctx, t_string!(i18n, lock.device_cleared));
                 }
             }
         });
@@ -337,18 +338,18 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
     let with_authenticator = move || matches!(method.get(), Some(KeyMethod::Authenticator { .. }));
     view! {
         <section class="card lock" aria-labelledby="lock-h">
-            <h1 id="lock-h">"Låst"</h1>
+            <h1 id="lock-h">{t!(i18n, lock.locked)}</h1>
             <p>{move || ctx.user.get().map(|u| if with_authenticator() {
-                format!("Enheten tillhör {}. Lås upp med surfplattans skärmlås.", u.display_name)
+                t_string!(i18n, lock.belongs_to_screen_lock, name = u.display_name).to_string()
             } else {
-                format!("Enheten tillhör {}. Ange din PIN-kod.", u.display_name)
+                t_string!(i18n, lock.belongs_to_pin, name = u.display_name).to_string()
             })}</p>
             {move || blocked.get().map(|(days, _)| view! {
                 <div class="notice" role="status" data-testid="offline-too-long">
-                    <p>{blocked_message(last_check.get(), days)}</p>
+                    <p>{move || blocked_message(i18n.get_locale(), last_check.get(), days)}</p>
                     <button type="button" class="button button--secondary" on:click=try_now
                         disabled=move || busy.get()>
-                        "Försök nu"
+                        {t!(i18n, lock.try_now)}
                     </button>
                 </div>
             })}
@@ -356,17 +357,21 @@ pub(crate) fn LockScreen(ctx: Ctx) -> impl IntoView {
                 .then(|| view! { <login::LoginForm ctx=ctx again=true/> })}
             <form class="form" on:submit=submit novalidate>
                 {move || (!with_authenticator()).then(|| view! {
-                    <PinField label="PIN-kod" name="pin" autocomplete="off" value=pin/>
+                    <PinField label=Signal::derive(move || t_string!(i18n, lock.pin)) name="pin" autocomplete="off" value=pin/>
                 })}
                 <ErrorLine error=error/>
                 <div class="form__actions">
                     {move || if with_authenticator() {
-                        view! { <BusyButton busy label="Lås upp med skärmlåset" busy_label="Väntar på skärmlåset…"/> }.into_any()
+                        view! { <BusyButton busy
+                            label=Signal::derive(move || t_string!(i18n, lock.unlock_with_screen_lock))
+                            busy_label=Signal::derive(move || t_string!(i18n, lock.waiting_for_screen_lock))/> }.into_any()
                     } else {
-                        view! { <BusyButton busy label="Lås upp" busy_label="Låser upp…"/> }.into_any()
+                        view! { <BusyButton busy
+                            label=Signal::derive(move || t_string!(i18n, lock.unlock))
+                            busy_label=Signal::derive(move || t_string!(i18n, lock.unlocking))/> }.into_any()
                     }}
                     <button type="button" class="button button--secondary" on:click=switch_user>
-                        "Byt användare"
+                        {t!(i18n, lock.switch_user)}
                     </button>
                 </div>
             </form>
@@ -390,6 +395,7 @@ enum Setup {
 /// else a PIN, unless the administrator requires the authenticator.
 #[component]
 pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
+    let i18n = use_i18n();
     let pin = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -424,7 +430,7 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
             return;
         }
         if let Err(e) = check_new_pin(&pin.get_untracked(), &again.get_untracked()) {
-            error.set(Some(e.to_string()));
+            error.set(Some(e.message(language::now())));
             return;
         }
         busy.set(true);
@@ -433,7 +439,7 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = match store() {
                 Some(store) => store.set_up_key(&chosen).await.map_err(|e| e.0),
-                None => Err("Lagringen på enheten är inte öppen.".to_owned()),
+                None => Err(store_not_open()),
             };
             finish(result).await;
         });
@@ -455,10 +461,15 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
             if unusable && !required.get_untracked() {
                 let _ = busy.try_set(false);
                 let _ = setup.try_set(Setup::Pin);
-                let _ = error.try_set(Some(format!(
-                    "{} Välj en PIN-kod i stället.",
-                    result.err().map(|e| e.to_string()).unwrap_or_default()
-                )));
+                let why = result.err().map(|e| e.to_string()).unwrap_or_default();
+                let _ = error.try_set(Some(
+                    td_string!(
+                        language::now().locale(),
+                        lock.choose_pin_instead,
+                        error = why
+                    )
+                    .to_string(),
+                ));
                 return;
             }
             if unusable {
@@ -472,47 +483,55 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
             if let Some(store) = store() {
                 let _ = store.wipe_all().await;
             }
-            login::after_wipe(ctx, "Ingenting sparades på enheten.");
+            login::after_wipe(ctx, t_string!(i18n, lock.nothing_saved));
         });
     };
     view! {
         <section class="card lock" aria-labelledby="pin-h">
             {move || match setup.get() {
                 Setup::Finding => view! {
-                    <h1 id="pin-h">"Lås enheten"</h1>
-                    <p class="muted" role="status">"Ser efter hur enheten kan låsas…"</p>
+                    <h1 id="pin-h">{t!(i18n, lock.setup_title)}</h1>
+                    <p class="muted" role="status">{t!(i18n, lock.setup_finding)}</p>
                 }.into_any(),
                 Setup::Authenticator => view! {
-                    <h1 id="pin-h">"Lås enheten med skärmlåset"</h1>
-                    <p>"Allt om barnen sparas krypterat på enheten. Surfplattans skärmlås (fingeravtryck, ansikte eller surfplattans kod) låser upp det, också utan nätverk. Nyckeln finns bara i surfplattans säkra del. Appen låses när den inte har använts på en stund."</p>
+                    <h1 id="pin-h">{t!(i18n, lock.setup_screen_lock_title)}</h1>
+                    <p>{t!(i18n, lock.setup_screen_lock_text)}</p>
                     <ErrorLine error=error/>
                     <div class="form__actions">
                         <button type="button" class="button" disabled=move || busy.get()
                             on:click=set_up_authenticator>
-                            {move || if busy.get() { "Väntar på skärmlåset…" } else { "Använd skärmlåset" }}
+                            {move || if busy.get() {
+                                t_string!(i18n, lock.waiting_for_screen_lock)
+                            } else {
+                                t_string!(i18n, lock.use_screen_lock)
+                            }}
                         </button>
                     </div>
                 }.into_any(),
                 Setup::Pin => view! {
-                    <h1 id="pin-h">"Välj en PIN-kod"</h1>
-                    <p>"Allt om barnen sparas krypterat på enheten. PIN-koden låser upp det, också utan nätverk. Appen låses när den inte har använts på en stund."</p>
+                    <h1 id="pin-h">{t!(i18n, lock.setup_pin_title)}</h1>
+                    <p>{t!(i18n, lock.setup_pin_text)}</p>
                     <form class="form" on:submit=set_up_pin novalidate>
-                        <PinField label="Ny PIN-kod (8–12 siffror)" name="new-pin" autocomplete="new-password" value=pin/>
-                        <PinField label="Samma PIN-kod igen" name="new-pin-again" autocomplete="new-password" value=again/>
+                        <PinField label=Signal::derive(move || t_string!(i18n, lock.new_pin))
+                            name="new-pin" autocomplete="new-password" value=pin/>
+                        <PinField label=Signal::derive(move || t_string!(i18n, lock.new_pin_again))
+                            name="new-pin-again" autocomplete="new-password" value=again/>
                         <ErrorLine error=error/>
                         <div class="form__actions">
-                            <BusyButton busy label="Spara PIN-kod" busy_label="Skapar nyckel…"/>
+                            <BusyButton busy
+                                label=Signal::derive(move || t_string!(i18n, lock.save_pin))
+                                busy_label=Signal::derive(move || t_string!(i18n, lock.making_key))/>
                         </div>
                     </form>
                 }.into_any(),
                 Setup::Impossible => view! {
-                    <h1 id="pin-h">"Enheten kan inte låsas"</h1>
+                    <h1 id="pin-h">{t!(i18n, lock.setup_impossible_title)}</h1>
                     <p role="alert" data-testid="authenticator-required">
-                        "Din organisation kräver att surfplattan låses upp med sitt skärmlås (fingeravtryck, ansikte eller surfplattans kod). Den här enheten eller webbläsaren kan inte det, så Barnbesök kan inte användas här. Kontakta din administratör eller använd en annan surfplatta."
+                        {t!(i18n, lock.setup_impossible_text)}
                     </p>
                     <div class="form__actions">
                         <button type="button" class="button button--secondary" on:click=cancel>
-                            "Tillbaka till inloggningen"
+                            {t!(i18n, lock.back_to_sign_in)}
                         </button>
                     </div>
                 }.into_any(),
@@ -525,7 +544,9 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
 /// PRF, then its output for a fresh salt.
 async fn authenticator_key(session: &StoredSession) -> Result<(), webauthn::WebAuthnError> {
     let other = |e: String| webauthn::WebAuthnError::Other(e);
-    let store = store().ok_or_else(|| other("lagringen är inte öppen".into()))?;
+    let store = store().ok_or_else(|| {
+        other(td_string!(language::now().locale(), lock.store_not_open_short).to_owned())
+    })?;
     let prf_salt =
         crate::platform::crypto::random_bytes(crate::lock::KEY_BYTES).map_err(|e| other(e.0))?;
     let created = webauthn::create(&session.user, &prf_salt).await?;
