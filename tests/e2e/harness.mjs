@@ -131,21 +131,22 @@ export const DEMO_PASSWORD = 'demo-barnbesok';
 /** The PIN the tests choose for the device key. */
 export const PIN = '48291375';
 
-/** Signs in on the login form the app shows a new device, and chooses the PIN. */
-export async function signIn(page, username = 'demo.gunilla', password = DEMO_PASSWORD) {
-  await page.getByLabel('Användarnamn').fill(username);
-  await page.getByLabel('Lösenord').fill(password);
-  await page.getByRole('button', { name: 'Logga in' }).click();
-  await page.getByLabel('Ny PIN-kod').fill(PIN);
-  await page.getByLabel('Samma PIN-kod igen').fill(PIN);
-  await page.getByRole('button', { name: 'Spara PIN-kod' }).click();
+/** Signs in on the login form the app shows a new device, and chooses the
+ *  PIN. `T`: the texts of the interface language (`texts('en')`). */
+export async function signIn(page, username = 'demo.gunilla', password = DEMO_PASSWORD, T = texts('sv')) {
+  await page.getByLabel(T('login.username')).fill(username);
+  await page.getByLabel(T('login.password')).fill(password);
+  await page.getByRole('button', { name: T('login.sign_in') }).click();
+  await page.getByLabel(T('lock.new_pin')).fill(PIN);
+  await page.getByLabel(T('lock.new_pin_again')).fill(PIN);
+  await page.getByRole('button', { name: T('lock.save_pin') }).click();
   await page.getByTestId('signed-in-user').waitFor();
 }
 
 /** Opens the lock screen with the PIN (every new tab or reload starts locked). */
-export async function unlock(page, pin = PIN) {
-  await page.getByLabel('PIN-kod', { exact: true }).fill(pin);
-  await page.getByRole('button', { name: 'Lås upp' }).click();
+export async function unlock(page, pin = PIN, T = texts('sv')) {
+  await page.getByLabel(T('lock.pin'), { exact: true }).fill(pin);
+  await page.getByRole('button', { name: T('lock.unlock') }).click();
   await page.getByTestId('signed-in-user').waitFor();
 }
 

@@ -3,7 +3,7 @@
 // a hand list: every Swedish text whose English differs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+import { PIN, signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const sv = texts('sv');
@@ -143,5 +143,38 @@ test('in Arabic the sign-in screen runs right to left, its start on the right', 
   await page.getByTestId('language-sv').click();
   await page.getByRole('heading', { name: sv('login.title'), exact: true }).waitFor();
   assert.equal(await page.locator('html').getAttribute('dir'), 'ltr');
+  await context.close();
+});
+
+test('a child picks Arabic in the child mode: right to left, and the worker gets Swedish back', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE', hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await signIn(page, 'demo.anna');
+  await page.getByRole('link', { name: /Elsa Demosdotter/ }).click();
+  await page.getByRole('button', { name: sv('tools.title'), exact: true }).click();
+  const childMode = page.getByTestId('child-mode');
+  await childMode.getByTestId('language-ar').click();
+  await childMode.getByRole('heading', { name: ar('tools.title'), level: 1 }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('dir'), 'rtl');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ar');
+  // The cards' texts are Arabic and start at the right.
+  await childMode.getByText(ar('tools.cards.heading')).first().waitFor();
+  const sides = await page.evaluate(() => {
+    const bar = document.querySelector('.cm-bar').getBoundingClientRect();
+    const title = document.querySelector('.cm-bar__title').getBoundingClientRect();
+    return { barLeft: bar.left, barRight: bar.right, titleLeft: title.left, titleRight: title.right };
+  });
+  assert.ok(sides.barRight - sides.titleRight < sides.titleLeft - sides.barLeft,
+    `the title is at the bar's right, where Arabic starts: ${JSON.stringify(sides)}`);
+
+  // Handed back: the worker's PIN, and the app is Swedish again.
+  await childMode.getByRole('button', { name: ar('tools.done_hand_back') }).click();
+  await childMode.getByLabel(ar('tools.hand_back.pin'), { exact: true }).fill(PIN);
+  await childMode.getByRole('button', { name: ar('tools.hand_back.leave') }).click();
+  await childMode.waitFor({ state: 'detached' });
+  await page.getByRole('heading', { name: 'Elsa Demosdotter' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('dir'), 'ltr');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'sv');
   await context.close();
 });
