@@ -93,7 +93,7 @@ pub(crate) fn ChildPage() -> impl IntoView {
             Some(Ok(None)) => view! { <p>{t!(i18n, child.not_on_device)}</p> }.into_any(),
             Some(Ok(Some(d))) => view! { <ChildView data=d/> }.into_any(),
         }}}
-        {move || data.with(|d| match d { Some(Ok(Some(d))) => Some(d.overview.visits.clone()), _ => None }).map(|visits| view! { <super::voice_over_time::VoiceOverTimeSection visits/> })}
+        {move || { language(); data.with(|d| match d { Some(Ok(Some(d))) => Some(d.overview.visits.clone()), _ => None }).map(|visits| view! { <super::voice_over_time::VoiceOverTimeSection visits/> }) }}
         // Outside the redrawn parts: a sync never clears what is being typed.
         {move || child_id.get().map(|id| view! { <super::visit_form::VisitForm child_id=id/> })}
         {move || { language(); match data.get() {
