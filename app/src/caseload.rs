@@ -1,6 +1,8 @@
 //! The caseload as the social worker sees it: each child with the current
 //! placement and the next visit due, most urgent first. Pure, from records.
 
+use crate::i18n::td_string;
+use crate::language::Language;
 use chrono::NaiveDate;
 use shared::protocol::Conflict;
 use shared::protocol::Record;
@@ -212,16 +214,22 @@ impl CaseloadFilter {
     }
 }
 
-/// The due status in Swedish, e.g. "Försenat 12 dagar".
-pub fn due_text(due: DueStatus, due_date: NaiveDate) -> String {
-    let date = due_date.format("%Y-%m-%d");
+/// The due status in `language`, e.g. "Försenat 12 dagar (senast 12 nov. 2026)".
+pub fn due_text(due: DueStatus, due_date: NaiveDate, language: Language) -> String {
+    let locale = language.locale();
+    let date = language.date(due_date);
     match due {
-        DueStatus::Overdue { days: 1 } => format!("Försenat 1 dag (senast {date})"),
-        DueStatus::Overdue { days } => format!("Försenat {days} dagar (senast {date})"),
-        DueStatus::DueSoon { days: 0 } => format!("Besök senast i dag ({date})"),
-        DueStatus::DueSoon { days: 1 } => format!("Besök senast i morgon ({date})"),
+        DueStatus::Overdue { days } => {
+            td_string!(locale, caseload.due_overdue, count = days, date = date).to_string()
+        }
+        DueStatus::DueSoon { days: 0 } => {
+            td_string!(locale, caseload.due_today, date = date).to_string()
+        }
+        DueStatus::DueSoon { days: 1 } => {
+            td_string!(locale, caseload.due_tomorrow, date = date).to_string()
+        }
         DueStatus::DueSoon { days } | DueStatus::Later { days } => {
-            format!("Besök senast {date} (om {days} dagar)")
+            td_string!(locale, caseload.due_in_days, count = days, date = date).to_string()
         }
     }
 }
@@ -436,13 +444,47 @@ mod tests {
 
     #[test]
     fn due_text_reads_naturally() {
+        let swedish = Language::Swedish;
         assert_eq!(
-            due_text(DueStatus::Overdue { days: 3 }, d(2026, 11, 21)),
-            "Försenat 3 dagar (senast 2026-11-21)"
+            due_text(DueStatus::Overdue { days: 3 }, d(2026, 11, 21), swedish),
+            "Försenat 3 dagar (senast 21 nov. 2026)"
         );
         assert_eq!(
-            due_text(DueStatus::DueSoon { days: 0 }, d(2026, 11, 24)),
-            "Besök senast i dag (2026-11-24)"
+            due_text(DueStatus::Overdue { days: 1 }, d(2026, 11, 23), swedish),
+            "Försenat 1 dag (senast 23 nov. 2026)"
+        );
+        assert_eq!(
+            due_text(DueStatus::DueSoon { days: 0 }, d(2026, 11, 24), swedish),
+            "Besök senast i dag (24 nov. 2026)"
+        );
+        assert_eq!(
+            due_text(DueStatus::Later { days: 30 }, d(2026, 12, 24), swedish),
+            "Besök senast 24 dec. 2026 (om 30 dagar)"
+        );
+    }
+
+    #[test]
+    fn due_text_in_english() {
+        let english = Language::English;
+        assert_eq!(
+            due_text(DueStatus::Overdue { days: 3 }, d(2026, 11, 21), english),
+            "Overdue by 3 days (due 21 Nov 2026)"
+        );
+        assert_eq!(
+            due_text(DueStatus::Overdue { days: 1 }, d(2026, 11, 23), english),
+            "Overdue by 1 day (due 23 Nov 2026)"
+        );
+        assert_eq!(
+            due_text(DueStatus::DueSoon { days: 0 }, d(2026, 11, 24), english),
+            "Visit due today (24 Nov 2026)"
+        );
+        assert_eq!(
+            due_text(DueStatus::DueSoon { days: 1 }, d(2026, 11, 25), english),
+            "Visit due tomorrow (25 Nov 2026)"
+        );
+        assert_eq!(
+            due_text(DueStatus::Later { days: 30 }, d(2026, 12, 24), english),
+            "Visit due by 24 Dec 2026 (in 30 days)"
         );
     }
 }

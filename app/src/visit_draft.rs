@@ -3,6 +3,8 @@
 //! never changes again; corrections after that are amendments. Plain Rust,
 //! tested natively; the form is `ui::visit_form`.
 
+use crate::i18n::td_string;
+use crate::language::Language;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::conversation::ToolResult;
@@ -102,14 +104,17 @@ impl VisitDraft {
         signer: UserId,
         today: NaiveDate,
         now: DateTime<Utc>,
+        language: Language,
     ) -> Result<Visit, Vec<(Field, String)>> {
+        let locale = language.locale();
         let mut problems = Vec::new();
         let mut note_of = |field: Field, text: &str| match VisitNote::parse(text) {
             Ok(note) => note,
             Err(e) => {
                 problems.push((
                     field,
-                    format!("Texten är för lång eller har otillåtna tecken ({e})."),
+                    td_string!(locale, visit.problem_text_invalid, detail = e.to_string())
+                        .to_string(),
                 ));
                 VisitNote::default()
             }
@@ -125,13 +130,16 @@ impl VisitDraft {
             Ok(date) if date > today => {
                 problems.push((
                     Field::VisitDate,
-                    "Ett besök kan inte signeras i förväg.".into(),
+                    td_string!(locale, visit.problem_date_ahead).to_owned(),
                 ));
                 None
             }
             Ok(date) => Some(date),
             Err(_) => {
-                problems.push((Field::VisitDate, "Ange datum för besöket.".into()));
+                problems.push((
+                    Field::VisitDate,
+                    td_string!(locale, visit.problem_date_missing).to_owned(),
+                ));
                 None
             }
         };
@@ -140,7 +148,10 @@ impl VisitDraft {
             text => match NaiveTime::parse_from_str(text, "%H:%M") {
                 Ok(time) => Some(time),
                 Err(_) => {
-                    problems.push((Field::StartTime, "Ange tiden som 14:30.".into()));
+                    problems.push((
+                        Field::StartTime,
+                        td_string!(locale, visit.problem_time).to_owned(),
+                    ));
                     None
                 }
             },
@@ -148,32 +159,37 @@ impl VisitDraft {
         let visitor = match VisitorName::parse(&self.visitor) {
             Ok(name) => Some(name),
             Err(_) => {
-                problems.push((Field::Visitor, "Ange vem som besökte barnet.".into()));
+                problems.push((
+                    Field::Visitor,
+                    td_string!(locale, visit.problem_visitor).to_owned(),
+                ));
                 None
             }
         };
         if self.talked_alone.is_none() {
             problems.push((
                 Field::TalkedAlone,
-                "Ange om du talade enskilt med barnet.".into(),
+                td_string!(locale, visit.problem_talked_alone).to_owned(),
             ));
         }
         if self.talked_alone == Some(false) {
             match self.not_alone_reason {
                 None => problems.push((
                     Field::NotAloneReason,
-                    "Ange varför ni inte talade enskilt.".into(),
+                    td_string!(locale, visit.problem_not_alone_reason).to_owned(),
                 )),
-                Some(NotAloneReason::Other) if self.not_alone_text.trim().is_empty() => {
-                    problems.push((Field::NotAloneText, "Beskriv det andra skälet.".into()))
-                }
+                Some(NotAloneReason::Other) if self.not_alone_text.trim().is_empty() => problems
+                    .push((
+                        Field::NotAloneText,
+                        td_string!(locale, visit.problem_other_reason).to_owned(),
+                    )),
                 Some(_) => {}
             }
         }
         if self.feedback_given.is_none() {
             problems.push((
                 Field::FeedbackGiven,
-                "Ange om barnet fick återkoppling.".into(),
+                td_string!(locale, visit.problem_feedback).to_owned(),
             ));
         }
         let (Some(visit_date), Some(visitor), Some(talked_alone)) =
@@ -215,14 +231,26 @@ impl VisitDraft {
             signed_by: Some(signer),
         };
         visit.check_complete().map_err(|problem| {
-            let field = match problem {
-                VisitProblem::NotAloneReasonMissing | VisitProblem::ReasonButAlone => {
-                    Field::NotAloneReason
-                }
-                VisitProblem::OtherReasonNeedsText => Field::NotAloneText,
-                VisitProblem::Tools(_) => Field::Tools,
+            let (field, text) = match problem {
+                VisitProblem::NotAloneReasonMissing => (
+                    Field::NotAloneReason,
+                    td_string!(locale, visit.problem_not_alone_reason).to_owned(),
+                ),
+                VisitProblem::ReasonButAlone => (
+                    Field::NotAloneReason,
+                    td_string!(locale, visit.problem_reason_but_alone).to_owned(),
+                ),
+                VisitProblem::OtherReasonNeedsText => (
+                    Field::NotAloneText,
+                    td_string!(locale, visit.problem_other_reason).to_owned(),
+                ),
+                VisitProblem::Tools(detail) => (
+                    Field::Tools,
+                    td_string!(locale, visit.problem_tools, detail = detail.to_string())
+                        .to_string(),
+                ),
             };
-            vec![(field, format!("{problem}"))]
+            vec![(field, text)]
         })?;
         Ok(visit)
     }
@@ -266,7 +294,7 @@ mod tests {
         let mut draft = filled();
         draft.start_time = "14:30".into();
         let visit = draft
-            .sign(signer, day("2026-11-24"), Utc::now())
+            .sign(signer, day("2026-11-24"), Utc::now(), Language::Swedish)
             .expect("signs");
         assert_eq!(visit.id, draft.visit_id, "the id chosen at the start");
         assert_eq!(visit.visit_date, day("2026-11-24"));
@@ -276,7 +304,12 @@ mod tests {
         assert!(visit.counts_for_schedule());
         // Signing again gives the same visit: one record however often tapped.
         let again = draft
-            .sign(signer, day("2026-11-24"), visit.recorded_at)
+            .sign(
+                signer,
+                day("2026-11-24"),
+                visit.recorded_at,
+                Language::Swedish,
+            )
             .expect("signs");
         assert_eq!(again, visit);
     }
@@ -290,7 +323,12 @@ mod tests {
         draft.visit_date = "igår".into();
         draft.start_time = "halv tre".into();
         assert_eq!(
-            fields(draft.sign(UserId::new_random(), day("2026-11-24"), Utc::now())),
+            fields(draft.sign(
+                UserId::new_random(),
+                day("2026-11-24"),
+                Utc::now(),
+                Language::Swedish
+            )),
             vec![
                 Field::VisitDate,
                 Field::StartTime,
@@ -302,22 +340,58 @@ mod tests {
     }
 
     #[test]
+    fn the_problems_are_worded_in_the_interface_language() {
+        let mut draft = filled();
+        draft.talked_alone = None;
+        draft.visit_date = "2026-11-25".into();
+        let worded = |language| {
+            draft
+                .sign(
+                    UserId::new_random(),
+                    day("2026-11-24"),
+                    Utc::now(),
+                    language,
+                )
+                .expect_err("problems")
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            worded(Language::Swedish),
+            [
+                "Ett besök kan inte signeras i förväg.",
+                "Ange om du talade enskilt med barnet."
+            ]
+        );
+        assert_eq!(
+            worded(Language::English),
+            [
+                "A visit cannot be signed in advance.",
+                "Say whether you talked to the child alone."
+            ]
+        );
+    }
+
+    #[test]
     fn not_alone_needs_a_reason_and_other_needs_words() {
         let mut draft = filled();
         draft.talked_alone = Some(false);
         let signer = UserId::new_random();
         let today = day("2026-11-24");
         assert_eq!(
-            fields(draft.sign(signer, today, Utc::now())),
+            fields(draft.sign(signer, today, Utc::now(), Language::Swedish)),
             vec![Field::NotAloneReason]
         );
         draft.not_alone_reason = Some(NotAloneReason::Other);
         assert_eq!(
-            fields(draft.sign(signer, today, Utc::now())),
+            fields(draft.sign(signer, today, Utc::now(), Language::Swedish)),
             vec![Field::NotAloneText]
         );
         draft.not_alone_text = "Tolken kom inte".into();
-        let visit = draft.sign(signer, today, Utc::now()).expect("signs");
+        let visit = draft
+            .sign(signer, today, Utc::now(), Language::Swedish)
+            .expect("signs");
         assert_eq!(visit.not_alone_reason, Some(NotAloneReason::Other));
     }
 
@@ -327,7 +401,12 @@ mod tests {
         draft.not_alone_reason = Some(NotAloneReason::ChildDeclined);
         draft.not_alone_text = "x".into();
         let visit = draft
-            .sign(UserId::new_random(), day("2026-11-24"), Utc::now())
+            .sign(
+                UserId::new_random(),
+                day("2026-11-24"),
+                Utc::now(),
+                Language::Swedish,
+            )
             .expect("signs");
         assert_eq!(visit.not_alone_reason, None);
         assert!(visit.not_alone_text.as_str().is_empty());
@@ -338,7 +417,12 @@ mod tests {
         let mut draft = filled();
         draft.visit_date = "2026-11-25".into();
         assert_eq!(
-            fields(draft.sign(UserId::new_random(), day("2026-11-24"), Utc::now())),
+            fields(draft.sign(
+                UserId::new_random(),
+                day("2026-11-24"),
+                Utc::now(),
+                Language::Swedish
+            )),
             vec![Field::VisitDate]
         );
     }

@@ -4,6 +4,7 @@
 use super::caseload::{due_class, log_shown, today};
 use super::{ctx, store};
 use crate::caseload::{overview, ChildOverview};
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::platform::browser;
 use crate::reads::{export_notice, export_read_kind, ShownLog, EXPORT_NAME_CHOICES};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -11,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::audit::LocalReadKind;
 use shared::ical::{export, NameInCalendar};
-use shared::schedule::calendar::{month_view, week_view, weekday_short_sv, CalendarView, DueItem};
+use shared::schedule::calendar::{month_view, week_view, CalendarView, DueItem};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Span {
@@ -52,6 +53,8 @@ fn view_of(rows: &[ChildOverview], span: Span, anchor: NaiveDate) -> Option<Cale
 #[component]
 pub(crate) fn CalendarPage() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = crate::ui::language::reader();
     let rows = RwSignal::new(Vec::<ChildOverview>::new());
     let span = RwSignal::new(Span::Week);
     let anchor = RwSignal::new(today());
@@ -105,35 +108,36 @@ pub(crate) fn CalendarPage() -> impl IntoView {
                         export_read_kind(chosen),
                         children,
                     );
-                    "Kalenderfilen sparades (barnbesok.ics).".to_owned()
+                    let locale = crate::ui::language::now().locale();
+                    td_string!(locale, calendar.saved).to_owned()
                 }
                 Err(e) => e,
             },
         ));
     };
     view! {
-        <p><A href="/" attr:class="back">"← Mina barn"</A></p>
-        <h1>"Kalender"</h1>
-        <div class="calendar-bar" role="group" aria-label="Visa">
+        <p><A href="/" attr:class="back">{t!(i18n, calendar.back_to_caseload)}</A></p>
+        <h1>{t!(i18n, calendar.title)}</h1>
+        <div class="calendar-bar" role="group" aria-label=move || t_string!(i18n, calendar.show)>
             <button type="button" class="button button--secondary" aria-pressed=move || (span.get() == Span::Week).to_string()
-                on:click=move |_| span.set(Span::Week)>"Vecka"</button>
+                on:click=move |_| span.set(Span::Week)>{t!(i18n, calendar.week)}</button>
             <button type="button" class="button button--secondary" aria-pressed=move || (span.get() == Span::Month).to_string()
-                on:click=move |_| span.set(Span::Month)>"Månad"</button>
-            <button type="button" class="button button--secondary" aria-label="Föregående"
+                on:click=move |_| span.set(Span::Month)>{t!(i18n, calendar.month)}</button>
+            <button type="button" class="button button--secondary" aria-label=move || t_string!(i18n, calendar.previous)
                 on:click=move |_| anchor.update(|a| *a = shifted(*a, span.get_untracked(), -1))>"‹"</button>
             <button type="button" class="button button--secondary"
-                on:click=move |_| anchor.set(today())>"I dag"</button>
-            <button type="button" class="button button--secondary" aria-label="Nästa"
+                on:click=move |_| anchor.set(today())>{t!(i18n, calendar.today)}</button>
+            <button type="button" class="button button--secondary" aria-label=move || t_string!(i18n, calendar.next)
                 on:click=move |_| anchor.update(|a| *a = shifted(*a, span.get_untracked(), 1))>"›"</button>
             <button type="button" class="button" aria-expanded=move || asking.get().to_string()
-                on:click=move |_| { note.set(None); asking.set(true); }>"Exportera till kalender (.ics)"</button>
+                on:click=move |_| { note.set(None); asking.set(true); }>{t!(i18n, calendar.export_open)}</button>
         </div>
         <Show when=move || asking.get()>
             <div class="card card--attention" role="dialog" aria-labelledby="export-title">
-                <h2 id="export-title">"Exportera till kalender"</h2>
+                <h2 id="export-title">{t!(i18n, calendar.export_title)}</h2>
                 <p>{move || export_notice(names.get(), upcoming())}</p>
                 <fieldset>
-                    <legend>"Hur ska barnen heta i kalendern?"</legend>
+                    <legend>{t!(i18n, calendar.names_legend)}</legend>
                     {EXPORT_NAME_CHOICES.into_iter().map(|(choice, label)| view! {
                         <label class="choice">
                             <input type="radio" name="export-names"
@@ -144,24 +148,29 @@ pub(crate) fn CalendarPage() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <div class="actions">
-                    <button type="button" class="button" on:click=download>"Spara kalenderfilen"</button>
-                    <button type="button" class="button button--secondary" on:click=move |_| asking.set(false)>"Avbryt"</button>
+                    <button type="button" class="button" on:click=download>{t!(i18n, calendar.save_file)}</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| asking.set(false)>{t!(i18n, calendar.cancel)}</button>
                 </div>
             </div>
         </Show>
         <p role="status" class="notice">{move || note.get()}</p>
         {move || rows.with(|rs| view_of(rs, span.get(), anchor.get())).map(|cal| {
-            let CalendarView { title, weeks, overdue_earlier } = cal;
+            let language = language();
+            let CalendarView { weeks, overdue_earlier, .. } = cal;
+            let title = match (span.get(), weeks.first()) {
+                (Span::Week, Some(week)) => t_string!(i18n, calendar.week_title, week = week.week, year = week.iso_year).to_string(),
+                _ => language.month_year(anchor.get()),
+            };
             let header: Vec<NaiveDate> = weeks.first().map(|w| w.days.iter().map(|d| d.date).collect()).unwrap_or_default();
             view! {
             <h2>{title}</h2>
             {(!overdue_earlier.is_empty()).then(|| view! {
                 <div class="card card--attention">
-                    <h3>"Försenade sedan tidigare"</h3>
+                    <h3>{t!(i18n, calendar.overdue_earlier)}</h3>
                     <ul>
                         {overdue_earlier.into_iter().map(|i| view! {
                             <li><A href=format!("/barn/{}", i.child_id)>{i.child_name}</A>
-                                {format!(" – senast {}", i.due_date)}</li>
+                                {t_string!(i18n, calendar.due_by, date = language.date(i.due_date)).to_string()}</li>
                         }).collect_view()}
                     </ul>
                 </div>
@@ -169,9 +178,9 @@ pub(crate) fn CalendarPage() -> impl IntoView {
             <table class="calendar">
                 <thead>
                     <tr>
-                        <th scope="col">"v."</th>
+                        <th scope="col">{t!(i18n, calendar.week_abbr)}</th>
                         {header.into_iter().map(|d| view! {
-                            <th scope="col">{weekday_short_sv(d.weekday())}</th>
+                            <th scope="col">{language.weekday_short(d.weekday())}</th>
                         }).collect_view()}
                     </tr>
                 </thead>

@@ -4,6 +4,8 @@ use super::{ctx, store};
 use crate::caseload::{
     due_text, overview, CaseloadFilter, CaseloadSnapshot, ChildOverview, DueWithin,
 };
+use crate::i18n::{t, t_string, use_i18n};
+use crate::labels::Label;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::schedule::DueStatus;
@@ -43,6 +45,8 @@ pub(crate) fn due_class(due: Option<DueStatus>) -> &'static str {
 #[component]
 pub(crate) fn CaseloadPage() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = crate::ui::language::reader();
     let rows = RwSignal::new(None::<Result<Vec<ChildOverview>, String>>);
     // Loads can finish out of order: only the latest one may show.
     let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
@@ -108,29 +112,29 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
         log_shown(&shown_log, kind, shown);
     });
     view! {
-        <h1>"Mina barn"</h1>
+        <h1>{t!(i18n, caseload.title)}</h1>
         <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
             <label>
-                <span>"Sök barn"</span>
-                <input type="search" placeholder="Namn"
+                <span>{t!(i18n, caseload.search_child)}</span>
+                <input type="search" placeholder=move || t_string!(i18n, caseload.name_placeholder)
                     prop:value=move || filter.with(|f| f.text.clone())
                     on:input=move |ev| { let v = event_target_value(&ev); filter.update(|f| f.text = v); }/>
             </label>
             <label>
-                <span>"Placeringsform"</span>
+                <span>{t!(i18n, caseload.placement_kind)}</span>
                 <select on:change=move |ev| {
                     let chosen = event_target_value(&ev);
                     let kind = shared::PlacementKind::ALL.into_iter().find(|k| format!("{k:?}") == chosen);
                     filter.update(|f| f.kind = kind);
                 }>
-                    <option value="">"Alla"</option>
+                    <option value="">{t!(i18n, caseload.all_kinds)}</option>
                     {shared::PlacementKind::ALL.into_iter().map(|k| view! {
-                        <option value=format!("{k:?}")>{k.label_sv()}</option>
+                        <option value=format!("{k:?}")>{move || k.label(language())}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                <span>"Besök senast"</span>
+                <span>{t!(i18n, caseload.visit_due)}</span>
                 <select on:change=move |ev| {
                     let due = match event_target_value(&ev).as_str() {
                         "overdue" => DueWithin::Overdue,
@@ -140,52 +144,56 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                     };
                     filter.update(|f| f.due = due);
                 }>
-                    <option value="">"När som helst"</option>
-                    <option value="overdue">"Försenade"</option>
-                    <option value="week">"Denna vecka"</option>
-                    <option value="month">"Denna månad"</option>
+                    <option value="">{t!(i18n, caseload.any_time)}</option>
+                    <option value="overdue">{t!(i18n, caseload.overdue)}</option>
+                    <option value="week">{t!(i18n, caseload.this_week)}</option>
+                    <option value="month">{t!(i18n, caseload.this_month)}</option>
                 </select>
             </label>
-            <a class="button button--secondary" href="/kalender">"Kalender"</a>
+            <a class="button button--secondary" href="/kalender">{t!(i18n, caseload.calendar)}</a>
             {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
-                .then(|| view! { <A href="/register/barn/ny" attr:class="button button--secondary">"Lägg till barn"</A> })}
+                .then(|| view! { <A href="/register/barn/ny" attr:class="button button--secondary">{t!(i18n, caseload.add_child)}</A> })}
         </form>
-        {move || match rows.get() {
-            None => view! { <p class="muted">"Laddar…"</p> }.into_any(),
+        // The rows are worded once: redrawn when the language changes.
+        {move || { language(); match rows.get() {
+            None => view! { <p class="muted">{t!(i18n, caseload.loading)}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             Some(Ok(list)) if list.is_empty() => view! {
-                <p class="muted">"Inga barn på enheten än. De hämtas vid nästa synk."</p>
+                <p class="muted">{t!(i18n, caseload.empty)}</p>
             }.into_any(),
             Some(Ok(list)) => {
                 let today = today();
                 let shown: Vec<ChildOverview> = filter.with(|f| list.into_iter().filter(|r| f.matches(r, today)).collect());
                 if shown.is_empty() {
-                    view! { <p class="muted" role="status">"Inga barn matchar urvalet."</p> }.into_any()
+                    view! { <p class="muted" role="status">{t!(i18n, caseload.no_match)}</p> }.into_any()
                 } else {
+                    let count = shown.len();
                     view! {
-                        <p class="muted" role="status">{format!("{} barn", shown.len())}</p>
-                        <ul class="caseload" aria-label="Barn">
+                        <p class="muted" role="status">{t!(i18n, caseload.children_count, count = move || count)}</p>
+                        <ul class="caseload" aria-label=move || t_string!(i18n, caseload.children_list)>
                             {shown.into_iter().map(|row| view! { <CaseloadRow row/> }).collect_view()}
                         </ul>
                     }.into_any()
                 }
             }
-        }}
+        }}}
     }
 }
 
 #[component]
 fn CaseloadRow(row: ChildOverview) -> impl IntoView {
+    let i18n = use_i18n();
+    let language = crate::ui::language::current();
     let href = format!("/barn/{}", row.child.id);
     let age = row.child.age_on(today());
     let placement = row
         .placement
         .as_ref()
-        .map(|p| format!("{} · {}", p.kind.label_sv(), p.home_name))
-        .unwrap_or_else(|| "Ingen placering".to_owned());
+        .map(|p| format!("{} · {}", p.kind.label(language), p.home_name))
+        .unwrap_or_else(|| t_string!(i18n, caseload.no_placement).to_owned());
     let due = match (row.due, row.next_visit) {
-        (Some(status), Some(next)) => due_text(status, next.due_date),
-        _ => "Inget besök planerat".to_owned(),
+        (Some(status), Some(next)) => due_text(status, next.due_date, language),
+        _ => t_string!(i18n, caseload.no_visit_planned).to_owned(),
     };
     let checklist = row
         .placement
@@ -200,7 +208,7 @@ fn CaseloadRow(row: ChildOverview) -> impl IntoView {
         <li class="caseload__item">
             <A href=href attr:class="caseload__link">
                 <span class="caseload__name">{row.child.full_name()}</span>
-                <span class="caseload__meta">{format!("{age} år · {placement}")}</span>
+                <span class="caseload__meta">{t_string!(i18n, caseload.age_and_placement, age = age, placement = placement).to_string()}</span>
                 {checklist.map(|c| view! { <span class="caseload__meta">{c}</span> })}
                 <span class=due_class(row.due)>{due}</span>
                 {warnings.into_iter().map(|w| view! {

@@ -4,6 +4,8 @@ use super::caseload::{due_class, today};
 use super::placement::{ConflictCard, PlacementEditor};
 use super::{ctx, store};
 use crate::caseload::{due_text, overview, ChildOverview};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::ui::form::{record_change, ErrorLine};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -20,6 +22,8 @@ struct ChildData {
 #[component]
 pub(crate) fn ChildPage() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = crate::ui::language::reader();
     let params = use_params_map();
     let child_id = Memo::new(move |_| {
         params
@@ -81,24 +85,25 @@ pub(crate) fn ChildPage() -> impl IntoView {
     });
 
     view! {
-        <p><A href="/" attr:class="back">"← Mina barn"</A></p>
-        {move || match data.get() {
-            None => view! { <p class="muted">"Laddar…"</p> }.into_any(),
+        <p><A href="/" attr:class="back">{t!(i18n, child.back_to_caseload)}</A></p>
+        // Worded once: redrawn when the language changes.
+        {move || { language(); match data.get() {
+            None => view! { <p class="muted">{t!(i18n, child.loading)}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-            Some(Ok(None)) => view! { <p>"Barnet finns inte på den här enheten."</p> }.into_any(),
+            Some(Ok(None)) => view! { <p>{t!(i18n, child.not_on_device)}</p> }.into_any(),
             Some(Ok(Some(d))) => view! { <ChildView data=d/> }.into_any(),
-        }}
-        {move || data.with(|d| match d { Some(Ok(Some(d))) => Some(d.overview.visits.clone()), _ => None }).map(|visits| view! { <super::voice_over_time::VoiceOverTimeSection visits/> })}
+        }}}
+        {move || { language(); data.with(|d| match d { Some(Ok(Some(d))) => Some(d.overview.visits.clone()), _ => None }).map(|visits| view! { <super::voice_over_time::VoiceOverTimeSection visits/> }) }}
         // Outside the redrawn parts: a sync never clears what is being typed.
         {move || child_id.get().map(|id| view! { <super::visit_form::VisitForm child_id=id/> })}
-        {move || match data.get() {
+        {move || { language(); match data.get() {
             Some(Ok(Some(d))) => Some(view! { <VisitLog data=d/> }),
             _ => None,
-        }}
+        }}}
         {move || {
             let manager = ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)));
             child_id.get().filter(|_| manager).map(|id| view! {
-                <p><A href=format!("/register/barn/{id}") attr:class="button button--secondary">"Ändra barnet och placeringen i registret"</A></p>
+                <p><A href=format!("/register/barn/{id}") attr:class="button button--secondary">{t!(i18n, child.edit_in_register)}</A></p>
             })
         }}
         {move || {
@@ -114,35 +119,40 @@ pub(crate) struct PlacementEditing(pub RwSignal<bool>);
 
 #[component]
 fn ChildView(data: ChildData) -> impl IntoView {
+    let i18n = use_i18n();
+    let language = crate::ui::language::current();
     let o = data.overview;
     let child = o.child.clone();
     let placement = o.placement.as_ref().map(|p| {
         let ended = p
             .end_date
-            .map(|d| format!(", avslutad {d}"))
+            .map(|d| t_string!(i18n, child.placement_ended, date = language.date(d)).to_string())
             .unwrap_or_default();
-        format!(
-            "{} · {} · {} · sedan {}{}",
-            p.kind.label_sv(),
-            p.home_name,
-            p.legal_basis.label_sv(),
-            p.start_date.format("%Y-%m-%d"),
-            ended
+        t_string!(
+            i18n,
+            child.placement_line,
+            kind = p.kind.label(language),
+            home = p.home_name.to_string(),
+            basis = p.legal_basis.label(language),
+            start = language.date(p.start_date),
+            ended = ended
         )
+        .to_string()
     });
     let due = match (o.due, o.next_visit) {
         (Some(status), Some(next)) => {
             let why = match next.reason {
                 shared::schedule::DueReason::FirstVisitAfterPlacement => {
-                    "första besöket inom en vecka från placeringen".to_owned()
+                    t_string!(i18n, child.rule_first_visit).to_owned()
                 }
                 shared::schedule::DueReason::RegularVisit { previous } => {
-                    format!("var tredje månad, förra besöket {previous}")
+                    t_string!(i18n, child.rule_regular, previous = language.date(previous))
+                        .to_string()
                 }
             };
             Some((
                 due_class(Some(status)),
-                due_text(status, next.due_date),
+                due_text(status, next.due_date, language),
                 why,
             ))
         }
@@ -180,15 +190,17 @@ fn ChildView(data: ChildData) -> impl IntoView {
     let child_id = child.id;
     let period = shared::schedule::half_year(today());
     let summary = shared::schedule::contact_summary(&o.visits, &period);
-    let contacts = format!(
-        "Detta halvår ({} – {}): {} besök, {} telefonsamtal, {} videosamtal, {} besök av funktionshandläggare.",
-        period.start(),
-        period.end(),
-        summary.visits.count,
-        summary.phone_calls.count,
-        summary.video_calls.count,
-        summary.disability_officer_visits.count
-    );
+    let contacts = t_string!(
+        i18n,
+        child.contacts,
+        start = language.date(*period.start()),
+        end = language.date(*period.end()),
+        visits = summary.visits.count,
+        phone = summary.phone_calls.count,
+        video = summary.video_calls.count,
+        disability = summary.disability_officer_visits.count
+    )
+    .to_string();
     let decision = o.placement.as_ref().map(|p| {
         (
             crate::decisions::decision_text(p),
@@ -196,22 +208,28 @@ fn ChildView(data: ChildData) -> impl IntoView {
             crate::decisions::warnings(p, today()),
         )
     });
-    let facts = format!(
-        "Kön: {} · Funktionsnedsättning: {} · Id i verksamhetssystemet: {}",
-        child.sex.label_sv().to_lowercase(),
-        if child.has_disability { "ja" } else { "nej" },
-        child
-            .external_id
-            .as_ref()
-            .map_or_else(|| "saknas".to_owned(), ToString::to_string)
-    );
+    let facts = t_string!(
+        i18n,
+        child.facts,
+        sex = child.sex.label(language).to_lowercase(),
+        disability = if child.has_disability {
+            t_string!(i18n, child.yes_lower)
+        } else {
+            t_string!(i18n, child.no_lower)
+        },
+        external_id = child.external_id.as_ref().map_or_else(
+            || t_string!(i18n, child.missing).to_owned(),
+            ToString::to_string
+        )
+    )
+    .to_string();
     view! {
         <h1>{child.full_name()}</h1>
-        <p class="muted">{format!("Född {} · {} år", child.birth_date, child.age_on(today()))}</p>
+        <p class="muted">{t_string!(i18n, child.born, date = language.date(child.birth_date), age = child.age_on(today())).to_string()}</p>
         <p class="muted" data-testid="child-facts">{facts}</p>
         <section class="card" aria-labelledby="placement-h">
-            <h2 id="placement-h">"Placering"</h2>
-            <p>{placement.unwrap_or_else(|| "Ingen placering registrerad.".to_owned())}</p>
+            <h2 id="placement-h">{t!(i18n, child.placement)}</h2>
+            <p>{placement.unwrap_or_else(|| t_string!(i18n, child.no_placement).to_owned())}</p>
             {decision.map(|(decision, consideration, warnings)| view! {
                 <p data-testid="decision">{decision}</p>
                 <p data-testid="consideration">{consideration}</p>
@@ -221,7 +239,7 @@ fn ChildView(data: ChildData) -> impl IntoView {
             })}
             {due.map(|(class, text, why)| view! {
                 <p><span class=class>{text}</span></p>
-                <p class="muted">"Regel: " {why}</p>
+                <p class="muted">{t!(i18n, child.rule)} {why}</p>
             })}
             <p class="muted" data-testid="contacts">{contacts}</p>
             {editor}
@@ -234,7 +252,7 @@ fn ChildView(data: ChildData) -> impl IntoView {
         {history}
         {(!conflicts.is_empty()).then(|| view! {
             <section class="card card--attention" aria-labelledby="conflicts-h">
-                <h2 id="conflicts-h">"Att lösa"</h2>
+                <h2 id="conflicts-h">{t!(i18n, child.to_resolve)}</h2>
                 {conflicts.into_iter().map(|c| {
                     let current = placement_json.as_ref().and_then(|p| p.get(&c.field).cloned());
                     view! { <ConflictCard conflict=c current/> }
@@ -247,6 +265,7 @@ fn ChildView(data: ChildData) -> impl IntoView {
 /// The visits, newest first, each marked synced or waiting.
 #[component]
 fn VisitLog(data: ChildData) -> impl IntoView {
+    let i18n = use_i18n();
     let pending = data.pending;
     let amendments = data.overview.amendments;
     let visits = data.overview.visits;
@@ -254,12 +273,12 @@ fn VisitLog(data: ChildData) -> impl IntoView {
     let filed = data.overview.filed;
     view! {
         <section class="card" aria-labelledby="visits-h">
-            <h2 id="visits-h">"Besök"</h2>
+            <h2 id="visits-h">{t!(i18n, child.visits)}</h2>
             {if visits.is_empty() {
-                view! { <p class="muted">"Inga besök registrerade."</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, child.no_visits)}</p> }.into_any()
             } else {
                 view! {
-                    <ul class="visits" aria-label="Besökslogg">
+                    <ul class="visits" aria-label=move || t_string!(i18n, child.visit_log)>
                         {visits.into_iter().map(|v| {
                             let is_pending = pending.contains(&format!("visit:{}", v.id));
                             let own: Vec<_> = amendments.iter().filter(|a| a.visit_id == v.id).cloned().collect();
@@ -281,6 +300,8 @@ fn VisitItem(
     child: shared::Child,
     filed: Option<shared::export::FiledMark>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let language = crate::ui::language::current();
     // A signed visit that reached the server can go to the record.
     let to_record = (visit.signed_by.is_some() && !pending).then(|| {
         view! {
@@ -288,35 +309,53 @@ fn VisitItem(
         }
     });
     let alone = if visit.talked_alone {
-        "Ja".to_owned()
+        t_string!(i18n, child.alone_yes).to_owned()
     } else {
         match visit.not_alone_reason {
-            Some(shared::NotAloneReason::Other) => format!("Nej – {}", visit.not_alone_text),
-            Some(reason) => format!("Nej – {}", reason.label_sv().to_lowercase()),
-            None => "Nej".to_owned(),
+            Some(shared::NotAloneReason::Other) => t_string!(
+                i18n,
+                child.alone_no_because,
+                reason = visit.not_alone_text.to_string()
+            )
+            .to_string(),
+            Some(reason) => t_string!(
+                i18n,
+                child.alone_no_because,
+                reason = reason.label(language).to_lowercase()
+            )
+            .to_string(),
+            None => t_string!(i18n, child.alone_no).to_owned(),
         }
     };
     let when = match visit.start_time {
-        Some(t) => format!(
-            "{} kl. {}",
-            visit.visit_date.format("%Y-%m-%d"),
-            t.format("%H:%M")
-        ),
-        None => visit.visit_date.format("%Y-%m-%d").to_string(),
+        Some(t) => language.date_time(visit.visit_date.and_time(t)),
+        None => language.date(visit.visit_date),
     };
     let how = format!(
         "{} · {} · {} ({})",
-        visit.contact.label_sv(),
-        visit.place.label_sv(),
+        visit.contact.label(language),
+        visit.place.label(language),
         visit.visitor,
-        visit.visitor_role.label_sv().to_lowercase()
+        visit.visitor_role.label(language).to_lowercase()
     );
     let texts: Vec<(&'static str, String)> = [
-        ("Barnet fick frågor om", visit.child_asked.to_string()),
-        ("Barnets synpunkter", visit.child_view.to_string()),
-        ("Så påverkar det ärendet", visit.view_influence.to_string()),
-        ("Anteckning", visit.note.to_string()),
-        ("Uppföljning", visit.follow_ups.to_string()),
+        (
+            t_string!(i18n, child.asked_about),
+            visit.child_asked.to_string(),
+        ),
+        (
+            t_string!(i18n, child.child_view),
+            visit.child_view.to_string(),
+        ),
+        (
+            t_string!(i18n, child.view_influence),
+            visit.view_influence.to_string(),
+        ),
+        (t_string!(i18n, child.note), visit.note.to_string()),
+        (
+            t_string!(i18n, child.follow_ups),
+            visit.follow_ups.to_string(),
+        ),
     ]
     .into_iter()
     .filter(|(_, text)| !text.is_empty())
@@ -328,17 +367,17 @@ fn VisitItem(
                 <strong>{when}</strong>
                 <span>{how}</span>
                 {if pending {
-                    view! { <span class="badge badge--pending">"Väntar på synk"</span> }.into_any()
+                    view! { <span class="badge badge--pending">{t!(i18n, child.pending)}</span> }.into_any()
                 } else {
-                    view! { <span class="badge badge--synced">"Synkad"</span> }.into_any()
+                    view! { <span class="badge badge--synced">{t!(i18n, child.synced)}</span> }.into_any()
                 }}
             </div>
             {(!visit.counts_for_schedule()).then(|| view! {
-                <p class="muted">"Räknas inte i besöksplanen."</p>
+                <p class="muted">{t!(i18n, child.not_counted)}</p>
             })}
-            <p class="visit__alone">"Enskilt samtal med barnet: " {alone}</p>
+            <p class="visit__alone">{t!(i18n, child.talked_alone)} {alone}</p>
             {visit.signed_by.is_some().then(|| view! {
-                <p class="muted">{format!("Återkoppling till barnet: {}", if visit.feedback_given { "ja" } else { "nej" })}</p>
+                <p class="muted">{t_string!(i18n, child.feedback, answer = if visit.feedback_given { t_string!(i18n, child.yes_lower) } else { t_string!(i18n, child.no_lower) }).to_string()}</p>
             })}
             <dl class="visit__texts">
                 {texts.into_iter().map(|(label, text)| view! {
@@ -346,13 +385,13 @@ fn VisitItem(
                     <dd class="visit__note">{text}</dd>
                 }).collect_view()}
                 {tools.into_iter().map(|t| view! {
-                    <dt>{t.tool().label_sv()}</dt>
+                    <dt>{t.tool().label(language)}</dt>
                     <dd class="visit__note">{shared::conversation::as_text(&t)}</dd>
                 }).collect_view()}
             </dl>
             {amendments.into_iter().map(|a| view! {
                 <p class="visit__amendment">
-                    <strong>{format!("Tillägg {} av {}: ", a.recorded_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"), a.author)}</strong>
+                    <strong>{t_string!(i18n, child.amendment_by, at = language.date_time(a.recorded_at.with_timezone(&chrono::Local).naive_local()), author = a.author.to_string()).to_string()}</strong>
                     {a.text.to_string()}
                 </p>
             }).collect_view()}
@@ -367,13 +406,14 @@ fn VisitItem(
 #[component]
 fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
     let open = RwSignal::new(false);
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(amendment_text) = shared::AmendmentText::parse(&text.get_untracked()) else {
-            error.set(Some("Skriv vad som ska rättas eller läggas till.".into()));
+            error.set(Some(t_string!(i18n, child.amend_empty).to_owned()));
             return;
         };
         let author = ctx.user.get_untracked().and_then(|u| {
@@ -399,7 +439,12 @@ fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
                     error.set(None);
                     open.set(false);
                 }
-                Err(e) => error.set(Some(format!("Tillägget kunde inte sparas: {e}"))),
+                Err(e) => {
+                    let locale = crate::ui::language::now().locale();
+                    error.set(Some(
+                        td_string!(locale, child.amend_failed, error = e).to_string(),
+                    ));
+                }
             }
         });
     };
@@ -408,20 +453,20 @@ fn AmendForm(visit_id: shared::VisitId, child_id: ChildId) -> impl IntoView {
             when=move || open.get()
             fallback=move || view! {
                 <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
-                    "Gör ett tillägg"
+                    {t!(i18n, child.amend_open)}
                 </button>
             }
         >
             <form class="form" on:submit=save>
                 <label class="field">
-                    <span>"Tillägg eller rättelse"</span>
+                    <span>{t!(i18n, child.amend_label)}</span>
                     <textarea rows="3" prop:value=move || text.get()
                         on:input=move |ev| text.set(event_target_value(&ev))></textarea>
                 </label>
                 <ErrorLine error=error/>
                 <div class="form__actions">
-                    <button type="submit" class="button">"Spara tillägget"</button>
-                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
+                    <button type="submit" class="button">{t!(i18n, child.amend_save)}</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>{t!(i18n, child.cancel)}</button>
                 </div>
             </form>
         </Show>

@@ -3,6 +3,8 @@
 
 use super::devices::{after_error, error_text};
 use super::{caseload::today, ctx, store};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::browser;
 use crate::platform::http::HttpTransport;
 use leptos::prelude::*;
@@ -20,6 +22,8 @@ fn can_cover(colleague: &Colleague) -> bool {
 #[component]
 pub(crate) fn CoverGrant(child_id: ChildId) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = crate::ui::language::reader();
     let colleagues = RwSignal::new(None::<Result<Vec<Colleague>, String>>);
     let chosen = RwSignal::new(String::new());
     let until = RwSignal::new(
@@ -34,9 +38,10 @@ pub(crate) fn CoverGrant(child_id: ChildId) -> impl IntoView {
     leptos::task::spawn_local(async move {
         let Some(store) = store() else { return };
         if !browser::is_online() {
-            colleagues.set(Some(Err(
-                "Enheten är offline. Att ge behörighet kräver nätverk.".into(),
-            )));
+            let locale = crate::ui::language::now().locale();
+            colleagues.set(Some(
+                Err(td_string!(locale, child.cover_offline).to_owned()),
+            ));
             return;
         }
         let result = HttpTransport::new(store).colleagues().await;
@@ -53,13 +58,17 @@ pub(crate) fn CoverGrant(child_id: ChildId) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(user_id) = UserId::parse(&chosen.get_untracked()) else {
-            outcome.set(Some(Err("Välj vem som ska vikariera.".into())));
+            outcome.set(Some(
+                Err(t_string!(i18n, child.cover_choose_who).to_owned()),
+            ));
             return;
         };
         let Ok(until_date) =
             chrono::NaiveDate::parse_from_str(until.get_untracked().trim(), "%Y-%m-%d")
         else {
-            outcome.set(Some(Err("Välj ett slutdatum.".into())));
+            outcome.set(Some(
+                Err(t_string!(i18n, child.cover_choose_end).to_owned()),
+            ));
             return;
         };
         let name = colleagues
@@ -77,10 +86,15 @@ pub(crate) fn CoverGrant(child_id: ChildId) -> impl IntoView {
                 until: until_date,
             };
             let result = HttpTransport::new(store).grant(&request).await;
+            let language = crate::ui::language::now();
             outcome.set(Some(match result {
-                Ok(_) => Ok(format!(
-                    "{name} kan se och dokumentera för barnet till och med {until_date}."
-                )),
+                Ok(_) => Ok(td_string!(
+                    language.locale(),
+                    child.cover_granted,
+                    name = name,
+                    until = language.date(until_date)
+                )
+                .to_string()),
                 Err(e) => {
                     after_error(ctx, &e);
                     Err(error_text(&e))
@@ -92,30 +106,30 @@ pub(crate) fn CoverGrant(child_id: ChildId) -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="cover-h">
-            <h2 id="cover-h">"Vikarie"</h2>
+            <h2 id="cover-h">{t!(i18n, child.cover_title)}</h2>
             <p class="muted">
-                {format!("Ge en kollega på enheten tillgång till barnet under frånvaro, högst {MAX_GRANT_DAYS} dagar. Behörigheten upphör av sig själv.")}
+                {t!(i18n, child.cover_intro, days = || MAX_GRANT_DAYS)}
             </p>
             {move || match colleagues.get() {
-                None => view! { <p class="muted">"Hämtar kollegor…"</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, child.cover_loading)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="muted">{e}</p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <form class="form" on:submit=submit>
                         <label class="field">
-                            <span>"Kollega"</span>
+                            <span>{t!(i18n, child.cover_colleague)}</span>
                             <select on:change=move |ev| chosen.set(event_target_value(&ev)) prop:value=move || chosen.get()>
-                                <option value="">"Välj…"</option>
+                                <option value="">{t!(i18n, child.cover_choose)}</option>
                                 {list.into_iter().map(|c| view! {
-                                    <option value=c.id.to_string()>{format!("{} · {}", c.display_name, c.role.title_sv())}</option>
+                                    <option value=c.id.to_string()>{move || format!("{} · {}", c.display_name, c.role.label(language()))}</option>
                                 }).collect_view()}
                             </select>
                         </label>
                         <label class="field">
-                            <span>"Till och med"</span>
+                            <span>{t!(i18n, child.cover_until)}</span>
                             <input type="date" prop:value=move || until.get() on:change=move |ev| until.set(event_target_value(&ev))/>
                         </label>
                         <div class="form__actions">
-                            <button type="submit" class="button" disabled=move || busy.get()>"Ge behörighet"</button>
+                            <button type="submit" class="button" disabled=move || busy.get()>{t!(i18n, child.cover_grant)}</button>
                         </div>
                     </form>
                 }.into_any(),

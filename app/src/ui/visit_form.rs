@@ -3,6 +3,8 @@
 //! signing turns it into the visit record, which then never changes.
 
 use super::{caseload::today, ctx, store, tools};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::ui::form::record_change;
 use crate::visit_draft::{Field, VisitDraft};
 use leptos::prelude::*;
@@ -41,6 +43,8 @@ enum Saved {
 #[component]
 pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = crate::ui::language::reader();
     let defaults = StoredValue::new(
         ctx.user
             .get_untracked()
@@ -98,7 +102,7 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
             return;
         };
         let current = draft.get_untracked();
-        let visit = match current.sign(signer, today(), chrono::Utc::now()) {
+        let visit = match current.sign(signer, today(), chrono::Utc::now(), language()) {
             Ok(visit) => visit,
             Err(found) => {
                 problems.set(found);
@@ -127,7 +131,10 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                 Err(e) => {
                     // Still a draft: let it be kept again.
                     retired.update_value(|r| r.retain(|id| *id != signed_id));
-                    saved.set(Saved::Failed(format!("Besöket kunde inte signeras: {e}")));
+                    let locale = crate::ui::language::now().locale();
+                    saved.set(Saved::Failed(
+                        td_string!(locale, visit.sign_failed, error = e).to_string(),
+                    ));
                 }
             }
         });
@@ -136,7 +143,7 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
     let discard = move |_| {
         let confirmed = web_sys::window()
             .and_then(|w| {
-                w.confirm_with_message("Slänga utkastet? Det du skrivit försvinner.")
+                w.confirm_with_message(t_string!(i18n, visit.discard_confirm))
                     .ok()
             })
             .unwrap_or(false);
@@ -187,6 +194,9 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
         }};
     }
     macro_rules! text_area {
+        ($label:expr, $field:expr, $get:ident) => {
+            text_area!($label, None::<fn() -> &'static str>, $field, $get)
+        };
         ($label:expr, $hint:expr, $field:expr, $get:ident) => {{
             // The hint describes the field but is not part of its name.
             let input_id = format!("visit-{:?}", $field);
@@ -195,7 +205,7 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
             view! {
                 <div class="field">
                     <label for=input_id.clone()><span>{$label}</span></label>
-                    {$hint.map(|h: &str| view! { <small class="muted" id=hint_id.clone()>{h}</small> })}
+                    {$hint.map(|h| view! { <small class="muted" id=hint_id.clone()>{h}</small> })}
                     <textarea rows="4" id=input_id
                         aria-invalid=move || problem($field).is_some().to_string()
                         aria-describedby=described
@@ -220,13 +230,13 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                             <input type="radio" name=$name
                                 prop:checked=move || draft.with(|d| d.$get == Some(true))
                                 on:change=move |_| edit(Box::new(|d| d.$get = Some(true)))/>
-                            <span>"Ja"</span>
+                            <span>{t!(i18n, visit.yes)}</span>
                         </label>
                         <label class="choice">
                             <input type="radio" name=$name
                                 prop:checked=move || draft.with(|d| d.$get == Some(false))
                                 on:change=move |_| edit(Box::new(|d| d.$get = Some(false)))/>
-                            <span>"Nej"</span>
+                            <span>{t!(i18n, visit.no)}</span>
                         </label>
                     </div>
                     {error_line($field)}
@@ -237,37 +247,37 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="new-visit-h">
-            <h2 id="new-visit-h">"Besöksanteckning"</h2>
+            <h2 id="new-visit-h">{t!(i18n, visit.title)}</h2>
             <form class="form" on:submit=sign novalidate>
                 <div class="form__row">
-                    {text_field!("Datum", Field::VisitDate, visit_date, "date")}
-                    {text_field!("Klockslag", Field::StartTime, start_time, "time")}
+                    {text_field!(t!(i18n, visit.date), Field::VisitDate, visit_date, "date")}
+                    {text_field!(t!(i18n, visit.time), Field::StartTime, start_time, "time")}
                 </div>
                 <fieldset class="field">
-                    <legend>"Kontakt"</legend>
+                    <legend>{t!(i18n, visit.contact)}</legend>
                     <div class="choices">
                         {ContactKind::ALL.into_iter().map(|kind| view! {
                             <label class="choice">
                                 <input type="radio" name="contact"
                                     prop:checked=move || draft.with(|d| d.contact == kind)
                                     on:change=move |_| edit(Box::new(move |d| d.contact = kind))/>
-                                <span>{kind.label_sv()}</span>
+                                <span>{move || kind.label(language())}</span>
                             </label>
                         }).collect_view()}
                     </div>
                     {move || draft.with(|d| d.contact != ContactKind::InPerson).then(|| view! {
-                        <p class="muted">"Telefon- och videosamtal registreras men räknas inte som besök i besöksplanen."</p>
+                        <p class="muted">{t!(i18n, visit.calls_not_counted)}</p>
                     })}
                 </fieldset>
                 <fieldset class="field">
-                    <legend>"Plats"</legend>
+                    <legend>{t!(i18n, visit.place)}</legend>
                     <div class="choices">
                         {[VisitPlace::InTheHome, VisitPlace::Elsewhere].into_iter().map(|place| view! {
                             <label class="choice">
                                 <input type="radio" name="place"
                                     prop:checked=move || draft.with(|d| d.place == place)
                                     on:change=move |_| edit(Box::new(move |d| d.place = place))/>
-                                <span>{place.label_sv()}</span>
+                                <span>{move || place.label(language())}</span>
                             </label>
                         }).collect_view()}
                     </div>
@@ -275,21 +285,21 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                 // Who visited comes from the account: the server signs the
                 // visit with the same name and role whatever is sent.
                 <p class="field" id="visitor">
-                    <span>"Besökare"</span>
-                    <strong>{move || draft.with(|d| format!("{}, {}", d.visitor, d.visitor_role.label_sv().to_lowercase()))}</strong>
+                    <span>{t!(i18n, visit.visitor)}</span>
+                    <strong>{move || draft.with(|d| format!("{}, {}", d.visitor, d.visitor_role.label(language()).to_lowercase()))}</strong>
                 </p>
                 {error_line(Field::Visitor)}
-                {yes_no!("Talade du enskilt med barnet?", "alone", Field::TalkedAlone, talked_alone)}
+                {yes_no!(t!(i18n, visit.talked_alone), "alone", Field::TalkedAlone, talked_alone)}
                 {move || draft.with(|d| d.talked_alone == Some(false)).then(|| view! {
                     <fieldset class="field" aria-invalid=move || problem(Field::NotAloneReason).is_some().to_string()>
-                        <legend>"Varför inte?"</legend>
+                        <legend>{t!(i18n, visit.why_not)}</legend>
                         <div class="choices choices--stacked">
                             {NotAloneReason::ALL.into_iter().map(|reason| view! {
                                 <label class="choice">
                                     <input type="radio" name="not-alone"
                                         prop:checked=move || draft.with(|d| d.not_alone_reason == Some(reason))
                                         on:change=move |_| edit(Box::new(move |d| d.not_alone_reason = Some(reason)))/>
-                                    <span>{reason.label_sv()}</span>
+                                    <span>{move || reason.label(language())}</span>
                                 </label>
                             }).collect_view()}
                         </div>
@@ -297,14 +307,14 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                     </fieldset>
                 })}
                 {move || draft.with(|d| d.talked_alone == Some(false) && d.not_alone_reason == Some(NotAloneReason::Other))
-                    .then(|| text_field!("Beskriv skälet", Field::NotAloneText, not_alone_text, "text"))}
-                {text_area!("Vad frågade du barnet om?", None::<&str>, Field::ChildAsked, child_asked)}
-                {text_area!("Barnets synpunkter", Some("Skriv med barnets egna ord."), Field::ChildView, child_view)}
+                    .then(|| text_field!(t!(i18n, visit.describe_reason), Field::NotAloneText, not_alone_text, "text"))}
+                {text_area!(t!(i18n, visit.child_asked), Field::ChildAsked, child_asked)}
+                {text_area!(t!(i18n, visit.child_view), Some(move || t_string!(i18n, visit.child_view_hint)), Field::ChildView, child_view)}
                 <div class="field">
-                    <span>"Samtalsstöd för barnet"</span>
-                    <small class="muted">"Tre hus, Känsloskalan och Mitt nätverk. Barnet ser bara verktygen; du lämnar barnläget med din PIN-kod."</small>
+                    <span>{t!(i18n, visit.tools)}</span>
+                    <small class="muted">{t!(i18n, visit.tools_hint)}</small>
                     <div><button type="button" class="button button--secondary" id=tools::OPENER_ID
-                        on:click=move |_| ctx.child_mode.set(true)>"Samtalsstöd"</button></div>
+                        on:click=move |_| ctx.child_mode.set(true)>{t!(i18n, visit.tools_open)}</button></div>
                     {error_line(Field::Tools)}
                 </div>
                 <Show when=move || ctx.child_mode.get()>
@@ -320,35 +330,38 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                 </Show>
                 {move || draft.with(|d| (!d.tools.is_empty()).then(|| d.tools.clone())).map(|tools| view! {
                     <div class="field">
-                        <span>"Från samtalsstödet"</span>
+                        <span>{t!(i18n, visit.from_tools)}</span>
                         <ul class="tool-results">
-                            {tools.into_iter().map(|t| view! {
-                                <li><strong>{t.tool().label_sv()}</strong><pre class="tool-results__text">{as_text(&t)}</pre></li>
-                            }).collect_view()}
+                            {tools.into_iter().map(|t| { let tool = t.tool(); view! {
+                                <li><strong>{move || tool.label(language())}</strong><pre class="tool-results__text">{as_text(&t)}</pre></li>
+                            }}).collect_view()}
                         </ul>
                     </div>
                 })}
-                {text_area!("Hur påverkar barnets synpunkter ärendet?", None::<&str>, Field::ViewInfluence, view_influence)}
-                {yes_no!("Fick barnet återkoppling på det hen sa?", "feedback", Field::FeedbackGiven, feedback_given)}
-                {text_area!("Anteckning", Some("Övrigt från besöket: hemmet, överenskommelser."), Field::Note, note)}
-                {text_area!("Uppföljning", Some("Vad ska göras, och av vem?"), Field::FollowUps, follow_ups)}
+                {text_area!(t!(i18n, visit.view_influence), Field::ViewInfluence, view_influence)}
+                {yes_no!(t!(i18n, visit.feedback_given), "feedback", Field::FeedbackGiven, feedback_given)}
+                {text_area!(t!(i18n, visit.note), Some(move || t_string!(i18n, visit.note_hint)), Field::Note, note)}
+                {text_area!(t!(i18n, visit.follow_ups), Some(move || t_string!(i18n, visit.follow_ups_hint)), Field::FollowUps, follow_ups)}
                 {move || (!problems.get().is_empty()).then(|| view! {
-                    <p class="error" role="alert">"Besöket kan inte signeras än. Se det som är markerat ovan."</p>
+                    <p class="error" role="alert">{t!(i18n, visit.cannot_sign_yet)}</p>
                 })}
                 <div class="form__actions">
-                    <button type="submit" class="button" disabled=move || signing.get()>"Signera besöket"</button>
-                    <button type="button" class="button button--secondary" on:click=discard>"Släng utkastet"</button>
+                    <button type="submit" class="button" disabled=move || signing.get()>{t!(i18n, visit.sign)}</button>
+                    <button type="button" class="button button--secondary" on:click=discard>{t!(i18n, visit.discard)}</button>
                     <span role="status" class="saved" data-testid="draft-status">
                         {move || match saved.get() {
                             Saved::Nothing => String::new(),
-                            Saved::Saving => "Sparar utkast…".to_owned(),
-                            Saved::Draft(at) => format!("Utkast sparat på enheten {}", at.with_timezone(&chrono::Local).format("%H:%M")),
+                            Saved::Saving => t_string!(i18n, visit.saving).to_owned(),
+                            Saved::Draft(at) => {
+                                let time = language().time(at.with_timezone(&chrono::Local).naive_local());
+                                t_string!(i18n, visit.draft_saved, time = time).to_string()
+                            }
                             Saved::Failed(e) => e,
-                            Saved::Signed => "Besöket är signerat och sparat på enheten.".to_owned(),
+                            Saved::Signed => t_string!(i18n, visit.signed).to_owned(),
                         }}
                     </span>
                 </div>
-                <p class="muted">"När du signerar låses anteckningen. Rättelser görs sedan som tillägg."</p>
+                <p class="muted">{t!(i18n, visit.locked_after_signing)}</p>
             </form>
         </section>
     }

@@ -2,6 +2,9 @@
 //! signed visits, as a small chart per theme and as a table with the same
 //! numbers (the table is what a screen reader reads).
 
+use crate::i18n::{t, use_i18n};
+use crate::labels::Label;
+use crate::language::Language;
 use crate::tools::{ChartScale, VoiceOverTime, VoiceSeries};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -13,8 +16,8 @@ const HEIGHT: f64 = 150.0;
 /// Below the plot: the dates.
 const DATE_ROOM: f64 = 22.0;
 
-fn level_text(level: Feeling) -> String {
-    format!("{} – {}", level.level(), level.label_sv())
+fn level_text(level: Feeling, language: Language) -> String {
+    format!("{} – {}", level.level(), level.label(language))
 }
 
 /// Shown on the child's page when some signed visit has feelings-scale
@@ -31,31 +34,33 @@ pub(crate) fn VoiceOverTimeSection(visits: Vec<Visit>) -> impl IntoView {
         .map(|series| view! { <ThemeChart series dates=dates.clone()/> })
         .collect_view();
     let themes = voice.themes.clone();
+    let i18n = use_i18n();
+    let language = crate::ui::language::current();
     Some(view! {
         <section class="card voice" aria-labelledby="voice-h">
-            <h2 id="voice-h">"Barnets röst över tid"</h2>
+            <h2 id="voice-h">{t!(i18n, child.voice_title)}</h2>
             <p class="muted">
-                "Barnets svar i känsloskalan vid signerade besök, från 1 (mycket dåligt) till 5 (mycket bra)."
+                {t!(i18n, child.voice_intro)}
             </p>
             <div class="voice__layout">
                 <div class="voice__charts">{charts}</div>
                 <div class="table-scroll">
                     <table class="voice__table">
-                        <caption>"Svaren per besök"</caption>
+                        <caption>{t!(i18n, child.voice_caption)}</caption>
                         <thead>
                             <tr>
-                                <th scope="col">"Besök"</th>
-                                {themes.iter().map(|t| view! { <th scope="col">{t.label_sv()}</th> }).collect_view()}
+                                <th scope="col">{t!(i18n, child.voice_visit)}</th>
+                                {themes.iter().map(|theme| view! { <th scope="col">{theme.label(language)}</th> }).collect_view()}
                             </tr>
                         </thead>
                         <tbody>
                             {voice.rows.into_iter().map(|row| view! {
                                 <tr>
-                                    <th scope="row">{row.date.format("%Y-%m-%d").to_string()}</th>
+                                    <th scope="row">{language.date(row.date)}</th>
                                     {row.levels.into_iter().map(|level| match level {
-                                        Some(level) => view! { <td>{level_text(level)}</td> }.into_any(),
+                                        Some(level) => view! { <td>{level_text(level, language)}</td> }.into_any(),
                                         None => view! {
-                                            <td><span aria-hidden="true">"–"</span><span class="visually-hidden">"Inget svar"</span></td>
+                                            <td><span aria-hidden="true">"–"</span><span class="visually-hidden">{t!(i18n, child.voice_no_answer)}</span></td>
                                         }.into_any(),
                                     }).collect_view()}
                                 </tr>
@@ -72,6 +77,7 @@ pub(crate) fn VoiceOverTimeSection(visits: Vec<Visit>) -> impl IntoView {
 /// number, so that neither colour nor height alone carries the value.
 #[component]
 fn ThemeChart(series: VoiceSeries, dates: Vec<NaiveDate>) -> impl IntoView {
+    let language = crate::ui::language::current();
     let rows = dates.len();
     let scale = ChartScale {
         rows,
@@ -81,11 +87,11 @@ fn ThemeChart(series: VoiceSeries, dates: Vec<NaiveDate>) -> impl IntoView {
         // Room above the top line for the value written over a point.
         margin: 22.0,
     };
-    let label = series.theme.label_sv();
+    let label = series.theme.label(language);
     let summary = series
         .points
         .iter()
-        .map(|(_, date, level)| format!("{date}: {}", level.level()))
+        .map(|(_, date, level)| format!("{}: {}", language.date(*date), level.level()))
         .collect::<Vec<_>>()
         .join(", ");
     let line = series
@@ -117,7 +123,7 @@ fn ThemeChart(series: VoiceSeries, dates: Vec<NaiveDate>) -> impl IntoView {
                     let (x, y) = (scale.x(*row), scale.y(level.level()));
                     view! {
                         <circle class="voice__point" cx=format!("{x:.1}") cy=format!("{y:.1}") r="5">
-                            <title>{format!("{date}: {}", level_text(*level))}</title>
+                            <title>{format!("{}: {}", language.date(*date), level_text(*level, language))}</title>
                         </circle>
                         <text class="voice__value" x=format!("{x:.1}") y=format!("{:.1}", y - 9.0) text-anchor="middle">
                             {level.level().to_string()}
@@ -126,7 +132,7 @@ fn ThemeChart(series: VoiceSeries, dates: Vec<NaiveDate>) -> impl IntoView {
                 }).collect_view()}
                 {dates.iter().enumerate().filter(|(row, _)| dated(*row)).map(|(row, date)| view! {
                     <text class="voice__axis" x=format!("{:.1}", scale.x(row)) y=date_y.to_string() text-anchor="middle">
-                        {date.format("%Y-%m-%d").to_string()}
+                        {language.date(*date)}
                     </text>
                 }).collect_view()}
             </svg>
