@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiGet, PIN, recordVisit, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { PIN, apiGet, recordVisit, signIn, swedishDate, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const NOAH = 'de300000-0000-4000-8000-00000000c002';
@@ -191,8 +191,7 @@ test('child mode: three tools, PIN to leave, results in the signed visit and ove
     await table.getByRole('columnheader', { name: theme }).waitFor();
   }
   assert.equal(await table.getByRole('columnheader', { name: 'Att känna sig trygg' }).count(), 0);
-  const today = new Date().toLocaleDateString('sv-SE');
-  const row = table.getByRole('row', { name: new RegExp(today) });
+  const row = table.getByRole('row', { name: new RegExp(swedishDate()) });
   await waitForText(row, '4 – Ganska bra');
   await waitForText(row, '2 – Ganska dåligt');
   await waitForText(row, '5 – Mycket bra');

@@ -169,14 +169,14 @@ export async function apiGet(server, path, username = 'demo.gunilla') {
 
 /** Answers what the visit log requires and signs the visit. `alone`: whether
  *  the child was talked to alone (if not, "the child declined"). */
-export async function recordVisit(page, { alone = true, note } = {}) {
-  await page.getByRole('group', { name: 'Talade du enskilt med barnet?' })
-    .getByLabel(alone ? 'Ja' : 'Nej').check();
-  if (!alone) await page.getByLabel('Barnet ville inte').check();
-  await page.getByRole('group', { name: 'Fick barnet återkoppling på det hen sa?' })
-    .getByLabel('Ja').check();
-  if (note !== undefined) await page.getByLabel('Anteckning', { exact: true }).fill(note);
-  await page.getByRole('button', { name: 'Signera besöket' }).click();
+export async function recordVisit(page, { alone = true, note } = {}, T = texts('sv')) {
+  await page.getByRole('group', { name: T('visit.talked_alone') })
+    .getByLabel(alone ? T('visit.yes') : T('visit.no')).check();
+  if (!alone) await page.getByLabel(T('labels.not_alone_reason.child_declined')).check();
+  await page.getByRole('group', { name: T('visit.feedback_given') })
+    .getByLabel(T('visit.yes')).check();
+  if (note !== undefined) await page.getByLabel(T('visit.note'), { exact: true }).fill(note);
+  await page.getByRole('button', { name: T('visit.sign') }).click();
 }
 
 /** The interface texts of a language from app/locales (Arabic falls back to
@@ -216,4 +216,10 @@ export function texts(language = 'sv') {
   T.source = source;
   T.language = language;
   return T;
+}
+
+/** A day as the Swedish interface writes it: "4 dec. 2026". */
+export function swedishDate(day = new Date()) {
+  const months = ['jan.', 'feb.', 'mars', 'apr.', 'maj', 'juni', 'juli', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.'];
+  return `${day.getDate()} ${months[day.getMonth()]} ${day.getFullYear()}`;
 }
