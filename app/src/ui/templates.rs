@@ -10,7 +10,9 @@ use crate::labels::Label;
 use crate::language::Language;
 use crate::platform::http::HttpTransport;
 use leptos::prelude::*;
-use shared::checklist::{current_template, Applies, ChecklistItem, ChecklistTemplate};
+use shared::checklist::{
+    current_template, Applies, ChecklistItem, ChecklistTemplate, TemplateProblem,
+};
 use shared::PlacementKind;
 
 fn applies_label(applies: Applies, language: Language) -> &'static str {
@@ -19,6 +21,32 @@ fn applies_label(applies: Applies, language: Language) -> &'static str {
         Applies::Always => td_string!(locale, checklist.templates.applies_always),
         Applies::ChildUnderSeven => td_string!(locale, checklist.templates.applies_under_seven),
         Applies::ChildWithDisability => td_string!(locale, checklist.templates.applies_disability),
+    }
+}
+
+/// Why a version cannot be published, in the interface language.
+fn problem_text(problem: &TemplateProblem, language: Language) -> String {
+    let locale = language.locale();
+    match problem {
+        TemplateProblem::Empty => td_string!(locale, checklist.templates.problem_empty).to_owned(),
+        TemplateProblem::BadKey => {
+            td_string!(locale, checklist.templates.problem_bad_key).to_owned()
+        }
+        TemplateProblem::BadText => {
+            td_string!(locale, checklist.templates.problem_bad_text).to_owned()
+        }
+        TemplateProblem::BadTitle => {
+            td_string!(locale, checklist.templates.problem_bad_title).to_owned()
+        }
+        TemplateProblem::BadRoutine => {
+            td_string!(locale, checklist.templates.problem_bad_routine).to_owned()
+        }
+        TemplateProblem::NotNext { latest } => td_string!(
+            locale,
+            checklist.templates.problem_not_next,
+            latest = *latest
+        )
+        .to_string(),
     }
 }
 
@@ -101,7 +129,7 @@ fn TemplateCard(
             outcome.set(Some(Err(t_string!(
                 i18n,
                 checklist.templates.cannot_publish,
-                error = e
+                error = problem_text(&e, super::language::now())
             )
             .to_string())));
             return;
