@@ -1,7 +1,9 @@
 //! Warnings about a placement's decision and its six-monthly consideration
-//! (övervägande / omprövning), in Swedish, from the rules in
+//! (övervägande / omprövning), in the interface language, from the rules in
 //! `shared::register`. Pure, so every wording is tested natively.
 
+use crate::i18n::td_string;
+use crate::language::Language;
 use chrono::NaiveDate;
 use shared::register::{ConsiderationStatus, DecisionStatus};
 use shared::Placement;
@@ -32,67 +34,106 @@ pub struct Warning {
     pub text: String,
 }
 
-fn days(n: i64) -> String {
-    if n == 1 {
-        "1 dag".to_owned()
-    } else {
-        format!("{n} dagar")
-    }
+fn days(n: i64, language: Language) -> String {
+    td_string!(language.locale(), decisions.days, count = n).to_string()
 }
 
 /// The warning about the decision, if it ends within 30 days or has expired.
-pub fn decision_warning(placement: &Placement, today: NaiveDate) -> Option<Warning> {
+pub fn decision_warning_in(
+    placement: &Placement,
+    today: NaiveDate,
+    language: Language,
+) -> Option<Warning> {
     if !runs(placement, today) {
         return None;
     }
+    let locale = language.locale();
     match placement.decision_status(today) {
         DecisionStatus::NoEndDate | DecisionStatus::Valid { .. } => None,
-        DecisionStatus::EndsSoon { until, days_left } => Some(Warning {
-            severity: Severity::Soon,
-            text: match days_left {
-                0 => format!("Beslutet gäller till i dag ({until})"),
-                1 => format!("Beslutet gäller till i morgon ({until})"),
-                n => format!("Beslutet gäller till {until} ({} kvar)", days(n)),
-            },
-        }),
+        DecisionStatus::EndsSoon { until, days_left } => {
+            let until = language.date(until);
+            Some(Warning {
+                severity: Severity::Soon,
+                text: match days_left {
+                    0 => {
+                        td_string!(locale, decisions.decision_ends_today, until = until).to_string()
+                    }
+                    1 => td_string!(locale, decisions.decision_ends_tomorrow, until = until)
+                        .to_string(),
+                    n => td_string!(
+                        locale,
+                        decisions.decision_ends_in,
+                        until = until,
+                        days = days(n, language)
+                    )
+                    .to_string(),
+                },
+            })
+        }
         DecisionStatus::Expired { until, days_over } => Some(Warning {
             severity: Severity::Late,
-            text: format!(
-                "Beslutet gick ut {until} ({} sedan): placeringen saknar giltigt beslut",
-                days(days_over)
-            ),
+            text: td_string!(
+                locale,
+                decisions.decision_expired,
+                until = language.date(until),
+                days = days(days_over, language)
+            )
+            .to_string(),
         }),
     }
 }
 
 /// The warning about the six-monthly consideration, if it is due within 30
 /// days or overdue.
-pub fn consideration_warning(placement: &Placement, today: NaiveDate) -> Option<Warning> {
+pub fn consideration_warning_in(
+    placement: &Placement,
+    today: NaiveDate,
+    language: Language,
+) -> Option<Warning> {
     if !runs(placement, today) {
         return None;
     }
+    let locale = language.locale();
     match placement.consideration_status(today) {
         ConsiderationStatus::Upcoming { .. } => None,
-        ConsiderationStatus::DueSoon { due, days_left } => Some(Warning {
-            severity: Severity::Soon,
-            text: match days_left {
-                0 => format!("Övervägande senast i dag ({due})"),
-                1 => format!("Övervägande senast i morgon ({due})"),
-                n => format!("Övervägande senast {due} (om {})", days(n)),
-            },
-        }),
+        ConsiderationStatus::DueSoon { due, days_left } => {
+            let due = language.date(due);
+            Some(Warning {
+                severity: Severity::Soon,
+                text: match days_left {
+                    0 => {
+                        td_string!(locale, decisions.consideration_due_today, due = due).to_string()
+                    }
+                    1 => td_string!(locale, decisions.consideration_due_tomorrow, due = due)
+                        .to_string(),
+                    n => td_string!(
+                        locale,
+                        decisions.consideration_due_in,
+                        due = due,
+                        days = days(n, language)
+                    )
+                    .to_string(),
+                },
+            })
+        }
         ConsiderationStatus::Overdue { due, days_over } => Some(Warning {
             severity: Severity::Late,
-            text: format!("Övervägande försenat {} (senast {due})", days(days_over)),
+            text: td_string!(
+                locale,
+                decisions.consideration_overdue,
+                due = language.date(due),
+                days = days(days_over, language)
+            )
+            .to_string(),
         }),
     }
 }
 
 /// Every warning about a placement, the decision first.
-pub fn warnings(placement: &Placement, today: NaiveDate) -> Vec<Warning> {
-    decision_warning(placement, today)
+pub fn warnings_in(placement: &Placement, today: NaiveDate, language: Language) -> Vec<Warning> {
+    decision_warning_in(placement, today, language)
         .into_iter()
-        .chain(consideration_warning(placement, today))
+        .chain(consideration_warning_in(placement, today, language))
         .collect()
 }
 
@@ -101,29 +142,79 @@ fn runs(placement: &Placement, today: NaiveDate) -> bool {
     placement.end_date.is_none_or(|end| today <= end)
 }
 
-/// The decision as the child's page shows it: "Beslut 2026-01-10 av Eva
-/// Ek, gäller till 2026-07-10", or what is missing.
-pub fn decision_text(placement: &Placement) -> String {
-    let mut text = match (placement.decision_date, &placement.decided_by) {
-        (Some(date), Some(by)) => format!("Beslut {date} av {by}"),
-        (Some(date), None) => format!("Beslut {date}"),
-        (None, Some(by)) => format!("Beslut av {by}"),
-        (None, None) => "Beslutsdatum inte registrerat".to_owned(),
+/// The decision as the child's page shows it: "Beslut 10 jan. 2026 av Eva
+/// Ek, gäller till 10 juli 2026", or what is missing.
+pub fn decision_text_in(placement: &Placement, language: Language) -> String {
+    let locale = language.locale();
+    let date = placement.decision_date.map(|d| language.date(d));
+    let decision = match (date, &placement.decided_by) {
+        (Some(date), Some(by)) => td_string!(
+            locale,
+            decisions.decided_on_by,
+            date = date,
+            by = by.to_string()
+        )
+        .to_string(),
+        (Some(date), None) => td_string!(locale, decisions.decided_on, date = date).to_string(),
+        (None, Some(by)) => {
+            td_string!(locale, decisions.decided_by, by = by.to_string()).to_string()
+        }
+        (None, None) => td_string!(locale, decisions.decision_date_missing).to_owned(),
     };
     match placement.decision_until {
-        Some(until) => text.push_str(&format!(", gäller till {until}")),
-        None => text.push_str(", inget slutdatum registrerat"),
+        Some(until) => td_string!(
+            locale,
+            decisions.decision_valid_until,
+            decision = decision,
+            until = language.date(until)
+        )
+        .to_string(),
+        None => td_string!(locale, decisions.decision_without_end, decision = decision).to_string(),
     }
-    text
 }
 
 /// When the next consideration is due, and the last one if any.
-pub fn consideration_text(placement: &Placement) -> String {
-    let due = placement.consideration_due();
+pub fn consideration_text_in(placement: &Placement, language: Language) -> String {
+    let locale = language.locale();
+    let due = language.date(placement.consideration_due());
     match placement.last_consideration {
-        Some(last) => format!("Nästa övervägande senast {due} (förra {last})"),
-        None => format!("Nästa övervägande senast {due} (sex månader från placeringen)"),
+        Some(last) => td_string!(
+            locale,
+            decisions.next_consideration_after_last,
+            due = due,
+            last = language.date(last)
+        )
+        .to_string(),
+        None => td_string!(locale, decisions.next_consideration_first, due = due).to_string(),
     }
+}
+
+// In Swedish, for callers that do not pass the interface language yet
+// (ui/child.rs, ui/caseload.rs, register.rs, ui/register_child.rs).
+
+/// [`decision_warning_in`] in Swedish.
+pub fn decision_warning(placement: &Placement, today: NaiveDate) -> Option<Warning> {
+    decision_warning_in(placement, today, Language::Swedish)
+}
+
+/// [`consideration_warning_in`] in Swedish.
+pub fn consideration_warning(placement: &Placement, today: NaiveDate) -> Option<Warning> {
+    consideration_warning_in(placement, today, Language::Swedish)
+}
+
+/// [`warnings_in`] in Swedish.
+pub fn warnings(placement: &Placement, today: NaiveDate) -> Vec<Warning> {
+    warnings_in(placement, today, Language::Swedish)
+}
+
+/// [`decision_text_in`] in Swedish.
+pub fn decision_text(placement: &Placement) -> String {
+    decision_text_in(placement, Language::Swedish)
+}
+
+/// [`consideration_text_in`] in Swedish.
+pub fn consideration_text(placement: &Placement) -> String {
+    consideration_text_in(placement, Language::Swedish)
 }
 
 #[cfg(test)]
@@ -153,29 +244,69 @@ mod tests {
         }
     }
 
+    const SWEDISH: Language = Language::Swedish;
+    const ENGLISH: Language = Language::English;
+
     #[test]
     fn a_decision_ending_within_thirty_days_warns_and_an_expired_one_is_late() {
         let p = placement();
-        assert_eq!(decision_warning(&p, d("2026-11-30")), None, "31 days left");
         assert_eq!(
-            decision_warning(&p, d("2026-12-01")),
+            decision_warning_in(&p, d("2026-11-30"), SWEDISH),
+            None,
+            "31 days left"
+        );
+        assert_eq!(
+            decision_warning_in(&p, d("2026-12-01"), SWEDISH),
             Some(Warning {
                 severity: Severity::Soon,
-                text: "Beslutet gäller till 2026-12-31 (30 dagar kvar)".into()
+                text: "Beslutet gäller till 31 dec. 2026 (30 dagar kvar)".into()
             })
         );
         assert_eq!(
-            decision_warning(&p, d("2026-12-30")).map(|w| w.text),
-            Some("Beslutet gäller till i morgon (2026-12-31)".into())
+            decision_warning_in(&p, d("2026-12-30"), SWEDISH).map(|w| w.text),
+            Some("Beslutet gäller till i morgon (31 dec. 2026)".into())
         );
         assert_eq!(
-            decision_warning(&p, d("2027-01-01")),
+            decision_warning_in(&p, d("2027-01-01"), SWEDISH),
             Some(Warning {
                 severity: Severity::Late,
                 text:
-                    "Beslutet gick ut 2026-12-31 (1 dag sedan): placeringen saknar giltigt beslut"
+                    "Beslutet gick ut 31 dec. 2026 (1 dag sedan): placeringen saknar giltigt beslut"
                         .into()
             })
+        );
+    }
+
+    #[test]
+    fn the_decision_warnings_in_english() {
+        let p = placement();
+        assert_eq!(decision_warning_in(&p, d("2026-11-30"), ENGLISH), None);
+        assert_eq!(
+            decision_warning_in(&p, d("2026-12-01"), ENGLISH).map(|w| w.text),
+            Some("Decision valid until 31 Dec 2026 (30 days left)".into())
+        );
+        assert_eq!(
+            decision_warning_in(&p, d("2026-12-31"), ENGLISH).map(|w| w.text),
+            Some("Decision valid until today (31 Dec 2026)".into())
+        );
+        assert_eq!(
+            decision_warning_in(&p, d("2026-12-30"), ENGLISH).map(|w| w.text),
+            Some("Decision valid until tomorrow (31 Dec 2026)".into())
+        );
+        assert_eq!(
+            decision_warning_in(&p, d("2027-01-01"), ENGLISH),
+            Some(Warning {
+                severity: Severity::Late,
+                text: "Decision expired on 31 Dec 2026 (1 day ago): the placement has no valid decision"
+                    .into()
+            })
+        );
+        assert_eq!(
+            decision_warning_in(&p, d("2027-01-03"), ENGLISH).map(|w| w.text),
+            Some(
+                "Decision expired on 31 Dec 2026 (3 days ago): the placement has no valid decision"
+                    .into()
+            )
         );
     }
 
@@ -183,26 +314,59 @@ mod tests {
     fn the_consideration_warns_when_due_and_when_overdue() {
         let mut p = placement();
         // Due 2026-12-01, six months from the start.
-        assert_eq!(consideration_warning(&p, d("2026-10-31")), None);
+        assert_eq!(consideration_warning_in(&p, d("2026-10-31"), SWEDISH), None);
         assert_eq!(
-            consideration_warning(&p, d("2026-11-21")),
+            consideration_warning_in(&p, d("2026-11-21"), SWEDISH),
             Some(Warning {
                 severity: Severity::Soon,
-                text: "Övervägande senast 2026-12-01 (om 10 dagar)".into()
+                text: "Övervägande senast 1 dec. 2026 (om 10 dagar)".into()
             })
         );
         assert_eq!(
-            consideration_warning(&p, d("2026-12-04")),
+            consideration_warning_in(&p, d("2026-12-04"), SWEDISH),
             Some(Warning {
                 severity: Severity::Late,
-                text: "Övervägande försenat 3 dagar (senast 2026-12-01)".into()
+                text: "Övervägande försenat 3 dagar (senast 1 dec. 2026)".into()
             })
         );
         p.last_consideration = Some(d("2026-11-25"));
-        assert_eq!(consideration_warning(&p, d("2026-12-04")), None);
+        assert_eq!(consideration_warning_in(&p, d("2026-12-04"), SWEDISH), None);
         assert_eq!(
-            consideration_text(&p),
-            "Nästa övervägande senast 2027-05-25 (förra 2026-11-25)"
+            consideration_text_in(&p, SWEDISH),
+            "Nästa övervägande senast 25 maj 2027 (förra 25 nov. 2026)"
+        );
+    }
+
+    #[test]
+    fn the_consideration_in_english() {
+        let mut p = placement();
+        assert_eq!(
+            consideration_warning_in(&p, d("2026-11-21"), ENGLISH).map(|w| w.text),
+            Some("Review due by 1 Dec 2026 (in 10 days)".into())
+        );
+        assert_eq!(
+            consideration_warning_in(&p, d("2026-12-01"), ENGLISH).map(|w| w.text),
+            Some("Review due today (1 Dec 2026)".into())
+        );
+        assert_eq!(
+            consideration_warning_in(&p, d("2026-11-30"), ENGLISH).map(|w| w.text),
+            Some("Review due tomorrow (1 Dec 2026)".into())
+        );
+        assert_eq!(
+            consideration_warning_in(&p, d("2026-12-02"), ENGLISH),
+            Some(Warning {
+                severity: Severity::Late,
+                text: "Review 1 day overdue (due 1 Dec 2026)".into()
+            })
+        );
+        assert_eq!(
+            consideration_text_in(&p, ENGLISH),
+            "Next review due by 1 Dec 2026 (six months from the start of the placement)"
+        );
+        p.last_consideration = Some(d("2026-11-25"));
+        assert_eq!(
+            consideration_text_in(&p, ENGLISH),
+            "Next review due by 25 May 2027 (last one 25 Nov 2026)"
         );
     }
 
@@ -210,32 +374,67 @@ mod tests {
     fn an_ended_placement_has_no_warnings_and_the_decision_comes_first() {
         let mut p = placement();
         let today = d("2027-01-05");
-        let all = warnings(&p, today);
+        let all = warnings_in(&p, today, SWEDISH);
         assert_eq!(all.len(), 2);
         assert!(all[0].text.starts_with("Beslutet gick ut"));
         assert!(all[1].text.starts_with("Övervägande försenat"));
+        let all = warnings_in(&p, today, ENGLISH);
+        assert!(all[0].text.starts_with("Decision expired"));
+        assert!(all[1].text.starts_with("Review 35 days overdue"));
         p.end_date = Some(d("2027-01-02"));
-        assert!(warnings(&p, today).is_empty());
+        assert!(warnings_in(&p, today, SWEDISH).is_empty());
+        assert!(warnings_in(&p, today, ENGLISH).is_empty());
     }
 
     #[test]
     fn the_decision_reads_as_a_sentence_and_says_what_is_missing() {
         let mut p = placement();
         assert_eq!(
-            decision_text(&p),
-            "Beslut 2026-05-28 av Eva Ek, gäller till 2026-12-31"
+            decision_text_in(&p, SWEDISH),
+            "Beslut 28 maj 2026 av Eva Ek, gäller till 31 dec. 2026"
         );
-        p.decided_by = None;
-        p.decision_until = None;
         assert_eq!(
-            decision_text(&p),
-            "Beslut 2026-05-28, inget slutdatum registrerat"
+            decision_text_in(&p, ENGLISH),
+            "Decided on 28 May 2026 by Eva Ek, valid until 31 Dec 2026"
         );
         p.decision_date = None;
         assert_eq!(
-            decision_text(&p),
+            decision_text_in(&p, SWEDISH),
+            "Beslut av Eva Ek, gäller till 31 dec. 2026"
+        );
+        assert_eq!(
+            decision_text_in(&p, ENGLISH),
+            "Decided by Eva Ek, valid until 31 Dec 2026"
+        );
+        p.decision_date = Some(d("2026-05-28"));
+        p.decided_by = None;
+        p.decision_until = None;
+        assert_eq!(
+            decision_text_in(&p, SWEDISH),
+            "Beslut 28 maj 2026, inget slutdatum registrerat"
+        );
+        assert_eq!(
+            decision_text_in(&p, ENGLISH),
+            "Decided on 28 May 2026, no end date recorded"
+        );
+        p.decision_date = None;
+        assert_eq!(
+            decision_text_in(&p, SWEDISH),
             "Beslutsdatum inte registrerat, inget slutdatum registrerat"
         );
-        assert_eq!(decision_warning(&p, d("2030-01-01")), None);
+        assert_eq!(
+            decision_text_in(&p, ENGLISH),
+            "Decision date not recorded, no end date recorded"
+        );
+        assert_eq!(decision_warning_in(&p, d("2030-01-01"), SWEDISH), None);
+    }
+
+    #[test]
+    fn the_swedish_shorthands_are_the_swedish_texts() {
+        let p = placement();
+        let today = d("2027-01-05");
+        assert_eq!(warnings(&p, today), warnings_in(&p, today, SWEDISH));
+        assert_eq!(decision_text(&p), decision_text_in(&p, SWEDISH));
+        assert_eq!(consideration_text(&p), consideration_text_in(&p, SWEDISH));
     }
 }

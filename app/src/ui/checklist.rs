@@ -2,6 +2,7 @@
 //! aktuellt", by whom and when, with the routine behind it.
 
 use super::ctx;
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::form::{record_change, ErrorLine};
 use leptos::prelude::*;
 use shared::checklist::{builtin_templates, progress, template_of, ChecklistTick, ItemState};
@@ -28,11 +29,15 @@ pub(crate) fn progress_text(
     let templates = templates();
     let template = template_of(&templates, placement)?;
     let p = progress(template, child, placement, ticks);
-    Some(format!(
-        "Checklista: {} av {} klara",
-        p.settled(),
-        p.total()
-    ))
+    Some(
+        td_string!(
+            super::language::now().locale(),
+            checklist.progress,
+            settled = p.settled(),
+            total = p.total()
+        )
+        .to_string(),
+    )
 }
 
 #[component]
@@ -43,13 +48,16 @@ pub(crate) fn PlacementChecklist(
     pending: std::collections::HashSet<String>,
 ) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = super::language::reader();
     let templates = templates();
     let Some(template) = template_of(&templates, &placement).cloned() else {
-        return view! { <p class="muted">"Ingen checklista för placeringsformen."</p> }.into_any();
+        return view! { <p class="muted">{t!(i18n, checklist.no_template)}</p> }.into_any();
     };
     let status = progress(&template, &child, &placement, &ticks);
-    let summary = format!("{} av {} klara", status.settled(), status.total());
+    let (settled, total) = (status.settled(), status.total());
     let version = template.id;
+    let version_number = version.version;
     let rows: Vec<_> = status
         .items
         .iter()
@@ -59,13 +67,8 @@ pub(crate) fn PlacementChecklist(
                 s.state,
                 s.last.map(|t| {
                     (
-                        format!(
-                            "{} {}",
-                            t.by_name,
-                            t.ticked_at
-                                .with_timezone(&chrono::Local)
-                                .format("%Y-%m-%d %H:%M")
-                        ),
+                        t.by_name.to_string(),
+                        t.ticked_at.with_timezone(&chrono::Local).naive_local(),
                         pending.contains(&format!("tick:{}", t.id)),
                     )
                 }),
@@ -97,7 +100,14 @@ pub(crate) fn PlacementChecklist(
         };
         leptos::task::spawn_local(async move {
             if let Err(e) = record_change(ctx, mutation, None).await {
-                error.set(Some(format!("Bocken kunde inte sparas: {e}")));
+                error.set(Some(
+                    td_string!(
+                        super::language::now().locale(),
+                        checklist.tick_failed,
+                        error = e
+                    )
+                    .to_string(),
+                ));
             }
         });
     };
@@ -105,8 +115,8 @@ pub(crate) fn PlacementChecklist(
         <section class="card" aria-labelledby="checklist-h">
             <h2 id="checklist-h">{template.title.clone()}</h2>
             <p data-testid="checklist-progress">
-                <strong>{summary}</strong>
-                <span class="muted">{format!(" · version {}", version.version)}</span>
+                <strong>{t!(i18n, checklist.summary, settled = settled, total = total)}</strong>
+                <span class="muted">" · "{t!(i18n, checklist.version, version = version_number)}</span>
             </p>
             <ul class="checklist">
                 {rows.into_iter().map(|(item, state, last)| {
@@ -124,17 +134,20 @@ pub(crate) fn PlacementChecklist(
                                 <span>{item.text.clone()}</span>
                                 {item.routine.clone().map(|id| view! {
                                     <a class="checklist__routine" href=format!("/rutiner/{id}")>
-                                        "Läs rutinen"
+                                        {t!(i18n, checklist.read_routine)}
                                     </a>
                                 })}
-                                {last.map(|(who, waiting)| view! {
+                                {last.map(|(by, at, waiting)| view! {
                                     <span class="muted checklist__who">
-                                        {match state {
-                                            ItemState::Done => format!("Klar · {who}"),
-                                            ItemState::NotApplicable => format!("Ej aktuellt · {who}"),
-                                            ItemState::Open => format!("Ångrad · {who}"),
+                                        {move || {
+                                            let who = format!("{by} {}", language().date_time(at));
+                                            match state {
+                                                ItemState::Done => t_string!(i18n, checklist.done_by, who).to_string(),
+                                                ItemState::NotApplicable => t_string!(i18n, checklist.not_applicable_by, who).to_string(),
+                                                ItemState::Open => t_string!(i18n, checklist.undone_by, who).to_string(),
+                                            }
                                         }}
-                                        {waiting.then_some(" · väntar på synk")}
+                                        {waiting.then(|| view! { " · "{t!(i18n, checklist.waiting_for_sync)} })}
                                     </span>
                                 })}
                             </div>
@@ -143,18 +156,18 @@ pub(crate) fn PlacementChecklist(
                                     view! {
                                         <button type="button" class="button button--secondary"
                                             on:click=move |_| tick(key_open.clone(), ItemState::Open)>
-                                            "Ångra"
+                                            {t!(i18n, checklist.undo)}
                                         </button>
                                     }.into_any()
                                 } else {
                                     view! {
                                         <button type="button" class="button"
                                             on:click=move |_| tick(key_done.clone(), ItemState::Done)>
-                                            "Klar"
+                                            {t!(i18n, checklist.done)}
                                         </button>
                                         <button type="button" class="button button--secondary"
                                             on:click=move |_| tick(key_na.clone(), ItemState::NotApplicable)>
-                                            "Ej aktuellt"
+                                            {t!(i18n, checklist.not_applicable)}
                                         </button>
                                     }.into_any()
                                 }}

@@ -4,6 +4,8 @@
 
 use super::register::NeedsNetwork;
 use super::{ctx, store, sync_ctl};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::http::HttpTransport;
 use crate::register::{decision_list, edits_register, DecisionRow};
 use leptos::prelude::*;
@@ -14,6 +16,8 @@ use std::collections::HashMap;
 #[component]
 pub(crate) fn DecisionsPage() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = super::language::reader();
     let rows = RwSignal::new(None::<Result<Vec<DecisionRow>, String>>);
     // Names of the children on the device, for rows the server sent without.
     let names = RwSignal::new(HashMap::<shared::ChildId, String>::new());
@@ -32,9 +36,11 @@ pub(crate) fn DecisionsPage() -> impl IntoView {
                 );
             }
             if !ctx.online.get_untracked() {
-                rows.set(Some(Err(
-                    "Kräver nätverk: listan hämtas från servern.".to_owned()
-                )));
+                rows.set(Some(Err(td_string!(
+                    super::language::now().locale(),
+                    decisions.page.needs_network
+                )
+                .to_owned())));
                 return;
             }
             rows.set(None);
@@ -56,36 +62,37 @@ pub(crate) fn DecisionsPage() -> impl IntoView {
             .with(|u| u.as_ref().is_some_and(|u| edits_register(u.role)))
     };
     view! {
-        <h1>"Beslut att bevaka"</h1>
-        <Show when=manager fallback=|| view! {
-            <p role="alert">"Listan är till för gruppledare och enhetschefer."</p>
+        <h1>{t!(i18n, decisions.page.title)}</h1>
+        <Show when=manager fallback=move || view! {
+            <p role="alert">{t!(i18n, decisions.page.managers_only)}</p>
         }>
-            <p class="lead muted">"Placeringar som löper på ett utgånget beslut, vars beslut går ut inom 30 dagar eller vars övervägande ska göras."</p>
+            <p class="lead muted">{t!(i18n, decisions.page.lead)}</p>
             <NeedsNetwork/>
             {move || match rows.get() {
-                None => view! { <p class="muted" role="status">"Hämtar besluten från servern…"</p> }.into_any(),
+                None => view! { <p class="muted" role="status">{t!(i18n, decisions.page.loading)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! {
-                    <p class="muted" role="status">"Inga beslut att bevaka just nu."</p>
+                    <p class="muted" role="status">{t!(i18n, decisions.page.none)}</p>
                 }.into_any(),
                 Some(Ok(list)) => {
                     let today = super::caseload::today();
                     let known = names.get();
+                    let count = list.len();
                     view! {
-                        <p class="muted" role="status">{format!("{} placeringar", list.len())}</p>
-                        <ul class="caseload" aria-label="Beslut">
-                            {decision_list(list, today).into_iter().map(|(row, warnings)| {
+                        <p class="muted" role="status">{t!(i18n, decisions.page.placements, count = move || count)}</p>
+                        <ul class="caseload" aria-label=move || t_string!(i18n, decisions.page.list_label)>
+                            {decision_list(list, today).into_iter().map(|(row, _)| {
                                 let p = row.placement;
                                 let name = row.child_name
                                     .or_else(|| known.get(&p.child_id).cloned())
-                                    .unwrap_or_else(|| "Barn utanför enheten".to_owned());
+                                    .unwrap_or_else(|| t_string!(i18n, decisions.page.child_outside_unit).to_owned());
                                 view! {
                                     <li class="caseload__item" data-testid="decision-row">
                                         <A href=format!("/barn/{}", p.child_id) attr:class="caseload__link">
                                             <span class="caseload__name">{name}</span>
-                                            <span class="caseload__meta">{format!("{} · {} · {}", p.kind.label_sv(), p.home_name, p.legal_basis.label_sv())}</span>
-                                            <span class="caseload__meta">{crate::decisions::decision_text(&p)}</span>
-                                            {warnings.into_iter().map(|w| view! {
+                                            <span class="caseload__meta">{let p = p.clone(); move || format!("{} · {} · {}", p.kind.label(language()), p.home_name, p.legal_basis.label(language()))}</span>
+                                            <span class="caseload__meta">{let p = p.clone(); move || crate::decisions::decision_text_in(&p, language())}</span>
+                                            {move || crate::decisions::warnings_in(&p, today, language()).into_iter().map(|w| view! {
                                                 <span class=w.severity.badge_class()>{w.text}</span>
                                             }).collect_view()}
                                         </A>

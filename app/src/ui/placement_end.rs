@@ -2,6 +2,9 @@
 //! new one; the placement history with how each ended.
 
 use super::{caseload::today, ctx};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
+use crate::language::Language;
 use crate::ui::form::{record_change, ErrorLine};
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -12,14 +15,15 @@ use shared::{
 };
 
 /// The closing of a placement as a person reads it.
-pub(crate) fn closing_text(c: &PlacementClosing) -> String {
-    let mut text = format!("{} {}", c.kind.label_sv(), c.end_date.format("%Y-%m-%d"));
+pub(crate) fn closing_text(c: &PlacementClosing, language: Language) -> String {
+    let mut text = format!("{} {}", c.kind.label(language), language.date(c.end_date));
     if c.replacement {
-        text.push_str(" · omplacering");
+        text.push_str(" · ");
+        text.push_str(td_string!(language.locale(), placement.replacement));
     }
     if let Some(reason) = c.reason {
         text.push_str(" · ");
-        text.push_str(reason.label_sv());
+        text.push_str(reason.label(language));
         if reason == EndReason::Other {
             text.push_str(&format!(": {}", c.reason_text));
         }
@@ -33,24 +37,28 @@ pub(crate) fn PlacementHistory(
     placements: Vec<Placement>,
     closings: Vec<PlacementClosing>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let language = super::language::reader();
     (placements.len() > 1 || !closings.is_empty()).then(|| view! {
         <section class="card" aria-labelledby="history-h">
-            <h2 id="history-h">"Placeringar"</h2>
+            <h2 id="history-h">{t!(i18n, placement.history_title)}</h2>
             <ul class="history">
                 {placements.into_iter().map(|p| {
                     let closing = closings.iter().find(|c| c.placement_id == p.id).cloned();
-                    let span = match p.end_date {
-                        Some(end) => format!("{} – {}", p.start_date, end),
-                        None => format!("sedan {}", p.start_date),
+                    let (start, end) = (p.start_date, p.end_date);
+                    let span = move || match end {
+                        Some(end) => format!("{} – {}", language().date(start), language().date(end)),
+                        None => t_string!(i18n, placement.since, date = language().date(start)).to_string(),
                     };
+                    let (kind, basis) = (p.kind, p.legal_basis);
                     view! {
                         <li class="history__item">
-                            <strong>{format!("{} · {}", p.kind.label_sv(), p.home_name)}</strong>
-                            <span class="muted">{format!(" · {} · {}", p.legal_basis.label_sv(), span)}</span>
+                            <strong>{move || kind.label(language())}{format!(" · {}", p.home_name)}</strong>
+                            <span class="muted">{move || format!(" · {} · {}", basis.label(language()), span())}</span>
                             {closing.map(|c| view! {
-                                <p>{closing_text(&c)}</p>
-                                <p class="visit__note"><strong>"Avslutsanteckning: "</strong>{c.closing_note.to_string()}</p>
-                                <p class="muted">{format!("Signerad av {}", c.signed_by_name)}</p>
+                                <p>{let c = c.clone(); move || closing_text(&c, language())}</p>
+                                <p class="visit__note"><strong>{t!(i18n, placement.closing_note)}": "</strong>{c.closing_note.to_string()}</p>
+                                <p class="muted">{t!(i18n, placement.signed_by, name = c.signed_by_name.to_string())}</p>
                             })}
                         </li>
                     }
@@ -65,6 +73,8 @@ pub(crate) fn PlacementHistory(
 #[component]
 pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = super::language::reader();
     let open = RwSignal::new(false);
     let end_date = RwSignal::new(today().to_string());
     let kind = RwSignal::new(None::<EndKind>);
@@ -81,17 +91,17 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
             return;
         };
         let Ok(end) = NaiveDate::parse_from_str(&end_date.get_untracked(), "%Y-%m-%d") else {
-            return error.set(Some("Ange slutdatum.".into()));
+            return error.set(Some(t_string!(i18n, placement.enter_end_date).to_owned()));
         };
         let Some(end_kind) = kind.get_untracked() else {
-            return error.set(Some("Ange om avslutet var planerat.".into()));
+            return error.set(Some(t_string!(i18n, placement.say_if_planned).to_owned()));
         };
         let (Ok(reason_note), Ok(closing_note), Ok(name)) = (
             VisitNote::parse(&reason_text.get_untracked()),
             VisitNote::parse(&note.get_untracked()),
             VisitorName::parse(user.display_name.trim_end_matches(" (demo)")),
         ) else {
-            return error.set(Some("Texten är för lång.".into()));
+            return error.set(Some(t_string!(i18n, placement.text_too_long).to_owned()));
         };
         let closing = PlacementClosing {
             id: ClosingId::new_random(),
@@ -126,12 +136,14 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
             return error.set(Some(
                 match problem {
                     shared::ClosingProblem::ReasonMissing => {
-                        "Ange skäl: ett oplanerat avslut eller en omplacering behöver ett skäl."
+                        t_string!(i18n, placement.reason_missing)
                     }
-                    shared::ClosingProblem::OtherReasonNeedsText => "Beskriv det andra skälet.",
-                    shared::ClosingProblem::NoteMissing => "Skriv avslutsanteckningen.",
+                    shared::ClosingProblem::OtherReasonNeedsText => {
+                        t_string!(i18n, placement.other_reason_needs_text)
+                    }
+                    shared::ClosingProblem::NoteMissing => t_string!(i18n, placement.note_missing),
                     shared::ClosingProblem::EndsBeforeStart => {
-                        "Slutdatum kan inte vara före placeringens start."
+                        t_string!(i18n, placement.ends_before_start)
                     }
                 }
                 .into(),
@@ -145,7 +157,14 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match record_change(ctx, mutation, None).await {
                 Ok(()) => open.set(false),
-                Err(e) => error.set(Some(format!("Avslutet kunde inte sparas: {e}"))),
+                Err(e) => error.set(Some(
+                    td_string!(
+                        super::language::now().locale(),
+                        placement.closing_not_saved,
+                        error = e
+                    )
+                    .to_string(),
+                )),
             }
         });
     };
@@ -153,23 +172,23 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
     view! {
         <Show when=move || open.get() fallback=move || view! {
             <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
-                "Avsluta placeringen"
+                {t!(i18n, placement.close)}
             </button>
         }>
             <form class="form closing-form" on:submit=sign novalidate>
-                <h3>"Avsluta placeringen"</h3>
+                <h3>{t!(i18n, placement.close)}</h3>
                 <label class="field">
-                    <span>"Slutdatum"</span>
+                    <span>{t!(i18n, placement.field.end_date)}</span>
                     <input type="date" prop:value=move || end_date.get() on:input=move |ev| end_date.set(event_target_value(&ev))/>
                 </label>
                 <fieldset class="field">
-                    <legend>"Hur slutade placeringen?"</legend>
+                    <legend>{t!(i18n, placement.how_ended)}</legend>
                     <div class="choices choices--stacked">
                         {[EndKind::Planned, EndKind::Unplanned].into_iter().map(|k| view! {
                             <label class="choice">
                                 <input type="radio" name="end-kind" prop:checked=move || kind.get() == Some(k)
                                     on:change=move |_| kind.set(Some(k))/>
-                                <span>{k.label_sv()}</span>
+                                <span>{move || k.label(language())}</span>
                             </label>
                         }).collect_view()}
                     </div>
@@ -177,38 +196,38 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
                 <label class="choice">
                     <input type="checkbox" prop:checked=move || replacement.get()
                         on:change=move |ev| replacement.set(event_target_checked(&ev))/>
-                    <span>"Omplacering: barnet flyttar till en ny placering"</span>
+                    <span>{t!(i18n, placement.replacement_choice)}</span>
                 </label>
                 <label class="field">
-                    <span>"Skäl"</span>
+                    <span>{t!(i18n, placement.reason)}</span>
                     <select on:change=move |ev| {
                         let chosen = event_target_value(&ev);
                         reason.set(EndReason::ALL.into_iter().find(|r| format!("{r:?}") == chosen));
                     }>
-                        <option value="">"Inget skäl angivet"</option>
+                        <option value="">{t!(i18n, placement.no_reason)}</option>
                         {EndReason::ALL.into_iter().map(|r| view! {
-                            <option value=format!("{r:?}")>{r.label_sv()}</option>
+                            <option value=format!("{r:?}")>{move || r.label(language())}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 {move || (reason.get() == Some(EndReason::Other)).then(|| view! {
                     <label class="field">
-                        <span>"Beskriv skälet"</span>
+                        <span>{t!(i18n, placement.describe_reason)}</span>
                         <input type="text" prop:value=move || reason_text.get()
                             on:input=move |ev| reason_text.set(event_target_value(&ev))/>
                     </label>
                 })}
                 <label class="field">
-                    <span>"Avslutsanteckning"</span>
-                    <small class="muted">"Hur placeringen har fungerat, barnets syn på den och vad som händer nu."</small>
+                    <span>{t!(i18n, placement.closing_note)}</span>
+                    <small class="muted">{t!(i18n, placement.closing_note_hint)}</small>
                     <textarea rows="5" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </label>
                 <ErrorLine error=error/>
                 <div class="form__actions">
-                    <button type="submit" class="button">"Signera avslutet"</button>
-                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
+                    <button type="submit" class="button">{t!(i18n, placement.sign_closing)}</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>{t!(i18n, placement.cancel)}</button>
                 </div>
-                <p class="muted">"Ett signerat avslut kan inte ändras."</p>
+                <p class="muted">{t!(i18n, placement.signed_final)}</p>
             </form>
         </Show>
     }
@@ -218,6 +237,8 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
 #[component]
 pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = super::language::reader();
     let open = RwSignal::new(false);
     let kind = RwSignal::new(PlacementKind::FosterHome);
     let home = RwSignal::new(String::new());
@@ -227,10 +248,10 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(home_name) = PersonName::parse(&home.get_untracked()) else {
-            return error.set(Some("Ange hemmets namn.".into()));
+            return error.set(Some(t_string!(i18n, placement.enter_home_name).to_owned()));
         };
         let Ok(start_date) = NaiveDate::parse_from_str(&start.get_untracked(), "%Y-%m-%d") else {
-            return error.set(Some("Ange startdatum.".into()));
+            return error.set(Some(t_string!(i18n, placement.enter_start_date).to_owned()));
         };
         let mutation = Mutation {
             id: MutationId::new_random(),
@@ -257,20 +278,27 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
                     home.set(String::new());
                     error.set(None);
                 }
-                Err(e) => error.set(Some(format!("Placeringen kunde inte sparas: {e}"))),
+                Err(e) => error.set(Some(
+                    td_string!(
+                        super::language::now().locale(),
+                        placement.placement_not_saved,
+                        error = e
+                    )
+                    .to_string(),
+                )),
             }
         });
     };
     view! {
         <Show when=move || open.get() fallback=move || view! {
             <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
-                "Ny placering"
+                {t!(i18n, placement.new)}
             </button>
         }>
             <form class="form" on:submit=submit novalidate>
-                <h3>"Ny placering"</h3>
+                <h3>{t!(i18n, placement.new)}</h3>
                 <label class="field">
-                    <span>"Placeringsform"</span>
+                    <span>{t!(i18n, placement.field.kind)}</span>
                     <select on:change=move |ev| {
                         let chosen = event_target_value(&ev);
                         if let Some(k) = PlacementKind::ALL.into_iter().find(|k| format!("{k:?}") == chosen) {
@@ -278,36 +306,36 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
                         }
                     }>
                         {PlacementKind::ALL.into_iter().map(|k| view! {
-                            <option value=format!("{k:?}") selected=move || kind.get() == k>{k.label_sv()}</option>
+                            <option value=format!("{k:?}") selected=move || kind.get() == k>{move || k.label(language())}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <label class="field">
-                    <span>"Hem"</span>
+                    <span>{t!(i18n, placement.field.home_name)}</span>
                     <input type="text" prop:value=move || home.get() on:input=move |ev| home.set(event_target_value(&ev))/>
                 </label>
                 <fieldset class="field">
-                    <legend>"Lagrum"</legend>
+                    <legend>{t!(i18n, placement.field.legal_basis)}</legend>
                     <div class="choices">
                         {[LegalBasis::SoL, LegalBasis::Lvu].into_iter().map(|b| view! {
                             <label class="choice">
                                 <input type="radio" name="basis" prop:checked=move || basis.get() == b
                                     on:change=move |_| basis.set(b)/>
-                                <span>{b.label_sv()}</span>
+                                <span>{move || b.label(language())}</span>
                             </label>
                         }).collect_view()}
                     </div>
                 </fieldset>
                 <label class="field">
-                    <span>"Startdatum"</span>
+                    <span>{t!(i18n, placement.field.start_date)}</span>
                     <input type="date" prop:value=move || start.get() on:input=move |ev| start.set(event_target_value(&ev))/>
                 </label>
                 <ErrorLine error=error/>
                 <div class="form__actions">
-                    <button type="submit" class="button">"Spara placeringen"</button>
-                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>"Avbryt"</button>
+                    <button type="submit" class="button">{t!(i18n, placement.save_new)}</button>
+                    <button type="button" class="button button--secondary" on:click=move |_| open.set(false)>{t!(i18n, placement.cancel)}</button>
                 </div>
-                <p class="muted">"Besöksklockan börjar om: första besöket senast en vecka efter start."</p>
+                <p class="muted">{t!(i18n, placement.visit_clock_restarts)}</p>
             </form>
         </Show>
     }
