@@ -220,6 +220,22 @@ impl FieldError {
     }
 }
 
+/// Why a text was refused, in the language (the shared crate's own words
+/// are for logs).
+fn text_problem(language: Language, error: &shared::domain::TextError) -> String {
+    use shared::domain::TextError;
+    let locale = language.locale();
+    match error {
+        TextError::Empty => td_string!(locale, register.invalid.empty).to_owned(),
+        TextError::TooLong { max } => {
+            td_string!(locale, register.invalid.too_long, max = *max).to_string()
+        }
+        TextError::ControlCharacter => {
+            td_string!(locale, register.invalid.control_character).to_owned()
+        }
+    }
+}
+
 fn date(language: Language, field: &'static str, text: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, td_string!(language.locale(), register.invalid.date)))
@@ -238,12 +254,7 @@ fn optional_date(
 }
 
 fn name(language: Language, field: &'static str, text: &str) -> Result<PersonName, FieldError> {
-    PersonName::parse(text).map_err(|e| match e {
-        shared::domain::TextError::Empty => {
-            FieldError::new(field, td_string!(language.locale(), register.invalid.empty))
-        }
-        other => FieldError::new(field, other.to_string()),
-    })
+    PersonName::parse(text).map_err(|e| FieldError::new(field, text_problem(language, &e)))
 }
 
 fn optional_name(
@@ -259,6 +270,7 @@ fn optional_name(
 }
 
 fn optional_short(
+    language: Language,
     field: &'static str,
     text: &str,
 ) -> Result<Option<shared::register::ShortText>, FieldError> {
@@ -267,7 +279,7 @@ fn optional_short(
     }
     shared::register::ShortText::parse(text)
         .map(Some)
-        .map_err(|e| FieldError::new(field, e.to_string()))
+        .map_err(|e| FieldError::new(field, text_problem(language, &e)))
 }
 
 fn external_id(language: Language, text: &str) -> Result<Option<ExternalId>, FieldError> {
@@ -285,7 +297,12 @@ fn external_id(language: Language, text: &str) -> Result<Option<ExternalId>, Fie
                 shared::domain::ExternalIdError::Character => {
                     td_string!(locale, register.invalid.id_characters).to_owned()
                 }
-                other => other.to_string(),
+                shared::domain::ExternalIdError::Empty => {
+                    td_string!(locale, register.invalid.empty).to_owned()
+                }
+                shared::domain::ExternalIdError::TooLong { max } => {
+                    td_string!(locale, register.invalid.too_long, max).to_string()
+                }
             },
         )
     })
@@ -390,9 +407,21 @@ impl ContactForm {
                 td_string!(locale, register.field.contact_person),
                 &self.contact_person,
             )?,
-            phone: optional_short(td_string!(locale, register.field.phone), &self.phone)?,
-            email: optional_short(td_string!(locale, register.field.email), &self.email)?,
-            address: optional_short(td_string!(locale, register.field.address), &self.address)?,
+            phone: optional_short(
+                language,
+                td_string!(locale, register.field.phone),
+                &self.phone,
+            )?,
+            email: optional_short(
+                language,
+                td_string!(locale, register.field.email),
+                &self.email,
+            )?,
+            address: optional_short(
+                language,
+                td_string!(locale, register.field.address),
+                &self.address,
+            )?,
         })
     }
 }
@@ -430,7 +459,7 @@ impl CheckForm {
             ));
         }
         let note = shared::VisitNote::parse(&self.note)
-            .map_err(|e| FieldError::new(note_field, e.to_string()))?;
+            .map_err(|e| FieldError::new(note_field, text_problem(language, &e)))?;
         if self.kind == CheckKind::Reference && note.as_str().is_empty() {
             return Err(FieldError::new(
                 note_field,
@@ -1155,6 +1184,19 @@ mod tests {
                 .text(),
             "Date of birth: cannot be later than today"
         );
+        form.birth_date = "2015-05-01".into();
+        form.family_name = "x".repeat(500);
+        assert!(form
+            .parse(id, None, today, english)
+            .expect_err("long")
+            .text()
+            .starts_with("Surname: may be at most "),);
+        assert!(form
+            .parse(id, None, today, Language::Swedish)
+            .expect_err("long")
+            .text()
+            .starts_with("Efternamn: får vara högst "));
+        form.family_name = "Berg".into();
         form.birth_date = "1 May".into();
         assert_eq!(
             form.parse(id, None, today, english)
