@@ -75,25 +75,22 @@ impl ApiFailure {
                 {
                     sentence.to_owned()
                 } else {
-                    td_string!(locale, register.api.server_says, sentence, message).to_string()
+                    td_string!(locale, register.api.server_says, sentence, message)
                 };
                 for problem in &body.problems {
                     text.push(' ');
-                    text.push_str(
-                        &td_string!(
-                            locale,
-                            register.api.problem,
-                            line = problem.line,
-                            field = &problem.field,
-                            message = &problem.message
-                        )
-                        .to_string(),
-                    );
+                    text.push_str(&td_string!(
+                        locale,
+                        register.api.problem,
+                        line = problem.line,
+                        field = &problem.field,
+                        message = &problem.message
+                    ));
                 }
                 text
             }
             Self::Server { status, body: None } => {
-                td_string!(locale, register.api.status, status = *status).to_string()
+                td_string!(locale, register.api.status, status = *status)
             }
             Self::Decode(_) => td_string!(locale, register.api.decode).to_owned(),
         }
@@ -113,21 +110,21 @@ pub fn flags(entry: &HomeEntry, language: Language) -> Vec<String> {
     let h = entry.history;
     if h.breakdowns > 0 {
         let count = i64::from(h.breakdowns);
-        out.push(td_string!(locale, register.flags.breakdowns, count).to_string());
+        out.push(td_string!(locale, register.flags.breakdowns, count));
     }
     if h.replacements > 0 {
         let count = i64::from(h.replacements);
-        out.push(td_string!(locale, register.flags.replacements, count).to_string());
+        out.push(td_string!(locale, register.flags.replacements, count));
     }
     let missing = entry.home.missing_checks();
     if !missing.is_empty() {
         let kinds = kinds(&missing, language);
-        out.push(td_string!(locale, register.flags.missing, kinds).to_string());
+        out.push(td_string!(locale, register.flags.missing, kinds));
     }
     let failed = entry.home.failed_checks();
     if !failed.is_empty() {
         let kinds = kinds(&failed, language);
-        out.push(td_string!(locale, register.flags.failed, kinds).to_string());
+        out.push(td_string!(locale, register.flags.failed, kinds));
     }
     out
 }
@@ -148,7 +145,6 @@ pub fn history_text(entry: &HomeEntry, language: Language) -> String {
         replacements = entry.history.replacements,
         current = entry.current_placements
     )
-    .to_string()
 }
 
 /// The contact details on one line, or that there are none.
@@ -182,7 +178,6 @@ pub fn choice_label(entry: &HomeEntry, language: Language) -> String {
             home = base,
             reasons
         )
-        .to_string()
     } else {
         base
     }
@@ -228,7 +223,7 @@ fn text_problem(language: Language, error: &shared::domain::TextError) -> String
     match error {
         TextError::Empty => td_string!(locale, register.invalid.empty).to_owned(),
         TextError::TooLong { max } => {
-            td_string!(locale, register.invalid.too_long, max = *max).to_string()
+            td_string!(locale, register.invalid.too_long, max = *max)
         }
         TextError::ControlCharacter => {
             td_string!(locale, register.invalid.control_character).to_owned()
@@ -301,7 +296,7 @@ fn external_id(language: Language, text: &str) -> Result<Option<ExternalId>, Fie
                     td_string!(locale, register.invalid.empty).to_owned()
                 }
                 shared::domain::ExternalIdError::TooLong { max } => {
-                    td_string!(locale, register.invalid.too_long, max).to_string()
+                    td_string!(locale, register.invalid.too_long, max)
                 }
             },
         )
@@ -670,9 +665,7 @@ impl CurrentWorkers {
         match self {
             Self::Known(_) => None,
             Self::Loading => Some(td_string!(locale, register.workers.loading_current).to_owned()),
-            Self::Failed(error) => {
-                Some(td_string!(locale, register.workers.current_failed, error).to_string())
-            }
+            Self::Failed(error) => Some(td_string!(locale, register.workers.current_failed, error)),
         }
     }
 }
@@ -714,7 +707,7 @@ pub fn worker_choices(
             );
             choices.push(WorkerChoice {
                 id: *id,
-                label: td_string!(locale, register.workers.current_not_choosable, name).to_string(),
+                label: td_string!(locale, register.workers.current_not_choosable, name),
             });
         }
     }

@@ -61,11 +61,11 @@ pub(crate) fn saved_now(what: Saved) -> SaveState {
     let locale = language.locale();
     let time = language.time(chrono::Local::now().naive_local());
     SaveState::Saved(match what {
-        Saved::Contact => td_string!(locale, register.saved.contact, time).to_string(),
-        Saved::Check => td_string!(locale, register.saved.check, time).to_string(),
-        Saved::Child => td_string!(locale, register.saved.child, time).to_string(),
-        Saved::Workers => td_string!(locale, register.saved.workers, time).to_string(),
-        Saved::Placement => td_string!(locale, register.saved.placement, time).to_string(),
+        Saved::Contact => td_string!(locale, register.saved.contact, time),
+        Saved::Check => td_string!(locale, register.saved.check, time),
+        Saved::Child => td_string!(locale, register.saved.child, time),
+        Saved::Workers => td_string!(locale, register.saved.workers, time),
+        Saved::Placement => td_string!(locale, register.saved.placement, time),
     })
 }
 
@@ -197,7 +197,7 @@ pub(crate) fn HomesPage() -> impl IntoView {
                 } else {
                     let count = shown.len();
                     view! {
-                        <p class="muted" role="status">{move || t_string!(i18n, register.home.count, count, flagged).to_string()}</p>
+                        <p class="muted" role="status">{move || t_string!(i18n, register.home.count, count, flagged)}</p>
                         <ul class="homes" aria-label=move || t_string!(i18n, register.home.list)>
                             {shown.into_iter().map(|entry| view! { <HomeRow entry/> }).collect_view()}
                         </ul>

@@ -157,7 +157,7 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
     let full_name = child.as_ref().map(Child::full_name);
     let title = move || match &full_name {
         None => t_string!(i18n, register.child.title_new).to_owned(),
-        Some(name) => t_string!(i18n, register.child.title_edit, name = name.clone()).to_string(),
+        Some(name) => t_string!(i18n, register.child.title_edit, name = name.clone()),
     };
     let has_many_units = units.len() > 1;
     view! {
@@ -474,8 +474,7 @@ fn PlacementEditor(
             );
             let start = language.date(p.start_date);
             match p.end_date {
-                None => td_string!(locale, register.placement.summary, kind, home, basis, start)
-                    .to_string(),
+                None => td_string!(locale, register.placement.summary, kind, home, basis, start),
                 Some(end) => {
                     let end = language.date(end);
                     td_string!(
@@ -487,7 +486,6 @@ fn PlacementEditor(
                         start,
                         end
                     )
-                    .to_string()
                 }
             }
         }
