@@ -4,6 +4,9 @@
 //! straight to the server (`platform::http`), which answers with the saved
 //! record or an error the page shows. Plain Rust, tested natively.
 
+use crate::i18n::td_string;
+use crate::labels::Label;
+use crate::language::Language;
 use chrono::NaiveDate;
 use shared::auth::Role;
 use shared::register::{CheckKind, CheckResult, Home, HomeCheck, HomeContact, HomeEntry};
@@ -44,35 +47,52 @@ impl ApiFailure {
         )
     }
 
-    /// What the user reads: the Swedish sentence for the code, then the
-    /// server's own message when it says more.
+    /// What the user reads, in the interface's language now (in the
+    /// browser; natively, Swedish). Prefer `text_in` where the language is
+    /// at hand.
     pub fn text(&self) -> String {
+        #[cfg(target_arch = "wasm32")]
+        let language = crate::ui::language::now();
+        #[cfg(not(target_arch = "wasm32"))]
+        let language = Language::Swedish;
+        self.text_in(language)
+    }
+
+    /// What the user reads: the sentence for the code, then the server's
+    /// own message when it says more.
+    pub fn text_in(&self, language: Language) -> String {
+        let locale = language.locale();
         match self {
-            Self::Offline => {
-                "Servern kunde inte nås. Inget sparades; försök igen när nätverket fungerar."
-                    .to_owned()
-            }
+            Self::Offline => td_string!(locale, register.api.offline).to_owned(),
             Self::Server {
                 body: Some(body), ..
             } => {
-                let sentence = body.code.message_sv();
-                let mut text = if body.message.trim().is_empty() || body.message == sentence {
+                let sentence = body.code.label(language);
+                let message = body.message.trim();
+                let mut text = if message.is_empty()
+                    || body.message == sentence
+                    || body.message == body.code.label(Language::Swedish)
+                {
                     sentence.to_owned()
                 } else {
-                    format!("{sentence} Serverns besked: {}", body.message.trim())
+                    td_string!(locale, register.api.server_says, sentence, message)
                 };
                 for problem in &body.problems {
-                    text.push_str(&format!(
-                        " Rad {}, {}: {}.",
-                        problem.line, problem.field, problem.message
+                    text.push(' ');
+                    text.push_str(&td_string!(
+                        locale,
+                        register.api.problem,
+                        line = problem.line,
+                        field = &problem.field,
+                        message = &problem.message
                     ));
                 }
                 text
             }
             Self::Server { status, body: None } => {
-                format!("Servern svarade med fel {status}. Inget sparades.")
+                td_string!(locale, register.api.status, status = *status)
             }
-            Self::Decode(_) => "Servern gav ett svar som appen inte förstår.".to_owned(),
+            Self::Decode(_) => td_string!(locale, register.api.decode).to_owned(),
         }
     }
 }
@@ -84,57 +104,51 @@ pub fn edits_register(role: Role) -> bool {
 }
 
 /// Why a home is flagged, one line each; empty when it is not.
-pub fn flags(entry: &HomeEntry) -> Vec<String> {
+pub fn flags(entry: &HomeEntry, language: Language) -> Vec<String> {
+    let locale = language.locale();
     let mut out = Vec::new();
     let h = entry.history;
     if h.breakdowns > 0 {
-        out.push(format!(
-            "{} under de senaste 12 månaderna",
-            count(h.breakdowns, "avbrott", "avbrott")
-        ));
+        let count = i64::from(h.breakdowns);
+        out.push(td_string!(locale, register.flags.breakdowns, count));
     }
     if h.replacements > 0 {
-        out.push(format!(
-            "{} under de senaste 12 månaderna",
-            count(h.replacements, "omplacering", "omplaceringar")
-        ));
+        let count = i64::from(h.replacements);
+        out.push(td_string!(locale, register.flags.replacements, count));
     }
     let missing = entry.home.missing_checks();
     if !missing.is_empty() {
-        out.push(format!("Kontroll saknas: {}", kinds(&missing)));
+        let kinds = kinds(&missing, language);
+        out.push(td_string!(locale, register.flags.missing, kinds));
     }
     let failed = entry.home.failed_checks();
     if !failed.is_empty() {
-        out.push(format!("Ej godkänd: {}", kinds(&failed)));
+        let kinds = kinds(&failed, language);
+        out.push(td_string!(locale, register.flags.failed, kinds));
     }
     out
 }
 
-fn count(n: u32, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-fn kinds(list: &[CheckKind]) -> String {
+fn kinds(list: &[CheckKind], language: Language) -> String {
     list.iter()
-        .map(|k| k.label_sv().to_lowercase())
+        .map(|k| k.label(language).to_lowercase())
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// "Avbrott 1 · omplaceringar 0 (senaste 12 månaderna)".
-pub fn history_text(entry: &HomeEntry) -> String {
-    format!(
-        "Avbrott {} · omplaceringar {} (senaste 12 månaderna) · placerade nu {}",
-        entry.history.breakdowns, entry.history.replacements, entry.current_placements
+/// "Avbrott 1 · omplaceringar 0 (senaste 12 månaderna) · placerade nu 1".
+pub fn history_text(entry: &HomeEntry, language: Language) -> String {
+    td_string!(
+        language.locale(),
+        register.history,
+        breakdowns = entry.history.breakdowns,
+        replacements = entry.history.replacements,
+        current = entry.current_placements
     )
 }
 
 /// The contact details on one line, or that there are none.
-pub fn contact_text(contact: &HomeContact) -> String {
+pub fn contact_text(contact: &HomeContact, language: Language) -> String {
     let parts: Vec<String> = [
         contact.contact_person.as_ref().map(ToString::to_string),
         contact.phone.as_ref().map(ToString::to_string),
@@ -145,7 +159,7 @@ pub fn contact_text(contact: &HomeContact) -> String {
     .flatten()
     .collect();
     if parts.is_empty() {
-        "Inga kontaktuppgifter".to_owned()
+        td_string!(language.locale(), register.no_contact).to_owned()
     } else {
         parts.join(" · ")
     }
@@ -153,11 +167,17 @@ pub fn contact_text(contact: &HomeContact) -> String {
 
 /// How a home reads where a placement's home is chosen: flagged homes say
 /// so first.
-pub fn choice_label(entry: &HomeEntry) -> String {
+pub fn choice_label(entry: &HomeEntry, language: Language) -> String {
     let home = &entry.home;
-    let base = format!("{} ({})", home.name, home.kind.label_sv());
+    let base = format!("{} ({})", home.name, home.kind.label(language));
     if entry.is_flagged() {
-        format!("⚠ Flaggat: {base}: {}", flags(entry).join("; "))
+        let reasons = flags(entry, language).join("; ");
+        td_string!(
+            language.locale(),
+            register.flags.choice_flagged,
+            home = base,
+            reasons
+        )
     } else {
         base
     }
@@ -195,35 +215,57 @@ impl FieldError {
     }
 }
 
-fn date(field: &'static str, text: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "ange ett datum som 2026-11-24"))
-}
-
-fn optional_date(field: &'static str, text: &str) -> Result<Option<NaiveDate>, FieldError> {
-    if text.trim().is_empty() {
-        Ok(None)
-    } else {
-        date(field, text).map(Some)
+/// Why a text was refused, in the language (the shared crate's own words
+/// are for logs).
+fn text_problem(language: Language, error: &shared::domain::TextError) -> String {
+    use shared::domain::TextError;
+    let locale = language.locale();
+    match error {
+        TextError::Empty => td_string!(locale, register.invalid.empty).to_owned(),
+        TextError::TooLong { max } => {
+            td_string!(locale, register.invalid.too_long, max = *max)
+        }
+        TextError::ControlCharacter => {
+            td_string!(locale, register.invalid.control_character).to_owned()
+        }
     }
 }
 
-fn name(field: &'static str, text: &str) -> Result<PersonName, FieldError> {
-    PersonName::parse(text).map_err(|e| match e {
-        shared::domain::TextError::Empty => FieldError::new(field, "får inte vara tomt"),
-        other => FieldError::new(field, other.to_string()),
-    })
+fn date(language: Language, field: &'static str, text: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, td_string!(language.locale(), register.invalid.date)))
 }
 
-fn optional_name(field: &'static str, text: &str) -> Result<Option<PersonName>, FieldError> {
+fn optional_date(
+    language: Language,
+    field: &'static str,
+    text: &str,
+) -> Result<Option<NaiveDate>, FieldError> {
     if text.trim().is_empty() {
         Ok(None)
     } else {
-        name(field, text).map(Some)
+        date(language, field, text).map(Some)
+    }
+}
+
+fn name(language: Language, field: &'static str, text: &str) -> Result<PersonName, FieldError> {
+    PersonName::parse(text).map_err(|e| FieldError::new(field, text_problem(language, &e)))
+}
+
+fn optional_name(
+    language: Language,
+    field: &'static str,
+    text: &str,
+) -> Result<Option<PersonName>, FieldError> {
+    if text.trim().is_empty() {
+        Ok(None)
+    } else {
+        name(language, field, text).map(Some)
     }
 }
 
 fn optional_short(
+    language: Language,
     field: &'static str,
     text: &str,
 ) -> Result<Option<shared::register::ShortText>, FieldError> {
@@ -232,26 +274,30 @@ fn optional_short(
     }
     shared::register::ShortText::parse(text)
         .map(Some)
-        .map_err(|e| FieldError::new(field, e.to_string()))
+        .map_err(|e| FieldError::new(field, text_problem(language, &e)))
 }
 
-fn external_id(text: &str) -> Result<Option<ExternalId>, FieldError> {
-    const FIELD: &str = "Id i verksamhetssystemet";
+fn external_id(language: Language, text: &str) -> Result<Option<ExternalId>, FieldError> {
+    let locale = language.locale();
     if text.trim().is_empty() {
         return Ok(None);
     }
     ExternalId::parse(text).map(Some).map_err(|e| {
         FieldError::new(
-            FIELD,
+            td_string!(locale, register.field.external_id),
             match e {
                 shared::domain::ExternalIdError::PersonalIdentityNumber => {
-                    "ser ut som ett personnummer, som aldrig sparas här. Ange ärendesystemets id."
-                        .to_owned()
+                    td_string!(locale, register.invalid.personal_identity_number).to_owned()
                 }
                 shared::domain::ExternalIdError::Character => {
-                    "får bara innehålla a–z, siffror och . _ : / -".to_owned()
+                    td_string!(locale, register.invalid.id_characters).to_owned()
                 }
-                other => other.to_string(),
+                shared::domain::ExternalIdError::Empty => {
+                    td_string!(locale, register.invalid.empty).to_owned()
+                }
+                shared::domain::ExternalIdError::TooLong { max } => {
+                    td_string!(locale, register.invalid.too_long, max)
+                }
             },
         )
     })
@@ -290,20 +336,34 @@ impl ChildForm {
         id: ChildId,
         unit_id: Option<UnitId>,
         today: NaiveDate,
+        language: Language,
     ) -> Result<Child, FieldError> {
-        let birth_date = date("Födelsedatum", &self.birth_date)?;
+        let locale = language.locale();
+        let birth_field = td_string!(locale, register.field.birth_date);
+        let birth_date = date(language, birth_field, &self.birth_date)?;
         if birth_date > today {
-            return Err(FieldError::new("Födelsedatum", "kan inte vara efter i dag"));
+            return Err(FieldError::new(
+                birth_field,
+                td_string!(locale, register.invalid.after_today),
+            ));
         }
         Ok(Child {
             id,
-            given_name: name("Förnamn", &self.given_name)?,
-            family_name: name("Efternamn", &self.family_name)?,
+            given_name: name(
+                language,
+                td_string!(locale, register.field.given_name),
+                &self.given_name,
+            )?,
+            family_name: name(
+                language,
+                td_string!(locale, register.field.family_name),
+                &self.family_name,
+            )?,
             birth_date,
             sex: self.sex,
             has_disability: self.has_disability,
             unit_id,
-            external_id: external_id(&self.external_id)?,
+            external_id: external_id(language, &self.external_id)?,
         })
     }
 }
@@ -334,12 +394,29 @@ impl ContactForm {
         }
     }
 
-    pub fn parse(&self) -> Result<HomeContact, FieldError> {
+    pub fn parse(&self, language: Language) -> Result<HomeContact, FieldError> {
+        let locale = language.locale();
         Ok(HomeContact {
-            contact_person: optional_name("Kontaktperson", &self.contact_person)?,
-            phone: optional_short("Telefon", &self.phone)?,
-            email: optional_short("E-post", &self.email)?,
-            address: optional_short("Adress", &self.address)?,
+            contact_person: optional_name(
+                language,
+                td_string!(locale, register.field.contact_person),
+                &self.contact_person,
+            )?,
+            phone: optional_short(
+                language,
+                td_string!(locale, register.field.phone),
+                &self.phone,
+            )?,
+            email: optional_short(
+                language,
+                td_string!(locale, register.field.email),
+                &self.email,
+            )?,
+            address: optional_short(
+                language,
+                td_string!(locale, register.field.address),
+                &self.address,
+            )?,
         })
     }
 }
@@ -365,30 +442,40 @@ impl CheckForm {
         }
     }
 
-    pub fn parse(&self, today: NaiveDate) -> Result<HomeCheck, FieldError> {
-        let date = date("Datum", &self.date)?;
+    pub fn parse(&self, today: NaiveDate, language: Language) -> Result<HomeCheck, FieldError> {
+        let locale = language.locale();
+        let date_field = td_string!(locale, register.field.date);
+        let note_field = td_string!(locale, register.field.note);
+        let date = date(language, date_field, &self.date)?;
         if date > today {
-            return Err(FieldError::new("Datum", "kan inte vara efter i dag"));
+            return Err(FieldError::new(
+                date_field,
+                td_string!(locale, register.invalid.after_today),
+            ));
         }
         let note = shared::VisitNote::parse(&self.note)
-            .map_err(|e| FieldError::new("Anteckning", e.to_string()))?;
+            .map_err(|e| FieldError::new(note_field, text_problem(language, &e)))?;
         if self.kind == CheckKind::Reference && note.as_str().is_empty() {
             return Err(FieldError::new(
-                "Anteckning",
-                "skriv vilken kommun referensen kommer från",
+                note_field,
+                td_string!(locale, register.invalid.reference_municipality),
             ));
         }
         if self.result != CheckResult::NoRemarks && note.as_str().is_empty() {
             return Err(FieldError::new(
-                "Anteckning",
-                "skriv vad anmärkningen gäller",
+                note_field,
+                td_string!(locale, register.invalid.remark_about),
             ));
         }
         Ok(HomeCheck {
             kind: self.kind,
             date,
             result: self.result,
-            made_by: name("Gjord av", &self.made_by)?,
+            made_by: name(
+                language,
+                td_string!(locale, register.field.made_by),
+                &self.made_by,
+            )?,
             note,
         })
     }
@@ -462,7 +549,9 @@ impl PlacementForm {
         child_id: ChildId,
         homes: &[HomeEntry],
         before: Option<&Placement>,
+        language: Language,
     ) -> Result<Placement, FieldError> {
+        let locale = language.locale();
         let chosen = HomeId::parse(self.home.trim())
             .ok()
             .and_then(|id| homes.iter().find(|e| e.home.id == id));
@@ -476,24 +565,40 @@ impl PlacementForm {
                 (None, Some(p)) if self.home.trim().is_empty() => {
                     (p.home_id, p.home_name.clone(), p.kind)
                 }
-                _ => return Err(FieldError::new("Hem", "välj ett hem ur registret")),
+                _ => {
+                    return Err(FieldError::new(
+                        td_string!(locale, register.field.home),
+                        td_string!(locale, register.invalid.choose_home),
+                    ))
+                }
             };
-        let start_date = date("Placerad från", &self.start_date)?;
-        let decision_date = optional_date("Beslutsdatum", &self.decision_date)?;
-        let decision_until = optional_date("Beslutet gäller till", &self.decision_until)?;
+        let start_date = date(
+            language,
+            td_string!(locale, register.field.start_date),
+            &self.start_date,
+        )?;
+        let decision_date = optional_date(
+            language,
+            td_string!(locale, register.field.decision_date),
+            &self.decision_date,
+        )?;
+        let until_field = td_string!(locale, register.field.decision_until);
+        let decision_until = optional_date(language, until_field, &self.decision_until)?;
         if let (Some(made), Some(until)) = (decision_date, decision_until) {
             if until < made {
                 return Err(FieldError::new(
-                    "Beslutet gäller till",
-                    "kan inte vara före beslutsdatum",
+                    until_field,
+                    td_string!(locale, register.invalid.before_decision),
                 ));
             }
         }
-        let last_consideration = optional_date("Senaste övervägande", &self.last_consideration)?;
+        let considered_field = td_string!(locale, register.field.last_consideration);
+        let last_consideration =
+            optional_date(language, considered_field, &self.last_consideration)?;
         if last_consideration.is_some_and(|d| d < start_date) {
             return Err(FieldError::new(
-                "Senaste övervägande",
-                "kan inte vara före placeringen",
+                considered_field,
+                td_string!(locale, register.invalid.before_placement),
             ));
         }
         Ok(Placement {
@@ -506,10 +611,14 @@ impl PlacementForm {
             end_date: before.and_then(|p| p.end_date),
             home_id,
             decision_date,
-            decided_by: optional_name("Beslut fattat av", &self.decided_by)?,
+            decided_by: optional_name(
+                language,
+                td_string!(locale, register.field.decided_by),
+                &self.decided_by,
+            )?,
             decision_until,
             last_consideration,
-            external_id: external_id(&self.external_id)?,
+            external_id: external_id(language, &self.external_id)?,
         })
     }
 }
@@ -551,16 +660,12 @@ pub enum CurrentWorkers {
 
 impl CurrentWorkers {
     /// Why saving the workers is not offered now (`None`: it is).
-    pub fn why_not_saved(&self) -> Option<String> {
+    pub fn why_not_saved(&self, language: Language) -> Option<String> {
+        let locale = language.locale();
         match self {
             Self::Known(_) => None,
-            Self::Loading => {
-                Some("Hämtar barnets nuvarande ansvariga. Du kan spara när de har hämtats.".into())
-            }
-            Self::Failed(e) => Some(format!(
-                "Barnets nuvarande ansvariga kunde inte hämtas ({e}). \
-                 Att spara nu skulle ersätta dem, så det går inte. Ladda om sidan och försök igen."
-            )),
+            Self::Loading => Some(td_string!(locale, register.workers.loading_current).to_owned()),
+            Self::Failed(error) => Some(td_string!(locale, register.workers.current_failed, error)),
         }
     }
 }
@@ -576,24 +681,33 @@ pub struct WorkerChoice {
 /// then any current worker not among them (left the unit, or no longer
 /// records visits), so that each chosen one is shown and can be unticked
 /// rather than kept or dropped unseen.
-pub fn worker_choices(colleagues: &[RegisterColleague], current: &[UserId]) -> Vec<WorkerChoice> {
+pub fn worker_choices(
+    colleagues: &[RegisterColleague],
+    current: &[UserId],
+    language: Language,
+) -> Vec<WorkerChoice> {
+    let locale = language.locale();
     let mut choices: Vec<WorkerChoice> = colleagues
         .iter()
         .filter(|c| c.can_be_worker())
         .map(|c| WorkerChoice {
             id: c.id,
-            label: format!("{} ({})", c.display_name, c.role.title_sv().to_lowercase()),
+            label: format!(
+                "{} ({})",
+                c.display_name,
+                c.role.label(language).to_lowercase()
+            ),
         })
         .collect();
     for id in current {
         if !choices.iter().any(|c| c.id == *id) {
-            let name = colleagues
-                .iter()
-                .find(|c| c.id == *id)
-                .map_or_else(|| "Okänd användare".to_owned(), |c| c.display_name.clone());
+            let name = colleagues.iter().find(|c| c.id == *id).map_or_else(
+                || td_string!(locale, register.workers.unknown_user).to_owned(),
+                |c| c.display_name.clone(),
+            );
             choices.push(WorkerChoice {
                 id: *id,
-                label: format!("{name} (nuvarande ansvarig, kan inte väljas på nytt)"),
+                label: td_string!(locale, register.workers.current_not_choosable, name),
             });
         }
     }
@@ -727,9 +841,9 @@ mod tests {
             0,
         );
         let flagged = entry(hvb, 2, 1);
-        assert!(flags(&calm).is_empty());
+        assert!(flags(&calm, Language::Swedish).is_empty());
         assert_eq!(
-            flags(&flagged),
+            flags(&flagged, Language::Swedish),
             vec![
                 "2 avbrott under de senaste 12 månaderna",
                 "1 omplacering under de senaste 12 månaderna",
@@ -738,7 +852,7 @@ mod tests {
         );
         let missing = entry(home("Familjen Berg", PlacementKind::FosterHome), 0, 0);
         assert_eq!(
-            flags(&missing),
+            flags(&missing, Language::Swedish),
             vec!["Kontroll saknas: belastningsregistret, socialtjänstens register, våld, missbruk, drivs kommersiellt, referenser från andra kommuner"]
         );
         let order: Vec<String> = sorted(vec![calm.clone(), missing, flagged.clone()])
@@ -746,10 +860,14 @@ mod tests {
             .map(|e| e.home.name.to_string())
             .collect();
         assert_eq!(order, ["Familjen Berg", "HVB Solgläntan", "Familjen Ahl"]);
-        assert_eq!(choice_label(&calm), "Familjen Ahl (Familjehem)");
-        assert!(choice_label(&flagged).starts_with("⚠ Flaggat: HVB Solgläntan (HVB): 2 avbrott"));
         assert_eq!(
-            history_text(&flagged),
+            choice_label(&calm, Language::Swedish),
+            "Familjen Ahl (Familjehem)"
+        );
+        assert!(choice_label(&flagged, Language::Swedish)
+            .starts_with("⚠ Flaggat: HVB Solgläntan (HVB): 2 avbrott"));
+        assert_eq!(
+            history_text(&flagged, Language::Swedish),
             "Avbrott 2 · omplaceringar 1 (senaste 12 månaderna) · placerade nu 1"
         );
     }
@@ -766,7 +884,9 @@ mod tests {
             external_id: "BARN-0001".into(),
         };
         let id = ChildId::new_random();
-        let child = form.parse(id, None, today).expect("valid");
+        let child = form
+            .parse(id, None, today, Language::Swedish)
+            .expect("valid");
         assert_eq!(child.given_name.as_str(), "Alva");
         assert!(child.has_disability);
         assert_eq!(
@@ -777,23 +897,31 @@ mod tests {
             }
         );
         form.external_id = "20150501-1234".into();
-        let err = form.parse(id, None, today).expect_err("pnr");
+        let err = form
+            .parse(id, None, today, Language::Swedish)
+            .expect_err("pnr");
         assert_eq!(err.field, "Id i verksamhetssystemet");
         assert!(err.message.contains("personnummer"));
         form.external_id.clear();
         assert_eq!(
-            form.parse(id, None, today).expect("no id").external_id,
+            form.parse(id, None, today, Language::Swedish)
+                .expect("no id")
+                .external_id,
             None
         );
         form.given_name = "  ".into();
         assert_eq!(
-            form.parse(id, None, today).expect_err("empty").text(),
+            form.parse(id, None, today, Language::Swedish)
+                .expect_err("empty")
+                .text(),
             "Förnamn: får inte vara tomt"
         );
         form.given_name = "Alva".into();
         form.birth_date = "2027-01-01".into();
         assert_eq!(
-            form.parse(id, None, today).expect_err("future").field,
+            form.parse(id, None, today, Language::Swedish)
+                .expect_err("future")
+                .field,
             "Födelsedatum"
         );
     }
@@ -807,25 +935,36 @@ mod tests {
         let mut form = CheckForm::new("Gun Lind", today);
         form.kind = CheckKind::Reference;
         assert_eq!(
-            form.parse(today).expect_err("no municipality").field,
+            form.parse(today, Language::Swedish)
+                .expect_err("no municipality")
+                .field,
             "Anteckning"
         );
         form.note = "Kommunen i Lund".into();
-        let new = form.parse(today).expect("valid");
+        let new = form.parse(today, Language::Swedish).expect("valid");
         let contact = ContactForm {
             phone: "070-123 45 67".into(),
             ..ContactForm::default()
         }
-        .parse()
+        .parse(Language::Swedish)
         .expect("contact");
         let next = updated_home(&h, contact, Some(new.clone()));
         assert_eq!(next.checks.len(), 2);
         assert_eq!(next.checks[0], h.checks[0], "the old check is unchanged");
         assert_eq!(next.checks[1], new);
-        assert_eq!(contact_text(&next.contact), "070-123 45 67");
-        assert_eq!(contact_text(&h.contact), "Inga kontaktuppgifter");
+        assert_eq!(
+            contact_text(&next.contact, Language::Swedish),
+            "070-123 45 67"
+        );
+        assert_eq!(
+            contact_text(&h.contact, Language::Swedish),
+            "Inga kontaktuppgifter"
+        );
         form.date = "2026-12-05".into();
-        assert!(form.parse(today).is_err(), "a check made tomorrow");
+        assert!(
+            form.parse(today, Language::Swedish).is_err(),
+            "a check made tomorrow"
+        );
     }
 
     #[test]
@@ -836,7 +975,7 @@ mod tests {
         let (id, child) = (PlacementId::new_random(), ChildId::new_random());
         let mut form = PlacementForm::new(d("2026-12-01"));
         assert_eq!(
-            form.parse(id, child, &homes, None)
+            form.parse(id, child, &homes, None, Language::Swedish)
                 .expect_err("no home")
                 .field,
             "Hem"
@@ -846,14 +985,16 @@ mod tests {
         form.decision_date = "2026-11-28".into();
         form.decided_by = "Sociala utskottet".into();
         form.decision_until = "2027-05-31".into();
-        let p = form.parse(id, child, &homes, None).expect("valid");
+        let p = form
+            .parse(id, child, &homes, None, Language::Swedish)
+            .expect("valid");
         assert_eq!(p.home_id, Some(hvb.home.id));
         assert_eq!(p.kind, PlacementKind::ResidentialCare);
         assert_eq!(p.home_name.as_str(), "HVB Solgläntan");
         assert_eq!(PlacementForm::of(&p), form);
         form.decision_until = "2026-11-01".into();
         assert_eq!(
-            form.parse(id, child, &homes, None)
+            form.parse(id, child, &homes, None, Language::Swedish)
                 .expect_err("before")
                 .field,
             "Beslutet gäller till"
@@ -864,7 +1005,9 @@ mod tests {
         old.home_name = PersonName::parse("Familjen Ek").expect("name");
         let mut keep = PlacementForm::of(&old);
         keep.decision_until = String::new();
-        let kept = keep.parse(id, child, &homes, Some(&old)).expect("kept");
+        let kept = keep
+            .parse(id, child, &homes, Some(&old), Language::Swedish)
+            .expect("kept");
         assert_eq!(kept.home_name.as_str(), "Familjen Ek");
         assert_eq!(kept.decision_until, None);
     }
@@ -880,10 +1023,12 @@ mod tests {
             }),
         };
         assert_eq!(
-            failure.text(),
+            failure.text_in(Language::Swedish),
             "Placeringen är avslutad och signerad. Den kan inte ändras eller tas bort. Serverns besked: placement 42 is closed"
         );
-        assert!(ApiFailure::Offline.text().contains("Inget sparades"));
+        assert!(ApiFailure::Offline
+            .text_in(Language::Swedish)
+            .contains("Inget sparades"));
         let ended = ApiFailure::Server {
             status: 401,
             body: Some(ApiErrorBody {
@@ -893,17 +1038,25 @@ mod tests {
             }),
         };
         assert!(ended.session_ended());
-        assert_eq!(ended.text(), ErrorCode::SessionExpired.message_sv());
+        assert_eq!(
+            ended.text_in(Language::Swedish),
+            ErrorCode::SessionExpired.label(Language::Swedish)
+        );
     }
 
     #[test]
     fn workers_are_saved_only_from_the_current_list_and_each_is_shown() {
-        assert!(CurrentWorkers::Loading.why_not_saved().is_some());
+        assert!(CurrentWorkers::Loading
+            .why_not_saved(Language::Swedish)
+            .is_some());
         let failed = CurrentWorkers::Failed("Ingen anslutning".into())
-            .why_not_saved()
+            .why_not_saved(Language::Swedish)
             .expect("refused");
         assert!(failed.contains("Ingen anslutning"), "{failed}");
-        assert_eq!(CurrentWorkers::Known(Vec::new()).why_not_saved(), None);
+        assert_eq!(
+            CurrentWorkers::Known(Vec::new()).why_not_saved(Language::Swedish),
+            None
+        );
 
         let colleague = |name: &str, role: Role| RegisterColleague {
             id: UserId::new_random(),
@@ -913,7 +1066,11 @@ mod tests {
         let anna = colleague("Anna", Role::SocialWorker);
         let chef = colleague("Chef", Role::UnitManager);
         let gone = UserId::new_random();
-        let choices = worker_choices(&[anna.clone(), chef.clone()], &[anna.id, gone, chef.id]);
+        let choices = worker_choices(
+            &[anna.clone(), chef.clone()],
+            &[anna.id, gone, chef.id],
+            Language::Swedish,
+        );
         let ids: Vec<UserId> = choices.iter().map(|c| c.id).collect();
         assert_eq!(ids, vec![anna.id, gone, chef.id]);
         assert!(
@@ -924,7 +1081,10 @@ mod tests {
         assert!(choices[1].label.starts_with("Okänd användare"));
         assert!(choices[2].label.starts_with("Chef (nuvarande"));
         // Nobody chosen now: only those who can be a worker.
-        assert_eq!(worker_choices(&[anna, chef], &[]).len(), 1);
+        assert_eq!(
+            worker_choices(&[anna, chef], &[], Language::Swedish).len(),
+            1
+        );
     }
 
     #[test]
@@ -957,5 +1117,154 @@ mod tests {
         assert_eq!(rows[0].1[0].severity, crate::decisions::Severity::Late);
         assert_eq!(rows[1].0.child_name, None);
         assert!(decode_decisions("{}").is_err());
+    }
+
+    #[test]
+    fn the_register_speaks_english_too() {
+        let english = Language::English;
+        let today = d("2026-12-04");
+        let mut hvb = home("HVB Solgläntan", PlacementKind::ResidentialCare);
+        hvb.checks = vec![check(CheckKind::Reference, CheckResult::NotApproved)];
+        let flagged = entry(hvb, 2, 1);
+        let reasons = flags(&flagged, english);
+        assert_eq!(reasons[0], "2 breakdowns in the last 12 months");
+        assert_eq!(reasons[1], "1 placement move in the last 12 months");
+        assert!(reasons[2].starts_with("Check missing: "), "{}", reasons[2]);
+        assert!(reasons[3].starts_with("Not approved: "), "{}", reasons[3]);
+        let one = entry(home("Familjen Berg", PlacementKind::FosterHome), 1, 2);
+        let reasons = flags(&one, english);
+        assert_eq!(reasons[0], "1 breakdown in the last 12 months");
+        assert_eq!(reasons[1], "2 placement moves in the last 12 months");
+        assert!(choice_label(&flagged, english).starts_with("⚠ Flagged: HVB Solgläntan ("));
+        assert_eq!(
+            history_text(&flagged, english),
+            "Breakdowns 2 · placement moves 1 (last 12 months) · placed now 1"
+        );
+        assert_eq!(
+            contact_text(&HomeContact::default(), english),
+            "No contact details"
+        );
+
+        let mut form = ChildForm {
+            given_name: " ".into(),
+            family_name: "Berg".into(),
+            birth_date: "2015-05-01".into(),
+            sex: Sex::Girl,
+            has_disability: false,
+            external_id: String::new(),
+        };
+        let id = ChildId::new_random();
+        assert_eq!(
+            form.parse(id, None, today, english)
+                .expect_err("empty")
+                .text(),
+            "First name: must not be empty"
+        );
+        form.given_name = "Alva".into();
+        form.external_id = "20150501-1234".into();
+        let err = form.parse(id, None, today, english).expect_err("pnr");
+        assert_eq!(err.field, "ID in the case management system");
+        assert!(
+            err.message.contains("personal identity number"),
+            "{}",
+            err.message
+        );
+        form.external_id.clear();
+        form.birth_date = "2027-01-01".into();
+        assert_eq!(
+            form.parse(id, None, today, english)
+                .expect_err("future")
+                .text(),
+            "Date of birth: cannot be later than today"
+        );
+        form.birth_date = "2015-05-01".into();
+        form.family_name = "x".repeat(500);
+        assert!(form
+            .parse(id, None, today, english)
+            .expect_err("long")
+            .text()
+            .starts_with("Surname: may be at most "),);
+        assert!(form
+            .parse(id, None, today, Language::Swedish)
+            .expect_err("long")
+            .text()
+            .starts_with("Efternamn: får vara högst "));
+        form.family_name = "Berg".into();
+        form.birth_date = "1 May".into();
+        assert_eq!(
+            form.parse(id, None, today, english)
+                .expect_err("format")
+                .message,
+            "enter a date such as 2026-11-24"
+        );
+
+        let mut check_form = CheckForm::new("Gun Lind", today);
+        check_form.kind = CheckKind::Reference;
+        assert_eq!(
+            check_form
+                .parse(today, english)
+                .expect_err("no municipality")
+                .text(),
+            "Note: write which municipality the reference comes from"
+        );
+
+        let homes = vec![entry(
+            home("Familjen Berg", PlacementKind::FosterHome),
+            0,
+            0,
+        )];
+        let mut placement = PlacementForm::new(d("2026-12-01"));
+        assert_eq!(
+            placement
+                .parse(PlacementId::new_random(), id, &homes, None, english)
+                .expect_err("no home")
+                .text(),
+            "Home: choose a home from the register"
+        );
+        placement.home = homes[0].home.id.to_string();
+        placement.decision_date = "2026-11-28".into();
+        placement.decision_until = "2026-11-01".into();
+        assert_eq!(
+            placement
+                .parse(PlacementId::new_random(), id, &homes, None, english)
+                .expect_err("before")
+                .text(),
+            "Decision valid until: cannot be earlier than the decision date"
+        );
+
+        assert_eq!(
+            ApiFailure::Offline.text_in(english),
+            "The server could not be reached. Nothing was saved; try again when the network is working."
+        );
+        assert_eq!(
+            ApiFailure::Server {
+                status: 500,
+                body: None
+            }
+            .text_in(english),
+            "The server answered with error 500. Nothing was saved."
+        );
+        let closed = ApiFailure::Server {
+            status: 409,
+            body: Some(ApiErrorBody {
+                code: ErrorCode::PlacementClosed,
+                message: "placement 42 is closed".into(),
+                problems: Vec::new(),
+            }),
+        };
+        assert!(closed
+            .text_in(english)
+            .ends_with(" The server said: placement 42 is closed"));
+
+        assert_eq!(
+            CurrentWorkers::Failed("timeout".into()).why_not_saved(english),
+            Some("The child's current social workers could not be fetched (timeout). Saving now would replace them, so it is not possible. Reload the page and try again.".to_owned())
+        );
+        let gone = UserId::new_random();
+        let choices = worker_choices(&[], &[gone], english);
+        assert_eq!(
+            choices[0].label,
+            "Unknown user (current social worker, cannot be chosen again)"
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! the contact and add checks. Online only: the page says when it needs the
 //! network, shows progress, and says whether each save reached the server.
 
-use super::{ctx, store, sync_ctl, Ctx};
+use super::{ctx, language, store, sync_ctl, Ctx};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::http::HttpTransport;
 use crate::register::{
     contact_text, edits_register, flags, history_text, sorted, updated_home, ApiFailure, CheckForm,
@@ -28,11 +30,12 @@ pub(crate) enum SaveState {
 /// when), or why not. Announced to screen readers.
 #[component]
 pub(crate) fn SaveLine(state: RwSignal<SaveState>) -> impl IntoView {
+    let i18n = use_i18n();
     move || match state.get() {
         SaveState::Idle => None,
-        SaveState::Saving => {
-            Some(view! { <p class="muted" role="status">"Sparar på servern…"</p> }.into_any())
-        }
+        SaveState::Saving => Some(
+            view! { <p class="muted" role="status">{t!(i18n, register.saving)}</p> }.into_any(),
+        ),
         SaveState::Saved(what) => {
             Some(view! { <p class="saved" role="status" data-testid="saved">{what}</p> }.into_any())
         }
@@ -42,12 +45,28 @@ pub(crate) fn SaveLine(state: RwSignal<SaveState>) -> impl IntoView {
     }
 }
 
-/// "Sparat på servern 14:05."
-pub(crate) fn saved_now(what: &str) -> SaveState {
-    SaveState::Saved(format!(
-        "{what} sparades på servern {}.",
-        chrono::Local::now().format("%H:%M")
-    ))
+/// What a save stored, for the line that says it reached the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Saved {
+    Contact,
+    Check,
+    Child,
+    Workers,
+    Placement,
+}
+
+/// "Kontrollen sparades på servern 14.05."
+pub(crate) fn saved_now(what: Saved) -> SaveState {
+    let language = language::now();
+    let locale = language.locale();
+    let time = language.time(chrono::Local::now().naive_local());
+    SaveState::Saved(match what {
+        Saved::Contact => td_string!(locale, register.saved.contact, time),
+        Saved::Check => td_string!(locale, register.saved.check, time),
+        Saved::Child => td_string!(locale, register.saved.child, time),
+        Saved::Workers => td_string!(locale, register.saved.workers, time),
+        Saved::Placement => td_string!(locale, register.saved.placement, time),
+    })
 }
 
 /// The failure as the page shows it; an ended session goes to sync, which
@@ -56,19 +75,20 @@ pub(crate) fn failed(ctx: Ctx, failure: &ApiFailure) -> SaveState {
     if failure.session_ended() {
         sync_ctl::request_sync(ctx);
     }
-    SaveState::Failed(failure.text())
+    SaveState::Failed(failure.text_in(language::now()))
 }
 
 /// Shown on every online-only page while the device is offline.
 #[component]
 pub(crate) fn NeedsNetwork() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
     move || {
         (!ctx.online.get()).then(|| {
             view! {
                 <p class="warning" role="status" data-testid="needs-network">
-                    <strong>"Kräver nätverk. "</strong>
-                    "Enheten är offline. Registret hämtas och sparas bara direkt på servern, så det går inte att spara här förrän nätverket är tillbaka. Inget av det du skrivit försvinner från formuläret."
+                    <strong>{t!(i18n, register.needs_network.title)}" "</strong>
+                    {t!(i18n, register.needs_network.text)}
                 </p>
             }
         })
@@ -78,16 +98,18 @@ pub(crate) fn NeedsNetwork() -> impl IntoView {
 /// A labelled text or date input bound to `value`.
 #[component]
 pub(crate) fn TextField(
-    label: &'static str,
+    /// A translated label: `Signal::derive(move || t_string!(i18n, ns.key))`.
+    #[prop(into)]
+    label: Signal<&'static str>,
     value: RwSignal<String>,
     #[prop(default = "text")] kind: &'static str,
-    #[prop(default = "")] hint: &'static str,
+    #[prop(into, optional)] hint: Option<Signal<&'static str>>,
     #[prop(default = "off")] autocomplete: &'static str,
 ) -> impl IntoView {
     view! {
         <label class="field">
-            <span>{label}</span>
-            {(!hint.is_empty()).then(|| view! { <small class="muted">{hint}</small> })}
+            <span>{move || label.get()}</span>
+            {hint.map(|hint| view! { <small class="muted">{move || hint.get()}</small> })}
             <input type=kind maxlength="120" autocomplete=autocomplete prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))/>
         </label>
@@ -99,8 +121,9 @@ pub(crate) fn load_homes(ctx: Ctx, homes: RwSignal<Option<Result<Vec<HomeEntry>,
     leptos::task::spawn_local(async move {
         let Some(store) = store() else { return };
         if !ctx.online.get_untracked() {
+            let locale = language::now().locale();
             homes.set(Some(Err(
-                "Kräver nätverk: hemregistret hämtas från servern.".to_owned(),
+                td_string!(locale, register.needs_network.homes).to_owned()
             )));
             return;
         }
@@ -110,7 +133,7 @@ pub(crate) fn load_homes(ctx: Ctx, homes: RwSignal<Option<Result<Vec<HomeEntry>,
             if failure.session_ended() {
                 sync_ctl::request_sync(ctx);
             }
-            failure.text()
+            failure.text_in(language::now())
         })));
     });
 }
@@ -135,33 +158,34 @@ pub(crate) fn HomesPage() -> impl IntoView {
         }
     });
     let manager = is_manager(ctx);
+    let i18n = use_i18n();
     view! {
-        <h1>"Hemregister"</h1>
-        <p class="lead muted">{if manager {
-            "Familjehem, jourhem, behandlingsfamiljer, HVB och stödboenden i dina enheter. Hem med avbrott, omplaceringar eller kontroller som saknas eller inte godkänts är flaggade och står först."
+        <h1>{t!(i18n, register.home.title)}</h1>
+        <p class="lead muted">{move || if manager {
+            t_string!(i18n, register.home.lead_manager)
         } else {
-            "Hemmen där dina barn är placerade. Du kan läsa uppgifterna; gruppledare och enhetschefer ändrar dem."
+            t_string!(i18n, register.home.lead_reader)
         }}</p>
         {manager.then(|| view! {
             <p class="form__actions">
-                <A href="/register/barn/ny" attr:class="button button--secondary">"Lägg till barn"</A>
-                <A href="/beslut" attr:class="button button--secondary">"Beslut att bevaka"</A>
+                <A href="/register/barn/ny" attr:class="button button--secondary">{t!(i18n, register.home.add_child)}</A>
+                <A href="/beslut" attr:class="button button--secondary">{t!(i18n, register.home.decisions)}</A>
             </p>
         })}
         <NeedsNetwork/>
         <label class="choice">
             <input type="checkbox" prop:checked=move || only_flagged.get()
                 on:change=move |ev| only_flagged.set(event_target_checked(&ev))/>
-            "Visa bara flaggade hem"
+            {t!(i18n, register.home.only_flagged)}
         </label>
         {move || match homes.get() {
             None => view! {
-                <p class="muted" role="status">"Hämtar hemregistret från servern…"</p>
+                <p class="muted" role="status">{t!(i18n, register.home.loading)}</p>
             }.into_any(),
             Some(Err(e)) => view! {
                 <p class="error" role="alert">{e}</p>
                 <button type="button" class="button button--secondary" disabled=move || !ctx.online.get()
-                    on:click=move |_| load_homes(ctx, homes)>"Försök igen"</button>
+                    on:click=move |_| load_homes(ctx, homes)>{t!(i18n, register.home.retry)}</button>
             }.into_any(),
             Some(Ok(list)) => {
                 let shown: Vec<HomeEntry> = list.into_iter()
@@ -169,11 +193,12 @@ pub(crate) fn HomesPage() -> impl IntoView {
                     .collect();
                 let flagged = shown.iter().filter(|e| e.is_flagged()).count();
                 if shown.is_empty() {
-                    view! { <p class="muted" role="status">"Inga hem att visa."</p> }.into_any()
+                    view! { <p class="muted" role="status">{t!(i18n, register.home.none)}</p> }.into_any()
                 } else {
+                    let count = shown.len();
                     view! {
-                        <p class="muted" role="status">{format!("{} hem, varav {} flaggade", shown.len(), flagged)}</p>
-                        <ul class="homes" aria-label="Hem">
+                        <p class="muted" role="status">{move || t_string!(i18n, register.home.count, count, flagged)}</p>
+                        <ul class="homes" aria-label=move || t_string!(i18n, register.home.list)>
                             {shown.into_iter().map(|entry| view! { <HomeRow entry/> }).collect_view()}
                         </ul>
                     }.into_any()
@@ -185,21 +210,36 @@ pub(crate) fn HomesPage() -> impl IntoView {
 
 #[component]
 fn HomeRow(entry: HomeEntry) -> impl IntoView {
+    let i18n = use_i18n();
+    let language = language::reader();
     let home = &entry.home;
     let href = format!("/hemregister/{}", home.id);
-    let reasons = flags(&entry);
     let flagged = entry.is_flagged();
     let name = home.name.to_string();
-    let meta = format!("{} · {}", home.kind.label_sv(), contact_text(&home.contact));
-    let history = history_text(&entry);
+    let (kind, contact) = (home.kind, home.contact.clone());
+    let meta = move || {
+        format!(
+            "{} · {}",
+            kind.label(language()),
+            contact_text(&contact, language())
+        )
+    };
+    let for_history = entry.clone();
+    let history = move || history_text(&for_history, language());
+    let reasons = move || {
+        flags(&entry, language())
+            .into_iter()
+            .map(|r| view! { <span class="home__flag">{r}</span> })
+            .collect_view()
+    };
     view! {
         <li class="home" data-testid="home-row" data-flagged=flagged.to_string()>
             <A href=href attr:class="home__link">
                 <span class="home__name">{name}</span>
                 <span class="home__meta">{meta}</span>
                 <span class="home__meta">{history}</span>
-                {flagged.then(|| view! { <span class="badge badge--overdue">"Flaggat"</span> })}
-                {reasons.into_iter().map(|r| view! { <span class="home__flag">{r}</span> }).collect_view()}
+                {flagged.then(|| view! { <span class="badge badge--overdue">{t!(i18n, register.home.flagged)}</span> })}
+                {reasons}
             </A>
         </li>
     }
@@ -212,19 +252,20 @@ pub(crate) fn HomePage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| HomeId::parse(&s).ok()));
     let homes = RwSignal::new(None::<Result<Vec<HomeEntry>, String>>);
+    let i18n = use_i18n();
     Effect::new(move |_| {
         if ctx.online.get() || homes.with_untracked(Option::is_none) {
             load_homes(ctx, homes);
         }
     });
     view! {
-        <p><A href="/hemregister" attr:class="back">"← Hemregister"</A></p>
+        <p><A href="/hemregister" attr:class="back">{t!(i18n, register.home.back)}</A></p>
         <NeedsNetwork/>
         {move || match homes.get() {
-            None => view! { <p class="muted" role="status">"Hämtar hemmet från servern…"</p> }.into_any(),
+            None => view! { <p class="muted" role="status">{t!(i18n, register.home.loading_one)}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             Some(Ok(list)) => match list.into_iter().find(|e| Some(e.home.id) == id.get()) {
-                None => view! { <p>"Hemmet finns inte i ditt register."</p> }.into_any(),
+                None => view! { <p>{t!(i18n, register.home.not_found)}</p> }.into_any(),
                 Some(entry) => view! { <HomeView entry/> }.into_any(),
             },
         }}
@@ -237,52 +278,56 @@ fn HomeView(entry: HomeEntry) -> impl IntoView {
     // Replaced by the server's answer after each save.
     let current = RwSignal::new(entry);
     let manager = is_manager(ctx);
+    let i18n = use_i18n();
+    let language = language::reader();
     view! {
         {move || {
+            let language = language();
+            let locale = language.locale();
             let entry = current.get();
             let home = entry.home.clone();
-            let reasons = flags(&entry);
+            let reasons = flags(&entry, language);
             let checks = home.checks.clone();
             view! {
                 <h1>{home.name.to_string()}</h1>
                 <p class="muted">{format!(
                     "{}{}",
-                    home.kind.label_sv(),
-                    home.external_id.as_ref().map(|e| format!(" · id i verksamhetssystemet {e}")).unwrap_or_default()
+                    home.kind.label(language),
+                    home.external_id.as_ref().map(|id| format!(" · {}", td_string!(locale, register.home.external_id, id = id.to_string()))).unwrap_or_default()
                 )}</p>
                 <section class="card" aria-labelledby="home-facts-h">
-                    <h2 id="home-facts-h">"Översikt"</h2>
-                    <p>{contact_text(&home.contact)}</p>
-                    <p>{history_text(&entry)}</p>
+                    <h2 id="home-facts-h">{t!(i18n, register.home.overview)}</h2>
+                    <p>{contact_text(&home.contact, language)}</p>
+                    <p>{history_text(&entry, language)}</p>
                     {if reasons.is_empty() {
-                        view! { <p><span class="badge badge--synced">"Inga flaggor"</span></p> }.into_any()
+                        view! { <p><span class="badge badge--synced">{t!(i18n, register.home.no_flags)}</span></p> }.into_any()
                     } else {
                         view! {
-                            <ul class="home__flags" aria-label="Flaggor">
+                            <ul class="home__flags" aria-label=td_string!(locale, register.home.flags)>
                                 {reasons.into_iter().map(|r| view! { <li><span class="badge badge--overdue">{r}</span></li> }).collect_view()}
                             </ul>
                         }.into_any()
                     }}
                 </section>
                 <section class="card" aria-labelledby="checks-h">
-                    <h2 id="checks-h">"Kontroller"</h2>
+                    <h2 id="checks-h">{t!(i18n, register.home.checks)}</h2>
                     {if checks.is_empty() {
-                        view! { <p class="muted">"Inga kontroller registrerade."</p> }.into_any()
+                        view! { <p class="muted">{t!(i18n, register.home.no_checks)}</p> }.into_any()
                     } else {
                         view! {
                             <div class="table-scroll">
                                 <table class="audit-table">
                                     <thead><tr>
-                                        <th scope="col">"Kontroll"</th><th scope="col">"Datum"</th>
-                                        <th scope="col">"Resultat"</th><th scope="col">"Gjord av"</th>
-                                        <th scope="col">"Anteckning"</th>
+                                        <th scope="col">{t!(i18n, register.field.check)}</th><th scope="col">{t!(i18n, register.field.date)}</th>
+                                        <th scope="col">{t!(i18n, register.field.result)}</th><th scope="col">{t!(i18n, register.field.made_by)}</th>
+                                        <th scope="col">{t!(i18n, register.field.note)}</th>
                                     </tr></thead>
                                     <tbody>
                                         {checks.into_iter().rev().map(|c| view! {
                                             <tr>
-                                                <td>{c.kind.label_sv()}</td>
-                                                <td>{c.date.to_string()}</td>
-                                                <td>{c.result.label_sv()}</td>
+                                                <td>{c.kind.label(language)}</td>
+                                                <td>{language.date(c.date)}</td>
+                                                <td>{c.result.label(language)}</td>
                                                 <td>{c.made_by.to_string()}</td>
                                                 <td>{c.note.to_string()}</td>
                                             </tr>
@@ -308,6 +353,7 @@ fn ContactEditor(current: RwSignal<HomeEntry>) -> impl IntoView {
     let email = RwSignal::new(form.email);
     let address = RwSignal::new(form.address);
     let state = RwSignal::new(SaveState::Idle);
+    let i18n = use_i18n();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = ContactForm {
@@ -316,7 +362,7 @@ fn ContactEditor(current: RwSignal<HomeEntry>) -> impl IntoView {
             email: email.get_untracked(),
             address: address.get_untracked(),
         };
-        let contact = match typed.parse() {
+        let contact = match typed.parse(language::now()) {
             Ok(c) => c,
             Err(e) => return state.set(SaveState::Failed(e.text())),
         };
@@ -327,7 +373,7 @@ fn ContactEditor(current: RwSignal<HomeEntry>) -> impl IntoView {
             match HttpTransport::new(store).save_home(&home).await {
                 Ok(entry) => {
                     current.set(entry);
-                    state.set(saved_now("Kontaktuppgifterna"));
+                    state.set(saved_now(Saved::Contact));
                 }
                 Err(f) => state.set(failed(ctx, &f)),
             }
@@ -335,18 +381,18 @@ fn ContactEditor(current: RwSignal<HomeEntry>) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="contact-h">
-            <h2 id="contact-h">"Kontaktuppgifter"</h2>
+            <h2 id="contact-h">{t!(i18n, register.home.contact)}</h2>
             <form class="form" on:submit=save novalidate>
                 <div class="form__row">
-                    <TextField label="Kontaktperson" value=person/>
-                    <TextField label="Telefon" value=phone kind="tel"/>
-                    <TextField label="E-post" value=email kind="email"/>
-                    <TextField label="Adress" value=address/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.contact_person)) value=person/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.phone)) value=phone kind="tel"/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.email)) value=email kind="email"/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.address)) value=address/>
                 </div>
                 <div class="form__actions">
                     <button type="submit" class="button"
                         disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
-                        "Spara kontaktuppgifter"
+                        {t!(i18n, register.home.save_contact)}
                     </button>
                     <SaveLine state/>
                 </div>
@@ -370,6 +416,8 @@ fn CheckAdder(current: RwSignal<HomeEntry>) -> impl IntoView {
     let made_by = RwSignal::new(start.made_by.clone());
     let note = RwSignal::new(String::new());
     let state = RwSignal::new(SaveState::Idle);
+    let i18n = use_i18n();
+    let language = language::reader();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = CheckForm {
@@ -379,7 +427,7 @@ fn CheckAdder(current: RwSignal<HomeEntry>) -> impl IntoView {
             made_by: made_by.get_untracked(),
             note: note.get_untracked(),
         };
-        let check = match typed.parse(super::caseload::today()) {
+        let check = match typed.parse(super::caseload::today(), language::now()) {
             Ok(c) => c,
             Err(e) => return state.set(SaveState::Failed(e.text())),
         };
@@ -392,7 +440,7 @@ fn CheckAdder(current: RwSignal<HomeEntry>) -> impl IntoView {
                 Ok(entry) => {
                     current.set(entry);
                     note.set(String::new());
-                    state.set(saved_now("Kontrollen"));
+                    state.set(saved_now(Saved::Check));
                 }
                 Err(f) => state.set(failed(ctx, &f)),
             }
@@ -400,38 +448,38 @@ fn CheckAdder(current: RwSignal<HomeEntry>) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="add-check-h">
-            <h2 id="add-check-h">"Lägg till kontroll"</h2>
-            <p class="muted">"En kontroll läggs till; tidigare kontroller ändras aldrig."</p>
+            <h2 id="add-check-h">{t!(i18n, register.home.add_check)}</h2>
+            <p class="muted">{t!(i18n, register.home.add_check_intro)}</p>
             <form class="form" on:submit=save novalidate>
                 <div class="form__row">
                     <div class="field">
-                        <label for="check-kind">"Kontroll"</label>
+                        <label for="check-kind">{t!(i18n, register.field.check)}</label>
                         <select id="check-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                             {CheckKind::ALL.into_iter().map(|k| view! {
-                                <option value=k.as_str() selected=move || kind.get() == k.as_str()>{k.label_sv()}</option>
+                                <option value=k.as_str() selected=move || kind.get() == k.as_str()>{move || k.label(language())}</option>
                             }).collect_view()}
                         </select>
                     </div>
-                    <TextField label="Datum" value=date kind="date"/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.date)) value=date kind="date"/>
                     <div class="field">
-                        <label for="check-result">"Resultat"</label>
+                        <label for="check-result">{t!(i18n, register.field.result)}</label>
                         <select id="check-result" on:change=move |ev| result.set(event_target_value(&ev))>
                             {CheckResult::ALL.into_iter().map(|r| view! {
-                                <option value=r.as_str() selected=move || result.get() == r.as_str()>{r.label_sv()}</option>
+                                <option value=r.as_str() selected=move || result.get() == r.as_str()>{move || r.label(language())}</option>
                             }).collect_view()}
                         </select>
                     </div>
-                    <TextField label="Gjord av" value=made_by/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.made_by)) value=made_by/>
                 </div>
                 <label class="field">
-                    <span>"Anteckning"</span>
-                    <small class="muted">"För en referens: vilken kommun. Annars vad en anmärkning gäller."</small>
+                    <span>{t!(i18n, register.field.note)}</span>
+                    <small class="muted">{t!(i18n, register.home.note_hint)}</small>
                     <textarea rows="2" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))></textarea>
                 </label>
                 <div class="form__actions">
                     <button type="submit" class="button"
                         disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
-                        "Lägg till kontrollen"
+                        {t!(i18n, register.home.add_check_button)}
                     </button>
                     <SaveLine state/>
                 </div>

@@ -3,10 +3,12 @@
 //! server, which writes a feed change the devices get with their next sync.
 
 use super::register::{
-    failed, load_homes, saved_now, NeedsNetwork, SaveLine, SaveState, TextField,
+    failed, load_homes, saved_now, NeedsNetwork, SaveLine, SaveState, Saved, TextField,
 };
-use super::{ctx, store, sync_ctl};
+use super::{ctx, language, store, sync_ctl};
 use crate::caseload::overview;
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::http::HttpTransport;
 use crate::register::{
     choice_label, edits_register, flags, worker_choices, ChildForm, CurrentWorkers, PlacementForm,
@@ -70,16 +72,17 @@ pub(crate) fn ChildRegisterPage() -> impl IntoView {
         ctx.user
             .with(|u| u.as_ref().is_some_and(|u| edits_register(u.role)))
     };
+    let i18n = use_i18n();
     view! {
-        <p><A href="/hemregister" attr:class="back">"← Hemregister"</A></p>
-        <Show when=manager fallback=|| view! {
-            <p role="alert">"Barn och placeringar läggs in av gruppledare och enhetschefer."</p>
+        <p><A href="/hemregister" attr:class="back">{t!(i18n, register.home.back)}</A></p>
+        <Show when=manager fallback=move || view! {
+            <p role="alert">{t!(i18n, register.child.managers_only)}</p>
         }>
             <NeedsNetwork/>
             {move || match loaded.get() {
-                None => view! { <p class="muted">"Laddar…"</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, register.child.loading)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-                Some(Ok(Loaded::Missing)) => view! { <p>"Barnet finns inte på den här enheten. Synka och försök igen."</p> }.into_any(),
+                Some(Ok(Loaded::Missing)) => view! { <p>{t!(i18n, register.child.missing)}</p> }.into_any(),
                 Some(Ok(Loaded::New)) => view! { <ChildEditor child=None placements=Vec::new()/> }.into_any(),
                 Some(Ok(Loaded::Existing { child, placements })) => view! {
                     <ChildEditor child=Some(child) placements/>
@@ -116,6 +119,8 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
     let external = RwSignal::new(form.external_id);
     let state = RwSignal::new(SaveState::Idle);
     let saved_child = RwSignal::new(child.clone());
+    let i18n = use_i18n();
+    let language = language::reader();
 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -128,7 +133,7 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
             external_id: external.get_untracked(),
         };
         let unit_id = UnitId::parse(&unit.get_untracked()).ok();
-        let child = match typed.parse(id, unit_id, super::caseload::today()) {
+        let child = match typed.parse(id, unit_id, super::caseload::today(), language::now()) {
             Ok(c) => c,
             Err(e) => return state.set(SaveState::Failed(e.text())),
         };
@@ -139,7 +144,7 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
             match HttpTransport::new(store).save_child(&child).await {
                 Ok(saved) => {
                     saved_child.set(Some(saved));
-                    state.set(saved_now("Barnet"));
+                    state.set(saved_now(Saved::Child));
                     sync_ctl::request_sync(ctx);
                     if is_new {
                         navigate(&format!("/register/barn/{id}"), Default::default());
@@ -149,34 +154,35 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
             }
         });
     };
-    let title = child.as_ref().map_or_else(
-        || "Lägg till barn".to_owned(),
-        |c| format!("Ändra {}", c.full_name()),
-    );
+    let full_name = child.as_ref().map(Child::full_name);
+    let title = move || match &full_name {
+        None => t_string!(i18n, register.child.title_new).to_owned(),
+        Some(name) => t_string!(i18n, register.child.title_edit, name = name.clone()),
+    };
     let has_many_units = units.len() > 1;
     view! {
         <h1>{title}</h1>
         {child.as_ref().map(|c| view! {
-            <p><A href=format!("/barn/{}", c.id)>"Till barnets sida"</A></p>
+            <p><A href=format!("/barn/{}", c.id)>{t!(i18n, register.child.to_child_page)}</A></p>
         })}
         <section class="card" aria-labelledby="child-h">
-            <h2 id="child-h">"Barnet"</h2>
-            <p class="muted">"Personnumret sparas aldrig här. Ange barnets id i verksamhetssystemet."</p>
+            <h2 id="child-h">{t!(i18n, register.child.section)}</h2>
+            <p class="muted">{t!(i18n, register.child.no_personal_identity_number)}</p>
             <form class="form" on:submit=save novalidate>
                 <div class="form__row">
-                    <TextField label="Förnamn" value=given/>
-                    <TextField label="Efternamn" value=family/>
-                    <TextField label="Födelsedatum" value=birth kind="date"/>
-                    <TextField label="Id i verksamhetssystemet" value=external hint="Till exempel BARN-0001"/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.given_name)) value=given/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.family_name)) value=family/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.birth_date)) value=birth kind="date"/>
+                    <TextField label=Signal::derive(move || t_string!(i18n, register.field.external_id)) value=external hint=Signal::derive(move || t_string!(i18n, register.child.external_id_hint))/>
                 </div>
                 <fieldset class="field">
-                    <legend>"Kön"</legend>
+                    <legend>{t!(i18n, register.child.sex)}</legend>
                     <div class="choices">
                         {Sex::ALL.into_iter().map(|s| view! {
                             <label class="choice">
                                 <input type="radio" name="sex" prop:checked=move || sex.get() == s
                                     on:change=move |_| sex.set(s)/>
-                                {s.label_sv()}
+                                {move || s.label(language())}
                             </label>
                         }).collect_view()}
                     </div>
@@ -184,11 +190,11 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
                 <label class="choice">
                     <input type="checkbox" prop:checked=move || disability.get()
                         on:change=move |ev| disability.set(event_target_checked(&ev))/>
-                    "Barnet har en funktionsnedsättning (ger checklistans punkter om funktionsnedsättning)"
+                    {t!(i18n, register.child.disability)}
                 </label>
                 {has_many_units.then(|| view! {
                     <label class="field">
-                        <span>"Enhet"</span>
+                        <span>{t!(i18n, register.child.unit)}</span>
                         <select on:change=move |ev| unit.set(event_target_value(&ev))>
                             {units.iter().map(|u| {
                                 let value = u.id.to_string();
@@ -201,7 +207,7 @@ fn ChildEditor(child: Option<Child>, placements: Vec<Placement>) -> impl IntoVie
                 <div class="form__actions">
                     <button type="submit" class="button"
                         disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
-                        {if is_new { "Lägg till barnet" } else { "Spara barnet" }}
+                        {move || if is_new { t_string!(i18n, register.child.add) } else { t_string!(i18n, register.child.save) }}
                     </button>
                     <SaveLine state/>
                 </div>
@@ -224,6 +230,8 @@ fn Workers(child_id: ChildId) -> impl IntoView {
     let current = RwSignal::new(CurrentWorkers::Loading);
     let chosen = RwSignal::new(Vec::<shared::UserId>::new());
     let state = RwSignal::new(SaveState::Idle);
+    let i18n = use_i18n();
+    let language = language::reader();
     Effect::new(move |_| {
         if !ctx.online.get() {
             return;
@@ -231,7 +239,7 @@ fn Workers(child_id: ChildId) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
             let result = HttpTransport::new(store).register_colleagues().await;
-            colleagues.set(Some(result.map_err(|f| f.text())));
+            colleagues.set(Some(result.map_err(|f| f.text_in(language::now()))));
         });
         // Once known, the list stays: fetching again would undo the ticks.
         if matches!(current.get_untracked(), CurrentWorkers::Known(_)) {
@@ -245,21 +253,22 @@ fn Workers(child_id: ChildId) -> impl IntoView {
                     chosen.set(answer.workers.clone());
                     current.set(CurrentWorkers::Known(answer.workers));
                 }
-                Err(f) => current.set(CurrentWorkers::Failed(f.text())),
+                Err(f) => current.set(CurrentWorkers::Failed(f.text_in(language::now()))),
             }
         });
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if let Some(why) = current.with_untracked(CurrentWorkers::why_not_saved) {
+        if let Some(why) = current.with_untracked(|c| c.why_not_saved(language::now())) {
             return state.set(SaveState::Failed(why));
         }
         let request = WorkersRequest {
             workers: chosen.get_untracked(),
         };
         if request.workers.is_empty() {
+            let locale = language::now().locale();
             return state.set(SaveState::Failed(
-                "Välj minst en ansvarig socialsekreterare.".into(),
+                td_string!(locale, register.workers.choose_one).to_owned(),
             ));
         }
         state.set(SaveState::Saving);
@@ -271,31 +280,34 @@ fn Workers(child_id: ChildId) -> impl IntoView {
             {
                 Ok(()) => {
                     current.set(CurrentWorkers::Known(request.workers));
-                    state.set(saved_now("Ansvariga"));
+                    state.set(saved_now(Saved::Workers));
                 }
                 Err(f) => state.set(failed(ctx, &f)),
             }
         });
     };
-    let why_not = move || current.with(CurrentWorkers::why_not_saved);
+    let why_not = move || {
+        let language = language();
+        current.with(|c| c.why_not_saved(language))
+    };
     view! {
         <section class="card" aria-labelledby="workers-h">
-            <h2 id="workers-h">"Ansvariga socialsekreterare"</h2>
-            <p class="muted">"De valda får barnet i sin lista vid nästa synk. Det du sparar ersätter tidigare val."</p>
+            <h2 id="workers-h">{t!(i18n, register.workers.title)}</h2>
+            <p class="muted">{t!(i18n, register.workers.intro)}</p>
             {move || match colleagues.get() {
-                None => view! { <p class="muted" role="status">"Hämtar enhetens medarbetare…"</p> }.into_any(),
+                None => view! { <p class="muted" role="status">{t!(i18n, register.workers.loading_colleagues)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <form class="form" on:submit=save novalidate>
                         <fieldset class="field">
-                            <legend>"Välj ansvariga"</legend>
+                            <legend>{t!(i18n, register.workers.choose)}</legend>
                             <div class="choices choices--stacked">
                                 {move || {
                                     let known = match current.get() {
                                         CurrentWorkers::Known(ids) => ids,
                                         _ => Vec::new(),
                                     };
-                                    worker_choices(&list, &known).into_iter().map(|c| {
+                                    worker_choices(&list, &known, language()).into_iter().map(|c| {
                                         let id = c.id;
                                         view! {
                                             <label class="choice">
@@ -326,7 +338,7 @@ fn Workers(child_id: ChildId) -> impl IntoView {
                         <div class="form__actions">
                             <button type="submit" class="button"
                                 disabled=move || state.get() == SaveState::Saving || !ctx.online.get() || why_not().is_some()>
-                                "Spara ansvariga"
+                                {t!(i18n, register.workers.save)}
                             </button>
                             <SaveLine state/>
                         </div>
@@ -351,11 +363,12 @@ fn Placements(child_id: ChildId, placements: Vec<Placement>) -> impl IntoView {
     let list = RwSignal::new(placements);
     let adding = RwSignal::new(false);
     let added = RwSignal::new(SaveState::Idle);
+    let i18n = use_i18n();
     view! {
         <section class="card" aria-labelledby="placements-h">
-            <h2 id="placements-h">"Placeringar"</h2>
+            <h2 id="placements-h">{t!(i18n, register.placement.title)}</h2>
             {move || match homes.get() {
-                None => Some(view! { <p class="muted" role="status">"Hämtar hemregistret…"</p> }.into_any()),
+                None => Some(view! { <p class="muted" role="status">{t!(i18n, register.placement.loading_homes)}</p> }.into_any()),
                 Some(Err(e)) => Some(view! { <p class="error" role="alert">{e}</p> }.into_any()),
                 Some(Ok(_)) => None,
             }}
@@ -364,7 +377,7 @@ fn Placements(child_id: ChildId, placements: Vec<Placement>) -> impl IntoView {
             }).collect_view()}
             <Show when=move || adding.get() fallback=move || view! {
                 <button type="button" class="button button--secondary" on:click=move |_| { added.set(SaveState::Idle); adding.set(true); }>
-                    "Ny placering"
+                    {t!(i18n, register.placement.new)}
                 </button>
             }>
                 <PlacementEditor child_id placement=None homes list added adding/>
@@ -405,6 +418,8 @@ fn PlacementEditor(
     let external = RwSignal::new(form.external_id);
     let state = RwSignal::new(SaveState::Idle);
     let before = placement.clone();
+    let i18n = use_i18n();
+    let language = language::reader();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = PlacementForm {
@@ -421,10 +436,11 @@ fn PlacementEditor(
             Some(Ok(list)) => list.clone(),
             _ => Vec::new(),
         });
-        let placement = match typed.parse(id, child_id, &registered, before.as_ref()) {
-            Ok(p) => p,
-            Err(e) => return state.set(SaveState::Failed(e.text())),
-        };
+        let placement =
+            match typed.parse(id, child_id, &registered, before.as_ref(), language::now()) {
+                Ok(p) => p,
+                Err(e) => return state.set(SaveState::Failed(e.text())),
+            };
         state.set(SaveState::Saving);
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
@@ -435,10 +451,10 @@ fn PlacementEditor(
                         None => l.insert(0, saved.clone()),
                     });
                     if is_existing {
-                        state.set(saved_now("Placeringen"));
+                        state.set(saved_now(Saved::Placement));
                     } else {
                         state.set(SaveState::Idle);
-                        added.set(saved_now("Placeringen"));
+                        added.set(saved_now(Saved::Placement));
                         adding.set(false);
                     }
                     sync_ctl::request_sync(ctx);
@@ -447,25 +463,41 @@ fn PlacementEditor(
             }
         });
     };
-    let summary = placement.as_ref().map(|p| {
-        format!(
-            "{} · {} · {} · från {}{}",
-            p.kind.label_sv(),
-            p.home_name,
-            p.legal_basis.label_sv(),
-            p.start_date,
-            p.end_date
-                .map(|d| format!(", avslutad {d}"))
-                .unwrap_or_default()
-        )
+    let summary = placement.clone().map(|p| {
+        move || {
+            let language = language();
+            let locale = language.locale();
+            let (kind, home, basis) = (
+                p.kind.label(language),
+                p.home_name.to_string(),
+                p.legal_basis.label(language),
+            );
+            let start = language.date(p.start_date);
+            match p.end_date {
+                None => td_string!(locale, register.placement.summary, kind, home, basis, start),
+                Some(end) => {
+                    let end = language.date(end);
+                    td_string!(
+                        locale,
+                        register.placement.summary_ended,
+                        kind,
+                        home,
+                        basis,
+                        start,
+                        end
+                    )
+                }
+            }
+        }
     });
     let chosen_flags = move || {
         let id = home.get();
+        let language = language();
         homes.with(|h| match h {
             Some(Ok(list)) => list
                 .iter()
                 .find(|e| e.home.id.to_string() == id)
-                .map(flags)
+                .map(|e| flags(e, language))
                 .unwrap_or_default(),
             _ => Vec::new(),
         })
@@ -476,25 +508,25 @@ fn PlacementEditor(
                 <p><strong>{s}</strong></p>
                 {placement.as_ref().map(|p| view! { <p class="muted">{crate::decisions::decision_text(p)}</p> })}
             })}
-            {closed.then(|| view! { <p class="muted">"Placeringen är avslutad och signerad. Den kan inte ändras."</p> })}
+            {closed.then(|| view! { <p class="muted">{t!(i18n, register.placement.closed)}</p> })}
             <Show when=move || open.get() && !closed fallback=move || (!closed).then(|| view! {
                 <button type="button" class="button button--secondary" on:click=move |_| open.set(true)>
-                    "Ändra placeringen"
+                    {t!(i18n, register.placement.edit)}
                 </button>
             })>
                 <form class="form" on:submit=save.clone() novalidate>
                     <label class="field">
-                        <span>"Hem ur registret"</span>
-                        <small class="muted">"Flaggade hem är markerade med ⚠ och skälet."</small>
+                        <span>{t!(i18n, register.placement.home)}</span>
+                        <small class="muted">{t!(i18n, register.placement.flagged_hint)}</small>
                         <select on:change=move |ev| home.set(event_target_value(&ev))>
                             <option value="" selected=move || home.get().is_empty()>
-                                {if is_existing { "Behåll nuvarande hem" } else { "Välj hem" }}
+                                {move || if is_existing { t_string!(i18n, register.placement.keep_home) } else { t_string!(i18n, register.placement.choose_home) }}
                             </option>
                             {move || homes.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|e| {
                                 let value = e.home.id.to_string();
                                 let v = value.clone();
                                 view! {
-                                    <option value=value selected=move || home.get() == v>{choice_label(&e)}</option>
+                                    <option value=value selected=move || home.get() == v>{choice_label(&e, language())}</option>
                                 }
                             }).collect_view()}
                         </select>
@@ -503,30 +535,30 @@ fn PlacementEditor(
                         let reasons = chosen_flags();
                         (!reasons.is_empty()).then(|| view! {
                             <div class="warning" role="note" data-testid="chosen-home-flags">
-                                <strong>"Hemmet är flaggat: "</strong>
+                                <strong>{t!(i18n, register.placement.home_flagged)}" "</strong>
                                 {reasons.join("; ")}
                             </div>
                         })
                     }}
                     <div class="form__row">
                         <label class="field">
-                            <span>"Lagrum"</span>
+                            <span>{t!(i18n, register.placement.legal_basis)}</span>
                             <select on:change=move |ev| basis.set(if event_target_value(&ev) == "lvu" { LegalBasis::Lvu } else { LegalBasis::SoL })>
                                 <option value="sol" selected=move || basis.get() == LegalBasis::SoL>"SoL"</option>
                                 <option value="lvu" selected=move || basis.get() == LegalBasis::Lvu>"LVU"</option>
                             </select>
                         </label>
-                        <TextField label="Placerad från" value=start kind="date"/>
-                        <TextField label="Beslutsdatum" value=decision_date kind="date"/>
-                        <TextField label="Beslut fattat av" value=decided_by hint="Namn eller nämnd"/>
-                        <TextField label="Beslutet gäller till" value=until kind="date"/>
-                        <TextField label="Senaste övervägande" value=considered kind="date"/>
-                        <TextField label="Placeringens id i verksamhetssystemet" value=external/>
+                        <TextField label=Signal::derive(move || t_string!(i18n, register.field.start_date)) value=start kind="date"/>
+                        <TextField label=Signal::derive(move || t_string!(i18n, register.field.decision_date)) value=decision_date kind="date"/>
+                        <TextField label=Signal::derive(move || t_string!(i18n, register.field.decided_by)) value=decided_by hint=Signal::derive(move || t_string!(i18n, register.placement.decided_by_hint))/>
+                        <TextField label=Signal::derive(move || t_string!(i18n, register.field.decision_until)) value=until kind="date"/>
+                        <TextField label=Signal::derive(move || t_string!(i18n, register.field.last_consideration)) value=considered kind="date"/>
+                        <TextField label=Signal::derive(move || t_string!(i18n, register.field.placement_external_id)) value=external/>
                     </div>
                     <div class="form__actions">
                         <button type="submit" class="button"
                             disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
-                            "Spara placeringen"
+                            {t!(i18n, register.placement.save)}
                         </button>
                         <SaveLine state/>
                     </div>
