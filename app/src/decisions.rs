@@ -39,7 +39,7 @@ fn days(n: i64, language: Language) -> String {
 }
 
 /// The warning about the decision, if it ends within 30 days or has expired.
-pub fn decision_warning_in(
+pub fn decision_warning(
     placement: &Placement,
     today: NaiveDate,
     language: Language,
@@ -85,7 +85,7 @@ pub fn decision_warning_in(
 
 /// The warning about the six-monthly consideration, if it is due within 30
 /// days or overdue.
-pub fn consideration_warning_in(
+pub fn consideration_warning(
     placement: &Placement,
     today: NaiveDate,
     language: Language,
@@ -130,10 +130,10 @@ pub fn consideration_warning_in(
 }
 
 /// Every warning about a placement, the decision first.
-pub fn warnings_in(placement: &Placement, today: NaiveDate, language: Language) -> Vec<Warning> {
-    decision_warning_in(placement, today, language)
+pub fn warnings(placement: &Placement, today: NaiveDate, language: Language) -> Vec<Warning> {
+    decision_warning(placement, today, language)
         .into_iter()
-        .chain(consideration_warning_in(placement, today, language))
+        .chain(consideration_warning(placement, today, language))
         .collect()
 }
 
@@ -144,7 +144,7 @@ fn runs(placement: &Placement, today: NaiveDate) -> bool {
 
 /// The decision as the child's page shows it: "Beslut 10 jan. 2026 av Eva
 /// Ek, gäller till 10 juli 2026", or what is missing.
-pub fn decision_text_in(placement: &Placement, language: Language) -> String {
+pub fn decision_text(placement: &Placement, language: Language) -> String {
     let locale = language.locale();
     let date = placement.decision_date.map(|d| language.date(d));
     let decision = match (date, &placement.decided_by) {
@@ -174,7 +174,7 @@ pub fn decision_text_in(placement: &Placement, language: Language) -> String {
 }
 
 /// When the next consideration is due, and the last one if any.
-pub fn consideration_text_in(placement: &Placement, language: Language) -> String {
+pub fn consideration_text(placement: &Placement, language: Language) -> String {
     let locale = language.locale();
     let due = language.date(placement.consideration_due());
     match placement.last_consideration {
@@ -192,30 +192,10 @@ pub fn consideration_text_in(placement: &Placement, language: Language) -> Strin
 // In Swedish, for callers that do not pass the interface language yet
 // (ui/child.rs, ui/caseload.rs, register.rs, ui/register_child.rs).
 
-/// [`decision_warning_in`] in Swedish.
-pub fn decision_warning(placement: &Placement, today: NaiveDate) -> Option<Warning> {
-    decision_warning_in(placement, today, Language::Swedish)
-}
 
-/// [`consideration_warning_in`] in Swedish.
-pub fn consideration_warning(placement: &Placement, today: NaiveDate) -> Option<Warning> {
-    consideration_warning_in(placement, today, Language::Swedish)
-}
 
-/// [`warnings_in`] in Swedish.
-pub fn warnings(placement: &Placement, today: NaiveDate) -> Vec<Warning> {
-    warnings_in(placement, today, Language::Swedish)
-}
 
-/// [`decision_text_in`] in Swedish.
-pub fn decision_text(placement: &Placement) -> String {
-    decision_text_in(placement, Language::Swedish)
-}
 
-/// [`consideration_text_in`] in Swedish.
-pub fn consideration_text(placement: &Placement) -> String {
-    consideration_text_in(placement, Language::Swedish)
-}
 
 #[cfg(test)]
 mod tests {
@@ -251,23 +231,23 @@ mod tests {
     fn a_decision_ending_within_thirty_days_warns_and_an_expired_one_is_late() {
         let p = placement();
         assert_eq!(
-            decision_warning_in(&p, d("2026-11-30"), SWEDISH),
+            decision_warning(&p, d("2026-11-30"), SWEDISH),
             None,
             "31 days left"
         );
         assert_eq!(
-            decision_warning_in(&p, d("2026-12-01"), SWEDISH),
+            decision_warning(&p, d("2026-12-01"), SWEDISH),
             Some(Warning {
                 severity: Severity::Soon,
                 text: "Beslutet gäller till 31 dec. 2026 (30 dagar kvar)".into()
             })
         );
         assert_eq!(
-            decision_warning_in(&p, d("2026-12-30"), SWEDISH).map(|w| w.text),
+            decision_warning(&p, d("2026-12-30"), SWEDISH).map(|w| w.text),
             Some("Beslutet gäller till i morgon (31 dec. 2026)".into())
         );
         assert_eq!(
-            decision_warning_in(&p, d("2027-01-01"), SWEDISH),
+            decision_warning(&p, d("2027-01-01"), SWEDISH),
             Some(Warning {
                 severity: Severity::Late,
                 text:
@@ -280,21 +260,21 @@ mod tests {
     #[test]
     fn the_decision_warnings_in_english() {
         let p = placement();
-        assert_eq!(decision_warning_in(&p, d("2026-11-30"), ENGLISH), None);
+        assert_eq!(decision_warning(&p, d("2026-11-30"), ENGLISH), None);
         assert_eq!(
-            decision_warning_in(&p, d("2026-12-01"), ENGLISH).map(|w| w.text),
+            decision_warning(&p, d("2026-12-01"), ENGLISH).map(|w| w.text),
             Some("Decision valid until 31 Dec 2026 (30 days left)".into())
         );
         assert_eq!(
-            decision_warning_in(&p, d("2026-12-31"), ENGLISH).map(|w| w.text),
+            decision_warning(&p, d("2026-12-31"), ENGLISH).map(|w| w.text),
             Some("Decision valid until today (31 Dec 2026)".into())
         );
         assert_eq!(
-            decision_warning_in(&p, d("2026-12-30"), ENGLISH).map(|w| w.text),
+            decision_warning(&p, d("2026-12-30"), ENGLISH).map(|w| w.text),
             Some("Decision valid until tomorrow (31 Dec 2026)".into())
         );
         assert_eq!(
-            decision_warning_in(&p, d("2027-01-01"), ENGLISH),
+            decision_warning(&p, d("2027-01-01"), ENGLISH),
             Some(Warning {
                 severity: Severity::Late,
                 text: "Decision expired on 31 Dec 2026 (1 day ago): the placement has no valid decision"
@@ -302,7 +282,7 @@ mod tests {
             })
         );
         assert_eq!(
-            decision_warning_in(&p, d("2027-01-03"), ENGLISH).map(|w| w.text),
+            decision_warning(&p, d("2027-01-03"), ENGLISH).map(|w| w.text),
             Some(
                 "Decision expired on 31 Dec 2026 (3 days ago): the placement has no valid decision"
                     .into()
@@ -314,25 +294,25 @@ mod tests {
     fn the_consideration_warns_when_due_and_when_overdue() {
         let mut p = placement();
         // Due 2026-12-01, six months from the start.
-        assert_eq!(consideration_warning_in(&p, d("2026-10-31"), SWEDISH), None);
+        assert_eq!(consideration_warning(&p, d("2026-10-31"), SWEDISH), None);
         assert_eq!(
-            consideration_warning_in(&p, d("2026-11-21"), SWEDISH),
+            consideration_warning(&p, d("2026-11-21"), SWEDISH),
             Some(Warning {
                 severity: Severity::Soon,
                 text: "Övervägande senast 1 dec. 2026 (om 10 dagar)".into()
             })
         );
         assert_eq!(
-            consideration_warning_in(&p, d("2026-12-04"), SWEDISH),
+            consideration_warning(&p, d("2026-12-04"), SWEDISH),
             Some(Warning {
                 severity: Severity::Late,
                 text: "Övervägande försenat 3 dagar (senast 1 dec. 2026)".into()
             })
         );
         p.last_consideration = Some(d("2026-11-25"));
-        assert_eq!(consideration_warning_in(&p, d("2026-12-04"), SWEDISH), None);
+        assert_eq!(consideration_warning(&p, d("2026-12-04"), SWEDISH), None);
         assert_eq!(
-            consideration_text_in(&p, SWEDISH),
+            consideration_text(&p, SWEDISH),
             "Nästa övervägande senast 25 maj 2027 (förra 25 nov. 2026)"
         );
     }
@@ -341,31 +321,31 @@ mod tests {
     fn the_consideration_in_english() {
         let mut p = placement();
         assert_eq!(
-            consideration_warning_in(&p, d("2026-11-21"), ENGLISH).map(|w| w.text),
+            consideration_warning(&p, d("2026-11-21"), ENGLISH).map(|w| w.text),
             Some("Review due by 1 Dec 2026 (in 10 days)".into())
         );
         assert_eq!(
-            consideration_warning_in(&p, d("2026-12-01"), ENGLISH).map(|w| w.text),
+            consideration_warning(&p, d("2026-12-01"), ENGLISH).map(|w| w.text),
             Some("Review due today (1 Dec 2026)".into())
         );
         assert_eq!(
-            consideration_warning_in(&p, d("2026-11-30"), ENGLISH).map(|w| w.text),
+            consideration_warning(&p, d("2026-11-30"), ENGLISH).map(|w| w.text),
             Some("Review due tomorrow (1 Dec 2026)".into())
         );
         assert_eq!(
-            consideration_warning_in(&p, d("2026-12-02"), ENGLISH),
+            consideration_warning(&p, d("2026-12-02"), ENGLISH),
             Some(Warning {
                 severity: Severity::Late,
                 text: "Review 1 day overdue (due 1 Dec 2026)".into()
             })
         );
         assert_eq!(
-            consideration_text_in(&p, ENGLISH),
+            consideration_text(&p, ENGLISH),
             "Next review due by 1 Dec 2026 (six months from the start of the placement)"
         );
         p.last_consideration = Some(d("2026-11-25"));
         assert_eq!(
-            consideration_text_in(&p, ENGLISH),
+            consideration_text(&p, ENGLISH),
             "Next review due by 25 May 2027 (last one 25 Nov 2026)"
         );
     }
@@ -374,67 +354,59 @@ mod tests {
     fn an_ended_placement_has_no_warnings_and_the_decision_comes_first() {
         let mut p = placement();
         let today = d("2027-01-05");
-        let all = warnings_in(&p, today, SWEDISH);
+        let all = warnings(&p, today, SWEDISH);
         assert_eq!(all.len(), 2);
         assert!(all[0].text.starts_with("Beslutet gick ut"));
         assert!(all[1].text.starts_with("Övervägande försenat"));
-        let all = warnings_in(&p, today, ENGLISH);
+        let all = warnings(&p, today, ENGLISH);
         assert!(all[0].text.starts_with("Decision expired"));
         assert!(all[1].text.starts_with("Review 35 days overdue"));
         p.end_date = Some(d("2027-01-02"));
-        assert!(warnings_in(&p, today, SWEDISH).is_empty());
-        assert!(warnings_in(&p, today, ENGLISH).is_empty());
+        assert!(warnings(&p, today, SWEDISH).is_empty());
+        assert!(warnings(&p, today, ENGLISH).is_empty());
     }
 
     #[test]
     fn the_decision_reads_as_a_sentence_and_says_what_is_missing() {
         let mut p = placement();
         assert_eq!(
-            decision_text_in(&p, SWEDISH),
+            decision_text(&p, SWEDISH),
             "Beslut 28 maj 2026 av Eva Ek, gäller till 31 dec. 2026"
         );
         assert_eq!(
-            decision_text_in(&p, ENGLISH),
+            decision_text(&p, ENGLISH),
             "Decided on 28 May 2026 by Eva Ek, valid until 31 Dec 2026"
         );
         p.decision_date = None;
         assert_eq!(
-            decision_text_in(&p, SWEDISH),
+            decision_text(&p, SWEDISH),
             "Beslut av Eva Ek, gäller till 31 dec. 2026"
         );
         assert_eq!(
-            decision_text_in(&p, ENGLISH),
+            decision_text(&p, ENGLISH),
             "Decided by Eva Ek, valid until 31 Dec 2026"
         );
         p.decision_date = Some(d("2026-05-28"));
         p.decided_by = None;
         p.decision_until = None;
         assert_eq!(
-            decision_text_in(&p, SWEDISH),
+            decision_text(&p, SWEDISH),
             "Beslut 28 maj 2026, inget slutdatum registrerat"
         );
         assert_eq!(
-            decision_text_in(&p, ENGLISH),
+            decision_text(&p, ENGLISH),
             "Decided on 28 May 2026, no end date recorded"
         );
         p.decision_date = None;
         assert_eq!(
-            decision_text_in(&p, SWEDISH),
+            decision_text(&p, SWEDISH),
             "Beslutsdatum inte registrerat, inget slutdatum registrerat"
         );
         assert_eq!(
-            decision_text_in(&p, ENGLISH),
+            decision_text(&p, ENGLISH),
             "Decision date not recorded, no end date recorded"
         );
-        assert_eq!(decision_warning_in(&p, d("2030-01-01"), SWEDISH), None);
+        assert_eq!(decision_warning(&p, d("2030-01-01"), SWEDISH), None);
     }
 
-    #[test]
-    fn the_swedish_shorthands_are_the_swedish_texts() {
-        let p = placement();
-        let today = d("2027-01-05");
-        assert_eq!(warnings(&p, today), warnings_in(&p, today, SWEDISH));
-        assert_eq!(decision_text(&p), decision_text_in(&p, SWEDISH));
-        assert_eq!(consideration_text(&p), consideration_text_in(&p, SWEDISH));
-    }
 }

@@ -73,17 +73,9 @@ pub fn export_name_label(names: NameInCalendar, language: Language) -> &'static 
     }
 }
 
-/// The choices in Swedish, for callers not yet given the language; use
-/// [`export_name_choices`].
-pub const EXPORT_NAME_CHOICES: [(NameInCalendar, &str); 3] = [
-    (NameInCalendar::Initials, "Initialer (rekommenderas)"),
-    (NameInCalendar::GivenName, "Förnamn"),
-    (NameInCalendar::FullName, "För- och efternamn"),
-];
-
 /// What the user is told before a calendar file of `count` children is
 /// made: what leaves the protected store, and where it may end up.
-pub fn export_notice_in(language: Language, names: NameInCalendar, count: usize) -> String {
+pub fn export_notice(language: Language, names: NameInCalendar, count: usize) -> String {
     let locale = language.locale();
     let who = match names {
         NameInCalendar::Initials => td_string!(locale, sync.calendar_export.who_initials),
@@ -94,10 +86,6 @@ pub fn export_notice_in(language: Language, names: NameInCalendar, count: usize)
     td_string!(locale, sync.calendar_export.notice, visits, who).to_string()
 }
 
-/// [`export_notice_in`] Swedish, for callers not yet given the language.
-pub fn export_notice(names: NameInCalendar, count: usize) -> String {
-    export_notice_in(Language::Swedish, names, count)
-}
 
 #[cfg(test)]
 mod tests {
@@ -136,7 +124,7 @@ mod tests {
     #[test]
     fn the_export_names_children_by_initials_unless_chosen_otherwise() {
         assert_eq!(NameInCalendar::default(), NameInCalendar::Initials);
-        assert_eq!(EXPORT_NAME_CHOICES[0].0, NameInCalendar::default());
+        assert_eq!(export_name_choices(Language::Swedish)[0].0, NameInCalendar::default());
         let child = Child {
             id: ChildId::new_random(),
             given_name: PersonName::parse("Alva").expect("name"),
@@ -173,34 +161,28 @@ mod tests {
 
     #[test]
     fn the_notice_says_what_leaves_and_where_it_may_go() {
-        let notice = export_notice(NameInCalendar::Initials, 3);
+        let notice = export_notice(Language::Swedish, NameInCalendar::Initials, 3);
         for needed in ["lämnar", "okrypterad", "3 besök", "initialer", "loggas"] {
             assert!(notice.contains(needed), "{needed}: {notice}");
         }
-        assert!(export_notice(NameInCalendar::FullName, 1).contains("för- och efternamn"));
+        assert!(export_notice(Language::Swedish, NameInCalendar::FullName, 1).contains("för- och efternamn"));
     }
 
     #[test]
     fn the_notice_in_english() {
-        let notice = export_notice_in(Language::English, NameInCalendar::Initials, 3);
+        let notice = export_notice(Language::English, NameInCalendar::Initials, 3);
         for needed in ["leaves", "unencrypted", "3 visits", "initials", "logged"] {
             assert!(notice.contains(needed), "{needed}: {notice}");
         }
-        let one = export_notice_in(Language::English, NameInCalendar::FullName, 1);
+        let one = export_notice(Language::English, NameInCalendar::FullName, 1);
         assert!(
             one.contains("1 visit:") && one.contains("first and last name"),
             "{one}"
         );
         assert_eq!(
-            export_notice_in(Language::Swedish, NameInCalendar::GivenName, 2),
-            export_notice(NameInCalendar::GivenName, 2)
+            export_name_choices(Language::Swedish).map(|(_, label)| label),
+            ["Initialer (rekommenderas)", "Förnamn", "För- och efternamn"]
         );
-        for (i, (names, label)) in export_name_choices(Language::Swedish)
-            .into_iter()
-            .enumerate()
-        {
-            assert_eq!((names, label), EXPORT_NAME_CHOICES[i]);
-        }
         assert_eq!(
             export_name_choices(Language::English)[0].1,
             "Initials (recommended)"

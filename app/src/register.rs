@@ -766,7 +766,7 @@ pub fn decision_list(
     let mut out: Vec<_> = rows
         .into_iter()
         .map(|row| {
-            let warnings = crate::decisions::warnings(&row.placement, today);
+            let warnings = crate::decisions::warnings(&row.placement, today, Language::Swedish);
             (row, warnings)
         })
         .collect();

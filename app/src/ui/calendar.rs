@@ -6,7 +6,7 @@ use super::{ctx, store};
 use crate::caseload::{overview, ChildOverview};
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::platform::browser;
-use crate::reads::{export_notice, export_read_kind, ShownLog, EXPORT_NAME_CHOICES};
+use crate::reads::{export_name_choices, export_notice, export_read_kind, ShownLog};
 use chrono::{Datelike, Duration, NaiveDate};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -135,10 +135,10 @@ pub(crate) fn CalendarPage() -> impl IntoView {
         <Show when=move || asking.get()>
             <div class="card card--attention" role="dialog" aria-labelledby="export-title">
                 <h2 id="export-title">{t!(i18n, calendar.export_title)}</h2>
-                <p>{move || export_notice(names.get(), upcoming())}</p>
+                <p>{move || export_notice(crate::ui::language::current(), names.get(), upcoming())}</p>
                 <fieldset>
                     <legend>{t!(i18n, calendar.names_legend)}</legend>
-                    {EXPORT_NAME_CHOICES.into_iter().map(|(choice, label)| view! {
+                    {move || export_name_choices(crate::ui::language::current()).into_iter().map(|(choice, label)| view! {
                         <label class="choice">
                             <input type="radio" name="export-names"
                                 prop:checked=move || names.get() == choice

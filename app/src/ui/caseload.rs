@@ -202,7 +202,7 @@ fn CaseloadRow(row: ChildOverview) -> impl IntoView {
     let warnings = row
         .placement
         .as_ref()
-        .map(|p| crate::decisions::warnings(p, today()))
+        .map(|p| crate::decisions::warnings(p, today(), language))
         .unwrap_or_default();
     view! {
         <li class="caseload__item">

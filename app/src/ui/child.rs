@@ -203,9 +203,9 @@ fn ChildView(data: ChildData) -> impl IntoView {
     .to_string();
     let decision = o.placement.as_ref().map(|p| {
         (
-            crate::decisions::decision_text(p),
-            crate::decisions::consideration_text(p),
-            crate::decisions::warnings(p, today()),
+            crate::decisions::decision_text(p, language),
+            crate::decisions::consideration_text(p, language),
+            crate::decisions::warnings(p, today(), language),
         )
     });
     let facts = t_string!(

@@ -91,8 +91,8 @@ pub(crate) fn DecisionsPage() -> impl IntoView {
                                         <A href=format!("/barn/{}", p.child_id) attr:class="caseload__link">
                                             <span class="caseload__name">{name}</span>
                                             <span class="caseload__meta">{let p = p.clone(); move || format!("{} · {} · {}", p.kind.label(language()), p.home_name, p.legal_basis.label(language()))}</span>
-                                            <span class="caseload__meta">{let p = p.clone(); move || crate::decisions::decision_text_in(&p, language())}</span>
-                                            {move || crate::decisions::warnings_in(&p, today, language()).into_iter().map(|w| view! {
+                                            <span class="caseload__meta">{let p = p.clone(); move || crate::decisions::decision_text(&p, language())}</span>
+                                            {move || crate::decisions::warnings(&p, today, language()).into_iter().map(|w| view! {
                                                 <span class=w.severity.badge_class()>{w.text}</span>
                                             }).collect_view()}
                                         </A>

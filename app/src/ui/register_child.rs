@@ -506,7 +506,7 @@ fn PlacementEditor(
         <div class="placement-editor" data-testid="placement-editor">
             {summary.map(|s| view! {
                 <p><strong>{s}</strong></p>
-                {placement.as_ref().map(|p| view! { <p class="muted">{crate::decisions::decision_text(p)}</p> })}
+                {placement.as_ref().map(|p| view! { <p class="muted">{crate::decisions::decision_text(p, crate::ui::language::current())}</p> })}
             })}
             {closed.then(|| view! { <p class="muted">{t!(i18n, register.placement.closed)}</p> })}
             <Show when=move || open.get() && !closed fallback=move || (!closed).then(|| view! {
