@@ -143,10 +143,10 @@ pub fn describe(action: AuditAction, detail: &str, language: Language) -> String
         Some(text) => text.to_owned(),
         None => match action {
             AuditAction::Read => {
-                td_string!(locale, audit.event.read_other, detail = detail).to_string()
+                td_string!(locale, audit.event.read_other, detail = detail)
             }
             AuditAction::Write => {
-                td_string!(locale, audit.event.write_other, detail = detail).to_string()
+                td_string!(locale, audit.event.write_other, detail = detail)
             }
         },
     }
@@ -176,10 +176,10 @@ pub fn summary(entries: &[AuditEntry], language: Language) -> String {
         .count();
     let writes = entries.len() - reads;
     let people: std::collections::BTreeSet<UserId> = entries.iter().map(|e| e.user_id).collect();
-    let events = td_string!(locale, audit.summary.events, count = entries.len()).to_string();
-    let reads = td_string!(locale, audit.summary.reads, count = reads).to_string();
-    let writes = td_string!(locale, audit.summary.writes, count = writes).to_string();
-    let users = td_string!(locale, audit.summary.users, count = people.len()).to_string();
+    let events = td_string!(locale, audit.summary.events, count = entries.len());
+    let reads = td_string!(locale, audit.summary.reads, count = reads);
+    let writes = td_string!(locale, audit.summary.writes, count = writes);
+    let users = td_string!(locale, audit.summary.users, count = people.len());
     td_string!(
         locale,
         audit.summary.line,
@@ -188,7 +188,6 @@ pub fn summary(entries: &[AuditEntry], language: Language) -> String {
         writes = writes,
         users = users
     )
-    .to_string()
 }
 
 #[cfg(test)]

@@ -74,7 +74,6 @@ pub fn title(record: &VisitRecord, language: Language) -> String {
         record.document.title,
         date = iso(record.visit.visit_date)
     )
-    .to_string()
 }
 
 /// "Förd till akt 2026-12-04 14:05 av Anna Lind".
@@ -89,7 +88,6 @@ pub fn filed_text(
         at = local(mark.at),
         name = mark.by_name.as_str()
     )
-    .to_string()
 }
 
 /// The first mark of a visit (a visit is filed once; a later mark for the

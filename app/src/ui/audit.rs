@@ -64,7 +64,7 @@ fn AuditReviewView() -> impl IntoView {
             } else {
                 parse_date(&text)
                     .map(Some)
-                    .ok_or_else(|| td_string!(locale, audit.not_a_date, field = what).to_string())
+                    .ok_or_else(|| td_string!(locale, audit.not_a_date, field = what))
             }
         };
         let query = AuditQuery {
@@ -140,8 +140,7 @@ fn AuditReviewView() -> impl IntoView {
                         crate::ui::language::now().locale(),
                         audit.export_saved,
                         file = query.file_name()
-                    )
-                    .to_string(),
+                    ),
                     Err(e) => e,
                 },
                 Err(e) => {
@@ -204,7 +203,7 @@ fn AuditReviewView() -> impl IntoView {
                 let names = names();
                 let child_name = move |id: ChildId| names.get(&id).cloned()
                     .unwrap_or_else(|| {
-                        td_string!(locale, audit.unknown_child, id = &id.to_string()[..8]).to_string()
+                        td_string!(locale, audit.unknown_child, id = &id.to_string()[..8])
                     });
                 view! {
                     <p data-testid="audit-summary">{summary(&review.entries, language)}</p>

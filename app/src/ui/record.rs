@@ -87,25 +87,29 @@ pub(crate) fn FileToRecord(
             };
             let locale = super::language::now().locale();
             if let Err(e) = browser::download_bytes(&file_name, "application/pdf", &pdf) {
-                return state.set(SaveState::Failed(
-                    td_string!(locale, record.download_failed_not_marked, error = e).to_string(),
-                ));
+                return state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.download_failed_not_marked,
+                    error = e
+                )));
             }
             match http.file_visit(visit_id).await {
                 Ok(first) => {
                     let already = mark.get_untracked().is_some();
                     let file = file_name.as_str();
                     state.set(SaveState::Saved(if already {
-                        td_string!(locale, record.pdf_saved_already_filed, file = file).to_string()
+                        td_string!(locale, record.pdf_saved_already_filed, file = file)
                     } else {
-                        td_string!(locale, record.pdf_saved_and_marked, file = file).to_string()
+                        td_string!(locale, record.pdf_saved_and_marked, file = file)
                     }));
                     mark.set(Some(first));
                     sync_ctl::request_sync(ctx);
                 }
-                Err(f) => state.set(SaveState::Failed(
-                    td_string!(locale, record.pdf_saved_mark_failed, error = f.text()).to_string(),
-                )),
+                Err(f) => state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.pdf_saved_mark_failed,
+                    error = f.text()
+                ))),
             }
         });
     };
@@ -266,7 +270,7 @@ fn RecordView(record: VisitRecord) -> impl IntoView {
                         </section>
                     }).collect_view()}
                     <p class="muted print-record__foot">
-                        {td_string!(language.locale(), record.document.visit_id, id = record.visit.id).to_string()}
+                        {td_string!(language.locale(), record.document.visit_id, id = record.visit.id)}
                     </p>
                 })
             }}
@@ -387,10 +391,11 @@ fn BulkExport() -> impl IntoView {
             let name = unfiled_file_name(&q);
             let locale = super::language::now().locale();
             if let Err(e) = browser::download_bytes(&name, "application/pdf", &pdf) {
-                return state.set(SaveState::Failed(
-                    td_string!(locale, record.bulk.download_failed_none_marked, error = e)
-                        .to_string(),
-                ));
+                return state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.bulk.download_failed_none_marked,
+                    error = e
+                )));
             }
             // Only the visits listed are marked: one signed in the meantime
             // stays unfiled and comes with the next export.
@@ -399,22 +404,20 @@ fn BulkExport() -> impl IntoView {
             };
             match http.file_visits(&request).await {
                 Ok(marks) => {
-                    state.set(SaveState::Saved(
-                        td_string!(
-                            locale,
-                            record.bulk.pdf_saved_and_marked,
-                            file = name.as_str(),
-                            count = marks.len()
-                        )
-                        .to_string(),
-                    ));
+                    state.set(SaveState::Saved(td_string!(
+                        locale,
+                        record.bulk.pdf_saved_and_marked,
+                        file = name.as_str(),
+                        count = marks.len()
+                    )));
                     found.set(None);
                     sync_ctl::request_sync(ctx);
                 }
-                Err(f) => state.set(SaveState::Failed(
-                    td_string!(locale, record.bulk.pdf_saved_mark_failed, error = f.text())
-                        .to_string(),
-                )),
+                Err(f) => state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.bulk.pdf_saved_mark_failed,
+                    error = f.text()
+                ))),
             }
         });
     };
