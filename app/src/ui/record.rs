@@ -236,8 +236,7 @@ fn RecordView(record: VisitRecord) -> impl IntoView {
             </div>
             {move || (language() != Language::Swedish && language().covers_staff_pages()).then(|| view! {
                 <div class="form__actions no-print" lang=move || language().tag()>
-                    <button type="button" class="button button--secondary"
-                        aria-pressed=move || in_swedish.get().to_string()
+                    <button type="button" class="button button--secondary" data-testid="record-in-swedish"
                         on:click=move |_| in_swedish.update(|s| *s = !*s)>
                         {move || if in_swedish.get() {
                             t_string!(i18n, record.show_in_interface_language)
