@@ -1,6 +1,8 @@
 //! Loggkontroll: what a unit manager asks of the audit log, and how its
-//! entries read in Swedish. Plain Rust; the page is `ui::audit`.
+//! entries read in the interface language. Plain Rust; the page is `ui::audit`.
 
+use crate::i18n::td_string;
+use crate::language::Language;
 use chrono::{DateTime, Local, NaiveDate, Utc};
 use shared::audit::{AuditAction, AuditEntry};
 use shared::{ChildId, UserId};
@@ -16,9 +18,24 @@ pub struct AuditQuery {
 }
 
 /// The period does not make sense.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("Från-datumet måste vara före eller samma som till-datumet.")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeriodBackwards;
+
+impl PeriodBackwards {
+    /// What is wrong, in words a manager reads.
+    pub fn message(&self, language: Language) -> &'static str {
+        td_string!(language.locale(), audit.period_backwards)
+    }
+}
+
+/// In Swedish, the source language.
+impl std::fmt::Display for PeriodBackwards {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message(Language::Swedish))
+    }
+}
+
+impl std::error::Error for PeriodBackwards {}
 
 impl AuditQuery {
     /// The last `days` days up to and including `today`.
@@ -73,41 +90,76 @@ impl AuditQuery {
 }
 
 /// What an entry's action and detail mean, in words a manager reads.
-pub fn describe(action: AuditAction, detail: &str) -> String {
+pub fn describe(action: AuditAction, detail: &str, language: Language) -> String {
+    let locale = language.locale();
     let known = match (action, detail) {
-        (AuditAction::Read, "sync") => Some("Hämtade barnets uppgifter vid synk"),
-        (AuditAction::Read, "history") => Some("Hämtade barnets hela historik"),
-        (AuditAction::Read, "opened_child") => Some("Öppnade barnets sida på surfplattan"),
-        (AuditAction::Read, "listed_in_caseload") => Some("Visade barnet i listan Mina barn"),
-        (AuditAction::Read, "shown_in_search") => Some("Visade barnet i en sökning"),
-        (AuditAction::Read, "shown_in_calendar") => Some("Visade barnets besök i kalendern"),
-        (AuditAction::Read, "exported_calendar_initials") => {
-            Some("Exporterade barnets besök till en kalenderfil (initialer)")
+        (AuditAction::Read, "sync") => Some(td_string!(locale, audit.event.read_sync)),
+        (AuditAction::Read, "history") => Some(td_string!(locale, audit.event.read_history)),
+        (AuditAction::Read, "opened_child") => {
+            Some(td_string!(locale, audit.event.read_opened_child))
         }
-        (AuditAction::Read, "exported_calendar_given_name") => {
-            Some("Exporterade barnets besök till en kalenderfil (förnamn)")
+        (AuditAction::Read, "listed_in_caseload") => {
+            Some(td_string!(locale, audit.event.read_listed_in_caseload))
         }
-        (AuditAction::Read, "exported_calendar_full_name") => {
-            Some("Exporterade barnets besök till en kalenderfil (fullständigt namn)")
+        (AuditAction::Read, "shown_in_search") => {
+            Some(td_string!(locale, audit.event.read_shown_in_search))
         }
-        (AuditAction::Write, "create_visit") => Some("Registrerade ett besök"),
-        (AuditAction::Write, "amend_visit") => Some("Gjorde ett tillägg till ett besök"),
-        (AuditAction::Write, "create_placement") => Some("Registrerade en placering"),
-        (AuditAction::Write, "patch_record") => Some("Ändrade uppgifter"),
-        (AuditAction::Write, "delete_record") => Some("Tog bort en uppgift"),
-        (AuditAction::Write, "resolve_conflict") => Some("Löste en konflikt"),
+        (AuditAction::Read, "shown_in_calendar") => {
+            Some(td_string!(locale, audit.event.read_shown_in_calendar))
+        }
+        (AuditAction::Read, "exported_calendar_initials") => Some(td_string!(
+            locale,
+            audit.event.read_exported_calendar_initials
+        )),
+        (AuditAction::Read, "exported_calendar_given_name") => Some(td_string!(
+            locale,
+            audit.event.read_exported_calendar_given_name
+        )),
+        (AuditAction::Read, "exported_calendar_full_name") => Some(td_string!(
+            locale,
+            audit.event.read_exported_calendar_full_name
+        )),
+        (AuditAction::Write, "create_visit") => {
+            Some(td_string!(locale, audit.event.write_create_visit))
+        }
+        (AuditAction::Write, "amend_visit") => {
+            Some(td_string!(locale, audit.event.write_amend_visit))
+        }
+        (AuditAction::Write, "create_placement") => {
+            Some(td_string!(locale, audit.event.write_create_placement))
+        }
+        (AuditAction::Write, "patch_record") => {
+            Some(td_string!(locale, audit.event.write_patch_record))
+        }
+        (AuditAction::Write, "delete_record") => {
+            Some(td_string!(locale, audit.event.write_delete_record))
+        }
+        (AuditAction::Write, "resolve_conflict") => {
+            Some(td_string!(locale, audit.event.write_resolve_conflict))
+        }
         _ => None,
     };
     match known {
         Some(text) => text.to_owned(),
         None => match action {
-            AuditAction::Read => format!("Läsning ({detail})"),
-            AuditAction::Write => format!("Ändring ({detail})"),
+            AuditAction::Read => {
+                td_string!(locale, audit.event.read_other, detail = detail)
+            }
+            AuditAction::Write => {
+                td_string!(locale, audit.event.write_other, detail = detail)
+            }
         },
     }
 }
 
-/// When it happened, in the tablet's time zone, to the minute.
+/// When it happened, in the tablet's time zone, to the minute, as
+/// `Language::date_time` writes it.
+pub fn when(at: DateTime<Utc>, language: Language) -> String {
+    language.date_time(at.with_timezone(&Local).naive_local())
+}
+
+/// When it happened, in the tablet's time zone, to the minute (ISO, as the
+/// device list still shows it).
 pub fn local_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&Local)
         .format("%Y-%m-%d %H:%M")
@@ -116,29 +168,25 @@ pub fn local_time(at: DateTime<Utc>) -> String {
 
 /// How many of the entries are reads and writes, and by how many people:
 /// the line above the table.
-pub fn summary(entries: &[AuditEntry]) -> String {
+pub fn summary(entries: &[AuditEntry], language: Language) -> String {
+    let locale = language.locale();
     let reads = entries
         .iter()
         .filter(|e| e.action == AuditAction::Read)
         .count();
     let writes = entries.len() - reads;
     let people: std::collections::BTreeSet<UserId> = entries.iter().map(|e| e.user_id).collect();
-    let people = match people.len() {
-        1 => "1 användare".to_owned(),
-        n => format!("{n} användare"),
-    };
-    let count = |n: usize, one: &str, many: &str| {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {many}")
-        }
-    };
-    format!(
-        "{}: {} och {}, av {people}.",
-        count(entries.len(), "händelse", "händelser"),
-        count(reads, "läsning", "läsningar"),
-        count(writes, "ändring", "ändringar"),
+    let events = td_string!(locale, audit.summary.events, count = entries.len());
+    let reads = td_string!(locale, audit.summary.reads, count = reads);
+    let writes = td_string!(locale, audit.summary.writes, count = writes);
+    let users = td_string!(locale, audit.summary.users, count = people.len());
+    td_string!(
+        locale,
+        audit.summary.line,
+        events = events,
+        reads = reads,
+        writes = writes,
+        users = users
     )
 }
 
@@ -187,38 +235,76 @@ mod tests {
             ..AuditQuery::default()
         };
         assert_eq!(query.check(), Err(PeriodBackwards));
+        assert_eq!(
+            PeriodBackwards.to_string(),
+            "Från-datumet måste vara före eller samma som till-datumet."
+        );
+        assert_eq!(
+            PeriodBackwards.message(Language::English),
+            "The from date must be before or the same as the to date."
+        );
     }
 
     #[test]
-    fn every_detail_the_server_writes_reads_as_swedish() {
-        for (action, detail) in [
-            (AuditAction::Read, "sync"),
-            (AuditAction::Read, "history"),
-            (AuditAction::Read, "opened_child"),
-        ] {
-            assert!(!describe(action, detail).contains(detail), "{detail}");
-        }
-        for kind in shared::audit::LocalReadKind::ALL {
-            let detail = kind.as_str();
-            assert!(
-                !describe(AuditAction::Read, detail).contains(detail),
-                "{detail}"
-            );
-        }
-        for name in [
-            "create_visit",
-            "amend_visit",
-            "create_placement",
-            "patch_record",
-            "delete_record",
-            "resolve_conflict",
-        ] {
-            assert!(!describe(AuditAction::Write, name).contains(name), "{name}");
+    fn every_detail_the_server_writes_reads_as_words() {
+        // Never the fallback that shows the detail itself ("Läsning (sync)");
+        // in Swedish the detail's English word does not appear at all.
+        let worded = |action, detail: &str, language| {
+            let words = describe(action, detail, language);
+            !words.contains(&format!("({detail})"))
+                && (language != Language::Swedish || !words.contains(detail))
+        };
+        for language in [Language::Swedish, Language::English] {
+            for (action, detail) in [
+                (AuditAction::Read, "sync"),
+                (AuditAction::Read, "history"),
+                (AuditAction::Read, "opened_child"),
+            ] {
+                assert!(worded(action, detail, language), "{detail}");
+            }
+            for kind in shared::audit::LocalReadKind::ALL {
+                let detail = kind.as_str();
+                assert!(worded(AuditAction::Read, detail, language), "{detail}");
+            }
+            for name in [
+                "create_visit",
+                "amend_visit",
+                "create_placement",
+                "patch_record",
+                "delete_record",
+                "resolve_conflict",
+            ] {
+                assert!(worded(AuditAction::Write, name, language), "{name}");
+            }
         }
         assert_eq!(
-            describe(AuditAction::Read, "something_new"),
+            describe(AuditAction::Read, "something_new", Language::Swedish),
             "Läsning (something_new)"
         );
+        assert_eq!(
+            describe(AuditAction::Read, "opened_child", Language::Swedish),
+            "Öppnade barnets sida på surfplattan"
+        );
+        assert_eq!(
+            describe(AuditAction::Read, "something_new", Language::English),
+            "Read (something_new)"
+        );
+        assert_eq!(
+            describe(AuditAction::Write, "something_new", Language::English),
+            "Change (something_new)"
+        );
+        assert_eq!(
+            describe(AuditAction::Read, "opened_child", Language::English),
+            "Opened the child's page on the tablet"
+        );
+    }
+
+    #[test]
+    fn when_is_written_as_the_language_writes_a_time() {
+        let at: DateTime<Utc> = "2026-12-04T12:05:00Z".parse().expect("time");
+        assert!(when(at, Language::Swedish).contains(" kl. "));
+        assert!(when(at, Language::English).contains(", "));
+        assert!(when(at, Language::English).contains(" Dec 2026"));
     }
 
     #[test]
@@ -245,12 +331,20 @@ mod tests {
             entry(UserId::new_random(), AuditAction::Write),
         ];
         assert_eq!(
-            summary(&entries),
+            summary(&entries, Language::Swedish),
             "3 händelser: 2 läsningar och 1 ändring, av 2 användare."
         );
         assert_eq!(
-            summary(&entries[..1]),
+            summary(&entries[..1], Language::Swedish),
             "1 händelse: 1 läsning och 0 ändringar, av 1 användare."
+        );
+        assert_eq!(
+            summary(&entries, Language::English),
+            "3 events: 2 reads and 1 change, by 2 users."
+        );
+        assert_eq!(
+            summary(&entries[..1], Language::English),
+            "1 event: 1 read and 0 changes, by 1 user."
         );
     }
 }

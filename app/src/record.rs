@@ -3,7 +3,17 @@
 //! (`server/src/export/content.rs`), built on the device from
 //! [`VisitRecord`] so it works offline. Also the "förd till akt" line and
 //! the names of the files. Pure, tested natively.
+//!
+//! The record (akten) is kept in Swedish and the server's PDF is always
+//! Swedish; this print view is worded in the language asked for (the
+//! interface language on screen, or Swedish on request, for a printout that
+//! goes into the record). Dates and times stay as the PDF writes them (ISO, 24-hour)
+//! in every language: the view is a copy of the record document. The file
+//! names never change with the language.
 
+use crate::i18n::td_string;
+use crate::labels::Label;
+use crate::language::Language;
 use chrono::{DateTime, NaiveDate, Utc};
 use shared::export::{FiledMark, UnfiledQuery, VisitRecord};
 use shared::{Child, Placement, VisitId};
@@ -33,33 +43,51 @@ fn field(label: &str, value: impl Into<String>) -> Item {
     }
 }
 
-fn text(label: Option<&str>, text: &str) -> Item {
+fn text(language: Language, label: Option<&str>, text: &str) -> Item {
     Item::Text {
         label: label.map(str::to_owned),
         text: if text.trim().is_empty() {
-            "(inget antecknat)".to_owned()
+            td_string!(language.locale(), record.document.nothing_recorded).to_owned()
         } else {
             text.to_owned()
         },
     }
 }
 
-fn yes_no(value: bool) -> &'static str {
+fn yes_no(language: Language, value: bool) -> &'static str {
     if value {
-        "Ja"
+        td_string!(language.locale(), record.document.yes)
     } else {
-        "Nej"
+        td_string!(language.locale(), record.document.no)
     }
 }
 
+/// A date as the record writes it: "2026-12-04".
+fn iso(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
 /// "Besök 2026-12-04".
-pub fn title(record: &VisitRecord) -> String {
-    format!("Besök {}", record.visit.visit_date.format("%Y-%m-%d"))
+pub fn title(record: &VisitRecord, language: Language) -> String {
+    td_string!(
+        language.locale(),
+        record.document.title,
+        date = iso(record.visit.visit_date)
+    )
 }
 
 /// "Förd till akt 2026-12-04 14:05 av Anna Lind".
-pub fn filed_text(mark: &FiledMark, local: impl Fn(DateTime<Utc>) -> String) -> String {
-    format!("Förd till akt {} av {}", local(mark.at), mark.by_name)
+pub fn filed_text(
+    mark: &FiledMark,
+    language: Language,
+    local: impl Fn(DateTime<Utc>) -> String,
+) -> String {
+    td_string!(
+        language.locale(),
+        record.document.filed,
+        at = local(mark.at),
+        name = mark.by_name.as_str()
+    )
 }
 
 /// The first mark of a visit (a visit is filed once; a later mark for the
@@ -82,6 +110,7 @@ pub fn placement_on(placements: &[Placement], day: NaiveDate) -> Option<Placemen
 }
 
 /// The PDF's file name: the date and the child's initials, never the name.
+/// The same in every language.
 pub fn pdf_file_name(child: &Child, day: NaiveDate) -> String {
     let initials: String = [child.given_name.as_str(), child.family_name.as_str()]
         .iter()
@@ -99,20 +128,28 @@ pub fn unfiled_file_name(query: &UnfiledQuery) -> String {
     )
 }
 
-/// The print view's sections, in the PDF's order; `local` writes a time as
-/// read here.
-pub fn sections(record: &VisitRecord, local: impl Fn(DateTime<Utc>) -> String) -> Vec<Section> {
+/// The print view's sections, in the PDF's order, worded in `language`;
+/// `local` writes a time as read here.
+pub fn sections(
+    record: &VisitRecord,
+    language: Language,
+    local: impl Fn(DateTime<Utc>) -> String,
+) -> Vec<Section> {
+    let locale = language.locale();
     let visit = &record.visit;
     let child = &record.child;
     let mut out = Vec::new();
     out.push(Section {
-        heading: "Barnet".into(),
+        heading: td_string!(locale, record.section.child).into(),
         items: vec![
-            field("Namn", child.full_name()),
-            field("Född", child.birth_date.format("%Y-%m-%d").to_string()),
-            field("Kön", child.sex.label_sv()),
+            field(td_string!(locale, record.field.name), child.full_name()),
+            field(td_string!(locale, record.field.born), iso(child.birth_date)),
             field(
-                "Id i verksamhetssystemet",
+                td_string!(locale, record.field.sex),
+                child.sex.label(language),
+            ),
+            field(
+                td_string!(locale, record.field.external_id),
                 child.external_id.as_ref().map_or(NOTHING, |id| id.as_str()),
             ),
         ],
@@ -120,17 +157,21 @@ pub fn sections(record: &VisitRecord, local: impl Fn(DateTime<Utc>) -> String) -
     let placement = match &record.placement {
         Some(p) => {
             let mut items = vec![
-                field("Placeringsform", p.kind.label_sv()),
-                field("Hem", p.home_name.as_str()),
-                field("Lagrum", p.legal_basis.label_sv()),
                 field(
-                    "Placerad",
+                    td_string!(locale, record.field.placement_kind),
+                    p.kind.label(language),
+                ),
+                field(td_string!(locale, record.field.home), p.home_name.as_str()),
+                field(
+                    td_string!(locale, record.field.legal_basis),
+                    p.legal_basis.label(language),
+                ),
+                field(
+                    td_string!(locale, record.field.placed),
                     format!(
                         "{} – {}",
-                        p.start_date.format("%Y-%m-%d"),
-                        p.end_date
-                            .map(|d| d.format("%Y-%m-%d").to_string())
-                            .unwrap_or_default()
+                        iso(p.start_date),
+                        p.end_date.map(iso).unwrap_or_default()
                     ),
                 ),
             ];
@@ -139,105 +180,136 @@ pub fn sections(record: &VisitRecord, local: impl Fn(DateTime<Utc>) -> String) -
                     .decided_by
                     .as_ref()
                     .map_or(String::new(), |n| format!(", {n}"));
-                items.push(field("Beslut", format!("{}{by}", date.format("%Y-%m-%d"))));
+                items.push(field(
+                    td_string!(locale, record.field.decision),
+                    format!("{}{by}", iso(date)),
+                ));
             }
             if let Some(date) = p.decision_until {
                 items.push(field(
-                    "Beslutet gäller till",
-                    date.format("%Y-%m-%d").to_string(),
+                    td_string!(locale, record.field.decision_until),
+                    iso(date),
                 ));
             }
             items
         }
-        None => vec![text(None, "Ingen placering gällde besöksdagen.")],
+        None => vec![text(
+            language,
+            None,
+            td_string!(locale, record.no_placement),
+        )],
     };
     out.push(Section {
-        heading: "Placering".into(),
+        heading: td_string!(locale, record.section.placement).into(),
         items: placement,
     });
     let mut about = vec![field(
-        "Datum",
-        visit.visit_date.format("%Y-%m-%d").to_string(),
+        td_string!(locale, record.field.date),
+        iso(visit.visit_date),
     )];
     if let Some(time) = visit.start_time {
-        about.push(field("Klockan", time.format("%H:%M").to_string()));
+        about.push(field(
+            td_string!(locale, record.field.time),
+            time.format("%H:%M").to_string(),
+        ));
     }
-    about.push(field("Kontakt", visit.contact.label_sv()));
-    about.push(field("Plats", visit.place.label_sv()));
     about.push(field(
-        "Besökare",
-        format!("{} ({})", visit.visitor, visit.visitor_role.label_sv()),
+        td_string!(locale, record.field.contact),
+        visit.contact.label(language),
     ));
-    about.push(field("Enskilt samtal", yes_no(visit.talked_alone)));
+    about.push(field(
+        td_string!(locale, record.field.place),
+        visit.place.label(language),
+    ));
+    about.push(field(
+        td_string!(locale, record.field.visitor),
+        format!("{} ({})", visit.visitor, visit.visitor_role.label(language)),
+    ));
+    about.push(field(
+        td_string!(locale, record.field.talked_alone),
+        yes_no(language, visit.talked_alone),
+    ));
     if let Some(reason) = visit.not_alone_reason {
-        let mut why = reason.label_sv().to_owned();
+        let mut why = reason.label(language).to_owned();
         if !visit.not_alone_text.as_str().trim().is_empty() {
             why = format!("{why}: {}", visit.not_alone_text);
         }
-        about.push(field("Skäl till att inte samtala enskilt", why));
+        about.push(field(
+            td_string!(locale, record.field.not_alone_reason),
+            why,
+        ));
     }
     about.push(field(
-        "Barnet fick återkoppling",
-        yes_no(visit.feedback_given),
+        td_string!(locale, record.field.feedback_given),
+        yes_no(language, visit.feedback_given),
     ));
-    about.push(field("Antecknat", local(visit.recorded_at)));
     about.push(field(
-        "Signerat av",
+        td_string!(locale, record.field.recorded),
+        local(visit.recorded_at),
+    ));
+    about.push(field(
+        td_string!(locale, record.field.signed_by),
         if visit.signed_by.is_some() {
             visit.visitor.as_str()
         } else {
-            "ej signerat"
+            td_string!(locale, record.field.not_signed)
         },
     ));
     out.push(Section {
-        heading: "Besöket".into(),
+        heading: td_string!(locale, record.section.visit).into(),
         items: about,
     });
     out.push(Section {
-        heading: "Barnets egna ord".into(),
+        heading: td_string!(locale, record.section.childs_words).into(),
         items: vec![
-            text(None, visit.child_view.as_str()),
+            text(language, None, visit.child_view.as_str()),
             text(
-                Some("Vad barnet tillfrågades om"),
+                language,
+                Some(td_string!(locale, record.field.child_asked)),
                 visit.child_asked.as_str(),
             ),
             text(
-                Some("Hur barnets åsikter påverkar ärendet"),
+                language,
+                Some(td_string!(locale, record.field.view_influence)),
                 visit.view_influence.as_str(),
             ),
         ],
     });
     out.push(Section {
-        heading: "Samtalsverktyg".into(),
+        heading: td_string!(locale, record.section.tools).into(),
         items: if record.tools.is_empty() {
-            vec![text(None, "Inga samtalsverktyg användes.")]
+            vec![text(language, None, td_string!(locale, record.no_tools))]
         } else {
             record
                 .tools
                 .iter()
-                .map(|t| text(Some(&t.label), t.text.trim_end()))
+                .map(|t| text(language, Some(t.tool.label(language)), t.text.trim_end()))
                 .collect()
         },
     });
     out.push(Section {
-        heading: "Anteckning".into(),
-        items: vec![text(None, visit.note.as_str())],
+        heading: td_string!(locale, record.section.note).into(),
+        items: vec![text(language, None, visit.note.as_str())],
     });
     out.push(Section {
-        heading: "Uppföljning".into(),
-        items: vec![text(None, visit.follow_ups.as_str())],
+        heading: td_string!(locale, record.section.follow_up).into(),
+        items: vec![text(language, None, visit.follow_ups.as_str())],
     });
     out.push(Section {
-        heading: "Tillägg och rättelser".into(),
+        heading: td_string!(locale, record.section.amendments).into(),
         items: if record.amendments.is_empty() {
-            vec![text(None, "Inga tillägg.")]
+            vec![text(
+                language,
+                None,
+                td_string!(locale, record.no_amendments),
+            )]
         } else {
             record
                 .amendments
                 .iter()
                 .map(|a| {
                     let by = format!("{}, {}", local(a.recorded_at), a.author);
-                    text(Some(&by), a.text.as_str())
+                    text(language, Some(&by), a.text.as_str())
                 })
                 .collect()
         },
@@ -313,7 +385,7 @@ mod tests {
         let during = placement_on(&placements, visit.visit_date);
         assert_eq!(during.as_ref().map(|p| p.start_date), Some(d("2026-06-01")));
         let record = VisitRecord::new(c.clone(), during, visit, vec![amendment], None);
-        let all = sections(&record, local);
+        let all = sections(&record, Language::Swedish, local);
         let headings: Vec<&str> = all.iter().map(|s| s.heading.as_str()).collect();
         assert_eq!(
             headings,
@@ -350,10 +422,96 @@ mod tests {
                 text: "Rättat datum.".into()
             }]
         );
-        assert_eq!(title(&record), "Besök 2026-11-20");
+        assert_eq!(title(&record, Language::Swedish), "Besök 2026-11-20");
         assert_eq!(
             pdf_file_name(&c, d("2026-11-20")),
             "akt-besok-2026-11-20-ÅÖ.pdf"
+        );
+
+        // In English: the same content and order, English words, the same
+        // dates and file name.
+        let english = sections(&record, Language::English, local);
+        let headings: Vec<&str> = english.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(
+            headings,
+            [
+                "The child",
+                "Placement",
+                "The visit",
+                "The child's own words",
+                "Conversation tools",
+                "Note",
+                "Follow-up",
+                "Additions and corrections"
+            ]
+        );
+        assert_eq!(english[3].items[0], all[3].items[0]);
+        assert!(english[1].items.contains(&Item::Field {
+            label: "Decision".into(),
+            value: "2026-06-01, Sociala utskottet".into()
+        }));
+        assert!(english[0].items.contains(&Item::Field {
+            label: "Date of birth".into(),
+            value: "2014-02-03".into()
+        }));
+        assert!(english[0].items.contains(&Item::Field {
+            label: "ID in the case management system".into(),
+            value: "BARN-0007".into()
+        }));
+        assert_eq!(english[7].items, all[7].items);
+        assert_eq!(
+            english[4].items,
+            vec![Item::Text {
+                label: None,
+                text: "No conversation tools were used.".into()
+            }]
+        );
+        assert_eq!(title(&record, Language::English), "Visit 2026-11-20");
+    }
+
+    #[test]
+    fn empty_fields_and_a_missing_placement_are_said_in_the_language() {
+        let c = child();
+        let mut visit = visit_for(c.id);
+        visit.signed_by = None;
+        let record = VisitRecord::new(c, None, visit, Vec::new(), None);
+        let swedish = sections(&record, Language::Swedish, local);
+        let english = sections(&record, Language::English, local);
+        assert_eq!(
+            swedish[1].items,
+            vec![Item::Text {
+                label: None,
+                text: "Ingen placering gällde besöksdagen.".into()
+            }]
+        );
+        assert_eq!(
+            english[1].items,
+            vec![Item::Text {
+                label: None,
+                text: "No placement was in force on the day of the visit.".into()
+            }]
+        );
+        assert!(swedish[2].items.contains(&Item::Field {
+            label: "Signerat av".into(),
+            value: "ej signerat".into()
+        }));
+        assert!(english[2].items.contains(&Item::Field {
+            label: "Signed by".into(),
+            value: "not signed".into()
+        }));
+        assert_eq!(
+            swedish[7].items,
+            vec![Item::Text {
+                label: None,
+                text: "Inga tillägg.".into()
+            }]
+        );
+        assert_eq!(
+            english[7].items,
+            vec![Item::Text {
+                label: None,
+                text: "No additions.".into()
+            }]
         );
     }
 
@@ -372,8 +530,12 @@ mod tests {
         assert_eq!(filed_mark(&marks, visit), Some(first.clone()));
         assert_eq!(filed_mark(&marks, VisitId::new_random()), None);
         assert_eq!(
-            filed_text(&first, local),
+            filed_text(&first, Language::Swedish, local),
             "Förd till akt 2026-12-04 10:00 av Anna Lind"
+        );
+        assert_eq!(
+            filed_text(&first, Language::English, local),
+            "Filed in the case record 2026-12-04 10:00 by Anna Lind"
         );
         let query = UnfiledQuery {
             from: d("2026-11-01"),

@@ -3,7 +3,9 @@
 
 use super::devices::{after_error, error_text};
 use super::{ctx, store};
-use crate::loggkontroll::{describe, local_time, summary, AuditQuery};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
+use crate::loggkontroll::{describe, summary, when, AuditQuery};
 use crate::platform::browser;
 use crate::platform::http::HttpTransport;
 use leptos::prelude::*;
@@ -23,13 +25,14 @@ fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
 #[component]
 pub(crate) fn AuditPage() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
     let is_manager =
         move || ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(Role::UnitManager);
     view! {
-        <h1>"Loggkontroll"</h1>
+        <h1>{t!(i18n, audit.title)}</h1>
         <Show
             when=is_manager
-            fallback=|| view! { <p role="alert">"Loggkontroll är till för enhetschefer."</p> }
+            fallback=move || view! { <p role="alert">{t!(i18n, audit.managers_only)}</p> }
         >
             <AuditReviewView/>
         </Show>
@@ -39,6 +42,8 @@ pub(crate) fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditReviewView() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = crate::ui::language::reader();
     let start = AuditQuery::recent(super::caseload::today(), DEFAULT_DAYS);
     let user = RwSignal::new(String::new());
     let child = RwSignal::new(String::new());
@@ -51,22 +56,24 @@ fn AuditReviewView() -> impl IntoView {
     let export_note = RwSignal::new(None::<String>);
 
     let query = move || -> Result<AuditQuery, String> {
+        let language = crate::ui::language::now();
+        let locale = language.locale();
         let date = |text: String, what: &str| -> Result<Option<chrono::NaiveDate>, String> {
             if text.trim().is_empty() {
                 Ok(None)
             } else {
                 parse_date(&text)
                     .map(Some)
-                    .ok_or_else(|| format!("{what} ska vara ett datum som 2026-11-24."))
+                    .ok_or_else(|| td_string!(locale, audit.not_a_date, field = what))
             }
         };
         let query = AuditQuery {
             user: UserId::parse(&user.get_untracked()).ok(),
             child: ChildId::parse(&child.get_untracked()).ok(),
-            from: date(from.get_untracked(), "Från")?,
-            to: date(to.get_untracked(), "Till")?,
+            from: date(from.get_untracked(), td_string!(locale, audit.from))?,
+            to: date(to.get_untracked(), td_string!(locale, audit.to))?,
         };
-        query.check().map_err(|e| e.to_string())?;
+        query.check().map_err(|e| e.message(language).to_owned())?;
         Ok(query)
     };
 
@@ -87,7 +94,7 @@ fn AuditReviewView() -> impl IntoView {
                     error_text(&e)
                 })
             } else {
-                Err("Enheten är offline. Loggen finns på servern och kräver nätverk.".to_owned())
+                Err(td_string!(crate::ui::language::now().locale(), audit.offline).to_owned())
             };
             result.set(Some(answer.map(|review| (query, review))));
             busy.set(false);
@@ -124,12 +131,16 @@ fn AuditReviewView() -> impl IntoView {
                 return;
             }
         };
-        export_note.set(Some("Hämtar exporten…".into()));
+        export_note.set(Some(t_string!(i18n, audit.exporting).to_owned()));
         leptos::task::spawn_local(async move {
             let Some(store) = store() else { return };
             let note = match HttpTransport::new(store).audit_csv(&query).await {
                 Ok(csv) => match browser::download_text(&query.file_name(), "text/csv", &csv) {
-                    Ok(()) => format!("Exporten sparades som {}.", query.file_name()),
+                    Ok(()) => td_string!(
+                        crate::ui::language::now().locale(),
+                        audit.export_saved,
+                        file = query.file_name()
+                    ),
                     Err(e) => e,
                 },
                 Err(e) => {
@@ -144,84 +155,87 @@ fn AuditReviewView() -> impl IntoView {
     let names = move || -> HashMap<ChildId, String> { children.get().into_iter().collect() };
 
     view! {
-        <p class="lead">
-            "Vem har läst eller ändrat uppgifter om barnen på dina enheter, och när. "
-            "Loggen visar aldrig själva uppgifterna."
-        </p>
+        <p class="lead">{t!(i18n, audit.lead)}</p>
         <form class="filters" on:submit=move |ev| { ev.prevent_default(); search(); }>
             <label>
-                <span>"Användare"</span>
+                <span>{t!(i18n, audit.user)}</span>
                 <select on:change=move |ev| user.set(event_target_value(&ev)) prop:value=move || user.get()>
-                    <option value="">"Alla"</option>
+                    <option value="">{t!(i18n, audit.all)}</option>
                     {move || colleagues.get().into_iter().map(|c| view! {
                         <option value=c.id.to_string()>
-                            {format!("{} · {} · {}", c.display_name, c.username, c.role.title_sv())}
+                            {format!("{} · {} · {}", c.display_name, c.username, c.role.label(language()))}
                         </option>
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                <span>"Barn"</span>
+                <span>{t!(i18n, audit.child)}</span>
                 <select on:change=move |ev| child.set(event_target_value(&ev)) prop:value=move || child.get()>
-                    <option value="">"Alla"</option>
+                    <option value="">{t!(i18n, audit.all)}</option>
                     {move || children.get().into_iter().map(|(id, name)| view! {
                         <option value=id.to_string()>{name}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>
-                <span>"Från"</span>
+                <span>{t!(i18n, audit.from)}</span>
                 <input type="date" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/>
             </label>
             <label>
-                <span>"Till"</span>
+                <span>{t!(i18n, audit.to)}</span>
                 <input type="date" prop:value=move || to.get() on:change=move |ev| to.set(event_target_value(&ev))/>
             </label>
             <div class="filters__actions">
-                <button type="submit" class="button" disabled=move || busy.get()>"Visa"</button>
-                <button type="button" class="button button--secondary" on:click=export>"Exportera CSV"</button>
+                <button type="submit" class="button" disabled=move || busy.get()>{t!(i18n, audit.show)}</button>
+                <button type="button" class="button button--secondary" on:click=export>{t!(i18n, audit.export_csv)}</button>
             </div>
         </form>
         <p role="status" class="notice">{move || export_note.get()}</p>
         {move || match result.get() {
-            None => view! { <p class="muted">"Hämtar loggen…"</p> }.into_any(),
+            None => view! { <p class="muted">{t!(i18n, audit.loading)}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
             Some(Ok((_, review))) if review.entries.is_empty() => view! {
-                <p data-testid="audit-summary">"Inga händelser för det valda urvalet."</p>
+                <p data-testid="audit-summary">{t!(i18n, audit.no_events)}</p>
             }.into_any(),
             Some(Ok((_, review))) => {
+                let language = language();
+                let locale = language.locale();
                 let names = names();
                 let child_name = move |id: ChildId| names.get(&id).cloned()
-                    .unwrap_or_else(|| format!("Barn {}", &id.to_string()[..8]));
+                    .unwrap_or_else(|| {
+                        td_string!(locale, audit.unknown_child, id = &id.to_string()[..8])
+                    });
                 view! {
-                    <p data-testid="audit-summary">{summary(&review.entries)}</p>
+                    <p data-testid="audit-summary">{summary(&review.entries, language)}</p>
                     {review.truncated.then(|| view! {
-                        <p class="warning" role="alert">
-                            "Fler händelser än som visas matchar. Välj en kortare period, en användare eller ett barn."
-                        </p>
+                        <p class="warning" role="alert">{t!(i18n, audit.truncated)}</p>
                     })}
                     <div class="table-scroll">
                         <table class="audit-table">
-                            <caption class="visually-hidden">"Händelser i loggen, äldst först"</caption>
+                            <caption class="visually-hidden">{t!(i18n, audit.caption)}</caption>
                             <thead>
                                 <tr>
-                                    <th scope="col">"Tidpunkt"</th>
-                                    <th scope="col">"Användare"</th>
-                                    <th scope="col">"Roll"</th>
-                                    <th scope="col">"Barn"</th>
-                                    <th scope="col">"Händelse"</th>
-                                    <th scope="col">"Offline"</th>
+                                    <th scope="col">{t!(i18n, audit.column.time)}</th>
+                                    <th scope="col">{t!(i18n, audit.column.user)}</th>
+                                    <th scope="col">{t!(i18n, audit.column.role)}</th>
+                                    <th scope="col">{t!(i18n, audit.column.child)}</th>
+                                    <th scope="col">{t!(i18n, audit.column.event)}</th>
+                                    <th scope="col">{t!(i18n, audit.column.offline)}</th>
                                 </tr>
                             </thead>
                             <tbody>
                                 {review.entries.into_iter().map(|e| view! {
                                     <tr data-testid="audit-row">
-                                        <td>{local_time(e.occurred_at)}</td>
+                                        <td>{when(e.occurred_at, language)}</td>
                                         <td>{e.username.clone()}</td>
-                                        <td>{e.role.title_sv()}</td>
+                                        <td>{e.role.label(language)}</td>
                                         <td>{child_name(e.child_id)}</td>
-                                        <td>{describe(e.action, &e.detail)}</td>
-                                        <td>{if e.offline { "Ja" } else { "Nej" }}</td>
+                                        <td>{describe(e.action, &e.detail, language)}</td>
+                                        <td>{if e.offline {
+                                            td_string!(locale, audit.yes)
+                                        } else {
+                                            td_string!(locale, audit.no)
+                                        }}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -6,6 +6,8 @@
 use super::register::{failed, NeedsNetwork, SaveLine, SaveState};
 use super::{ctx, store, sync_ctl};
 use crate::caseload::overview;
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::language::Language;
 use crate::platform::{browser, http::HttpTransport};
 use crate::record::{
     filed_mark, filed_text, pdf_file_name, placement_on, sections, title, unfiled_file_name, Item,
@@ -69,6 +71,8 @@ pub(crate) fn FileToRecord(
     filed: Option<FiledMark>,
 ) -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = super::language::reader();
     let (state, mark) = filing(visit_id, filed);
     let file_name = pdf_file_name(&child, visit_date);
     let file = move |_| {
@@ -81,25 +85,30 @@ pub(crate) fn FileToRecord(
                 Ok(bytes) => bytes,
                 Err(f) => return state.set(failed(ctx, &f)),
             };
+            let locale = super::language::now().locale();
             if let Err(e) = browser::download_bytes(&file_name, "application/pdf", &pdf) {
-                return state.set(SaveState::Failed(format!(
-                    "{e} Besöket är inte markerat som fört till akt."
+                return state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.download_failed_not_marked,
+                    error = e
                 )));
             }
             match http.file_visit(visit_id).await {
                 Ok(first) => {
                     let already = mark.get_untracked().is_some();
+                    let file = file_name.as_str();
                     state.set(SaveState::Saved(if already {
-                        format!("PDF:en är hämtad ({file_name}). Besöket var redan fört till akt; markeringen är oförändrad.")
+                        td_string!(locale, record.pdf_saved_already_filed, file = file)
                     } else {
-                        format!("PDF:en är hämtad ({file_name}) och besöket är markerat som fört till akt.")
+                        td_string!(locale, record.pdf_saved_and_marked, file = file)
                     }));
                     mark.set(Some(first));
                     sync_ctl::request_sync(ctx);
                 }
-                Err(f) => state.set(SaveState::Failed(format!(
-                    "PDF:en är hämtad, men markeringen sparades inte: {}",
-                    f.text()
+                Err(f) => state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.pdf_saved_mark_failed,
+                    error = f.text()
                 ))),
             }
         });
@@ -108,18 +117,22 @@ pub(crate) fn FileToRecord(
     view! {
         <div class="to-record" data-testid="to-record">
             {move || match mark.get() {
-                Some(m) => view! { <p class="filed" data-testid="filed-mark">{filed_text(&m, local)}</p> }.into_any(),
-                None => view! { <p class="muted" data-testid="filed-mark">"Inte förd till akt än."</p> }.into_any(),
+                Some(m) => view! { <p class="filed" data-testid="filed-mark">{filed_text(&m, language(), local)}</p> }.into_any(),
+                None => view! { <p class="muted" data-testid="filed-mark">{t!(i18n, record.not_filed_yet)}</p> }.into_any(),
             }}
             <div class="form__actions">
                 <button type="button" class="button button--secondary"
                     disabled=move || state.get() == SaveState::Saving || !ctx.online.get()
                     on:click=file>
-                    {move || if mark.with(Option::is_some) { "Hämta PDF till akt igen" } else { "För till akt" }}
+                    {move || if mark.with(Option::is_some) {
+                        t_string!(i18n, record.file_again)
+                    } else {
+                        t_string!(i18n, record.file_to_record)
+                    }}
                 </button>
-                <A href=print_href attr:class="button button--secondary">"Utskrift"</A>
+                <A href=print_href attr:class="button button--secondary">{t!(i18n, record.print_view)}</A>
                 {move || (!ctx.online.get()).then(|| view! {
-                    <span class="muted">"Kräver nätverk för PDF. Utskriften fungerar offline."</span>
+                    <span class="muted">{t!(i18n, record.pdf_needs_network)}</span>
                 })}
             </div>
             <SaveLine state/>
@@ -130,6 +143,7 @@ pub(crate) fn FileToRecord(
 /// The print view of one visit, built on the device: works offline.
 #[component]
 pub(crate) fn PrintPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let ids = Memo::new(move |_| {
         let p = params.read();
@@ -174,51 +188,91 @@ pub(crate) fn PrintPage() -> impl IntoView {
     });
     view! {
         <p class="no-print">
-            {move || ids.get().map(|(c, _)| view! { <A href=format!("/barn/{c}") attr:class="back">"← Tillbaka till barnet"</A> })}
+            {move || ids.get().map(|(c, _)| view! { <A href=format!("/barn/{c}") attr:class="back">{t!(i18n, record.back_to_child)}</A> })}
         </p>
         {move || match record.get() {
-            None => view! { <p class="muted">"Laddar…"</p> }.into_any(),
+            None => view! { <p class="muted">{t!(i18n, record.loading)}</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-            Some(Ok(None)) => view! { <p>"Besöket finns inte på den här enheten."</p> }.into_any(),
+            Some(Ok(None)) => view! { <p>{t!(i18n, record.visit_not_on_device)}</p> }.into_any(),
             Some(Ok(Some(r))) => view! { <RecordView record=r/> }.into_any(),
         }}
     }
 }
 
+/// The document's language: the interface language, or Swedish (the
+/// record's language) when asked for, so that what is printed for the record
+/// can be in Swedish. Arabic does not cover the staff pages: Swedish there.
+fn document_language(interface: Language, in_swedish: bool) -> Language {
+    if in_swedish || !interface.covers_staff_pages() {
+        Language::Swedish
+    } else {
+        interface
+    }
+}
+
 #[component]
 fn RecordView(record: VisitRecord) -> impl IntoView {
-    let heading = title(&record);
-    let filed = record.filed.as_ref().map(|m| filed_text(m, local));
+    let i18n = use_i18n();
+    let language = super::language::reader();
+    let in_swedish = RwSignal::new(false);
+    let document = move || document_language(language(), in_swedish.get());
     let signed = record.visit.signed_by.is_some();
+    let record = StoredValue::new(record);
     view! {
-        <article class="print-record" data-testid="print-record">
-            <p class="print-record__doc">"Barnbesök – dokumentation till akt"</p>
-            <h1>{format!("{} · {}", heading, record.child.full_name())}</h1>
-            {filed.map(|f| view! { <p class="filed">{f}</p> })}
-            {(!signed).then(|| view! { <p class="warning">"Besöket är inte signerat."</p> })}
-            <div class="form__actions no-print">
-                <button type="button" class="button" on:click=|_| browser::print_page()>"Skriv ut"</button>
-                <span class="muted">"Utskriften görs på enheten och fungerar utan nätverk."</span>
+        <article class="print-record" data-testid="print-record" lang=move || document().tag()>
+            {move || {
+                let language = document();
+                let locale = language.locale();
+                record.with_value(|record| view! {
+                    <p class="print-record__doc">{td_string!(locale, record.document.heading)}</p>
+                    <h1>{format!("{} · {}", title(record, language), record.child.full_name())}</h1>
+                    {record.filed.as_ref().map(|m| view! { <p class="filed">{filed_text(m, language, local)}</p> })}
+                    {(!signed).then(|| view! { <p class="warning">{td_string!(locale, record.document.not_signed)}</p> })}
+                })
+            }}
+            <div class="form__actions no-print" lang=move || language().tag()>
+                <button type="button" class="button" on:click=|_| browser::print_page()>{t!(i18n, record.print)}</button>
+                <span class="muted">{t!(i18n, record.print_works_offline)}</span>
             </div>
-            {sections(&record, local).into_iter().map(|s| view! {
-                <section class="print-record__section">
-                    <h2>{s.heading}</h2>
-                    <dl>
-                        {s.items.into_iter().map(|item| match item {
-                            Item::Field { label, value } => view! {
-                                <div class="print-record__field"><dt>{label}</dt><dd>{value}</dd></div>
-                            }.into_any(),
-                            Item::Text { label, text } => view! {
-                                <div class="print-record__text">
-                                    {label.map(|l| view! { <dt>{l}</dt> })}
-                                    <dd class="visit__note">{text}</dd>
-                                </div>
-                            }.into_any(),
-                        }).collect_view()}
-                    </dl>
-                </section>
-            }).collect_view()}
-            <p class="muted print-record__foot">{format!("Besöks-id {}", record.visit.id)}</p>
+            {move || (language() != Language::Swedish && language().covers_staff_pages()).then(|| view! {
+                <div class="form__actions no-print" lang=move || language().tag()>
+                    <button type="button" class="button button--secondary" data-testid="record-in-swedish"
+                        on:click=move |_| in_swedish.update(|s| *s = !*s)>
+                        {move || if in_swedish.get() {
+                            t_string!(i18n, record.show_in_interface_language)
+                        } else {
+                            t_string!(i18n, record.show_in_swedish)
+                        }}
+                    </button>
+                    <span class="muted">{t!(i18n, record.record_is_swedish)}</span>
+                </div>
+            })}
+            {move || {
+                let language = document();
+                record.with_value(|record| view! {
+                    {sections(record, language, local).into_iter().map(|s| view! {
+                        <section class="print-record__section">
+                            <h2>{s.heading}</h2>
+                            <dl>
+                                {s.items.into_iter().map(|item| match item {
+                                    Item::Field { label, value } => view! {
+                                        <div class="print-record__field"><dt>{label}</dt><dd>{value}</dd></div>
+                                    }.into_any(),
+                                    Item::Text { label, text } => view! {
+                                        <div class="print-record__text">
+                                            {label.map(|l| view! { <dt>{l}</dt> })}
+                                            <dd class="visit__note">{text}</dd>
+                                        </div>
+                                    }.into_any(),
+                                }).collect_view()}
+                            </dl>
+                        </section>
+                    }).collect_view()}
+                    <p class="muted print-record__foot">
+                        {td_string!(language.locale(), record.document.visit_id, id = record.visit.id)}
+                    </p>
+                })
+            }}
         </article>
     }
 }
@@ -228,11 +282,12 @@ fn RecordView(record: VisitRecord) -> impl IntoView {
 #[component]
 pub(crate) fn BulkExportPage() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
     let leader = move || ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(Role::GroupLeader);
     view! {
-        <h1>"Till akt"</h1>
-        <Show when=leader fallback=|| view! {
-            <p role="alert">"Export av flera besök till akten är till för gruppledare."</p>
+        <h1>{t!(i18n, record.bulk.title)}</h1>
+        <Show when=leader fallback=move || view! {
+            <p role="alert">{t!(i18n, record.bulk.leaders_only)}</p>
         }>
             <BulkExport/>
         </Show>
@@ -242,6 +297,8 @@ pub(crate) fn BulkExportPage() -> impl IntoView {
 #[component]
 fn BulkExport() -> impl IntoView {
     let ctx = ctx();
+    let i18n = use_i18n();
+    let language = super::language::reader();
     let today = super::caseload::today();
     let units = ctx
         .user
@@ -275,12 +332,13 @@ fn BulkExport() -> impl IntoView {
     let found = RwSignal::new(None::<(UnfiledQuery, Vec<VisitRecord>)>);
     let state = RwSignal::new(SaveState::Idle);
     let query = move || -> Result<UnfiledQuery, String> {
+        let locale = super::language::now().locale();
         let date = |s: String| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
         let (Some(from), Some(to)) = (date(from.get_untracked()), date(to.get_untracked())) else {
-            return Err("Ange perioden med datum som 2026-11-24.".into());
+            return Err(td_string!(locale, record.bulk.period_format).into());
         };
         if to < from {
-            return Err("Periodens slut kan inte vara före dess början.".into());
+            return Err(td_string!(locale, record.bulk.period_backwards).into());
         }
         let chosen = scope.get_untracked();
         let (worker, unit) = match chosen.split_once(':') {
@@ -289,7 +347,7 @@ fn BulkExport() -> impl IntoView {
             _ => (None, None),
         };
         if worker.is_none() && unit.is_none() {
-            return Err("Välj en medarbetare eller enheten.".into());
+            return Err(td_string!(locale, record.bulk.choose_scope).into());
         }
         Ok(UnfiledQuery {
             from,
@@ -330,9 +388,12 @@ fn BulkExport() -> impl IntoView {
                 Err(f) => return state.set(failed(ctx, &f)),
             };
             let name = unfiled_file_name(&q);
+            let locale = super::language::now().locale();
             if let Err(e) = browser::download_bytes(&name, "application/pdf", &pdf) {
-                return state.set(SaveState::Failed(format!(
-                    "{e} Inga besök markerades som förda till akt."
+                return state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.bulk.download_failed_none_marked,
+                    error = e
                 )));
             }
             // Only the visits listed are marked: one signed in the meantime
@@ -342,34 +403,37 @@ fn BulkExport() -> impl IntoView {
             };
             match http.file_visits(&request).await {
                 Ok(marks) => {
-                    state.set(SaveState::Saved(format!(
-                        "PDF:en är hämtad ({name}) och {} besök är markerade som förda till akt.",
-                        marks.len()
+                    state.set(SaveState::Saved(td_string!(
+                        locale,
+                        record.bulk.pdf_saved_and_marked,
+                        file = name.as_str(),
+                        count = marks.len()
                     )));
                     found.set(None);
                     sync_ctl::request_sync(ctx);
                 }
-                Err(f) => state.set(SaveState::Failed(format!(
-                    "PDF:en är hämtad, men besöken markerades inte: {}",
-                    f.text()
+                Err(f) => state.set(SaveState::Failed(td_string!(
+                    locale,
+                    record.bulk.pdf_saved_mark_failed,
+                    error = f.text()
                 ))),
             }
         });
     };
     view! {
-        <p class="lead muted">"Hämta en periods signerade besök som inte är förda till akt, för en medarbetare eller hela enheten, som en PDF. Besöken markeras sedan som förda till akt, en gång."</p>
+        <p class="lead muted">{t!(i18n, record.bulk.lead)}</p>
         <NeedsNetwork/>
         <form class="form card" on:submit=search novalidate>
             <div class="form__row">
-                <super::register::TextField label="Från" value=from kind="date"/>
-                <super::register::TextField label="Till och med" value=to kind="date"/>
+                <DateField label=Signal::derive(move || t_string!(i18n, record.bulk.from)) value=from/>
+                <DateField label=Signal::derive(move || t_string!(i18n, record.bulk.to)) value=to/>
                 <label class="field">
-                    <span>"För"</span>
+                    <span>{t!(i18n, record.bulk.scope)}</span>
                     <select on:change=move |ev| scope.set(event_target_value(&ev))>
                         {units.iter().map(|u| {
                             let value = format!("unit:{}", u.id);
                             let v = value.clone();
-                            view! { <option value=value selected=move || scope.get() == v>{format!("Hela enheten {}", u.name)}</option> }
+                            view! { <option value=value selected=move || scope.get() == v>{t!(i18n, record.bulk.whole_unit, unit = u.name.clone())}</option> }
                         }).collect_view()}
                         {move || colleagues.get().into_iter().filter(|c| c.active && c.role.writes_child_records()).map(|c| {
                             let value = format!("worker:{}", c.id);
@@ -382,7 +446,7 @@ fn BulkExport() -> impl IntoView {
             <div class="form__actions">
                 <button type="submit" class="button"
                     disabled=move || state.get() == SaveState::Saving || !ctx.online.get()>
-                    "Visa besök som inte är förda till akt"
+                    {t!(i18n, record.bulk.show)}
                 </button>
             </div>
         </form>
@@ -391,25 +455,38 @@ fn BulkExport() -> impl IntoView {
             let n = list.len();
             view! {
                 <section class="card" aria-labelledby="unfiled-h">
-                    <h2 id="unfiled-h">{format!("{n} besök att föra till akt")}</h2>
+                    <h2 id="unfiled-h">{t!(i18n, record.bulk.to_file, count = move || n)}</h2>
                     {if n == 0 {
-                        view! { <p class="muted" role="status">"Alla signerade besök i perioden är redan förda till akt."</p> }.into_any()
+                        view! { <p class="muted" role="status">{t!(i18n, record.bulk.all_filed)}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="history" data-testid="unfiled-list">
                                 {list.into_iter().map(|r| view! {
-                                    <li class="history__item">{format!("{} · {} · {}", r.visit.visit_date, r.child.full_name(), r.visit.visitor)}</li>
+                                    <li class="history__item">{move || format!("{} · {} · {}", language().date(r.visit.visit_date), r.child.full_name(), r.visit.visitor)}</li>
                                 }).collect_view()}
                             </ul>
                             <button type="button" class="button"
                                 disabled=move || state.get() == SaveState::Saving || !ctx.online.get()
                                 on:click=export>
-                                "Hämta PDF och markera som förda till akt"
+                                {t!(i18n, record.bulk.download_and_mark)}
                             </button>
                         }.into_any()
                     }}
                 </section>
             }
         })}
+    }
+}
+
+/// A date field (as `register::TextField` draws it) whose label follows the
+/// interface language.
+#[component]
+fn DateField(label: Signal<&'static str>, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <input type="date" maxlength="120" autocomplete="off" prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
     }
 }
