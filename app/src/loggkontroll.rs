@@ -158,14 +158,6 @@ pub fn when(at: DateTime<Utc>, language: Language) -> String {
     language.date_time(at.with_timezone(&Local).naive_local())
 }
 
-/// When it happened, in the tablet's time zone, to the minute (ISO, as the
-/// device list still shows it).
-pub fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
 /// How many of the entries are reads and writes, and by how many people:
 /// the line above the table.
 pub fn summary(entries: &[AuditEntry], language: Language) -> String {
