@@ -220,16 +220,16 @@ pub fn due_text(due: DueStatus, due_date: NaiveDate, language: Language) -> Stri
     let date = language.date(due_date);
     match due {
         DueStatus::Overdue { days } => {
-            td_string!(locale, caseload.due_overdue, count = days, date = date).to_string()
+            td_string!(locale, caseload.due_overdue, count = days, date = date)
         }
         DueStatus::DueSoon { days: 0 } => {
-            td_string!(locale, caseload.due_today, date = date).to_string()
+            td_string!(locale, caseload.due_today, date = date)
         }
         DueStatus::DueSoon { days: 1 } => {
-            td_string!(locale, caseload.due_tomorrow, date = date).to_string()
+            td_string!(locale, caseload.due_tomorrow, date = date)
         }
         DueStatus::DueSoon { days } | DueStatus::Later { days } => {
-            td_string!(locale, caseload.due_in_days, count = days, date = date).to_string()
+            td_string!(locale, caseload.due_in_days, count = days, date = date)
         }
     }
 }

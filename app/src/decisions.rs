@@ -35,7 +35,7 @@ pub struct Warning {
 }
 
 fn days(n: i64, language: Language) -> String {
-    td_string!(language.locale(), decisions.days, count = n).to_string()
+    td_string!(language.locale(), decisions.days, count = n)
 }
 
 /// The warning about the decision, if it ends within 30 days or has expired.
@@ -56,17 +56,17 @@ pub fn decision_warning(
                 severity: Severity::Soon,
                 text: match days_left {
                     0 => {
-                        td_string!(locale, decisions.decision_ends_today, until = until).to_string()
+                        td_string!(locale, decisions.decision_ends_today, until = until)
                     }
                     1 => td_string!(locale, decisions.decision_ends_tomorrow, until = until)
-                        .to_string(),
+                        ,
                     n => td_string!(
                         locale,
                         decisions.decision_ends_in,
                         until = until,
                         days = days(n, language)
                     )
-                    .to_string(),
+                    ,
                 },
             })
         }
@@ -78,7 +78,7 @@ pub fn decision_warning(
                 until = language.date(until),
                 days = days(days_over, language)
             )
-            .to_string(),
+            ,
         }),
     }
 }
@@ -102,17 +102,17 @@ pub fn consideration_warning(
                 severity: Severity::Soon,
                 text: match days_left {
                     0 => {
-                        td_string!(locale, decisions.consideration_due_today, due = due).to_string()
+                        td_string!(locale, decisions.consideration_due_today, due = due)
                     }
                     1 => td_string!(locale, decisions.consideration_due_tomorrow, due = due)
-                        .to_string(),
+                        ,
                     n => td_string!(
                         locale,
                         decisions.consideration_due_in,
                         due = due,
                         days = days(n, language)
                     )
-                    .to_string(),
+                    ,
                 },
             })
         }
@@ -124,7 +124,7 @@ pub fn consideration_warning(
                 due = language.date(due),
                 days = days(days_over, language)
             )
-            .to_string(),
+            ,
         }),
     }
 }
@@ -154,10 +154,10 @@ pub fn decision_text(placement: &Placement, language: Language) -> String {
             date = date,
             by = by.to_string()
         )
-        .to_string(),
-        (Some(date), None) => td_string!(locale, decisions.decided_on, date = date).to_string(),
+        ,
+        (Some(date), None) => td_string!(locale, decisions.decided_on, date = date),
         (None, Some(by)) => {
-            td_string!(locale, decisions.decided_by, by = by.to_string()).to_string()
+            td_string!(locale, decisions.decided_by, by = by.to_string())
         }
         (None, None) => td_string!(locale, decisions.decision_date_missing).to_owned(),
     };
@@ -168,8 +168,8 @@ pub fn decision_text(placement: &Placement, language: Language) -> String {
             decision = decision,
             until = language.date(until)
         )
-        .to_string(),
-        None => td_string!(locale, decisions.decision_without_end, decision = decision).to_string(),
+        ,
+        None => td_string!(locale, decisions.decision_without_end, decision = decision),
     }
 }
 
@@ -184,8 +184,8 @@ pub fn consideration_text(placement: &Placement, language: Language) -> String {
             due = due,
             last = language.date(last)
         )
-        .to_string(),
-        None => td_string!(locale, decisions.next_consideration_first, due = due).to_string(),
+        ,
+        None => td_string!(locale, decisions.next_consideration_first, due = due),
     }
 }
 

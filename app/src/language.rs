@@ -161,7 +161,7 @@ impl Language {
         let digits = value.unsigned_abs().to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * 2);
         for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(self.group_separator());
             }
             grouped.push(digit);
@@ -348,9 +348,9 @@ mod tests {
         use crate::i18n::td_string;
         let english = Language::English.locale();
         let swedish = Language::Swedish.locale();
-        assert_eq!(td_string!(english, sync.changes_waiting, count = 1).to_string(), "1 change waiting");
-        assert_eq!(td_string!(english, sync.changes_waiting, count = 3).to_string(), "3 changes waiting");
-        assert_eq!(td_string!(swedish, sync.changes_waiting, count = 3).to_string(), "3 ändringar väntar");
+        assert_eq!(td_string!(english, sync.changes_waiting, count = 1), "1 change waiting");
+        assert_eq!(td_string!(english, sync.changes_waiting, count = 3), "3 changes waiting");
+        assert_eq!(td_string!(swedish, sync.changes_waiting, count = 3), "3 ändringar väntar");
         assert_eq!(td_string!(Language::Arabic.locale(), common.language).to_string(), "Språk");
     }
 

@@ -91,7 +91,7 @@ impl PinError {
                 min = MIN_PIN_DIGITS,
                 max = MAX_PIN_DIGITS
             )
-            .to_string(),
+            ,
             Self::TooSimple => td_string!(locale, lock.pin_too_simple).to_owned(),
             Self::Mismatch => td_string!(locale, lock.pin_mismatch).to_owned(),
         }

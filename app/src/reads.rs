@@ -82,8 +82,8 @@ pub fn export_notice(language: Language, names: NameInCalendar, count: usize) ->
         NameInCalendar::GivenName => td_string!(locale, sync.calendar_export.who_given_name),
         NameInCalendar::FullName => td_string!(locale, sync.calendar_export.who_full_name),
     };
-    let visits = td_string!(locale, sync.calendar_export.visits, count).to_string();
-    td_string!(locale, sync.calendar_export.notice, visits, who).to_string()
+    let visits = td_string!(locale, sync.calendar_export.visits, count);
+    td_string!(locale, sync.calendar_export.notice, visits, who)
 }
 
 

@@ -17,7 +17,7 @@ pub fn describe(operation: &Operation, language: Language) -> String {
     match operation {
         Operation::CreateVisit(v) => {
             let date = language.date(v.visit_date);
-            td_string!(locale, sync.what.visit, date).to_string()
+            td_string!(locale, sync.what.visit, date)
         }
         Operation::AmendVisit(_) => td_string!(locale, sync.what.amendment).to_owned(),
         Operation::CreatePlacement(_) => td_string!(locale, sync.what.new_placement).to_owned(),
@@ -144,7 +144,7 @@ pub fn dismiss_warning(operation: &Operation, language: Language) -> String {
         Operation::ClosePlacement(_) => td_string!(locale, sync.refused.gone_closing),
         _ => td_string!(locale, sync.refused.gone_change),
     };
-    td_string!(locale, sync.refused.warning, what, gone).to_string()
+    td_string!(locale, sync.refused.warning, what, gone)
 }
 
 /// The children who left the tablet's scope but must stay for now: a

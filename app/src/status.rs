@@ -60,7 +60,7 @@ impl Default for SyncStatus {
 }
 
 fn changes_waiting(language: Language, n: usize) -> String {
-    td_string!(language.locale(), sync.changes_waiting, count = n).to_string()
+    td_string!(language.locale(), sync.changes_waiting, count = n)
 }
 
 impl SyncStatus {
@@ -71,19 +71,19 @@ impl SyncStatus {
             Activity::Syncing => td_string!(locale, sync.syncing).to_owned(),
             Activity::Offline if self.pending > 0 => {
                 let waiting = changes_waiting(language, self.pending);
-                td_string!(locale, sync.offline_with, waiting).to_string()
+                td_string!(locale, sync.offline_with, waiting)
             }
             Activity::Offline => td_string!(locale, sync.offline).to_owned(),
             Activity::Failed(_) if self.pending > 0 => {
                 let waiting = changes_waiting(language, self.pending);
-                td_string!(locale, sync.failed_with, waiting).to_string()
+                td_string!(locale, sync.failed_with, waiting)
             }
             Activity::Failed(_) => td_string!(locale, sync.failed).to_owned(),
             Activity::Idle if self.rejected > 0 => {
-                td_string!(locale, sync.refused_count, count = self.rejected).to_string()
+                td_string!(locale, sync.refused_count, count = self.rejected)
             }
             Activity::Idle if self.conflicts > 0 => {
-                td_string!(locale, sync.conflicts, count = self.conflicts).to_string()
+                td_string!(locale, sync.conflicts, count = self.conflicts)
             }
             Activity::Idle if self.pending > 0 => changes_waiting(language, self.pending),
             Activity::Idle if self.last_synced_at.is_some() => {
@@ -99,18 +99,18 @@ impl SyncStatus {
         let last = match self.last_synced_at {
             Some(at) => {
                 let at = language.date_time(at.with_timezone(&Local).naive_local());
-                td_string!(locale, sync.last_synced, at).to_string()
+                td_string!(locale, sync.last_synced, at)
             }
             None => td_string!(locale, sync.never_synced).to_owned(),
         };
         match &self.activity {
             Activity::Failed(message) => {
-                td_string!(locale, sync.detail_failed, message, last).to_string()
+                td_string!(locale, sync.detail_failed, message, last)
             }
             Activity::Offline if self.pending > 0 => {
-                td_string!(locale, sync.detail_offline, last).to_string()
+                td_string!(locale, sync.detail_offline, last)
             }
-            _ => td_string!(locale, sync.detail, last).to_string(),
+            _ => td_string!(locale, sync.detail, last),
         }
     }
 

@@ -114,7 +114,7 @@ impl VisitDraft {
                 problems.push((
                     field,
                     td_string!(locale, visit.problem_text_invalid, detail = e.to_string())
-                        .to_string(),
+                        ,
                 ));
                 VisitNote::default()
             }
@@ -247,7 +247,7 @@ impl VisitDraft {
                 VisitProblem::Tools(detail) => (
                     Field::Tools,
                     td_string!(locale, visit.problem_tools, detail = detail.to_string())
-                        .to_string(),
+                        ,
                 ),
             };
             vec![(field, text)]
