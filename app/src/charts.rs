@@ -146,8 +146,7 @@ pub fn month_chart(period: &Period, all: &[MonthlyVisits], language: Language) -
             max = language.integer(i64::from(
                 months.iter().map(|m| m.visits).max().unwrap_or(0)
             ))
-        )
-        .to_string(),
+        ),
         _ => td_string!(language.locale(), selfcheck.chart.no_months).to_owned(),
     };
     MonthChart {
@@ -236,7 +235,6 @@ pub fn compliance_chart(report: &SelfCheckReport, language: Language) -> ShareCh
             selfcheck.chart.compliance_description,
             groups = listed.join("; ")
         )
-        .to_string()
     };
     ShareChart {
         height: SHARE_ROW * bars.len().max(1) as f64,

@@ -139,7 +139,6 @@ pub fn offline_note(
         selfcheck.offline_note,
         at = language.date_time(local(generated_at))
     )
-    .to_string()
 }
 
 /// A figure as shown on screen: "12 av 20 (60 %)", "2,4", "7"; "–" with
@@ -158,8 +157,7 @@ pub fn value_text(value: Value, language: Language) -> String {
                 part = language.integer(i64::from(numerator)),
                 whole = language.integer(i64::from(denominator)),
                 percent = language.percent(pct.round() / 100.0)
-            )
-            .to_string(),
+            ),
             None => "–".to_owned(),
         },
         Value::Average { .. } => match value.ratio() {
@@ -204,7 +202,6 @@ pub fn cell_previous(cell: &Cell, language: Language) -> String {
         selfcheck.previous,
         value = value_text(cell.previous, language)
     )
-    .to_string()
 }
 
 /// What a screen reader says for a cell's button: the visible text first
@@ -218,7 +215,6 @@ pub fn cell_label(row: &str, column: &str, cell: &Cell, language: Language) -> S
         row = row,
         column = column
     )
-    .to_string()
 }
 
 /// A measure's name, the row's head: the app's own words for
@@ -255,7 +251,6 @@ pub fn measure_label(measure: Measure, language: Language) -> String {
                 selfcheck.measure.ended_because,
                 reason = reason.label(language)
             )
-            .to_string()
         }
         Measure::EndedWithoutReason => {
             td_string!(locale, selfcheck.measure.ended_without_reason)
@@ -321,7 +316,7 @@ pub fn workers_text(workers: &[shared::selfcheck::WorkerRef], language: Language
         .iter()
         .map(|w| {
             if w.is_consultant() {
-                td_string!(locale, selfcheck.consultant_name, name = &w.name).to_string()
+                td_string!(locale, selfcheck.consultant_name, name = &w.name)
             } else {
                 w.name.clone()
             }
@@ -331,7 +326,7 @@ pub fn workers_text(workers: &[shared::selfcheck::WorkerRef], language: Language
 }
 
 fn days(n: i64, language: Language) -> String {
-    td_string!(language.locale(), selfcheck.days, count = n.abs()).to_string()
+    td_string!(language.locale(), selfcheck.days, count = n.abs())
 }
 
 /// What is overdue, in words: "Besök senast 1 nov. 2026".
@@ -339,26 +334,23 @@ pub fn overdue_what(what: &OverdueKind, language: Language) -> String {
     let locale = language.locale();
     match *what {
         OverdueKind::Visit { due } => {
-            td_string!(locale, selfcheck.overdue.visit, date = language.date(due)).to_string()
+            td_string!(locale, selfcheck.overdue.visit, date = language.date(due))
         }
         OverdueKind::DecisionExpired { until } => td_string!(
             locale,
             selfcheck.overdue.decision_expired,
             date = language.date(until)
-        )
-        .to_string(),
+        ),
         OverdueKind::DecisionEnding { until } => td_string!(
             locale,
             selfcheck.overdue.decision_ending,
             date = language.date(until)
-        )
-        .to_string(),
+        ),
         OverdueKind::ConsiderationDue { due } => td_string!(
             locale,
             selfcheck.overdue.consideration_due,
             date = language.date(due)
-        )
-        .to_string(),
+        ),
     }
 }
 
@@ -368,9 +360,9 @@ pub fn overdue_days(days_overdue: i64, language: Language) -> String {
     match days_overdue {
         0 => td_string!(locale, selfcheck.overdue.today).to_owned(),
         n if n > 0 => {
-            td_string!(locale, selfcheck.overdue.late, days = days(n, language)).to_string()
+            td_string!(locale, selfcheck.overdue.late, days = days(n, language))
         }
-        n => td_string!(locale, selfcheck.overdue.coming, days = days(n, language)).to_string(),
+        n => td_string!(locale, selfcheck.overdue.coming, days = days(n, language)),
     }
 }
 
@@ -383,14 +375,12 @@ pub fn broken_text(row: &BrokenInterval, language: Language) -> String {
             selfcheck.broken.since_placed,
             date = language.date(row.since)
         )
-        .to_string()
     } else {
         td_string!(
             locale,
             selfcheck.broken.since_visit,
             date = language.date(row.since)
         )
-        .to_string()
     };
     let late = days(row.days_late, language);
     let outcome = match row.visited {
@@ -399,9 +389,8 @@ pub fn broken_text(row: &BrokenInterval, language: Language) -> String {
             selfcheck.broken.visited_late,
             date = language.date(visited),
             days = late
-        )
-        .to_string(),
-        None => td_string!(locale, selfcheck.broken.not_visited, days = late).to_string(),
+        ),
+        None => td_string!(locale, selfcheck.broken.not_visited, days = late),
     };
     let due = language.date(row.due);
     if row.first_visit {
@@ -412,7 +401,6 @@ pub fn broken_text(row: &BrokenInterval, language: Language) -> String {
             since = since,
             outcome = outcome
         )
-        .to_string()
     } else {
         td_string!(
             locale,
@@ -421,7 +409,6 @@ pub fn broken_text(row: &BrokenInterval, language: Language) -> String {
             since = since,
             outcome = outcome
         )
-        .to_string()
     }
 }
 
@@ -442,7 +429,6 @@ pub fn ending_text(row: &EndingRow, language: Language) -> String {
             date = date,
             reason = reason
         )
-        .to_string()
     } else {
         td_string!(
             locale,
@@ -451,7 +437,6 @@ pub fn ending_text(row: &EndingRow, language: Language) -> String {
             date = date,
             reason = reason
         )
-        .to_string()
     }
 }
 
@@ -507,8 +492,7 @@ impl ReviewForm {
                 locale,
                 selfcheck.review.actions_too_long,
                 max = language.integer(MAX_AGREED_ACTIONS_CHARS as i64)
-            )
-            .to_string());
+            ));
         }
         let agreed_actions = VisitNote::parse(actions).map_err(|e| e.to_string())?;
         Ok(CaseReviewRequest {
@@ -527,7 +511,6 @@ pub fn saved_text(review_date: NaiveDate, language: Language) -> String {
         selfcheck.review.saved,
         date = language.date(review_date)
     )
-    .to_string()
 }
 
 #[cfg(test)]

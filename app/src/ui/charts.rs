@@ -49,12 +49,12 @@ pub(crate) fn MonthVisitsChart(chart: MonthChart, id: &'static str) -> impl Into
                                 <rect class="chart__bar" x=n(m.visits.x) y=n(m.visits.y)
                                     width=n(m.visits.width) height=n(m.visits.height)>
                                     <title>{td_string!(locale, selfcheck.chart.bar_visits,
-                                        month = label.clone(), count = language.integer(i64::from(m.visits.value))).to_string()}</title>
+                                        month = label.clone(), count = language.integer(i64::from(m.visits.value)))}</title>
                                 </rect>
                                 <rect class="chart__bar chart__bar--second" x=n(m.alone.x) y=n(m.alone.y)
                                     width=n(m.alone.width) height=n(m.alone.height)>
                                     <title>{td_string!(locale, selfcheck.chart.bar_alone,
-                                        month = label.clone(), count = language.integer(i64::from(m.alone.value))).to_string()}</title>
+                                        month = label.clone(), count = language.integer(i64::from(m.alone.value)))}</title>
                                 </rect>
                                 {values_shown.then(|| view! {
                                     <text class="chart__value" x=n(m.visits.x + m.visits.width / 2.0)

@@ -91,9 +91,11 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
             let Some(store) = store() else { return };
             match store.kept_selfcheck().await {
                 Ok(Some(kept)) => shown.set(Shown::Kept(kept)),
-                _ => shown.set(Shown::Failed(
-                    td_string!(now().locale(), selfcheck.no_kept_report, why = why).to_string(),
-                )),
+                _ => shown.set(Shown::Failed(td_string!(
+                    now().locale(),
+                    selfcheck.no_kept_report,
+                    why = why
+                ))),
             }
         });
     };
@@ -239,7 +241,7 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
                 Shown::Fresh(kept) => view! {
                     <p class="muted" role="status" data-testid="selfcheck-status">
                         {td_string!(language.locale(), selfcheck.computed,
-                            at = language.date_time(local(kept.report.generated_at))).to_string()}
+                            at = language.date_time(local(kept.report.generated_at)))}
                     </p>
                     <Report kept drill offline=false/>
                 }.into_any(),
@@ -279,7 +281,6 @@ fn Report(kept: KeptReport, drill: RwSignal<Option<Drill>>, offline: bool) -> im
             children = children,
             group = group.clone()
         )
-        .to_string()
     } else {
         td_string!(
             locale,
@@ -289,7 +290,6 @@ fn Report(kept: KeptReport, drill: RwSignal<Option<Drill>>, offline: bool) -> im
             units = units.join(", "),
             group = group.clone()
         )
-        .to_string()
     };
     view! {
         <section class="sc-summary" aria-labelledby="sc-period-h">
@@ -305,9 +305,9 @@ fn Report(kept: KeptReport, drill: RwSignal<Option<Drill>>, offline: bool) -> im
             let after = match table.id {
                 TableId::VisitsInTime => view! {
                     <section class="card" aria-labelledby="sc-compliance-h">
-                        <h2 id="sc-compliance-h">{td_string!(locale, selfcheck.compliance_heading, group = group.clone()).to_string()}</h2>
+                        <h2 id="sc-compliance-h">{td_string!(locale, selfcheck.compliance_heading, group = group.clone())}</h2>
                         <ShareBarsChart chart=compliance.clone() id="chart-compliance"
-                            title=td_string!(locale, selfcheck.compliance_title, group = group.clone()).to_string()
+                            title=td_string!(locale, selfcheck.compliance_title, group = group.clone())
                             group_label=group_label/>
                     </section>
                     <BrokenList report=report.clone()/>
@@ -404,7 +404,7 @@ fn FiguresTable(
                     <caption class="visually-hidden">
                         {td_string!(locale, selfcheck.table.caption, title = title,
                             period = period_text(&report.period, language),
-                            group = group_heading.to_lowercase()).to_string()}
+                            group = group_heading.to_lowercase())}
                     </caption>
                     <thead>
                         <tr>
@@ -527,7 +527,7 @@ fn DrillPanel(drill: RwSignal<Option<Drill>>, id: TableId) -> impl IntoView {
                         }.into_any(),
                         Some(Ok(answer)) => view! {
                             <p class="muted" role="status">
-                                {td_string!(language.locale(), selfcheck.children, count = answer.children.len()).to_string()}
+                                {td_string!(language.locale(), selfcheck.children, count = answer.children.len())}
                             </p>
                             <ul class="sc-list">
                                 {answer.children.into_iter().map(|c| view! {
@@ -552,7 +552,6 @@ fn responsible(workers: &[shared::selfcheck::WorkerRef], language: Language) -> 
         selfcheck.overdue.responsible,
         workers = workers_text(workers, language)
     )
-    .to_string()
 }
 
 #[component]
@@ -564,7 +563,7 @@ fn OverdueList(report: SelfCheckReport) -> impl IntoView {
     view! {
         <section class="card sc-names" aria-labelledby="sc-overdue-h">
             <h2 id="sc-overdue-h">{t!(i18n, selfcheck.overdue.heading)}</h2>
-            <p class="muted">{td_string!(language.locale(), selfcheck.overdue.lead, date = language.date(report.today)).to_string()}</p>
+            <p class="muted">{td_string!(language.locale(), selfcheck.overdue.lead, date = language.date(report.today))}</p>
             {if rows.is_empty() {
                 view! { <p class="muted" data-testid="overdue-list">{t!(i18n, selfcheck.overdue.nothing)}</p> }.into_any()
             } else {
@@ -670,7 +669,7 @@ fn MostChanges(report: SelfCheckReport) -> impl IntoView {
                                 <A href=format!("/barn/{}", r.child_id)>{r.child_name}</A>
                                 <span>{td_string!(language.locale(), selfcheck.changes.row,
                                     visitors = language.integer(i64::from(r.distinct_visitors)),
-                                    changes = language.integer(i64::from(r.worker_changes))).to_string()}</span>
+                                    changes = language.integer(i64::from(r.worker_changes)))}</span>
                             </li>
                         }).collect_view()}
                     </ul>
@@ -711,11 +710,11 @@ pub(crate) fn SelfCheckPrintPage() -> impl IntoView {
                     let group = group_label.to_lowercase();
                     view! {
                         <div class="sc-print" data-testid="selfcheck-print">
-                            <h1>{td_string!(locale, selfcheck.print_view.title, period = period_text(&report.period, language)).to_string()}</h1>
+                            <h1>{td_string!(locale, selfcheck.print_view.title, period = period_text(&report.period, language))}</h1>
                             <p class="muted">{td_string!(locale, selfcheck.print_view.summary,
                                 previous = period_text(&report.previous, language), group = group.clone(),
                                 at = language.date_time(local(report.generated_at)),
-                                children = language.integer(i64::from(report.children))).to_string()}</p>
+                                children = language.integer(i64::from(report.children)))}</p>
                             <p class="no-print">
                                 <button type="button" class="button" on:click=|_| browser::print_page()>{t!(i18n, selfcheck.print)}</button>
                             </p>
@@ -724,9 +723,9 @@ pub(crate) fn SelfCheckPrintPage() -> impl IntoView {
                                 <MonthVisitsChart chart=months id="print-visits-per-month"/>
                             </section>
                             <section class="sc-print__section">
-                                <h2>{td_string!(locale, selfcheck.compliance_heading, group = group.clone()).to_string()}</h2>
+                                <h2>{td_string!(locale, selfcheck.compliance_heading, group = group.clone())}</h2>
                                 <ShareBarsChart chart=compliance id="print-compliance"
-                                    title=td_string!(locale, selfcheck.compliance_title, group = group.clone()).to_string()
+                                    title=td_string!(locale, selfcheck.compliance_title, group = group.clone())
                                     group_label=group_label/>
                             </section>
                             {report.tables.iter().map(|t| view! { <PlainTable report=report.clone() table=t.clone()/> }).collect_view()}
@@ -759,7 +758,7 @@ fn PlainTable(report: SelfCheckReport, table: Table) -> impl IntoView {
                         let class = (Some(*i) == first_consultant).then_some("figures__divider");
                         let name = column_label(group_by, &columns[*i], language);
                         let label = if columns[*i].consultant {
-                            td_string!(language.locale(), selfcheck.consultant_name, name = name).to_string()
+                            td_string!(language.locale(), selfcheck.consultant_name, name = name)
                         } else {
                             name
                         };
