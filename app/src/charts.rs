@@ -314,7 +314,7 @@ mod tests {
         );
         assert_eq!(
             english.description,
-            "Visits per month from July 2026 to September 2026: 30 visits, 15 of them with a one-to-one talk. At most 20 visits in a month. The figures are in the table beside the chart."
+            "Visits per month from July 2026 to September 2026. Visits in all: 30, with a one-to-one talk: 15. Most visits in a month: 20. The figures are in the table beside the chart."
         );
         let empty = Period::parse(d("2026-07-01"), d("2026-09-30")).expect("period");
         assert_eq!(
