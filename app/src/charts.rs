@@ -8,7 +8,10 @@
 //! not offer: `role="img"` with its own `<title>` and `<desc>`, every bar
 //! labelled with its number, and the same figures in a table beside it.
 
-use chrono::{Datelike, NaiveDate};
+use crate::i18n::td_string;
+use crate::language::Language;
+use crate::selfcheck::{column_label, value_text};
+use chrono::NaiveDate;
 use shared::selfcheck::{Column, Measure, MonthlyVisits, Period, SelfCheckReport, TableId, Value};
 
 /// The chart's drawing area, in SVG user units (the SVG scales to its box).
@@ -42,32 +45,6 @@ pub fn ticks(top: f64) -> Vec<f64> {
     } else {
         vec![0.0, top]
     }
-}
-
-/// "jan", "feb": the month under its bar (the table beside says the year).
-pub fn month_short_sv(month: NaiveDate) -> &'static str {
-    [
-        "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-    ][month.month0() as usize]
-}
-
-/// "januari 2026": the month in the table beside the chart.
-pub fn month_long_sv(month: NaiveDate) -> String {
-    let name = [
-        "januari",
-        "februari",
-        "mars",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "augusti",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ][month.month0() as usize];
-    format!("{name} {}", month.year())
 }
 
 /// One rectangle with the number written above it.
@@ -120,7 +97,7 @@ fn y_of(value: f64, top: f64) -> f64 {
     LABELS_ABOVE + BAR_AREA_HEIGHT - BAR_AREA_HEIGHT * (value / top)
 }
 
-pub fn month_chart(period: &Period, all: &[MonthlyVisits]) -> MonthChart {
+pub fn month_chart(period: &Period, all: &[MonthlyVisits], language: Language) -> MonthChart {
     let months = months_in(period, all);
     let top = nice_max(
         months
@@ -149,7 +126,7 @@ pub fn month_chart(period: &Period, all: &[MonthlyVisits]) -> MonthChart {
             let start = LEFT_AXIS + slot * i as f64 + slot * 0.15;
             MonthBars {
                 month: m.month,
-                label: (i % label_every == 0).then(|| month_short_sv(m.month)),
+                label: (i % label_every == 0).then(|| language.month_short(m.month)),
                 label_x: start + width,
                 visits: bar(start, m.visits),
                 alone: bar(start + width, m.talked_alone),
@@ -159,13 +136,18 @@ pub fn month_chart(period: &Period, all: &[MonthlyVisits]) -> MonthChart {
     let total: u32 = months.iter().map(|m| m.visits).sum();
     let alone: u32 = months.iter().map(|m| m.talked_alone).sum();
     let description = match (months.first(), months.last()) {
-        (Some(first), Some(last)) => format!(
-            "Besök per månad från {} till {}: {total} besök, varav {alone} med enskilt samtal. Högst {} besök en månad. Siffrorna finns i tabellen intill.",
-            month_long_sv(first.month),
-            month_long_sv(last.month),
-            months.iter().map(|m| m.visits).max().unwrap_or(0),
+        (Some(first), Some(last)) => td_string!(
+            language.locale(),
+            selfcheck.chart.months_description,
+            first = language.month_year(first.month),
+            last = language.month_year(last.month),
+            total = language.integer(i64::from(total)),
+            alone = language.integer(i64::from(alone)),
+            max = language.integer(i64::from(
+                months.iter().map(|m| m.visits).max().unwrap_or(0)
+            ))
         ),
-        _ => "Inga månader i perioden.".to_owned(),
+        _ => td_string!(language.locale(), selfcheck.chart.no_months).to_owned(),
     };
     MonthChart {
         top,
@@ -203,7 +185,7 @@ pub struct ShareChart {
 
 /// The share of children visited at least every third month in each column
 /// of the report (workers, units, …), then the Total.
-pub fn compliance_chart(report: &SelfCheckReport) -> ShareChart {
+pub fn compliance_chart(report: &SelfCheckReport, language: Language) -> ShareChart {
     let row = report
         .tables
         .iter()
@@ -215,12 +197,22 @@ pub fn compliance_chart(report: &SelfCheckReport) -> ShareChart {
             .columns
             .iter()
             .zip(&row.cells)
-            .map(|(c, cell): (&Column, _)| (c.label.clone(), c.consultant, cell.now))
+            .map(|(c, cell): (&Column, _)| {
+                (
+                    column_label(report.group_by, c, language),
+                    c.consultant,
+                    cell.now,
+                )
+            })
             .collect(),
         None => Vec::new(),
     };
     if let Some(row) = row {
-        groups.push(("Totalt".to_owned(), false, row.total.now));
+        groups.push((
+            td_string!(language.locale(), selfcheck.table.total).to_owned(),
+            false,
+            row.total.now,
+        ));
     }
     let bars: Vec<ShareBar> = groups
         .into_iter()
@@ -228,7 +220,7 @@ pub fn compliance_chart(report: &SelfCheckReport) -> ShareChart {
         .map(|(i, (label, consultant, value))| ShareBar {
             width: value.ratio().unwrap_or(0.0) / 100.0 * SHARE_BAR_MAX,
             y: SHARE_ROW * i as f64,
-            text: value.display_sv(),
+            text: value_text(value, language),
             label,
             consultant,
         })
@@ -238,9 +230,10 @@ pub fn compliance_chart(report: &SelfCheckReport) -> ShareChart {
             .iter()
             .map(|b| format!("{}: {}", b.label, b.text))
             .collect();
-        format!(
-            "Andel barn besökta minst var tredje månad hela perioden. {}.",
-            listed.join("; ")
+        td_string!(
+            language.locale(),
+            selfcheck.chart.compliance_description,
+            groups = listed.join("; ")
         )
     };
     ShareChart {
@@ -285,7 +278,7 @@ mod tests {
             visits,
             talked_alone,
         });
-        let chart = month_chart(&period, &all);
+        let chart = month_chart(&period, &all, Language::Swedish);
         assert_eq!(chart.top, 20.0, "April belongs to the previous period");
         let labels: Vec<Option<&str>> = chart.months.iter().map(|m| m.label).collect();
         assert_eq!(labels, [Some("jul"), Some("aug"), Some("sep")]);
@@ -304,6 +297,34 @@ mod tests {
             chart.description,
             "Besök per månad från juli 2026 till september 2026: 30 besök, varav 15 med enskilt samtal. Högst 20 besök en månad. Siffrorna finns i tabellen intill."
         );
+        let english = month_chart(&period, &all, Language::English);
+        let labels: Vec<Option<&str>> = english.months.iter().map(|m| m.label).collect();
+        assert_eq!(labels, [Some("Jul"), Some("Aug"), Some("Sep")]);
+        assert_eq!(
+            english.months,
+            chart
+                .months
+                .iter()
+                .zip(&labels)
+                .map(|(m, label)| MonthBars {
+                    label: *label,
+                    ..m.clone()
+                })
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            english.description,
+            "Visits per month from July 2026 to September 2026. Visits in all: 30, with a one-to-one talk: 15. Most visits in a month: 20. The figures are in the table beside the chart."
+        );
+        let empty = Period::parse(d("2026-07-01"), d("2026-09-30")).expect("period");
+        assert_eq!(
+            month_chart(&empty, &[], Language::Swedish).description,
+            "Inga månader i perioden."
+        );
+        assert_eq!(
+            month_chart(&empty, &[], Language::English).description,
+            "No months in the period."
+        );
     }
 
     #[test]
@@ -318,7 +339,7 @@ mod tests {
             child(vec![kim()], 1, 1),
             child(Vec::new(), 1, 0),
         ]);
-        let chart = compliance_chart(&report);
+        let chart = compliance_chart(&report, Language::Swedish);
         let rows: Vec<(&str, bool, &str)> = chart
             .bars
             .iter()
@@ -347,6 +368,25 @@ mod tests {
             "{}",
             chart.description
         );
+        let english = compliance_chart(&report, Language::English);
+        let rows: Vec<(&str, bool, &str)> = english
+            .bars
+            .iter()
+            .map(|b| (b.label.as_str(), b.consultant, b.text.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("Anna Lind", false, "2 of 3 (67%)"),
+                ("No responsible social worker", false, "1 of 1 (100%)"),
+                ("Kim Ek", true, "0 of 1 (0%)"),
+                ("Total", false, "3 of 5 (60%)"),
+            ]
+        );
+        assert_eq!(
+            english.description,
+            "Share of children visited at least every third month throughout the period. Anna Lind: 2 of 3 (67%); No responsible social worker: 1 of 1 (100%); Kim Ek: 0 of 1 (0%); Total: 3 of 5 (60%)."
+        );
     }
 
     #[test]
@@ -361,7 +401,7 @@ mod tests {
                 talked_alone: 0,
             })
             .collect();
-        let chart = month_chart(&period, &all);
+        let chart = month_chart(&period, &all, Language::Swedish);
         assert_eq!(chart.months.len(), 18);
         assert!(!chart.values_shown);
         let named: Vec<&str> = chart.months.iter().filter_map(|m| m.label).collect();
@@ -370,8 +410,29 @@ mod tests {
     }
 
     #[test]
-    fn month_names_are_swedish() {
-        assert_eq!(month_short_sv(d("2026-05-01")), "maj");
-        assert_eq!(month_long_sv(d("2026-10-01")), "oktober 2026");
+    fn month_names_are_in_the_language() {
+        assert_eq!(Language::Swedish.month_short(d("2026-05-01")), "maj");
+        assert_eq!(
+            Language::Swedish.month_year(d("2026-10-01")),
+            "oktober 2026"
+        );
+        assert_eq!(Language::English.month_short(d("2026-05-01")), "May");
+        assert_eq!(
+            Language::English.month_year(d("2026-10-01")),
+            "October 2026"
+        );
+        let period = Period::parse(d("2025-01-01"), d("2026-06-30")).expect("period");
+        let all: Vec<MonthlyVisits> = period
+            .months()
+            .into_iter()
+            .map(|month| MonthlyVisits {
+                month,
+                visits: 1,
+                talked_alone: 0,
+            })
+            .collect();
+        let chart = month_chart(&period, &all, Language::English);
+        let named: Vec<&str> = chart.months.iter().filter_map(|m| m.label).collect();
+        assert_eq!(named[..3], ["Jan", "Mar", "May"]);
     }
 }
