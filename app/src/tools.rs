@@ -181,6 +181,60 @@ fn house_index(house: House) -> usize {
     }
 }
 
+/// The tools' results as text, labelled in `language`: what the visit form
+/// and the child's page show. The record keeps the Swedish of
+/// `shared::conversation::as_text`.
+pub fn result_text(result: &ToolResult, language: Language) -> String {
+    use crate::labels::Label;
+    let drew = td_string!(language.locale(), tools.results.drew);
+    let mut lines = Vec::new();
+    match result {
+        ToolResult::ThreeHouses(h) => {
+            for (house, text) in [
+                (House::Worries, &h.worries),
+                (House::GoodThings, &h.good_things),
+                (House::Dreams, &h.dreams),
+            ] {
+                let drawn = h.drawings.iter().any(|d| d.house == house);
+                if text.as_str().is_empty() && !drawn {
+                    continue;
+                }
+                let mut line = format!("{}: {}", house.label(language), text.as_str());
+                if drawn {
+                    if !text.as_str().is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(&format!("({drew})"));
+                }
+                lines.push(line);
+            }
+        }
+        ToolResult::FeelingsScale(s) => {
+            for a in &s.answers {
+                let mut line = format!("{}: {}", a.theme.label(language), a.level.label(language));
+                if !a.comment.as_str().is_empty() {
+                    line.push_str(&format!(" – ”{}”", a.comment));
+                }
+                lines.push(line);
+            }
+        }
+        ToolResult::MyNetwork(n) => {
+            for closeness in [Closeness::Close, Closeness::Middle, Closeness::Far] {
+                let names: Vec<&str> = n
+                    .people
+                    .iter()
+                    .filter(|p| p.closeness == closeness)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                if !names.is_empty() {
+                    lines.push(format!("{}: {}", closeness.label(language), names.join(", ")));
+                }
+            }
+        }
+    }
+    lines.join("\n")
+}
+
 /// The question inside a house, in the child's language.
 pub fn house_prompt(house: House, language: Language) -> &'static str {
     let locale = language.locale();
@@ -876,6 +930,11 @@ mod tests {
         assert_eq!(
             shared::conversation::as_text(&result),
             "Nära: Mormor\nMittemellan: Sara i skolan"
+        );
+        assert_eq!(result_text(&result, Language::Swedish), shared::conversation::as_text(&result));
+        assert_eq!(
+            result_text(&result, Language::English),
+            "Close: Mormor\nIn between: Sara i skolan"
         );
         let ToolResult::MyNetwork(people) = &result else {
             panic!("network: {result:?}");

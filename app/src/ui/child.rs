@@ -386,7 +386,7 @@ fn VisitItem(
                 }).collect_view()}
                 {tools.into_iter().map(|t| view! {
                     <dt>{t.tool().label(language)}</dt>
-                    <dd class="visit__note">{shared::conversation::as_text(&t)}</dd>
+                    <dd class="visit__note" translate="no">{crate::tools::result_text(&t, language)}</dd>
                 }).collect_view()}
             </dl>
             {amendments.into_iter().map(|a| view! {

@@ -9,7 +9,7 @@ use crate::ui::form::record_change;
 use crate::visit_draft::{Field, VisitDraft};
 use leptos::prelude::*;
 use shared::auth::Role;
-use shared::conversation::{as_text, ToolResult};
+use shared::conversation::ToolResult;
 use shared::protocol::{Mutation, Operation};
 use shared::{
     ChildId, ContactKind, ConversationTool, MutationId, NotAloneReason, VisitPlace, VisitorRole,
@@ -333,7 +333,7 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
                         <span>{t!(i18n, visit.from_tools)}</span>
                         <ul class="tool-results">
                             {tools.into_iter().map(|t| { let tool = t.tool(); view! {
-                                <li><strong>{move || tool.label(language())}</strong><pre class="tool-results__text">{as_text(&t)}</pre></li>
+                                <li><strong>{move || tool.label(language())}</strong><pre class="tool-results__text">{move || crate::tools::result_text(&t, language())}</pre></li>
                             }}).collect_view()}
                         </ul>
                     </div>
