@@ -26,6 +26,19 @@ pub enum WebAuthnError {
     Other(String),
 }
 
+impl WebAuthnError {
+    /// What the user is told, in `language` (`Display` stays Swedish, for logs).
+    pub fn message(&self, language: crate::language::Language) -> String {
+        use crate::i18n::td_string;
+        let locale = language.locale();
+        match self {
+            Self::NotAllowed => td_string!(locale, lock.screen_lock_error.not_allowed).to_owned(),
+            Self::NoPrf => td_string!(locale, lock.screen_lock_error.no_prf).to_owned(),
+            Self::Other(reason) => td_string!(locale, lock.screen_lock_error.other, reason = reason),
+        }
+    }
+}
+
 impl From<JsValue> for WebAuthnError {
     fn from(value: JsValue) -> Self {
         if let Some(e) = value.dyn_ref::<web_sys::DomException>() {

@@ -131,7 +131,7 @@ pub(crate) fn PlacementChecklist(
                                 <span class="checklist__mark" aria-hidden="true">
                                     {match state { ItemState::Done => "✓", ItemState::NotApplicable => "–", ItemState::Open => "○" }}
                                 </span>
-                                <span>{item.text.clone()}</span>
+                                <span lang="sv">{item.text.clone()}</span>
                                 {item.routine.clone().map(|id| view! {
                                     <a class="checklist__routine" href=format!("/rutiner/{id}")>
                                         {t!(i18n, checklist.read_routine)}

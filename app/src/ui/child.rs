@@ -382,7 +382,7 @@ fn VisitItem(
             <dl class="visit__texts">
                 {texts.into_iter().map(|(label, text)| view! {
                     <dt>{label}</dt>
-                    <dd class="visit__note">{text}</dd>
+                    <dd class="visit__note" translate="no">{text}</dd>
                 }).collect_view()}
                 {tools.into_iter().map(|t| view! {
                     <dt>{t.tool().label(language)}</dt>

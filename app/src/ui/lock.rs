@@ -235,7 +235,7 @@ pub(crate) async fn unlock_with_authenticator() -> Result<Unlock, String> {
     };
     let output = webauthn::prf_output(&credential_id, &prf_salt)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.message(language::now()))?;
     match store.unlock_with_prf(&output).await {
         Ok(true) => Ok(Unlock::Unlocked),
         Ok(false) => Err(td_string!(locale, lock.screen_lock_wrong_key).to_owned()),
@@ -461,7 +461,7 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
             if unusable && !required.get_untracked() {
                 let _ = busy.try_set(false);
                 let _ = setup.try_set(Setup::Pin);
-                let why = result.err().map(|e| e.to_string()).unwrap_or_default();
+                let why = result.err().map(|e| e.message(language::now())).unwrap_or_default();
                 let _ = error.try_set(Some(
                     td_string!(
                         language::now().locale(),
@@ -475,7 +475,7 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
             if unusable {
                 let _ = setup.try_set(Setup::Impossible);
             }
-            finish(result.map_err(|e| e.to_string())).await;
+            finish(result.map_err(|e| e.message(language::now()))).await;
         });
     };
     let cancel = move |_| {

@@ -96,7 +96,7 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
                 <h2>{t!(i18n, routines.review_overdue)}</h2>
                 <ul>
                     {overdue.into_iter().map(|(id, title, date)| view! {
-                        <li><A href=format!("/rutiner/{id}")>{title}</A>{move || format!(
+                        <li><A href=format!("/rutiner/{id}") attr:lang="sv">{title}</A>{move || format!(
                             " {}",
                             t_string!(i18n, routines.should_have_been_reviewed, date = language().date(date))
                         )}</li>
@@ -142,7 +142,7 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
                     <ul class="routines" aria-label=td_string!(language.locale(), routines.current_routines)>
                         {rows.into_iter().map(|(id, title, meta)| view! {
                             <li class="routines__item">
-                                <A href=format!("/rutiner/{id}")>{title}</A>
+                                <A href=format!("/rutiner/{id}") attr:lang="sv">{title}</A>
                                 <span class="muted">{meta}</span>
                             </li>
                         }).collect_view()}
@@ -158,8 +158,8 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
                         <ul class="routines" aria-label=td_string!(language.locale(), routines.search_hits)>
                             {hits.into_iter().map(|h| view! {
                                 <li class="routines__item" data-testid="routine-hit">
-                                    <A href=format!("/rutiner/{}", h.routine_id.as_str())>{marked(&h.title, &h.title_highlights)}</A>
-                                    <p class="muted">{marked(&h.snippet.text, &h.snippet.highlights)}</p>
+                                    <A href=format!("/rutiner/{}", h.routine_id.as_str()) attr:lang="sv">{marked(&h.title, &h.title_highlights)}</A>
+                                    <p class="muted" lang="sv">{marked(&h.snippet.text, &h.snippet.highlights)}</p>
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -235,7 +235,8 @@ pub(crate) fn RoutinePage() -> impl IntoView {
         view! {
             <p><A href="/rutiner" attr:class="back">{t!(i18n, routines.back)}</A></p>
             <article class="routine">
-                <h1>{version.title().as_str().to_owned()}</h1>
+                // The routine is the municipality's document, in Swedish.
+                <h1 lang="sv">{version.title().as_str().to_owned()}</h1>
                 <dl class="routine__meta">
                     <dt>{t!(i18n, routines.kind)}</dt><dd>{version.kind().label(language)}</dd>
                     <dt>{t!(i18n, routines.registration_number)}</dt><dd>{version.registration_number().as_str().to_owned()}</dd>
@@ -245,7 +246,7 @@ pub(crate) fn RoutinePage() -> impl IntoView {
                     <dt>{t!(i18n, routines.owner)}</dt><dd>{version.owner().as_str().to_owned()}</dd>
                 </dl>
                 {review_flag.map(|f| view! { <p class="warning" role="note">{f}</p> })}
-                <div class="routine__body">{render_blocks(blocks)}</div>
+                <div class="routine__body" lang="sv">{render_blocks(blocks)}</div>
             </article>
             {publisher}
             {(history.len() > 1).then(|| view! {
