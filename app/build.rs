@@ -14,13 +14,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=locales");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
-    let mut namespaces: Vec<String> = std::fs::read_dir(manifest.join("locales").join(LANGUAGES[0]))?
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().into_string().ok()?;
-            name.strip_suffix(".json").map(str::to_owned)
-        })
-        .collect();
+    let mut namespaces: Vec<String> =
+        std::fs::read_dir(manifest.join("locales").join(LANGUAGES[0]))?
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                name.strip_suffix(".json").map(str::to_owned)
+            })
+            .collect();
     namespaces.sort();
 
     let config = Config::new(LANGUAGES[0])?
@@ -35,7 +36,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     infos.rerun_if_locales_changed();
     let out = PathBuf::from(std::env::var("OUT_DIR")?).join("i18n");
     // The generated code is not ours to lint.
-    let attributes = "#![allow(clippy::all, clippy::pedantic, clippy::allow_attributes, missing_docs, unused)]".parse()?;
+    let attributes =
+        "#![allow(clippy::all, clippy::pedantic, clippy::allow_attributes, missing_docs, unused)]"
+            .parse()?;
     infos.generate_i18n_module_with_options(
         out,
         CodegenOptions::new().top_level_attributes(Some(attributes)),
@@ -43,32 +46,28 @@ fn main() -> Result<(), Box<dyn Error>> {
     write_review(&manifest.join("locales"))
 }
 
-/// `$OUT_DIR/review.rs`: every translated text's status, its Swedish source
-/// and the translation, for the languages page staff read.
+/// `$OUT_DIR/review.rs`: how far each translated language is reviewed (the
+/// texts themselves the languages page fetches, `texts/status.json`).
 fn write_review(locales: &std::path::Path) -> Result<(), Box<dyn Error>> {
-    let source = texts::load_texts(locales, texts::SOURCE)?;
     let mut code = String::from("pub const REVIEW: &[LanguageReview] = &[\n");
     for report in texts::check(locales)? {
         if report.language == texts::SOURCE {
             continue;
         }
-        let translated = texts::load_texts(locales, &report.language)?;
-        code.push_str(&format!("    LanguageReview {{ tag: {:?}, texts: &[\n", report.language));
-        for (key, status) in &report.statuses {
-            let (by, on) = match status {
-                texts::Status::Reviewed { by, on } => (by.as_str(), on.as_str()),
-                _ => ("", ""),
-            };
-            code.push_str(&format!(
-                "        TextReview {{ key: {key:?}, status: {:?}, by: {by:?}, on: {on:?}, swedish: {:?}, text: {:?} }},\n",
-                status.name(),
-                source.get(key).map_or("", String::as_str),
-                translated.get(key).map_or("", String::as_str),
-            ));
-        }
-        code.push_str("    ] },\n");
+        code.push_str(&format!(
+            "    LanguageReview {{ tag: {:?}, texts: {}, reviewed: {}, draft: {}, outdated: {}, missing: {} }},\n",
+            report.language,
+            report.statuses.len(),
+            report.count("reviewed"),
+            report.count("draft"),
+            report.count("outdated"),
+            report.count("missing"),
+        ));
     }
     code.push_str("];\n");
-    std::fs::write(PathBuf::from(std::env::var("OUT_DIR")?).join("review.rs"), code)?;
+    std::fs::write(
+        PathBuf::from(std::env::var("OUT_DIR")?).join("review.rs"),
+        code,
+    )?;
     Ok(())
 }

@@ -21,8 +21,11 @@ if match:
 if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html):
     sys.exit("index.html still has an inline script")
 PY
+# Every translated text with its review status, for the languages page
+# (docs/languages.md).
+cargo run --quiet -p barnbesok-texts -- --locales "$ROOT/app/locales" status "$ROOT/dist/texts/status.json"
 # Precompressed copies: the server sends brotli to browsers that accept it
 # (all current ones), gzip to the rest.
-find "$ROOT/dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' -o -name '*.svg' \) |
+find "$ROOT/dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' -o -name '*.svg' -o -name '*.json' \) |
   while read -r f; do gzip -9 -k -f "$f"; brotli -q 11 -k -f "$f"; done
 say "App built: $(du -sh "$ROOT/dist" | cut -f1) in dist/"

@@ -58,15 +58,13 @@ pub fn decision_warning(
                     0 => {
                         td_string!(locale, decisions.decision_ends_today, until = until)
                     }
-                    1 => td_string!(locale, decisions.decision_ends_tomorrow, until = until)
-                        ,
+                    1 => td_string!(locale, decisions.decision_ends_tomorrow, until = until),
                     n => td_string!(
                         locale,
                         decisions.decision_ends_in,
                         until = until,
                         days = days(n, language)
-                    )
-                    ,
+                    ),
                 },
             })
         }
@@ -77,8 +75,7 @@ pub fn decision_warning(
                 decisions.decision_expired,
                 until = language.date(until),
                 days = days(days_over, language)
-            )
-            ,
+            ),
         }),
     }
 }
@@ -104,15 +101,13 @@ pub fn consideration_warning(
                     0 => {
                         td_string!(locale, decisions.consideration_due_today, due = due)
                     }
-                    1 => td_string!(locale, decisions.consideration_due_tomorrow, due = due)
-                        ,
+                    1 => td_string!(locale, decisions.consideration_due_tomorrow, due = due),
                     n => td_string!(
                         locale,
                         decisions.consideration_due_in,
                         due = due,
                         days = days(n, language)
-                    )
-                    ,
+                    ),
                 },
             })
         }
@@ -123,8 +118,7 @@ pub fn consideration_warning(
                 decisions.consideration_overdue,
                 due = language.date(due),
                 days = days(days_over, language)
-            )
-            ,
+            ),
         }),
     }
 }
@@ -153,8 +147,7 @@ pub fn decision_text(placement: &Placement, language: Language) -> String {
             decisions.decided_on_by,
             date = date,
             by = by.to_string()
-        )
-        ,
+        ),
         (Some(date), None) => td_string!(locale, decisions.decided_on, date = date),
         (None, Some(by)) => {
             td_string!(locale, decisions.decided_by, by = by.to_string())
@@ -167,8 +160,7 @@ pub fn decision_text(placement: &Placement, language: Language) -> String {
             decisions.decision_valid_until,
             decision = decision,
             until = language.date(until)
-        )
-        ,
+        ),
         None => td_string!(locale, decisions.decision_without_end, decision = decision),
     }
 }
@@ -183,19 +175,13 @@ pub fn consideration_text(placement: &Placement, language: Language) -> String {
             decisions.next_consideration_after_last,
             due = due,
             last = language.date(last)
-        )
-        ,
+        ),
         None => td_string!(locale, decisions.next_consideration_first, due = due),
     }
 }
 
 // In Swedish, for callers that do not pass the interface language yet
 // (ui/child.rs, ui/caseload.rs, register.rs, ui/register_child.rs).
-
-
-
-
-
 
 #[cfg(test)]
 mod tests {
@@ -408,5 +394,4 @@ mod tests {
         );
         assert_eq!(decision_warning(&p, d("2030-01-01"), SWEDISH), None);
     }
-
 }

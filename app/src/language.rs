@@ -181,7 +181,11 @@ impl Language {
         let text = format!("{rounded:.1}");
         let (whole, fraction) = text.split_once('.').unwrap_or((&text, "0"));
         let whole: i64 = whole.parse().unwrap_or(0);
-        let sign = if rounded < 0.0 && whole == 0 { "\u{2212}" } else { "" };
+        let sign = if rounded < 0.0 && whole == 0 {
+            "\u{2212}"
+        } else {
+            ""
+        };
         format!(
             "{sign}{}{}{}",
             self.integer(whole),
@@ -348,10 +352,22 @@ mod tests {
         use crate::i18n::td_string;
         let english = Language::English.locale();
         let swedish = Language::Swedish.locale();
-        assert_eq!(td_string!(english, sync.changes_waiting, count = 1), "1 change waiting");
-        assert_eq!(td_string!(english, sync.changes_waiting, count = 3), "3 changes waiting");
-        assert_eq!(td_string!(swedish, sync.changes_waiting, count = 3), "3 ändringar väntar");
-        assert_eq!(td_string!(Language::Arabic.locale(), common.language).to_string(), "Språk");
+        assert_eq!(
+            td_string!(english, sync.changes_waiting, count = 1),
+            "1 change waiting"
+        );
+        assert_eq!(
+            td_string!(english, sync.changes_waiting, count = 3),
+            "3 changes waiting"
+        );
+        assert_eq!(
+            td_string!(swedish, sync.changes_waiting, count = 3),
+            "3 ändringar väntar"
+        );
+        assert_eq!(
+            td_string!(Language::Arabic.locale(), common.language).to_string(),
+            "Språk"
+        );
     }
 
     #[test]

@@ -90,8 +90,7 @@ impl PinError {
                 lock.pin_shape,
                 min = MIN_PIN_DIGITS,
                 max = MAX_PIN_DIGITS
-            )
-            ,
+            ),
             Self::TooSimple => td_string!(locale, lock.pin_too_simple).to_owned(),
             Self::Mismatch => td_string!(locale, lock.pin_mismatch).to_owned(),
         }

@@ -86,7 +86,6 @@ pub fn export_notice(language: Language, names: NameInCalendar, count: usize) ->
     td_string!(locale, sync.calendar_export.notice, visits, who)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +123,10 @@ mod tests {
     #[test]
     fn the_export_names_children_by_initials_unless_chosen_otherwise() {
         assert_eq!(NameInCalendar::default(), NameInCalendar::Initials);
-        assert_eq!(export_name_choices(Language::Swedish)[0].0, NameInCalendar::default());
+        assert_eq!(
+            export_name_choices(Language::Swedish)[0].0,
+            NameInCalendar::default()
+        );
         let child = Child {
             id: ChildId::new_random(),
             given_name: PersonName::parse("Alva").expect("name"),
@@ -165,7 +167,10 @@ mod tests {
         for needed in ["lämnar", "okrypterad", "3 besök", "initialer", "loggas"] {
             assert!(notice.contains(needed), "{needed}: {notice}");
         }
-        assert!(export_notice(Language::Swedish, NameInCalendar::FullName, 1).contains("för- och efternamn"));
+        assert!(
+            export_notice(Language::Swedish, NameInCalendar::FullName, 1)
+                .contains("för- och efternamn")
+        );
     }
 
     #[test]

@@ -227,7 +227,11 @@ pub fn result_text(result: &ToolResult, language: Language) -> String {
                     .map(|p| p.name.as_str())
                     .collect();
                 if !names.is_empty() {
-                    lines.push(format!("{}: {}", closeness.label(language), names.join(", ")));
+                    lines.push(format!(
+                        "{}: {}",
+                        closeness.label(language),
+                        names.join(", ")
+                    ));
                 }
             }
         }
@@ -931,7 +935,10 @@ mod tests {
             shared::conversation::as_text(&result),
             "Nära: Mormor\nMittemellan: Sara i skolan"
         );
-        assert_eq!(result_text(&result, Language::Swedish), shared::conversation::as_text(&result));
+        assert_eq!(
+            result_text(&result, Language::Swedish),
+            shared::conversation::as_text(&result)
+        );
         assert_eq!(
             result_text(&result, Language::English),
             "Close: Mormor\nIn between: Sara i skolan"

@@ -113,8 +113,7 @@ impl VisitDraft {
             Err(e) => {
                 problems.push((
                     field,
-                    td_string!(locale, visit.problem_text_invalid, detail = e.to_string())
-                        ,
+                    td_string!(locale, visit.problem_text_invalid, detail = e.to_string()),
                 ));
                 VisitNote::default()
             }
@@ -246,8 +245,7 @@ impl VisitDraft {
                 ),
                 VisitProblem::Tools(detail) => (
                     Field::Tools,
-                    td_string!(locale, visit.problem_tools, detail = detail.to_string())
-                        ,
+                    td_string!(locale, visit.problem_tools, detail = detail.to_string()),
                 ),
             };
             vec![(field, text)]

@@ -132,7 +132,10 @@ pub fn save_review(locales: &Path, language: &str, review: &ReviewFile) -> Resul
 /// The status of one translated text, as staff see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Status {
-    Reviewed { by: String, on: String },
+    Reviewed {
+        by: String,
+        on: String,
+    },
     Draft,
     /// Its Swedish text changed after the translation was made or reviewed.
     Outdated,
@@ -183,18 +186,31 @@ impl LanguageReport {
 }
 
 /// Compares one language with the Swedish source.
-pub fn report(source: &Texts, language: &str, texts: &Texts, review: &ReviewFile) -> LanguageReport {
+pub fn report(
+    source: &Texts,
+    language: &str,
+    texts: &Texts,
+    review: &ReviewFile,
+) -> LanguageReport {
     let statuses = source
         .iter()
         .map(|(key, swedish)| {
             let status = if language == SOURCE {
-                Status::Reviewed { by: String::new(), on: String::new() }
+                Status::Reviewed {
+                    by: String::new(),
+                    on: String::new(),
+                }
             } else if !texts.contains_key(key) {
                 Status::Missing
             } else {
                 match review.get(key) {
                     Some(entry) if entry.source != fingerprint(swedish) => Status::Outdated,
-                    Some(ReviewEntry { status: Recorded::Reviewed, by, on, .. }) => Status::Reviewed {
+                    Some(ReviewEntry {
+                        status: Recorded::Reviewed,
+                        by,
+                        on,
+                        ..
+                    }) => Status::Reviewed {
                         by: by.clone().unwrap_or_default(),
                         on: on.clone().unwrap_or_default(),
                     },
@@ -209,7 +225,11 @@ pub fn report(source: &Texts, language: &str, texts: &Texts, review: &ReviewFile
         .filter(|key| !source.contains_key(*key) && !is_extra_plural_form(source, key))
         .cloned()
         .collect();
-    LanguageReport { language: language.to_owned(), statuses, surplus }
+    LanguageReport {
+        language: language.to_owned(),
+        statuses,
+        surplus,
+    }
 }
 
 /// A plural form Swedish does not use (Arabic's `_zero`, `_two`, `_few`,
@@ -230,7 +250,13 @@ pub fn languages(locales: &Path) -> Result<Vec<String>, Error> {
         .filter_map(|entry| entry.file_name().into_string().ok())
         .filter(|name| name != "review")
         .collect();
-    found.sort_by_key(|name| (name != SOURCE, !REQUIRED.contains(&name.as_str()), name.clone()));
+    found.sort_by_key(|name| {
+        (
+            name != SOURCE,
+            !REQUIRED.contains(&name.as_str()),
+            name.clone(),
+        )
+    });
     Ok(found)
 }
 
@@ -247,6 +273,69 @@ pub fn check(locales: &Path) -> Result<Vec<LanguageReport>, Error> {
         .collect()
 }
 
+/// One text's status as the languages page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextStatus {
+    pub key: String,
+    /// `reviewed`, `draft`, `outdated` or `missing`.
+    pub status: String,
+    #[serde(default)]
+    pub by: String,
+    #[serde(default)]
+    pub on: String,
+    pub swedish: String,
+    pub text: String,
+}
+
+/// A translated language's texts, served with the app as
+/// `texts/status.json` (scripts/build-app.sh) for the languages page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguageStatus {
+    pub language: String,
+    pub texts: Vec<TextStatus>,
+}
+
+impl LanguageStatus {
+    pub fn count(&self, status: &str) -> usize {
+        self.texts.iter().filter(|t| t.status == status).count()
+    }
+}
+
+/// Every translated language's texts with their status, Swedish beside.
+pub fn status_file(locales: &Path) -> Result<Vec<LanguageStatus>, Error> {
+    let source = load_texts(locales, SOURCE)?;
+    let mut languages = Vec::new();
+    for report in check(locales)? {
+        if report.language == SOURCE {
+            continue;
+        }
+        let translated = load_texts(locales, &report.language)?;
+        let texts = report
+            .statuses
+            .iter()
+            .map(|(key, status)| {
+                let (by, on) = match status {
+                    Status::Reviewed { by, on } => (by.clone(), on.clone()),
+                    _ => (String::new(), String::new()),
+                };
+                TextStatus {
+                    key: key.clone(),
+                    status: status.name().to_owned(),
+                    by,
+                    on,
+                    swedish: source.get(key).cloned().unwrap_or_default(),
+                    text: translated.get(key).cloned().unwrap_or_default(),
+                }
+            })
+            .collect();
+        languages.push(LanguageStatus {
+            language: report.language.clone(),
+            texts,
+        });
+    }
+    Ok(languages)
+}
+
 /// Records as drafts the texts of `language` that its review file does not
 /// know yet (a translator added them), from the current Swedish.
 pub fn record_drafts(locales: &Path, language: &str) -> Result<usize, Error> {
@@ -258,7 +347,12 @@ pub fn record_drafts(locales: &Path, language: &str) -> Result<usize, Error> {
         if let (Some(swedish), false) = (source.get(key), review.contains_key(key)) {
             review.insert(
                 key.clone(),
-                ReviewEntry { status: Recorded::Draft, by: None, on: None, source: fingerprint(swedish) },
+                ReviewEntry {
+                    status: Recorded::Draft,
+                    by: None,
+                    on: None,
+                    source: fingerprint(swedish),
+                },
             );
             added += 1;
         }
@@ -282,7 +376,10 @@ pub fn mark_reviewed(
     let mut review = load_review(locales, language)?;
     let mut marked = 0;
     for key in texts.keys() {
-        let chosen = keys.is_empty() || keys.iter().any(|k| key == k || (k.ends_with('.') && key.starts_with(k.as_str())));
+        let chosen = keys.is_empty()
+            || keys
+                .iter()
+                .any(|k| key == k || (k.ends_with('.') && key.starts_with(k.as_str())));
         if let (true, Some(swedish)) = (chosen, source.get(key)) {
             review.insert(
                 key.clone(),
@@ -317,8 +414,8 @@ pub fn physical_properties(css: &str) -> Vec<(usize, String)> {
                     || property.ends_with(&format!("-{side}"))
                     || property.contains(&format!("-{side}-"))
             });
-            let side_value = matches!(property, "text-align" | "float" | "clear")
-                && SIDES.contains(&value);
+            let side_value =
+                matches!(property, "text-align" | "float" | "clear") && SIDES.contains(&value);
             if side_property || side_value {
                 found.push((number + 1, declaration.trim().to_owned()));
             }
@@ -332,7 +429,10 @@ mod tests {
     use super::*;
 
     fn texts(pairs: &[(&str, &str)]) -> Texts {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn entry(status: Recorded, swedish: &str) -> ReviewEntry {
@@ -346,19 +446,34 @@ mod tests {
 
     #[test]
     fn each_text_is_reviewed_draft_outdated_or_missing() {
-        let swedish = texts(&[("a.save", "Spara"), ("a.sign_in", "Logga in"), ("a.lock", "Lås"), ("a.new", "Ny")]);
-        let english = texts(&[("a.save", "Save"), ("a.sign_in", "Sign in"), ("a.lock", "Lock")]);
+        let swedish = texts(&[
+            ("a.save", "Spara"),
+            ("a.sign_in", "Logga in"),
+            ("a.lock", "Lås"),
+            ("a.new", "Ny"),
+        ]);
+        let english = texts(&[
+            ("a.save", "Save"),
+            ("a.sign_in", "Sign in"),
+            ("a.lock", "Lock"),
+        ]);
         let review: ReviewFile = [
             ("a.save".to_owned(), entry(Recorded::Reviewed, "Spara")),
             // Reviewed when the Swedish said something else.
-            ("a.sign_in".to_owned(), entry(Recorded::Reviewed, "Logga in här")),
+            (
+                "a.sign_in".to_owned(),
+                entry(Recorded::Reviewed, "Logga in här"),
+            ),
         ]
         .into_iter()
         .collect();
         let report = report(&swedish, "en", &english, &review);
         assert_eq!(
             report.statuses["a.save"],
-            Status::Reviewed { by: "Ann Granskare".into(), on: "2026-12-04".into() }
+            Status::Reviewed {
+                by: "Ann Granskare".into(),
+                on: "2026-12-04".into()
+            }
         );
         assert_eq!(report.statuses["a.sign_in"], Status::Outdated);
         assert_eq!(report.statuses["a.lock"], Status::Draft);
@@ -376,18 +491,26 @@ mod tests {
         assert!(!report_ar.fails(), "Arabic is listed, not required");
         let plural = texts(&[("a.n_one", "1 barn"), ("a.n_other", "{{ count }} barn")]);
         let arabic_plural = texts(&[("a.n_other", "x"), ("a.n_few", "y"), ("a.n_two", "z")]);
-        assert!(report(&plural, "ar", &arabic_plural, &ReviewFile::new()).surplus.is_empty());
+        assert!(report(&plural, "ar", &arabic_plural, &ReviewFile::new())
+            .surplus
+            .is_empty());
         let stale = texts(&[("a.save", "حفظ"), ("a.gone", "x")]);
         assert!(report(&swedish, "ar", &stale, &ReviewFile::new()).fails());
         let complete = texts(&[("a.save", "Save"), ("a.lock", "Lock")]);
         let en = report(&swedish, "en", &complete, &ReviewFile::new());
-        assert!(!en.fails(), "drafts are listed; a complete, current English passes");
+        assert!(
+            !en.fails(),
+            "drafts are listed; a complete, current English passes"
+        );
     }
 
     #[test]
     fn style_sheets_use_logical_sides() {
         let css = ".a { margin-left: 1rem; padding-inline-start: 2px; }\n.b { right: 0; border-top-right-radius: 4px; }\n.c { text-align: left; float: right; text-align: start; }\n.d { inset-inline-end: 0; }";
-        let found: Vec<usize> = physical_properties(css).into_iter().map(|(line, _)| line).collect();
+        let found: Vec<usize> = physical_properties(css)
+            .into_iter()
+            .map(|(line, _)| line)
+            .collect();
         assert_eq!(found, vec![1, 2, 2, 3, 3]);
         assert!(physical_properties(".e { margin-inline: 0 auto; }").is_empty());
     }
@@ -402,9 +525,13 @@ mod tests {
     #[test]
     fn files_flatten_to_dotted_keys_and_null_means_absent() {
         let mut out = Texts::new();
-        let value = serde_json::json!({ "form": { "save": "Spara", "skip": null }, "title": "Besök" });
+        let value =
+            serde_json::json!({ "form": { "save": "Spara", "skip": null }, "title": "Besök" });
         flatten("visit", &value, &mut out).expect("flattens");
-        assert_eq!(out, texts(&[("visit.form.save", "Spara"), ("visit.title", "Besök")]));
+        assert_eq!(
+            out,
+            texts(&[("visit.form.save", "Spara"), ("visit.title", "Besök")])
+        );
         assert!(flatten("x", &serde_json::json!({ "n": 3 }), &mut Texts::new()).is_err());
     }
 
@@ -412,23 +539,45 @@ mod tests {
     fn drafts_and_reviews_are_recorded_in_the_review_file() {
         let dir = std::env::temp_dir().join(format!("texts-test-{}", std::process::id()));
         let locales = dir.join("locales");
-        for (language, body) in [("sv", r#"{"save":"Spara","lock":"Lås"}"#), ("en", r#"{"save":"Save","lock":"Lock"}"#)] {
+        for (language, body) in [
+            ("sv", r#"{"save":"Spara","lock":"Lås"}"#),
+            ("en", r#"{"save":"Save","lock":"Lock"}"#),
+        ] {
             std::fs::create_dir_all(locales.join(language)).expect("dir");
             std::fs::write(locales.join(language).join("a.json"), body).expect("write");
         }
         std::fs::create_dir_all(locales.join("review")).expect("dir");
         assert_eq!(record_drafts(&locales, "en").expect("drafts"), 2);
-        assert_eq!(mark_reviewed(&locales, "en", "Ann", "2026-12-04", &["a.save".into()]).expect("marks"), 1);
+        assert_eq!(
+            mark_reviewed(&locales, "en", "Ann", "2026-12-04", &["a.save".into()]).expect("marks"),
+            1
+        );
         let reports = check(&locales).expect("checks");
         let en = reports.iter().find(|r| r.language == "en").expect("en");
         assert_eq!(en.count("reviewed"), 1);
         assert_eq!(en.count("draft"), 1);
         // The Swedish changes: the reviewed English is outdated.
-        std::fs::write(locales.join("sv").join("a.json"), r#"{"save":"Spara nu","lock":"Lås"}"#).expect("write");
+        std::fs::write(
+            locales.join("sv").join("a.json"),
+            r#"{"save":"Spara nu","lock":"Lås"}"#,
+        )
+        .expect("write");
         let reports = check(&locales).expect("checks");
         let en = reports.iter().find(|r| r.language == "en").expect("en");
         assert_eq!(en.keys("outdated"), vec!["a.save"]);
         assert!(en.fails());
+        let status = status_file(&locales).expect("status");
+        let en = status.iter().find(|l| l.language == "en").expect("en");
+        let save = en.texts.iter().find(|t| t.key == "a.save").expect("a.save");
+        assert_eq!(
+            (
+                save.status.as_str(),
+                save.swedish.as_str(),
+                save.text.as_str()
+            ),
+            ("outdated", "Spara nu", "Save")
+        );
+        assert_eq!(en.count("draft"), 1);
         std::fs::remove_dir_all(&dir).expect("cleans up");
     }
 }

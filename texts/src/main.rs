@@ -4,6 +4,8 @@
 //! barnbesok-texts check                     list missing and outdated texts per language;
 //!                                           fails for Swedish or English
 //! barnbesok-texts css FILE...              fail on left/right where a logical property mirrors
+//! barnbesok-texts status FILE              every translated text with its status, as JSON
+//!                                           (the languages page reads it)
 //! barnbesok-texts drafts LANGUAGE           record new translations as drafts
 //! barnbesok-texts review LANGUAGE --by NAME [--on YYYY-MM-DD] [KEY | PREFIX. ...]
 //!                                           mark texts reviewed (all when no key is given)
@@ -26,7 +28,11 @@ fn main() -> ExitCode {
 fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
     let locales = take_option(&mut args, "--locales")?
         .map_or_else(|| PathBuf::from("app/locales"), PathBuf::from);
-    let command = if args.is_empty() { String::new() } else { args.remove(0) };
+    let command = if args.is_empty() {
+        String::new()
+    } else {
+        args.remove(0)
+    };
     match command.as_str() {
         "check" => check(&locales),
         "css" => {
@@ -42,6 +48,16 @@ fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
                 println!("style sheets: logical properties only ({} checked)", args.len());
             }
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        "status" => {
+            let out = args.first().ok_or("status: which file to write?")?;
+            let status = texts::status_file(&locales).map_err(|e| e.to_string())?;
+            let json = serde_json::to_string(&status).map_err(|e| e.to_string())?;
+            if let Some(dir) = std::path::Path::new(out).parent() {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            std::fs::write(out, json).map_err(|e| format!("{out}: {e}"))?;
+            Ok(ExitCode::SUCCESS)
         }
         "drafts" => {
             let language = args.first().ok_or("drafts: which language?")?;
@@ -109,7 +125,10 @@ fn check(locales: &std::path::Path) -> Result<ExitCode, String> {
         for (what, keys) in [
             ("missing", report.keys("missing")),
             ("outdated", report.keys("outdated")),
-            ("not in Swedish", report.surplus.iter().map(String::as_str).collect()),
+            (
+                "not in Swedish",
+                report.surplus.iter().map(String::as_str).collect(),
+            ),
         ] {
             if keys.is_empty() {
                 continue;
@@ -121,7 +140,11 @@ fn check(locales: &std::path::Path) -> Result<ExitCode, String> {
         }
     }
     let failed = reports.iter().any(texts::LanguageReport::fails);
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Today as `YYYY-MM-DD` (UTC), without a date library.

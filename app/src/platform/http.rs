@@ -114,6 +114,11 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, TransportError> {
     serde_json::to_string(value).map_err(|e| TransportError::Decode(e.to_string()))
 }
 
+/// A JSON file served beside the app (no session needed).
+pub async fn static_json<T: DeserializeOwned>(path: &str) -> Result<T, TransportError> {
+    send("GET", path, None, None).await
+}
+
 /// Signs in; the caller decides what happens to data on the device.
 pub async fn login(
     username: &str,

@@ -34,7 +34,9 @@ impl WebAuthnError {
         match self {
             Self::NotAllowed => td_string!(locale, lock.screen_lock_error.not_allowed).to_owned(),
             Self::NoPrf => td_string!(locale, lock.screen_lock_error.no_prf).to_owned(),
-            Self::Other(reason) => td_string!(locale, lock.screen_lock_error.other, reason = reason),
+            Self::Other(reason) => {
+                td_string!(locale, lock.screen_lock_error.other, reason = reason)
+            }
         }
     }
 }

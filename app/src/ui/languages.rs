@@ -1,18 +1,31 @@
 //! "Språk och översättningar": each language's texts with their review
-//! status, so staff know what a child or a consultant reads has been checked.
+//! status, so staff know whether what a child or a consultant reads has been
+//! checked. The counts are compiled in; the texts come from
+//! `texts/status.json`, served with the app.
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::language::Language;
-use crate::review::{self, TextReview};
+use crate::platform::http;
+use crate::review;
 use leptos::prelude::*;
+use texts::{LanguageStatus, TextStatus};
 
 #[component]
 pub(crate) fn LanguagesPage() -> impl IntoView {
     let i18n = use_i18n();
     let chosen = RwSignal::new("en");
     let only_open = RwSignal::new(true);
-    let translated: Vec<Language> =
-        Language::ALL.into_iter().filter(|l| review::of(l.tag()).is_some()).collect();
+    let loaded = RwSignal::new(None::<Result<Vec<LanguageStatus>, String>>);
+    leptos::task::spawn_local(async move {
+        let result = http::static_json::<Vec<LanguageStatus>>(review::STATUS_PATH)
+            .await
+            .map_err(|e| super::devices::error_text(&e));
+        loaded.set(Some(result));
+    });
+    let translated: Vec<Language> = Language::ALL
+        .into_iter()
+        .filter(|l| review::of(l.tag()).is_some())
+        .collect();
     view! {
         <section class="card" aria-labelledby="languages-h">
             <h1 id="languages-h">{t!(i18n, languages.title)}</h1>
@@ -30,10 +43,10 @@ pub(crate) fn LanguagesPage() -> impl IntoView {
                     {translated.iter().filter_map(|l| review::of(l.tag()).map(|r| (*l, r))).map(|(language, r)| view! {
                         <tr data-language=language.tag()>
                             <th scope="row" lang=language.tag()>{language.own_name()}</th>
-                            <td>{r.count("reviewed")}</td>
-                            <td>{r.count("draft")}</td>
-                            <td>{r.count("outdated")}</td>
-                            <td>{r.count("missing")}</td>
+                            <td>{r.reviewed}</td>
+                            <td>{r.draft}</td>
+                            <td>{r.outdated}</td>
+                            <td>{r.missing}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -55,42 +68,57 @@ pub(crate) fn LanguagesPage() -> impl IntoView {
                     {t!(i18n, languages.only_open)}
                 </label>
             </div>
-            {move || {
-                let tag = chosen.get();
-                let language = Language::from_tag(tag).unwrap_or(Language::English);
-                let rows: Vec<&'static TextReview> = review::of(tag)
-                    .map(|r| r.texts.iter().filter(|t| !only_open.get() || t.status != "reviewed").collect())
-                    .unwrap_or_default();
-                view! {
-                    <table class="audit-table" data-testid="language-texts">
-                        <caption>{move || t_string!(i18n, languages.texts_caption)} " " {language.own_name()}</caption>
-                        <thead><tr>
-                            <th scope="col">{t!(i18n, languages.key)}</th>
-                            <th scope="col" lang="sv">{t!(i18n, languages.swedish)}</th>
-                            <th scope="col">{t!(i18n, languages.translation)}</th>
-                            <th scope="col">{t!(i18n, languages.status)}</th>
-                        </tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|text| view! {
-                                <tr data-status=text.status>
-                                    <td><code>{text.key}</code></td>
-                                    <td lang="sv">{text.swedish}</td>
-                                    <td lang=language.tag() dir=language.direction().as_str()>{text.text}</td>
-                                    <td>{status_text(text)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+            {move || match loaded.get() {
+                None => view! { <p class="muted" role="status">{t!(i18n, languages.loading)}</p> }.into_any(),
+                Some(Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+                Some(Ok(languages)) => {
+                    let tag = chosen.get();
+                    let language = Language::from_tag(tag).unwrap_or(Language::English);
+                    let rows: Vec<TextStatus> = languages
+                        .into_iter()
+                        .find(|l| l.language == tag)
+                        .map(|l| l.texts.into_iter().filter(|t| !only_open.get() || t.status != "reviewed").collect())
+                        .unwrap_or_default();
+                    view! {
+                        <table class="audit-table" data-testid="language-texts">
+                            <caption>{move || t_string!(i18n, languages.texts_caption)} " " {language.own_name()}</caption>
+                            <thead><tr>
+                                <th scope="col">{t!(i18n, languages.key)}</th>
+                                <th scope="col">{t!(i18n, languages.swedish)}</th>
+                                <th scope="col">{t!(i18n, languages.translation)}</th>
+                                <th scope="col">{t!(i18n, languages.status)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|text| {
+                                    let (status, key, swedish, translation) =
+                                        (text.status.clone(), text.key.clone(), text.swedish.clone(), text.text.clone());
+                                    view! {
+                                        <tr data-status=status>
+                                            <td translate="no"><code>{key}</code></td>
+                                            <td lang="sv">{swedish}</td>
+                                            <td lang=language.tag() dir=language.direction().as_str()>{translation}</td>
+                                            <td>{status_text(text)}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
                 }
             }}
         </section>
     }
 }
 
-fn status_text(text: &'static TextReview) -> impl IntoView {
+fn status_text(text: TextStatus) -> impl IntoView {
     let i18n = use_i18n();
-    move || match text.status {
-        "reviewed" => format!("{} ({}, {})", t_string!(i18n, languages.status_reviewed), text.by, text.on),
+    move || match text.status.as_str() {
+        "reviewed" => format!(
+            "{} ({}, {})",
+            t_string!(i18n, languages.status_reviewed),
+            text.by,
+            text.on
+        ),
         "outdated" => t_string!(i18n, languages.status_outdated).to_owned(),
         "missing" => t_string!(i18n, languages.status_missing).to_owned(),
         _ => t_string!(i18n, languages.status_draft).to_owned(),

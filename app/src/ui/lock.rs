@@ -461,7 +461,10 @@ pub(crate) fn PinSetup(ctx: Ctx, session: StoredSession) -> impl IntoView {
             if unusable && !required.get_untracked() {
                 let _ = busy.try_set(false);
                 let _ = setup.try_set(Setup::Pin);
-                let why = result.err().map(|e| e.message(language::now())).unwrap_or_default();
+                let why = result
+                    .err()
+                    .map(|e| e.message(language::now()))
+                    .unwrap_or_default();
                 let _ = error.try_set(Some(
                     td_string!(
                         language::now().locale(),

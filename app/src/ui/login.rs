@@ -3,11 +3,11 @@
 //! while their changes wait to be sent).
 
 use super::{store, sync_ctl, Ctx};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::http;
 use crate::session::{sign_in_effect, SignInEffect, StoredSession};
 use crate::sync::TransportError;
-use crate::i18n::{t, t_string, td_string, use_i18n};
-use crate::labels::Label;
 use crate::ui::form::{BusyButton, ErrorLine};
 use crate::ui::language::{self, LanguagePicker};
 use leptos::prelude::*;
@@ -71,7 +71,8 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
         <section class="card login" aria-labelledby="login-h">
             <LanguagePicker/>
             <h1 id="login-h">{move || if again { t_string!(i18n, login.title_again) } else { t_string!(i18n, login.title) }}</h1>
-            {move || (!language::current().covers_staff_pages()).then(|| view! {
+            // Until a person who reads both languages has reviewed every text.
+            {move || crate::review::of(language::current().tag()).is_some_and(|r| !r.fully_reviewed()).then(|| view! {
                 <p class="muted" data-testid="language-not-reviewed">{t!(i18n, login.language_not_reviewed)}</p>
             })}
             {move || ctx.notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
@@ -124,7 +125,9 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
         SignInEffect::Keep => {}
         SignInEffect::Wipe => store.wipe_all().await.map_err(|e| e.0)?,
         SignInEffect::Refuse { pending } => {
-            return Err(td_string!(locale, login.other_users_changes, pending = pending).to_string())
+            return Err(
+                td_string!(locale, login.other_users_changes, pending = pending).to_string(),
+            )
         }
     }
     super::lock::set_lock_after(tokens.policy.lock_after_secs);
@@ -190,8 +193,12 @@ pub(crate) async fn sign_out(ctx: Ctx) {
     sync_ctl::run_round_now(ctx).await;
     let pending = store.pending_count().await.unwrap_or(0);
     if pending > 0 {
-        let question =
-            td_string!(language::now().locale(), login.sign_out_anyway, pending = pending).to_string();
+        let question = td_string!(
+            language::now().locale(),
+            login.sign_out_anyway,
+            pending = pending
+        )
+        .to_string();
         let confirmed = web_sys::window()
             .and_then(|w| w.confirm_with_message(&question).ok())
             .unwrap_or(false);

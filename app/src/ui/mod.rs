@@ -145,18 +145,20 @@ fn App() -> impl IntoView {
     });
     // The child may pick their own language in the child mode; the social
     // worker gets theirs back when it ends.
-    Effect::new(move |worker_language: Option<Option<crate::i18n::Locale>>| {
-        let in_child_mode = ctx.child_mode.get();
-        match worker_language.flatten() {
-            Some(locale) if !in_child_mode => {
-                i18n.set_locale(locale);
-                None
+    Effect::new(
+        move |worker_language: Option<Option<crate::i18n::Locale>>| {
+            let in_child_mode = ctx.child_mode.get();
+            match worker_language.flatten() {
+                Some(locale) if !in_child_mode => {
+                    i18n.set_locale(locale);
+                    None
+                }
+                Some(locale) => Some(locale),
+                None if in_child_mode => Some(i18n.get_locale_untracked()),
+                None => None,
             }
-            Some(locale) => Some(locale),
-            None if in_child_mode => Some(i18n.get_locale_untracked()),
-            None => None,
-        }
-    });
+        },
+    );
 
     leptos::task::spawn_local(async move {
         match IdbStore::open(DB_NAME).await {
