@@ -14,6 +14,20 @@ pub enum Language {
     Arabic,
 }
 
+thread_local! {
+    static CURRENT: std::cell::Cell<Language> = const { std::cell::Cell::new(Language::Swedish) };
+}
+
+/// The interface language now, for words made away from any view (a
+/// notice, a browser dialog). The UI keeps it up to date.
+pub fn current() -> Language {
+    CURRENT.with(std::cell::Cell::get)
+}
+
+pub fn set_current(language: Language) {
+    CURRENT.with(|current| current.set(language));
+}
+
 /// Which way text runs, for `<html dir>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

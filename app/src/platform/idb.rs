@@ -82,7 +82,10 @@ fn factory() -> Result<web_sys::IdbFactory, IdbError> {
     let factory = js_sys::Reflect::get(&global, &JsValue::from_str("indexedDB"))?;
     factory
         .dyn_into::<web_sys::IdbFactory>()
-        .map_err(|_| IdbError("IndexedDB finns inte i den här webbläsaren".into()))
+        .map_err(|_| {
+            let locale = crate::language::current().locale();
+            IdbError(crate::i18n::td_string!(locale, shell.no_indexeddb).to_owned())
+        })
 }
 
 /// Opens (creating or upgrading) a database.
@@ -110,9 +113,8 @@ pub async fn open(name: &str, version: u32, upgrade: Upgrade) -> Result<IdbDatab
     // instead of waiting without a word.
     let on_blocked = Closure::<dyn FnMut()>::new(|| {
         if let Some(window) = web_sys::window() {
-            let _ = window.alert_with_message(
-                "Barnbesök är öppet i en annan flik med en äldre version. Stäng den andra fliken.",
-            );
+            let locale = crate::language::current().locale();
+            let _ = window.alert_with_message(crate::i18n::td_string!(locale, shell.older_tab_open));
         }
     });
     open_req.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));

@@ -24,14 +24,10 @@ pub(crate) fn WithLanguage(children: Children) -> impl IntoView {
     }
 }
 
-thread_local! {
-    static NOW: std::cell::Cell<Language> = const { std::cell::Cell::new(Language::Swedish) };
-}
-
 /// The language the interface is in now, untracked: for words made in async
 /// work away from any view (a notice, a confirmation question).
 pub(crate) fn now() -> Language {
-    NOW.with(std::cell::Cell::get)
+    crate::language::current()
 }
 
 /// Keeps `now()` up to date; inside the provider.
@@ -40,7 +36,7 @@ fn FollowLanguage() -> impl IntoView {
     let i18n = use_i18n();
     Effect::new(move |_| {
         let language = Language::from_locale(i18n.get_locale());
-        NOW.with(|now| now.set(language));
+        crate::language::set_current(language);
     });
 }
 
