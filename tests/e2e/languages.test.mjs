@@ -48,10 +48,12 @@ async function interfaceText(page) {
   });
 }
 
+/** Each Swedish phrase found, with the words around it. */
 function swedishLeft(text, phrases) {
-  return phrases.filter((phrase) => {
+  return phrases.flatMap((phrase) => {
     const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'u').test(text);
+    const match = new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'u').exec(text);
+    return match ? [`${phrase} in "…${text.slice(Math.max(0, match.index - 40), match.index + phrase.length + 40).replace(/\s+/g, ' ')}…"`] : [];
   });
 }
 

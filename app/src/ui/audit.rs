@@ -162,7 +162,7 @@ fn AuditReviewView() -> impl IntoView {
                 <select on:change=move |ev| user.set(event_target_value(&ev)) prop:value=move || user.get()>
                     <option value="">{t!(i18n, audit.all)}</option>
                     {move || colleagues.get().into_iter().map(|c| view! {
-                        <option value=c.id.to_string()>
+                        <option value=c.id.to_string() translate="no">
                             {format!("{} · {} · {}", c.display_name, c.username, c.role.label(language()))}
                         </option>
                     }).collect_view()}

@@ -113,7 +113,7 @@ pub(crate) fn PlacementChecklist(
     };
     view! {
         <section class="card" aria-labelledby="checklist-h">
-            <h2 id="checklist-h">{template.title.clone()}</h2>
+            <h2 id="checklist-h" lang="sv">{template.title.clone()}</h2>
             <p data-testid="checklist-progress">
                 <strong>{t!(i18n, checklist.summary, settled = settled, total = total)}</strong>
                 <span class="muted">" · "{t!(i18n, checklist.version, version = version_number)}</span>
@@ -131,7 +131,7 @@ pub(crate) fn PlacementChecklist(
                                 <span class="checklist__mark" aria-hidden="true">
                                     {match state { ItemState::Done => "✓", ItemState::NotApplicable => "–", ItemState::Open => "○" }}
                                 </span>
-                                <span lang="sv">{item.text.clone()}</span>
+                                <span lang="sv" id=format!("checklist-item-{}", item.key)>{item.text.clone()}</span>
                                 {item.routine.clone().map(|id| view! {
                                     <a class="checklist__routine" href=format!("/rutiner/{id}")>
                                         {t!(i18n, checklist.read_routine)}
@@ -151,7 +151,7 @@ pub(crate) fn PlacementChecklist(
                                     </span>
                                 })}
                             </div>
-                            <div class="checklist__actions" role="group" aria-label=item.text.clone()>
+                            <div class="checklist__actions" role="group" aria-labelledby=format!("checklist-item-{}", item.key)>
                                 {if done || not_applicable {
                                     view! {
                                         <button type="button" class="button button--secondary"

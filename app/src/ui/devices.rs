@@ -109,7 +109,7 @@ pub(crate) fn DevicesPage() -> impl IntoView {
                         view! {
                             <li class="device" data-testid="device">
                                 <div class="device__text">
-                                    <strong class="device__label">{label.clone()}</strong>
+                                    <strong class="device__label" translate="no">{label.clone()}</strong>
                                     {s.current.then(|| view! { <span class="badge">{t!(i18n, devices.this_device)}</span> })}
                                     <span class="muted">
                                         {move || t_string!(i18n, devices.signed_in_last_used,

@@ -2,7 +2,7 @@
 //! and the provider that keeps `<html lang dir>` and the device's memory of
 //! the choice (a cookie, read before anything is drawn).
 
-use crate::i18n::{use_i18n, I18nContextProvider, Locale};
+use crate::i18n::{t_string, use_i18n, I18nContextProvider, Locale};
 use crate::language::Language;
 use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
@@ -60,7 +60,7 @@ pub(crate) fn LanguagePicker(#[prop(optional)] staff: bool) -> impl IntoView {
         .into_iter()
         .filter(move |l| !staff || l.covers_staff_pages());
     view! {
-        <div class="language-picker" role="group" aria-label="Språk · Language" data-testid="language-picker">
+        <div class="language-picker" role="group" aria-label=move || t_string!(i18n, languages.menu) data-testid="language-picker">
             {languages.map(|language| {
                 let locale = language.locale();
                 view! {

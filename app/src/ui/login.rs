@@ -37,7 +37,13 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
             .unwrap_or_default(),
     );
     let password = RwSignal::new(String::new());
-    let device_label = RwSignal::new(t_string!(i18n, login.device_name_default).to_owned());
+    // The suggested name follows the language until the user types one.
+    let typed_label = RwSignal::new(None::<String>);
+    let device_label = Signal::derive(move || {
+        typed_label
+            .get()
+            .unwrap_or_else(|| t_string!(i18n, login.device_name_default).to_owned())
+    });
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
@@ -97,7 +103,7 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
                     <span>{t!(i18n, login.device_name)}</span>
                     <input type="text" name="device" required maxlength="80"
                         prop:value=move || device_label.get()
-                        on:input=move |ev| device_label.set(event_target_value(&ev))/>
+                        on:input=move |ev| typed_label.set(Some(event_target_value(&ev)))/>
                     <small class="muted">{t!(i18n, login.device_name_hint)}</small>
                 </label>
                 <ErrorLine error=error/>

@@ -271,7 +271,7 @@ fn UserMenu() -> impl IntoView {
     view! {
         <div class="user-menu">
             <span class="user-menu__name" data-testid="signed-in-user">
-                {move || ctx.user.get().map(|u| format!("{} · {}", u.display_name, u.role.label(language())))}
+                {move || ctx.user.get().map(|u| view! { <span translate="no">{u.display_name}</span>{format!(" · {}", u.role.label(language()))} })}
             </span>
             <nav class="user-menu__links" aria-label=move || t_string!(i18n, shell.account_nav)>
                 {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))

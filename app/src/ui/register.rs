@@ -236,7 +236,7 @@ fn HomeRow(entry: HomeEntry) -> impl IntoView {
         <li class="home" data-testid="home-row" data-flagged=flagged.to_string()>
             <A href=href attr:class="home__link">
                 <span class="home__name">{name}</span>
-                <span class="home__meta">{meta}</span>
+                <span class="home__meta" translate="no">{meta}</span>
                 <span class="home__meta">{history}</span>
                 {flagged.then(|| view! { <span class="badge badge--overdue">{t!(i18n, register.home.flagged)}</span> })}
                 {reasons}
@@ -297,7 +297,7 @@ fn HomeView(entry: HomeEntry) -> impl IntoView {
                 )}</p>
                 <section class="card" aria-labelledby="home-facts-h">
                     <h2 id="home-facts-h">{t!(i18n, register.home.overview)}</h2>
-                    <p>{contact_text(&home.contact, language)}</p>
+                    <p translate="no">{contact_text(&home.contact, language)}</p>
                     <p>{history_text(&entry, language)}</p>
                     {if reasons.is_empty() {
                         view! { <p><span class="badge badge--synced">{t!(i18n, register.home.no_flags)}</span></p> }.into_any()

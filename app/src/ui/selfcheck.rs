@@ -213,7 +213,7 @@ pub(crate) fn SelfCheckPage() -> impl IntoView {
                             {units().into_iter().map(|u| {
                                 let id = u.id;
                                 view! {
-                                    <option value=id.to_string() selected=move || query.with(|q| q.unit == Some(id))>{u.name}</option>
+                                    <option value=id.to_string() selected=move || query.with(|q| q.unit == Some(id)) translate="no">{u.name}</option>
                                 }
                             }).collect_view()}
                         </select>

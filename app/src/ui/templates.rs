@@ -154,8 +154,8 @@ fn TemplateCard(
         });
     };
     view! {
-        <section class="card" aria-label=title.clone() data-testid="template">
-            <h2>{title.clone()}</h2>
+        <section class="card" aria-labelledby=format!("template-{kind:?}") data-testid="template">
+            <h2 lang="sv" id=format!("template-{kind:?}")>{title.clone()}</h2>
             <p class="muted">{t!(i18n, checklist.templates.versions, current = current.id.version, newest = newest)}</p>
             <Show when=move || editing.get() fallback=move || {
                 let listed = current.items.clone();
@@ -170,7 +170,7 @@ fn TemplateCard(
                     <ol class="template-items">
                         {move || items.get().into_iter().enumerate().map(|(n, item)| view! {
                             <li class="template-items__item">
-                                <span>{item.text.clone()}</span>
+                                <span lang="sv">{item.text.clone()}</span>
                                 <span class="muted">" · "{move || applies_label(item.applies, language())}</span>
                                 <button type="button" class="button button--secondary" aria-label={let text = item.text.clone(); move || t_string!(i18n, checklist.templates.remove_item, item = text.clone()).to_string()}
                                     on:click=move |_| items.update(|all| { all.remove(n); })>{t!(i18n, checklist.templates.remove)}</button>
