@@ -273,28 +273,24 @@ fn Report(kept: KeptReport, drill: RwSignal<Option<Drill>>, offline: bool) -> im
     let units: Vec<String> = report.units.iter().map(|u| u.name.clone()).collect();
     let previous = period_text(&report.previous, language);
     let children = language.integer(i64::from(report.children));
-    let summary = if units.is_empty() {
-        td_string!(
-            locale,
-            selfcheck.summary,
-            previous = previous,
-            children = children,
-            group = group.clone()
-        )
-    } else {
-        td_string!(
-            locale,
-            selfcheck.summary_in_units,
-            previous = previous,
-            children = children,
-            units = units.join(", "),
-            group = group.clone()
-        )
-    };
+    let summary = td_string!(
+        locale,
+        selfcheck.summary,
+        previous = previous,
+        children = children,
+        group = group.clone()
+    );
+    // The units' names are the municipality's, not words to translate.
+    let units_line = (!units.is_empty()).then(|| {
+        view! {
+            <p class="muted">{t!(i18n, selfcheck.units)} " " <span translate="no">{units.join(", ")}</span></p>
+        }
+    });
     view! {
         <section class="sc-summary" aria-labelledby="sc-period-h">
             <h2 id="sc-period-h" data-testid="selfcheck-period">{period_text(&report.period, language)}</h2>
             <p class="muted">{summary}</p>
+            {units_line}
         </section>
         <OverdueList report=report.clone()/>
         <section class="card" aria-labelledby="sc-months-h">

@@ -160,7 +160,7 @@ fn TemplateCard(
             <Show when=move || editing.get() fallback=move || {
                 let listed = current.items.clone();
                 view! {
-                    <ol>{listed.into_iter().map(|i| view! { <li>{i.text}<span class="muted">" · "{move || applies_label(i.applies, language())}</span></li> }).collect_view()}</ol>
+                    <ol>{listed.into_iter().map(|i| view! { <li><span lang="sv">{i.text}</span><span class="muted">" · "{move || applies_label(i.applies, language())}</span></li> }).collect_view()}</ol>
                     <button type="button" class="button button--secondary" on:click=move |_| editing.set(true)>
                         {t!(i18n, checklist.templates.new_version, version = next)}
                     </button>
