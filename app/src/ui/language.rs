@@ -10,6 +10,32 @@ use leptos_i18n::context::CookieOptions;
 /// How long the device remembers the language: a year, renewed at each choice.
 const REMEMBERED_MS: i64 = 365 * 24 * 3600 * 1000;
 
+/// The cookie in which the device keeps the language (leptos_i18n's).
+const REMEMBERED_COOKIE: &str = "i18n_pref_locale";
+
+/// Swedish first: a device that has not chosen starts in Swedish, whatever
+/// language its browser prefers. Run before the app is drawn.
+pub(crate) fn start_in_swedish_unless_chosen() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let cookies = js_sys::Reflect::get(&document, &"cookie".into())
+        .ok()
+        .and_then(|c| c.as_string())
+        .unwrap_or_default();
+    let chosen = cookies
+        .split(';')
+        .any(|c| c.trim().starts_with(&format!("{REMEMBERED_COOKIE}=")));
+    if !chosen {
+        let cookie = format!(
+            "{REMEMBERED_COOKIE}={}; path=/; max-age={}; samesite=lax",
+            Language::Swedish.tag(),
+            REMEMBERED_MS / 1000
+        );
+        let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
+    }
+}
+
 /// Wraps the app in the texts of the chosen language.
 #[component]
 pub(crate) fn WithLanguage(children: Children) -> impl IntoView {
@@ -17,7 +43,7 @@ pub(crate) fn WithLanguage(children: Children) -> impl IntoView {
         .path("/".to_string())
         .max_age(REMEMBERED_MS);
     view! {
-        <I18nContextProvider cookie_options=remember>
+        <I18nContextProvider cookie_name=REMEMBERED_COOKIE cookie_options=remember>
             <FollowLanguage/>
             {children()}
         </I18nContextProvider>

@@ -109,6 +109,7 @@ pub fn mount() {
         web_sys::console::error_1(&format!("Barnbesök stannade: {info}").into());
     }));
     browser::register_service_worker();
+    language::start_in_swedish_unless_chosen();
     leptos::mount::mount_to_body(
         || view! { <language::WithLanguage><App/></language::WithLanguage> },
     );
