@@ -233,16 +233,20 @@ fn HandBack(
     focus_when_shown(heading);
     let pin = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let with_authenticator = RwSignal::new(false);
+    // Checking until the store says how the adult unlocks.
+    let busy = RwSignal::new(true);
+    // How the adult unlocks: unknown until the store says, so neither a PIN
+    // field nor the screen lock is offered before then.
+    let with_authenticator = RwSignal::new(None::<bool>);
     leptos::task::spawn_local(async move {
         if let Some(store) = store() {
             let method = store.key_method().await.ok().flatten();
-            let _ = with_authenticator.try_set(matches!(
+            let _ = with_authenticator.try_set(Some(matches!(
                 method,
                 Some(crate::platform::store::KeyMethod::Authenticator { .. })
-            ));
+            )));
         }
+        let _ = busy.try_set(false);
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -250,7 +254,9 @@ fn HandBack(
             return;
         }
         let entered = pin.get_untracked();
-        let authenticator = with_authenticator.get_untracked();
+        let Some(authenticator) = with_authenticator.get_untracked() else {
+            return;
+        };
         if entered.is_empty() && !authenticator {
             error.set(Some(t_string!(i18n, tools.hand_back.enter_pin).to_owned()));
             return;
@@ -291,7 +297,7 @@ fn HandBack(
             <h2 id="cm-handback-h" tabindex="-1" node_ref=heading>{t!(i18n, tools.hand_back.heading)}</h2>
             <p class="cm-lead">{t!(i18n, tools.hand_back.lead)}</p>
             <form class="cm-form" on:submit=submit novalidate>
-                {move || (!with_authenticator.get()).then(|| view! {
+                {move || (with_authenticator.get() == Some(false)).then(|| view! {
                     <PinField label=Signal::derive(move || t_string!(i18n, tools.hand_back.pin)) name="handback-pin" autocomplete="off" value=pin class="cm-field"/>
                 })}
                 <ErrorLine error=error/>
