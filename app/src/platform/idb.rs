@@ -80,12 +80,10 @@ pub async fn committed(tx: &IdbTransaction) -> Result<(), IdbError> {
 fn factory() -> Result<web_sys::IdbFactory, IdbError> {
     let global = js_sys::global();
     let factory = js_sys::Reflect::get(&global, &JsValue::from_str("indexedDB"))?;
-    factory
-        .dyn_into::<web_sys::IdbFactory>()
-        .map_err(|_| {
-            let locale = crate::language::current().locale();
-            IdbError(crate::i18n::td_string!(locale, shell.no_indexeddb).to_owned())
-        })
+    factory.dyn_into::<web_sys::IdbFactory>().map_err(|_| {
+        let locale = crate::language::current().locale();
+        IdbError(crate::i18n::td_string!(locale, shell.no_indexeddb).to_owned())
+    })
 }
 
 /// Opens (creating or upgrading) a database.
@@ -114,7 +112,8 @@ pub async fn open(name: &str, version: u32, upgrade: Upgrade) -> Result<IdbDatab
     let on_blocked = Closure::<dyn FnMut()>::new(|| {
         if let Some(window) = web_sys::window() {
             let locale = crate::language::current().locale();
-            let _ = window.alert_with_message(crate::i18n::td_string!(locale, shell.older_tab_open));
+            let _ =
+                window.alert_with_message(crate::i18n::td_string!(locale, shell.older_tab_open));
         }
     });
     open_req.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));
