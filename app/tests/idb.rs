@@ -690,6 +690,7 @@ async fn a_draft_survives_reopening_and_signing_removes_it_with_the_same_write()
             shared::UserId::new_random(),
             NaiveDate::from_ymd_opt(2026, 11, 24).expect("date"),
             Utc::now(),
+            app::language::Language::Swedish,
         )
         .expect("signs");
     reopened
