@@ -4,6 +4,7 @@
 //! on the feelings scale across visits. The screens are `ui::tools`.
 
 use crate::i18n::td_string;
+use crate::labels::Label;
 use crate::language::Language;
 use chrono::NaiveDate;
 use shared::conversation::{
@@ -185,58 +186,27 @@ fn house_index(house: House) -> usize {
 /// and the child's page show. The record keeps the Swedish of
 /// `shared::conversation::as_text`.
 pub fn result_text(result: &ToolResult, language: Language) -> String {
-    use crate::labels::Label;
-    let drew = td_string!(language.locale(), tools.results.drew);
-    let mut lines = Vec::new();
-    match result {
-        ToolResult::ThreeHouses(h) => {
-            for (house, text) in [
-                (House::Worries, &h.worries),
-                (House::GoodThings, &h.good_things),
-                (House::Dreams, &h.dreams),
-            ] {
-                let drawn = h.drawings.iter().any(|d| d.house == house);
-                if text.as_str().is_empty() && !drawn {
-                    continue;
-                }
-                let mut line = format!("{}: {}", house.label(language), text.as_str());
-                if drawn {
-                    if !text.as_str().is_empty() {
-                        line.push(' ');
-                    }
-                    line.push_str(&format!("({drew})"));
-                }
-                lines.push(line);
-            }
-        }
-        ToolResult::FeelingsScale(s) => {
-            for a in &s.answers {
-                let mut line = format!("{}: {}", a.theme.label(language), a.level.label(language));
-                if !a.comment.as_str().is_empty() {
-                    line.push_str(&format!(" – ”{}”", a.comment));
-                }
-                lines.push(line);
-            }
-        }
-        ToolResult::MyNetwork(n) => {
-            for closeness in [Closeness::Close, Closeness::Middle, Closeness::Far] {
-                let names: Vec<&str> = n
-                    .people
-                    .iter()
-                    .filter(|p| p.closeness == closeness)
-                    .map(|p| p.name.as_str())
-                    .collect();
-                if !names.is_empty() {
-                    lines.push(format!(
-                        "{}: {}",
-                        closeness.label(language),
-                        names.join(", ")
-                    ));
-                }
-            }
-        }
+    shared::conversation::as_text_in(result, &Words(language))
+}
+
+struct Words(Language);
+
+impl shared::conversation::ResultWords for Words {
+    fn house(&self, house: House) -> &str {
+        house.label(self.0)
     }
-    lines.join("\n")
+    fn theme(&self, theme: ScaleTheme) -> &str {
+        theme.label(self.0)
+    }
+    fn feeling(&self, feeling: Feeling) -> &str {
+        feeling.label(self.0)
+    }
+    fn closeness(&self, closeness: Closeness) -> &str {
+        closeness.label(self.0)
+    }
+    fn drew(&self) -> &str {
+        td_string!(self.0.locale(), tools.results.drew)
+    }
 }
 
 /// The question inside a house, in the child's language.

@@ -312,9 +312,46 @@ pub fn check_results(results: &[ToolResult]) -> Result<(), ToolProblem> {
     Ok(())
 }
 
+/// How [`as_text_in`] words the tools' labels: Swedish for the record, the
+/// interface language on screen.
+pub trait ResultWords {
+    fn house(&self, house: House) -> &str;
+    fn theme(&self, theme: ScaleTheme) -> &str;
+    fn feeling(&self, feeling: Feeling) -> &str;
+    fn closeness(&self, closeness: Closeness) -> &str;
+    /// Said after a house the child drew in ("ritade").
+    fn drew(&self) -> &str;
+}
+
+/// The record's words: Swedish.
+pub struct SwedishWords;
+
+impl ResultWords for SwedishWords {
+    fn house(&self, house: House) -> &str {
+        house.label_sv()
+    }
+    fn theme(&self, theme: ScaleTheme) -> &str {
+        theme.label_sv()
+    }
+    fn feeling(&self, feeling: Feeling) -> &str {
+        feeling.label_sv()
+    }
+    fn closeness(&self, closeness: Closeness) -> &str {
+        closeness.label_sv()
+    }
+    fn drew(&self) -> &str {
+        "ritade"
+    }
+}
+
 /// The tools' results as text, for the visit log and for everyone who reads
 /// the record without the drawings: the child's own words, labelled.
 pub fn as_text(result: &ToolResult) -> String {
+    as_text_in(result, &SwedishWords)
+}
+
+/// [`as_text`] with the labels in other words.
+pub fn as_text_in(result: &ToolResult, words: &impl ResultWords) -> String {
     let mut out = String::new();
     match result {
         ToolResult::ThreeHouses(h) => {
@@ -325,14 +362,14 @@ pub fn as_text(result: &ToolResult) -> String {
             ] {
                 let drew = h.drawings.iter().any(|d| d.house == house);
                 if !text.as_str().is_empty() || drew {
-                    out.push_str(house.label_sv());
+                    out.push_str(words.house(house));
                     out.push_str(": ");
                     out.push_str(text.as_str());
                     if drew {
                         if !text.as_str().is_empty() {
                             out.push(' ');
                         }
-                        out.push_str("(ritade)");
+                        out.push_str(&format!("({})", words.drew()));
                     }
                     out.push('\n');
                 }
@@ -340,7 +377,11 @@ pub fn as_text(result: &ToolResult) -> String {
         }
         ToolResult::FeelingsScale(s) => {
             for a in &s.answers {
-                out.push_str(&format!("{}: {}", a.theme.label_sv(), a.level.label_sv()));
+                out.push_str(&format!(
+                    "{}: {}",
+                    words.theme(a.theme),
+                    words.feeling(a.level)
+                ));
                 if !a.comment.as_str().is_empty() {
                     out.push_str(&format!(" – ”{}”", a.comment));
                 }
@@ -356,7 +397,11 @@ pub fn as_text(result: &ToolResult) -> String {
                     .map(|p| p.name.as_str())
                     .collect();
                 if !names.is_empty() {
-                    out.push_str(&format!("{}: {}\n", closeness.label_sv(), names.join(", ")));
+                    out.push_str(&format!(
+                        "{}: {}\n",
+                        words.closeness(closeness),
+                        names.join(", ")
+                    ));
                 }
             }
         }
