@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 /// texts themselves the languages page fetches, `texts/status.json`).
 fn write_review(locales: &std::path::Path) -> Result<(), Box<dyn Error>> {
     let mut code = String::from("pub const REVIEW: &[LanguageReview] = &[\n");
-    for report in texts::check(locales)? {
+    for report in texts::check(&texts::Catalogue::Interface(locales.to_path_buf()))? {
         if report.language == texts::SOURCE {
             continue;
         }

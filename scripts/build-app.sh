@@ -23,7 +23,7 @@ if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html):
 PY
 # Every translated text with its review status, for the languages page
 # (docs/languages.md).
-cargo run --quiet -p barnbesok-texts -- --locales "$ROOT/app/locales" status "$ROOT/dist/texts/status.json"
+cargo run --quiet -p barnbesok-texts -- --locales "$ROOT/app/locales" --content "$ROOT/shared/content" status "$ROOT/dist/texts/status.json"
 # Precompressed copies: the server sends brotli to browsers that accept it
 # (all current ones), gzip to the rest.
 find "$ROOT/dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.webmanifest' -o -name '*.svg' -o -name '*.json' \) |

@@ -5,6 +5,9 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+# A test run builds each crate once: incremental caches would only fill the
+# disk (gigabytes per profile) without speeding the next run much.
+export CARGO_INCREMENTAL=0
 at_exit print_step_times
 
 step "Setup"

@@ -219,6 +219,7 @@ impl Label for shared::auth::Role {
             Self::UnitManager => td_string!(locale, labels.role.unit_manager),
             Self::Administrator => td_string!(locale, labels.role.administrator),
             Self::Integration => td_string!(locale, labels.role.integration),
+            Self::Quality => td_string!(locale, labels.role.quality),
         }
     }
 }
@@ -333,6 +334,9 @@ impl Label for shared::ErrorCode {
             Self::ServerBusy => td_string!(locale, errors.server_busy),
             Self::AppNotBuilt => td_string!(locale, errors.app_not_built),
             Self::ImportRejected => td_string!(locale, errors.import_rejected),
+            Self::RateLimited => td_string!(locale, errors.rate_limited),
+            Self::StaleUpdate => td_string!(locale, errors.stale_update),
+            Self::Locked => td_string!(locale, errors.locked),
             Self::Internal => td_string!(locale, errors.internal),
         }
     }

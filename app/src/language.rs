@@ -63,6 +63,15 @@ impl Language {
         Self::ALL.into_iter().find(|l| l.tag() == primary)
     }
 
+    /// The tag a voice for reading aloud is asked for (`sv-SE`).
+    pub fn voice_tag(self) -> &'static str {
+        match self {
+            Self::Swedish => "sv-SE",
+            Self::English => "en-GB",
+            Self::Arabic => "ar",
+        }
+    }
+
     /// The language's own name, as the language picker shows it.
     pub fn own_name(self) -> &'static str {
         match self {
@@ -302,6 +311,19 @@ const MONTHS_AR: [&str; 12] = [
     "ديسمبر",
 ];
 
+/// Whether a voice whose tag is `voice` (`sv-SE`, `en_US`) speaks
+/// `language` (`sv`, `sv-SE`): the primary languages agree.
+pub fn voice_matches(voice: &str, language: &str) -> bool {
+    let primary = |tag: &str| {
+        tag.trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    !language.trim().is_empty() && primary(voice) == primary(language)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +334,15 @@ mod tests {
 
     fn at(y: i32, m: u32, day: u32, h: u32, min: u32) -> NaiveDateTime {
         d(y, m, day).and_hms_opt(h, min, 0).expect("valid time")
+    }
+
+    #[test]
+    fn a_voice_reads_its_own_language_whatever_the_region() {
+        assert!(voice_matches("sv-SE", "sv"));
+        assert!(voice_matches("en_US", Language::English.voice_tag()));
+        assert!(voice_matches("ar-SA", "ar"));
+        assert!(!voice_matches("en-GB", "sv"));
+        assert!(!voice_matches("sv-SE", ""));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Rust, tested natively; `platform` is the only place that touches the
 //! browser (IndexedDB, fetch, events) and `ui` holds the Leptos pages.
 
+pub mod card;
 pub mod caseload;
 pub mod charts;
 pub mod decisions;

@@ -59,7 +59,9 @@ fn lookups(operation: &Operation) -> Vec<String> {
         | Operation::AmendVisit(_)
         | Operation::CreatePlacement(_)
         | Operation::DeleteRecord(_)
-        | Operation::TickChecklist(_) => Vec::new(),
+        | Operation::TickChecklist(_)
+        | Operation::LeaveMessage(_)
+        | Operation::ReportDeviation(_) => Vec::new(),
     }
 }
 

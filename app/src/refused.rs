@@ -26,6 +26,8 @@ pub fn describe(operation: &Operation, language: Language) -> String {
         Operation::ResolveConflict(_) => td_string!(locale, sync.what.conflict_choice).to_owned(),
         Operation::ClosePlacement(_) => td_string!(locale, sync.what.placement_end).to_owned(),
         Operation::TickChecklist(_) => td_string!(locale, sync.what.checklist_tick).to_owned(),
+        Operation::LeaveMessage(_) => td_string!(locale, sync.what.child_message).to_owned(),
+        Operation::ReportDeviation(_) => td_string!(locale, sync.what.deviation).to_owned(),
     }
 }
 

@@ -136,15 +136,26 @@ fn kinds(list: &[CheckKind], language: Language) -> String {
         .join(", ")
 }
 
-/// "Avbrott 1 · omplaceringar 0 (senaste 12 månaderna) · placerade nu 1".
+/// "Avbrott 1 · omplaceringar 0 (senaste 12 månaderna) · placerade nu 1",
+/// and the home's deviations and complaints when there are any.
 pub fn history_text(entry: &HomeEntry, language: Language) -> String {
-    td_string!(
+    let history = td_string!(
         language.locale(),
         register.history,
         breakdowns = entry.history.breakdowns,
         replacements = entry.history.replacements,
         current = entry.current_placements
-    )
+    );
+    if entry.deviations == 0 && entry.complaints == 0 {
+        return history;
+    }
+    let reports = td_string!(
+        language.locale(),
+        register.reports,
+        deviations = entry.deviations,
+        complaints = entry.complaints
+    );
+    format!("{history} · {reports}")
 }
 
 /// The contact details on one line, or that there are none.
@@ -818,6 +829,8 @@ mod tests {
                 replacements,
             },
             current_placements: 1,
+            deviations: 0,
+            complaints: 0,
         }
     }
 
@@ -869,6 +882,16 @@ mod tests {
         assert_eq!(
             history_text(&flagged, Language::Swedish),
             "Avbrott 2 · omplaceringar 1 (senaste 12 månaderna) · placerade nu 1"
+        );
+        let reported = HomeEntry {
+            deviations: 2,
+            complaints: 1,
+            ..flagged
+        };
+        assert_eq!(
+            history_text(&reported, Language::Swedish),
+            "Avbrott 2 · omplaceringar 1 (senaste 12 månaderna) · placerade nu 1 · \
+             avvikelser 2 · klagomål 1"
         );
     }
 

@@ -204,14 +204,12 @@ pub fn cell_previous(cell: &Cell, language: Language) -> String {
     )
 }
 
-/// What a screen reader says for a cell's button: the visible text first
-/// (so the name matches what is seen), then where it stands.
-pub fn cell_label(row: &str, column: &str, cell: &Cell, language: Language) -> String {
+/// Where a cell's figure stands, for screen readers after the visible
+/// figures (the button's name is what is seen, then this).
+pub fn cell_context(row: &str, column: &str, language: Language) -> String {
     td_string!(
         language.locale(),
-        selfcheck.cell_label,
-        now = cell_now(cell, language),
-        previous = cell_previous(cell, language),
+        selfcheck.cell_context,
         row = row,
         column = column
     )
@@ -630,14 +628,14 @@ pub(crate) mod tests {
         assert_eq!(cell_now(&cell, SWEDISH), "12 av 20 (60\u{a0}%)");
         assert_eq!(cell_previous(&cell, SWEDISH), "Förra:\u{a0}–");
         assert_eq!(
-            cell_label("Besök med enskilt samtal", "Flickor", &cell, SWEDISH),
-            "12 av 20 (60\u{a0}%) Förra:\u{a0}–. Besök med enskilt samtal, Flickor. Visa barnen."
+            cell_context("Besök med enskilt samtal", "Flickor", SWEDISH),
+            "Besök med enskilt samtal, Flickor. Visa barnen."
         );
         assert_eq!(cell_now(&cell, ENGLISH), "12 of 20 (60%)");
         assert_eq!(cell_previous(&cell, ENGLISH), "Previous:\u{a0}–");
         assert_eq!(
-            cell_label("Visits with a one-to-one talk", "Girls", &cell, ENGLISH),
-            "12 of 20 (60%) Previous:\u{a0}–. Visits with a one-to-one talk, Girls. Show the children."
+            cell_context("Visits with a one-to-one talk", "Girls", ENGLISH),
+            "Visits with a one-to-one talk, Girls. Show the children."
         );
     }
 

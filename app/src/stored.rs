@@ -109,6 +109,8 @@ pub fn target_key(operation: &Operation) -> String {
         Operation::ResolveConflict(c) => format!("conflict:{}", c.conflict_id),
         Operation::ClosePlacement(c) => format!("closing:{}", c.id),
         Operation::TickChecklist(t) => format!("tick:{}", t.id),
+        Operation::LeaveMessage(m) => format!("message:{}", m.id),
+        Operation::ReportDeviation(r) => format!("deviation:{}", r.id),
     }
 }
 
@@ -143,6 +145,11 @@ pub fn local_effects(
             .collect(),
         Operation::DeleteRecord(r) => vec![LocalEffect::Delete(ref_key(r))],
         Operation::TickChecklist(t) => vec![LocalEffect::Put(Record::ChecklistTick(t.clone()))],
+        // Nothing on the device shows it: the child has the code.
+        Operation::LeaveMessage(_) => Vec::new(),
+        // The report is the manager's to read: the device keeps only the
+        // outbox entry until it is sent.
+        Operation::ReportDeviation(_) => Vec::new(),
         Operation::ClosePlacement(c) => {
             let mut effects = vec![LocalEffect::Put(Record::PlacementClosing(c.clone()))];
             if let Some(Record::Placement(p)) = lookup(&format!("placement:{}", c.placement_id)) {

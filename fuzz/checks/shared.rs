@@ -114,7 +114,10 @@ fn check_operation(operation: &Operation) {
         Operation::TickChecklist(tick) => {
             assert_text::<VisitorName>(tick.by_name.as_str(), &TEXT_VISITOR_NAME);
         }
-        Operation::DeleteRecord(_) | Operation::ResolveConflict(_) => {}
+        Operation::DeleteRecord(_)
+        | Operation::ResolveConflict(_)
+        | Operation::LeaveMessage(_)
+        | Operation::ReportDeviation(_) => {}
     }
 }
 

@@ -11,11 +11,15 @@
 use crate::auth::{session_state, token_hash};
 use crate::db::accounts::{AccessRow, CallerRecord, UserRow};
 use crate::db::audit::Who;
+use crate::db::complaints::ComplaintScope;
+use crate::db::deviations::DeviationScope;
 use crate::db::integration::IntegrationRecord;
 use crate::db::Database;
 use crate::error::ApiError;
 use chrono::{DateTime, Duration, Utc};
 use shared::auth::{Role, UnitSummary, UserProfile};
+use shared::complaints::{Complaint, ComplaintUpdate, NewComplaint};
+use shared::deviations::{Deviation, DeviationReport};
 use shared::protocol::{Mutation, Operation};
 use shared::{ChildId, DeviceId, SessionId, UnitId, UserId};
 use std::collections::BTreeSet;
@@ -203,6 +207,14 @@ impl Caller {
     /// caller has the child; recorded work also within [`LATE_PUSH_GRACE`]
     /// after.
     pub fn may_push(&self, operation: &Operation) -> bool {
+        if let Operation::LeaveMessage(_) = operation {
+            // A child's message on the tablet: whoever keeps the register
+            // (records complaints) may hand the tablet to a child.
+            return self.complaint_scope().is_ok();
+        }
+        if let Operation::ReportDeviation(report) = operation {
+            return self.check_deviation_report(report).is_ok();
+        }
         let child = operation.child_id();
         self.may_write(child)
             || (is_recorded_work(operation) && self.late_writable.contains(&child))
@@ -286,14 +298,18 @@ impl Caller {
     }
 
     /// Reviewing the audit log; the entries reviewed are about the children
-    /// the caller may read.
-    pub fn audit_review_scope(&self) -> Result<Vec<ChildId>, ApiError> {
+    /// the caller may read, and, for what is about no child (a complaint
+    /// with no open case, an import), by the staff of the caller's units.
+    pub fn audit_review_scope(&self) -> Result<(Vec<ChildId>, Vec<UnitId>), ApiError> {
         if self.role != Role::UnitManager {
             return Err(ApiError::Forbidden(
                 "only a unit manager reviews the log".into(),
             ));
         }
-        Ok(self.readable.clone())
+        Ok((
+            self.readable.clone(),
+            self.units.iter().map(|u| u.id).collect(),
+        ))
     }
 
     /// Granting cover: the caller's role, before anything else is read.
@@ -551,6 +567,209 @@ impl Caller {
     }
 }
 
+/// The register of complaints (docs/complaints.md). Least access: group
+/// leaders and unit managers see and handle every complaint of their units
+/// and the children's messages no one has taken into a unit yet; those who
+/// work from a caseload record complaints and see and answer the ones they
+/// are responsible for; administrators and integration accounts none.
+impl Caller {
+    /// Whether the caller works from a caseload (social worker, consultant,
+    /// disability-area officer).
+    fn works_from_caseload(&self) -> bool {
+        matches!(
+            self.role,
+            Role::SocialWorker | Role::Consultant | Role::DisabilityOfficer
+        )
+    }
+
+    /// Which complaints the caller lists, before anything is read.
+    pub fn complaint_scope(&self) -> Result<ComplaintScope, ApiError> {
+        if self.role.sees_whole_units() {
+            Ok(ComplaintScope {
+                units: self.unit_ids(),
+                unassigned: true,
+                responsible: Some(self.user_id),
+            })
+        } else if self.works_from_caseload() {
+            Ok(ComplaintScope {
+                units: Vec::new(),
+                unassigned: false,
+                responsible: Some(self.user_id),
+            })
+        } else {
+            Err(ApiError::Forbidden(
+                "the register of complaints is for the unit's social workers and managers".into(),
+            ))
+        }
+    }
+
+    /// Whether the caller may read (and handle) `complaint`.
+    pub fn may_see_complaint(&self, complaint: &Complaint) -> bool {
+        let responsible = complaint.responsible == Some(self.user_id);
+        if self.role.sees_whole_units() {
+            responsible || complaint.unit_id.is_none() || self.in_units(complaint.unit_id)
+        } else {
+            self.works_from_caseload() && responsible
+        }
+    }
+
+    /// Recording a complaint in one of the caller's units, linked to a
+    /// child only the caller may read.
+    pub fn check_complaint_record(&self, new: &NewComplaint) -> Result<(), ApiError> {
+        self.complaint_scope()?;
+        if !self.in_units(Some(new.unit_id)) {
+            return Err(ApiError::Forbidden(format!(
+                "unit {} is not yours",
+                new.unit_id
+            )));
+        }
+        self.check_complaint_child(None, new.child_id)
+    }
+
+    /// Changing `before` to `update`. A manager keeps it in their units (or
+    /// unassigned) and may hand it to anyone of the unit; whoever works
+    /// from a caseload answers it but keeps it theirs and in its unit.
+    pub fn check_complaint_update(
+        &self,
+        before: &Complaint,
+        update: &ComplaintUpdate,
+    ) -> Result<(), ApiError> {
+        if !self.may_see_complaint(before) {
+            return Err(ApiError::NotFound);
+        }
+        if self.role.sees_whole_units() {
+            let keeps_unassigned = update.unit_id.is_none() && before.unit_id.is_none();
+            if !keeps_unassigned && !self.in_units(update.unit_id) {
+                return Err(ApiError::Forbidden(
+                    "a complaint stays in one of your units".into(),
+                ));
+            }
+        } else {
+            if update.unit_id != before.unit_id {
+                return Err(ApiError::Forbidden(
+                    "only a group leader or unit manager moves a complaint to another unit".into(),
+                ));
+            }
+            if update.responsible != Some(self.user_id) {
+                return Err(ApiError::Forbidden(
+                    "only a group leader or unit manager hands a complaint to someone else".into(),
+                ));
+            }
+        }
+        self.check_complaint_child(before.child_id, update.child_id)
+    }
+
+    /// A newly linked child must be one the caller may read.
+    fn check_complaint_child(
+        &self,
+        before: Option<ChildId>,
+        child: Option<ChildId>,
+    ) -> Result<(), ApiError> {
+        match child {
+            Some(child) if Some(child) != before && !self.may_read(child) => Err(
+                ApiError::Forbidden(format!("child {child} is not in your caseload")),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How much of a deviation the caller sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviationView {
+    /// The report, the investigation, actions, notes: the investigating
+    /// manager and the unit's group leaders and unit managers.
+    Full,
+    /// The report, where it is, and the feedback: its reporter.
+    Reporter,
+}
+
+/// Deviations, Lex Sarah and incidents (docs/deviations.md). Anyone who
+/// signs in reports, in their own units, about a child only they may read;
+/// the named manager investigates; the unit's managers see and follow up
+/// their units' deviations; the reporter sees their report and the
+/// feedback; the quality role sees aggregates across units, never a
+/// deviation. An integration account nothing.
+impl Caller {
+    pub fn check_deviation_report(&self, report: &DeviationReport) -> Result<(), ApiError> {
+        if self.is_integration() {
+            return Err(ApiError::Forbidden(
+                "an integration account reports no deviations".into(),
+            ));
+        }
+        if !self.in_units(Some(report.unit_id)) {
+            return Err(ApiError::Forbidden(format!(
+                "unit {} is not yours",
+                report.unit_id
+            )));
+        }
+        match report.child_id {
+            Some(child) if !self.may_read(child) => Err(ApiError::Forbidden(format!(
+                "child {child} is not in your caseload"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Which deviations the caller lists, before anything is read.
+    pub fn deviation_scope(&self) -> Result<DeviationScope, ApiError> {
+        if self.is_integration() {
+            return Err(ApiError::Forbidden(
+                "an integration account sees no deviations".into(),
+            ));
+        }
+        Ok(DeviationScope {
+            units: if self.role.sees_whole_units() {
+                self.unit_ids()
+            } else {
+                Vec::new()
+            },
+            user: self.user_id,
+        })
+    }
+
+    pub fn deviation_view(&self, deviation: &Deviation) -> Option<DeviationView> {
+        if self.is_integration() {
+            return None;
+        }
+        let manager = self.role.sees_whole_units()
+            && (deviation.report.manager_id == self.user_id
+                || self.in_units(Some(deviation.report.unit_id)));
+        if manager {
+            Some(DeviationView::Full)
+        } else if deviation.reported_by == self.user_id {
+            Some(DeviationView::Reporter)
+        } else {
+            None
+        }
+    }
+
+    /// Writing the four answers, locking them, correcting them, giving the
+    /// feedback: the manager the reporter named.
+    pub fn may_investigate(&self, deviation: &Deviation) -> bool {
+        self.role.sees_whole_units() && deviation.report.manager_id == self.user_id
+    }
+
+    /// Actions, follow-ups, escalation, telling IMY: the investigator and
+    /// the unit's other managers.
+    pub fn may_follow_up(&self, deviation: &Deviation) -> bool {
+        self.deviation_view(deviation) == Some(DeviationView::Full)
+    }
+
+    /// The units whose deviations the caller counts: the quality role all
+    /// (`None`), a group leader or unit manager theirs.
+    pub fn deviation_aggregate_scope(&self) -> Result<Option<Vec<UnitId>>, ApiError> {
+        match self.role {
+            Role::Quality => Ok(None),
+            role if role.sees_whole_units() => Ok(Some(self.unit_ids())),
+            _ => Err(ApiError::Forbidden(
+                "the deviation figures are for unit managers, group leaders and the quality unit"
+                    .into(),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,7 +885,7 @@ mod tests {
         assert!(manager.may_read(unit_child));
         assert!(!manager.may_write(unit_child));
         assert_eq!(
-            manager.audit_review_scope().expect("scope"),
+            manager.audit_review_scope().expect("scope").0,
             vec![unit_child]
         );
 
@@ -829,5 +1048,170 @@ mod tests {
             .expect("caller");
         assert!(admin.check_export(other).is_err());
         assert!(admin.bulk_export_scope(Some(admin.user_id), None).is_err());
+    }
+
+    fn complaint(unit: Option<UnitId>, responsible: Option<UserId>) -> Complaint {
+        Complaint {
+            id: uuid::Uuid::new_v4(),
+            revision: 1,
+            received_on: at(1).date_naive(),
+            source: shared::complaints::ComplaintSource::Child,
+            kind: shared::complaints::MessageKind::Complaint,
+            channel: shared::complaints::Channel::Public,
+            text: "Jag vill byta skola.".into(),
+            from_name: None,
+            reach: None,
+            unit_id: unit,
+            status: shared::complaints::ComplaintStatus::New,
+            responsible,
+            answer: None,
+            answered_on: None,
+            due_on: at(15).date_naive(),
+            child_id: None,
+            home_id: None,
+            has_code: true,
+            recorded_by: None,
+            updated_by: None,
+            updated_at: at(1),
+        }
+    }
+
+    #[test]
+    fn complaints_are_seen_by_managers_of_the_unit_and_the_responsible_worker_only() {
+        let leader =
+            Caller::from_record(record(Role::GroupLeader, vec![], vec![]), at(2)).expect("leader");
+        let worker =
+            Caller::from_record(record(Role::SocialWorker, vec![], vec![]), at(2)).expect("worker");
+        let admin =
+            Caller::from_record(record(Role::Administrator, vec![], vec![]), at(2)).expect("admin");
+        let own_unit = Some(leader.unit_ids()[0]);
+        let other_unit = Some(UnitId::new_random());
+
+        let unassigned = complaint(None, None);
+        assert!(leader.may_see_complaint(&unassigned));
+        assert!(!worker.may_see_complaint(&unassigned));
+        assert!(!admin.may_see_complaint(&unassigned));
+        assert!(admin.complaint_scope().is_err());
+
+        assert!(leader.may_see_complaint(&complaint(own_unit, None)));
+        assert!(!leader.may_see_complaint(&complaint(other_unit, None)));
+        let theirs = complaint(other_unit, Some(worker.user_id));
+        assert!(worker.may_see_complaint(&theirs));
+        assert!(!leader.may_see_complaint(&theirs));
+
+        let update = |unit, responsible| ComplaintUpdate {
+            revision: 1,
+            status: shared::complaints::ComplaintStatus::Answered,
+            unit_id: unit,
+            responsible,
+            answer: Some("Vi hör av oss.".into()),
+            due_on: at(15).date_naive(),
+            child_id: None,
+            home_id: None,
+        };
+        assert!(worker
+            .check_complaint_update(&theirs, &update(other_unit, Some(worker.user_id)))
+            .is_ok());
+        assert!(matches!(
+            worker.check_complaint_update(&theirs, &update(other_unit, Some(leader.user_id))),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(leader
+            .check_complaint_update(&unassigned, &update(own_unit, Some(worker.user_id)))
+            .is_ok());
+        assert!(matches!(
+            leader.check_complaint_update(&unassigned, &update(other_unit, None)),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            worker.check_complaint_update(&unassigned, &update(None, Some(worker.user_id))),
+            Err(ApiError::NotFound)
+        ));
+    }
+
+    fn deviation(unit: UnitId, manager: UserId, reporter: UserId) -> Deviation {
+        use shared::deviations::{Category, DeviationReport, Investigation, Route};
+        Deviation {
+            id: uuid::Uuid::new_v4(),
+            revision: 1,
+            report: DeviationReport {
+                id: uuid::Uuid::new_v4(),
+                unit_id: unit,
+                manager_id: manager,
+                happened_on: at(2).date_naive(),
+                reported_at: at(2),
+                category: Category::Visits,
+                route: Route::Deviation,
+                risk: None,
+                what_happened: "Besöket blev inte av.".into(),
+                could_do_differently: None,
+                immediate_action: None,
+                child_id: None,
+                home_id: None,
+                routine_id: None,
+                complaint_id: None,
+                collaboration: None,
+                incident: None,
+                reporter_name: None,
+                reporter_email: None,
+            },
+            reported_by: reporter,
+            reported_on: at(2).date_naive(),
+            due_on: at(2).date_naive() + Duration::days(42),
+            imy_due_at: None,
+            imy_reported_at: None,
+            escalated_at: None,
+            escalated_by: None,
+            investigation: Investigation::default(),
+            locked_at: None,
+            locked_by: None,
+            feedback: None,
+            feedback_at: None,
+            feedback_by: None,
+            feedback_mail: None,
+            actions: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn deviations_are_seen_by_their_reporter_their_investigator_and_the_units_managers() {
+        let caller =
+            |role| Caller::from_record(record(role, vec![], vec![]), at(3)).expect("caller");
+        let manager = caller(Role::UnitManager);
+        let worker = caller(Role::SocialWorker);
+        let quality = caller(Role::Quality);
+        let other_manager = caller(Role::UnitManager);
+        let unit = manager.unit_ids()[0];
+        let d = deviation(unit, manager.user_id, worker.user_id);
+
+        assert_eq!(manager.deviation_view(&d), Some(DeviationView::Full));
+        assert!(manager.may_investigate(&d) && manager.may_follow_up(&d));
+        assert_eq!(worker.deviation_view(&d), Some(DeviationView::Reporter));
+        assert!(!worker.may_investigate(&d) && !worker.may_follow_up(&d));
+        assert_eq!(other_manager.deviation_view(&d), None);
+        assert_eq!(quality.deviation_view(&d), None);
+
+        // The quality unit counts every unit, a manager theirs, a worker none.
+        assert_eq!(quality.deviation_aggregate_scope().expect("quality"), None);
+        assert_eq!(
+            manager.deviation_aggregate_scope().expect("manager"),
+            Some(vec![unit])
+        );
+        assert!(worker.deviation_aggregate_scope().is_err());
+        assert!(quality.readable_children().is_empty());
+
+        // Reports go in one's own unit, about a child one may read.
+        let mut report = d.report;
+        assert!(manager.check_deviation_report(&report).is_ok());
+        assert!(
+            worker.check_deviation_report(&report).is_err(),
+            "not the worker's unit"
+        );
+        report.unit_id = worker.unit_ids()[0];
+        assert!(worker.check_deviation_report(&report).is_ok());
+        report.child_id = Some(ChildId::new_random());
+        assert!(worker.check_deviation_report(&report).is_err());
+        assert!(!worker.may_push(&Operation::ReportDeviation(report)));
     }
 }

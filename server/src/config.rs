@@ -87,6 +87,34 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(i64::from(MIN_AUDIT_RETENTION_DAYS)..))]
     pub audit_retention_days: u32,
 
+    /// Children's messages from the public page not yet taken up beyond
+    /// which new ones are refused (`503 server_busy`; docs/complaints.md).
+    #[arg(long, env = "BARNBESOK_MAX_UNHANDLED_PUBLIC_MESSAGES",
+          default_value_t = crate::complaints::DEFAULT_MAX_UNHANDLED,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_unhandled_public_messages: u32,
+
+    /// Children's messages from the public page per day beyond which new
+    /// ones are refused (`503 server_busy`).
+    #[arg(long, env = "BARNBESOK_PUBLIC_MESSAGES_PER_DAY",
+          default_value_t = crate::complaints::DEFAULT_MAX_PER_DAY,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_messages_per_day: u32,
+
+    /// The SMTP relay (`host:port`) that sends feedback on deviations to
+    /// external reporters. Unset: the e-mail stays queued in the database
+    /// and the deviation shows it as queued.
+    #[arg(long, env = "BARNBESOK_SMTP_SERVER")]
+    pub smtp_server: Option<String>,
+
+    /// The sender address of that e-mail.
+    #[arg(
+        long,
+        env = "BARNBESOK_MAIL_FROM",
+        default_value = "barnbesok@localhost"
+    )]
+    pub mail_from: String,
+
     /// Log line format.
     #[arg(long, env = "BARNBESOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -132,6 +160,10 @@ impl Config {
             max_password_checks: 4,
             password_check_wait_ms: 3000,
             require_authenticator: false,
+            max_unhandled_public_messages: crate::complaints::DEFAULT_MAX_UNHANDLED,
+            public_messages_per_day: crate::complaints::DEFAULT_MAX_PER_DAY,
+            smtp_server: None,
+            mail_from: "barnbesok@localhost".into(),
             log_format: LogFormat::Text,
             command: None,
         }

@@ -1233,6 +1233,8 @@ mod tests {
                     today,
                 ),
                 current_placements: 0,
+                deviations: 0,
+                complaints: 0,
                 home,
             })
             .collect();

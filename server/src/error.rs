@@ -45,6 +45,12 @@ pub enum ApiError {
     ServerBusy { retry_after_secs: u64 },
     #[error("no such resource")]
     NotFound,
+    #[error("too many requests: try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("it changed since you read it: read it again, then change it")]
+    StaleUpdate,
+    #[error("too many messages are waiting to be read: try again later")]
+    MessagesFull,
     #[error("{0}")]
     Taken(String),
     /// A refusal with its own code (`placement_closed`, `record_deleted`,
@@ -81,6 +87,9 @@ impl ApiError {
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::ServerBusy { .. } => ErrorCode::ServerBusy,
             Self::NotFound => ErrorCode::NotFound,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::StaleUpdate => ErrorCode::StaleUpdate,
+            Self::MessagesFull => ErrorCode::ServerBusy,
             Self::Taken(_) => ErrorCode::IdConflict,
             Self::Refused { code, .. } => *code,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -104,9 +113,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
         let retry_after = match &self {
-            Self::TooManyAttempts { retry_after_secs } | Self::ServerBusy { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            Self::TooManyAttempts { retry_after_secs }
+            | Self::ServerBusy { retry_after_secs }
+            | Self::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Self::MessagesFull => Some(600),
             _ => None,
         };
         let message = match &self {

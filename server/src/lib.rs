@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod backup;
+pub mod complaints;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -13,6 +14,7 @@ pub mod export;
 #[cfg(test)]
 mod fuzz_regressions;
 pub mod import;
+pub mod mail;
 pub mod routes;
 pub mod startup;
 pub mod static_files;

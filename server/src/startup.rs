@@ -132,6 +132,13 @@ impl Application {
         };
         let https = config.serves_https();
         let device_policy = config.device_policy();
+        let mailer = crate::mail::Mailer::new(config.smtp_server.clone().map(|server| {
+            crate::mail::SmtpConfig {
+                server,
+                from: config.mail_from.clone(),
+            }
+        }));
+        mailer.spawn(db.clone());
         let state = Arc::new(App {
             db: db.clone(),
             static_dir: config.static_dir,
@@ -143,6 +150,11 @@ impl Application {
             https,
             device_policy,
             trusted_proxies: config.trusted_proxy,
+            public_limits: crate::complaints::PublicLimits::new(
+                config.max_unhandled_public_messages,
+                config.public_messages_per_day,
+            ),
+            mailer,
         });
         Ok(Self {
             listener,

@@ -27,10 +27,14 @@ pub enum Role {
     /// password, no sync: an API token on the import and export endpoints
     /// only, for its own units (the server decides, `access.rs`).
     Integration,
+    /// Kvalitetsutvecklare: the quality unit. Deviation aggregates across
+    /// all units (three times a year); no child's records, no deviation's
+    /// text.
+    Quality,
 }
 
 impl Role {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SocialWorker,
         Self::Consultant,
         Self::DisabilityOfficer,
@@ -38,6 +42,7 @@ impl Role {
         Self::UnitManager,
         Self::Administrator,
         Self::Integration,
+        Self::Quality,
     ];
 
     /// Sees every child of the units they belong to, not just a caseload.
@@ -49,7 +54,7 @@ impl Role {
     pub fn writes_child_records(self) -> bool {
         !matches!(
             self,
-            Self::UnitManager | Self::Administrator | Self::Integration
+            Self::UnitManager | Self::Administrator | Self::Integration | Self::Quality
         )
     }
 
@@ -57,7 +62,10 @@ impl Role {
     /// integration account fetches its units' signed visits through the
     /// export API only.)
     pub fn reads_child_records(self) -> bool {
-        !matches!(self, Self::Administrator | Self::Integration)
+        !matches!(
+            self,
+            Self::Administrator | Self::Integration | Self::Quality
+        )
     }
 
     /// Signs in with a password and holds device sessions.
@@ -80,6 +88,7 @@ impl Role {
             Self::UnitManager => "unit_manager",
             Self::Administrator => "administrator",
             Self::Integration => "integration",
+            Self::Quality => "quality",
         }
     }
 
@@ -97,6 +106,7 @@ impl Role {
             Self::UnitManager => "Enhetschef",
             Self::Administrator => "Administratör",
             Self::Integration => "Integration",
+            Self::Quality => "Kvalitetsutvecklare",
         }
     }
 }

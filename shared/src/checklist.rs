@@ -5,6 +5,7 @@
 //! append-only entries (who, when), so two tablets ticking offline never
 //! conflict: the latest tick of an item (in the server's order) is its state.
 
+use crate::content::ChecklistTexts;
 use crate::domain::{Child, Placement, PlacementKind};
 use crate::ids::{ChecklistTickId, ChildId, PlacementId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -262,81 +263,108 @@ pub fn item_key_from(text: &str, taken: &[String]) -> String {
     key
 }
 
-fn item(key: &str, text: &str, applies: Applies, routine: Option<&str>) -> ChecklistItem {
-    ChecklistItem {
-        key: key.to_owned(),
-        text: text.to_owned(),
-        applies,
-        routine: routine.map(str::to_owned),
-    }
+/// Which items version 1 holds, when each applies and the routine behind
+/// it; the words are content (`content/<language>/checklists.json`).
+const BUILTIN_ITEMS: [(&str, Applies, &str); 6] = [
+    (
+        "kontaktuppgifter",
+        Applies::Always,
+        "information-om-klagomal-och-rattigheter",
+    ),
+    (
+        "klagomal",
+        Applies::Always,
+        "information-om-klagomal-och-rattigheter",
+    ),
+    (
+        "rattigheter",
+        Applies::Always,
+        "information-om-klagomal-och-rattigheter",
+    ),
+    ("forsta-besok", Applies::Always, "besok-hos-placerade-barn"),
+    (
+        "halsoundersokning",
+        Applies::ChildUnderSeven,
+        "halsoundersokning-barn-0-6-ar",
+    ),
+    (
+        "funktionshandlaggare",
+        Applies::ChildWithDisability,
+        "hembesok-fore-placering-funktionsnedsattning",
+    ),
+];
+
+/// Homes that are families also have the family home's checks.
+const FAMILY_HOME_ITEM: (&str, Applies, &str) = (
+    "familjehemsutredning",
+    Applies::Always,
+    "utredning-av-familjehem",
+);
+
+fn builtin_texts() -> ChecklistTexts {
+    crate::content::file(crate::content::SOURCE, "checklists.json")
+        .and_then(|json| ChecklistTexts::parse(json).ok())
+        .unwrap_or_default()
 }
 
 /// Version 1 of every placement type's template, as the app ships it (from
-/// the inspectorate's findings in the domain notes).
+/// the inspectorate's findings in the domain notes), in Swedish.
 pub fn builtin_templates() -> Vec<ChecklistTemplate> {
+    let texts = builtin_texts();
     PlacementKind::ALL
         .into_iter()
         .map(|kind| {
-            let mut items = vec![
-                item(
-                    "kontaktuppgifter",
-                    "Barnet har fått sin socialsekreterares namn och kontaktuppgifter",
-                    Applies::Always,
-                    Some("information-om-klagomal-och-rattigheter"),
-                ),
-                item(
-                    "klagomal",
-                    "Barnet har fått information om hur man klagar (IVO, Barnombudsmannen, BRIS)",
-                    Applies::Always,
-                    Some("information-om-klagomal-och-rattigheter"),
-                ),
-                item(
-                    "rattigheter",
-                    "Barnet har fått information om sina rättigheter där hen bor",
-                    Applies::Always,
-                    Some("information-om-klagomal-och-rattigheter"),
-                ),
-                item(
-                    "forsta-besok",
-                    "Första besöket är gjort inom en vecka från placeringen",
-                    Applies::Always,
-                    Some("besok-hos-placerade-barn"),
-                ),
-                item(
-                    "halsoundersokning",
-                    "Hälsoundersökning är initierad (barn 0–6 år)",
-                    Applies::ChildUnderSeven,
-                    Some("halsoundersokning-barn-0-6-ar"),
-                ),
-                item(
-                    "funktionshandlaggare",
-                    "Funktionshandläggare har besökt hemmet före placeringen (barn med funktionsnedsättning)",
-                    Applies::ChildWithDisability,
-                    Some("hembesok-fore-placering-funktionsnedsattning"),
-                ),
-            ];
-            if matches!(
+            let family = matches!(
                 kind,
                 PlacementKind::FosterHome
                     | PlacementKind::EmergencyHome
                     | PlacementKind::TreatmentFamily
-            ) {
-                items.push(item(
-                    "familjehemsutredning",
-                    "Kontroller av familjehemmet (belastningsregister, socialtjänst) och referenser är gjorda",
-                    Applies::Always,
-                    Some("utredning-av-familjehem"),
-                ));
-            }
+            );
+            let items = BUILTIN_ITEMS
+                .iter()
+                .chain(family.then_some(&FAMILY_HOME_ITEM))
+                .map(|(key, applies, routine)| ChecklistItem {
+                    key: (*key).to_owned(),
+                    text: texts.items.get(*key).cloned().unwrap_or_default(),
+                    applies: *applies,
+                    routine: Some((*routine).to_owned()),
+                })
+                .collect();
             ChecklistTemplate {
                 id: TemplateVersion { kind, version: 1 },
-                title: format!("Checklista vid placering: {}", kind.label_sv().to_lowercase()),
+                title: texts.titles.get(&kind).cloned().unwrap_or_default(),
                 items,
                 valid_from: NaiveDate::MIN,
                 published_by: None,
             }
         })
         .collect()
+}
+
+impl ChecklistTemplate {
+    /// This template's title and the text of `item_key` in `language`: the
+    /// translation when the template is the shipped version 1 and
+    /// `language` has one, else the Swedish as published (with `false`).
+    pub fn words_in(&self, language: &str) -> Option<TranslatedTemplate> {
+        if self.published_by.is_some() || self.id.version != 1 {
+            return None;
+        }
+        let translated = crate::content::translated(language, "checklists.json")?;
+        let texts = ChecklistTexts::parse(translated.text).ok()?;
+        Some(TranslatedTemplate {
+            title: texts.titles.get(&self.id.kind)?.clone(),
+            items: texts.items,
+            status: translated.status,
+        })
+    }
+}
+
+/// A shipped template's words in another language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TranslatedTemplate {
+    pub title: String,
+    pub items: std::collections::BTreeMap<String, String>,
+    pub status: crate::content::TranslationStatus,
 }
 
 #[cfg(test)]
@@ -413,6 +441,30 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_templates_read_in_english_and_published_ones_stay_swedish() {
+        for template in builtin_templates() {
+            let english = template.words_in("en").expect("English ships");
+            assert!(english.title.starts_with("Placement checklist"));
+            for item in &template.items {
+                let text = english.items.get(&item.key).expect(&item.key);
+                assert_ne!(text, &item.text, "{} is translated", item.key);
+            }
+            assert!(
+                template.words_in("sv").is_none(),
+                "Swedish is the template itself"
+            );
+            assert!(template.words_in("ar").is_none(), "no Arabic checklist");
+            let mut published = template.clone();
+            published.id.version = 2;
+            published.published_by = Some("Enhetschef".into());
+            assert!(
+                published.words_in("en").is_none(),
+                "a published version has no translation"
+            );
+        }
+    }
+
+    #[test]
     fn the_health_examination_applies_to_children_under_seven_at_the_start() {
         let templates = builtin_templates();
         let template = &templates[0];
@@ -462,8 +514,12 @@ mod tests {
         let mut v2 = templates[0].clone();
         v2.id.version = 2;
         v2.valid_from = day("2026-06-01");
-        v2.items
-            .push(item("ny-punkt", "En ny punkt", Applies::Always, None));
+        v2.items.push(ChecklistItem {
+            key: "ny-punkt".into(),
+            text: "En ny punkt".into(),
+            applies: Applies::Always,
+            routine: None,
+        });
         templates.push(v2);
         let kind = templates[0].id.kind;
         assert_eq!(

@@ -94,7 +94,7 @@ text_newtype!(
 );
 
 /// Placement type (placeringsform).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlacementKind {
     /// Familjehem: foster home.

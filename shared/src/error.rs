@@ -52,6 +52,14 @@ pub enum ErrorCode {
     /// An import file was refused as a whole: nothing was written. The
     /// body's `problems` name each line and field.
     ImportRejected,
+    /// Too many requests from one address (or for one receipt code) within
+    /// the hour: try again after `Retry-After`.
+    RateLimited,
+    /// The record changed since it was read: read it again, then change it.
+    StaleUpdate,
+    /// The record is locked (a finished investigation): it is never
+    /// changed; a correction is added instead.
+    Locked,
     Internal,
 }
 
@@ -71,11 +79,14 @@ impl ErrorCode {
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::IdConflict | Self::RecordDeleted | Self::PlacementClosed | Self::CursorAhead => {
-                409
-            }
+            Self::IdConflict
+            | Self::RecordDeleted
+            | Self::PlacementClosed
+            | Self::CursorAhead
+            | Self::StaleUpdate
+            | Self::Locked => 409,
             Self::PayloadTooLarge => 413,
-            Self::TooManyAttempts => 429,
+            Self::TooManyAttempts | Self::RateLimited => 429,
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed
             | Self::UnknownChild
@@ -127,6 +138,11 @@ impl ErrorCode {
             Self::ImportRejected => {
                 "Filen lästes inte in. Inget sparades; raderna med fel visas nedan."
             }
+            Self::RateLimited => "För många försök. Vänta en stund och försök igen.",
+            Self::StaleUpdate => {
+                "Någon annan har ändrat det här under tiden. Läs in det igen och gör ändringen på nytt."
+            }
+            Self::Locked => "Det här är låst och ändras inte. Lägg till en rättelse i stället.",
             Self::Internal => "Ett fel uppstod på servern.",
         }
     }

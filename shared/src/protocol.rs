@@ -71,6 +71,12 @@ pub enum Operation {
     ClosePlacement(PlacementClosing),
     /// Ticks (or unticks) an item of a placement's checklist.
     TickChecklist(ChecklistTick),
+    /// A child's message left on the tablet ("Säg vad du tycker"): about
+    /// no child's record (docs/complaints.md).
+    LeaveMessage(crate::complaints::TabletMessage),
+    /// A deviation, Lex Sarah report or personal-data incident, reported
+    /// on the tablet (docs/deviations.md): about its child, if any.
+    ReportDeviation(crate::deviations::DeviationReport),
 }
 
 impl Operation {
@@ -85,10 +91,14 @@ impl Operation {
             Self::ResolveConflict(_) => "resolve_conflict",
             Self::ClosePlacement(_) => "close_placement",
             Self::TickChecklist(_) => "tick_checklist",
+            Self::LeaveMessage(_) => "leave_message",
+            Self::ReportDeviation(_) => "report_deviation",
         }
     }
 
-    /// The child whose records the mutation writes.
+    /// The child whose records the mutation writes. A child's message is
+    /// about no child's record: the nil id, which no device holds and no
+    /// caseload has (the audit log records it so too).
     pub fn child_id(&self) -> ChildId {
         match self {
             Self::CreateVisit(v) => v.child_id,
@@ -99,6 +109,8 @@ impl Operation {
             Self::ResolveConflict(c) => c.child_id,
             Self::ClosePlacement(c) => c.child_id,
             Self::TickChecklist(t) => t.child_id,
+            Self::LeaveMessage(_) => ChildId::from_uuid(Uuid::nil()),
+            Self::ReportDeviation(r) => r.child_id.unwrap_or(ChildId::from_uuid(Uuid::nil())),
         }
     }
 }

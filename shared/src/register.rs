@@ -230,6 +230,12 @@ pub struct HomeEntry {
     pub history: HomeHistory,
     /// Current placements at the home.
     pub current_placements: u32,
+    /// Deviations linked to the home (docs/deviations.md).
+    #[serde(default)]
+    pub deviations: u32,
+    /// Complaints linked to the home (docs/complaints.md).
+    #[serde(default)]
+    pub complaints: u32,
 }
 
 impl HomeEntry {
@@ -470,6 +476,8 @@ mod tests {
             home: home.clone(),
             history: HomeHistory::default(),
             current_placements: 0,
+            deviations: 0,
+            complaints: 0,
         };
         assert!(!entry(&home).is_flagged());
         home.checks.push(HomeCheck {

@@ -336,47 +336,28 @@ impl RoutineVersion {
     /// Reads a routine document: a front-matter block of `key: value` lines
     /// between two `---` lines, then the Markdown body.
     pub fn from_document(document: &str) -> Result<Self, DocumentError> {
-        let document = document.strip_prefix('\u{feff}').unwrap_or(document);
-        let mut lines = document.split_inclusive('\n');
-        if lines.next().map(str::trim) != Some("---") {
-            return Err(DocumentError::MissingFrontMatter);
-        }
+        let parsed = crate::content::front_matter(document).map_err(|error| match error {
+            crate::content::FrontMatterError::Missing => DocumentError::MissingFrontMatter,
+            crate::content::FrontMatterError::MalformedLine { line } => {
+                DocumentError::MalformedLine { line }
+            }
+        })?;
         let mut values: [Option<&str>; KEYS.len()] = [None; KEYS.len()];
-        let mut consumed = 0;
-        let mut closed = false;
-        for (n, line) in lines.by_ref().enumerate() {
-            let line_number = n + 2;
-            consumed += line.len();
-            let line = line.trim();
-            if line == "---" {
-                closed = true;
-                break;
-            }
-            if line.is_empty() {
-                continue;
-            }
-            let (key, value) = line
-                .split_once(':')
-                .ok_or(DocumentError::MalformedLine { line: line_number })?;
-            let key = key.trim();
+        for &(line, key, value) in &parsed.fields {
             let slot = KEYS.iter().position(|known| *known == key).ok_or_else(|| {
                 DocumentError::UnknownKey {
-                    line: line_number,
+                    line,
                     key: key.to_owned(),
                 }
             })?;
-            if values[slot].replace(value.trim()).is_some() {
+            if values[slot].replace(value).is_some() {
                 return Err(DocumentError::DuplicateKey {
-                    line: line_number,
+                    line,
                     key: KEYS[slot],
                 });
             }
         }
-        if !closed {
-            return Err(DocumentError::MissingFrontMatter);
-        }
-        let first_line_len = document.split_inclusive('\n').next().map_or(0, str::len);
-        let body = &document[first_line_len + consumed..];
+        let body = parsed.body;
 
         let fields = Fields(values);
         let draft = RoutineDraft {
@@ -740,31 +721,55 @@ pub enum LoadError {
     Publish { name: String, error: PublishError },
 }
 
-macro_rules! seed {
-    ($file:literal) => {
-        ($file, include_str!(concat!("../routines/", $file)))
-    };
+/// The routines the app ships with, as (file name, document): the Swedish
+/// files under `content/sv/routines/`, compiled in so the library is there
+/// offline before any sync.
+pub fn seed_documents() -> impl Iterator<Item = (&'static str, &'static str)> {
+    crate::content::files_under(crate::content::SOURCE, "routines/")
+        .map(|(path, text)| (path.trim_start_matches("routines/"), text))
 }
 
-/// The routines the app ships with, as (file name, document), compiled in so
-/// the library is there offline before any sync.
-pub const SEED_DOCUMENTS: &[(&str, &str)] = &[
-    seed!("besok-hos-placerade-barn.v1.md"),
-    seed!("besok-hos-placerade-barn.v2.md"),
-    seed!("samtal-med-barn.md"),
-    seed!("information-om-klagomal-och-rattigheter.md"),
-    seed!("avslut-av-placering.md"),
-    seed!("checklista-vid-placering.md"),
-    seed!("halsoundersokning-barn-0-6-ar.md"),
-    seed!("hembesok-fore-placering-funktionsnedsattning.md"),
-    seed!("utredning-av-familjehem.md"),
-];
+/// A routine version in another language
+/// (`content/<language>/routines/<file>`, front matter `id`, `version`,
+/// `title`, `owner`): the Swedish version's registration number and dates
+/// apply, and the Swedish text is the one in force.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutineTranslation {
+    pub title: RoutineTitle,
+    pub owner: Option<RoutineOwner>,
+    pub body: RoutineBody,
+    pub status: crate::content::TranslationStatus,
+}
 
-/// The library of [`SEED_DOCUMENTS`]. The seeds are fixed at compile time and
+impl RoutineVersion {
+    /// This version in `language`, when a translation of exactly this
+    /// routine and version ships with the app.
+    pub fn translation(&self, language: &str) -> Option<RoutineTranslation> {
+        crate::content::files_under(language, "routines/").find_map(|(path, text)| {
+            let parsed = crate::content::front_matter(text).ok()?;
+            let same = parsed.get("id") == Some(self.routine_id().as_str())
+                && parsed.get("version").and_then(|v| v.parse::<u32>().ok())
+                    == Some(self.version());
+            if !same {
+                return None;
+            }
+            Some(RoutineTranslation {
+                title: RoutineTitle::parse(parsed.get("title")?).ok()?,
+                owner: parsed
+                    .get("owner")
+                    .and_then(|owner| RoutineOwner::parse(owner).ok()),
+                body: RoutineBody::parse(&parsed.body.replace("\r\n", "\n")).ok()?,
+                status: crate::content::translated(language, path)?.status,
+            })
+        })
+    }
+}
+
+/// The library of [`seed_documents`]. The seeds are fixed at compile time and
 /// the tests load them; should one ever fail, the app gets an empty library
 /// rather than a crash.
 pub fn seed_library() -> Library {
-    Library::from_documents(SEED_DOCUMENTS.iter().copied()).unwrap_or_default()
+    Library::from_documents(seed_documents()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -796,6 +801,42 @@ mod tests {
 
     fn version(routine: &str, version: u32, valid_from: &str, review: &str) -> RoutineVersion {
         RoutineVersion::new(draft(routine, version, valid_from, review)).unwrap()
+    }
+
+    #[test]
+    fn every_translated_routine_matches_a_swedish_seed_and_keeps_its_shape() {
+        let seeds: Vec<RoutineVersion> = seed_library().all_versions().cloned().collect();
+        let mut translated = 0;
+        for (path, text) in crate::content::files_under("en", "routines/") {
+            let parsed = crate::content::front_matter(text).expect(path);
+            let version = seeds
+                .iter()
+                .find(|v| {
+                    Some(v.routine_id().as_str()) == parsed.get("id")
+                        && Some(v.version().to_string().as_str()) == parsed.get("version")
+                })
+                .unwrap_or_else(|| panic!("{path}: no Swedish routine with this id and version"));
+            assert_eq!(
+                crate::content::file("sv", path).map(|sv| RoutineVersion::from_document(sv).ok()),
+                Some(Some(version.clone())),
+                "{path}: the Swedish file of the same name is this version"
+            );
+            let english = version.translation("en").expect(path);
+            assert_eq!(
+                crate::markdown::shape(&english.body.blocks()),
+                crate::markdown::shape(&version.body().blocks()),
+                "{path}: the translation has the Swedish's headings, paragraphs and list items"
+            );
+            assert!(english.owner.is_some(), "{path}: owner");
+            translated += 1;
+        }
+        assert_eq!(
+            translated,
+            seeds.len(),
+            "every seed routine has an English translation"
+        );
+        assert!(seeds[0].translation("sv").is_none());
+        assert!(seeds[0].translation("ar").is_none());
     }
 
     #[test]
@@ -1125,10 +1166,10 @@ mod tests {
 
     #[test]
     fn seed_documents_load() {
-        let library = Library::from_documents(SEED_DOCUMENTS.iter().copied()).unwrap();
+        let library = Library::from_documents(seed_documents()).unwrap();
         assert_eq!(library, seed_library());
         assert_eq!(library.len(), 8);
-        assert_eq!(library.all_versions().count(), SEED_DOCUMENTS.len());
+        assert_eq!(library.all_versions().count(), seed_documents().count());
         for kind in RoutineKind::ALL {
             assert!(library.all_versions().any(|v| v.kind() == kind), "{kind:?}");
         }

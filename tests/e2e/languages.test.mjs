@@ -2,6 +2,7 @@
 // must not show are built from the translation files (app/locales), not from
 // a hand list: every Swedish text whose English differs.
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { PIN, signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
@@ -90,6 +91,7 @@ test('in English, the main pages show no Swedish interface text', async () => {
   await visit(worker.page, `/barn/${ELSA}`, h1('Elsa Demosdotter'));
   await visit(worker.page, '/kalender', (p) => p.locator('main h1').waitFor());
   await visit(worker.page, '/rutiner', (p) => p.locator('main h1').waitFor());
+  await visit(worker.page, '/rutiner/samtal-med-barn', h1('Talking with children'));
   await visit(worker.page, '/enheter', (p) => p.getByTestId('device').first().waitFor());
   await visit(worker.page, '/sprak', (p) => p.getByTestId('language-summary').waitFor());
   await worker.context.close();
@@ -100,6 +102,36 @@ test('in English, the main pages show no Swedish interface text', async () => {
   }
   await manager.context.close();
   assert.deepEqual(found, {}, 'Swedish interface text left on English pages');
+});
+
+test('in English, a routine and the placement checklist are read in English, the Swedish a click away', async () => {
+  const content = (path) => new URL(`../../shared/content/${path}`, import.meta.url);
+  const checklist = JSON.parse(readFileSync(content('en/checklists.json'), 'utf8'));
+  const worker = await englishTablet('demo.anna');
+  const { page } = worker;
+  await page.goto(new URL('/rutiner/samtal-med-barn', env.server.url).href);
+  await unlock(page, undefined, en);
+  const title = page.locator('main h1');
+  await waitForText(title, 'Talking with children');
+  assert.equal(await title.getAttribute('lang'), 'en');
+  const note = page.getByTestId('routine-translation');
+  await waitForText(note, en('routines.translation_draft'));
+  await page.getByRole('button', { name: en('routines.show_swedish') }).click();
+  await waitForText(title, 'Samtal med barn');
+  assert.equal(await title.getAttribute('lang'), 'sv', 'the Swedish is marked as Swedish');
+  assert.equal(await page.locator('.routine__body').getAttribute('lang'), 'sv');
+  await page.getByRole('button', { name: en('routines.show_translation') }).click();
+  await waitForText(title, 'Talking with children');
+
+  await page.goto(new URL(`/barn/${ELSA}`, env.server.url).href);
+  await unlock(page, undefined, en);
+  const heading = page.locator('#checklist-h');
+  await waitForText(heading, 'Placement checklist');
+  assert.equal(await heading.getAttribute('lang'), 'en');
+  const item = page.locator('#checklist-item-kontaktuppgifter');
+  await waitForText(item, checklist.items.kontaktuppgifter);
+  assert.equal(await item.getAttribute('lang'), 'en');
+  await worker.context.close();
 });
 
 test('in Arabic the sign-in screen runs right to left, its start on the right', async () => {

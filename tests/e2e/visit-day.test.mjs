@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { apiGet, PIN, recordVisit, signIn, texts, useServerAndBrowser, waitForText } from './harness.mjs';
 
 // A server per language: each day starts from the same demo data.
@@ -49,14 +50,18 @@ for (const language of ['sv', 'en']) test(`a visit day offline on a tablet reach
   await recordVisit(page, { alone: true }, T);
   await waitForText(page.getByTestId('draft-status'), T('visit.signed'));
 
-  // Ticks the checklist item about complaint information.
-  const complaint = page.getByRole('group', { name: /hur man klagar/ });
+  // Ticks the checklist item about complaint information (content, in the
+  // interface language: shared/content/<language>/).
+  const content = (path) => readFileSync(new URL(`../../shared/content/${language}/${path}`, import.meta.url), 'utf8');
+  const complaintItem = JSON.parse(content('checklists.json')).items.klagomal;
+  const routineTitle = /^title:\s*(.+)$/m.exec(content('routines/information-om-klagomal-och-rattigheter.md'))[1].trim();
+  const complaint = page.getByRole('group', { name: complaintItem });
   await complaint.getByRole('button', { name: T('checklist.done') }).click();
   await complaint.getByRole('button', { name: T('checklist.undo') }).waitFor();
 
   // And looks up the routine behind it: from the checklist, then by search.
-  await page.locator('.checklist__item', { hasText: 'hur man klagar' }).getByRole('link', { name: T('checklist.read_routine') }).click();
-  await page.getByRole('heading', { name: /Information om klagomål/, level: 1 }).waitFor();
+  await page.locator('.checklist__item', { hasText: complaintItem }).getByRole('link', { name: T('checklist.read_routine') }).click();
+  await page.getByRole('heading', { name: routineTitle, level: 1 }).waitFor();
   await page.getByRole('link', { name: T('shell.links.routines'), exact: true }).first().click();
   await page.getByLabel(T('routines.search')).fill('avslutsanteckning');
   await waitForText(page.getByTestId('routine-hit').first(), 'Avslut av placering');

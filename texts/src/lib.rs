@@ -1,16 +1,18 @@
-//! The interface texts as reviewed data. Swedish (`sv`) is the source; each
-//! other language's texts carry a review status in
-//! `locales/review/<language>.json`: a draft, reviewed by whom and when, or
+//! The interface texts and the content as reviewed data. Swedish (`sv`) is
+//! the source; each other language's texts carry a review status in
+//! `<root>/review/<language>.json`: a draft, reviewed by whom and when, or
 //! outdated when the Swedish text it was made from has changed since (each
-//! entry keeps a fingerprint of that Swedish text). See docs/languages.md.
+//! entry keeps a fingerprint of that Swedish text). Two catalogues follow the
+//! same rules: the interface texts (`app/locales`, one JSON file per
+//! namespace, a text per key) and the content (`shared/content`, a text per
+//! file: routines, checklists, the children's corner). See docs/languages.md.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The source language every text is written in first.
-pub const SOURCE: &str = "sv";
+pub use shared::content::SOURCE;
 
 /// Languages whose interface must be complete: the check fails for these.
 pub const REQUIRED: [&str; 2] = ["sv", "en"];
@@ -33,9 +35,71 @@ fn read(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|e| Error(format!("{}: {e}", path.display())))
 }
 
+/// Where one kind of text lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Catalogue {
+    /// Interface texts: `<root>/<language>/<namespace>.json`, flattened to
+    /// `namespace.key.subkey`.
+    Interface(PathBuf),
+    /// Content: every file under `<root>/<language>/`, one text each, keyed
+    /// by its path (`routines/samtal-med-barn.md`).
+    Content(PathBuf),
+}
+
+impl Catalogue {
+    pub fn root(&self) -> &Path {
+        match self {
+            Self::Interface(root) | Self::Content(root) => root,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Interface(_) => "interface texts",
+            Self::Content(_) => "content",
+        }
+    }
+
+    /// Every text of `language`. A language without a folder has none.
+    pub fn load(&self, language: &str) -> Result<Texts, Error> {
+        match self {
+            Self::Interface(root) => load_texts(root, language),
+            Self::Content(root) => {
+                let mut texts = Texts::new();
+                let dir = root.join(language);
+                if dir.is_dir() {
+                    load_files(&dir, "", &mut texts)?;
+                }
+                Ok(texts)
+            }
+        }
+    }
+
+    pub fn review_path(&self, language: &str) -> PathBuf {
+        self.root().join("review").join(format!("{language}.json"))
+    }
+}
+
+fn load_files(dir: &Path, prefix: &str, out: &mut Texts) -> Result<(), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error(format!("{}: {e}", dir.display())))?;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let key = format!("{prefix}{name}");
+        if path.is_dir() {
+            load_files(&path, &format!("{key}/"), out)?;
+        } else {
+            out.insert(key, read(&path)?);
+        }
+    }
+    Ok(())
+}
+
 /// The texts of `language` under `locales/<language>/*.json`, flattened.
 /// A `null` value (leptos_i18n's "same as Swedish") counts as absent.
-pub fn load_texts(locales: &Path, language: &str) -> Result<Texts, Error> {
+fn load_texts(locales: &Path, language: &str) -> Result<Texts, Error> {
     let dir = locales.join(language);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| Error(format!("{}: {e}", dir.display())))?
@@ -76,54 +140,22 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Texts) -> Result<(
     }
 }
 
-/// The fingerprint of a Swedish text (64-bit FNV-1a, hex): a review records
-/// the fingerprint of the Swedish it was made from.
-pub fn fingerprint(source: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in source.as_bytes() {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{hash:016x}")
-}
+pub use shared::content::{fingerprint, Recorded, ReviewEntry, ReviewFile, TranslationStatus};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Recorded {
-    Draft,
-    Reviewed,
-}
-
-/// What the review file says of one text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewEntry {
-    pub status: Recorded,
-    /// Who reviewed it (for `reviewed`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub by: Option<String>,
-    /// The day it was reviewed, `YYYY-MM-DD`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on: Option<String>,
-    /// The fingerprint of the Swedish text the translation was made from.
-    pub source: String,
-}
-
-pub type ReviewFile = BTreeMap<String, ReviewEntry>;
-
-pub fn review_path(locales: &Path, language: &str) -> PathBuf {
-    locales.join("review").join(format!("{language}.json"))
-}
-
-pub fn load_review(locales: &Path, language: &str) -> Result<ReviewFile, Error> {
-    let path = review_path(locales, language);
+pub fn load_review(catalogue: &Catalogue, language: &str) -> Result<ReviewFile, Error> {
+    let path = catalogue.review_path(language);
     if !path.exists() {
         return Ok(ReviewFile::new());
     }
     serde_json::from_str(&read(&path)?).map_err(|e| Error(format!("{}: {e}", path.display())))
 }
 
-pub fn save_review(locales: &Path, language: &str, review: &ReviewFile) -> Result<(), Error> {
-    let path = review_path(locales, language);
+pub fn save_review(
+    catalogue: &Catalogue,
+    language: &str,
+    review: &ReviewFile,
+) -> Result<(), Error> {
+    let path = catalogue.review_path(language);
     let mut text = serde_json::to_string_pretty(review).map_err(|e| Error(e.to_string()))?;
     text.push('\n');
     std::fs::write(&path, text).map_err(|e| Error(format!("{}: {e}", path.display())))
@@ -203,18 +235,10 @@ pub fn report(
             } else if !texts.contains_key(key) {
                 Status::Missing
             } else {
-                match review.get(key) {
-                    Some(entry) if entry.source != fingerprint(swedish) => Status::Outdated,
-                    Some(ReviewEntry {
-                        status: Recorded::Reviewed,
-                        by,
-                        on,
-                        ..
-                    }) => Status::Reviewed {
-                        by: by.clone().unwrap_or_default(),
-                        on: on.clone().unwrap_or_default(),
-                    },
-                    _ => Status::Draft,
+                match TranslationStatus::of(review.get(key), swedish) {
+                    TranslationStatus::Reviewed { by, on } => Status::Reviewed { by, on },
+                    TranslationStatus::Draft => Status::Draft,
+                    TranslationStatus::Outdated => Status::Outdated,
                 }
             };
             (key.clone(), status)
@@ -241,10 +265,11 @@ fn is_extra_plural_form(source: &Texts, key: &str) -> bool {
     })
 }
 
-/// The languages with a folder under `locales/` (not `review`), Swedish first.
-pub fn languages(locales: &Path) -> Result<Vec<String>, Error> {
-    let mut found: Vec<String> = std::fs::read_dir(locales)
-        .map_err(|e| Error(format!("{}: {e}", locales.display())))?
+/// The languages with a folder in the catalogue (not `review`), Swedish first.
+pub fn languages(catalogue: &Catalogue) -> Result<Vec<String>, Error> {
+    let root = catalogue.root();
+    let mut found: Vec<String> = std::fs::read_dir(root)
+        .map_err(|e| Error(format!("{}: {e}", root.display())))?
         .filter_map(Result::ok)
         .filter(|entry| entry.path().is_dir())
         .filter_map(|entry| entry.file_name().into_string().ok())
@@ -261,13 +286,13 @@ pub fn languages(locales: &Path) -> Result<Vec<String>, Error> {
 }
 
 /// Every language's report.
-pub fn check(locales: &Path) -> Result<Vec<LanguageReport>, Error> {
-    let source = load_texts(locales, SOURCE)?;
-    languages(locales)?
+pub fn check(catalogue: &Catalogue) -> Result<Vec<LanguageReport>, Error> {
+    let source = catalogue.load(SOURCE)?;
+    languages(catalogue)?
         .iter()
         .map(|language| {
-            let texts = load_texts(locales, language)?;
-            let review = load_review(locales, language)?;
+            let texts = catalogue.load(language)?;
+            let review = load_review(catalogue, language)?;
             Ok(report(&source, language, &texts, &review))
         })
         .collect()
@@ -293,6 +318,10 @@ pub struct TextStatus {
 pub struct LanguageStatus {
     pub language: String,
     pub texts: Vec<TextStatus>,
+    /// The content files (routines, checklists, the children's corner), each
+    /// whole, keyed by path.
+    #[serde(default)]
+    pub content: Vec<TextStatus>,
 }
 
 impl LanguageStatus {
@@ -302,14 +331,14 @@ impl LanguageStatus {
 }
 
 /// Every translated language's texts with their status, Swedish beside.
-pub fn status_file(locales: &Path) -> Result<Vec<LanguageStatus>, Error> {
-    let source = load_texts(locales, SOURCE)?;
+pub fn status_file(catalogue: &Catalogue) -> Result<Vec<LanguageStatus>, Error> {
+    let source = catalogue.load(SOURCE)?;
     let mut languages = Vec::new();
-    for report in check(locales)? {
+    for report in check(catalogue)? {
         if report.language == SOURCE {
             continue;
         }
-        let translated = load_texts(locales, &report.language)?;
+        let translated = catalogue.load(&report.language)?;
         let texts = report
             .statuses
             .iter()
@@ -331,17 +360,41 @@ pub fn status_file(locales: &Path) -> Result<Vec<LanguageStatus>, Error> {
         languages.push(LanguageStatus {
             language: report.language.clone(),
             texts,
+            content: Vec::new(),
         });
+    }
+    Ok(languages)
+}
+
+/// The languages page's file: every language's interface texts and content
+/// with their status.
+pub fn status_of_all(
+    interface: &Catalogue,
+    content: &Catalogue,
+) -> Result<Vec<LanguageStatus>, Error> {
+    let mut languages = status_file(interface)?;
+    for language in status_file(content)? {
+        match languages
+            .iter_mut()
+            .find(|l| l.language == language.language)
+        {
+            Some(found) => found.content = language.texts,
+            None => languages.push(LanguageStatus {
+                language: language.language,
+                texts: Vec::new(),
+                content: language.texts,
+            }),
+        }
     }
     Ok(languages)
 }
 
 /// Records as drafts the texts of `language` that its review file does not
 /// know yet (a translator added them), from the current Swedish.
-pub fn record_drafts(locales: &Path, language: &str) -> Result<usize, Error> {
-    let source = load_texts(locales, SOURCE)?;
-    let texts = load_texts(locales, language)?;
-    let mut review = load_review(locales, language)?;
+pub fn record_drafts(catalogue: &Catalogue, language: &str) -> Result<usize, Error> {
+    let source = catalogue.load(SOURCE)?;
+    let texts = catalogue.load(language)?;
+    let mut review = load_review(catalogue, language)?;
     let mut added = 0;
     for key in texts.keys() {
         if let (Some(swedish), false) = (source.get(key), review.contains_key(key)) {
@@ -357,29 +410,30 @@ pub fn record_drafts(locales: &Path, language: &str) -> Result<usize, Error> {
             added += 1;
         }
     }
-    save_review(locales, language, &review)?;
+    save_review(catalogue, language, &review)?;
     Ok(added)
 }
 
 /// Marks texts of `language` reviewed by `by` on `on`: the given keys (or
-/// key prefixes such as `login.`), or every text it has when `keys` is empty.
+/// key prefixes such as `login.` or `routines/`), or every text it has when
+/// `keys` is empty.
 /// Marking a text reviewed also records the Swedish it was checked against.
 pub fn mark_reviewed(
-    locales: &Path,
+    catalogue: &Catalogue,
     language: &str,
     by: &str,
     on: &str,
     keys: &[String],
 ) -> Result<usize, Error> {
-    let source = load_texts(locales, SOURCE)?;
-    let texts = load_texts(locales, language)?;
-    let mut review = load_review(locales, language)?;
+    let source = catalogue.load(SOURCE)?;
+    let texts = catalogue.load(language)?;
+    let mut review = load_review(catalogue, language)?;
     let mut marked = 0;
     for key in texts.keys() {
         let chosen = keys.is_empty()
             || keys
                 .iter()
-                .any(|k| key == k || (k.ends_with('.') && key.starts_with(k.as_str())));
+                .any(|k| key == k || (k.ends_with(['.', '/']) && key.starts_with(k.as_str())));
         if let (true, Some(swedish)) = (chosen, source.get(key)) {
             review.insert(
                 key.clone(),
@@ -393,7 +447,7 @@ pub fn mark_reviewed(
             marked += 1;
         }
     }
-    save_review(locales, language, &review)?;
+    save_review(catalogue, language, &review)?;
     Ok(marked)
 }
 
@@ -547,12 +601,14 @@ mod tests {
             std::fs::write(locales.join(language).join("a.json"), body).expect("write");
         }
         std::fs::create_dir_all(locales.join("review")).expect("dir");
-        assert_eq!(record_drafts(&locales, "en").expect("drafts"), 2);
+        let catalogue = Catalogue::Interface(locales.clone());
+        assert_eq!(record_drafts(&catalogue, "en").expect("drafts"), 2);
         assert_eq!(
-            mark_reviewed(&locales, "en", "Ann", "2026-12-04", &["a.save".into()]).expect("marks"),
+            mark_reviewed(&catalogue, "en", "Ann", "2026-12-04", &["a.save".into()])
+                .expect("marks"),
             1
         );
-        let reports = check(&locales).expect("checks");
+        let reports = check(&catalogue).expect("checks");
         let en = reports.iter().find(|r| r.language == "en").expect("en");
         assert_eq!(en.count("reviewed"), 1);
         assert_eq!(en.count("draft"), 1);
@@ -562,11 +618,11 @@ mod tests {
             r#"{"save":"Spara nu","lock":"Lås"}"#,
         )
         .expect("write");
-        let reports = check(&locales).expect("checks");
+        let reports = check(&catalogue).expect("checks");
         let en = reports.iter().find(|r| r.language == "en").expect("en");
         assert_eq!(en.keys("outdated"), vec!["a.save"]);
         assert!(en.fails());
-        let status = status_file(&locales).expect("status");
+        let status = status_file(&catalogue).expect("status");
         let en = status.iter().find(|l| l.language == "en").expect("en");
         let save = en.texts.iter().find(|t| t.key == "a.save").expect("a.save");
         assert_eq!(
@@ -578,6 +634,54 @@ mod tests {
             ("outdated", "Spara nu", "Save")
         );
         assert_eq!(en.count("draft"), 1);
+        std::fs::remove_dir_all(&dir).expect("cleans up");
+    }
+
+    #[test]
+    fn content_files_are_texts_keyed_by_path_with_the_same_review_rules() {
+        let dir = std::env::temp_dir().join(format!("content-test-{}", std::process::id()));
+        let root = dir.join("content");
+        for (path, body) in [
+            ("sv/routines/a.md", "---\ntitle: Rutin\n---\nText."),
+            ("sv/routines/b.md", "---\ntitle: Annan\n---\nText."),
+            ("sv/checklists.json", "{}"),
+            ("en/routines/a.md", "---\ntitle: Routine\n---\nText."),
+            ("en/checklists.json", "{}"),
+        ] {
+            let file = root.join(path);
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("dir");
+            std::fs::write(file, body).expect("write");
+        }
+        std::fs::create_dir_all(root.join("review")).expect("dir");
+        let catalogue = Catalogue::Content(root.clone());
+        assert_eq!(
+            catalogue
+                .load("en")
+                .expect("loads")
+                .keys()
+                .collect::<Vec<_>>(),
+            vec!["checklists.json", "routines/a.md"]
+        );
+        assert_eq!(record_drafts(&catalogue, "en").expect("drafts"), 2);
+        assert_eq!(
+            mark_reviewed(&catalogue, "en", "Ann", "2026-12-05", &["routines/".into()])
+                .expect("marks"),
+            1
+        );
+        let reports = check(&catalogue).expect("checks");
+        let en = reports.iter().find(|r| r.language == "en").expect("en");
+        assert_eq!(en.keys("reviewed"), vec!["routines/a.md"]);
+        assert_eq!(en.keys("draft"), vec!["checklists.json"]);
+        assert_eq!(en.keys("missing"), vec!["routines/b.md"]);
+        assert!(en.fails(), "English content must be complete");
+        std::fs::write(
+            root.join("sv/routines/a.md"),
+            "---\ntitle: Rutin\n---\nNy text.",
+        )
+        .expect("write");
+        let reports = check(&catalogue).expect("checks");
+        let en = reports.iter().find(|r| r.language == "en").expect("en");
+        assert_eq!(en.keys("outdated"), vec!["routines/a.md"]);
         std::fs::remove_dir_all(&dir).expect("cleans up");
     }
 }

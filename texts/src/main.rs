@@ -1,4 +1,5 @@
-//! `barnbesok-texts`: the language check and the review records.
+//! `barnbesok-texts`: the language check and the review records, for the
+//! interface texts and the content alike.
 //!
 //! ```text
 //! barnbesok-texts check                     list missing and outdated texts per language;
@@ -7,10 +8,11 @@
 //! barnbesok-texts status FILE              every translated text with its status, as JSON
 //!                                           (the languages page reads it)
 //! barnbesok-texts drafts LANGUAGE           record new translations as drafts
-//! barnbesok-texts review LANGUAGE --by NAME [--on YYYY-MM-DD] [KEY | PREFIX. ...]
-//!                                           mark texts reviewed (all when no key is given)
+//! barnbesok-texts review LANGUAGE --by NAME [--on YYYY-MM-DD] [KEY | PREFIX. | PATH | FOLDER/ ...]
+//!                                           mark texts reviewed (all when none is given)
 //! ```
-//! `--locales DIR` (default `app/locales`) says where the texts are.
+//! `--locales DIR` (default `app/locales`) says where the interface texts
+//! are, `--content DIR` (default `shared/content`) where the content is.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,13 +30,29 @@ fn main() -> ExitCode {
 fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
     let locales = take_option(&mut args, "--locales")?
         .map_or_else(|| PathBuf::from("app/locales"), PathBuf::from);
+    let content = take_option(&mut args, "--content")?
+        .map_or_else(|| PathBuf::from("shared/content"), PathBuf::from);
+    let catalogues = [
+        texts::Catalogue::Interface(locales),
+        texts::Catalogue::Content(content),
+    ];
     let command = if args.is_empty() {
         String::new()
     } else {
         args.remove(0)
     };
     match command.as_str() {
-        "check" => check(&locales),
+        "check" => {
+            let mut failed = false;
+            for catalogue in &catalogues {
+                failed |= check(catalogue)?;
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         "css" => {
             let mut failed = false;
             for path in &args {
@@ -51,7 +69,9 @@ fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
         }
         "status" => {
             let out = args.first().ok_or("status: which file to write?")?;
-            let status = texts::status_file(&locales).map_err(|e| e.to_string())?;
+            let [interface, content] = &catalogues;
+            let status =
+                texts::status_of_all(interface, content).map_err(|e| e.to_string())?;
             let json = serde_json::to_string(&status).map_err(|e| e.to_string())?;
             if let Some(dir) = std::path::Path::new(out).parent() {
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -61,8 +81,14 @@ fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
         }
         "drafts" => {
             let language = args.first().ok_or("drafts: which language?")?;
-            let added = texts::record_drafts(&locales, language).map_err(|e| e.to_string())?;
-            println!("{added} new texts in {language} recorded as drafts");
+            for catalogue in &catalogues {
+                let added =
+                    texts::record_drafts(catalogue, language).map_err(|e| e.to_string())?;
+                println!(
+                    "{}: {added} new texts in {language} recorded as drafts",
+                    catalogue.name()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         "review" => {
@@ -75,12 +101,17 @@ fn run(mut args: Vec<String>) -> Result<ExitCode, String> {
                 return Err("review: which language?".into());
             }
             let language = args.remove(0);
-            let marked = texts::mark_reviewed(&locales, &language, &by, &on, &args)
-                .map_err(|e| e.to_string())?;
-            println!("{marked} texts in {language} marked reviewed by {by} on {on}");
+            for catalogue in &catalogues {
+                let marked = texts::mark_reviewed(catalogue, &language, &by, &on, &args)
+                    .map_err(|e| e.to_string())?;
+                println!(
+                    "{}: {marked} texts in {language} marked reviewed by {by} on {on}",
+                    catalogue.name()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err("usage: barnbesok-texts [--locales DIR] check | drafts LANGUAGE | review LANGUAGE --by NAME [--on DAY] [KEY...]".into()),
+        _ => Err("usage: barnbesok-texts [--locales DIR] [--content DIR] check | drafts LANGUAGE | review LANGUAGE --by NAME [--on DAY] [KEY...]".into()),
     }
 }
 
@@ -96,8 +127,10 @@ fn take_option(args: &mut Vec<String>, name: &str) -> Result<Option<String>, Str
     Ok(Some(value))
 }
 
-fn check(locales: &std::path::Path) -> Result<ExitCode, String> {
-    let reports = texts::check(locales).map_err(|e| e.to_string())?;
+/// Prints one catalogue's table and gaps; whether it fails.
+fn check(catalogue: &texts::Catalogue) -> Result<bool, String> {
+    let reports = texts::check(catalogue).map_err(|e| e.to_string())?;
+    println!("{} ({})", catalogue.name(), catalogue.root().display());
     println!(
         "{:<9} {:>6} {:>9} {:>6} {:>9} {:>8} {:>8}  result",
         "language", "texts", "reviewed", "draft", "outdated", "missing", "surplus"
@@ -122,8 +155,17 @@ fn check(locales: &std::path::Path) -> Result<ExitCode, String> {
         );
     }
     for report in &reports {
+        let required = texts::REQUIRED.contains(&report.language.as_str());
         for (what, keys) in [
-            ("missing", report.keys("missing")),
+            // A language not yet required lists only its count of missing texts.
+            (
+                "missing",
+                if required {
+                    report.keys("missing")
+                } else {
+                    Vec::new()
+                },
+            ),
             ("outdated", report.keys("outdated")),
             (
                 "not in Swedish",
@@ -139,12 +181,8 @@ fn check(locales: &std::path::Path) -> Result<ExitCode, String> {
             }
         }
     }
-    let failed = reports.iter().any(texts::LanguageReport::fails);
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    println!();
+    Ok(reports.iter().any(texts::LanguageReport::fails))
 }
 
 /// Today as `YYYY-MM-DD` (UTC), without a date library.

@@ -188,9 +188,55 @@ pub fn measure(name: &str, start: &str) {
     }
 }
 
+/// Copies `text` to the clipboard (`navigator.clipboard.writeText`,
+/// reached by name: it needs a secure context, and older browsers lack it).
+pub async fn copy_text(text: &str) -> Result<(), ()> {
+    let navigator = web_sys::window().ok_or(())?.navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).map_err(|_| ())?;
+    let write: js_sys::Function = js_sys::Reflect::get(&clipboard, &"writeText".into())
+        .map_err(|_| ())?
+        .dyn_into()
+        .map_err(|_| ())?;
+    let promise: js_sys::Promise = write
+        .call1(&clipboard, &text.into())
+        .map_err(|_| ())?
+        .dyn_into()
+        .map_err(|_| ())?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| ())
+}
+
+/// The page's origin (`https://host`), for links written into files.
+pub fn origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
 /// Opens the browser's print dialog (the print view of a visit).
 pub fn print_page() {
     if let Some(window) = web_sys::window() {
         let _ = window.print();
+    }
+}
+
+/// A yes/no preference of this device that is not about anyone (larger
+/// text in the children's corner), in local storage.
+pub fn device_preference(name: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(name).ok().flatten())
+        .is_some_and(|v| v == "1")
+}
+
+pub fn set_device_preference(name: &str, on: bool) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = if on {
+            storage.set_item(name, "1")
+        } else {
+            storage.remove_item(name)
+        };
     }
 }

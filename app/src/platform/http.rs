@@ -3,6 +3,9 @@
 //! hotel Wi-Fi counts as unreachable instead of blocking sync forever.
 
 use super::store::IdbStore;
+
+mod complaints;
+mod deviations;
 use crate::feed::PulledPage;
 use crate::loggkontroll::AuditQuery;
 use crate::register::{
@@ -10,6 +13,7 @@ use crate::register::{
 };
 use crate::session::StoredSession;
 use crate::sync::{Transport, TransportError};
+pub use complaints::{leave_public_message, read_answer};
 use serde::de::DeserializeOwned;
 use shared::audit::AuditReview;
 use shared::auth::{
@@ -199,6 +203,19 @@ impl HttpTransport {
             .await
     }
 
+    /// The card children reach the user by ("Min socialsekreterare").
+    pub async fn worker_card(&self) -> Result<shared::children::WorkerCard, TransportError> {
+        self.authed("GET", "/api/v1/me/card", None).await
+    }
+
+    pub async fn save_worker_card(
+        &self,
+        details: &shared::children::CardDetails,
+    ) -> Result<shared::children::WorkerCard, TransportError> {
+        self.authed("PUT", "/api/v1/me/card", Some(encode(details)?))
+            .await
+    }
+
     /// The people of a leader's units.
     pub async fn colleagues(&self) -> Result<Vec<Colleague>, TransportError> {
         self.authed("GET", "/api/v1/colleagues", None).await
@@ -341,7 +358,7 @@ async fn send_api(
     method: &str,
     url: &str,
     body: Option<String>,
-    token: &str,
+    token: Option<&str>,
     bytes: bool,
 ) -> Result<Answer, ApiFailure> {
     let init = RequestInit::new();
@@ -359,9 +376,11 @@ async fn send_api(
             .set("Content-Type", "application/json")
             .map_err(|_| ApiFailure::Offline)?;
     }
-    headers
-        .set("Authorization", &format!("Bearer {token}"))
-        .map_err(|_| ApiFailure::Offline)?;
+    if let Some(token) = token {
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(|_| ApiFailure::Offline)?;
+    }
     let window = web_sys::window().ok_or(ApiFailure::Offline)?;
     let abort = gloo_timers::callback::Timeout::new(TIMEOUT_MS * 3, move || controller.abort());
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -431,7 +450,15 @@ impl HttpTransport {
         let Some(current) = session() else {
             return Err(unauthenticated());
         };
-        match send_api(method, path, body.clone(), &current.access_token, bytes).await {
+        match send_api(
+            method,
+            path,
+            body.clone(),
+            Some(&current.access_token),
+            bytes,
+        )
+        .await
+        {
             Err(failure) if failure.code() == Some(ErrorCode::Unauthenticated) => {
                 let renewed = self.refresh(&current).await.map_err(|e| match e {
                     TransportError::Unreachable => ApiFailure::Offline,
@@ -445,7 +472,7 @@ impl HttpTransport {
                     },
                     TransportError::Decode(e) => ApiFailure::Decode(e),
                 })?;
-                send_api(method, path, body, &renewed.access_token, bytes).await
+                send_api(method, path, body, Some(&renewed.access_token), bytes).await
             }
             other => other,
         }

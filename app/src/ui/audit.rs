@@ -202,7 +202,9 @@ fn AuditReviewView() -> impl IntoView {
                 let locale = language.locale();
                 let names = names();
                 let child_name = move |id: ChildId| names.get(&id).cloned()
-                    .unwrap_or_else(|| {
+                    .unwrap_or_else(|| if id.as_uuid().is_nil() {
+                        td_string!(locale, audit.no_child).to_owned()
+                    } else {
                         td_string!(locale, audit.unknown_child, id = &id.to_string()[..8])
                     });
                 view! {

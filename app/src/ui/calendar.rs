@@ -167,7 +167,7 @@ pub(crate) fn CalendarPage() -> impl IntoView {
             {(!overdue_earlier.is_empty()).then(|| view! {
                 <div class="card card--attention">
                     <h3>{t!(i18n, calendar.overdue_earlier)}</h3>
-                    <ul>
+                    <ul class="calendar__overdue">
                         {overdue_earlier.into_iter().map(|i| view! {
                             <li><A href=format!("/barn/{}", i.child_id)>{i.child_name}</A>
                                 {t_string!(i18n, calendar.due_by, date = language.date(i.due_date)).to_string()}</li>

@@ -6,6 +6,7 @@ use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::form::{record_change, ErrorLine};
 use leptos::prelude::*;
 use shared::checklist::{builtin_templates, progress, template_of, ChecklistTick, ItemState};
+use shared::content::TranslationStatus;
 use shared::protocol::{Mutation, Operation};
 use shared::{ChecklistTickId, Child, MutationId, Placement, VisitorName};
 
@@ -55,6 +56,28 @@ pub(crate) fn PlacementChecklist(
         return view! { <p class="muted">{t!(i18n, checklist.no_template)}</p> }.into_any();
     };
     let status = progress(&template, &child, &placement, &ticks);
+    // The shipped template's words in the interface language when there is a
+    // current translation; the published Swedish otherwise.
+    let words = {
+        let template = template.clone();
+        Memo::new(move |_| {
+            let tag = language().tag();
+            template
+                .words_in(tag)
+                .filter(|w| w.status != TranslationStatus::Outdated)
+                .map(|w| (w, tag))
+        })
+    };
+    let title = {
+        let swedish = template.title.clone();
+        move || {
+            words.with(|w| {
+                w.as_ref()
+                    .map_or((swedish.clone(), "sv"), |(w, tag)| (w.title.clone(), *tag))
+            })
+        }
+    };
+    let title_lang = title.clone();
     let (settled, total) = (status.settled(), status.total());
     let version = template.id;
     let version_number = version.version;
@@ -113,7 +136,7 @@ pub(crate) fn PlacementChecklist(
     };
     view! {
         <section class="card" aria-labelledby="checklist-h">
-            <h2 id="checklist-h" lang="sv">{template.title.clone()}</h2>
+            <h2 id="checklist-h" lang=move || title_lang().1>{move || title().0}</h2>
             <p data-testid="checklist-progress">
                 <strong>{t!(i18n, checklist.summary, settled = settled, total = total)}</strong>
                 <span class="muted">" · "{t!(i18n, checklist.version, version = version_number)}</span>
@@ -125,13 +148,24 @@ pub(crate) fn PlacementChecklist(
                     let key_open = item.key.clone();
                     let done = state == ItemState::Done;
                     let not_applicable = state == ItemState::NotApplicable;
+                    let text = {
+                        let (key, swedish) = (item.key.clone(), item.text.clone());
+                        move || {
+                            words.with(|w| {
+                                w.as_ref()
+                                    .and_then(|(w, tag)| w.items.get(&key).map(|text| (text.clone(), *tag)))
+                                    .unwrap_or((swedish.clone(), "sv"))
+                            })
+                        }
+                    };
+                    let text_lang = text.clone();
                     view! {
                         <li class="checklist__item" data-state=format!("{state:?}")>
                             <div class="checklist__text">
                                 <span class="checklist__mark" aria-hidden="true">
                                     {match state { ItemState::Done => "✓", ItemState::NotApplicable => "–", ItemState::Open => "○" }}
                                 </span>
-                                <span lang="sv" id=format!("checklist-item-{}", item.key)>{item.text.clone()}</span>
+                                <span lang=move || text_lang().1 id=format!("checklist-item-{}", item.key)>{move || text().0}</span>
                                 {item.routine.clone().map(|id| view! {
                                     <a class="checklist__routine" href=format!("/rutiner/{id}")>
                                         {t!(i18n, checklist.read_routine)}

@@ -100,6 +100,10 @@ pub(crate) fn ChildPage() -> impl IntoView {
             Some(Ok(Some(d))) => Some(view! { <VisitLog data=d/> }),
             _ => None,
         }}}
+        {move || child_id.get().map(|id| view! {
+            <p class="actions"><A href=format!("/barn/{id}/kort") attr:class="button button--secondary" attr:data-testid="show-card">{t!(i18n, card.show_to_child)}</A>
+                " "<A href=format!("/avvikelse?barn={id}") attr:class="button button--secondary" attr:data-testid="child-report-deviation">{t!(i18n, child.report_deviation)}</A></p>
+        })}
         {move || {
             let manager = ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)));
             child_id.get().filter(|_| manager).map(|id| view! {

@@ -96,6 +96,9 @@ pub(crate) fn DevicesPage() -> impl IntoView {
     view! {
         <h1>{t!(i18n, devices.title)}</h1>
         <p class="lead">{t!(i18n, devices.lead)}</p>
+        <p><leptos_router::components::A href="/tappad-platta" attr:class="button button--danger" attr:data-testid="lost-tablet">
+            {t!(i18n, devices.lost_tablet)}
+        </leptos_router::components::A></p>
         <p role="status" class="notice" data-testid="devices-notice">{move || notice.get()}</p>
         {move || match sessions.get() {
             None => view! { <p class="muted">{t!(i18n, devices.loading)}</p> }.into_any(),

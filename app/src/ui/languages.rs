@@ -1,7 +1,8 @@
 //! "Språk och översättningar": each language's texts with their review
 //! status, so staff know whether what a child or a consultant reads has been
-//! checked. The counts are compiled in; the texts come from
-//! `texts/status.json`, served with the app.
+//! checked: the interface texts and the content (routines, checklists, the
+//! children's pages). The interface counts are compiled in; the texts come
+//! from `texts/status.json`, served with the app.
 
 use crate::i18n::{t, t_string, use_i18n};
 use crate::language::Language;
@@ -15,6 +16,7 @@ pub(crate) fn LanguagesPage() -> impl IntoView {
     let i18n = use_i18n();
     let chosen = RwSignal::new("en");
     let only_open = RwSignal::new(true);
+    let content = RwSignal::new(false);
     let loaded = RwSignal::new(None::<Result<Vec<LanguageStatus>, String>>);
     leptos::task::spawn_local(async move {
         let result = http::static_json::<Vec<LanguageStatus>>(review::STATUS_PATH)
@@ -51,6 +53,44 @@ pub(crate) fn LanguagesPage() -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            <p>{t!(i18n, languages.content_intro)}</p>
+            {move || loaded.with(|l| match l {
+                Some(Ok(languages)) => Some(view! {
+                    <table class="audit-table" data-testid="content-summary">
+                        <caption>{t!(i18n, languages.content_caption)}</caption>
+                        <thead><tr>
+                            <th scope="col">{t!(i18n, languages.language)}</th>
+                            <th scope="col">{t!(i18n, languages.status_reviewed)}</th>
+                            <th scope="col">{t!(i18n, languages.status_draft)}</th>
+                            <th scope="col">{t!(i18n, languages.status_outdated)}</th>
+                            <th scope="col">{t!(i18n, languages.status_missing)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {languages.iter().filter_map(|l| Language::from_tag(&l.language).map(|language| (language, l))).map(|(language, l)| {
+                                let count = |status: &str| l.content.iter().filter(|t| t.status == status).count();
+                                view! {
+                                    <tr data-language=language.tag()>
+                                        <th scope="row" lang=language.tag()>{language.own_name()}</th>
+                                        <td>{count("reviewed")}</td>
+                                        <td>{count("draft")}</td>
+                                        <td>{count("outdated")}</td>
+                                        <td>{count("missing")}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }),
+                _ => None,
+            })}
+            <div class="form__row" role="group" aria-label=move || t_string!(i18n, languages.catalogue)>
+                <button type="button" class="button button--quiet"
+                    aria-pressed=move || (!content.get()).to_string()
+                    on:click=move |_| content.set(false)>{t!(i18n, languages.interface_texts)}</button>
+                <button type="button" class="button button--quiet"
+                    aria-pressed=move || content.get().to_string()
+                    on:click=move |_| content.set(true)>{t!(i18n, languages.content)}</button>
+            </div>
             <div class="form__row" role="group" aria-label=move || t_string!(i18n, languages.show)>
                 {translated.iter().map(|language| {
                     let tag = language.tag();
@@ -77,13 +117,14 @@ pub(crate) fn LanguagesPage() -> impl IntoView {
                     let rows: Vec<TextStatus> = languages
                         .into_iter()
                         .find(|l| l.language == tag)
-                        .map(|l| l.texts.into_iter().filter(|t| !only_open.get() || t.status != "reviewed").collect())
+                        .map(|l| if content.get() { l.content } else { l.texts })
+                        .map(|texts| texts.into_iter().filter(|t| !only_open.get() || t.status != "reviewed").collect())
                         .unwrap_or_default();
                     view! {
                         <table class="audit-table" data-testid="language-texts">
                             <caption>{move || t_string!(i18n, languages.texts_caption)} " " {language.own_name()}</caption>
                             <thead><tr>
-                                <th scope="col">{t!(i18n, languages.key)}</th>
+                                <th scope="col">{move || if content.get() { t_string!(i18n, languages.file) } else { t_string!(i18n, languages.key) }}</th>
                                 <th scope="col">{t!(i18n, languages.swedish)}</th>
                                 <th scope="col">{t!(i18n, languages.translation)}</th>
                                 <th scope="col">{t!(i18n, languages.status)}</th>
@@ -95,8 +136,8 @@ pub(crate) fn LanguagesPage() -> impl IntoView {
                                     view! {
                                         <tr data-status=status>
                                             <td translate="no"><code>{key}</code></td>
-                                            <td lang="sv">{swedish}</td>
-                                            <td lang=language.tag() dir=language.direction().as_str()>{translation}</td>
+                                            <td lang="sv" class="language-text">{swedish}</td>
+                                            <td lang=language.tag() dir=language.direction().as_str() class="language-text">{translation}</td>
                                             <td>{status_text(text)}</td>
                                         </tr>
                                     }

@@ -76,6 +76,7 @@ pub(crate) fn LoginForm(ctx: Ctx, again: bool) -> impl IntoView {
     view! {
         <section class="card login" aria-labelledby="login-h">
             <LanguagePicker/>
+            <p class="login__corner"><a href=super::corner::HOME rel="external" class="button button--secondary" data-testid="open-corner">{t!(i18n, corner.open)}</a></p>
             <h1 id="login-h">{move || if again { t_string!(i18n, login.title_again) } else { t_string!(i18n, login.title) }}</h1>
             // Until a person who reads both languages has reviewed every text.
             {move || crate::review::of(language::current().tag()).is_some_and(|r| !r.fully_reviewed()).then(|| view! {

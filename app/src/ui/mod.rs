@@ -6,14 +6,18 @@ mod caseload;
 mod charts;
 mod checklist;
 mod child;
+mod complaints;
+mod corner;
 mod cover;
 mod decisions;
+mod deviations;
 mod devices;
 mod form;
 pub(crate) mod language;
 mod languages;
 mod lock;
 mod login;
+mod message;
 mod placement;
 mod placement_end;
 mod record;
@@ -27,6 +31,7 @@ mod templates;
 mod tools;
 mod visit_form;
 mod voice_over_time;
+mod worker_card;
 
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::labels::Label;
@@ -199,6 +204,9 @@ fn App() -> impl IntoView {
 
     view! {
         <Router>
+            // The children's corner has its own frame, whoever is signed in
+            // or not: it shows nobody's data.
+            <corner::OutsideCorner>
             // In the child mode neither the header's links nor the sync
             // details exist: not hidden, gone.
             <Show when=move || !ctx.child_mode.get()>
@@ -254,10 +262,20 @@ fn App() -> impl IntoView {
                             <Route path=path!("/egenkontroll/utskrift") view=selfcheck::SelfCheckPrintPage/>
                             <Route path=path!("/egenkontroll/genomgang") view=selfcheck::CaseReviewPage/>
                             <Route path=path!("/sprak") view=languages::LanguagesPage/>
+                            <Route path=path!("/mitt-kort") view=worker_card::MyCardPage/>
+                            <Route path=path!("/barn/:id/kort") view=worker_card::ChildCardPage/>
+                            <Route path=path!("/klagomal") view=complaints::ComplaintsPage/>
+                            <Route path=path!("/avvikelse") view=deviations::ReportPage/>
+                            <Route path=path!("/avvikelser") view=deviations::ListPage/>
+                            <Route path=path!("/avvikelser/statistik") view=deviations::FiguresPage/>
+                            <Route path=path!("/avvikelser/:id") view=deviations::DeviationPage/>
+                            <Route path=path!("/att-gora") view=deviations::TodoPage/>
+                            <Route path=path!("/tappad-platta") view=deviations::LostTabletPage/>
                         </Routes>
                     }.into_any(),
                 }}
             </main>
+            </corner::OutsideCorner>
         </Router>
     }
 }
@@ -288,7 +306,15 @@ fn UserMenu() -> impl IntoView {
                     .then(|| view! { <A href="/checklistor">{t!(i18n, shell.links.checklists)}</A> })}
                 {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
                     .then(|| view! { <A href="/egenkontroll">{t!(i18n, shell.links.self_check)}</A> })}
+                <complaints::MenuLink/>
+                <deviations::MenuLinks/>
                 <A href="/enheter">{t!(i18n, shell.links.my_devices)}</A>
+                <A href="/mitt-kort">{t!(i18n, card.menu)}</A>
+                // A route change, not a page load: the device stays unlocked
+                // behind the corner, so a child's message goes into the
+                // sealed outbox; the corner's way back loads the page, which
+                // asks for the device key.
+                <A href=corner::HOME>{t!(i18n, corner.title)}</A>
                 <A href="/sprak">{t!(i18n, languages.menu)}</A>
             </nav>
             <language::LanguagePicker staff=true/>

@@ -5,9 +5,11 @@ use super::caseload::today;
 use super::{ctx, language};
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::labels::Label;
+use crate::language::Language;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use shared::content::TranslationStatus;
 use shared::markdown::{Block, HeadingLevel, HrefKind, Inline, ListKind};
 use shared::routines::{seed_library, Library, RoutineId, RoutineVersion};
 use shared::search::{segments, SearchIndex};
@@ -19,6 +21,19 @@ thread_local! {
     /// only ever added).
     static LIBRARY: std::cell::RefCell<Option<(usize, Rc<(Library, SearchIndex)>)>> =
         const { std::cell::RefCell::new(None) };
+}
+
+/// The routines in force today, by title: what a deviation can be linked to.
+pub(crate) fn current_routine_titles() -> Vec<(RoutineId, String)> {
+    let library = library();
+    let mut list: Vec<(RoutineId, String)> = library
+        .0
+        .current(today())
+        .into_iter()
+        .map(|v| (v.routine_id().clone(), v.title().to_string()))
+        .collect();
+    list.sort_by(|a, b| a.1.cmp(&b.1));
+    list
 }
 
 /// The routines the app ships with and those managers published since.
@@ -119,12 +134,12 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
             if q.trim().is_empty() {
                 let mut current: Vec<&RoutineVersion> = lib_for_list.0.current(today);
                 current.sort_by(|a, b| a.kind().label(language).cmp(b.kind().label(language)).then(a.title().as_str().cmp(b.title().as_str())));
-                let rows: Vec<(String, String, String)> = current
+                let rows: Vec<(String, (String, &'static str), String)> = current
                     .into_iter()
                     .map(|v| {
                         (
                             v.routine_id().as_str().to_owned(),
-                            v.title().as_str().to_owned(),
+                            shown_title(v, language),
                             format!(
                                 " · {}",
                                 td_string!(
@@ -140,9 +155,9 @@ pub(crate) fn RoutinesPage() -> impl IntoView {
                     .collect();
                 view! {
                     <ul class="routines" aria-label=td_string!(language.locale(), routines.current_routines)>
-                        {rows.into_iter().map(|(id, title, meta)| view! {
+                        {rows.into_iter().map(|(id, (title, lang), meta)| view! {
                             <li class="routines__item">
-                                <A href=format!("/rutiner/{id}") attr:lang="sv">{title}</A>
+                                <A href=format!("/rutiner/{id}") attr:lang=lang>{title}</A>
                                 <span class="muted">{meta}</span>
                             </li>
                         }).collect_view()}
@@ -177,6 +192,7 @@ pub(crate) fn RoutinePage() -> impl IntoView {
     // Outside the part that is redrawn when the library changes: publishing
     // changes it, and the answer must stay in view.
     let outcome = RwSignal::new(None::<Result<String, String>>);
+    let in_swedish = RwSignal::new(false);
     let i18n = use_i18n();
     let language = language::reader();
     let page = move || {
@@ -223,7 +239,40 @@ pub(crate) fn RoutinePage() -> impl IntoView {
             )
             .to_string()
         });
-        let blocks = version.body().blocks();
+        let translation = version.translation(language.tag());
+        let outdated = translation
+            .as_ref()
+            .is_some_and(|t| t.status == TranslationStatus::Outdated);
+        let translation = translation.filter(|_| !outdated);
+        let note = translation.as_ref().map(|t| match &t.status {
+            TranslationStatus::Reviewed { by, on } => td_string!(
+                language.locale(),
+                routines.translation_reviewed,
+                by = by,
+                on = on
+                    .parse()
+                    .map_or_else(|_| on.clone(), |day| language.date(day))
+            ),
+            _ => td_string!(language.locale(), routines.translation_draft).to_owned(),
+        });
+        let shown = translation.filter(|_| !in_swedish.get());
+        let (title, owner, blocks, lang) = match &shown {
+            Some(t) => (
+                t.title.as_str().to_owned(),
+                t.owner.as_ref().map_or_else(
+                    || version.owner().as_str().to_owned(),
+                    |o| o.as_str().to_owned(),
+                ),
+                t.body.blocks(),
+                language.tag(),
+            ),
+            None => (
+                version.title().as_str().to_owned(),
+                version.owner().as_str().to_owned(),
+                version.body().blocks(),
+                "sv",
+            ),
+        };
         let publisher = is_manager().then(|| {
             let newest = lib
                 .0
@@ -235,18 +284,36 @@ pub(crate) fn RoutinePage() -> impl IntoView {
         view! {
             <p><A href="/rutiner" attr:class="back">{t!(i18n, routines.back)}</A></p>
             <article class="routine">
-                // The routine is the municipality's document, in Swedish.
-                <h1 lang="sv">{version.title().as_str().to_owned()}</h1>
+                // The routine is the municipality's document: the Swedish
+                // applies, a translation says so.
+                <h1 lang=lang>{title}</h1>
+                {note.map(|note| view! {
+                    <p class="notice" role="note" data-testid="routine-translation">
+                        {note}" "
+                        <button type="button" class="button button--quiet" aria-pressed=move || in_swedish.get().to_string()
+                            on:click=move |_| in_swedish.update(|s| *s = !*s)>
+                            {move || if in_swedish.get() {
+                                td_string!(language.locale(), routines.show_translation).to_owned()
+                            } else {
+                                td_string!(language.locale(), routines.show_swedish).to_owned()
+                            }}
+                        </button>
+                    </p>
+                })}
+                {outdated.then(|| view! {
+                    <p class="muted" role="note" data-testid="routine-translation">{td_string!(language.locale(), routines.translation_outdated)}</p>
+                })}
                 <dl class="routine__meta">
                     <dt>{t!(i18n, routines.kind)}</dt><dd>{version.kind().label(language)}</dd>
                     <dt>{t!(i18n, routines.registration_number)}</dt><dd>{version.registration_number().as_str().to_owned()}</dd>
                     <dt>{t!(i18n, routines.version)}</dt><dd data-testid="routine-version">{td_string!(language.locale(), routines.version_status, version = version.version(), status = status.label(language).to_lowercase()).to_string()}</dd>
                     <dt>{t!(i18n, routines.valid_from)}</dt><dd>{language.date(version.valid_from())}</dd>
                     <dt>{t!(i18n, routines.review_by)}</dt><dd>{language.date(version.review_date())}</dd>
-                    <dt>{t!(i18n, routines.owner)}</dt><dd>{version.owner().as_str().to_owned()}</dd>
+                    <dt>{t!(i18n, routines.owner)}</dt><dd lang=lang>{owner}</dd>
                 </dl>
                 {review_flag.map(|f| view! { <p class="warning" role="note">{f}</p> })}
-                <div class="routine__body" lang="sv">{render_blocks(blocks)}</div>
+                <div class="routine__body" lang=lang>{render_blocks(blocks)}</div>
+                <p><A href=format!("/avvikelse?rutin={}", id.as_str()) attr:class="tap-link" attr:data-testid="routine-report-deviation">{t!(i18n, routines.report_deviation)}</A></p>
             </article>
             {publisher}
             {(history.len() > 1).then(|| view! {
@@ -274,7 +341,19 @@ pub(crate) fn RoutinePage() -> impl IntoView {
     }
 }
 
-fn render_blocks(blocks: Vec<Block>) -> impl IntoView {
+/// A routine's title in the interface language when a current translation
+/// ships, with its language tag; the Swedish title otherwise.
+fn shown_title(version: &RoutineVersion, language: Language) -> (String, &'static str) {
+    version
+        .translation(language.tag())
+        .filter(|t| t.status != TranslationStatus::Outdated)
+        .map_or_else(
+            || (version.title().as_str().to_owned(), "sv"),
+            |t| (t.title.as_str().to_owned(), language.tag()),
+        )
+}
+
+pub(crate) fn render_blocks(blocks: Vec<Block>) -> impl IntoView {
     blocks
         .into_iter()
         .map(|block| match block {

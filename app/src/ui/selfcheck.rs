@@ -16,7 +16,7 @@ use crate::platform::browser;
 use crate::platform::http::HttpTransport;
 use crate::register::{ApiFailure, RegisterColleague};
 use crate::selfcheck::{
-    broken_text, cell_label, cell_now, cell_previous, column_groups, column_label, csv_file_name,
+    broken_text, cell_context, cell_now, cell_previous, column_groups, column_label, csv_file_name,
     ending_text, measure_label, offline_note, overdue_days, overdue_what, period_text, saved_text,
     value_text, workers_text, KeptReport, ReportQuery, ReviewForm,
 };
@@ -431,31 +431,33 @@ fn FiguresTable(
                                 let column_name = column_label(group_by, &column, language);
                                 let class = (Some(*i) == first_consultant).then_some("figures__divider");
                                 let title = format!("{row_label} – {column_name}");
-                                let label = cell_label(&row_label, &column_name, &cell, language);
+                                let context = cell_context(&row_label, &column_name, language);
                                 view! {
                                     <td class=class>
-                                        <button type="button" class="figure" aria-label=label
+                                        <button type="button" class="figure"
                                             data-measure=measure.key() data-group=column.key.clone()
                                             on:click={let open = open.clone(); move |_| open(measure, Some(column.key.clone()), title.clone())}>
                                             <span class="figure__now">{cell_now(&cell, language)}</span>
                                             <span class="figure__previous">{cell_previous(&cell, language)}</span>
+                                            <span class="visually-hidden">". "{context}</span>
                                         </button>
                                     </td>
                                 }
                             }).collect_view();
                             let title = format!("{row_label} – {total_name}");
-                            let label = cell_label(&row_label, total_name, &row.total, language);
+                            let context = cell_context(&row_label, total_name, language);
                             let total = row.total;
                             view! {
                                 <tr>
                                     <th scope="row">{row_label}</th>
                                     {cells}
                                     <td class="figures__total">
-                                        <button type="button" class="figure" aria-label=label
+                                        <button type="button" class="figure"
                                             data-measure=measure.key() data-group="total"
                                             on:click={let open = open.clone(); move |_| open(measure, None, title.clone())}>
                                             <span class="figure__now">{cell_now(&total, language)}</span>
                                             <span class="figure__previous">{cell_previous(&total, language)}</span>
+                                            <span class="visually-hidden">". "{context}</span>
                                         </button>
                                     </td>
                                 </tr>

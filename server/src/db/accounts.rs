@@ -97,7 +97,7 @@ macro_rules! user_columns {
 }
 pub(crate) use user_columns;
 
-fn role(row: &Row, table: &'static str) -> Result<Role, DbError> {
+pub(crate) fn role(row: &Row, table: &'static str) -> Result<Role, DbError> {
     let name: String = row.get("role")?;
     Role::parse(&name).ok_or_else(|| DbError::CorruptRow {
         table,
@@ -115,6 +115,18 @@ impl FromRow for UserRow {
             password_hash: row.get("password_hash")?,
             active: row.get("active")?,
         })
+    }
+}
+
+struct CardRow(shared::children::CardDetails);
+
+impl FromRow for CardRow {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self(shared::children::CardDetails {
+            phone: row.get("phone")?,
+            email: row.get("email")?,
+            hours: row.get("hours")?,
+        }))
     }
 }
 
@@ -345,6 +357,42 @@ impl Database {
         .bind(user)
         .all(&self.pool)
         .await
+    }
+
+    /// The contact details `user` keeps for children ("Min socialsekreterare").
+    pub async fn worker_card(
+        &self,
+        user: UserId,
+    ) -> Result<shared::children::CardDetails, DbError> {
+        Ok(
+            Stmt::new("SELECT phone, email, hours FROM worker_cards WHERE user_id = $1")
+                .bind(user)
+                .optional::<CardRow>(&self.pool)
+                .await?
+                .map(|row| row.0)
+                .unwrap_or_default(),
+        )
+    }
+
+    pub async fn save_worker_card(
+        &self,
+        user: UserId,
+        card: &shared::children::CardDetails,
+    ) -> Result<(), DbError> {
+        Stmt::new(
+            "INSERT INTO worker_cards (user_id, phone, email, hours, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET \
+             phone = excluded.phone, email = excluded.email, hours = excluded.hours, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(user)
+        .bind(card.phone.as_deref())
+        .bind(card.email.as_deref())
+        .bind(card.hours.as_deref())
+        .bind(chrono::Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Everyone who shares a unit with `user`, `user` included.

@@ -145,7 +145,76 @@ async fn apply_operation(
         Operation::ResolveConflict(choice) => resolve_conflict(tx, origin, choice).await,
         Operation::ClosePlacement(closing) => close_placement(tx, origin, closing).await,
         Operation::TickChecklist(tick) => tick_checklist(tx, origin, tick).await,
+        Operation::LeaveMessage(message) => leave_message(tx, origin, message).await,
+        Operation::ReportDeviation(report) => report_deviation(tx, origin, report).await,
     }
+}
+
+/// A deviation reported on the tablet (docs/deviations.md). Not in the
+/// change feed: the mutation carries the feed's last number. Its audit
+/// entry (about its child, if any) is the mutation's.
+async fn report_deviation(
+    tx: &mut Tx,
+    origin: Origin<'_>,
+    report: &shared::deviations::DeviationReport,
+) -> Result<i64, Refusal> {
+    use super::deviations::ReportRefused;
+    let checked = report
+        .checked()
+        .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
+    let Some(by) = origin.user_id else {
+        return Err(reject(
+            ErrorCode::ValidationFailed,
+            "a deviation is reported by a signed-in user",
+        ));
+    };
+    match tx
+        .insert_deviation(&checked, by, chrono::Utc::now())
+        .await?
+    {
+        Ok(()) => Ok(tx.last_seq().await?),
+        Err(ReportRefused::Taken) => Err(reject(
+            ErrorCode::IdConflict,
+            format!("deviation {} is already on the server", report.id),
+        )),
+        Err(refused) => Err(reject(ErrorCode::ValidationFailed, refused.message())),
+    }
+}
+
+/// A child's message from the tablet enters the register of complaints,
+/// in no unit and linked to no child; it is not in the change feed (no
+/// device holds it), so the mutation carries the feed's last number.
+async fn leave_message(
+    tx: &mut Tx,
+    origin: Origin<'_>,
+    message: &shared::complaints::TabletMessage,
+) -> Result<i64, Refusal> {
+    let checked = message
+        .message()
+        .map_err(|e| reject(ErrorCode::ValidationFailed, e.to_string()))?;
+    if !message.has_hash_shape() {
+        return Err(reject(
+            ErrorCode::ValidationFailed,
+            "`code_hash` is the SHA-256 of the receipt code in lower-case hex",
+        ));
+    }
+    let now = chrono::Utc::now();
+    // The day the child left it, by the tablet's clock, but never after
+    // the server's today.
+    let received_on = shared::sweden::date_at(message.recorded_at.min(now));
+    if !tx
+        .insert_tablet_message(message, &checked, received_on, origin.user_id, now)
+        .await?
+    {
+        return Err(reject(
+            ErrorCode::IdConflict,
+            format!(
+                "message {} or its receipt code is already on the server",
+                message.id
+            ),
+        ));
+    }
+    Ok(tx.last_seq().await?)
 }
 
 /// A signed record names its signer; only the signed-in user may sign.

@@ -177,6 +177,8 @@ pub(crate) async fn append(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<usi
 pub struct AuditFilter {
     /// Only entries about these children (the manager's units' children).
     pub children: Vec<ChildId>,
+    /// And entries about no child by the staff of these units.
+    pub staff_units: Vec<UnitId>,
     pub user: Option<UserId>,
     pub child: Option<ChildId>,
     pub from: Option<DateTime<Utc>>,
@@ -342,7 +344,8 @@ impl Database {
             audit_columns!(),
             ", COALESCE(u.username, '') AS username FROM audit_log a \
              LEFT JOIN users u ON u.id = a.user_id \
-             WHERE a.child_id = ANY($1) \
+             WHERE (a.child_id = ANY($1) OR (a.child_id = $7 AND a.user_id IN \
+             (SELECT uu.user_id FROM user_units uu WHERE uu.unit_id = ANY($8)))) \
              AND ($2 IS NULL OR a.user_id = $2) AND ($3 IS NULL OR a.child_id = $3) \
              AND ($4 IS NULL OR a.occurred_at >= $4) AND ($5 IS NULL OR a.occurred_at < $5) \
              ORDER BY a.seq LIMIT $6"
@@ -353,6 +356,8 @@ impl Database {
         .bind(filter.from)
         .bind(filter.to)
         .bind(filter.limit)
+        .bind(ChildId::from_uuid(Uuid::nil()))
+        .bind(IdList(&filter.staff_units))
         .all(&self.pool)
         .await?;
         Ok(rows

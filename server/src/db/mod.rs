@@ -14,6 +14,8 @@ pub mod accounts;
 mod apply;
 pub mod audit;
 mod column;
+pub mod complaints;
+pub mod deviations;
 pub mod export;
 mod feed;
 pub mod import;

@@ -36,6 +36,46 @@ pub(crate) struct DecisionToAct {
     pub consideration: ConsiderationStatus,
 }
 
+/// A placement [`decisions_among`] lists, with its child.
+pub(crate) struct DecisionDue<'a> {
+    pub placement: &'a Placement,
+    pub child: &'a Child,
+    pub decision: DecisionStatus,
+    pub consideration: ConsiderationStatus,
+}
+
+/// What [`Tx::decisions_to_act_on`] lists of `placements` (open ones) on
+/// `on`, each with its child from `child`.
+pub(crate) fn decisions_among<'a>(
+    placements: impl IntoIterator<Item = &'a Placement>,
+    child: impl Fn(ChildId) -> Option<&'a Child>,
+    on: NaiveDate,
+) -> Vec<DecisionDue<'a>> {
+    let mut due: Vec<DecisionDue<'a>> = placements
+        .into_iter()
+        .filter(|p| p.start_date <= on)
+        .filter_map(|placement| {
+            let decision = placement.decision_status(on);
+            let consideration = placement.consideration_status(on);
+            let child = child(placement.child_id)?;
+            needs_action(decision, consideration).then_some(DecisionDue {
+                placement,
+                child,
+                decision,
+                consideration,
+            })
+        })
+        .collect();
+    due.sort_by_key(|d| {
+        (
+            d.placement.decision_until.unwrap_or(NaiveDate::MAX),
+            d.placement.consideration_due(),
+            d.placement.id,
+        )
+    });
+    due
+}
+
 /// Whether the list of decisions shows a placement.
 fn needs_action(decision: DecisionStatus, consideration: ConsiderationStatus) -> bool {
     matches!(
@@ -494,9 +534,13 @@ impl Tx {
                 *current.entry(home).or_default() += 1;
             }
         }
+        let deviations = self.home_report_counts(&ids, true).await?;
+        let complaints = self.home_report_counts(&ids, false).await?;
         Ok(homes
             .into_iter()
             .map(|home| HomeEntry {
+                deviations: deviations.get(&home.id).copied().unwrap_or(0),
+                complaints: complaints.get(&home.id).copied().unwrap_or(0),
                 history: HomeHistory::count(
                     closings.get(&home.id).map_or(&[][..], Vec::as_slice),
                     today,
@@ -773,31 +817,16 @@ impl Tx {
             .into_iter()
             .map(|c| (c.id, c))
             .collect();
-        let mut due: Vec<DecisionToAct> = placements
+        Ok(decisions_among(&placements, |id| children.get(&id), on)
             .into_iter()
-            .filter(|p| p.start_date <= on)
-            .filter_map(|placement| {
-                let decision = placement.decision_status(on);
-                let consideration = placement.consideration_status(on);
-                let child = children.get(&placement.child_id)?.clone();
-                needs_action(decision, consideration).then_some(DecisionToAct {
-                    placement,
-                    child,
-                    decision,
-                    consideration,
-                })
+            .map(|d| DecisionToAct {
+                placement: d.placement.clone(),
+                child: d.child.clone(),
+                decision: d.decision,
+                consideration: d.consideration,
             })
-            .collect();
-        due.sort_by_key(|d| {
-            (
-                d.placement.decision_until.unwrap_or(NaiveDate::MAX),
-                d.placement.consideration_due(),
-                d.placement.id,
-            )
-        });
-        Ok(due)
+            .collect())
     }
-
     /// The homes of the (undeleted) placements of `children`.
     pub(crate) async fn homes_of_children(
         &mut self,

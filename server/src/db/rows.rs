@@ -24,7 +24,10 @@ pub(crate) fn from_serde_name<T: serde::de::DeserializeOwned>(
     table: &'static str,
     name: &str,
 ) -> Result<T, DbError> {
-    serde_json::from_value(Value::String(name.to_owned())).map_err(|_| DbError::CorruptRow {
+    // Straight from the text: no JSON value is made for each row read.
+    let text: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        serde::de::IntoDeserializer::into_deserializer(name);
+    T::deserialize(text).map_err(|_| DbError::CorruptRow {
         table,
         reason: format!("unknown enum value `{name}`"),
     })

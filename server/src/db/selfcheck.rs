@@ -5,9 +5,10 @@
 //! monthly case reviews. The definitions are in `docs/selfcheck.md`. Who may
 //! read what is decided before (`crate::access`); the caller logs the reads.
 
-use super::accounts::UserRow;
+use super::accounts::{role, UserRow};
 use super::audit::Who;
-use super::column::{FromRow, IdList, Row, TextList};
+use super::column::{FromRow, IdList, Row};
+use super::register::decisions_among;
 use super::rows::{child_columns, from_serde_name, placement_columns, ChildRow, PlacementRow};
 use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
@@ -60,20 +61,6 @@ macro_rules! counting {
 /// A date's month key, `y*1200 + m*100 + d`: `b` is later than three
 /// calendar months after `a` (clamped at the month's end) exactly when
 /// `key(b) > key(a) + 300`.
-macro_rules! month_key {
-    ($d:literal) => {
-        concat!(
-            "(CAST(substr(CAST(",
-            $d,
-            " AS TEXT), 1, 4) AS INTEGER) * 1200 + CAST(substr(CAST(",
-            $d,
-            " AS TEXT), 6, 2) AS INTEGER) * 100 + CAST(substr(CAST(",
-            $d,
-            " AS TEXT), 9, 2) AS INTEGER))"
-        )
-    };
-}
-
 fn key(date: NaiveDate) -> i64 {
     i64::from(date.year()) * 1200 + i64::from(date.month()) * 100 + i64::from(date.day())
 }
@@ -82,125 +69,84 @@ fn key(date: NaiveDate) -> i64 {
 /// (31 May + 3 months = 31 August, but 30 November + 3 = 28 February).
 const CLAMP_SLACK: i64 = 3;
 
-/// The children of `units` with an undeleted placement overlapping
-/// `from..=to`.
+/// The children of `units`.
 const CHILDREN_SQL: &str = concat!(
     "SELECT ",
     child_columns!(),
-    " FROM children WHERE unit_id = ANY($1) AND EXISTS (SELECT 1 FROM placements p \
-     WHERE p.child_id = children.id AND p.deleted = FALSE AND p.start_date <= $2 \
-     AND (p.end_date IS NULL OR p.end_date >= $3))"
+    " FROM children WHERE unit_id = ANY($1)"
 );
 
+/// One in-person visit as [`CHILDREN_WITH_VISITS_SQL`] packs it: its date,
+/// a digit of who and how (1 a disability-area officer, 2 a consultant,
+/// 4 talked alone), a digit of the child's view (1 written down, 2 a reason
+/// for not talking alone), and who made it, for the counting ones in
+/// `$2..=$3`: the signing user's id, else `~` and the visitor's name.
+macro_rules! packed_visit {
+    () => {
+        "CAST(v.visit_date AS TEXT) || CAST((\
+         CASE WHEN v.visitor_role = 'disability_officer' THEN 1 ELSE 0 END \
+         + CASE WHEN v.visitor_role = 'consultant' THEN 2 ELSE 0 END \
+         + CASE WHEN v.talked_alone = TRUE THEN 4 ELSE 0 END) AS TEXT) || CAST((\
+         CASE WHEN v.has_child_view = TRUE THEN 1 ELSE 0 END \
+         + CASE WHEN v.not_alone_reason IS NOT NULL THEN 2 ELSE 0 END) AS TEXT) || \
+         CASE WHEN v.visitor_role = 'disability_officer' OR v.visit_date < $2 \
+         OR v.visit_date > $3 THEN '' WHEN v.signed_by IS NOT NULL \
+         THEN CAST(v.signed_by AS TEXT) ELSE '~' || v.visitor END"
+    };
+}
+
+/// The children of `units`, each with its in-person visits from `$4` on
+/// packed into one text (entries apart by `$5`; one row per child, not one
+/// per visit, is what keeps the report fast on SQLite, whose driver pays
+/// for each row), and its last counting visit before `$4`.
+const CHILDREN_WITH_VISITS_SQL: &str = concat!(
+    "SELECT ",
+    child_columns!(),
+    ", (SELECT string_agg(",
+    packed_visit!(),
+    ", $5) FROM visits v WHERE v.child_id = children.id AND v.contact = 'in_person' \
+     AND v.visit_date >= $4) AS visits, \
+     (SELECT MAX(v.visit_date) FROM visits v WHERE v.child_id = children.id AND ",
+    counting!("v"),
+    " AND v.visit_date < $4) AS counted_before \
+     FROM children WHERE unit_id = ANY($1)"
+);
+
+/// Between two packed visits: a control character, which no name holds.
+const VISIT_SEPARATOR: &str = "\u{1e}";
+
+/// The undeleted placements of the units' children, each with whether it
+/// was closed and its last counting visit if it is current on `$2` (the
+/// latest first and one row: a backward index seek on both backends, which
+/// PostgreSQL does not make of a `MAX` with the end-date condition).
 const PLACEMENTS_SQL: &str = concat!(
     "SELECT ",
     placement_columns!(),
-    " FROM placements WHERE deleted = FALSE \
-     AND child_id IN (SELECT id FROM children WHERE unit_id = ANY($1)) ORDER BY start_date, id"
+    ", EXISTS (SELECT 1 FROM placement_closings e WHERE e.placement_id = placements.id) \
+     AS closed, \
+     CASE WHEN start_date <= $2 AND (end_date IS NULL OR end_date >= $2) THEN \
+     (SELECT v.visit_date FROM visits v WHERE v.child_id = placements.child_id AND ",
+    counting!("v"),
+    " AND v.visit_date >= placements.start_date \
+     AND (placements.end_date IS NULL OR v.visit_date <= placements.end_date) \
+     ORDER BY v.visit_date DESC LIMIT 1) END AS last_visit \
+     FROM placements WHERE deleted = FALSE \
+     AND child_id IN (SELECT id FROM children WHERE unit_id = ANY($1))"
 );
+
+/// The ticks of the written-information items (`$2`, `$3`, `$4`: 0, 1 and
+/// 2) on the units' placements, in the order they were made.
+const TICKS_SQL: &str = "SELECT t.placement_id, \
+     CASE t.item_key WHEN $2 THEN 0 WHEN $3 THEN 1 ELSE 2 END AS item, \
+     t.state = 'done' AS done \
+     FROM checklist_ticks t JOIN children c ON c.id = t.child_id \
+     WHERE c.unit_id = ANY($1) AND t.item_key IN ($2, $3, $4) ORDER BY t.ticked_at, t.id";
 
 /// Assignments (not cover) of the units' children, with the worker.
-const ASSIGNMENTS_SQL: &str = "SELECT a.child_id, a.starts_at, a.ends_at, u.id, u.username, \
-     u.display_name, u.role, u.password_hash, u.active FROM child_access a \
+const ASSIGNMENTS_SQL: &str = "SELECT a.child_id, a.starts_at, a.ends_at, a.user_id, \
+     u.display_name, u.role FROM child_access a \
      JOIN users u ON u.id = a.user_id JOIN children c ON c.id = a.child_id \
      WHERE c.unit_id = ANY($1) AND a.kind = 'assigned'";
-
-/// Each child's visits in `$2..=$3`, counted apart for those from `$4` on
-/// (`in_now` 1: this period) and before it (the previous period).
-const VISIT_FACTS_SQL: &str = concat!(
-    "SELECT v.child_id, CASE WHEN v.visit_date >= $4 THEN 1 ELSE 0 END AS in_now, \
-     COUNT(CASE WHEN ",
-    counting!("v"),
-    " THEN 1 END) AS visits, \
-     COUNT(CASE WHEN ",
-    counting!("v"),
-    " AND v.visitor_role = 'consultant' THEN 1 END) AS by_consultant, \
-     COUNT(CASE WHEN ",
-    counting!("v"),
-    " AND v.talked_alone = TRUE THEN 1 END) AS alone, \
-     COUNT(CASE WHEN ",
-    counting!("v"),
-    " AND v.has_child_view = TRUE THEN 1 END) AS with_view, \
-     COUNT(CASE WHEN ",
-    counting!("v"),
-    " AND v.has_child_view = FALSE AND v.not_alone_reason IS NOT NULL THEN 1 END) \
-     AS reason_without_view, \
-     COUNT(DISTINCT CASE WHEN ",
-    counting!("v"),
-    " THEN v.signed_by END) AS distinct_signers, \
-     COUNT(DISTINCT CASE WHEN ",
-    counting!("v"),
-    " AND v.signed_by IS NULL THEN v.visitor END) AS distinct_unsigned, \
-     COUNT(CASE WHEN v.contact = 'in_person' AND v.visitor_role = 'disability_officer' \
-     THEN 1 END) AS officer_visits \
-     FROM visits v JOIN children c ON c.id = v.child_id \
-     WHERE c.unit_id = ANY($1) AND v.visit_date >= $2 AND v.visit_date <= $3 \
-     GROUP BY v.child_id, in_now"
-);
-
-/// The intervals a broken one may be among, for every period in `$2..=$3`:
-/// the schedule windows (start to where the clock stops: the end, or the
-/// next placement's start) of the placements running at some time then,
-/// and their counting visits, each with the one before and after it in the
-/// same placement, in one pass over the visits from `$4` (four months
-/// before `$2`) on. Of the visits before `$4` only each placement's last one
-/// is read (one index seek: the `old` row, with no date when there is
-/// none), as the interval it starts may still be open in the period. Rows:
-/// - `first`: a placement's first visit (or none ever), when the placement
-///   started from `$5` (a week before `$2`) or was first visited after `$2`;
-/// - `gap`: a visit after `$2` later than three months after the one before,
-///   whose due date is not after `$6` (a month key, with slack);
-/// - `last`: a placement's last visit, whose next due date is not after `$6`.
-const CANDIDATES_SQL: &str = concat!(
-    "WITH pl AS (\
-       SELECT p.id, p.child_id, p.start_date, p.end_date, \
-       LEAD(p.start_date) OVER (PARTITION BY p.child_id ORDER BY p.start_date, p.id) \
-       AS next_start \
-       FROM placements p JOIN children c ON c.id = p.child_id \
-       WHERE c.unit_id = ANY($1) AND p.deleted = FALSE), \
-     win AS (\
-       SELECT id, child_id, start_date, \
-       CASE WHEN next_start IS NOT NULL AND (end_date IS NULL OR next_start < end_date) \
-       THEN next_start ELSE end_date END AS clock_end FROM pl WHERE start_date <= $3), \
-     run AS (\
-       SELECT id, child_id, start_date, clock_end FROM win \
-       WHERE clock_end IS NULL OR clock_end >= $2), \
-     seen AS (\
-       SELECT r.id AS placement_id, r.start_date, v.visit_date, 0 AS old \
-       FROM run r JOIN visits v ON v.child_id = r.child_id \
-       WHERE ",
-    counting!("v"),
-    " AND v.visit_date >= r.start_date AND v.visit_date >= $4 \
-       AND (r.clock_end IS NULL OR v.visit_date <= r.clock_end) \
-       UNION ALL \
-       SELECT r.id, r.start_date, (SELECT MAX(v.visit_date) FROM visits v \
-       WHERE v.child_id = r.child_id AND ",
-    counting!("v"),
-    " AND v.visit_date >= r.start_date AND v.visit_date < $4), 1 FROM run r), \
-     cv AS (\
-       SELECT placement_id, start_date, visit_date, old, \
-       LAG(visit_date) OVER (PARTITION BY placement_id ORDER BY old DESC, visit_date) \
-       AS prev_date, \
-       LEAD(visit_date) OVER (PARTITION BY placement_id ORDER BY old DESC, visit_date) \
-       AS next_date FROM seen) \
-     SELECT 'first' AS what, placement_id, start_date AS since, visit_date AS visited \
-       FROM cv WHERE prev_date IS NULL AND ((old = 0 AND (start_date >= $5 OR visit_date > $2)) \
-       OR (old = 1 AND visit_date IS NULL AND next_date IS NULL)) \
-     UNION ALL \
-     SELECT 'gap', placement_id, prev_date, visit_date FROM cv \
-       WHERE prev_date IS NOT NULL AND visit_date > $2 AND ",
-    month_key!("visit_date"),
-    " > ",
-    month_key!("prev_date"),
-    " + 300 AND ",
-    month_key!("prev_date"),
-    " + 300 <= $6 \
-     UNION ALL \
-     SELECT 'last', placement_id, visit_date, visit_date FROM cv \
-       WHERE next_date IS NULL AND visit_date IS NOT NULL AND ",
-    month_key!("visit_date"),
-    " + 300 <= $6"
-);
 
 /// Closings in `$2..=$3` of the units' undeleted placements.
 const ENDINGS_SQL: &str = "SELECT e.child_id, e.placement_id, e.end_date, e.kind, \
@@ -208,39 +154,11 @@ const ENDINGS_SQL: &str = "SELECT e.child_id, e.placement_id, e.end_date, e.kind
      JOIN placements p ON p.id = e.placement_id JOIN children c ON c.id = e.child_id \
      WHERE c.unit_id = ANY($1) AND p.deleted = FALSE AND e.end_date >= $2 AND e.end_date <= $3";
 
-/// The ticks of the written-information items on the units' placements.
-const TICKS_SQL: &str = "SELECT t.placement_id, t.item_key, t.state, t.ticked_at \
-     FROM checklist_ticks t JOIN children c ON c.id = t.child_id \
-     WHERE c.unit_id = ANY($1) AND t.item_key = ANY($2) ORDER BY t.ticked_at, t.id";
-
-/// Counting visits per day in `$2..=$3`.
-const MONTHS_SQL: &str = concat!(
-    "SELECT v.visit_date AS day, COUNT(*) AS visits, \
-     COUNT(CASE WHEN v.talked_alone = TRUE THEN 1 END) AS alone \
-     FROM visits v JOIN children c ON c.id = v.child_id \
-     WHERE c.unit_id = ANY($1) AND v.visit_date >= $2 AND v.visit_date <= $3 AND ",
-    counting!("v"),
-    " GROUP BY v.visit_date"
-);
-
-/// The last counting visit of each placement current on `$2` (none: no
-/// date), one index seek each.
-const LAST_VISITS_SQL: &str = concat!(
-    "SELECT p.id AS placement_id, (SELECT MAX(v.visit_date) FROM visits v \
-     WHERE v.child_id = p.child_id AND ",
-    counting!("v"),
-    " AND v.visit_date >= p.start_date \
-     AND (p.end_date IS NULL OR v.visit_date <= p.end_date)) AS last_visit \
-     FROM placements p JOIN children c ON c.id = p.child_id \
-     WHERE c.unit_id = ANY($1) AND p.deleted = FALSE AND p.start_date <= $2 \
-     AND (p.end_date IS NULL OR p.end_date >= $2)"
-);
-
 struct Assignment {
     child_id: ChildId,
     starts_at: DateTime<Utc>,
     ends_at: Option<DateTime<Utc>>,
-    worker: UserRow,
+    worker: WorkerRef,
 }
 
 impl FromRow for Assignment {
@@ -249,12 +167,16 @@ impl FromRow for Assignment {
             child_id: row.get("child_id")?,
             starts_at: row.get("starts_at")?,
             ends_at: row.get("ends_at")?,
-            worker: UserRow::from_row(row)?,
+            worker: WorkerRef {
+                id: row.get("user_id")?,
+                name: row.get("display_name")?,
+                role: role(row, "users")?,
+            },
         })
     }
 }
 
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct VisitFacts {
     visits: u32,
     by_consultant: u32,
@@ -265,48 +187,192 @@ struct VisitFacts {
     officer_visits: u32,
 }
 
-fn count(row: &Row, name: &'static str) -> Result<u32, DbError> {
-    let n: i64 = row.get(name)?;
-    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+/// The periods a report counts visits in: `now`, and the one before.
+#[derive(Clone, Copy)]
+struct Window {
+    now: Period,
+    previous: Option<Period>,
 }
 
-impl FromRow for (ChildId, bool, VisitFacts) {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        let in_now: i64 = row.get("in_now")?;
-        Ok((
-            row.get("child_id")?,
-            in_now == 1,
-            VisitFacts {
-                visits: count(row, "visits")?,
-                by_consultant: count(row, "by_consultant")?,
-                alone: count(row, "alone")?,
-                with_view: count(row, "with_view")?,
-                reason_without_view: count(row, "reason_without_view")?,
-                // A signing user, else the visitor's name: two kinds of
-                // people that never match, counted apart (no id is made
-                // text for each visit).
-                distinct_visitors: count(row, "distinct_signers")?
-                    .saturating_add(count(row, "distinct_unsigned")?),
-                officer_visits: count(row, "officer_visits")?,
-            },
-        ))
+impl Window {
+    /// The first day counted.
+    fn from(&self) -> NaiveDate {
+        self.previous.map_or(self.now.from, |p| p.from)
+    }
+
+    /// From when visits are read: an interval due in the window may have
+    /// begun up to three months (and a day) before it.
+    fn visits_from(&self) -> NaiveDate {
+        self.from() - Months::new(MONTHS_BETWEEN_VISITS + 1)
     }
 }
 
-struct Candidate {
-    what: String,
-    placement_id: PlacementId,
+/// A child's visits as the report needs them.
+#[derive(Default)]
+struct ChildVisits {
+    /// The counting visits from [`Window::visits_from`] on, in date order.
+    counting: Vec<NaiveDate>,
+    /// The last counting visit before that.
+    before: Option<NaiveDate>,
+    now: VisitFacts,
+    previous: VisitFacts,
+}
+
+struct ChildWithVisits {
+    child: ChildRow,
+    visits: Option<String>,
+    counted_before: Option<NaiveDate>,
+}
+
+impl FromRow for ChildWithVisits {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            child: ChildRow::from_row(row)?,
+            visits: row.get("visits")?,
+            counted_before: row.get("counted_before")?,
+        })
+    }
+}
+
+fn corrupt_visits() -> DbError {
+    DbError::CorruptRow {
+        table: "visits",
+        reason: "a packed visit is malformed".to_owned(),
+    }
+}
+
+/// `YYYY-MM-DD`.
+fn iso_date(text: &[u8]) -> Option<NaiveDate> {
+    let digits = |range: std::ops::Range<usize>| {
+        text[range].iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        i32::try_from(digits(0..4)?).ok()?,
+        digits(5..7)?,
+        digits(8..10)?,
+    )
+}
+
+impl ChildVisits {
+    /// Unpacks `packed` ([`CHILDREN_WITH_VISITS_SQL`]), adding the counting
+    /// visits of the window to `months` (by first of month: visits, talked
+    /// alone).
+    fn unpack(
+        packed: &str,
+        before: Option<NaiveDate>,
+        window: &Window,
+        months: &mut BTreeMap<NaiveDate, (u32, u32)>,
+    ) -> Result<Self, DbError> {
+        let mut out = Self {
+            before,
+            ..Self::default()
+        };
+        let (mut who_now, mut who_before): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        for entry in packed.split(VISIT_SEPARATOR).filter(|e| !e.is_empty()) {
+            let bytes = entry.as_bytes();
+            let (Some(date), Some(&how), Some(&view)) = (
+                bytes.get(..10).and_then(iso_date),
+                bytes.get(10),
+                bytes.get(11),
+            ) else {
+                return Err(corrupt_visits());
+            };
+            let (how, view) = (how.wrapping_sub(b'0'), view.wrapping_sub(b'0'));
+            if how > 7 || view > 3 {
+                return Err(corrupt_visits());
+            }
+            let officer = how & 1 != 0;
+            if !officer {
+                out.counting.push(date);
+            }
+            let (facts, who) = if window.now.contains(date) {
+                (&mut out.now, &mut who_now)
+            } else if window.previous.is_some_and(|p| p.contains(date)) {
+                (&mut out.previous, &mut who_before)
+            } else {
+                continue;
+            };
+            if officer {
+                facts.officer_visits += 1;
+                continue;
+            }
+            let alone = how & 4 != 0;
+            facts.visits += 1;
+            facts.by_consultant += u32::from(how & 2 != 0);
+            facts.alone += u32::from(alone);
+            facts.with_view += u32::from(view & 1 != 0);
+            facts.reason_without_view += u32::from(view == 2);
+            // A signing user's id, else `~` and the visitor's name: two
+            // kinds of people that never match.
+            who.push(entry.get(12..).ok_or_else(corrupt_visits)?);
+            let month = months.entry(date.with_day(1).unwrap_or(date)).or_default();
+            month.0 += 1;
+            month.1 += u32::from(alone);
+        }
+        out.counting.sort_unstable();
+        for (facts, who) in [(&mut out.now, who_now), (&mut out.previous, who_before)] {
+            let mut who = who;
+            who.sort_unstable();
+            who.dedup();
+            facts.distinct_visitors = u32::try_from(who.len()).unwrap_or(u32::MAX);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum What {
+    /// A placement's first visit (or none yet).
+    First,
+    /// Between two visits.
+    Gap,
+    /// From a placement's last visit on.
+    Last,
+}
+
+/// An interval that may be broken in a period.
+struct Candidate<'a> {
+    what: What,
+    placement: &'a Placement,
+    /// Where the placement's schedule clock stops.
+    clock_end: Option<NaiveDate>,
     since: NaiveDate,
     visited: Option<NaiveDate>,
 }
 
-impl FromRow for Candidate {
+struct PlacementSql {
+    placement: PlacementRow,
+    closed: bool,
+    last_visit: Option<NaiveDate>,
+}
+
+impl FromRow for PlacementSql {
     fn from_row(row: &Row) -> Result<Self, DbError> {
         Ok(Self {
-            what: row.get("what")?,
+            placement: PlacementRow::from_row(row)?,
+            closed: row.get("closed")?,
+            last_visit: row.get("last_visit")?,
+        })
+    }
+}
+
+struct TickSql {
+    placement_id: PlacementId,
+    item: i64,
+    done: bool,
+}
+
+impl FromRow for TickSql {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
             placement_id: row.get("placement_id")?,
-            since: row.get("since")?,
-            visited: row.get("visited")?,
+            item: row.get("item")?,
+            done: row.get("done")?,
         })
     }
 }
@@ -338,67 +404,31 @@ impl FromRow for EndingSql {
     }
 }
 
-struct TickSql {
-    placement_id: PlacementId,
-    item_key: String,
-    state: String,
-}
-
-impl FromRow for TickSql {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            placement_id: row.get("placement_id")?,
-            item_key: row.get("item_key")?,
-            state: row.get("state")?,
-        })
-    }
-}
-
-/// A day's counts (summed into months in Rust: no date is turned into
-/// text for each visit).
-struct MonthSql {
-    day: NaiveDate,
-    visits: u32,
-    alone: u32,
-}
-
-impl FromRow for MonthSql {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            day: row.get("day")?,
-            visits: count(row, "visits")?,
-            alone: count(row, "alone")?,
-        })
-    }
-}
-
-struct LastVisit {
-    placement_id: PlacementId,
-    last_visit: Option<NaiveDate>,
-}
-
-impl FromRow for LastVisit {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            placement_id: row.get("placement_id")?,
-            last_visit: row.get("last_visit")?,
-        })
-    }
-}
-
 /// What a report reads once, for both periods: the units' children and
-/// their placements and assignments.
+/// their placements, assignments and visits.
 struct Scope {
     units: Vec<UnitSummary>,
     unit_ids: Vec<UnitId>,
+    /// The children with a placement in the range read.
     children: BTreeMap<ChildId, Child>,
+    /// The units' other children.
+    others: BTreeMap<ChildId, Child>,
     /// Each child's placements in start order.
     placements: BTreeMap<ChildId, Vec<Placement>>,
-    /// Where each placement is in `placements`.
-    placement_index: BTreeMap<PlacementId, (ChildId, usize)>,
+    /// What else was read of each placement.
+    placement_index: BTreeMap<PlacementId, PlacementFacts>,
     assignments: BTreeMap<ChildId, Vec<Assignment>>,
-    /// The latest tick state of each information item, by placement.
-    ticks: BTreeMap<(PlacementId, String), String>,
+    /// With a [`Window`]: each child's visits.
+    visits: BTreeMap<ChildId, ChildVisits>,
+    /// With a [`Window`]: its counting visits by month (visits, talked alone).
+    months: BTreeMap<NaiveDate, (u32, u32)>,
+}
+
+struct PlacementFacts {
+    closed: bool,
+    /// The last counting visit, for a placement current on the day read.
+    last_visit: Option<NaiveDate>,
+    informed: Informed,
 }
 
 /// The instant `date` begins in Sweden.
@@ -415,46 +445,107 @@ fn worker_ref(user: &UserRow) -> WorkerRef {
 }
 
 impl Scope {
+    /// The children placed at some time in `from..=to`, with `today`'s last
+    /// visits, and with `window` their visits.
     async fn read(
         tx: &mut Tx,
         unit_ids: &[UnitId],
-        from: NaiveDate,
-        to: NaiveDate,
+        (from, to): (NaiveDate, NaiveDate),
+        today: NaiveDate,
+        window: Option<&Window>,
     ) -> Result<Self, DbError> {
         let units: Vec<UnitSummary> =
             Stmt::new("SELECT id, name FROM units WHERE id = ANY($1) ORDER BY name, id")
                 .bind(IdList(unit_ids))
                 .all(&mut *tx)
                 .await?;
-        let children: Vec<ChildRow> = Stmt::new(CHILDREN_SQL)
-            .bind(IdList(unit_ids))
-            .bind(to)
-            .bind(from)
-            .all(&mut *tx)
-            .await?;
-        let children: BTreeMap<ChildId, Child> = children
+        let mut visits = BTreeMap::new();
+        let mut months = BTreeMap::new();
+        let rows: Vec<ChildRow> = match window {
+            None => {
+                Stmt::new(CHILDREN_SQL)
+                    .bind(IdList(unit_ids))
+                    .all(&mut *tx)
+                    .await?
+            }
+            Some(window) => {
+                let rows: Vec<ChildWithVisits> = Stmt::new(CHILDREN_WITH_VISITS_SQL)
+                    .bind(IdList(unit_ids))
+                    .bind(window.from())
+                    .bind(window.now.to)
+                    .bind(window.visits_from())
+                    .bind(VISIT_SEPARATOR)
+                    .all(&mut *tx)
+                    .await?;
+                let mut children = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let seen = ChildVisits::unpack(
+                        row.visits.as_deref().unwrap_or_default(),
+                        row.counted_before,
+                        window,
+                        &mut months,
+                    );
+                    visits.insert(row.child.id, seen?);
+                    children.push(row.child);
+                }
+                children
+            }
+        };
+        let mut others: BTreeMap<ChildId, Child> = rows
             .into_iter()
             .map(|r| r.decode().map(|c| (c.id, c)))
             .collect::<Result<_, _>>()?;
-        let mut placements: BTreeMap<ChildId, Vec<Placement>> = BTreeMap::new();
-        let rows: Vec<PlacementRow> = Stmt::new(PLACEMENTS_SQL)
+        let rows: Vec<PlacementSql> = Stmt::new(PLACEMENTS_SQL)
             .bind(IdList(unit_ids))
+            .bind(today)
             .all(&mut *tx)
             .await?;
+        let mut placements: BTreeMap<ChildId, Vec<Placement>> = BTreeMap::new();
+        let mut placement_index = BTreeMap::new();
         for row in rows {
-            let placement = row.decode()?.placement;
-            if children.contains_key(&placement.child_id) {
-                placements
-                    .entry(placement.child_id)
-                    .or_default()
-                    .push(placement);
+            let placement = row.placement.decode()?.placement;
+            placement_index.insert(
+                placement.id,
+                PlacementFacts {
+                    closed: row.closed,
+                    last_visit: row.last_visit,
+                    informed: Informed::default(),
+                },
+            );
+            placements
+                .entry(placement.child_id)
+                .or_default()
+                .push(placement);
+        }
+        let [contact, complaints, rights] = INFORMATION_ITEMS;
+        let ticks: Vec<TickSql> = Stmt::new(TICKS_SQL)
+            .bind(IdList(unit_ids))
+            .bind(contact)
+            .bind(complaints)
+            .bind(rights)
+            .all(&mut *tx)
+            .await?;
+        // In tick order: the last one written wins.
+        for tick in ticks {
+            if let Some(facts) = placement_index.get_mut(&tick.placement_id) {
+                let informed = &mut facts.informed;
+                *match tick.item {
+                    0 => &mut informed.contact,
+                    1 => &mut informed.complaints,
+                    _ => &mut informed.rights,
+                } = tick.done;
             }
         }
-        let mut placement_index = BTreeMap::new();
+        let mut children = BTreeMap::new();
         for (child, list) in &mut placements {
             list.sort_by_key(|p| (p.start_date, p.id));
-            for (at, p) in list.iter().enumerate() {
-                placement_index.insert(p.id, (*child, at));
+            let placed = list
+                .iter()
+                .any(|p| p.start_date <= to && p.end_date.is_none_or(|end| end >= from));
+            if placed {
+                if let Some(c) = others.remove(child) {
+                    children.insert(*child, c);
+                }
             }
         }
         let mut assignments: BTreeMap<ChildId, Vec<Assignment>> = BTreeMap::new();
@@ -470,37 +561,17 @@ impl Scope {
         for list in assignments.values_mut() {
             list.sort_by_key(|a| (a.starts_at, a.worker.id));
         }
-        let items = TextList(INFORMATION_ITEMS.iter().map(|s| (*s).to_owned()).collect());
-        let rows: Vec<TickSql> = Stmt::new(TICKS_SQL)
-            .bind(IdList(unit_ids))
-            .bind(items)
-            .all(&mut *tx)
-            .await?;
-        // In tick order: the last one written wins.
-        let ticks = rows
-            .into_iter()
-            .map(|t| ((t.placement_id, t.item_key), t.state))
-            .collect();
         Ok(Self {
             units,
             unit_ids: unit_ids.to_vec(),
             children,
+            others,
             placements,
             placement_index,
             assignments,
-            ticks,
+            visits,
+            months,
         })
-    }
-
-    /// The placement, and where its schedule clock stops (its end, or the
-    /// next placement's start).
-    fn placement(&self, id: PlacementId) -> Option<(&Placement, Option<NaiveDate>)> {
-        let (child, at) = self.placement_index.get(&id)?;
-        let list = self.placements.get(child)?;
-        let placement = list.get(*at)?;
-        let next_start = list.get(at + 1).map(|p| p.start_date);
-        let clock_end = [placement.end_date, next_start].into_iter().flatten().min();
-        Some((placement, clock_end))
     }
 
     /// The child's responsible workers at `at`, or, with none then, the
@@ -512,7 +583,7 @@ impl Scope {
         let mut workers: Vec<WorkerRef> = list
             .iter()
             .filter(|a| a.starts_at < at && a.ends_at.is_none_or(|end| end >= at))
-            .map(|a| worker_ref(&a.worker))
+            .map(|a| a.worker.clone())
             .collect();
         if workers.is_empty() {
             let last_end = list
@@ -523,7 +594,7 @@ impl Scope {
             workers = list
                 .iter()
                 .filter(|a| last_end.is_some() && a.ends_at == last_end)
-                .map(|a| worker_ref(&a.worker))
+                .map(|a| a.worker.clone())
                 .collect();
         }
         workers.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
@@ -544,18 +615,15 @@ impl Scope {
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
+    fn last_visit(&self, placement: PlacementId) -> Option<NaiveDate> {
+        self.placement_index.get(&placement)?.last_visit
+    }
+
     fn informed(&self, placement: PlacementId) -> Informed {
-        let done = |item: &str| {
-            self.ticks
-                .get(&(placement, item.to_owned()))
-                .is_some_and(|state| state == "done")
-        };
-        let [contact, complaints, rights] = INFORMATION_ITEMS;
-        Informed {
-            contact: done(contact),
-            complaints: done(complaints),
-            rights: done(rights),
-        }
+        self.placement_index
+            .get(&placement)
+            .map(|p| p.informed)
+            .unwrap_or_default()
     }
 
     fn unit_of(&self, child: &Child) -> Option<UnitSummary> {
@@ -564,65 +632,126 @@ impl Scope {
     }
 }
 
-/// The facts of every child placed in `now` and, with `previous` (the
-/// period just before it), in that one too, computed on `today`: each query
-/// reads both periods at once.
+/// The facts of every child placed in the window's periods, computed on
+/// `today` from what `scope` read with `window`.
 async fn periods_facts(
     tx: &mut Tx,
     scope: &Scope,
-    now: Period,
-    previous: Option<Period>,
+    window: &Window,
     today: NaiveDate,
 ) -> Result<(PeriodFacts, Option<PeriodFacts>), DbError> {
-    let lo = previous.map_or(now.from, |p| p.from);
-    let visit_rows: Vec<(ChildId, bool, VisitFacts)> = Stmt::new(VISIT_FACTS_SQL)
-        .bind(IdList(&scope.unit_ids))
-        .bind(lo)
-        .bind(now.to)
-        .bind(now.from)
-        .all(&mut *tx)
-        .await?;
-    let (mut visits_now, mut visits_before) = (BTreeMap::new(), BTreeMap::new());
-    for (child, in_now, facts) in visit_rows {
-        let into = if in_now {
-            &mut visits_now
-        } else {
-            &mut visits_before
-        };
-        into.insert(child, facts);
-    }
-
-    // No due date after the last period's end or on or after today counts.
-    let upper = now.to.min(today - Days::new(1));
-    let candidates: Vec<Candidate> = Stmt::new(CANDIDATES_SQL)
-        .bind(IdList(&scope.unit_ids))
-        .bind(lo)
-        .bind(now.to)
-        .bind(lo - Months::new(MONTHS_BETWEEN_VISITS + 1))
-        .bind(lo - Days::new(FIRST_VISIT_WITHIN_DAYS))
-        .bind(key(upper) + CLAMP_SLACK)
-        .all(&mut *tx)
-        .await?;
+    let candidates = candidates(scope, window, today);
     let endings: Vec<EndingSql> = Stmt::new(ENDINGS_SQL)
         .bind(IdList(&scope.unit_ids))
-        .bind(lo)
-        .bind(now.to)
+        .bind(window.from())
+        .bind(window.now.to)
         .all(&mut *tx)
         .await?;
-    let facts_now = facts_of(scope, now, today, &candidates, visits_now, &endings);
-    let facts_before =
-        previous.map(|p| facts_of(scope, p, today, &candidates, visits_before, &endings));
+    let facts_now = facts_of(scope, window.now, today, &candidates, |v| v.now, &endings);
+    let facts_before = window
+        .previous
+        .map(|p| facts_of(scope, p, today, &candidates, |v| v.previous, &endings));
     Ok((facts_now, facts_before))
 }
 
+/// The intervals a broken one may be among, for every period of `window`:
+/// in each placement running at some time in it, from its start (or its
+/// last counting visit before [`Window::visits_from`]) through its counting
+/// visits to where its schedule clock stops (its end, or the next
+/// placement's start):
+/// - [`What::First`]: a placement's first visit (or none ever), when the
+///   placement started from a week before the window or was first visited
+///   in it;
+/// - [`What::Gap`]: a visit in the window later than three months after the
+///   one before, whose due date may have passed;
+/// - [`What::Last`]: a placement's last visit, whose next due date may have
+///   passed.
+fn candidates<'a>(scope: &'a Scope, window: &Window, today: NaiveDate) -> Vec<Candidate<'a>> {
+    let lo = window.from();
+    let recent_start = lo - Days::new(FIRST_VISIT_WITHIN_DAYS);
+    // No due date after the last period's end or on or after today counts.
+    let upper = key(window.now.to.min(today - Days::new(1))) + CLAMP_SLACK;
+    let (mut firsts, mut gaps, mut lasts) = (Vec::new(), Vec::new(), Vec::new());
+    let none = ChildVisits::default();
+    for child in scope.children.keys() {
+        let Some(list) = scope.placements.get(child) else {
+            continue;
+        };
+        let seen = scope.visits.get(child).unwrap_or(&none);
+        for (at, placement) in list.iter().enumerate() {
+            let next_start = list.get(at + 1).map(|p| p.start_date);
+            let clock_end = [placement.end_date, next_start].into_iter().flatten().min();
+            if placement.start_date > window.now.to || clock_end.is_some_and(|end| end < lo) {
+                continue;
+            }
+            let old = seen.before.filter(|d| *d >= placement.start_date);
+            let first = seen.counting.partition_point(|d| *d < placement.start_date);
+            let end = seen
+                .counting
+                .partition_point(|d| clock_end.is_none_or(|end| *d <= end));
+            let visits = seen.counting.get(first..end).unwrap_or_default();
+            let mut prev = old;
+            for &date in visits {
+                match prev {
+                    // The first visit, with none before the window.
+                    None if placement.start_date >= recent_start || date > lo => {
+                        firsts.push(Candidate {
+                            what: What::First,
+                            placement,
+                            clock_end,
+                            since: placement.start_date,
+                            visited: Some(date),
+                        });
+                    }
+                    Some(before)
+                        if date > lo
+                            && key(date) > key(before) + 300
+                            && key(before) + 300 <= upper =>
+                    {
+                        gaps.push(Candidate {
+                            what: What::Gap,
+                            placement,
+                            clock_end,
+                            since: before,
+                            visited: Some(date),
+                        });
+                    }
+                    _ => {}
+                }
+                prev = Some(date);
+            }
+            match prev {
+                None => firsts.push(Candidate {
+                    what: What::First,
+                    placement,
+                    clock_end,
+                    since: placement.start_date,
+                    visited: None,
+                }),
+                Some(last) if key(last) + 300 <= upper => lasts.push(Candidate {
+                    what: What::Last,
+                    placement,
+                    clock_end,
+                    since: last,
+                    visited: Some(last),
+                }),
+                Some(_) => {}
+            }
+        }
+    }
+    firsts.extend(gaps);
+    firsts.extend(lasts);
+    firsts
+}
+
 /// The facts of every child placed in `period`, from what
-/// [`periods_facts`] read (`visits`: this period's).
+/// [`periods_facts`] read (`visits`: this period's of a child's).
 fn facts_of(
     scope: &Scope,
     period: Period,
     today: NaiveDate,
     candidates: &[Candidate],
-    mut visits: BTreeMap<ChildId, VisitFacts>,
+    visits: impl Fn(&ChildVisits) -> VisitFacts,
     endings: &[EndingSql],
 ) -> PeriodFacts {
     let upper = period.to.min(today - Days::new(1));
@@ -630,12 +759,10 @@ fn facts_of(
     let mut new_placements: BTreeMap<ChildId, (u32, u32)> = BTreeMap::new();
     let mut broken: BTreeMap<ChildId, Vec<BrokenInterval>> = BTreeMap::new();
     for c in candidates {
-        let Some((placement, clock_end)) = scope.placement(c.placement_id) else {
-            continue;
-        };
+        let (placement, clock_end) = (c.placement, c.clock_end);
         let child = placement.child_id;
-        let due = match c.what.as_str() {
-            "first" => {
+        let due = match c.what {
+            What::First => {
                 let due = placement.start_date + first_week;
                 if period.contains(placement.start_date) {
                     let in_time = c.visited.is_some_and(|v| v <= due);
@@ -661,7 +788,11 @@ fn facts_of(
                 None => continue,
             },
         };
-        let visited = if c.what == "last" { None } else { c.visited };
+        let visited = if c.what == What::Last {
+            None
+        } else {
+            c.visited
+        };
         // Broken in the period: due by its end (and before today) while the
         // clock ran, and still unmet on one of its days (the visit came
         // after its first day, or has not come), however long before it
@@ -678,7 +809,7 @@ fn facts_of(
             child_name: String::new(),
             placement_id: placement.id,
             since: c.since,
-            first_visit: c.what == "first",
+            first_visit: c.what == What::First,
             due,
             visited,
             days_late: (late_until - due).num_days(),
@@ -705,7 +836,7 @@ fn facts_of(
         let Some(latest) = overlapping.iter().max_by_key(|p| (p.start_date, p.id)) else {
             continue;
         };
-        let v = visits.remove(id).unwrap_or_default();
+        let v = scope.visits.get(id).map(&visits).unwrap_or_default();
         let (new, in_time) = new_placements.get(id).copied().unwrap_or_default();
         let workers = scope.workers_at(*id, period_end);
         let ending_rows = endings_of.remove(id).unwrap_or_default();
@@ -766,20 +897,7 @@ fn facts_of(
 
 /// Visits overdue on `today` in the placements current then, and the
 /// decisions and considerations `GET /v1/register/decisions` lists.
-async fn overdue_now(
-    tx: &mut Tx,
-    scope: &Scope,
-    today: NaiveDate,
-) -> Result<Vec<OverdueRow>, DbError> {
-    let last: Vec<LastVisit> = Stmt::new(LAST_VISITS_SQL)
-        .bind(IdList(&scope.unit_ids))
-        .bind(today)
-        .all(&mut *tx)
-        .await?;
-    let last: BTreeMap<PlacementId, NaiveDate> = last
-        .into_iter()
-        .filter_map(|l| Some((l.placement_id, l.last_visit?)))
-        .collect();
+fn overdue_now(scope: &Scope, today: NaiveDate) -> Vec<OverdueRow> {
     let now = start_of(today + Days::new(1));
     let mut rows = Vec::new();
     let named = |child: &Child, placement: PlacementId, what: OverdueKind, days: i64| OverdueRow {
@@ -795,7 +913,7 @@ async fn overdue_now(
             if !placement.is_current_on(today) {
                 continue;
             }
-            let Some(next) = next_visit_due(placement, last.get(&placement.id).copied()) else {
+            let Some(next) = next_visit_due(placement, scope.last_visit(placement.id)) else {
                 continue;
             };
             if next.due_date < today {
@@ -808,17 +926,24 @@ async fn overdue_now(
             }
         }
     }
-    for due in tx.decisions_to_act_on(&scope.unit_ids, today).await? {
+    let open = scope.placements.values().flatten().filter(|p| {
+        scope
+            .placement_index
+            .get(&p.id)
+            .is_some_and(|facts| !facts.closed)
+    });
+    let child = |id| scope.children.get(&id).or_else(|| scope.others.get(&id));
+    for due in decisions_among(open, child, today) {
         let placement = due.placement.id;
         match due.decision {
             DecisionStatus::Expired { until, days_over } => rows.push(named(
-                &due.child,
+                due.child,
                 placement,
                 OverdueKind::DecisionExpired { until },
                 days_over,
             )),
             DecisionStatus::EndsSoon { until, days_left } => rows.push(named(
-                &due.child,
+                due.child,
                 placement,
                 OverdueKind::DecisionEnding { until },
                 -days_left,
@@ -827,13 +952,13 @@ async fn overdue_now(
         }
         match due.consideration {
             ConsiderationStatus::Overdue { due: at, days_over } => rows.push(named(
-                &due.child,
+                due.child,
                 placement,
                 OverdueKind::ConsiderationDue { due: at },
                 days_over,
             )),
             ConsiderationStatus::DueSoon { due: at, days_left } => rows.push(named(
-                &due.child,
+                due.child,
                 placement,
                 OverdueKind::ConsiderationDue { due: at },
                 -days_left,
@@ -847,43 +972,25 @@ async fn overdue_now(
             .then_with(|| a.child_name.cmp(&b.child_name))
             .then(a.placement_id.cmp(&b.placement_id))
     });
-    Ok(rows)
+    rows
 }
 
-async fn visits_per_month(
-    tx: &mut Tx,
-    scope: &Scope,
-    period: Period,
-    previous: Period,
-) -> Result<Vec<MonthlyVisits>, DbError> {
-    let rows: Vec<MonthSql> = Stmt::new(MONTHS_SQL)
-        .bind(IdList(&scope.unit_ids))
-        .bind(previous.from)
-        .bind(period.to)
-        .all(&mut *tx)
-        .await?;
-    let mut by_month: BTreeMap<NaiveDate, (u32, u32)> = BTreeMap::new();
-    for r in rows {
-        let month = r.day.with_day(1).unwrap_or(r.day);
-        let counts = by_month.entry(month).or_default();
-        counts.0 += r.visits;
-        counts.1 += r.alone;
-    }
+fn visits_per_month(scope: &Scope, period: Period, previous: Period) -> Vec<MonthlyVisits> {
     let mut months: Vec<NaiveDate> = previous.months();
     months.extend(period.months());
     months.sort_unstable();
     months.dedup();
-    Ok(months
+    months
         .into_iter()
         .map(|month| {
-            let (visits, talked_alone) = by_month.get(&month).copied().unwrap_or_default();
+            let (visits, talked_alone) = scope.months.get(&month).copied().unwrap_or_default();
             MonthlyVisits {
                 month,
                 visits,
                 talked_alone,
             }
         })
-        .collect())
+        .collect()
 }
 
 fn most_changes(facts: &PeriodFacts) -> Vec<ContinuityRow> {
@@ -972,14 +1079,18 @@ impl Database {
     ) -> Result<SelfCheckReport, DbError> {
         let period = query.period;
         let previous = period.previous();
+        let window = Window {
+            now: period,
+            previous: Some(previous),
+        };
         let mut tx = self.begin_snapshot().await?;
-        let scope = Scope::read(&mut tx, units, previous.from, period.to.max(query.today)).await?;
-        let (now, before) =
-            periods_facts(&mut tx, &scope, period, Some(previous), query.today).await?;
-        let before = before.unwrap_or_default();
-        let visits_per_month = visits_per_month(&mut tx, &scope, period, previous).await?;
-        let overdue = overdue_now(&mut tx, &scope, query.today).await?;
+        let range = (previous.from, period.to.max(query.today));
+        let scope = Scope::read(&mut tx, units, range, query.today, Some(&window)).await?;
+        let (now, before) = periods_facts(&mut tx, &scope, &window, query.today).await?;
         tx.rollback().await?;
+        let before = before.unwrap_or_default();
+        let visits_per_month = visits_per_month(&scope, period, previous);
+        let overdue = overdue_now(&scope, query.today);
         let (columns, tables) = build_tables(query.group_by, &now.facts, &before.facts);
         Ok(SelfCheckReport {
             period,
@@ -1007,9 +1118,14 @@ impl Database {
         period: Period,
         today: NaiveDate,
     ) -> Result<PeriodFacts, DbError> {
+        let window = Window {
+            now: period,
+            previous: None,
+        };
         let mut tx = self.begin_snapshot().await?;
-        let scope = Scope::read(&mut tx, units, period.from, period.to.max(today)).await?;
-        let (facts, _) = periods_facts(&mut tx, &scope, period, None, today).await?;
+        let range = (period.from, period.to.max(today));
+        let scope = Scope::read(&mut tx, units, range, today, Some(&window)).await?;
+        let (facts, _) = periods_facts(&mut tx, &scope, &window, today).await?;
         tx.rollback().await?;
         Ok(facts)
     }
@@ -1038,7 +1154,7 @@ impl Database {
         today: NaiveDate,
     ) -> Result<CaseReviewView, DbError> {
         let mut tx = self.begin_snapshot().await?;
-        let scope = Scope::read(&mut tx, units, today, today).await?;
+        let scope = Scope::read(&mut tx, units, (today, today), today, None).await?;
         let at = start_of(today + Days::new(1));
         let theirs: BTreeSet<ChildId> = scope
             .children
@@ -1054,12 +1170,10 @@ impl Database {
                 })
             })
             .collect();
-        let (overdue, decisions): (Vec<OverdueRow>, Vec<OverdueRow>) =
-            overdue_now(&mut tx, &scope, today)
-                .await?
-                .into_iter()
-                .filter(|r| theirs.contains(&r.child_id))
-                .partition(|r| matches!(r.what, OverdueKind::Visit { .. }));
+        let (overdue, decisions): (Vec<OverdueRow>, Vec<OverdueRow>) = overdue_now(&scope, today)
+            .into_iter()
+            .filter(|r| theirs.contains(&r.child_id))
+            .partition(|r| matches!(r.what, OverdueKind::Visit { .. }));
         let reviews: Vec<ReviewRow> = Stmt::new(
             "SELECT r.id, r.worker_id, r.review_date, r.agreed_actions, r.held_by, \
              u.display_name AS held_by_name, r.recorded_at FROM case_reviews r \
@@ -1087,16 +1201,7 @@ impl Database {
         .bind(today)
         .all(&mut tx)
         .await?;
-        let last: Vec<LastVisit> = Stmt::new(LAST_VISITS_SQL)
-            .bind(IdList(&scope.unit_ids))
-            .bind(today)
-            .all(&mut tx)
-            .await?;
         tx.rollback().await?;
-        let last: BTreeMap<PlacementId, NaiveDate> = last
-            .into_iter()
-            .filter_map(|l| Some((l.placement_id, l.last_visit?)))
-            .collect();
         let name = |c: ChildId| {
             scope
                 .children
@@ -1114,7 +1219,7 @@ impl Database {
                     .unwrap_or_default();
                 let current = shared::schedule::current_placement(placements, today)
                     .filter(|p| p.is_current_on(today));
-                let last_visit = current.and_then(|p| last.get(&p.id).copied());
+                let last_visit = current.and_then(|p| scope.last_visit(p.id));
                 ReviewChild {
                     child_id: *c,
                     child_name: name(*c),

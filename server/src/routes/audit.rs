@@ -84,6 +84,7 @@ pub fn parse_filter(params: &HashMap<String, String>) -> ApiResult<(AuditFilter,
     Ok((
         AuditFilter {
             children: Vec::new(),
+            staff_units: Vec::new(),
             user,
             child,
             from,
@@ -103,7 +104,7 @@ async fn review(
     let scope = caller.audit_review_scope()?;
     let Query(params) = query.map_err(|e| ApiError::InvalidQuery(e.body_text()))?;
     let (mut filter, csv) = parse_filter(&params)?;
-    filter.children = scope;
+    (filter.children, filter.staff_units) = scope;
     let mut entries = app.db.audit_entries(&filter).await?;
     let truncated = entries.len() as i64 > MAX_ENTRIES;
     entries.truncate(MAX_ENTRIES as usize);

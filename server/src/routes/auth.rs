@@ -16,6 +16,7 @@ use shared::auth::{
     LoginRequest, RefreshRequest, SessionCheck, SessionCheckRequest, SessionInfo, SessionTokens,
     UserProfile, MAX_DEVICE_LABEL_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS,
 };
+use shared::children::{CardDetails, WorkerCard};
 use shared::{ChildId, SessionId};
 use std::net::IpAddr;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/auth/logout", post(logout))
         .route("/v1/auth/check", post(check))
         .route("/v1/me", get(me))
+        .route("/v1/me/card", get(my_card).put(put_my_card))
         .route("/v1/sessions", get(sessions))
         .route("/v1/sessions/{id}", axum::routing::delete(revoke))
 }
@@ -54,7 +56,7 @@ const X_FORWARDED_FOR: &str = "x-forwarded-for";
 /// from a trusted proxy, the nearest address in `X-Forwarded-For` that is
 /// not itself a trusted proxy. Addresses further left were written by the
 /// client and prove nothing.
-fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+pub(crate) fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
     if !trusted.contains(&peer) {
         return peer;
     }
@@ -159,6 +161,39 @@ async fn me(caller: Caller) -> ApiResult<Json<Me>> {
         user: caller.profile(),
         children: caller.readable_children().to_vec(),
     }))
+}
+
+/// The contact details the caller keeps for children ("Min socialsekreterare").
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn my_card(State(app): State<AppState>, caller: Caller) -> ApiResult<Json<WorkerCard>> {
+    caller.session()?;
+    let details = app.db.worker_card(caller.user_id).await?;
+    Ok(Json(card_of(&caller, details)))
+}
+
+#[tracing::instrument(skip_all, fields(user.id))]
+async fn put_my_card(
+    State(app): State<AppState>,
+    caller: Caller,
+    request: axum::extract::Request,
+) -> ApiResult<Json<WorkerCard>> {
+    caller.session()?;
+    let body = super::read_json_object(&app, request).await?;
+    let details = super::parse_json::<CardDetails>(&body)?
+        .checked()
+        .map_err(|problem| ApiError::ValidationFailed(problem.to_string()))?;
+    app.db.save_worker_card(caller.user_id, &details).await?;
+    tracing::info!("worker card saved");
+    Ok(Json(card_of(&caller, details)))
+}
+
+fn card_of(caller: &Caller, details: CardDetails) -> WorkerCard {
+    WorkerCard {
+        name: caller.display_name().to_owned(),
+        phone: details.phone,
+        email: details.email,
+        hours: details.hours,
+    }
 }
 
 /// The user's signed-in devices.

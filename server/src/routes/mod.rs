@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod complaints;
+pub mod deviations;
 pub mod exports;
 pub mod grants;
 pub mod health;
@@ -45,6 +47,10 @@ pub struct App {
     pub device_policy: shared::auth::DevicePolicy,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The public complaint endpoints' limits (`crate::complaints`).
+    pub public_limits: crate::complaints::PublicLimits,
+    /// Sends queued e-mail when an SMTP server is configured.
+    pub mailer: crate::mail::Mailer,
 }
 
 pub type AppState = Arc<App>;
@@ -54,6 +60,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(complaints::router())
+        .merge(deviations::router())
         .merge(exports::router())
         .merge(audit::router())
         .merge(grants::router())

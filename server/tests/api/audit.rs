@@ -14,6 +14,7 @@ backend_tests!(
     only_unit_managers_review_their_own_units,
     tampering_with_the_log_is_found,
     leaders_list_the_people_of_their_units,
+    entries_about_no_child_are_reviewed_by_the_staffs_manager,
 );
 
 async fn manager(app: &TestApp) -> reqwest::Client {
@@ -240,5 +241,53 @@ async fn leaders_list_the_people_of_their_units(backend: Backend) {
             .expect("request");
         crate::helpers::assert_error(response, 403, shared::ErrorCode::Forbidden).await;
     }
+    app.stop().await;
+}
+
+/// A complaint with no open case is about no child: the manager of the unit
+/// whose staff recorded and read it reviews it, the other unit's does not.
+async fn entries_about_no_child_are_reviewed_by_the_staffs_manager(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let (leader, leader_client) = app.client_for(Role::GroupLeader, &[]).await;
+    app.db
+        .add_user_unit(leader.id, DEMO_UNITS[0].0)
+        .await
+        .expect("unit");
+    let response = leader_client
+        .post(app.url("/api/v1/complaints"))
+        .json(&serde_json::json!({
+            "received_on": Utc::now().date_naive(),
+            "source": "relative",
+            "kind": "complaint",
+            "text": "En mormor hör av sig om att ingen svarar i telefon.",
+            "unit_id": DEMO_UNITS[0].0,
+        }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let complaint: serde_json::Value = response.json().await.expect("complaint");
+    let recorded = format!("complaint_record:{}", complaint["id"].as_str().expect("id"));
+
+    let own = review(&app, &manager(&app).await, &format!("user={}", leader.id)).await;
+    let entry = own
+        .iter()
+        .find(|e| e.detail == recorded)
+        .expect("the manager of the leader's unit sees the entry");
+    assert_eq!(entry.action, AuditAction::Write);
+    assert_eq!(
+        entry.child_id,
+        shared::ChildId::from_uuid(uuid::Uuid::nil())
+    );
+
+    let (other_user, other) = app.client_for(Role::UnitManager, &[]).await;
+    app.db
+        .add_user_unit(other_user.id, DEMO_UNITS[1].0)
+        .await
+        .expect("unit");
+    assert!(review(&app, &other, "")
+        .await
+        .iter()
+        .all(|e| e.detail != recorded));
     app.stop().await;
 }

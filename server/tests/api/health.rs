@@ -55,6 +55,8 @@ async fn unreachable_database_gives_503() {
         https: false,
         device_policy: server::config::Config::with_data_dir(".").device_policy(),
         trusted_proxies: Vec::new(),
+        public_limits: Default::default(),
+        mailer: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

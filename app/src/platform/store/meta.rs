@@ -204,6 +204,26 @@ impl IdbStore {
             .await
     }
 
+    /// The user's card for children, as last fetched or saved, for showing
+    /// offline.
+    pub async fn worker_card(&self) -> Result<Option<shared::children::WorkerCard>, StoreError> {
+        let Some(sealed) = self.meta_get(WORKER_CARD_KEY).await?.as_string() else {
+            return Ok(None);
+        };
+        let json = self.open_sealed(META, WORKER_CARD_KEY, &sealed).await?;
+        Ok(serde_json::from_str(&json).ok())
+    }
+
+    pub async fn keep_worker_card(
+        &self,
+        card: &shared::children::WorkerCard,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(card).map_err(decode_err)?;
+        let sealed = self.seal(META, WORKER_CARD_KEY, &json).await?;
+        self.meta_put(&[(WORKER_CARD_KEY, JsValue::from_str(&sealed))])
+            .await
+    }
+
     /// The self-check report last computed, for reading offline.
     pub async fn kept_selfcheck(&self) -> Result<Option<crate::selfcheck::KeptReport>, StoreError> {
         let Some(sealed) = self.meta_get(SELFCHECK_KEY).await?.as_string() else {

@@ -90,6 +90,7 @@ const CASELOAD_KEY: &str = "caseload_snapshot";
 /// The last self-check report computed (`crate::selfcheck::KeptReport`),
 /// sealed: its lists name children.
 const SELFCHECK_KEY: &str = "selfcheck_report";
+const WORKER_CARD_KEY: &str = "worker_card";
 /// Bumped with every write of `update_held` (`StoreStamp::history_rev`).
 const HISTORY_REV_KEY: &str = "history_rev";
 

@@ -51,7 +51,7 @@ fn ReadAloud(#[prop(into)] text: Signal<String>) -> impl IntoView {
     speech::available().then(|| {
         view! {
             <button type="button" class="cm-button cm-button--quiet cm-read"
-                on:click=move |_| speech::speak(&text.get_untracked())>
+                on:click=move |_| speech::speak_in(&text.get_untracked(), super::language::now().voice_tag())>
                 <svg class="cm-read__icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                     <path d="M4 9v6h4l5 4V5L8 9H4z" fill="currentColor"/>
                     <path d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12" fill="none"
