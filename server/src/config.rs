@@ -107,6 +107,28 @@ pub struct Config {
     #[arg(long, env = "BARNBESOK_SMTP_SERVER")]
     pub smtp_server: Option<String>,
 
+    /// How the connection to the relay is protected: `starttls` (port 587,
+    /// the default; a relay that does not offer it gets nothing), `tls`
+    /// (port 465) or `none` (a relay on the municipality's own network,
+    /// never with a password).
+    #[arg(long, env = "BARNBESOK_SMTP_SECURITY", value_enum, default_value_t = crate::mail::SmtpSecurity::Starttls)]
+    pub smtp_security: crate::mail::SmtpSecurity,
+
+    /// The PEM certificates the relay's certificate must chain to. The
+    /// system's bundle unless given.
+    #[arg(long, env = "BARNBESOK_SMTP_CA", default_value = crate::mail::SYSTEM_CA_BUNDLE)]
+    pub smtp_ca: PathBuf,
+
+    /// The account to sign in to the relay with (AUTH PLAIN or LOGIN, only
+    /// over TLS). Needs `--smtp-password-file`.
+    #[arg(long, env = "BARNBESOK_SMTP_USER", requires = "smtp_password_file")]
+    pub smtp_user: Option<String>,
+
+    /// A file holding that account's password (not on the command line,
+    /// where every process could read it).
+    #[arg(long, env = "BARNBESOK_SMTP_PASSWORD_FILE", requires = "smtp_user")]
+    pub smtp_password_file: Option<PathBuf>,
+
     /// The sender address of that e-mail.
     #[arg(
         long,
@@ -163,6 +185,10 @@ impl Config {
             max_unhandled_public_messages: crate::complaints::DEFAULT_MAX_UNHANDLED,
             public_messages_per_day: crate::complaints::DEFAULT_MAX_PER_DAY,
             smtp_server: None,
+            smtp_security: crate::mail::SmtpSecurity::Starttls,
+            smtp_ca: PathBuf::from(crate::mail::SYSTEM_CA_BUNDLE),
+            smtp_user: None,
+            smtp_password_file: None,
             mail_from: "barnbesok@localhost".into(),
             log_format: LogFormat::Text,
             command: None,

@@ -36,6 +36,8 @@ pub enum StartupError {
     Seed(#[source] DbError),
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailConfigError),
 }
 
 enum Listening {
@@ -132,12 +134,20 @@ impl Application {
         };
         let https = config.serves_https();
         let device_policy = config.device_policy();
-        let mailer = crate::mail::Mailer::new(config.smtp_server.clone().map(|server| {
-            crate::mail::SmtpConfig {
+        let smtp = match config.smtp_server.clone() {
+            None => None,
+            Some(server) => Some(crate::mail::SmtpConfig::new(
                 server,
-                from: config.mail_from.clone(),
-            }
-        }));
+                config.mail_from.clone(),
+                config.smtp_security,
+                &config.smtp_ca,
+                config
+                    .smtp_user
+                    .clone()
+                    .zip(config.smtp_password_file.as_deref()),
+            )?),
+        };
+        let mailer = crate::mail::Mailer::new(smtp);
         mailer.spawn(db.clone());
         let state = Arc::new(App {
             db: db.clone(),

@@ -143,21 +143,34 @@ enum Show {
     All,
 }
 
-fn show(query: Result<Query<HashMap<String, String>>, QueryRejection>) -> ApiResult<Show> {
+/// `?show=…&home=…`: which complaints, and only a home's.
+fn list_params(
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<(Show, Option<HomeId>)> {
     let Query(params) = query.map_err(|e| ApiError::InvalidQuery(e.body_text()))?;
-    if let Some(unknown) = params.keys().find(|k| k.as_str() != "show") {
+    if let Some(unknown) = params.keys().find(|k| !matches!(k.as_str(), "show" | "home")) {
         return Err(ApiError::InvalidQuery(format!(
             "unknown parameter `{unknown}`"
         )));
     }
-    match params.get("show").map(String::as_str) {
-        None | Some("all") => Ok(Show::All),
-        Some("new") => Ok(Show::New),
-        Some("overdue") => Ok(Show::Overdue),
-        Some(_) => Err(ApiError::InvalidQuery(
-            "`show` is new, overdue or all".into(),
-        )),
-    }
+    let show = match params.get("show").map(String::as_str) {
+        None | Some("all") => Show::All,
+        Some("new") => Show::New,
+        Some("overdue") => Show::Overdue,
+        Some(_) => {
+            return Err(ApiError::InvalidQuery(
+                "`show` is new, overdue or all".into(),
+            ))
+        }
+    };
+    let home = match params.get("home") {
+        None => None,
+        Some(raw) => Some(
+            HomeId::parse(raw)
+                .map_err(|_| ApiError::InvalidQuery("`home` is a home's id".into()))?,
+        ),
+    };
+    Ok((show, home))
 }
 
 /// Every complaint the caller may see, with the counts.
@@ -181,18 +194,20 @@ async fn visible(app: &AppState, caller: &Caller) -> ApiResult<(Vec<Complaint>, 
     Ok((complaints, counts))
 }
 
-/// `GET /v1/complaints?show=…`: each complaint listed is a read, logged.
+/// `GET /v1/complaints?show=…&home=…`: each complaint listed is a read,
+/// logged.
 #[tracing::instrument(skip_all, fields(user.id))]
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<Json<ComplaintList>> {
-    let show = show(query)?;
+    let (show, home) = list_params(query)?;
     let (complaints, counts) = visible(&app, &caller).await?;
     let today = shared::sweden::date_at(Utc::now());
     let complaints: Vec<Complaint> = complaints
         .into_iter()
+        .filter(|c| home.is_none() || c.home_id == home)
         .filter(|c| match show {
             Show::All => true,
             Show::New => c.status == ComplaintStatus::New,

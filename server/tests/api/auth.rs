@@ -314,10 +314,10 @@ async fn a_flood_of_sign_ins_gets_503_with_retry_after(backend: Backend) {
     let app = TestApp::spawn_with(
         &backend,
         crate::helpers::Options {
-            configure: |config| {
+            configure: Box::new(|config| {
                 config.max_password_checks = 1;
                 config.password_check_wait_ms = 0;
-            },
+            }),
             ..Default::default()
         },
     )

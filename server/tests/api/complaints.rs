@@ -15,7 +15,7 @@ use shared::complaints::{
     Complaint, ComplaintCounts, ComplaintList, ComplaintStatus, MessageReceipt, MessageStatus,
     ReceiptCode,
 };
-use shared::{ChildId, ErrorCode, UnitId, UserId};
+use shared::{ChildId, ErrorCode, UnitId};
 
 backend_tests!(
     a_child_leaves_a_message_and_reads_the_answer_with_the_code,
@@ -27,18 +27,6 @@ backend_tests!(
 
 fn today() -> chrono::NaiveDate {
     shared::sweden::date_at(Utc::now())
-}
-
-async fn unit(app: &TestApp, name: &str) -> UnitId {
-    let id = UnitId::new_random();
-    assert!(app.db.insert_unit(id, name).await.expect("unit"));
-    id
-}
-
-async fn member(app: &TestApp, unit: UnitId, role: Role) -> (UserId, reqwest::Client) {
-    let (user, client) = app.client_for(role, &[]).await;
-    app.db.add_user_unit(user.id, unit).await.expect("member");
-    (user.id, client)
 }
 
 /// A plain client from `address` (`X-Forwarded-For`, believed when the
@@ -174,8 +162,8 @@ async fn a_child_leaves_a_message_and_reads_the_answer_with_the_code(backend: Ba
 
     // A manager finds it among the unassigned, takes it into the unit and
     // answers it.
-    let unit = unit(&app, "Familjehemsenheten").await;
-    let (leader, leader_client) = member(&app, unit, Role::GroupLeader).await;
+    let unit = app.new_unit("Familjehemsenheten").await;
+    let (leader, leader_client) = app.member_of(unit, Role::GroupLeader).await;
     let listed = list(&app, &leader_client, "new").await;
     assert_eq!(listed.complaints.len(), 1);
     assert_eq!(listed.counts, ComplaintCounts { new: 1, overdue: 0 });
@@ -258,10 +246,10 @@ async fn the_public_endpoints_refuse_floods_and_bad_requests_and_write_nothing(b
         Options {
             demo_data: false,
             trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
-            configure: |config| {
+            configure: Box::new(|config| {
                 config.max_unhandled_public_messages = 6;
                 config.public_messages_per_day = 8;
-            },
+            }),
             ..Options::default()
         },
     )
@@ -346,8 +334,8 @@ async fn the_public_endpoints_refuse_floods_and_bad_requests_and_write_nothing(b
     assert_eq!(complaint_rows(&app, &[]).await, 6);
 
     // Handling some frees room, up to the day's cap of 8.
-    let unit = unit(&app, "Enheten").await;
-    let (leader, leader_client) = member(&app, unit, Role::GroupLeader).await;
+    let unit = app.new_unit("Enheten").await;
+    let (leader, leader_client) = app.member_of(unit, Role::GroupLeader).await;
     let new = list(&app, &leader_client, "new").await.complaints;
     for c in &new[..3] {
         let response = put(
@@ -402,8 +390,8 @@ async fn the_public_endpoints_refuse_floods_and_bad_requests_and_write_nothing(b
 
 async fn the_register_is_kept_by_managers_and_responsible_workers_only(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let unit_a = unit(&app, "Enhet A").await;
-    let unit_b = unit(&app, "Enhet B").await;
+    let unit_a = app.new_unit("Enhet A").await;
+    let unit_b = app.new_unit("Enhet B").await;
     // The test user: a social worker with every demo child, in unit A.
     app.db
         .add_user_unit(app.user.id, unit_a)
@@ -411,11 +399,11 @@ async fn the_register_is_kept_by_managers_and_responsible_workers_only(backend: 
         .expect("member");
     let worker = app.user.id;
     let worker_client = &app.client;
-    let (colleague, colleague_client) = member(&app, unit_a, Role::SocialWorker).await;
-    let (leader, leader_client) = member(&app, unit_a, Role::GroupLeader).await;
-    let (_, manager_client) = member(&app, unit_a, Role::UnitManager).await;
-    let (_, leader_b_client) = member(&app, unit_b, Role::GroupLeader).await;
-    let (_, admin_client) = member(&app, unit_a, Role::Administrator).await;
+    let (colleague, colleague_client) = app.member_of(unit_a, Role::SocialWorker).await;
+    let (leader, leader_client) = app.member_of(unit_a, Role::GroupLeader).await;
+    let (_, manager_client) = app.member_of(unit_a, Role::UnitManager).await;
+    let (_, leader_b_client) = app.member_of(unit_b, Role::GroupLeader).await;
+    let (_, admin_client) = app.member_of(unit_a, Role::Administrator).await;
     let child = server::demo::DEMO_CHILD_IDS[0];
 
     // A relative's complaint, recorded by the social worker a month ago:
@@ -531,7 +519,7 @@ async fn the_register_is_kept_by_managers_and_responsible_workers_only(backend: 
     )
     .await;
     assert_error(response, 403, ErrorCode::Forbidden).await;
-    let (outsider, _) = member(&app, unit_b, Role::SocialWorker).await;
+    let (outsider, _) = app.member_of(unit_b, Role::SocialWorker).await;
     let response = put(
         &app,
         &leader_client,
@@ -650,12 +638,12 @@ async fn unlinked_entries(app: &TestApp) -> Vec<AuditEntry> {
 
 async fn every_read_and_write_of_the_register_is_audit_logged(backend: Backend) {
     let app = TestApp::spawn(&backend).await;
-    let unit_a = unit(&app, "Enhet A").await;
+    let unit_a = app.new_unit("Enhet A").await;
     app.db
         .add_user_unit(app.user.id, unit_a)
         .await
         .expect("member");
-    let (leader, leader_client) = member(&app, unit_a, Role::GroupLeader).await;
+    let (leader, leader_client) = app.member_of(unit_a, Role::GroupLeader).await;
     let child = server::demo::DEMO_CHILD_IDS[0];
 
     // Linked to a child: the entries are about the child.
@@ -785,8 +773,8 @@ async fn a_message_left_on_a_tablet_arrives_once_and_the_child_reads_the_answer(
     assert_eq!(status.status, ComplaintStatus::New);
 
     // In the register: from a child, on a tablet, in no unit, no child.
-    let unit = unit(&app, "Enheten").await;
-    let (leader, leader_client) = member(&app, unit, Role::GroupLeader).await;
+    let unit = app.new_unit("Enheten").await;
+    let (leader, leader_client) = app.member_of(unit, Role::GroupLeader).await;
     let listed = list(&app, &leader_client, "new").await.complaints;
     assert_eq!(listed.len(), 1);
     let stored = &listed[0];
@@ -850,7 +838,7 @@ async fn a_message_left_on_a_tablet_arrives_once_and_the_child_reads_the_answer(
     assert_eq!(complaint_rows(&app, &[unit]).await, 1);
 
     // An administrator's device may not send one.
-    let (_, admin_client) = member(&app, unit, Role::Administrator).await;
+    let (_, admin_client) = app.member_of(unit, Role::Administrator).await;
     let body = crate::helpers::push_json(vec![mutation(Operation::LeaveMessage(tablet_message(
         &ReceiptCode::new_random(),
         "Hej",

@@ -7,7 +7,7 @@
 //! bad requests refused with nothing written.
 
 use crate::backend_tests;
-use crate::helpers::{applied, assert_error, mutation, rejected, Backend, TestApp};
+use crate::helpers::{applied, assert_error, mutation, rejected, Backend, Options, TestApp};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -21,7 +21,8 @@ use shared::deviations::{
 };
 use shared::protocol::Operation;
 use shared::{ChildId, ErrorCode, HomeId, UnitId, UserId};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use crate::mail::{body_of, FakeRelay, Relay};
+use server::mail::{SmtpConfig, SmtpSecurity};
 use uuid::Uuid;
 
 backend_tests!(
@@ -33,6 +34,7 @@ backend_tests!(
     aggregates_match_a_hand_counted_fixture,
     bad_requests_get_clear_errors_and_write_nothing,
     feedback_to_an_external_reporter_is_queued_and_sent_by_smtp,
+    with_a_relay_configured_the_feedback_is_sent_at_once,
 );
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -57,18 +59,12 @@ async fn setup(app: &TestApp) -> Setup {
         .add_user_unit(app.user.id, unit)
         .await
         .expect("member");
-    let (manager, manager_client) = member(app, unit, Role::UnitManager).await;
+    let (manager, manager_client) = app.member_of(unit, Role::UnitManager).await;
     Setup {
         unit,
         manager,
         manager_client,
     }
-}
-
-async fn member(app: &TestApp, unit: UnitId, role: Role) -> (UserId, reqwest::Client) {
-    let (user, client) = app.client_for(role, &[]).await;
-    app.db.add_user_unit(user.id, unit).await.expect("member");
-    (user.id, client)
 }
 
 fn report(s: &Setup, child: Option<ChildId>) -> DeviationReport {
@@ -103,24 +99,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     client: &reqwest::Client,
     path: &str,
 ) -> T {
-    let response = client.get(app.url(path)).send().await.expect("request");
-    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-    response.json().await.expect("json")
-}
-
-async fn send(
-    app: &TestApp,
-    client: &reqwest::Client,
-    method: reqwest::Method,
-    path: &str,
-    body: &Value,
-) -> reqwest::Response {
-    client
-        .request(method, app.url(path))
-        .json(body)
-        .send()
-        .await
-        .expect("request")
+    app.get_json_as(client, path).await
 }
 
 async fn post(
@@ -129,7 +108,8 @@ async fn post(
     path: &str,
     body: &Value,
 ) -> reqwest::Response {
-    send(app, client, reqwest::Method::POST, path, body).await
+    app.send_json_as(client, reqwest::Method::POST, path, body)
+        .await
 }
 
 async fn put(
@@ -138,7 +118,8 @@ async fn put(
     path: &str,
     body: &Value,
 ) -> reqwest::Response {
-    send(app, client, reqwest::Method::PUT, path, body).await
+    app.send_json_as(client, reqwest::Method::PUT, path, body)
+        .await
 }
 
 async fn reported(app: &TestApp, client: &reqwest::Client, report: &DeviationReport) -> Deviation {
@@ -523,7 +504,7 @@ async fn a_lost_tablet_is_revoked_and_the_incident_has_72_hours(backend: Backend
         ErrorCode::ValidationFailed,
     )
     .await;
-    let (_, colleague) = member(&app, s.unit, Role::SocialWorker).await;
+    let (_, colleague) = app.member_of(s.unit, Role::SocialWorker).await;
     assert_error(
         post(&app, &colleague, "/api/v1/devices/lost", &own).await,
         404,
@@ -618,17 +599,12 @@ async fn who_sees_what(backend: Backend) {
     let s = setup(&app).await;
     let d = reported(&app, &app.client, &report(&s, Some(DEMO_CHILD_IDS[0]))).await;
     let path = format!("/api/v1/deviations/{}", d.id);
-    let (_, leader) = member(&app, s.unit, Role::GroupLeader).await;
-    let (_, colleague) = member(&app, s.unit, Role::SocialWorker).await;
-    let other_unit = UnitId::new_random();
-    assert!(app
-        .db
-        .insert_unit(other_unit, "Enhet B")
-        .await
-        .expect("unit"));
-    let (_, other_manager) = member(&app, other_unit, Role::UnitManager).await;
+    let (_, leader) = app.member_of(s.unit, Role::GroupLeader).await;
+    let (_, colleague) = app.member_of(s.unit, Role::SocialWorker).await;
+    let other_unit = app.new_unit("Enhet B").await;
+    let (_, other_manager) = app.member_of(other_unit, Role::UnitManager).await;
     let (_, quality) = app.client_for(Role::Quality, &[]).await;
-    let (_, admin) = member(&app, s.unit, Role::Administrator).await;
+    let (_, admin) = app.member_of(s.unit, Role::Administrator).await;
 
     // The investigating manager and the unit's group leader: all of it.
     for client in [&s.manager_client, &leader] {
@@ -679,7 +655,7 @@ async fn who_sees_what(backend: Backend) {
     }
     // A child outside the caseload, a unit not one's own: the whole push is
     // refused.
-    let (_, outsider) = member(&app, s.unit, Role::SocialWorker).await;
+    let (_, outsider) = app.member_of(s.unit, Role::SocialWorker).await;
     let body = crate::helpers::push_json(vec![mutation(Operation::ReportDeviation(report(
         &s,
         Some(DEMO_CHILD_IDS[2]),
@@ -711,7 +687,7 @@ async fn aggregates_match_a_hand_counted_fixture(backend: Backend) {
         .add_user_unit(app.user.id, unit_b)
         .await
         .expect("member");
-    let (manager_b, manager_b_client) = member(&app, unit_b, Role::UnitManager).await;
+    let (manager_b, manager_b_client) = app.member_of(unit_b, Role::UnitManager).await;
     let homes: Vec<shared::register::HomeEntry> =
         get_json(&app, &s.manager_client, "/api/v1/register/homes").await;
     let home: HomeId = homes[0].home.id;
@@ -800,6 +776,22 @@ async fn aggregates_match_a_hand_counted_fixture(backend: Backend) {
     )
     .await;
     assert_eq!(at_home.deviations.len(), 2);
+    let complaints_at_home: shared::complaints::ComplaintList = get_json(
+        &app,
+        &s.manager_client,
+        &format!("/api/v1/complaints?home={home}"),
+    )
+    .await;
+    assert_eq!(complaints_at_home.complaints.len(), 1);
+    assert_eq!(complaints_at_home.complaints[0].home_id, Some(home));
+    let elsewhere = shared::HomeId::new_random();
+    let none: shared::complaints::ComplaintList = get_json(
+        &app,
+        &s.manager_client,
+        &format!("/api/v1/complaints?home={elsewhere}"),
+    )
+    .await;
+    assert!(none.complaints.is_empty());
 
     // The quality unit, across units, over a whole year.
     let (_, quality) = app.client_for(Role::Quality, &[]).await;
@@ -910,7 +902,7 @@ async fn bad_requests_get_clear_errors_and_write_nothing(backend: Backend) {
         .await
         .expect("request");
     assert_error(response, 401, ErrorCode::Unauthenticated).await;
-    let (_, admin) = member(&app, s.unit, Role::Administrator).await;
+    let (_, admin) = app.member_of(s.unit, Role::Administrator).await;
     let with_child = with("child_id", json!(DEMO_CHILD_IDS[0]));
     assert_error(
         post(&app, &admin, "/api/v1/deviations", &with_child).await,
@@ -987,8 +979,8 @@ async fn bad_requests_get_clear_errors_and_write_nothing(backend: Backend) {
             json!({ "revision": d.revision }),
         ),
     ] {
-        let response = send(
-            &app,
+        let response = app
+            .send_json_as(
             &s.manager_client,
             if p.ends_with("investigation") {
                 reqwest::Method::PUT
@@ -1007,49 +999,6 @@ async fn bad_requests_get_clear_errors_and_write_nothing(backend: Backend) {
     assert_eq!(after.report.route, Route::Deviation);
     assert_eq!(rows(&app).await, 1);
     app.stop().await;
-}
-
-/// A tiny SMTP server on port 0 that accepts one message and returns the
-/// conversation.
-async fn smtp_listener() -> (String, tokio::task::JoinHandle<Vec<String>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let handle = tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.expect("accept");
-        let (read, mut write) = stream.into_split();
-        let mut lines = BufReader::new(read).lines();
-        let mut seen = Vec::new();
-        write.write_all(b"220 test ESMTP\r\n").await.expect("greet");
-        let mut in_data = false;
-        while let Ok(Some(line)) = lines.next_line().await {
-            seen.push(line.clone());
-            let reply: &[u8] = if in_data {
-                if line == "." {
-                    in_data = false;
-                    b"250 queued\r\n"
-                } else {
-                    continue;
-                }
-            } else if line.starts_with("EHLO") {
-                b"250-test\r\n250 8BITMIME\r\n"
-            } else if line.starts_with("MAIL FROM:") || line.starts_with("RCPT TO:") {
-                b"250 ok\r\n"
-            } else if line == "DATA" {
-                in_data = true;
-                b"354 go ahead\r\n"
-            } else if line == "QUIT" {
-                write.write_all(b"221 bye\r\n").await.expect("bye");
-                break;
-            } else {
-                b"500 what\r\n"
-            };
-            write.write_all(reply).await.expect("reply");
-        }
-        seen
-    });
-    (addr, handle)
 }
 
 async fn feedback_to_an_external_reporter_is_queued_and_sent_by_smtp(backend: Backend) {
@@ -1087,37 +1036,17 @@ async fn feedback_to_an_external_reporter_is_queued_and_sent_by_smtp(backend: Ba
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].to_address, "familjen.berg@example.org");
 
-    // With a server: a real SMTP conversation sends it.
-    let (addr, conversation) = smtp_listener().await;
-    let smtp = server::mail::SmtpConfig {
-        server: addr,
-        from: "barnbesok@kommun.example".into(),
-    };
+    // With a relay: a real SMTP conversation, STARTTLS and AUTH, sends it.
+    let relay = FakeRelay::start(Relay::default()).await;
+    let smtp = relay.client(SmtpSecurity::Starttls, true);
     let sent = server::mail::deliver_pending(&app.db, &smtp)
         .await
         .expect("deliver");
     assert_eq!(sent, 1);
-    let lines = conversation.await.expect("conversation");
-    assert_eq!(lines[0], "EHLO kommun.example");
-    assert_eq!(lines[1], "MAIL FROM:<barnbesok@kommun.example>");
-    assert_eq!(lines[2], "RCPT TO:<familjen.berg@example.org>");
-    assert_eq!(lines[3], "DATA");
+    let lines = relay.conversation().await;
+    assert!(lines.contains(&"RCPT TO:<familjen.berg@example.org>".to_owned()));
     assert!(lines.contains(&"To: familjen.berg@example.org".to_owned()));
-    assert_eq!(lines.last().map(String::as_str), Some("QUIT"));
-    let body: String = lines
-        .iter()
-        .skip_while(|l| !l.is_empty())
-        .skip(1)
-        .take_while(|l| l.as_str() != ".")
-        .map(String::as_str)
-        .collect();
-    use base64::Engine;
-    let text = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .expect("base64"),
-    )
-    .expect("utf-8");
+    let text = body_of(&lines);
     assert!(text.contains("Hej Familjen Berg!"));
     assert!(text.contains("Vi har ändrat hur vi kallar till möten."));
     let seen: Deviation = get_json(&app, &s.manager_client, &path).await;
@@ -1150,10 +1079,14 @@ async fn feedback_to_an_external_reporter_is_queued_and_sent_by_smtp(backend: Ba
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let nowhere = server::mail::SmtpConfig {
-        server: closed.local_addr().expect("addr").to_string(),
-        from: "barnbesok@kommun.example".into(),
-    };
+    let nowhere = SmtpConfig::new(
+        closed.local_addr().expect("addr").to_string(),
+        "barnbesok@kommun.example".into(),
+        SmtpSecurity::None,
+        std::path::Path::new("/none"),
+        None,
+    )
+    .expect("config");
     drop(closed);
     assert_eq!(
         server::mail::deliver_pending(&app.db, &nowhere)
@@ -1162,5 +1095,72 @@ async fn feedback_to_an_external_reporter_is_queued_and_sent_by_smtp(backend: Ba
         0
     );
     assert_eq!(app.db.pending_mail(10).await.expect("pending").len(), 1);
+    app.stop().await;
+}
+
+/// The server started with a relay: giving feedback over HTTP wakes the
+/// sender, and the reporter's e-mail goes without anyone asking.
+async fn with_a_relay_configured_the_feedback_is_sent_at_once(backend: Backend) {
+    let relay = FakeRelay::start(Relay::default()).await;
+    let (server, ca, password) = (
+        relay.server.clone(),
+        relay.ca_file.clone(),
+        relay.password_file.clone(),
+    );
+    let app = TestApp::spawn_with(
+        &backend,
+        Options {
+            configure: Box::new(move |config| {
+                config.smtp_server = Some(server);
+                config.smtp_ca = ca;
+                config.smtp_user = Some(crate::mail::USER.into());
+                config.smtp_password_file = Some(password);
+                config.mail_from = "barnbesok@kommun.example".into();
+            }),
+            ..Options::default()
+        },
+    )
+    .await;
+    let s = setup(&app).await;
+    let mut r = report(&s, None);
+    r.reporter_name = Some("Skolan".into());
+    r.reporter_email = Some("rektor@skolan.example".into());
+    let d = reported(&app, &s.manager_client, &r).await;
+    let path = format!("/api/v1/deviations/{}", d.id);
+    let locked: Deviation = put(
+        &app,
+        &s.manager_client,
+        &format!("{path}/investigation"),
+        &json!({ "revision": d.revision, "answers": answers(true), "lock": true }),
+    )
+    .await
+    .json()
+    .await
+    .expect("deviation");
+    let response = post(
+        &app,
+        &s.manager_client,
+        &format!("{path}/feedback"),
+        &json!({ "revision": locked.revision, "text": "Tack, vi har gått igenom rutinen." }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let lines = tokio::time::timeout(std::time::Duration::from_secs(30), relay.conversation())
+        .await
+        .expect("the relay got the e-mail without a retry round");
+    assert!(lines.contains(&"RCPT TO:<rektor@skolan.example>".to_owned()));
+    assert!(body_of(&lines).contains("Tack, vi har gått igenom rutinen."));
+    // Marked sent once the relay accepted it.
+    let mut status = None;
+    for _ in 0..100 {
+        let seen: Deviation = get_json(&app, &s.manager_client, &path).await;
+        status = seen.feedback_mail;
+        if status == Some(MailStatus::Sent) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, Some(MailStatus::Sent));
+    assert!(app.db.pending_mail(10).await.expect("pending").is_empty());
     app.stop().await;
 }

@@ -16,8 +16,8 @@ use shared::protocol::{
 };
 use shared::{
     AmendmentId, AmendmentText, ApiErrorBody, ChildId, DeviceId, ErrorCode, LegalBasis, MutationId,
-    PersonName, Placement, PlacementId, PlacementKind, Visit, VisitAmendment, VisitId, VisitNote,
-    VisitorName,
+    PersonName, Placement, PlacementId, PlacementKind, UnitId, UserId, Visit, VisitAmendment,
+    VisitId, VisitNote, VisitorName,
 };
 use sqlx::Connection;
 use tokio::sync::oneshot;
@@ -68,7 +68,7 @@ pub struct Options {
     /// `--trusted-proxy`.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Any other setting.
-    pub configure: fn(&mut Config),
+    pub configure: Box<dyn FnOnce(&mut Config) + Send>,
 }
 
 impl Default for Options {
@@ -78,7 +78,7 @@ impl Default for Options {
             static_files: true,
             https: false,
             trusted_proxies: Vec::new(),
-            configure: |_| {},
+            configure: Box::new(|_| {}),
         }
     }
 }
@@ -268,6 +268,51 @@ impl TestApp {
             user,
             crate::common::client_with_token(&token, reqwest::Client::builder()),
         )
+    }
+
+    /// A new unit called `name`.
+    pub async fn new_unit(&self, name: &str) -> UnitId {
+        let id = UnitId::new_random();
+        assert!(self.db.insert_unit(id, name).await.expect("unit"));
+        id
+    }
+
+    /// Another signed-in user of `role`, a member of `unit`: their id and a
+    /// client for them.
+    pub async fn member_of(&self, unit: UnitId, role: Role) -> (UserId, reqwest::Client) {
+        let (user, client) = self.client_for(role, &[]).await;
+        self.db
+            .add_user_unit(user.id, unit)
+            .await
+            .expect("member");
+        (user.id, client)
+    }
+
+    /// `GET path` as `client`: `200 OK` and its JSON.
+    pub async fn get_json_as<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+    ) -> T {
+        let response = client.get(self.url(path)).send().await.expect("request");
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "GET {path}");
+        response.json().await.expect("json")
+    }
+
+    /// `method path` with a JSON body, as `client`.
+    pub async fn send_json_as(
+        &self,
+        client: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> Response {
+        client
+            .request(method, self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     async fn stop_server(&mut self) {

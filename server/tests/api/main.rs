@@ -19,6 +19,7 @@ mod export;
 mod hardening;
 mod health;
 mod import;
+mod mail;
 mod pull;
 mod push;
 mod reference;
