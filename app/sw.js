@@ -18,6 +18,19 @@ function assetsOf(html) {
   return [...urls];
 }
 
+// A dropped connection while the app is first cached would leave the
+// device without the offline app until its next start: try three times.
+async function addWithRetry(cache, url) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await cache.add(new Request(url, { cache: 'no-cache' }));
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
 // Caches index.html and its assets, then drops what the new version no
 // longer uses. Returns the response for index.html.
 async function refreshShell() {
@@ -33,7 +46,7 @@ async function refreshShell() {
     wanted
       .filter((u) => u !== '/' && u !== '/index.html')
       .map(async (u) => {
-        if (!(await cache.match(u))) await cache.add(new Request(u, { cache: 'no-cache' }));
+        if (!(await cache.match(u))) await addWithRetry(cache, u);
       }),
   );
   await cache.put('/index.html', response.clone());

@@ -342,6 +342,92 @@ impl Label for shared::ErrorCode {
     }
 }
 
+impl Label for shared::complaints::ComplaintStatus {
+    fn label(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::New => td_string!(locale, complaints.status.new),
+            Self::Investigating => td_string!(locale, complaints.status.investigating),
+            Self::Answered => td_string!(locale, complaints.status.answered),
+            Self::Closed => td_string!(locale, complaints.status.closed),
+        }
+    }
+}
+
+impl Label for shared::complaints::ComplaintSource {
+    fn label(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::Child => td_string!(locale, complaints.source.child),
+            Self::Relative => td_string!(locale, complaints.source.relative),
+            Self::OtherPerson => td_string!(locale, complaints.source.other_person),
+            Self::Ivo => td_string!(locale, complaints.source.ivo),
+            Self::Staff => td_string!(locale, complaints.source.staff),
+        }
+    }
+}
+
+impl Label for shared::complaints::MessageKind {
+    fn label(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::Message => td_string!(locale, complaints.kind.message),
+            Self::Wish => td_string!(locale, complaints.kind.wish),
+            Self::Complaint => td_string!(locale, complaints.kind.complaint),
+        }
+    }
+}
+
+impl Label for shared::complaints::Channel {
+    fn label(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::Public => td_string!(locale, complaints.channel.public),
+            Self::Tablet => td_string!(locale, complaints.channel.tablet),
+            Self::Staff => td_string!(locale, complaints.channel.staff),
+        }
+    }
+}
+
+impl Label for shared::deviations::Category {
+    fn label(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::Documentation => td_string!(locale, deviations.category.documentation),
+            Self::Visits => td_string!(locale, deviations.category.visits),
+            Self::Decisions => td_string!(locale, deviations.category.decisions),
+            Self::Placement => td_string!(locale, deviations.category.placement),
+            Self::Collaboration => td_string!(locale, deviations.category.collaboration),
+            Self::Information => td_string!(locale, deviations.category.information),
+            Self::DataProtection => td_string!(locale, deviations.category.data_protection),
+            Self::Other => td_string!(locale, deviations.category.other),
+        }
+    }
+}
+
+impl Label for shared::deviations::Route {
+    fn label(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::Deviation => td_string!(locale, deviations.route.deviation),
+            Self::LexSarah => td_string!(locale, deviations.route.lex_sarah),
+            Self::DataIncident => td_string!(locale, deviations.route.data_incident),
+        }
+    }
+}
+
+impl Label for shared::deviations::IncidentKind {
+    fn label(self, language: Language) -> &'static str {
+        let locale = language.locale();
+        match self {
+            Self::LostDevice => td_string!(locale, deviations.incident.lost_device),
+            Self::StolenDevice => td_string!(locale, deviations.incident.stolen_device),
+            Self::WrongRecipient => td_string!(locale, deviations.incident.wrong_recipient),
+            Self::Other => td_string!(locale, deviations.incident.other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

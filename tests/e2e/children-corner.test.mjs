@@ -136,10 +136,24 @@ test("the social worker's card: kept in the profile, shown with the next visit, 
   const page = await tablet.newPage();
   await page.goto(env.server.url);
   await signIn(page, 'demo.anna');
+  // A slow network: the card the server keeps arrives after the worker has
+  // typed, and must not overwrite what they wrote.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/api/v1/me/card', async (route) => {
+    if (route.request().method() === 'GET') await held;
+    await route.continue();
+  });
   await page.getByRole('link', { name: sv('card.menu') }).click();
   await page.getByLabel(sv('card.phone')).fill('070-123 45 67');
   await page.getByLabel(sv('card.email')).fill('anna.demo@exempelby.se');
   await page.getByLabel(sv('card.hours')).fill('Vardagar 9–11');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/card') && r.request().method() === 'GET');
+  release();
+  await answered;
+  await page.getByTestId('worker-card').waitFor();
+  await page.unroute('**/api/v1/me/card');
+  assert.equal(await page.getByLabel(sv('card.phone')).inputValue(), '070-123 45 67', 'what was typed stays');
   await page.getByRole('button', { name: sv('card.save') }).click();
   await waitForText(page.getByTestId('card-outcome'), sv('card.saved'));
 

@@ -98,6 +98,14 @@ test('a deviation reported offline is investigated, locked and fed back', async 
   const locked = env.server.query('SELECT locked_at IS NOT NULL, feedback FROM deviations');
   assert.deepEqual(locked[0], [1, feedback]);
 
+  // The register of homes lists it under the home, a link to it.
+  await m.goto(new URL(`/hemregister/${homeId}`, env.server.url).href);
+  await unlock(m);
+  const atHome = m.getByTestId('home-reports').getByTestId('home-deviation');
+  await waitForText(atHome, what.slice(0, 40));
+  await atHome.getByRole('link').click();
+  await waitForText(m.getByTestId('feedback'), feedback);
+
   // The to-do list is clear of it.
   await m.getByRole('link', { name: T('deviations.menu.todo') }).click();
   await waitForText(m.getByTestId('todo-counts'), T('deviations.todo.counts', { investigations: 0, overdue: 0 }));

@@ -6,17 +6,19 @@
 //! like the register of homes; every save says whether it reached the
 //! server.
 
+use super::form::{failure_text, id_text, parse_id};
 use super::register::{NeedsNetwork, SaveLine, SaveState};
-use super::{ctx, language, store, sync_ctl, Ctx};
+use super::{ctx, language, store};
 use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::http::HttpTransport;
-use crate::register::{ApiFailure, RegisterColleague};
+use crate::register::RegisterColleague;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use shared::auth::Role;
 use shared::complaints::{
-    Channel, Complaint, ComplaintCounts, ComplaintSource, ComplaintStatus, ComplaintUpdate,
+    Complaint, ComplaintCounts, ComplaintSource, ComplaintStatus, ComplaintUpdate,
     MessageKind, NewComplaint, MAX_ANSWER_CHARS, MAX_NAME_CHARS, MAX_REACH_CHARS, MAX_TEXT_CHARS,
 };
 use shared::protocol::Record;
@@ -37,61 +39,6 @@ pub(crate) fn keeps_complaints(role: Role) -> bool {
 
 fn locale() -> crate::i18n::Locale {
     language::now().locale()
-}
-
-fn status_label(s: ComplaintStatus) -> &'static str {
-    let l = locale();
-    match s {
-        ComplaintStatus::New => td_string!(l, complaints.status.new),
-        ComplaintStatus::Investigating => td_string!(l, complaints.status.investigating),
-        ComplaintStatus::Answered => td_string!(l, complaints.status.answered),
-        ComplaintStatus::Closed => td_string!(l, complaints.status.closed),
-    }
-}
-
-fn source_label(s: ComplaintSource) -> &'static str {
-    let l = locale();
-    match s {
-        ComplaintSource::Child => td_string!(l, complaints.source.child),
-        ComplaintSource::Relative => td_string!(l, complaints.source.relative),
-        ComplaintSource::OtherPerson => td_string!(l, complaints.source.other_person),
-        ComplaintSource::Ivo => td_string!(l, complaints.source.ivo),
-        ComplaintSource::Staff => td_string!(l, complaints.source.staff),
-    }
-}
-
-fn kind_label(k: MessageKind) -> &'static str {
-    let l = locale();
-    match k {
-        MessageKind::Message => td_string!(l, complaints.kind.message),
-        MessageKind::Wish => td_string!(l, complaints.kind.wish),
-        MessageKind::Complaint => td_string!(l, complaints.kind.complaint),
-    }
-}
-
-fn channel_label(c: Channel) -> &'static str {
-    let l = locale();
-    match c {
-        Channel::Public => td_string!(l, complaints.channel.public),
-        Channel::Tablet => td_string!(l, complaints.channel.tablet),
-        Channel::Staff => td_string!(l, complaints.channel.staff),
-    }
-}
-
-fn failure_text(ctx: Ctx, failure: &ApiFailure) -> String {
-    if failure.session_ended() {
-        sync_ctl::request_sync(ctx);
-    }
-    failure.text_in(language::now())
-}
-
-/// An optional id from a `<select>`'s value ("" is none).
-fn parse_id<T>(value: &str, from: impl Fn(uuid::Uuid) -> T) -> Option<T> {
-    uuid::Uuid::parse_str(value).ok().map(from)
-}
-
-fn id_text<T: std::fmt::Display>(id: Option<T>) -> String {
-    id.map(|i| i.to_string()).unwrap_or_default()
 }
 
 /// The menu's link, with how many complaints wait (new or overdue).
@@ -172,6 +119,16 @@ pub(crate) fn ComplaintsPage() -> impl IntoView {
             }
             list.set(None);
             let result = HttpTransport::new(store).complaints(show).await;
+            // Opened from a link (the register of homes): that complaint.
+            let wanted = query
+                .get_untracked()
+                .get("klagomal")
+                .and_then(|id| uuid::Uuid::parse_str(&id).ok());
+            if let (Some(wanted), Ok(found)) = (wanted, &result) {
+                if let Some(c) = found.complaints.iter().find(|c| c.id == wanted) {
+                    open.set(Some(c.clone()));
+                }
+            }
             list.set(Some(
                 result
                     .map(|l| (l.complaints, l.counts))
@@ -248,7 +205,7 @@ pub(crate) fn ComplaintsPage() -> impl IntoView {
                                                 <button type="button" class="caseload__link" on:click=move |_| open.set(Some(row.clone()))>
                                                     <span class="caseload__name" translate="no">{first_line}</span>
                                                     <span class="caseload__meta">{move || format!("{} · {} · {} · {}",
-                                                        language().date(c.received_on), source_label(c.source), kind_label(c.kind), status_label(c.status))}</span>
+                                                        language().date(c.received_on), c.source.label(language::now()), c.kind.label(language::now()), c.status.label(language::now()))}</span>
                                                     <span class="caseload__meta">{move || t_string!(i18n, complaints.due, date = language().date(c.due_on)).to_string()}</span>
                                                     {overdue.then(|| view! { <span class="badge badge--overdue">{t!(i18n, complaints.overdue)}</span> })}
                                                 </button>
@@ -438,10 +395,10 @@ fn Editor(complaint: Complaint) -> impl IntoView {
     let c = complaint.clone();
     view! {
         <article class="card" data-testid="complaint">
-            <h2>{move || format!("{} · {}", kind_label(c.kind), source_label(c.source))}</h2>
+            <h2>{move || format!("{} · {}", c.kind.label(language::now()), c.source.label(language::now()))}</h2>
             <p class="muted">{move || format!("{} {} · {} {}",
                 t_string!(i18n, complaints.field.received_on), language().date(c.received_on),
-                t_string!(i18n, complaints.field.channel), channel_label(c.channel))}</p>
+                t_string!(i18n, complaints.field.channel), c.channel.label(language::now()))}</p>
             <p class="note" translate="no" data-testid="complaint-text">{complaint.text.clone()}</p>
             <p>{complaint.from_name.clone().map_or_else(
                 || t_string!(i18n, complaints.anonymous).to_owned(),
@@ -461,7 +418,7 @@ fn Editor(complaint: Complaint) -> impl IntoView {
                         if let Some(s) = ComplaintStatus::parse(&event_target_value(&ev)) { status.set(s) }
                     }>
                         {ComplaintStatus::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=move || status.get() == s>{move || status_label(s)}</option>
+                            <option value=s.as_str() selected=move || status.get() == s>{move || s.label(language::now())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -593,7 +550,7 @@ where
                     if let Some(s) = ComplaintSource::parse(&event_target_value(&ev)) { source.set(s) }
                 }>
                     {ComplaintSource::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=move || source.get() == s>{move || source_label(s)}</option>
+                        <option value=s.as_str() selected=move || source.get() == s>{move || s.label(language::now())}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -603,7 +560,7 @@ where
                     if let Some(k) = MessageKind::parse(&event_target_value(&ev)) { kind.set(k) }
                 }>
                     {MessageKind::ALL.into_iter().map(|k| view! {
-                        <option value=k.as_str() selected=move || kind.get() == k>{move || kind_label(k)}</option>
+                        <option value=k.as_str() selected=move || kind.get() == k>{move || k.label(language::now())}</option>
                     }).collect_view()}
                 </select>
             </label>

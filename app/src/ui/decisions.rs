@@ -3,7 +3,7 @@
 //! six-monthly consideration due. Online only.
 
 use super::register::NeedsNetwork;
-use super::{ctx, store, sync_ctl};
+use super::{ctx, store};
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::labels::Label;
 use crate::platform::http::HttpTransport;
@@ -45,12 +45,9 @@ pub(crate) fn DecisionsPage() -> impl IntoView {
             }
             rows.set(None);
             let result = HttpTransport::new(store).register_decisions().await;
-            rows.set(Some(result.map_err(|f| {
-                if f.session_ended() {
-                    sync_ctl::request_sync(ctx);
-                }
-                f.text()
-            })));
+            rows.set(Some(
+                result.map_err(|failure| super::form::failure_text(ctx, &failure)),
+            ));
         });
     };
     Effect::new(move |_| {

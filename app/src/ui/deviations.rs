@@ -17,10 +17,11 @@
 //!
 //! All but the report are online only, like the register.
 
-use super::form::record_change;
+use super::form::{failure_text, parse_id, record_change};
 use super::register::{NeedsNetwork, SaveLine, SaveState};
-use super::{ctx, language, store, sync_ctl, Ctx};
+use super::{ctx, language, store};
 use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::labels::Label;
 use crate::platform::http::HttpTransport;
 use crate::register::{ApiFailure, RegisterColleague};
 use chrono::{Duration, NaiveDate, Utc};
@@ -44,50 +45,6 @@ const MANAGERS_KEY: &str = "barnbesok.deviation-managers";
 
 fn locale() -> crate::i18n::Locale {
     language::now().locale()
-}
-
-fn failure_text(ctx: Ctx, failure: &ApiFailure) -> String {
-    if failure.session_ended() {
-        sync_ctl::request_sync(ctx);
-    }
-    failure.text_in(language::now())
-}
-
-fn parse_id<T>(value: &str, from: impl Fn(Uuid) -> T) -> Option<T> {
-    Uuid::parse_str(value).ok().map(from)
-}
-
-pub(crate) fn category_label(c: Category) -> &'static str {
-    let l = locale();
-    match c {
-        Category::Documentation => td_string!(l, deviations.category.documentation),
-        Category::Visits => td_string!(l, deviations.category.visits),
-        Category::Decisions => td_string!(l, deviations.category.decisions),
-        Category::Placement => td_string!(l, deviations.category.placement),
-        Category::Collaboration => td_string!(l, deviations.category.collaboration),
-        Category::Information => td_string!(l, deviations.category.information),
-        Category::DataProtection => td_string!(l, deviations.category.data_protection),
-        Category::Other => td_string!(l, deviations.category.other),
-    }
-}
-
-fn route_label(r: Route) -> &'static str {
-    let l = locale();
-    match r {
-        Route::Deviation => td_string!(l, deviations.route.deviation),
-        Route::LexSarah => td_string!(l, deviations.route.lex_sarah),
-        Route::DataIncident => td_string!(l, deviations.route.data_incident),
-    }
-}
-
-fn incident_label(k: IncidentKind) -> &'static str {
-    let l = locale();
-    match k {
-        IncidentKind::LostDevice => td_string!(l, deviations.incident.lost_device),
-        IncidentKind::StolenDevice => td_string!(l, deviations.incident.stolen_device),
-        IncidentKind::WrongRecipient => td_string!(l, deviations.incident.wrong_recipient),
-        IncidentKind::Other => td_string!(l, deviations.incident.other),
-    }
 }
 
 /// "12 dagar kvar", "i dag", "3 dagar försenad".
@@ -347,7 +304,7 @@ pub(crate) fn ReportPage() -> impl IntoView {
                             <input type="radio" name="route" value=r.as_str()
                                 prop:checked=move || route.get() == r
                                 on:change=move |_| route.set(r)/>
-                            {move || { i18n.get_locale(); route_label(r) }}
+                            {move || { i18n.get_locale(); r.label(language::now()) }}
                         </label>
                     }).collect_view()}
                 </div>
@@ -359,7 +316,7 @@ pub(crate) fn ReportPage() -> impl IntoView {
                         if let Some(k) = IncidentKind::parse(&event_target_value(&ev)) { incident.set(k) }
                     }>
                         {IncidentKind::ALL.iter().copied().map(|k| view! {
-                            <option value=k.as_str() selected=move || incident.get() == k>{move || incident_label(k)}</option>
+                            <option value=k.as_str() selected=move || incident.get() == k>{move || k.label(language::now())}</option>
                         }).collect_view()}
                     </select>
                     <small class="muted">{t!(i18n, deviations.report.incident_hint)}</small>
@@ -372,7 +329,7 @@ pub(crate) fn ReportPage() -> impl IntoView {
                         if let Some(c) = Category::parse(&event_target_value(&ev)) { category.set(c) }
                     }>
                         {Category::ALL.iter().copied().filter(|c| *c != Category::DataProtection).map(|c| view! {
-                            <option value=c.as_str() selected=move || category.get() == c>{move || category_label(c)}</option>
+                            <option value=c.as_str() selected=move || category.get() == c>{move || c.label(language::now())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -452,7 +409,7 @@ pub(crate) fn ReportPage() -> impl IntoView {
                 {level("likelihood", Signal::derive(move || t_string!(i18n, deviations.report.likelihood)), likelihood)}
                 {level("consequence", Signal::derive(move || t_string!(i18n, deviations.report.consequence)), consequence)}
                 <p class="muted" role="status" data-testid="risk-suggestion">{move || risk().map(|r| {
-                    t_string!(i18n, deviations.report.suggested, score = r.score(), route = route_label(r.suggested_route())).to_string()
+                    t_string!(i18n, deviations.report.suggested, score = r.score(), route = r.suggested_route().label(language::now())).to_string()
                 })}</p>
                 {text_area("immediate_action", Signal::derive(move || t_string!(i18n, deviations.report.immediate_action)), immediate)}
                 <label class="field">
@@ -529,7 +486,7 @@ pub(crate) fn TodoPage() -> impl IntoView {
                             view! {
                             <li class="caseload__item" data-testid="todo-investigation">
                                 <A href=format!("/avvikelser/{}", i.id) attr:class="caseload__link">
-                                    <span class="caseload__name">{move || format!("{} · {}", route_label(route), category_label(category))}</span>
+                                    <span class="caseload__name">{move || format!("{} · {}", route.label(language::now()), category.label(language::now()))}</span>
                                     <span class="caseload__meta">{move || t_string!(i18n, deviations.reported_due,
                                         reported = language().date(reported_on), due = language().date(due_on)).to_string()}</span>
                                     <span class=if i.overdue { "badge badge--overdue" } else { "badge" } data-testid="days-left">
@@ -617,7 +574,7 @@ pub(crate) fn ListPage() -> impl IntoView {
                                 <A href=format!("/avvikelser/{}", d.id) attr:class="caseload__link">
                                     <span class="caseload__name" translate="no">{first}</span>
                                     <span class="caseload__meta">{move || format!("{} · {} · {}",
-                                        language().date(reported_on), route_label(route), category_label(category))}</span>
+                                        language().date(reported_on), route.label(language::now()), category.label(language::now()))}</span>
                                     <span class="badge">{status}</span>
                                 </A>
                             </li>
@@ -814,7 +771,7 @@ fn Shown(d: Deviation, deviation: RwSignal<Option<Result<Deviation, String>>>) -
         }
     };
     view! {
-        <h1>{move || format!("{} · {}", route_label(route), category_label(category))}</h1>
+        <h1>{move || format!("{} · {}", route.label(language::now()), category.label(language::now()))}</h1>
         <article class="card" data-testid="deviation">
             <p class="muted">{move || t_string!(i18n, deviations.reported_due,
                 reported = language().date(reported_on), due = language().date(due_on)).to_string()}
@@ -1010,8 +967,8 @@ pub(crate) fn FiguresPage() -> impl IntoView {
             Some(Ok(a)) => {
                 let l = locale();
                 let none = td_string!(l, deviations.figures.none).to_owned();
-                let by_category = a.by_category.iter().map(|(k, n)| (Category::parse(k).map_or(k.clone(), |c| category_label(c).to_owned()), *n)).collect();
-                let by_route = a.by_route.iter().map(|(k, n)| (Route::parse(k).map_or(k.clone(), |r| route_label(r).to_owned()), *n)).collect();
+                let by_category = a.by_category.iter().map(|(k, n)| (Category::parse(k).map_or(k.clone(), |c| c.label(language::now()).to_owned()), *n)).collect();
+                let by_route = a.by_route.iter().map(|(k, n)| (Route::parse(k).map_or(k.clone(), |r| r.label(language::now()).to_owned()), *n)).collect();
                 let by_unit = a.by_unit.iter().map(|(k, n)| (units.iter().find(|u| u.id.to_string() == *k).map_or(k.clone(), |u| u.name.clone()), *n)).collect();
                 let home_list = homes.get();
                 let by_home = a.by_home.iter().map(|(k, n)| (if k == "none" { none.clone() } else {

@@ -3,6 +3,7 @@
 //! records a change (the visit form included).
 
 use super::{store, sync_ctl, Ctx};
+use crate::register::ApiFailure;
 use crate::lock::MAX_PIN_DIGITS;
 use leptos::prelude::*;
 use shared::protocol::Mutation;
@@ -25,6 +26,25 @@ pub(crate) async fn record_change(
     ctx.data_changed();
     sync_ctl::after_local_write(ctx);
     Ok(())
+}
+
+/// What the user reads when a request to the server failed. An ended
+/// session goes to sync, which asks the user to sign in again.
+pub(crate) fn failure_text(ctx: Ctx, failure: &ApiFailure) -> String {
+    if failure.session_ended() {
+        sync_ctl::request_sync(ctx);
+    }
+    failure.text()
+}
+
+/// An optional id from a `<select>`'s value ("" is none).
+pub(crate) fn parse_id<T>(value: &str, from: impl Fn(uuid::Uuid) -> T) -> Option<T> {
+    uuid::Uuid::parse_str(value).ok().map(from)
+}
+
+/// A `<select>`'s value for an optional id.
+pub(crate) fn id_text<T: std::fmt::Display>(id: Option<T>) -> String {
+    id.map(|i| i.to_string()).unwrap_or_default()
 }
 
 /// A PIN entered with the numeric keypad, never shown or remembered by the

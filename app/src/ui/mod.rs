@@ -293,29 +293,38 @@ fn UserMenu() -> impl IntoView {
                 {move || ctx.user.get().map(|u| view! { <span translate="no">{u.display_name}</span>{format!(" · {}", u.role.label(language()))} })}
             </span>
             <nav class="user-menu__links" aria-label=move || t_string!(i18n, shell.account_nav)>
-                {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
-                    .then(|| view! { <A href="/loggkontroll">{t!(i18n, shell.links.audit)}</A> })}
-                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.reads_child_records()))
-                    .then(|| view! { <A href="/hemregister">{t!(i18n, shell.links.home_register)}</A> })}
-                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
-                    .then(|| view! { <A href="/beslut">{t!(i18n, shell.links.decisions)}</A> })}
-                {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::GroupLeader))
-                    .then(|| view! { <A href="/akt">{t!(i18n, shell.links.to_record)}</A> })}
-                <A href="/rutiner">{t!(i18n, shell.links.routines)}</A>
-                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
-                    .then(|| view! { <A href="/checklistor">{t!(i18n, shell.links.checklists)}</A> })}
-                {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
-                    .then(|| view! { <A href="/egenkontroll">{t!(i18n, shell.links.self_check)}</A> })}
-                <complaints::MenuLink/>
-                <deviations::MenuLinks/>
-                <A href="/enheter">{t!(i18n, shell.links.my_devices)}</A>
-                <A href="/mitt-kort">{t!(i18n, card.menu)}</A>
-                // A route change, not a page load: the device stays unlocked
-                // behind the corner, so a child's message goes into the
-                // sealed outbox; the corner's way back loads the page, which
-                // asks for the device key.
-                <A href=corner::HOME>{t!(i18n, corner.title)}</A>
-                <A href="/sprak">{t!(i18n, languages.menu)}</A>
+                <div class="menu-group" role="group" aria-labelledby="menu-work">
+                    <span class="menu-group__label" id="menu-work">{t!(i18n, shell.groups.work)}</span>
+                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.reads_child_records()))
+                        .then(|| view! { <A href="/hemregister">{t!(i18n, shell.links.home_register)}</A> })}
+                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
+                        .then(|| view! { <A href="/beslut">{t!(i18n, shell.links.decisions)}</A> })}
+                    {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::GroupLeader))
+                        .then(|| view! { <A href="/akt">{t!(i18n, shell.links.to_record)}</A> })}
+                    <A href="/rutiner">{t!(i18n, shell.links.routines)}</A>
+                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+                        .then(|| view! { <A href="/checklistor">{t!(i18n, shell.links.checklists)}</A> })}
+                </div>
+                <div class="menu-group" role="group" aria-labelledby="menu-follow-up">
+                    <span class="menu-group__label" id="menu-follow-up">{t!(i18n, shell.groups.follow_up)}</span>
+                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+                        .then(|| view! { <A href="/egenkontroll">{t!(i18n, shell.links.self_check)}</A> })}
+                    {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
+                        .then(|| view! { <A href="/loggkontroll">{t!(i18n, shell.links.audit)}</A> })}
+                    <complaints::MenuLink/>
+                    <deviations::MenuLinks/>
+                </div>
+                <div class="menu-group" role="group" aria-labelledby="menu-own">
+                    <span class="menu-group__label" id="menu-own">{t!(i18n, shell.groups.own)}</span>
+                    <A href="/enheter">{t!(i18n, shell.links.my_devices)}</A>
+                    <A href="/mitt-kort">{t!(i18n, card.menu)}</A>
+                    // A route change, not a page load: the device stays unlocked
+                    // behind the corner, so a child's message goes into the
+                    // sealed outbox; the corner's way back loads the page, which
+                    // asks for the device key.
+                    <A href=corner::HOME>{t!(i18n, corner.title)}</A>
+                    <A href="/sprak">{t!(i18n, languages.menu)}</A>
+                </div>
             </nav>
             <language::LanguagePicker staff=true/>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>

@@ -3,7 +3,7 @@
 //! the contact and add checks. Online only: the page says when it needs the
 //! network, shows progress, and says whether each save reached the server.
 
-use super::{ctx, language, store, sync_ctl, Ctx};
+use super::{ctx, language, store, Ctx};
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::labels::Label;
 use crate::platform::http::HttpTransport;
@@ -14,6 +14,8 @@ use crate::register::{
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use shared::complaints::Complaint;
+use shared::deviations::Deviation;
 use shared::register::{CheckKind, CheckResult, HomeEntry};
 use shared::HomeId;
 
@@ -72,10 +74,7 @@ pub(crate) fn saved_now(what: Saved) -> SaveState {
 /// The failure as the page shows it; an ended session goes to sync, which
 /// asks the user to sign in again.
 pub(crate) fn failed(ctx: Ctx, failure: &ApiFailure) -> SaveState {
-    if failure.session_ended() {
-        sync_ctl::request_sync(ctx);
-    }
-    SaveState::Failed(failure.text_in(language::now()))
+    SaveState::Failed(super::form::failure_text(ctx, failure))
 }
 
 /// Shown on every online-only page while the device is offline.
@@ -129,12 +128,11 @@ pub(crate) fn load_homes(ctx: Ctx, homes: RwSignal<Option<Result<Vec<HomeEntry>,
         }
         homes.set(None);
         let result = HttpTransport::new(store).register_homes().await;
-        homes.set(Some(result.map(sorted).map_err(|failure| {
-            if failure.session_ended() {
-                sync_ctl::request_sync(ctx);
-            }
-            failure.text_in(language::now())
-        })));
+        homes.set(Some(
+            result
+                .map(sorted)
+                .map_err(|failure| super::form::failure_text(ctx, &failure)),
+        ));
     });
 }
 
@@ -275,6 +273,7 @@ pub(crate) fn HomePage() -> impl IntoView {
 #[component]
 fn HomeView(entry: HomeEntry) -> impl IntoView {
     let ctx = ctx();
+    let home_id = entry.home.id;
     // Replaced by the server's answer after each save.
     let current = RwSignal::new(entry);
     let manager = is_manager(ctx);
@@ -340,7 +339,87 @@ fn HomeView(entry: HomeEntry) -> impl IntoView {
                 </section>
             }
         }}
+        <HomeReports home=home_id/>
         {manager.then(|| view! { <ContactEditor current/> <CheckAdder current/> })}
+    }
+}
+
+/// The home's deviations and complaints that the user may see, each a link
+/// to it. Every one listed is a read, logged by the server.
+#[component]
+fn HomeReports(home: HomeId) -> impl IntoView {
+    let ctx = ctx();
+    let i18n = use_i18n();
+    let language = language::reader();
+    let found = RwSignal::new(None::<Result<(Vec<Deviation>, Vec<Complaint>), String>>);
+    Effect::new(move |_| {
+        if !ctx.online.get() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            let http = HttpTransport::new(store);
+            let result = async {
+                let deviations = http.deviations_of_home(home).await?.deviations;
+                let complaints = http.complaints_of_home(home).await?.complaints;
+                Ok::<_, ApiFailure>((deviations, complaints))
+            }
+            .await;
+            found.set(Some(result.map_err(|f| super::form::failure_text(ctx, &f))));
+        });
+    });
+    let deviation_row = move |d: Deviation| {
+        let first: String = d.report.what_happened.chars().take(100).collect();
+        let (reported_on, route, category) = (d.reported_on, d.report.route, d.report.category);
+        view! {
+            <li class="caseload__item" data-testid="home-deviation">
+                <A href=format!("/avvikelser/{}", d.id) attr:class="caseload__link">
+                    <span class="caseload__name" translate="no">{first}</span>
+                    <span class="caseload__meta">{move || {
+                        let language = language();
+                        format!("{} · {} · {}", language.date(reported_on), route.label(language), category.label(language))
+                    }}</span>
+                </A>
+            </li>
+        }
+    };
+    let complaint_row = move |c: Complaint| {
+        let first: String = c.text.lines().next().unwrap_or_default().chars().take(100).collect();
+        let (received_on, kind, status) = (c.received_on, c.kind, c.status);
+        view! {
+            <li class="caseload__item" data-testid="home-complaint">
+                <A href=format!("/klagomal?klagomal={}", c.id) attr:class="caseload__link">
+                    <span class="caseload__name" translate="no">{first}</span>
+                    <span class="caseload__meta">{move || {
+                        let language = language();
+                        format!("{} · {} · {}", language.date(received_on), kind.label(language), status.label(language))
+                    }}</span>
+                </A>
+            </li>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="home-reports-h" data-testid="home-reports">
+            <h2 id="home-reports-h">{t!(i18n, register.home.reports)}</h2>
+            {move || match found.get() {
+                None if !ctx.online.get() => view! { <p class="muted">{t!(i18n, register.home.reports_offline)}</p> }.into_any(),
+                None => view! { <p class="muted" role="status">{t!(i18n, register.home.reports_loading)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                Some(Ok((deviations, complaints))) if deviations.is_empty() && complaints.is_empty() => {
+                    view! { <p class="muted">{t!(i18n, register.home.no_reports)}</p> }.into_any()
+                }
+                Some(Ok((deviations, complaints))) => view! {
+                    {(!deviations.is_empty()).then(|| view! {
+                        <h3>{t!(i18n, register.home.deviations)}</h3>
+                        <ul class="caseload">{deviations.into_iter().map(deviation_row).collect_view()}</ul>
+                    })}
+                    {(!complaints.is_empty()).then(|| view! {
+                        <h3>{t!(i18n, register.home.complaints)}</h3>
+                        <ul class="caseload">{complaints.into_iter().map(complaint_row).collect_view()}</ul>
+                    })}
+                }.into_any(),
+            }}
+        </section>
     }
 }
 

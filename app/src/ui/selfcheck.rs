@@ -6,8 +6,9 @@
 //! case review ("Ärendegenomgång") with one social worker.
 
 use super::charts::{MonthVisitsChart, ShareBarsChart};
+use super::form::failure_text;
 use super::register::SaveState;
-use super::{ctx, store, sync_ctl, Ctx};
+use super::{ctx, store, Ctx};
 use crate::charts::{compliance_chart, month_chart};
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::labels::Label;
@@ -32,13 +33,6 @@ use shared::{CaseReviewId, UnitId, UserId};
 fn sees_whole_units(ctx: Ctx) -> bool {
     ctx.user
         .with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
-}
-
-fn failure_text(ctx: Ctx, failure: &ApiFailure) -> String {
-    if failure.session_ended() {
-        sync_ctl::request_sync(ctx);
-    }
-    failure.text()
 }
 
 /// The device's local time of a server time.

@@ -153,11 +153,16 @@ pub(crate) fn MyCardPage() -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
+    // The fields show the card as it arrives (kept, then from the server),
+    // until the user types: a slow answer never overwrites what they wrote.
+    let typed = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(c)) = card.get() {
-            phone.set(c.phone.unwrap_or_default());
-            email.set(c.email.unwrap_or_default());
-            hours.set(c.hours.unwrap_or_default());
+            if !typed.get_untracked() {
+                phone.set(c.phone.unwrap_or_default());
+                email.set(c.email.unwrap_or_default());
+                hours.set(c.hours.unwrap_or_default());
+            }
         }
     });
     let outcome = RwSignal::new(None::<Result<String, String>>);
@@ -209,17 +214,17 @@ pub(crate) fn MyCardPage() -> impl IntoView {
             <label class="field">
                 <span>{t!(i18n, card.phone)}</span>
                 <input type="tel" name="phone" autocomplete="tel" maxlength="30"
-                    prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev))/>
+                    prop:value=move || phone.get() on:input=move |ev| { typed.set(true); phone.set(event_target_value(&ev)); }/>
             </label>
             <label class="field">
                 <span>{t!(i18n, card.email)}</span>
                 <input type="email" name="email" autocomplete="email" maxlength="120"
-                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                    prop:value=move || email.get() on:input=move |ev| { typed.set(true); email.set(event_target_value(&ev)); }/>
             </label>
             <label class="field">
                 <span>{t!(i18n, card.hours)}</span>
                 <input type="text" name="hours" maxlength="120" placeholder=move || t_string!(i18n, card.hours_example)
-                    prop:value=move || hours.get() on:input=move |ev| hours.set(event_target_value(&ev))/>
+                    prop:value=move || hours.get() on:input=move |ev| { typed.set(true); hours.set(event_target_value(&ev)); }/>
             </label>
             <button type="submit" class="button" disabled=move || busy.get()>
                 {move || if busy.get() { t_string!(i18n, card.saving) } else { t_string!(i18n, card.save) }}

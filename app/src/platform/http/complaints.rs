@@ -7,6 +7,7 @@ use shared::complaints::{
     ChildMessage, Complaint, ComplaintCounts, ComplaintList, ComplaintUpdate, MessageReceipt,
     MessageStatus, NewComplaint,
 };
+use shared::HomeId;
 use uuid::Uuid;
 
 /// Leaves a child's message from a device nobody is signed in on: the
@@ -30,6 +31,12 @@ impl HttpTransport {
     /// `show` is `new`, `overdue` or `all`.
     pub async fn complaints(&self, show: &str) -> Result<ComplaintList, ApiFailure> {
         self.api_json("GET", &format!("/api/v1/complaints?show={show}"), None)
+            .await
+    }
+
+    /// Every complaint linked to `home` that the user may see.
+    pub async fn complaints_of_home(&self, home: HomeId) -> Result<ComplaintList, ApiFailure> {
+        self.api_json("GET", &format!("/api/v1/complaints?home={home}"), None)
             .await
     }
 

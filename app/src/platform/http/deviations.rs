@@ -8,12 +8,19 @@ use shared::deviations::{
     ActionDone, Aggregates, Deviation, DeviationList, DeviationReport, InvestigationUpdate,
     LostDevice, LostDeviceOpened, NewAction, TextStep, Todo, UnitManager,
 };
+use shared::HomeId;
 use uuid::Uuid;
 
 impl HttpTransport {
     /// `show` is `mine`, `investigate` or `all`.
     pub async fn deviations(&self, show: &str) -> Result<DeviationList, ApiFailure> {
         self.api_json("GET", &format!("/api/v1/deviations?show={show}"), None)
+            .await
+    }
+
+    /// Every deviation linked to `home` that the user may see.
+    pub async fn deviations_of_home(&self, home: HomeId) -> Result<DeviationList, ApiFailure> {
+        self.api_json("GET", &format!("/api/v1/deviations?home={home}"), None)
             .await
     }
 
