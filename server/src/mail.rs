@@ -275,7 +275,9 @@ impl Conversation {
 
     /// EHLO; the extensions the server offers, upper-cased.
     async fn hello(&mut self, name: &str) -> Result<Vec<String>, MailError> {
-        let reply = self.command("EHLO", &format!("EHLO {name}"), &[250]).await?;
+        let reply = self
+            .command("EHLO", &format!("EHLO {name}"), &[250])
+            .await?;
         Ok(reply
             .lines
             .iter()

@@ -18,8 +18,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use shared::auth::Role;
 use shared::complaints::{
-    Complaint, ComplaintCounts, ComplaintSource, ComplaintStatus, ComplaintUpdate,
-    MessageKind, NewComplaint, MAX_ANSWER_CHARS, MAX_NAME_CHARS, MAX_REACH_CHARS, MAX_TEXT_CHARS,
+    Complaint, ComplaintCounts, ComplaintSource, ComplaintStatus, ComplaintUpdate, MessageKind,
+    NewComplaint, MAX_ANSWER_CHARS, MAX_NAME_CHARS, MAX_REACH_CHARS, MAX_TEXT_CHARS,
 };
 use shared::protocol::Record;
 use shared::register::HomeEntry;

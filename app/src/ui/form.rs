@@ -3,8 +3,8 @@
 //! records a change (the visit form included).
 
 use super::{store, sync_ctl, Ctx};
-use crate::register::ApiFailure;
 use crate::lock::MAX_PIN_DIGITS;
+use crate::register::ApiFailure;
 use leptos::prelude::*;
 use shared::protocol::Mutation;
 use shared::ChildId;

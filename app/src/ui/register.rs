@@ -384,7 +384,14 @@ fn HomeReports(home: HomeId) -> impl IntoView {
         }
     };
     let complaint_row = move |c: Complaint| {
-        let first: String = c.text.lines().next().unwrap_or_default().chars().take(100).collect();
+        let first: String = c
+            .text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(100)
+            .collect();
         let (received_on, kind, status) = (c.received_on, c.kind, c.status);
         view! {
             <li class="caseload__item" data-testid="home-complaint">

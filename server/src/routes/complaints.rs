@@ -148,7 +148,10 @@ fn list_params(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<(Show, Option<HomeId>)> {
     let Query(params) = query.map_err(|e| ApiError::InvalidQuery(e.body_text()))?;
-    if let Some(unknown) = params.keys().find(|k| !matches!(k.as_str(), "show" | "home")) {
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| !matches!(k.as_str(), "show" | "home"))
+    {
         return Err(ApiError::InvalidQuery(format!(
             "unknown parameter `{unknown}`"
         )));

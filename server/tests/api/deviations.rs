@@ -8,11 +8,13 @@
 
 use crate::backend_tests;
 use crate::helpers::{applied, assert_error, mutation, rejected, Backend, Options, TestApp};
+use crate::mail::{body_of, FakeRelay, Relay};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::db::audit::AuditFilter;
 use server::demo::{DEMO_CHILD_IDS, DEMO_UNITS};
+use server::mail::{SmtpConfig, SmtpSecurity};
 use shared::audit::AuditAction;
 use shared::auth::Role;
 use shared::deviations::{
@@ -21,8 +23,6 @@ use shared::deviations::{
 };
 use shared::protocol::Operation;
 use shared::{ChildId, ErrorCode, HomeId, UnitId, UserId};
-use crate::mail::{body_of, FakeRelay, Relay};
-use server::mail::{SmtpConfig, SmtpSecurity};
 use uuid::Uuid;
 
 backend_tests!(
@@ -981,16 +981,16 @@ async fn bad_requests_get_clear_errors_and_write_nothing(backend: Backend) {
     ] {
         let response = app
             .send_json_as(
-            &s.manager_client,
-            if p.ends_with("investigation") {
-                reqwest::Method::PUT
-            } else {
-                reqwest::Method::POST
-            },
-            &p,
-            &body,
-        )
-        .await;
+                &s.manager_client,
+                if p.ends_with("investigation") {
+                    reqwest::Method::PUT
+                } else {
+                    reqwest::Method::POST
+                },
+                &p,
+                &body,
+            )
+            .await;
         assert_error(response, 422, ErrorCode::ValidationFailed).await;
     }
     let after: Deviation = get_json(&app, &s.manager_client, &path).await;

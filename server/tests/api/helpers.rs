@@ -281,10 +281,7 @@ impl TestApp {
     /// client for them.
     pub async fn member_of(&self, unit: UnitId, role: Role) -> (UserId, reqwest::Client) {
         let (user, client) = self.client_for(role, &[]).await;
-        self.db
-            .add_user_unit(user.id, unit)
-            .await
-            .expect("member");
+        self.db.add_user_unit(user.id, unit).await.expect("member");
         (user.id, client)
     }
 

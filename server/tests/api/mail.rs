@@ -152,7 +152,8 @@ async fn converse(
             in_data = false;
             "250 queued".into()
         } else if let Some(parts) = login.as_mut() {
-            parts.push(String::from_utf8(b64.decode(&line).unwrap_or_default()).unwrap_or_default());
+            parts
+                .push(String::from_utf8(b64.decode(&line).unwrap_or_default()).unwrap_or_default());
             if parts.len() == 1 {
                 "334 UGFzc3dvcmQ6".into()
             } else {
@@ -184,7 +185,12 @@ async fn converse(
         } else if let Some(token) = line.strip_prefix("AUTH PLAIN ") {
             let decoded = b64.decode(token).unwrap_or_default();
             let expected = format!("\0{USER}\0{PASSWORD}");
-            if decoded == expected.as_bytes() { "235 ok" } else { "535 wrong" }.into()
+            if decoded == expected.as_bytes() {
+                "235 ok"
+            } else {
+                "535 wrong"
+            }
+            .into()
         } else if line == "AUTH LOGIN" {
             login = Some(Vec::new());
             "334 VXNlcm5hbWU6".into()
@@ -212,10 +218,7 @@ async fn converse(
 
 /// The body of the message the relay received, decoded.
 pub fn body_of(conversation: &[String]) -> String {
-    let start = conversation
-        .iter()
-        .position(|l| l == "DATA")
-        .expect("DATA");
+    let start = conversation.iter().position(|l| l == "DATA").expect("DATA");
     let body: String = conversation[start..]
         .iter()
         .skip_while(|l| !l.is_empty())
@@ -255,8 +258,14 @@ async fn starttls_then_auth_plain_then_the_message() {
     let seen = relay.conversation().await;
     let tls = index_of(&seen, TLS_BEGINS);
     assert!(index_of(&seen, "STARTTLS") < tls);
-    assert!(index_of(&seen, "AUTH PLAIN") > tls, "the password only inside TLS");
-    assert!(index_of(&seen, "EHLO") < tls && seen[tls + 1].starts_with("EHLO"), "EHLO again after TLS");
+    assert!(
+        index_of(&seen, "AUTH PLAIN") > tls,
+        "the password only inside TLS"
+    );
+    assert!(
+        index_of(&seen, "EHLO") < tls && seen[tls + 1].starts_with("EHLO"),
+        "EHLO again after TLS"
+    );
     assert!(index_of(&seen, "MAIL FROM:<barnbesok@kommun.example>") > tls);
     assert_eq!(body_of(&seen), "Vi har ändrat hur vi kallar till möten.");
     assert_eq!(seen.last().map(String::as_str), Some("QUIT"));
@@ -273,7 +282,9 @@ async fn auth_login_when_the_relay_offers_only_that() {
     server::mail::send(&smtp, &message()).await.expect("sent");
     let seen = relay.conversation().await;
     assert!(index_of(&seen, "AUTH LOGIN") > index_of(&seen, TLS_BEGINS));
-    assert!(seen.iter().any(|l| l.starts_with("RCPT TO:<familjen.berg@example.org>")));
+    assert!(seen
+        .iter()
+        .any(|l| l.starts_with("RCPT TO:<familjen.berg@example.org>")));
 }
 
 #[tokio::test]
@@ -308,7 +319,9 @@ async fn a_relay_without_starttls_gets_neither_the_password_nor_the_message() {
     assert!(matches!(err, MailError::NoStartTls), "{err}");
     let seen = relay.conversation().await;
     assert!(
-        !seen.iter().any(|l| l.starts_with("AUTH") || l.starts_with("MAIL")),
+        !seen
+            .iter()
+            .any(|l| l.starts_with("AUTH") || l.starts_with("MAIL")),
         "{seen:?}"
     );
 }
@@ -322,7 +335,13 @@ async fn a_wrong_password_sends_nothing() {
         .await
         .expect_err("refused");
     assert!(
-        matches!(err, MailError::Refused { step: "AUTH", code: 535 }),
+        matches!(
+            err,
+            MailError::Refused {
+                step: "AUTH",
+                code: 535
+            }
+        ),
         "{err}"
     );
     let seen = relay.conversation().await;
@@ -359,10 +378,20 @@ fn settings_that_would_leak_the_password_or_cannot_work_stop_the_server() {
     let password: &Path = &password_file;
     std::fs::write(password, PASSWORD).expect("write");
     let config = |security, ca: &Path, account| {
-        SmtpConfig::new("relay.kommun.example:25".into(), USER.into(), security, ca, account)
+        SmtpConfig::new(
+            "relay.kommun.example:25".into(),
+            USER.into(),
+            security,
+            ca,
+            account,
+        )
     };
     assert!(matches!(
-        config(SmtpSecurity::None, Path::new("/none"), Some((USER.into(), password))),
+        config(
+            SmtpSecurity::None,
+            Path::new("/none"),
+            Some((USER.into(), password))
+        ),
         Err(MailConfigError::PasswordWithoutTls)
     ));
     assert!(matches!(
