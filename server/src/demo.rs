@@ -97,7 +97,7 @@ pub struct DemoUser {
 /// Clearly marked demo users, one per role, and three more colleagues in
 /// the first unit whose children give the self-check a year of history
 /// (the README lists them).
-pub const DEMO_USERS: [DemoUser; 9] = [
+pub const DEMO_USERS: [DemoUser; 10] = [
     DemoUser {
         id: user_id(1),
         username: "demo.anna",
@@ -146,6 +146,15 @@ pub const DEMO_USERS: [DemoUser; 9] = [
         units: &[],
         caseload: &[],
     },
+    // Aggregates of deviations across units, no child's record.
+    DemoUser {
+        id: user_id(10),
+        username: "demo.kvalitet",
+        display_name: "Kim Kvalitetsson (demo)",
+        role: Role::Quality,
+        units: &[],
+        caseload: &[],
+    },
     // Their caseloads are dated: see [`HISTORY_ASSIGNMENTS`].
     DemoUser {
         id: user_id(7),
@@ -173,9 +182,9 @@ pub const DEMO_USERS: [DemoUser; 9] = [
     },
 ];
 
-const DALIA: usize = 6;
-const FREDRIK: usize = 7;
-const HANNA: usize = 8;
+const DALIA: usize = 7;
+const FREDRIK: usize = 8;
+const HANNA: usize = 9;
 
 /// The demo units and users; returns the users inserted now.
 async fn seed_accounts(db: &Database) -> Result<Vec<&'static DemoUser>, DbError> {
