@@ -35,6 +35,9 @@ impl PgPools {
             ("lock_timeout", "4s"),
             ("statement_timeout", "5s"),
             ("idle_in_transaction_session_timeout", "4s"),
+            // Dates and instants cast to text (the self-check packs them)
+            // read as ISO 8601 whatever the server's default.
+            ("datestyle", "ISO"),
         ]))
     }
 
@@ -71,6 +74,30 @@ impl PgPools {
             .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?)
+    }
+
+    /// Two read-only transactions on one snapshot: the first exports its
+    /// snapshot and the second takes it.
+    pub(super) async fn begin_snapshot_pair(
+        &self,
+    ) -> Result<
+        (
+            Transaction<'static, Postgres>,
+            Transaction<'static, Postgres>,
+        ),
+        DbError,
+    > {
+        let mut a = self.begin_snapshot().await?;
+        let id: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+            .fetch_one(&mut *a)
+            .await?;
+        if !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(sqlx::Error::Protocol(format!("unexpected snapshot id {id:?}")).into());
+        }
+        let mut b = self.begin_snapshot().await?;
+        let set = format!("SET TRANSACTION SNAPSHOT '{id}'");
+        sqlx::query(&set).execute(&mut *b).await?;
+        Ok((a, b))
     }
 
     pub(super) async fn run(&self, stmt: Stmt<'_>, want: Want) -> Result<Output, DbError> {

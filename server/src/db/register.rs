@@ -263,6 +263,10 @@ impl Database {
     pub(crate) async fn begin_snapshot(&self) -> Result<Tx, DbError> {
         self.pool.begin_snapshot().await
     }
+
+    pub(crate) async fn begin_snapshot_pair(&self) -> Result<(Tx, Tx), DbError> {
+        self.pool.begin_snapshot_pair().await
+    }
 }
 
 /// Numbers `record` and appends it to the change feed.
@@ -993,5 +997,59 @@ mod tests {
         tx.commit().await.expect("commit");
         // Child created, updated; placement created: three changes.
         assert_eq!(db.count_changes().await.expect("count"), 3);
+    }
+
+    async fn unit_count(tx: &mut Tx) -> i64 {
+        Stmt::new("SELECT COUNT(*) AS n FROM units")
+            .one::<Count>(tx)
+            .await
+            .expect("count")
+            .0
+    }
+
+    struct Count(i64);
+
+    impl FromRow for Count {
+        fn from_row(row: &Row) -> Result<Self, DbError> {
+            Ok(Self(row.get("n")?))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_snapshot_pair_waits_for_a_write_in_flight_and_then_sees_one_state() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = database(&dir).await;
+        db.insert_unit(UnitId::new_random(), "Första")
+            .await
+            .expect("unit");
+        let mut write = db.begin_write().await.expect("write");
+        Stmt::new("INSERT INTO units (id, name) VALUES ($1, $2)")
+            .bind(UnitId::new_random())
+            .bind("Andra")
+            .execute(&mut write)
+            .await
+            .expect("insert");
+        let mut pair = tokio::spawn({
+            let db = db.clone();
+            async move { db.begin_snapshot_pair().await }
+        });
+        // Both snapshots must come from one commit: not before the write
+        // in flight ends.
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(300), &mut pair).await;
+        assert!(waited.is_err(), "the pair began during a write");
+        write.commit().await.expect("commit");
+        let (mut a, mut b) = pair.await.expect("task").expect("pair");
+        assert_eq!(unit_count(&mut a).await, 2);
+        db.insert_unit(UnitId::new_random(), "Tredje")
+            .await
+            .expect("unit");
+        assert_eq!(unit_count(&mut a).await, 2, "a snapshot does not move");
+        assert_eq!(
+            unit_count(&mut b).await,
+            2,
+            "the second sees the first's state"
+        );
+        let mut fresh = db.begin_snapshot().await.expect("fresh");
+        assert_eq!(unit_count(&mut fresh).await, 3);
     }
 }

@@ -69,13 +69,6 @@ fn key(date: NaiveDate) -> i64 {
 /// (31 May + 3 months = 31 August, but 30 November + 3 = 28 February).
 const CLAMP_SLACK: i64 = 3;
 
-/// The children of `units`.
-const CHILDREN_SQL: &str = concat!(
-    "SELECT ",
-    child_columns!(),
-    " FROM children WHERE unit_id = ANY($1)"
-);
-
 /// One in-person visit as [`CHILDREN_WITH_VISITS_SQL`] packs it: its date,
 /// a digit of who and how (1 a disability-area officer, 2 a consultant,
 /// 4 talked alone), a digit of the child's view (1 written down, 2 a reason
@@ -116,37 +109,37 @@ const CHILDREN_WITH_VISITS_SQL: &str = concat!(
 const VISIT_SEPARATOR: &str = "\u{1e}";
 
 /// The undeleted placements of the units' children, each with whether it
-/// was closed and its last counting visit if it is current on `$2` (the
-/// latest first and one row: a backward index seek on both backends, which
-/// PostgreSQL does not make of a `MAX` with the end-date condition).
+/// was closed.
 const PLACEMENTS_SQL: &str = concat!(
     "SELECT ",
     placement_columns!(),
     ", EXISTS (SELECT 1 FROM placement_closings e WHERE e.placement_id = placements.id) \
-     AS closed, \
-     CASE WHEN start_date <= $2 AND (end_date IS NULL OR end_date >= $2) THEN \
-     (SELECT v.visit_date FROM visits v WHERE v.child_id = placements.child_id AND ",
-    counting!("v"),
-    " AND v.visit_date >= placements.start_date \
-     AND (placements.end_date IS NULL OR v.visit_date <= placements.end_date) \
-     ORDER BY v.visit_date DESC LIMIT 1) END AS last_visit \
-     FROM placements WHERE deleted = FALSE \
+     AS closed FROM placements WHERE deleted = FALSE \
      AND child_id IN (SELECT id FROM children WHERE unit_id = ANY($1))"
 );
 
 /// The ticks of the written-information items (`$2`, `$3`, `$4`: 0, 1 and
-/// 2) on the units' placements, in the order they were made.
-const TICKS_SQL: &str = "SELECT t.placement_id, \
-     CASE t.item_key WHEN $2 THEN 0 WHEN $3 THEN 1 ELSE 2 END AS item, \
-     t.state = 'done' AS done \
+/// 2) on the units' placements, in the order they were made, packed into
+/// one text (one row, not thousands: see [`CHILDREN_WITH_VISITS_SQL`]):
+/// each tick is the placement's id, the item's digit and 1 if done, else 0.
+const TICKS_SQL: &str = "SELECT string_agg(CAST(t.placement_id AS TEXT) \
+     || CASE t.item_key WHEN $2 THEN '0' WHEN $3 THEN '1' ELSE '2' END \
+     || CASE WHEN t.state = 'done' THEN '1' ELSE '0' END, ',' ORDER BY t.ticked_at, t.id) AS ticks \
      FROM checklist_ticks t JOIN children c ON c.id = t.child_id \
-     WHERE c.unit_id = ANY($1) AND t.item_key IN ($2, $3, $4) ORDER BY t.ticked_at, t.id";
+     WHERE c.unit_id = ANY($1) AND t.item_key IN ($2, $3, $4)";
 
-/// Assignments (not cover) of the units' children, with the worker.
-const ASSIGNMENTS_SQL: &str = "SELECT a.child_id, a.starts_at, a.ends_at, a.user_id, \
-     u.display_name, u.role FROM child_access a \
-     JOIN users u ON u.id = a.user_id JOIN children c ON c.id = a.child_id \
+/// Assignments (not cover) of the units' children, packed into one text as
+/// [`TICKS_SQL`] is: each is the child's id, the worker's id, and when it
+/// starts and ends (none if open) apart by `/`. The workers come with
+/// [`WORKERS_SQL`].
+const ASSIGNMENTS_SQL: &str = "SELECT string_agg(CAST(a.child_id AS TEXT) \
+     || CAST(a.user_id AS TEXT) || CAST(a.starts_at AS TEXT) || '/' \
+     || COALESCE(CAST(a.ends_at AS TEXT), ''), ',') AS assignments \
+     FROM child_access a JOIN children c ON c.id = a.child_id \
      WHERE c.unit_id = ANY($1) AND a.kind = 'assigned'";
+
+/// The users a report may name as workers.
+const WORKERS_SQL: &str = "SELECT id, display_name, role FROM users";
 
 /// Closings in `$2..=$3` of the units' undeleted placements.
 const ENDINGS_SQL: &str = "SELECT e.child_id, e.placement_id, e.end_date, e.kind, \
@@ -161,19 +154,71 @@ struct Assignment {
     worker: WorkerRef,
 }
 
-impl FromRow for Assignment {
+struct AssignmentsSql {
+    assignments: Option<String>,
+}
+
+impl FromRow for AssignmentsSql {
     fn from_row(row: &Row) -> Result<Self, DbError> {
         Ok(Self {
-            child_id: row.get("child_id")?,
-            starts_at: row.get("starts_at")?,
-            ends_at: row.get("ends_at")?,
-            worker: WorkerRef {
-                id: row.get("user_id")?,
-                name: row.get("display_name")?,
-                role: role(row, "users")?,
-            },
+            assignments: row.get("assignments")?,
         })
     }
+}
+
+impl FromRow for WorkerRef {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            id: row.get("id")?,
+            name: row.get("display_name")?,
+            role: role(row, "users")?,
+        })
+    }
+}
+
+/// An instant as a text cast gives it: RFC 3339 as SQLite stores it, or
+/// PostgreSQL's ISO style (`2026-03-01 09:30:00.25+01`).
+fn cast_instant(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%#z"))
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// The assignments packed by [`ASSIGNMENTS_SQL`], each with its worker.
+fn unpack_assignments(
+    packed: &str,
+    workers: &BTreeMap<UserId, WorkerRef>,
+) -> Result<Vec<Assignment>, DbError> {
+    const ID: usize = 36;
+    let corrupt = || DbError::CorruptRow {
+        table: "child_access",
+        reason: "a packed assignment is malformed".to_owned(),
+    };
+    let id = |text: Option<&str>| {
+        text.and_then(|t| uuid::Uuid::parse_str(t).ok())
+            .ok_or_else(corrupt)
+    };
+    let mut out = Vec::new();
+    for entry in packed.split(',').filter(|e| !e.is_empty()) {
+        let child_id = ChildId::from_uuid(id(entry.get(..ID))?);
+        let user_id = UserId::from_uuid(id(entry.get(ID..2 * ID))?);
+        let (starts, ends) = entry
+            .get(2 * ID..)
+            .and_then(|rest| rest.split_once('/'))
+            .ok_or_else(corrupt)?;
+        let worker = workers.get(&user_id).cloned().ok_or_else(corrupt)?;
+        out.push(Assignment {
+            child_id,
+            starts_at: cast_instant(starts).ok_or_else(corrupt)?,
+            ends_at: match ends {
+                "" => None,
+                ends => Some(cast_instant(ends).ok_or_else(corrupt)?),
+            },
+            worker,
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Clone, Copy, Default)]
@@ -259,6 +304,20 @@ fn iso_date(text: &[u8]) -> Option<NaiveDate> {
 }
 
 impl ChildVisits {
+    /// The last counting visit within `placement`'s dates: the latest read
+    /// from [`Window::visits_from`] on, else the last one before that.
+    fn last_counting_in(&self, placement: &Placement) -> Option<NaiveDate> {
+        let within = |d: &NaiveDate| {
+            placement.start_date <= *d && placement.end_date.is_none_or(|end| *d <= end)
+        };
+        self.counting
+            .iter()
+            .rev()
+            .find(|d| within(d))
+            .or(self.before.as_ref().filter(|d| within(d)))
+            .copied()
+    }
+
     /// Unpacks `packed` ([`CHILDREN_WITH_VISITS_SQL`]), adding the counting
     /// visits of the window to `months` (by first of month: visits, talked
     /// alone).
@@ -348,7 +407,6 @@ struct Candidate<'a> {
 struct PlacementSql {
     placement: PlacementRow,
     closed: bool,
-    last_visit: Option<NaiveDate>,
 }
 
 impl FromRow for PlacementSql {
@@ -356,25 +414,54 @@ impl FromRow for PlacementSql {
         Ok(Self {
             placement: PlacementRow::from_row(row)?,
             closed: row.get("closed")?,
-            last_visit: row.get("last_visit")?,
         })
     }
 }
 
-struct TickSql {
-    placement_id: PlacementId,
-    item: i64,
-    done: bool,
+struct TicksSql {
+    ticks: Option<String>,
 }
 
-impl FromRow for TickSql {
+impl FromRow for TicksSql {
     fn from_row(row: &Row) -> Result<Self, DbError> {
         Ok(Self {
-            placement_id: row.get("placement_id")?,
-            item: row.get("item")?,
-            done: row.get("done")?,
+            ticks: row.get("ticks")?,
         })
     }
+}
+
+/// Sets each placement's [`Informed`] from the packed ticks of
+/// [`TICKS_SQL`], the last tick of an item winning.
+fn apply_ticks(
+    packed: &str,
+    placements: &mut BTreeMap<PlacementId, PlacementFacts>,
+) -> Result<(), DbError> {
+    const ID: usize = 36;
+    let corrupt = || DbError::CorruptRow {
+        table: "checklist_ticks",
+        reason: "a packed tick is malformed".to_owned(),
+    };
+    for tick in packed.split(',').filter(|t| !t.is_empty()) {
+        let (Some(id), Some(&[item, done])) = (tick.get(..ID), tick.as_bytes().get(ID..)) else {
+            return Err(corrupt());
+        };
+        let id = uuid::Uuid::parse_str(id).map_err(|_| corrupt())?;
+        let Some(facts) = placements.get_mut(&PlacementId::from_uuid(id)) else {
+            continue;
+        };
+        let informed = &mut facts.informed;
+        *match item {
+            b'0' => &mut informed.contact,
+            b'1' => &mut informed.complaints,
+            b'2' => &mut informed.rights,
+            _ => return Err(corrupt()),
+        } = match done {
+            b'1' => true,
+            b'0' => false,
+            _ => return Err(corrupt()),
+        };
+    }
+    Ok(())
 }
 
 struct EndingSql {
@@ -408,7 +495,6 @@ impl FromRow for EndingSql {
 /// their placements, assignments and visits.
 struct Scope {
     units: Vec<UnitSummary>,
-    unit_ids: Vec<UnitId>,
     /// The children with a placement in the range read.
     children: BTreeMap<ChildId, Child>,
     /// The units' other children.
@@ -422,6 +508,8 @@ struct Scope {
     visits: BTreeMap<ChildId, ChildVisits>,
     /// With a [`Window`]: its counting visits by month (visits, talked alone).
     months: BTreeMap<NaiveDate, (u32, u32)>,
+    /// With a [`Window`]: the placements closed in it.
+    endings: Vec<EndingSql>,
 }
 
 struct PlacementFacts {
@@ -446,99 +534,35 @@ fn worker_ref(user: &UserRow) -> WorkerRef {
 
 impl Scope {
     /// The children placed at some time in `from..=to`, with `today`'s last
-    /// visits, and with `window` their visits.
+    /// visits, and with `window` their visits and the endings in it. `a` and
+    /// `b` are two transactions on one snapshot
+    /// ([`Database::begin_snapshot_pair`]): the children and their visits
+    /// are read on one while the placements, ticks, assignments and endings
+    /// are read on the other.
     async fn read(
-        tx: &mut Tx,
+        (a, b): (&mut Tx, &mut Tx),
         unit_ids: &[UnitId],
         (from, to): (NaiveDate, NaiveDate),
         today: NaiveDate,
-        window: Option<&Window>,
+        window: &Window,
     ) -> Result<Self, DbError> {
-        let units: Vec<UnitSummary> =
-            Stmt::new("SELECT id, name FROM units WHERE id = ANY($1) ORDER BY name, id")
-                .bind(IdList(unit_ids))
-                .all(&mut *tx)
-                .await?;
-        let mut visits = BTreeMap::new();
-        let mut months = BTreeMap::new();
-        let rows: Vec<ChildRow> = match window {
-            None => {
-                Stmt::new(CHILDREN_SQL)
-                    .bind(IdList(unit_ids))
-                    .all(&mut *tx)
-                    .await?
-            }
-            Some(window) => {
-                let rows: Vec<ChildWithVisits> = Stmt::new(CHILDREN_WITH_VISITS_SQL)
-                    .bind(IdList(unit_ids))
-                    .bind(window.from())
-                    .bind(window.now.to)
-                    .bind(window.visits_from())
-                    .bind(VISIT_SEPARATOR)
-                    .all(&mut *tx)
-                    .await?;
-                let mut children = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let seen = ChildVisits::unpack(
-                        row.visits.as_deref().unwrap_or_default(),
-                        row.counted_before,
-                        window,
-                        &mut months,
-                    );
-                    visits.insert(row.child.id, seen?);
-                    children.push(row.child);
-                }
-                children
-            }
-        };
-        let mut others: BTreeMap<ChildId, Child> = rows
-            .into_iter()
-            .map(|r| r.decode().map(|c| (c.id, c)))
-            .collect::<Result<_, _>>()?;
-        let rows: Vec<PlacementSql> = Stmt::new(PLACEMENTS_SQL)
-            .bind(IdList(unit_ids))
-            .bind(today)
-            .all(&mut *tx)
-            .await?;
-        let mut placements: BTreeMap<ChildId, Vec<Placement>> = BTreeMap::new();
-        let mut placement_index = BTreeMap::new();
-        for row in rows {
-            let placement = row.placement.decode()?.placement;
-            placement_index.insert(
-                placement.id,
-                PlacementFacts {
-                    closed: row.closed,
-                    last_visit: row.last_visit,
-                    informed: Informed::default(),
-                },
-            );
-            placements
-                .entry(placement.child_id)
-                .or_default()
-                .push(placement);
-        }
-        let [contact, complaints, rights] = INFORMATION_ITEMS;
-        let ticks: Vec<TickSql> = Stmt::new(TICKS_SQL)
-            .bind(IdList(unit_ids))
-            .bind(contact)
-            .bind(complaints)
-            .bind(rights)
-            .all(&mut *tx)
-            .await?;
-        // In tick order: the last one written wins.
-        for tick in ticks {
-            if let Some(facts) = placement_index.get_mut(&tick.placement_id) {
-                let informed = &mut facts.informed;
-                *match tick.item {
-                    0 => &mut informed.contact,
-                    1 => &mut informed.complaints,
-                    _ => &mut informed.rights,
-                } = tick.done;
-            }
-        }
+        let (
+            (units, mut others, visits, months),
+            (mut placements, mut placement_index, assignment_rows, endings),
+        ) = tokio::try_join!(
+            read_children(a, unit_ids, window),
+            read_placements(b, unit_ids, window)
+        )?;
         let mut children = BTreeMap::new();
         for (child, list) in &mut placements {
             list.sort_by_key(|p| (p.start_date, p.id));
+            for placement in list.iter().filter(|p| p.is_current_on(today)) {
+                if let (Some(seen), Some(facts)) =
+                    (visits.get(child), placement_index.get_mut(&placement.id))
+                {
+                    facts.last_visit = seen.last_counting_in(placement);
+                }
+            }
             let placed = list
                 .iter()
                 .any(|p| p.start_date <= to && p.end_date.is_none_or(|end| end >= from));
@@ -549,11 +573,7 @@ impl Scope {
             }
         }
         let mut assignments: BTreeMap<ChildId, Vec<Assignment>> = BTreeMap::new();
-        let rows: Vec<Assignment> = Stmt::new(ASSIGNMENTS_SQL)
-            .bind(IdList(unit_ids))
-            .all(&mut *tx)
-            .await?;
-        for row in rows {
+        for row in assignment_rows {
             if children.contains_key(&row.child_id) {
                 assignments.entry(row.child_id).or_default().push(row);
             }
@@ -563,7 +583,6 @@ impl Scope {
         }
         Ok(Self {
             units,
-            unit_ids: unit_ids.to_vec(),
             children,
             others,
             placements,
@@ -571,6 +590,7 @@ impl Scope {
             assignments,
             visits,
             months,
+            endings,
         })
     }
 
@@ -632,26 +652,137 @@ impl Scope {
     }
 }
 
+type ChildrenRead = (
+    Vec<UnitSummary>,
+    BTreeMap<ChildId, Child>,
+    BTreeMap<ChildId, ChildVisits>,
+    BTreeMap<NaiveDate, (u32, u32)>,
+);
+
+/// The units and their children, each with its visits as `window` needs
+/// them.
+async fn read_children(
+    a: &mut Tx,
+    unit_ids: &[UnitId],
+    window: &Window,
+) -> Result<ChildrenRead, DbError> {
+    let units: Vec<UnitSummary> =
+        Stmt::new("SELECT id, name FROM units WHERE id = ANY($1) ORDER BY name, id")
+            .bind(IdList(unit_ids))
+            .all(&mut *a)
+            .await?;
+    let rows: Vec<ChildWithVisits> = Stmt::new(CHILDREN_WITH_VISITS_SQL)
+        .bind(IdList(unit_ids))
+        .bind(window.from())
+        .bind(window.now.to)
+        .bind(window.visits_from())
+        .bind(VISIT_SEPARATOR)
+        .all(&mut *a)
+        .await?;
+    let mut visits = BTreeMap::new();
+    let mut months = BTreeMap::new();
+    let mut children = BTreeMap::new();
+    for row in rows {
+        let seen = ChildVisits::unpack(
+            row.visits.as_deref().unwrap_or_default(),
+            row.counted_before,
+            window,
+            &mut months,
+        )?;
+        let child = row.child.decode()?;
+        visits.insert(child.id, seen);
+        children.insert(child.id, child);
+    }
+    Ok((units, children, visits, months))
+}
+
+type PlacementsRead = (
+    BTreeMap<ChildId, Vec<Placement>>,
+    BTreeMap<PlacementId, PlacementFacts>,
+    Vec<Assignment>,
+    Vec<EndingSql>,
+);
+
+/// The units' placements with whether each was closed and its written
+/// information, the assignments, and the endings in `window`.
+async fn read_placements(
+    b: &mut Tx,
+    unit_ids: &[UnitId],
+    window: &Window,
+) -> Result<PlacementsRead, DbError> {
+    let rows: Vec<PlacementSql> = Stmt::new(PLACEMENTS_SQL)
+        .bind(IdList(unit_ids))
+        .all(&mut *b)
+        .await?;
+    let mut placements: BTreeMap<ChildId, Vec<Placement>> = BTreeMap::new();
+    let mut placement_index = BTreeMap::new();
+    for row in rows {
+        let placement = row.placement.decode()?.placement;
+        placement_index.insert(
+            placement.id,
+            PlacementFacts {
+                closed: row.closed,
+                last_visit: None,
+                informed: Informed::default(),
+            },
+        );
+        placements
+            .entry(placement.child_id)
+            .or_default()
+            .push(placement);
+    }
+    let [contact, complaints, rights] = INFORMATION_ITEMS;
+    let ticks: TicksSql = Stmt::new(TICKS_SQL)
+        .bind(IdList(unit_ids))
+        .bind(contact)
+        .bind(complaints)
+        .bind(rights)
+        .one(&mut *b)
+        .await?;
+    apply_ticks(
+        ticks.ticks.as_deref().unwrap_or_default(),
+        &mut placement_index,
+    )?;
+    let packed: AssignmentsSql = Stmt::new(ASSIGNMENTS_SQL)
+        .bind(IdList(unit_ids))
+        .one(&mut *b)
+        .await?;
+    let workers: Vec<WorkerRef> = Stmt::new(WORKERS_SQL).all(&mut *b).await?;
+    let workers: BTreeMap<UserId, WorkerRef> = workers.into_iter().map(|w| (w.id, w)).collect();
+    let assignments =
+        unpack_assignments(packed.assignments.as_deref().unwrap_or_default(), &workers)?;
+    let endings: Vec<EndingSql> = Stmt::new(ENDINGS_SQL)
+        .bind(IdList(unit_ids))
+        .bind(window.from())
+        .bind(window.now.to)
+        .all(&mut *b)
+        .await?;
+    Ok((placements, placement_index, assignments, endings))
+}
+
 /// The facts of every child placed in the window's periods, computed on
-/// `today` from what `scope` read with `window`.
-async fn periods_facts(
-    tx: &mut Tx,
+/// `today` from what `scope` read with `window`; the two periods side by
+/// side on two threads.
+fn periods_facts(
     scope: &Scope,
     window: &Window,
     today: NaiveDate,
-) -> Result<(PeriodFacts, Option<PeriodFacts>), DbError> {
+) -> (PeriodFacts, Option<PeriodFacts>) {
     let candidates = candidates(scope, window, today);
-    let endings: Vec<EndingSql> = Stmt::new(ENDINGS_SQL)
-        .bind(IdList(&scope.unit_ids))
-        .bind(window.from())
-        .bind(window.now.to)
-        .all(&mut *tx)
-        .await?;
-    let facts_now = facts_of(scope, window.now, today, &candidates, |v| v.now, &endings);
-    let facts_before = window
-        .previous
-        .map(|p| facts_of(scope, p, today, &candidates, |v| v.previous, &endings));
-    Ok((facts_now, facts_before))
+    let endings = &scope.endings;
+    std::thread::scope(|threads| {
+        let before = window.previous.map(|p| {
+            let candidates = &candidates;
+            threads.spawn(move || facts_of(scope, p, today, candidates, |v| v.previous, endings))
+        });
+        let now = facts_of(scope, window.now, today, &candidates, |v| v.now, endings);
+        let before = before.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (now, before)
+    })
 }
 
 /// The intervals a broken one may be among, for every period of `window`:
@@ -1083,11 +1214,12 @@ impl Database {
             now: period,
             previous: Some(previous),
         };
-        let mut tx = self.begin_snapshot().await?;
+        let (mut a, mut b) = self.begin_snapshot_pair().await?;
         let range = (previous.from, period.to.max(query.today));
-        let scope = Scope::read(&mut tx, units, range, query.today, Some(&window)).await?;
-        let (now, before) = periods_facts(&mut tx, &scope, &window, query.today).await?;
-        tx.rollback().await?;
+        let scope = Scope::read((&mut a, &mut b), units, range, query.today, &window).await?;
+        a.rollback().await?;
+        b.rollback().await?;
+        let (now, before) = periods_facts(&scope, &window, query.today);
         let before = before.unwrap_or_default();
         let visits_per_month = visits_per_month(&scope, period, previous);
         let overdue = overdue_now(&scope, query.today);
@@ -1122,11 +1254,12 @@ impl Database {
             now: period,
             previous: None,
         };
-        let mut tx = self.begin_snapshot().await?;
+        let (mut a, mut b) = self.begin_snapshot_pair().await?;
         let range = (period.from, period.to.max(today));
-        let scope = Scope::read(&mut tx, units, range, today, Some(&window)).await?;
-        let (facts, _) = periods_facts(&mut tx, &scope, &window, today).await?;
-        tx.rollback().await?;
+        let scope = Scope::read((&mut a, &mut b), units, range, today, &window).await?;
+        a.rollback().await?;
+        b.rollback().await?;
+        let (facts, _) = periods_facts(&scope, &window, today);
         Ok(facts)
     }
 
@@ -1153,8 +1286,16 @@ impl Database {
         worker: &UserRow,
         today: NaiveDate,
     ) -> Result<CaseReviewView, DbError> {
-        let mut tx = self.begin_snapshot().await?;
-        let scope = Scope::read(&mut tx, units, (today, today), today, None).await?;
+        let window = Window {
+            now: Period {
+                from: today,
+                to: today,
+            },
+            previous: None,
+        };
+        let (mut tx, mut b) = self.begin_snapshot_pair().await?;
+        let scope = Scope::read((&mut tx, &mut b), units, (today, today), today, &window).await?;
+        b.rollback().await?;
         let at = start_of(today + Days::new(1));
         let theirs: BTreeSet<ChildId> = scope
             .children
@@ -1321,9 +1462,73 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("date")
+    }
+
+    #[test]
+    fn instants_cast_to_text_read_back_from_either_backend() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 8, 30, 0).single();
+        assert_eq!(cast_instant("2026-03-01T08:30:00.000000Z"), at);
+        assert_eq!(cast_instant("2026-03-01 09:30:00+01"), at);
+        assert_eq!(cast_instant("2026-03-01 08:30:00+00:00"), at);
+        let later = at.map(|t| t + chrono::Duration::microseconds(250_000));
+        assert_eq!(cast_instant("2026-03-01 08:30:00.25+00"), later);
+        assert_eq!(cast_instant("01/03/2026 08:30:00 UTC"), None);
+    }
+
+    #[test]
+    fn packed_assignments_and_ticks_unpack_and_malformed_ones_are_errors() {
+        let child = "00000000-0000-0000-0000-0000000000c1";
+        let user = "00000000-0000-0000-0000-0000000000a1";
+        let user_id = UserId::from_uuid(uuid::Uuid::parse_str(user).expect("id"));
+        let workers = BTreeMap::from([(
+            user_id,
+            WorkerRef {
+                id: user_id,
+                name: "Sara Lind".into(),
+                role: shared::auth::Role::SocialWorker,
+            },
+        )]);
+        let packed = format!(
+            "{child}{user}2026-01-01T00:00:00.000000Z/,{child}{user}2025-01-01 00:00:00+00/2025-12-31 23:00:00+00"
+        );
+        let list = unpack_assignments(&packed, &workers).expect("unpacks");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].ends_at, None);
+        assert_eq!(list[1].worker.name, "Sara Lind");
+        assert!(list[1].ends_at.is_some());
+        for bad in [
+            format!("{child}{user}2026-01-01"),
+            format!("{child}00000000-0000-0000-0000-0000000000ff2026-01-01T00:00:00Z/"),
+            format!("{child}{user}yesterday/"),
+        ] {
+            assert!(unpack_assignments(&bad, &workers).is_err(), "{bad}");
+        }
+
+        let placement = "00000000-0000-0000-0000-0000000000b1";
+        let id = PlacementId::from_uuid(uuid::Uuid::parse_str(placement).expect("id"));
+        let mut index = BTreeMap::from([(
+            id,
+            PlacementFacts {
+                closed: false,
+                last_visit: None,
+                informed: Informed::default(),
+            },
+        )]);
+        apply_ticks(
+            &format!("{placement}01,{placement}21,{placement}00"),
+            &mut index,
+        )
+        .expect("applies");
+        let informed = index[&id].informed;
+        assert!(!informed.contact, "the later tick undid it");
+        assert!(informed.rights);
+        assert!(!informed.complaints);
+        assert!(apply_ticks(&format!("{placement}3"), &mut index).is_err());
+        assert!(apply_ticks(&format!("{placement}31"), &mut index).is_err());
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub(crate) struct SqlitePools {
     writer: SqlitePool,
 }
 
+/// A read that takes a WAL read transaction's snapshot.
+const FIRST_READ: &str = "SELECT 1 FROM units LIMIT 1";
+
 /// Writers take the database lock when they begin, not at their first write, so
 /// that two pushes never both read and then race to upgrade (which SQLite
 /// answers with SQLITE_BUSY at once, bypassing the busy timeout). Nothing
@@ -101,6 +104,22 @@ impl SqlitePools {
     /// and writers go on meanwhile.
     pub(super) async fn begin_snapshot(&self) -> Result<Transaction<'static, Sqlite>, DbError> {
         Ok(self.readers.begin().await?)
+    }
+
+    /// Two read transactions on the same snapshot. A WAL read transaction
+    /// takes its snapshot at its first read; every write of this server goes
+    /// through the one writer connection, so while it is held no commit can
+    /// fall between the two first reads.
+    pub(super) async fn begin_snapshot_pair(
+        &self,
+    ) -> Result<(Transaction<'static, Sqlite>, Transaction<'static, Sqlite>), DbError> {
+        let writer = self.writer.acquire().await?;
+        let mut a = self.readers.begin().await?;
+        let mut b = self.readers.begin().await?;
+        sqlx::query(FIRST_READ).execute(&mut *a).await?;
+        sqlx::query(FIRST_READ).execute(&mut *b).await?;
+        drop(writer);
+        Ok((a, b))
     }
 
     /// Outside a transaction, a statement that writes goes to the writer,

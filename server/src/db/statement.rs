@@ -117,6 +117,21 @@ impl Pool {
             Self::Postgres(p) => Tx::new(Conn::Postgres(p.begin_snapshot().await?)),
         })
     }
+
+    /// Two read-only transactions that see the same snapshot, on two
+    /// connections, so that a long report runs its statements side by side.
+    pub(crate) async fn begin_snapshot_pair(&self) -> Result<(Tx, Tx), DbError> {
+        Ok(match self {
+            Self::Sqlite(p) => {
+                let (a, b) = p.begin_snapshot_pair().await?;
+                (Tx::new(Conn::Sqlite(a)), Tx::new(Conn::Sqlite(b)))
+            }
+            Self::Postgres(p) => {
+                let (a, b) = p.begin_snapshot_pair().await?;
+                (Tx::new(Conn::Postgres(a)), Tx::new(Conn::Postgres(b)))
+            }
+        })
+    }
 }
 
 impl Execute for &Pool {
