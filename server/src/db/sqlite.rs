@@ -109,13 +109,14 @@ impl SqlitePools {
     /// Two read transactions on the same snapshot. A WAL read transaction
     /// takes its snapshot at its first read; every write of this server goes
     /// through the one writer connection, so while it is held no commit can
-    /// fall between the two first reads.
+    /// fall between the two first reads. The readers are taken first, so
+    /// that writers wait only for those two reads, never for a busy pool.
     pub(super) async fn begin_snapshot_pair(
         &self,
     ) -> Result<(Transaction<'static, Sqlite>, Transaction<'static, Sqlite>), DbError> {
-        let writer = self.writer.acquire().await?;
         let mut a = self.readers.begin().await?;
         let mut b = self.readers.begin().await?;
+        let writer = self.writer.acquire().await?;
         sqlx::query(FIRST_READ).execute(&mut *a).await?;
         sqlx::query(FIRST_READ).execute(&mut *b).await?;
         drop(writer);
