@@ -190,21 +190,13 @@ fn unpack_assignments(
     packed: &str,
     workers: &BTreeMap<UserId, WorkerRef>,
 ) -> Result<Vec<Assignment>, DbError> {
-    const ID: usize = 36;
-    let corrupt = || DbError::CorruptRow {
-        table: "child_access",
-        reason: "a packed assignment is malformed".to_owned(),
-    };
-    let id = |text: Option<&str>| {
-        text.and_then(|t| uuid::Uuid::parse_str(t).ok())
-            .ok_or_else(corrupt)
-    };
+    let corrupt = || malformed("child_access");
     let mut out = Vec::new();
     for entry in packed.split(',').filter(|e| !e.is_empty()) {
-        let child_id = ChildId::from_uuid(id(entry.get(..ID))?);
-        let user_id = UserId::from_uuid(id(entry.get(ID..2 * ID))?);
+        let child_id = ChildId::from_uuid(packed_id(entry, 0).ok_or_else(corrupt)?);
+        let user_id = UserId::from_uuid(packed_id(entry, PACKED_ID).ok_or_else(corrupt)?);
         let (starts, ends) = entry
-            .get(2 * ID..)
+            .get(2 * PACKED_ID..)
             .and_then(|rest| rest.split_once('/'))
             .ok_or_else(corrupt)?;
         let worker = workers.get(&user_id).cloned().ok_or_else(corrupt)?;
@@ -279,11 +271,26 @@ impl FromRow for ChildWithVisits {
     }
 }
 
-fn corrupt_visits() -> DbError {
+/// A packed text of `table`'s rows that does not read back.
+fn malformed(table: &'static str) -> DbError {
     DbError::CorruptRow {
-        table: "visits",
-        reason: "a packed visit is malformed".to_owned(),
+        table,
+        reason: "a packed entry is malformed".to_owned(),
     }
+}
+
+fn corrupt_visits() -> DbError {
+    malformed("visits")
+}
+
+/// The length of an id cast to text (hyphenated, on both backends).
+const PACKED_ID: usize = 36;
+
+/// The id at `at` in a packed entry.
+fn packed_id(entry: &str, at: usize) -> Option<uuid::Uuid> {
+    entry
+        .get(at..at + PACKED_ID)
+        .and_then(|text| uuid::Uuid::parse_str(text).ok())
 }
 
 /// `YYYY-MM-DD`.
@@ -436,16 +443,13 @@ fn apply_ticks(
     packed: &str,
     placements: &mut BTreeMap<PlacementId, PlacementFacts>,
 ) -> Result<(), DbError> {
-    const ID: usize = 36;
-    let corrupt = || DbError::CorruptRow {
-        table: "checklist_ticks",
-        reason: "a packed tick is malformed".to_owned(),
-    };
+    let corrupt = || malformed("checklist_ticks");
     for tick in packed.split(',').filter(|t| !t.is_empty()) {
-        let (Some(id), Some(&[item, done])) = (tick.get(..ID), tick.as_bytes().get(ID..)) else {
+        let (Some(id), Some(&[item, done])) =
+            (packed_id(tick, 0), tick.as_bytes().get(PACKED_ID..))
+        else {
             return Err(corrupt());
         };
-        let id = uuid::Uuid::parse_str(id).map_err(|_| corrupt())?;
         let Some(facts) = placements.get_mut(&PlacementId::from_uuid(id)) else {
             continue;
         };
