@@ -80,9 +80,9 @@ impl Tx {
         let inserted = Stmt::new(
             "INSERT INTO visits (id, child_id, visit_date, visitor, talked_alone, note, \
              recorded_at, received_at, mutation_id, contact, visitor_role, place, \
-             not_alone_reason, feedback_given, tools, signed_by, details, has_child_view) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18) ON CONFLICT (id) DO NOTHING",
+             not_alone_reason, feedback_given, tools, signed_by, details, has_child_view, \
+             selfcheck_entry) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15, $16, $17, $18, $19) ON CONFLICT (id) DO NOTHING",
         )
         .bind(visit.id)
         .bind(visit.child_id)
@@ -102,6 +102,7 @@ impl Tx {
         .bind(visit.signed_by)
         .bind(JsonText(columns.details.into()))
         .bind(!visit.child_view.as_str().trim().is_empty())
+        .bind(super::selfcheck::visit_entry(visit))
         .execute(self)
         .await?;
         Ok(inserted == 1)

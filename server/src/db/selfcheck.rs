@@ -7,14 +7,14 @@
 
 use super::accounts::{role, UserRow};
 use super::audit::Who;
-use super::column::{FromRow, IdList, Row};
+use super::column::{parse_iso, FromRow, IdList, Row};
 use super::register::decisions_among;
 use super::rows::{child_columns, from_serde_name, placement_columns, ChildRow, PlacementRow};
 use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use shared::auth::UnitSummary;
-use shared::domain::{EndKind, EndReason, NotAloneReason, PlacementKind};
+use shared::domain::{EndKind, EndReason, NotAloneReason, PlacementKind, VisitorRole};
 use shared::register::{ConsiderationStatus, DecisionStatus};
 use shared::schedule::{next_visit_due, FIRST_VISIT_WITHIN_DAYS, MONTHS_BETWEEN_VISITS};
 use shared::selfcheck::{
@@ -23,7 +23,7 @@ use shared::selfcheck::{
     ReviewChild, SelfCheckReport, VisitWithoutView, WorkerRef, INFORMATION_ITEMS,
     MOST_CHANGES_LISTED,
 };
-use shared::{Child, ChildId, Placement, PlacementId, UnitId, UserId, VisitId};
+use shared::{Child, ChildId, Placement, PlacementId, UnitId, UserId, Visit, VisitId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a report is asked for.
@@ -69,39 +69,40 @@ fn key(date: NaiveDate) -> i64 {
 /// (31 May + 3 months = 31 August, but 30 November + 3 = 28 February).
 const CLAMP_SLACK: i64 = 3;
 
-/// One in-person visit as [`CHILDREN_WITH_VISITS_SQL`] packs it: its date,
-/// a digit of who and how (1 a disability-area officer, 2 a consultant,
-/// 4 talked alone), a digit of the child's view (1 written down, 2 a reason
-/// for not talking alone), and who made it, for the counting ones in
-/// `$2..=$3`: the signing user's id, else `~` and the visitor's name.
-macro_rules! packed_visit {
-    () => {
-        "CAST(v.visit_date AS TEXT) || CAST((\
-         CASE WHEN v.visitor_role = 'disability_officer' THEN 1 ELSE 0 END \
-         + CASE WHEN v.visitor_role = 'consultant' THEN 2 ELSE 0 END \
-         + CASE WHEN v.talked_alone = TRUE THEN 4 ELSE 0 END) AS TEXT) || CAST((\
-         CASE WHEN v.has_child_view = TRUE THEN 1 ELSE 0 END \
-         + CASE WHEN v.not_alone_reason IS NOT NULL THEN 2 ELSE 0 END) AS TEXT) || \
-         CASE WHEN v.visitor_role = 'disability_officer' OR v.visit_date < $2 \
-         OR v.visit_date > $3 THEN '' WHEN v.signed_by IS NOT NULL \
-         THEN CAST(v.signed_by AS TEXT) ELSE '~' || v.visitor END"
+/// A visit as the report reads it, stored with the visit
+/// (`visits.selfcheck_entry`, migration 0017 for the visits before it): its
+/// date, a digit of who and how (1 a disability-area officer, 2 a
+/// consultant, 4 talked alone), a digit of the child's view (1 written down,
+/// 2 a reason for not talking alone), and, unless by an officer, who made
+/// it: the signing user's id, else `~` and the visitor's name.
+pub(crate) fn visit_entry(visit: &Visit) -> String {
+    let officer = visit.visitor_role == VisitorRole::DisabilityOfficer;
+    let how = u8::from(officer)
+        + 2 * u8::from(visit.visitor_role == VisitorRole::Consultant)
+        + 4 * u8::from(visit.talked_alone);
+    let view = u8::from(!visit.child_view.as_str().trim().is_empty())
+        + 2 * u8::from(visit.not_alone_reason.is_some());
+    let who = match (officer, visit.signed_by) {
+        (true, _) => String::new(),
+        (false, Some(user)) => user.as_uuid().hyphenated().to_string(),
+        (false, None) => format!("~{}", visit.visitor.as_str()),
     };
+    format!("{}{how}{view}{who}", visit.visit_date.format("%Y-%m-%d"))
 }
 
-/// The children of `units`, each with its in-person visits from `$4` on
-/// packed into one text (entries apart by `$5`; one row per child, not one
-/// per visit, is what keeps the report fast on SQLite, whose driver pays
-/// for each row), and its last counting visit before `$4`.
+/// The children of `units`, each with its in-person visits from `$2` on
+/// (their [`visit_entry`], apart by `$3`; one row per child, not one per
+/// visit, is what keeps the report fast on SQLite, whose driver pays for
+/// each row), and its last counting visit before `$2`.
 const CHILDREN_WITH_VISITS_SQL: &str = concat!(
     "SELECT ",
     child_columns!(),
-    ", (SELECT string_agg(",
-    packed_visit!(),
-    ", $5) FROM visits v WHERE v.child_id = children.id AND v.contact = 'in_person' \
-     AND v.visit_date >= $4) AS visits, \
+    ", (SELECT string_agg(v.selfcheck_entry, $3) FROM visits v \
+     WHERE v.child_id = children.id AND v.contact = 'in_person' \
+     AND v.visit_date >= $2) AS visits, \
      (SELECT MAX(v.visit_date) FROM visits v WHERE v.child_id = children.id AND ",
     counting!("v"),
-    " AND v.visit_date < $4) AS counted_before \
+    " AND v.visit_date < $2) AS counted_before \
      FROM children WHERE unit_id = ANY($1)"
 );
 
@@ -119,12 +120,15 @@ const PLACEMENTS_SQL: &str = concat!(
 );
 
 /// The ticks of the written-information items (`$2`, `$3`, `$4`: 0, 1 and
-/// 2) on the units' placements, in the order they were made, packed into
-/// one text (one row, not thousands: see [`CHILDREN_WITH_VISITS_SQL`]):
-/// each tick is the placement's id, the item's digit and 1 if done, else 0.
+/// 2) on the units' placements, packed into one text (one row, not
+/// thousands: see [`CHILDREN_WITH_VISITS_SQL`]): each tick is the
+/// placement's id, the item's digit, 1 if done else 0, the tick's id and
+/// when it was made. Ordering them is left to [`apply_ticks`]: an ordered
+/// `string_agg` cost more than the rest of the statement.
 const TICKS_SQL: &str = "SELECT string_agg(CAST(t.placement_id AS TEXT) \
      || CASE t.item_key WHEN $2 THEN '0' WHEN $3 THEN '1' ELSE '2' END \
-     || CASE WHEN t.state = 'done' THEN '1' ELSE '0' END, ',' ORDER BY t.ticked_at, t.id) AS ticks \
+     || CASE WHEN t.state = 'done' THEN '1' ELSE '0' END || CAST(t.id AS TEXT) \
+     || CAST(t.ticked_at AS TEXT), ',') AS ticks \
      FROM checklist_ticks t JOIN children c ON c.id = t.child_id \
      WHERE c.unit_id = ANY($1) AND t.item_key IN ($2, $3, $4)";
 
@@ -293,23 +297,6 @@ fn packed_id(entry: &str, at: usize) -> Option<uuid::Uuid> {
         .and_then(|text| uuid::Uuid::parse_str(text).ok())
 }
 
-/// `YYYY-MM-DD`.
-fn iso_date(text: &[u8]) -> Option<NaiveDate> {
-    let digits = |range: std::ops::Range<usize>| {
-        text[range].iter().try_fold(0u32, |n, b| {
-            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-        })
-    };
-    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(
-        i32::try_from(digits(0..4)?).ok()?,
-        digits(5..7)?,
-        digits(8..10)?,
-    )
-}
-
 impl ChildVisits {
     /// The last counting visit within `placement`'s dates: the latest read
     /// from [`Window::visits_from`] on, else the last one before that.
@@ -342,7 +329,7 @@ impl ChildVisits {
         for entry in packed.split(VISIT_SEPARATOR).filter(|e| !e.is_empty()) {
             let bytes = entry.as_bytes();
             let (Some(date), Some(&how), Some(&view)) = (
-                bytes.get(..10).and_then(iso_date),
+                bytes.get(..10).and_then(parse_iso),
                 bytes.get(10),
                 bytes.get(11),
             ) else {
@@ -438,32 +425,44 @@ impl FromRow for TicksSql {
 }
 
 /// Sets each placement's [`Informed`] from the packed ticks of
-/// [`TICKS_SQL`], the last tick of an item winning.
+/// [`TICKS_SQL`], the last tick of an item winning (by when it was made,
+/// then by id).
 fn apply_ticks(
     packed: &str,
     placements: &mut BTreeMap<PlacementId, PlacementFacts>,
 ) -> Result<(), DbError> {
     let corrupt = || malformed("checklist_ticks");
+    let mut ticks = Vec::new();
     for tick in packed.split(',').filter(|t| !t.is_empty()) {
-        let (Some(id), Some(&[item, done])) =
-            (packed_id(tick, 0), tick.as_bytes().get(PACKED_ID..))
-        else {
+        let (Some(placement), Some(&[item, done]), Some(id), Some(at)) = (
+            packed_id(tick, 0),
+            tick.as_bytes().get(PACKED_ID..PACKED_ID + 2),
+            packed_id(tick, PACKED_ID + 2),
+            tick.get(2 * PACKED_ID + 2..).and_then(cast_instant),
+        ) else {
             return Err(corrupt());
         };
-        let Some(facts) = placements.get_mut(&PlacementId::from_uuid(id)) else {
+        let done = match done {
+            b'1' => true,
+            b'0' => false,
+            _ => return Err(corrupt()),
+        };
+        if !matches!(item, b'0'..=b'2') {
+            return Err(corrupt());
+        }
+        ticks.push((at, id, PlacementId::from_uuid(placement), item, done));
+    }
+    ticks.sort_unstable_by_key(|&(at, id, ..)| (at, id));
+    for (_, _, placement, item, done) in ticks {
+        let Some(facts) = placements.get_mut(&placement) else {
             continue;
         };
         let informed = &mut facts.informed;
         *match item {
             b'0' => &mut informed.contact,
             b'1' => &mut informed.complaints,
-            b'2' => &mut informed.rights,
-            _ => return Err(corrupt()),
-        } = match done {
-            b'1' => true,
-            b'0' => false,
-            _ => return Err(corrupt()),
-        };
+            _ => &mut informed.rights,
+        } = done;
     }
     Ok(())
 }
@@ -677,8 +676,6 @@ async fn read_children(
             .await?;
     let rows: Vec<ChildWithVisits> = Stmt::new(CHILDREN_WITH_VISITS_SQL)
         .bind(IdList(unit_ids))
-        .bind(window.from())
-        .bind(window.now.to)
         .bind(window.visits_from())
         .bind(VISIT_SEPARATOR)
         .all(&mut *a)
@@ -1522,17 +1519,39 @@ mod tests {
                 informed: Informed::default(),
             },
         )]);
+        let tick = |n: u8| format!("00000000-0000-0000-0000-0000000000{n:02}");
+        // Out of order, as an unordered aggregate gives them: the contact
+        // item ticked done, then undone a minute later; two ticks of the
+        // rights item in the same microsecond, the larger id winning.
         apply_ticks(
-            &format!("{placement}01,{placement}21,{placement}00"),
+            &format!(
+                "{placement}00{}2026-03-01 09:31:00+00,\
+                 {placement}21{}2026-03-01T09:30:00Z,\
+                 {placement}01{}2026-03-01T09:30:00.000000Z,\
+                 {placement}20{}2026-03-01T09:30:00Z",
+                tick(3),
+                tick(2),
+                tick(4),
+                tick(1),
+            ),
             &mut index,
         )
         .expect("applies");
         let informed = index[&id].informed;
         assert!(!informed.contact, "the later tick undid it");
-        assert!(informed.rights);
+        assert!(informed.rights, "the same instant: the larger id is last");
         assert!(!informed.complaints);
-        assert!(apply_ticks(&format!("{placement}3"), &mut index).is_err());
-        assert!(apply_ticks(&format!("{placement}31"), &mut index).is_err());
+        let at = "2026-03-01T09:30:00Z";
+        for bad in [
+            format!("{placement}3"),
+            format!("{placement}31{}{at}", tick(1)),
+            format!("{placement}02{}{at}", tick(1)),
+            format!("{placement}01{}", tick(1)),
+            format!("{placement}01{}yesterday", tick(1)),
+            format!("{placement}01{at}"),
+        ] {
+            assert!(apply_ticks(&bad, &mut index).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -252,6 +252,31 @@ impl TestApp {
         }
     }
 
+    /// Reads one text column of a query on the database directly, behind the
+    /// server's back (to look at how something is stored).
+    pub async fn texts_from_sql(&self, sql: &str) -> Vec<String> {
+        match self.config.database_target().expect("target") {
+            server::config::DatabaseTarget::SqliteFile(path) => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("open sqlite");
+                sqlx::query_scalar(sql)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("sql")
+            }
+            server::config::DatabaseTarget::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+                sqlx::query_scalar(sql)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("sql")
+            }
+            server::config::DatabaseTarget::SqliteUrl(_) => unreachable!("tests use files"),
+        }
+    }
+
     /// Puts `child` on the test user's caseload.
     pub async fn assign(&self, child: ChildId) {
         self.db

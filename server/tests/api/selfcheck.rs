@@ -30,6 +30,7 @@ backend_tests!(
     case_reviews_are_saved_once_listed_newest_first_and_logged,
     a_placement_ended_before_its_first_week_owed_no_visit,
     a_visit_overdue_since_before_the_period_breaks_it_until_it_is_made,
+    the_migration_backfills_the_entries_visits_are_written_with,
 );
 
 fn day(s: &str) -> NaiveDate {
@@ -1331,4 +1332,81 @@ async fn a_visit_overdue_since_before_the_period_breaks_it_until_it_is_made(back
         )]
     );
     f.app.stop().await;
+}
+
+/// Visits stored before migration 0017 got their report entry from its
+/// backfill; visits stored since get it from the server's code. The two
+/// must agree, or one signer's visits would count as two visitors across
+/// the upgrade.
+async fn the_migration_backfills_the_entries_visits_are_written_with(backend: Backend) {
+    let f = fixture(&backend).await;
+    let unsigned = |role, talked_alone, reason, contact| {
+        Record::Visit(Visit {
+            id: VisitId::new_random(),
+            child_id: f.alva,
+            visit_date: day("2027-02-20"),
+            visitor: VisitorName::parse("Kim Berg").expect("name"),
+            talked_alone,
+            visitor_role: role,
+            not_alone_reason: reason,
+            contact,
+            recorded_at: at("2027-02-20T12:00:00Z"),
+            signed_by: None,
+            ..Visit::blank()
+        })
+    };
+    f.app
+        .db
+        .insert_records(&[
+            unsigned(
+                VisitorRole::Consultant,
+                false,
+                Some(NotAloneReason::ChildDeclined),
+                ContactKind::InPerson,
+            ),
+            unsigned(VisitorRole::Employee, true, None, ContactKind::Phone),
+            unsigned(
+                VisitorRole::DisabilityOfficer,
+                true,
+                None,
+                ContactKind::InPerson,
+            ),
+        ])
+        .await
+        .expect("visits");
+    let entries = "SELECT CAST(id AS TEXT) || ' ' || selfcheck_entry FROM visits ORDER BY 1";
+    let written = f.app.texts_from_sql(entries).await;
+    assert!(written.len() > 20, "{written:?}");
+    assert!(
+        written
+            .iter()
+            .any(|e| e.ends_with(" 2027-02-2022~Kim Berg")),
+        "{written:?}"
+    );
+    assert!(
+        written
+            .iter()
+            .any(|e| e.ends_with(" 2027-02-2040~Kim Berg")),
+        "{written:?}"
+    );
+    assert!(
+        written.iter().any(|e| e.ends_with(" 2027-02-2050")),
+        "{written:?}"
+    );
+
+    let migration = match backend {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0017_selfcheck_visit_entry.sql"),
+        Backend::Postgres(_) => {
+            include_str!("../../migrations/postgres/0017_selfcheck_visit_entry.sql")
+        }
+    };
+    let backfill = migration
+        .split(';')
+        .find(|statement| statement.trim_start().starts_with("UPDATE visits"))
+        .expect("the backfill");
+    f.app
+        .execute_sql("UPDATE visits SET selfcheck_entry = ''")
+        .await;
+    f.app.execute_sql(backfill).await;
+    assert_eq!(f.app.texts_from_sql(entries).await, written);
 }

@@ -11,6 +11,7 @@ mod instant;
 mod json;
 mod plain;
 
+pub(crate) use date::parse_iso;
 pub(crate) use id::IdList;
 pub(crate) use instant::sqlite_text as instant_text;
 pub(crate) use json::JsonText;
