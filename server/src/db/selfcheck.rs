@@ -9,7 +9,7 @@ use super::accounts::{role, UserRow};
 use super::audit::Who;
 use super::column::{parse_iso, FromRow, IdList, Row};
 use super::register::decisions_among;
-use super::rows::{child_columns, from_serde_name, placement_columns, ChildRow, PlacementRow};
+use super::rows::{from_serde_name, placement_columns, ChildRow, PlacementRow};
 use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
@@ -90,24 +90,32 @@ pub(crate) fn visit_entry(visit: &Visit) -> String {
     format!("{}{how}{view}{who}", visit.visit_date.format("%Y-%m-%d"))
 }
 
-/// The children of `units`, each with its in-person visits from `$2` on
-/// (their [`visit_entry`], apart by `$3`; one row per child, not one per
-/// visit, is what keeps the report fast on SQLite, whose driver pays for
-/// each row), and its last counting visit before `$2`.
+/// The children of `units`, packed into one text (one row, not thousands:
+/// SQLite's driver pays for each row and each value in it). Each child
+/// (apart by `$5`) is its fields apart by `$4`: id, given name, family
+/// name, birth date, sex, 1 with a disability else 0, unit, external id,
+/// its last counting visit before `$2`, and its in-person visits from `$2`
+/// on (each its [`visit_entry`], apart by `$3`). [`ChildEntry::unpack`]
+/// reads it back.
 const CHILDREN_WITH_VISITS_SQL: &str = concat!(
-    "SELECT ",
-    child_columns!(),
-    ", (SELECT string_agg(v.selfcheck_entry, $3) FROM visits v \
-     WHERE v.child_id = children.id AND v.contact = 'in_person' \
-     AND v.visit_date >= $2) AS visits, \
-     (SELECT MAX(v.visit_date) FROM visits v WHERE v.child_id = children.id AND ",
+    "SELECT string_agg(CAST(c.id AS TEXT) || $4 || c.given_name || $4 || c.family_name \
+     || $4 || CAST(c.birth_date AS TEXT) || $4 || c.sex || $4 \
+     || CASE WHEN c.has_disability = TRUE THEN '1' ELSE '0' END || $4 \
+     || CAST(c.unit_id AS TEXT) || $4 || COALESCE(c.external_id, '') || $4 \
+     || COALESCE(CAST((SELECT MAX(v.visit_date) FROM visits v WHERE v.child_id = c.id AND ",
     counting!("v"),
-    " AND v.visit_date < $2) AS counted_before \
-     FROM children WHERE unit_id = ANY($1)"
+    " AND v.visit_date < $2) AS TEXT), '') || $4 \
+     || COALESCE((SELECT string_agg(v.selfcheck_entry, $3) FROM visits v \
+     WHERE v.child_id = c.id AND v.contact = 'in_person' AND v.visit_date >= $2), ''), $5) \
+     AS children FROM children c WHERE c.unit_id = ANY($1)"
 );
 
 /// Between two packed visits: a control character, which no name holds.
 const VISIT_SEPARATOR: &str = "\u{1e}";
+/// Between two packed children.
+const CHILD_SEPARATOR: &str = "\u{1d}";
+/// Between the fields of a packed child.
+const FIELD_SEPARATOR: &str = "\u{1f}";
 
 /// The undeleted placements of the units' children, each with whether it
 /// was closed.
@@ -259,18 +267,66 @@ struct ChildVisits {
     previous: VisitFacts,
 }
 
-struct ChildWithVisits {
-    child: ChildRow,
-    visits: Option<String>,
-    counted_before: Option<NaiveDate>,
+struct ChildrenSql {
+    children: Option<String>,
 }
 
-impl FromRow for ChildWithVisits {
+impl FromRow for ChildrenSql {
     fn from_row(row: &Row) -> Result<Self, DbError> {
         Ok(Self {
-            child: ChildRow::from_row(row)?,
-            visits: row.get("visits")?,
-            counted_before: row.get("counted_before")?,
+            children: row.get("children")?,
+        })
+    }
+}
+
+/// One child as [`CHILDREN_WITH_VISITS_SQL`] packs it.
+struct ChildEntry<'a> {
+    child: ChildRow,
+    counted_before: Option<NaiveDate>,
+    visits: &'a str,
+}
+
+impl<'a> ChildEntry<'a> {
+    fn unpack(entry: &'a str) -> Result<Self, DbError> {
+        let corrupt = || malformed("children");
+        let mut fields = entry.split(FIELD_SEPARATOR);
+        let mut next = || fields.next().ok_or_else(corrupt);
+        let id = next()?;
+        let (given_name, family_name, birth_date, sex, disability, unit, external_id) = (
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+            next()?,
+        );
+        let (counted_before, visits) = (next()?, next()?);
+        if fields.next().is_some() {
+            return Err(corrupt());
+        }
+        let date = |text: &str| parse_iso(text.as_bytes()).ok_or_else(corrupt);
+        let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(|_| corrupt());
+        Ok(Self {
+            child: ChildRow {
+                id: ChildId::from_uuid(uuid(id)?),
+                given_name: given_name.to_owned(),
+                family_name: family_name.to_owned(),
+                birth_date: date(birth_date)?,
+                sex: sex.to_owned(),
+                has_disability: match disability {
+                    "1" => true,
+                    "0" => false,
+                    _ => return Err(corrupt()),
+                },
+                unit_id: Some(UnitId::from_uuid(uuid(unit)?)),
+                external_id: (!external_id.is_empty()).then(|| external_id.to_owned()),
+            },
+            counted_before: match counted_before {
+                "" => None,
+                day => Some(date(day)?),
+            },
+            visits,
         })
     }
 }
@@ -674,23 +730,22 @@ async fn read_children(
             .bind(IdList(unit_ids))
             .all(&mut *a)
             .await?;
-    let rows: Vec<ChildWithVisits> = Stmt::new(CHILDREN_WITH_VISITS_SQL)
+    let packed: ChildrenSql = Stmt::new(CHILDREN_WITH_VISITS_SQL)
         .bind(IdList(unit_ids))
         .bind(window.visits_from())
         .bind(VISIT_SEPARATOR)
-        .all(&mut *a)
+        .bind(FIELD_SEPARATOR)
+        .bind(CHILD_SEPARATOR)
+        .one(&mut *a)
         .await?;
     let mut visits = BTreeMap::new();
     let mut months = BTreeMap::new();
     let mut children = BTreeMap::new();
-    for row in rows {
-        let seen = ChildVisits::unpack(
-            row.visits.as_deref().unwrap_or_default(),
-            row.counted_before,
-            window,
-            &mut months,
-        )?;
-        let child = row.child.decode()?;
+    let packed = packed.children.unwrap_or_default();
+    for entry in packed.split(CHILD_SEPARATOR).filter(|e| !e.is_empty()) {
+        let entry = ChildEntry::unpack(entry)?;
+        let seen = ChildVisits::unpack(entry.visits, entry.counted_before, window, &mut months)?;
+        let child = entry.child.decode()?;
         visits.insert(child.id, seen);
         children.insert(child.id, child);
     }
@@ -1551,6 +1606,42 @@ mod tests {
             format!("{placement}01{at}"),
         ] {
             assert!(apply_ticks(&bad, &mut index).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_packed_child_reads_back_and_a_malformed_one_is_an_error() {
+        let id = "00000000-0000-0000-0000-0000000000c1";
+        let unit = "00000000-0000-0000-0000-0000000000e1";
+        let visits = "2026-03-0140~Kim Berg\u{1e}2026-05-0250";
+        let packed = format!(
+            "{id}\u{1f}Alva\u{1f}Berg\u{1f}2015-06-30\u{1f}girl\u{1f}1\u{1f}{unit}\u{1f}\u{1f}2025-12-24\u{1f}{visits}"
+        );
+        let entry = ChildEntry::unpack(&packed).expect("unpacks");
+        assert_eq!(entry.child.id.to_string(), id);
+        assert_eq!(entry.child.family_name, "Berg");
+        assert!(entry.child.has_disability);
+        assert_eq!(entry.child.external_id, None);
+        assert_eq!(entry.counted_before, Some(d("2025-12-24")));
+        assert_eq!(entry.visits, visits);
+        let child = entry.child.decode().expect("a child");
+        assert_eq!(child.birth_date, d("2015-06-30"));
+
+        let never = format!(
+            "{id}\u{1f}Alva\u{1f}Berg\u{1f}2015-06-30\u{1f}girl\u{1f}0\u{1f}{unit}\u{1f}K-17\u{1f}\u{1f}"
+        );
+        let entry = ChildEntry::unpack(&never).expect("unpacks");
+        assert_eq!((entry.counted_before, entry.visits), (None, ""));
+        assert_eq!(entry.child.external_id.as_deref(), Some("K-17"));
+
+        for bad in [
+            never.replacen("\u{1f}0\u{1f}", "\u{1f}2\u{1f}", 1),
+            never.replacen("2015-06-30", "30/06/2015", 1),
+            never.replacen(id, "c1", 1),
+            format!("{never}\u{1f}"),
+            never.rsplit_once('\u{1f}').expect("fields").0.to_owned(),
+        ] {
+            assert!(ChildEntry::unpack(&bad).is_err(), "{bad:?}");
         }
     }
 
