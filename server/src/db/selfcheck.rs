@@ -9,7 +9,7 @@ use super::accounts::{role, UserRow};
 use super::audit::Who;
 use super::column::{parse_iso, FromRow, IdList, Row};
 use super::register::decisions_among;
-use super::rows::{from_serde_name, placement_columns, ChildRow, PlacementRow};
+use super::rows::{from_serde_name, ChildRow, PlacementRow};
 use super::statement::{Stmt, Tx};
 use super::{Database, DbError};
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
@@ -23,7 +23,7 @@ use shared::selfcheck::{
     ReviewChild, SelfCheckReport, VisitWithoutView, WorkerRef, INFORMATION_ITEMS,
     MOST_CHANGES_LISTED,
 };
-use shared::{Child, ChildId, Placement, PlacementId, UnitId, UserId, Visit, VisitId};
+use shared::{Child, ChildId, HomeId, Placement, PlacementId, UnitId, UserId, Visit, VisitId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a report is asked for.
@@ -112,20 +112,29 @@ const CHILDREN_WITH_VISITS_SQL: &str = concat!(
 
 /// Between two packed visits: a control character, which no name holds.
 const VISIT_SEPARATOR: &str = "\u{1e}";
-/// Between two packed children.
-const CHILD_SEPARATOR: &str = "\u{1d}";
-/// Between the fields of a packed child.
+/// Between two packed children or placements.
+const RECORD_SEPARATOR: &str = "\u{1d}";
+/// Between the fields of a packed child or placement.
 const FIELD_SEPARATOR: &str = "\u{1f}";
 
-/// The undeleted placements of the units' children, each with whether it
-/// was closed.
-const PLACEMENTS_SQL: &str = concat!(
-    "SELECT ",
-    placement_columns!(),
-    ", EXISTS (SELECT 1 FROM placement_closings e WHERE e.placement_id = placements.id) \
-     AS closed FROM placements WHERE deleted = FALSE \
-     AND child_id IN (SELECT id FROM children WHERE unit_id = ANY($1))"
-);
+/// The undeleted placements of the units' children, packed into one text
+/// as [`CHILDREN_WITH_VISITS_SQL`] packs the children (fields apart by
+/// `$2`, placements by `$3`): the columns of [`PlacementRow`] but
+/// `deleted`, none as empty, and 1 if it was closed else 0.
+/// [`PlacementEntry::unpack`] reads it back.
+const PLACEMENTS_SQL: &str = "SELECT string_agg(CAST(p.id AS TEXT) || $2 \
+     || CAST(p.child_id AS TEXT) || $2 || p.kind || $2 || p.home_name || $2 \
+     || p.legal_basis || $2 || CAST(p.start_date AS TEXT) || $2 \
+     || COALESCE(CAST(p.end_date AS TEXT), '') || $2 \
+     || COALESCE(CAST(p.home_id AS TEXT), '') || $2 \
+     || COALESCE(CAST(p.decision_date AS TEXT), '') || $2 \
+     || COALESCE(p.decided_by, '') || $2 \
+     || COALESCE(CAST(p.decision_until AS TEXT), '') || $2 \
+     || COALESCE(CAST(p.last_consideration AS TEXT), '') || $2 \
+     || COALESCE(p.external_id, '') || $2 \
+     || CASE WHEN EXISTS (SELECT 1 FROM placement_closings e WHERE e.placement_id = p.id) \
+     THEN '1' ELSE '0' END, $3) AS placements FROM placements p WHERE p.deleted = FALSE \
+     AND p.child_id IN (SELECT id FROM children WHERE unit_id = ANY($1))";
 
 /// The ticks of the written-information items (`$2`, `$3`, `$4`: 0, 1 and
 /// 2) on the units' placements, packed into one text (one row, not
@@ -289,22 +298,8 @@ struct ChildEntry<'a> {
 impl<'a> ChildEntry<'a> {
     fn unpack(entry: &'a str) -> Result<Self, DbError> {
         let corrupt = || malformed("children");
-        let mut fields = entry.split(FIELD_SEPARATOR);
-        let mut next = || fields.next().ok_or_else(corrupt);
-        let id = next()?;
-        let (given_name, family_name, birth_date, sex, disability, unit, external_id) = (
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-            next()?,
-        );
-        let (counted_before, visits) = (next()?, next()?);
-        if fields.next().is_some() {
-            return Err(corrupt());
-        }
+        let [id, given_name, family_name, birth_date, sex, disability, unit, external_id, counted_before, visits] =
+            fields(entry, "children")?;
         let date = |text: &str| parse_iso(text.as_bytes()).ok_or_else(corrupt);
         let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(|_| corrupt());
         Ok(Self {
@@ -341,6 +336,22 @@ fn malformed(table: &'static str) -> DbError {
 
 fn corrupt_visits() -> DbError {
     malformed("visits")
+}
+
+/// A packed entry's `N` fields, apart by [`FIELD_SEPARATOR`].
+fn fields<'a, const N: usize>(
+    entry: &'a str,
+    table: &'static str,
+) -> Result<[&'a str; N], DbError> {
+    let mut out = [""; N];
+    let mut split = entry.split(FIELD_SEPARATOR);
+    for field in &mut out {
+        *field = split.next().ok_or_else(|| malformed(table))?;
+    }
+    match split.next() {
+        Some(_) => Err(malformed(table)),
+        None => Ok(out),
+    }
 }
 
 /// The length of an id cast to text (hyphenated, on both backends).
@@ -454,16 +465,62 @@ struct Candidate<'a> {
     visited: Option<NaiveDate>,
 }
 
-struct PlacementSql {
+struct PlacementsSql {
+    placements: Option<String>,
+}
+
+impl FromRow for PlacementsSql {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            placements: row.get("placements")?,
+        })
+    }
+}
+
+/// One placement as [`PLACEMENTS_SQL`] packs it.
+struct PlacementEntry {
     placement: PlacementRow,
     closed: bool,
 }
 
-impl FromRow for PlacementSql {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
+impl PlacementEntry {
+    fn unpack(entry: &str) -> Result<Self, DbError> {
+        const TABLE: &str = "placements";
+        let corrupt = || malformed(TABLE);
+        let [id, child_id, kind, home_name, legal_basis, start_date, end_date, home_id, decision_date, decided_by, decision_until, last_consideration, external_id, closed] =
+            fields(entry, TABLE)?;
+        let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(|_| corrupt());
+        let date = |text: &str| parse_iso(text.as_bytes()).ok_or_else(corrupt);
+        let optional = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+        let optional_date = |text: &str| match text {
+            "" => Ok(None),
+            day => date(day).map(Some),
+        };
         Ok(Self {
-            placement: PlacementRow::from_row(row)?,
-            closed: row.get("closed")?,
+            placement: PlacementRow {
+                id: uuid(id)?,
+                child_id: uuid(child_id)?,
+                kind: kind.to_owned(),
+                home_name: home_name.to_owned(),
+                legal_basis: legal_basis.to_owned(),
+                start_date: date(start_date)?,
+                end_date: optional_date(end_date)?,
+                deleted: false,
+                home_id: match home_id {
+                    "" => None,
+                    id => Some(HomeId::from_uuid(uuid(id)?)),
+                },
+                decision_date: optional_date(decision_date)?,
+                decided_by: optional(decided_by),
+                decision_until: optional_date(decision_until)?,
+                last_consideration: optional_date(last_consideration)?,
+                external_id: optional(external_id),
+            },
+            closed: match closed {
+                "1" => true,
+                "0" => false,
+                _ => return Err(corrupt()),
+            },
         })
     }
 }
@@ -735,14 +792,14 @@ async fn read_children(
         .bind(window.visits_from())
         .bind(VISIT_SEPARATOR)
         .bind(FIELD_SEPARATOR)
-        .bind(CHILD_SEPARATOR)
+        .bind(RECORD_SEPARATOR)
         .one(&mut *a)
         .await?;
     let mut visits = BTreeMap::new();
     let mut months = BTreeMap::new();
     let mut children = BTreeMap::new();
     let packed = packed.children.unwrap_or_default();
-    for entry in packed.split(CHILD_SEPARATOR).filter(|e| !e.is_empty()) {
+    for entry in packed.split(RECORD_SEPARATOR).filter(|e| !e.is_empty()) {
         let entry = ChildEntry::unpack(entry)?;
         let seen = ChildVisits::unpack(entry.visits, entry.counted_before, window, &mut months)?;
         let child = entry.child.decode()?;
@@ -766,13 +823,17 @@ async fn read_placements(
     unit_ids: &[UnitId],
     window: &Window,
 ) -> Result<PlacementsRead, DbError> {
-    let rows: Vec<PlacementSql> = Stmt::new(PLACEMENTS_SQL)
+    let packed: PlacementsSql = Stmt::new(PLACEMENTS_SQL)
         .bind(IdList(unit_ids))
-        .all(&mut *b)
+        .bind(FIELD_SEPARATOR)
+        .bind(RECORD_SEPARATOR)
+        .one(&mut *b)
         .await?;
     let mut placements: BTreeMap<ChildId, Vec<Placement>> = BTreeMap::new();
     let mut placement_index = BTreeMap::new();
-    for row in rows {
+    let packed = packed.placements.unwrap_or_default();
+    for entry in packed.split(RECORD_SEPARATOR).filter(|e| !e.is_empty()) {
+        let row = PlacementEntry::unpack(entry)?;
         let placement = row.placement.decode()?.placement;
         placement_index.insert(
             placement.id,
@@ -1642,6 +1703,75 @@ mod tests {
             never.rsplit_once('\u{1f}').expect("fields").0.to_owned(),
         ] {
             assert!(ChildEntry::unpack(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_packed_placement_reads_back_and_a_malformed_one_is_an_error() {
+        let (id, child) = (
+            "00000000-0000-0000-0000-0000000000b1",
+            "00000000-0000-0000-0000-0000000000c1",
+        );
+        let open = [
+            id,
+            child,
+            "foster_home",
+            "Familjen Berg",
+            "sol",
+            "2026-01-10",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "0",
+        ]
+        .join("\u{1f}");
+        let entry = PlacementEntry::unpack(&open).expect("unpacks");
+        assert!(!entry.closed);
+        let placement = entry.placement.decode().expect("a placement").placement;
+        assert_eq!(placement.id.to_string(), id);
+        assert_eq!(placement.start_date, d("2026-01-10"));
+        assert_eq!((placement.end_date, placement.decision_until), (None, None));
+
+        let home = "00000000-0000-0000-0000-0000000000d1";
+        let closed = [
+            id,
+            child,
+            "residential_care",
+            "Gården",
+            "lvu",
+            "2025-02-01",
+            "2026-03-31",
+            home,
+            "2025-01-30",
+            "Nämnden",
+            "2026-07-31",
+            "2025-08-01",
+            "P-9",
+            "1",
+        ]
+        .join("\u{1f}");
+        let entry = PlacementEntry::unpack(&closed).expect("unpacks");
+        assert!(entry.closed);
+        let placement = entry.placement.decode().expect("a placement").placement;
+        assert_eq!(placement.end_date, Some(d("2026-03-31")));
+        assert_eq!(
+            placement.home_id.map(|h| h.to_string()).as_deref(),
+            Some(home)
+        );
+        assert_eq!(placement.last_consideration, Some(d("2025-08-01")));
+
+        for bad in [
+            format!("{}\u{1f}2", open.strip_suffix("\u{1f}0").expect("open")),
+            open.replacen("2026-01-10", "2026-13-10", 1),
+            open.replacen(child, "c1", 1),
+            format!("{open}\u{1f}"),
+            open.rsplit_once('\u{1f}').expect("fields").0.to_owned(),
+        ] {
+            assert!(PlacementEntry::unpack(&bad).is_err(), "{bad:?}");
         }
     }
 
