@@ -111,11 +111,12 @@ const CHILDREN_WITH_VISITS_SQL: &str = concat!(
 );
 
 /// Between two packed visits: a control character, which no name holds.
-const VISIT_SEPARATOR: &str = "\u{1e}";
+/// (Chars, not one-letter strings: a `char` splits with `memchr`.)
+const VISIT_SEPARATOR: char = '\u{1e}';
 /// Between two packed children or placements.
-const RECORD_SEPARATOR: &str = "\u{1d}";
+const RECORD_SEPARATOR: char = '\u{1d}';
 /// Between the fields of a packed child or placement.
-const FIELD_SEPARATOR: &str = "\u{1f}";
+const FIELD_SEPARATOR: char = '\u{1f}';
 
 /// The undeleted placements of the units' children, packed into one text
 /// as [`CHILDREN_WITH_VISITS_SQL`] packs the children (fields apart by
@@ -790,9 +791,9 @@ async fn read_children(
     let packed: ChildrenSql = Stmt::new(CHILDREN_WITH_VISITS_SQL)
         .bind(IdList(unit_ids))
         .bind(window.visits_from())
-        .bind(VISIT_SEPARATOR)
-        .bind(FIELD_SEPARATOR)
-        .bind(RECORD_SEPARATOR)
+        .bind(VISIT_SEPARATOR.to_string())
+        .bind(FIELD_SEPARATOR.to_string())
+        .bind(RECORD_SEPARATOR.to_string())
         .one(&mut *a)
         .await?;
     let mut visits = BTreeMap::new();
@@ -825,8 +826,8 @@ async fn read_placements(
 ) -> Result<PlacementsRead, DbError> {
     let packed: PlacementsSql = Stmt::new(PLACEMENTS_SQL)
         .bind(IdList(unit_ids))
-        .bind(FIELD_SEPARATOR)
-        .bind(RECORD_SEPARATOR)
+        .bind(FIELD_SEPARATOR.to_string())
+        .bind(RECORD_SEPARATOR.to_string())
         .one(&mut *b)
         .await?;
     let mut placements: BTreeMap<ChildId, Vec<Placement>> = BTreeMap::new();
