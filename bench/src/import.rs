@@ -158,6 +158,20 @@ pub async fn fresh(database: &str, what: &str) -> anyhow::Result<String> {
     }
 }
 
+/// Brings a freshly written PostgreSQL database to rest, as its autovacuum
+/// would within minutes: `VACUUM (ANALYZE)` sets the visibility map that
+/// index-only scans rely on, and the planner's statistics. (SQLite has no
+/// such step: its plans take no statistics unless asked to.)
+pub async fn settle(fresh: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    if fresh.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(fresh).await?;
+        sqlx::query("VACUUM (ANALYZE)").execute(&mut conn).await?;
+        conn.close().await?;
+    }
+    Ok(())
+}
+
 /// Removes what [`fresh`] made.
 pub async fn drop_fresh(admin_url: &str, fresh: &str) -> anyhow::Result<()> {
     use sqlx::Connection;

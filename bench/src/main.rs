@@ -220,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
             );
             let fresh = import::fresh(&database, "selfcheck").await?;
             let db = open(&fresh).await?;
-            let result = selfcheck::run(&db, children, visits, runs, times.as_ref()).await;
+            let result = selfcheck::run(&db, &fresh, children, visits, runs, times.as_ref()).await;
             db.close().await;
             if keep {
                 eprintln!("kept: {fresh}");

@@ -521,10 +521,12 @@ async fn seed(db: &Database, set: &DataSet) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds `children` children and `visits` visits into `db` (empty), then
-/// times each report `runs` times after two runs to warm up.
+/// Seeds `children` children and `visits` visits into `db` (empty, at
+/// `url`), lets it settle ([`crate::import::settle`]), then times each
+/// report `runs` times after two runs to warm up.
 pub async fn run(
     db: &Database,
+    url: &str,
     children: usize,
     visits: usize,
     runs: usize,
@@ -534,6 +536,7 @@ pub async fn run(
     let started = Instant::now();
     seed(db, &set).await?;
     let seed_ms = ms(started);
+    crate::import::settle(url).await?;
     let today = today();
     let mut reports = Vec::new();
     for choice in [PeriodChoice::LastQuarter, PeriodChoice::Last12Months] {
