@@ -617,6 +617,12 @@ impl Visit {
         }
     }
 
+    /// Whether the child's own view is written down (the self-check's "the
+    /// child heard").
+    pub fn has_child_view(&self) -> bool {
+        !self.child_view.as_str().trim().is_empty()
+    }
+
     /// Whether this contact counts for the every-third-month rule.
     pub fn counts_for_schedule(&self) -> bool {
         self.contact == ContactKind::InPerson && self.visitor_role != VisitorRole::DisabilityOfficer
@@ -792,6 +798,17 @@ mod tests {
             VisitorName::parse("  Anna Lind ").map(|n| n.to_string()),
             Ok("Anna Lind".to_owned())
         );
+    }
+
+    #[test]
+    fn only_words_count_as_the_child_s_view() {
+        let with = |view: &str| Visit {
+            child_view: VisitNote::parse(view).expect("note"),
+            ..Visit::blank()
+        };
+        assert!(with("Vill bo kvar.").has_child_view());
+        assert!(!with("").has_child_view());
+        assert!(!with(" \n\t ").has_child_view());
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl Tx {
         .bind(columns.tools)
         .bind(visit.signed_by)
         .bind(JsonText(columns.details.into()))
-        .bind(!visit.child_view.as_str().trim().is_empty())
+        .bind(visit.has_child_view())
         .bind(super::selfcheck::visit_entry(visit))
         .execute(self)
         .await?;

@@ -80,14 +80,13 @@ pub(crate) fn visit_entry(visit: &Visit) -> String {
     let how = u8::from(officer)
         + 2 * u8::from(visit.visitor_role == VisitorRole::Consultant)
         + 4 * u8::from(visit.talked_alone);
-    let view = u8::from(!visit.child_view.as_str().trim().is_empty())
-        + 2 * u8::from(visit.not_alone_reason.is_some());
+    let view = u8::from(visit.has_child_view()) + 2 * u8::from(visit.not_alone_reason.is_some());
     let who = match (officer, visit.signed_by) {
         (true, _) => String::new(),
         (false, Some(user)) => user.as_uuid().hyphenated().to_string(),
         (false, None) => format!("~{}", visit.visitor.as_str()),
     };
-    format!("{}{how}{view}{who}", visit.visit_date.format("%Y-%m-%d"))
+    format!("{}{how}{view}{who}", visit.visit_date)
 }
 
 /// The children of `units`, packed into one text (one row, not thousands:
@@ -107,7 +106,7 @@ const CHILDREN_WITH_VISITS_SQL: &str = concat!(
     " AND v.visit_date < $2) AS TEXT), '') || $4 \
      || COALESCE((SELECT string_agg(v.selfcheck_entry, $3) FROM visits v \
      WHERE v.child_id = c.id AND v.contact = 'in_person' AND v.visit_date >= $2), ''), $5) \
-     AS children FROM children c WHERE c.unit_id = ANY($1)"
+     AS packed FROM children c WHERE c.unit_id = ANY($1)"
 );
 
 /// Between two packed visits: a control character, which no name holds.
@@ -134,7 +133,7 @@ const PLACEMENTS_SQL: &str = "SELECT string_agg(CAST(p.id AS TEXT) || $2 \
      || COALESCE(CAST(p.last_consideration AS TEXT), '') || $2 \
      || COALESCE(p.external_id, '') || $2 \
      || CASE WHEN EXISTS (SELECT 1 FROM placement_closings e WHERE e.placement_id = p.id) \
-     THEN '1' ELSE '0' END, $3) AS placements FROM placements p WHERE p.deleted = FALSE \
+     THEN '1' ELSE '0' END, $3) AS packed FROM placements p WHERE p.deleted = FALSE \
      AND p.child_id IN (SELECT id FROM children WHERE unit_id = ANY($1))";
 
 /// The ticks of the written-information items (`$2`, `$3`, `$4`: 0, 1 and
@@ -146,7 +145,7 @@ const PLACEMENTS_SQL: &str = "SELECT string_agg(CAST(p.id AS TEXT) || $2 \
 const TICKS_SQL: &str = "SELECT string_agg(CAST(t.placement_id AS TEXT) \
      || CASE t.item_key WHEN $2 THEN '0' WHEN $3 THEN '1' ELSE '2' END \
      || CASE WHEN t.state = 'done' THEN '1' ELSE '0' END || CAST(t.id AS TEXT) \
-     || CAST(t.ticked_at AS TEXT), ',') AS ticks \
+     || CAST(t.ticked_at AS TEXT), ',') AS packed \
      FROM checklist_ticks t JOIN children c ON c.id = t.child_id \
      WHERE c.unit_id = ANY($1) AND t.item_key IN ($2, $3, $4)";
 
@@ -156,7 +155,7 @@ const TICKS_SQL: &str = "SELECT string_agg(CAST(t.placement_id AS TEXT) \
 /// [`WORKERS_SQL`].
 const ASSIGNMENTS_SQL: &str = "SELECT string_agg(CAST(a.child_id AS TEXT) \
      || CAST(a.user_id AS TEXT) || CAST(a.starts_at AS TEXT) || '/' \
-     || COALESCE(CAST(a.ends_at AS TEXT), ''), ',') AS assignments \
+     || COALESCE(CAST(a.ends_at AS TEXT), ''), ',') AS packed \
      FROM child_access a JOIN children c ON c.id = a.child_id \
      WHERE c.unit_id = ANY($1) AND a.kind = 'assigned'";
 
@@ -174,18 +173,6 @@ struct Assignment {
     starts_at: DateTime<Utc>,
     ends_at: Option<DateTime<Utc>>,
     worker: WorkerRef,
-}
-
-struct AssignmentsSql {
-    assignments: Option<String>,
-}
-
-impl FromRow for AssignmentsSql {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            assignments: row.get("assignments")?,
-        })
-    }
 }
 
 impl FromRow for WorkerRef {
@@ -277,18 +264,6 @@ struct ChildVisits {
     previous: VisitFacts,
 }
 
-struct ChildrenSql {
-    children: Option<String>,
-}
-
-impl FromRow for ChildrenSql {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            children: row.get("children")?,
-        })
-    }
-}
-
 /// One child as [`CHILDREN_WITH_VISITS_SQL`] packs it.
 struct ChildEntry<'a> {
     child: ChildRow,
@@ -298,32 +273,43 @@ struct ChildEntry<'a> {
 
 impl<'a> ChildEntry<'a> {
     fn unpack(entry: &'a str) -> Result<Self, DbError> {
-        let corrupt = || malformed("children");
+        let read = Unpacking("children");
         let [id, given_name, family_name, birth_date, sex, disability, unit, external_id, counted_before, visits] =
-            fields(entry, "children")?;
-        let date = |text: &str| parse_iso(text.as_bytes()).ok_or_else(corrupt);
-        let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(|_| corrupt());
+            read.fields(entry)?;
         Ok(Self {
             child: ChildRow {
-                id: ChildId::from_uuid(uuid(id)?),
+                id: ChildId::from_uuid(read.uuid(id)?),
                 given_name: given_name.to_owned(),
                 family_name: family_name.to_owned(),
-                birth_date: date(birth_date)?,
+                birth_date: read.date(birth_date)?,
                 sex: sex.to_owned(),
-                has_disability: match disability {
-                    "1" => true,
-                    "0" => false,
-                    _ => return Err(corrupt()),
-                },
-                unit_id: Some(UnitId::from_uuid(uuid(unit)?)),
-                external_id: (!external_id.is_empty()).then(|| external_id.to_owned()),
+                has_disability: read.flag(disability)?,
+                unit_id: Some(UnitId::from_uuid(read.uuid(unit)?)),
+                external_id: optional_text(external_id),
             },
-            counted_before: match counted_before {
-                "" => None,
-                day => Some(date(day)?),
-            },
+            counted_before: read.optional_date(counted_before)?,
             visits,
         })
+    }
+}
+
+/// The one row of a statement that packs its rows into one text (`AS
+/// packed`; none when it found no rows).
+struct PackedText {
+    packed: Option<String>,
+}
+
+impl FromRow for PackedText {
+    fn from_row(row: &Row) -> Result<Self, DbError> {
+        Ok(Self {
+            packed: row.get("packed")?,
+        })
+    }
+}
+
+impl PackedText {
+    fn text(&self) -> &str {
+        self.packed.as_deref().unwrap_or_default()
     }
 }
 
@@ -339,20 +325,51 @@ fn corrupt_visits() -> DbError {
     malformed("visits")
 }
 
-/// A packed entry's `N` fields, apart by [`FIELD_SEPARATOR`].
-fn fields<'a, const N: usize>(
-    entry: &'a str,
-    table: &'static str,
-) -> Result<[&'a str; N], DbError> {
-    let mut out = [""; N];
-    let mut split = entry.split(FIELD_SEPARATOR);
-    for field in &mut out {
-        *field = split.next().ok_or_else(|| malformed(table))?;
+/// Reads one packed entry of `table`: its fields, apart by
+/// [`FIELD_SEPARATOR`], and each field as its column, a field that does
+/// not read back being [`malformed`].
+#[derive(Clone, Copy)]
+struct Unpacking(&'static str);
+
+impl Unpacking {
+    fn fields<const N: usize>(self, entry: &str) -> Result<[&str; N], DbError> {
+        let mut out = [""; N];
+        let mut split = entry.split(FIELD_SEPARATOR);
+        for field in &mut out {
+            *field = split.next().ok_or_else(|| malformed(self.0))?;
+        }
+        match split.next() {
+            Some(_) => Err(malformed(self.0)),
+            None => Ok(out),
+        }
     }
-    match split.next() {
-        Some(_) => Err(malformed(table)),
-        None => Ok(out),
+
+    fn uuid(self, text: &str) -> Result<uuid::Uuid, DbError> {
+        uuid::Uuid::parse_str(text).map_err(|_| malformed(self.0))
     }
+
+    fn date(self, text: &str) -> Result<NaiveDate, DbError> {
+        parse_iso(text.as_bytes()).ok_or_else(|| malformed(self.0))
+    }
+
+    /// A date, none being empty.
+    fn optional_date(self, text: &str) -> Result<Option<NaiveDate>, DbError> {
+        (!text.is_empty()).then(|| self.date(text)).transpose()
+    }
+
+    /// `1` or `0`.
+    fn flag(self, text: &str) -> Result<bool, DbError> {
+        match text {
+            "1" => Ok(true),
+            "0" => Ok(false),
+            _ => Err(malformed(self.0)),
+        }
+    }
+}
+
+/// A text, none being empty.
+fn optional_text(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// The length of an id cast to text (hyphenated, on both backends).
@@ -466,18 +483,6 @@ struct Candidate<'a> {
     visited: Option<NaiveDate>,
 }
 
-struct PlacementsSql {
-    placements: Option<String>,
-}
-
-impl FromRow for PlacementsSql {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            placements: row.get("placements")?,
-        })
-    }
-}
-
 /// One placement as [`PLACEMENTS_SQL`] packs it.
 struct PlacementEntry {
     placement: PlacementRow,
@@ -486,54 +491,29 @@ struct PlacementEntry {
 
 impl PlacementEntry {
     fn unpack(entry: &str) -> Result<Self, DbError> {
-        const TABLE: &str = "placements";
-        let corrupt = || malformed(TABLE);
+        let read = Unpacking("placements");
         let [id, child_id, kind, home_name, legal_basis, start_date, end_date, home_id, decision_date, decided_by, decision_until, last_consideration, external_id, closed] =
-            fields(entry, TABLE)?;
-        let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(|_| corrupt());
-        let date = |text: &str| parse_iso(text.as_bytes()).ok_or_else(corrupt);
-        let optional = |text: &str| (!text.is_empty()).then(|| text.to_owned());
-        let optional_date = |text: &str| match text {
-            "" => Ok(None),
-            day => date(day).map(Some),
-        };
+            read.fields(entry)?;
         Ok(Self {
             placement: PlacementRow {
-                id: uuid(id)?,
-                child_id: uuid(child_id)?,
+                id: read.uuid(id)?,
+                child_id: read.uuid(child_id)?,
                 kind: kind.to_owned(),
                 home_name: home_name.to_owned(),
                 legal_basis: legal_basis.to_owned(),
-                start_date: date(start_date)?,
-                end_date: optional_date(end_date)?,
+                start_date: read.date(start_date)?,
+                end_date: read.optional_date(end_date)?,
                 deleted: false,
-                home_id: match home_id {
-                    "" => None,
-                    id => Some(HomeId::from_uuid(uuid(id)?)),
-                },
-                decision_date: optional_date(decision_date)?,
-                decided_by: optional(decided_by),
-                decision_until: optional_date(decision_until)?,
-                last_consideration: optional_date(last_consideration)?,
-                external_id: optional(external_id),
+                home_id: (!home_id.is_empty())
+                    .then(|| read.uuid(home_id).map(HomeId::from_uuid))
+                    .transpose()?,
+                decision_date: read.optional_date(decision_date)?,
+                decided_by: optional_text(decided_by),
+                decision_until: read.optional_date(decision_until)?,
+                last_consideration: read.optional_date(last_consideration)?,
+                external_id: optional_text(external_id),
             },
-            closed: match closed {
-                "1" => true,
-                "0" => false,
-                _ => return Err(corrupt()),
-            },
-        })
-    }
-}
-
-struct TicksSql {
-    ticks: Option<String>,
-}
-
-impl FromRow for TicksSql {
-    fn from_row(row: &Row) -> Result<Self, DbError> {
-        Ok(Self {
-            ticks: row.get("ticks")?,
+            closed: read.flag(closed)?,
         })
     }
 }
@@ -788,7 +768,7 @@ async fn read_children(
             .bind(IdList(unit_ids))
             .all(&mut *a)
             .await?;
-    let packed: ChildrenSql = Stmt::new(CHILDREN_WITH_VISITS_SQL)
+    let packed: PackedText = Stmt::new(CHILDREN_WITH_VISITS_SQL)
         .bind(IdList(unit_ids))
         .bind(window.visits_from())
         .bind(VISIT_SEPARATOR.to_string())
@@ -799,8 +779,11 @@ async fn read_children(
     let mut visits = BTreeMap::new();
     let mut months = BTreeMap::new();
     let mut children = BTreeMap::new();
-    let packed = packed.children.unwrap_or_default();
-    for entry in packed.split(RECORD_SEPARATOR).filter(|e| !e.is_empty()) {
+    for entry in packed
+        .text()
+        .split(RECORD_SEPARATOR)
+        .filter(|e| !e.is_empty())
+    {
         let entry = ChildEntry::unpack(entry)?;
         let seen = ChildVisits::unpack(entry.visits, entry.counted_before, window, &mut months)?;
         let child = entry.child.decode()?;
@@ -824,7 +807,7 @@ async fn read_placements(
     unit_ids: &[UnitId],
     window: &Window,
 ) -> Result<PlacementsRead, DbError> {
-    let packed: PlacementsSql = Stmt::new(PLACEMENTS_SQL)
+    let packed: PackedText = Stmt::new(PLACEMENTS_SQL)
         .bind(IdList(unit_ids))
         .bind(FIELD_SEPARATOR.to_string())
         .bind(RECORD_SEPARATOR.to_string())
@@ -832,8 +815,11 @@ async fn read_placements(
         .await?;
     let mut placements: BTreeMap<ChildId, Vec<Placement>> = BTreeMap::new();
     let mut placement_index = BTreeMap::new();
-    let packed = packed.placements.unwrap_or_default();
-    for entry in packed.split(RECORD_SEPARATOR).filter(|e| !e.is_empty()) {
+    for entry in packed
+        .text()
+        .split(RECORD_SEPARATOR)
+        .filter(|e| !e.is_empty())
+    {
         let row = PlacementEntry::unpack(entry)?;
         let placement = row.placement.decode()?.placement;
         placement_index.insert(
@@ -850,25 +836,21 @@ async fn read_placements(
             .push(placement);
     }
     let [contact, complaints, rights] = INFORMATION_ITEMS;
-    let ticks: TicksSql = Stmt::new(TICKS_SQL)
+    let ticks: PackedText = Stmt::new(TICKS_SQL)
         .bind(IdList(unit_ids))
         .bind(contact)
         .bind(complaints)
         .bind(rights)
         .one(&mut *b)
         .await?;
-    apply_ticks(
-        ticks.ticks.as_deref().unwrap_or_default(),
-        &mut placement_index,
-    )?;
-    let packed: AssignmentsSql = Stmt::new(ASSIGNMENTS_SQL)
+    apply_ticks(ticks.text(), &mut placement_index)?;
+    let packed: PackedText = Stmt::new(ASSIGNMENTS_SQL)
         .bind(IdList(unit_ids))
         .one(&mut *b)
         .await?;
     let workers: Vec<WorkerRef> = Stmt::new(WORKERS_SQL).all(&mut *b).await?;
     let workers: BTreeMap<UserId, WorkerRef> = workers.into_iter().map(|w| (w.id, w)).collect();
-    let assignments =
-        unpack_assignments(packed.assignments.as_deref().unwrap_or_default(), &workers)?;
+    let assignments = unpack_assignments(packed.text(), &workers)?;
     let endings: Vec<EndingSql> = Stmt::new(ENDINGS_SQL)
         .bind(IdList(unit_ids))
         .bind(window.from())

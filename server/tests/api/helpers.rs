@@ -59,6 +59,11 @@ impl Backend {
     }
 }
 
+enum DirectConnection {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
 /// Options for [`TestApp::spawn_with`].
 pub struct Options {
     pub demo_data: bool,
@@ -233,48 +238,40 @@ impl TestApp {
         self._dir.path()
     }
 
+    /// A connection of its own to the app's database, behind the server's
+    /// back.
+    async fn direct_connection(&self) -> DirectConnection {
+        match self.config.database_target().expect("target") {
+            server::config::DatabaseTarget::SqliteFile(path) => DirectConnection::Sqlite(
+                sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .expect("open sqlite"),
+            ),
+            server::config::DatabaseTarget::Postgres(url) => DirectConnection::Postgres(
+                sqlx::PgConnection::connect(&url).await.expect("connect"),
+            ),
+            server::config::DatabaseTarget::SqliteUrl(_) => unreachable!("tests use files"),
+        }
+    }
+
     /// Runs one SQL statement on the database directly, behind the server's
     /// back (to tamper with what it stored).
     pub async fn execute_sql(&self, sql: &str) {
-        match self.config.database_target().expect("target") {
-            server::config::DatabaseTarget::SqliteFile(path) => {
-                let mut conn =
-                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                        .await
-                        .expect("open sqlite");
-                sqlx::query(sql).execute(&mut conn).await.expect("sql");
-            }
-            server::config::DatabaseTarget::Postgres(url) => {
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::query(sql).execute(&mut conn).await.expect("sql");
-            }
-            server::config::DatabaseTarget::SqliteUrl(_) => unreachable!("tests use files"),
+        match self.direct_connection().await {
+            DirectConnection::Sqlite(mut c) => sqlx::query(sql).execute(&mut c).await.map(drop),
+            DirectConnection::Postgres(mut c) => sqlx::query(sql).execute(&mut c).await.map(drop),
         }
+        .expect("sql");
     }
 
     /// Reads one text column of a query on the database directly, behind the
     /// server's back (to look at how something is stored).
     pub async fn texts_from_sql(&self, sql: &str) -> Vec<String> {
-        match self.config.database_target().expect("target") {
-            server::config::DatabaseTarget::SqliteFile(path) => {
-                let mut conn =
-                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                        .await
-                        .expect("open sqlite");
-                sqlx::query_scalar(sql)
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("sql")
-            }
-            server::config::DatabaseTarget::Postgres(url) => {
-                let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::query_scalar(sql)
-                    .fetch_all(&mut conn)
-                    .await
-                    .expect("sql")
-            }
-            server::config::DatabaseTarget::SqliteUrl(_) => unreachable!("tests use files"),
+        match self.direct_connection().await {
+            DirectConnection::Sqlite(mut c) => sqlx::query_scalar(sql).fetch_all(&mut c).await,
+            DirectConnection::Postgres(mut c) => sqlx::query_scalar(sql).fetch_all(&mut c).await,
         }
+        .expect("sql")
     }
 
     /// Puts `child` on the test user's caseload.
