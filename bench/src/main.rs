@@ -103,6 +103,10 @@ enum Command {
         /// to look at the report's query plans.
         #[arg(long)]
         keep: bool,
+        /// Times the reports on `database` itself, as a `--keep` run left
+        /// it (the generator is deterministic), seeding it only if empty.
+        #[arg(long, conflicts_with = "keep")]
+        reuse: bool,
     },
     /// Tablets syncing at once: each records a visit, pushes it, pulls what
     /// is new, and starts over, for `seconds` after `warmup` seconds.
@@ -208,6 +212,7 @@ async fn main() -> anyhow::Result<()> {
             runs,
             per_query,
             keep,
+            reuse,
         } => {
             let times = if per_query {
                 Some(querytimes::QueryTimes::install()?)
@@ -218,13 +223,17 @@ async fn main() -> anyhow::Result<()> {
                 children > 0 && visits >= children && runs > 0,
                 "at least one child, a visit each and one run"
             );
-            let fresh = import::fresh(&database, "selfcheck").await?;
+            let fresh = if reuse {
+                database.clone()
+            } else {
+                import::fresh(&database, "selfcheck").await?
+            };
             let db = open(&fresh).await?;
             let result = selfcheck::run(&db, &fresh, children, visits, runs, times.as_ref()).await;
             db.close().await;
             if keep {
                 eprintln!("kept: {fresh}");
-            } else {
+            } else if !reuse {
                 import::drop_fresh(&database, &fresh).await?;
             }
             println!("{}", serde_json::to_string(&result?)?);

@@ -521,9 +521,10 @@ async fn seed(db: &Database, set: &DataSet) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds `children` children and `visits` visits into `db` (empty, at
-/// `url`), lets it settle ([`crate::import::settle`]), then times each
-/// report `runs` times after two runs to warm up.
+/// Seeds `children` children and `visits` visits into `db` (at `url`,
+/// unless it holds them already: a `--reuse`d one), lets it settle
+/// ([`crate::import::settle`]), then times each report `runs` times after
+/// two runs to warm up.
 pub async fn run(
     db: &Database,
     url: &str,
@@ -534,9 +535,18 @@ pub async fn run(
 ) -> anyhow::Result<SelfCheckRun> {
     let set = generate(children, visits);
     let started = Instant::now();
-    seed(db, &set).await?;
+    let seeded = db.count_children().await?;
+    if seeded == 0 {
+        seed(db, &set).await?;
+        crate::import::settle(url).await?;
+    } else {
+        anyhow::ensure!(
+            usize::try_from(seeded)? == set.children,
+            "the database holds {seeded} children, not the {} asked for",
+            set.children
+        );
+    }
     let seed_ms = ms(started);
-    crate::import::settle(url).await?;
     let today = today();
     let mut reports = Vec::new();
     for choice in [PeriodChoice::LastQuarter, PeriodChoice::Last12Months] {

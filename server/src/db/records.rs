@@ -15,10 +15,26 @@ use serde_json::Value;
 use shared::checklist::{ChecklistTemplate, ChecklistTick, TemplateVersion};
 use shared::export::FiledMark;
 use shared::protocol::Conflict;
+use shared::selfcheck::INFORMATION_ITEMS;
 use shared::{
     Child, ChildId, ConflictId, MutationId, Placement, PlacementClosing, PlacementId, Visit,
     VisitAmendment, VisitId,
 };
+
+/// A placement's `information_given` (migration 0018, which fills it by the
+/// same rule): for each written-information item (`$2`, `$3`, `$4`), 1 if
+/// its latest tick (by when it was made, then by id) is done, else 0.
+const INFORMATION_GIVEN_SQL: &str = "UPDATE placements SET information_given = \
+     CASE WHEN (SELECT t.state FROM checklist_ticks t WHERE t.placement_id = placements.id \
+     AND t.item_key = $2 ORDER BY t.ticked_at DESC, t.id DESC LIMIT 1) = 'done' \
+     THEN '1' ELSE '0' END \
+     || CASE WHEN (SELECT t.state FROM checklist_ticks t WHERE t.placement_id = placements.id \
+     AND t.item_key = $3 ORDER BY t.ticked_at DESC, t.id DESC LIMIT 1) = 'done' \
+     THEN '1' ELSE '0' END \
+     || CASE WHEN (SELECT t.state FROM checklist_ticks t WHERE t.placement_id = placements.id \
+     AND t.item_key = $4 ORDER BY t.ticked_at DESC, t.id DESC LIMIT 1) = 'done' \
+     THEN '1' ELSE '0' END \
+     WHERE id = $1";
 
 impl Tx {
     pub(crate) async fn count_children(&mut self) -> Result<i64, DbError> {
@@ -227,6 +243,8 @@ impl Tx {
         Ok(inserted == 1)
     }
 
+    /// Writes a tick; one of the written-information items also renews its
+    /// placement's `information_given` (migration 0018).
     pub(crate) async fn insert_tick(
         &mut self,
         t: &ChecklistTick,
@@ -248,8 +266,18 @@ impl Tx {
         .bind(t.ticked_at)
         .bind(Utc::now())
         .bind(mutation_id)
-        .execute(self)
+        .execute(&mut *self)
         .await?;
+        if inserted == 1 && INFORMATION_ITEMS.contains(&t.item_key.as_str()) {
+            let [contact, complaints, rights] = INFORMATION_ITEMS;
+            Stmt::new(INFORMATION_GIVEN_SQL)
+                .bind(t.placement_id)
+                .bind(contact)
+                .bind(complaints)
+                .bind(rights)
+                .execute(&mut *self)
+                .await?;
+        }
         Ok(inserted == 1)
     }
 

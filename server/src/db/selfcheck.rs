@@ -7,7 +7,7 @@
 
 use super::accounts::{role, UserRow};
 use super::audit::Who;
-use super::column::{parse_iso, FromRow, IdList, Row};
+use super::column::{parse_cast, parse_iso, FromRow, IdList, Row};
 use super::register::decisions_among;
 use super::rows::{from_serde_name, ChildRow, PlacementRow};
 use super::statement::{Stmt, Tx};
@@ -20,8 +20,7 @@ use shared::schedule::{next_visit_due, FIRST_VISIT_WITHIN_DAYS, MONTHS_BETWEEN_V
 use shared::selfcheck::{
     build_tables, AgeGroup, BrokenInterval, CaseReview, CaseReviewView, ChildFacts, ContinuityRow,
     EndingFact, EndingRow, GroupBy, Informed, MonthlyVisits, OverdueKind, OverdueRow, Period,
-    ReviewChild, SelfCheckReport, VisitWithoutView, WorkerRef, INFORMATION_ITEMS,
-    MOST_CHANGES_LISTED,
+    ReviewChild, SelfCheckReport, VisitWithoutView, WorkerRef, MOST_CHANGES_LISTED,
 };
 use shared::{Child, ChildId, HomeId, Placement, PlacementId, UnitId, UserId, Visit, VisitId};
 use std::collections::{BTreeMap, BTreeSet};
@@ -120,8 +119,9 @@ const FIELD_SEPARATOR: char = '\u{1f}';
 /// The undeleted placements of the units' children, packed into one text
 /// as [`CHILDREN_WITH_VISITS_SQL`] packs the children (fields apart by
 /// `$2`, placements by `$3`): the columns of [`PlacementRow`] but
-/// `deleted`, none as empty, and 1 if it was closed else 0.
-/// [`PlacementEntry::unpack`] reads it back.
+/// `deleted`, none as empty, 1 if it was closed else 0, and its
+/// `information_given` (migration 0018). [`PlacementEntry::unpack`] reads it
+/// back.
 const PLACEMENTS_SQL: &str = "SELECT string_agg(CAST(p.id AS TEXT) || $2 \
      || CAST(p.child_id AS TEXT) || $2 || p.kind || $2 || p.home_name || $2 \
      || p.legal_basis || $2 || CAST(p.start_date AS TEXT) || $2 \
@@ -133,24 +133,11 @@ const PLACEMENTS_SQL: &str = "SELECT string_agg(CAST(p.id AS TEXT) || $2 \
      || COALESCE(CAST(p.last_consideration AS TEXT), '') || $2 \
      || COALESCE(p.external_id, '') || $2 \
      || CASE WHEN EXISTS (SELECT 1 FROM placement_closings e WHERE e.placement_id = p.id) \
-     THEN '1' ELSE '0' END, $3) AS packed FROM placements p WHERE p.deleted = FALSE \
+     THEN '1' ELSE '0' END || $2 || p.information_given, $3) AS packed FROM placements p WHERE p.deleted = FALSE \
      AND p.child_id IN (SELECT id FROM children WHERE unit_id = ANY($1))";
 
-/// The ticks of the written-information items (`$2`, `$3`, `$4`: 0, 1 and
-/// 2) on the units' placements, packed into one text (one row, not
-/// thousands: see [`CHILDREN_WITH_VISITS_SQL`]): each tick is the
-/// placement's id, the item's digit, 1 if done else 0, the tick's id and
-/// when it was made. Ordering them is left to [`apply_ticks`]: an ordered
-/// `string_agg` cost more than the rest of the statement.
-const TICKS_SQL: &str = "SELECT string_agg(CAST(t.placement_id AS TEXT) \
-     || CASE t.item_key WHEN $2 THEN '0' WHEN $3 THEN '1' ELSE '2' END \
-     || CASE WHEN t.state = 'done' THEN '1' ELSE '0' END || CAST(t.id AS TEXT) \
-     || CAST(t.ticked_at AS TEXT), ',') AS packed \
-     FROM checklist_ticks t JOIN children c ON c.id = t.child_id \
-     WHERE c.unit_id = ANY($1) AND t.item_key IN ($2, $3, $4)";
-
-/// Assignments (not cover) of the units' children, packed into one text as
-/// [`TICKS_SQL`] is: each is the child's id, the worker's id, and when it
+/// Assignments (not cover) of the units' children, packed into one text
+/// (one row, not thousands: see [`CHILDREN_WITH_VISITS_SQL`]): each is the child's id, the worker's id, and when it
 /// starts and ends (none if open) apart by `/`. The workers come with
 /// [`WORKERS_SQL`].
 const ASSIGNMENTS_SQL: &str = "SELECT string_agg(CAST(a.child_id AS TEXT) \
@@ -185,15 +172,6 @@ impl FromRow for WorkerRef {
     }
 }
 
-/// An instant as a text cast gives it: RFC 3339 as SQLite stores it, or
-/// PostgreSQL's ISO style (`2026-03-01 09:30:00.25+01`).
-fn cast_instant(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%#z"))
-        .ok()
-        .map(|at| at.with_timezone(&Utc))
-}
-
 /// The assignments packed by [`ASSIGNMENTS_SQL`], each with its worker.
 fn unpack_assignments(
     packed: &str,
@@ -211,10 +189,10 @@ fn unpack_assignments(
         let worker = workers.get(&user_id).cloned().ok_or_else(corrupt)?;
         out.push(Assignment {
             child_id,
-            starts_at: cast_instant(starts).ok_or_else(corrupt)?,
+            starts_at: parse_cast(starts).ok_or_else(corrupt)?,
             ends_at: match ends {
                 "" => None,
-                ends => Some(cast_instant(ends).ok_or_else(corrupt)?),
+                ends => Some(parse_cast(ends).ok_or_else(corrupt)?),
             },
             worker,
         });
@@ -487,13 +465,18 @@ struct Candidate<'a> {
 struct PlacementEntry {
     placement: PlacementRow,
     closed: bool,
+    informed: Informed,
 }
 
 impl PlacementEntry {
     fn unpack(entry: &str) -> Result<Self, DbError> {
         let read = Unpacking("placements");
-        let [id, child_id, kind, home_name, legal_basis, start_date, end_date, home_id, decision_date, decided_by, decision_until, last_consideration, external_id, closed] =
+        let [id, child_id, kind, home_name, legal_basis, start_date, end_date, home_id, decision_date, decided_by, decision_until, last_consideration, external_id, closed, informed] =
             read.fields(entry)?;
+        if informed.len() != 3 {
+            return Err(malformed("placements"));
+        }
+        let given = |at: usize| read.flag(informed.get(at..=at).unwrap_or_default());
         Ok(Self {
             placement: PlacementRow {
                 id: read.uuid(id)?,
@@ -514,51 +497,13 @@ impl PlacementEntry {
                 external_id: optional_text(external_id),
             },
             closed: read.flag(closed)?,
+            informed: Informed {
+                contact: given(0)?,
+                complaints: given(1)?,
+                rights: given(2)?,
+            },
         })
     }
-}
-
-/// Sets each placement's [`Informed`] from the packed ticks of
-/// [`TICKS_SQL`], the last tick of an item winning (by when it was made,
-/// then by id).
-fn apply_ticks(
-    packed: &str,
-    placements: &mut BTreeMap<PlacementId, PlacementFacts>,
-) -> Result<(), DbError> {
-    let corrupt = || malformed("checklist_ticks");
-    let mut ticks = Vec::new();
-    for tick in packed.split(',').filter(|t| !t.is_empty()) {
-        let (Some(placement), Some(&[item, done]), Some(id), Some(at)) = (
-            packed_id(tick, 0),
-            tick.as_bytes().get(PACKED_ID..PACKED_ID + 2),
-            packed_id(tick, PACKED_ID + 2),
-            tick.get(2 * PACKED_ID + 2..).and_then(cast_instant),
-        ) else {
-            return Err(corrupt());
-        };
-        let done = match done {
-            b'1' => true,
-            b'0' => false,
-            _ => return Err(corrupt()),
-        };
-        if !matches!(item, b'0'..=b'2') {
-            return Err(corrupt());
-        }
-        ticks.push((at, id, PlacementId::from_uuid(placement), item, done));
-    }
-    ticks.sort_unstable_by_key(|&(at, id, ..)| (at, id));
-    for (_, _, placement, item, done) in ticks {
-        let Some(facts) = placements.get_mut(&placement) else {
-            continue;
-        };
-        let informed = &mut facts.informed;
-        *match item {
-            b'0' => &mut informed.contact,
-            b'1' => &mut informed.complaints,
-            _ => &mut informed.rights,
-        } = done;
-    }
-    Ok(())
 }
 
 struct EndingSql {
@@ -827,7 +772,7 @@ async fn read_placements(
             PlacementFacts {
                 closed: row.closed,
                 last_visit: None,
-                informed: Informed::default(),
+                informed: row.informed,
             },
         );
         placements
@@ -835,15 +780,6 @@ async fn read_placements(
             .or_default()
             .push(placement);
     }
-    let [contact, complaints, rights] = INFORMATION_ITEMS;
-    let ticks: PackedText = Stmt::new(TICKS_SQL)
-        .bind(IdList(unit_ids))
-        .bind(contact)
-        .bind(complaints)
-        .bind(rights)
-        .one(&mut *b)
-        .await?;
-    apply_ticks(ticks.text(), &mut placement_index)?;
     let packed: PackedText = Stmt::new(ASSIGNMENTS_SQL)
         .bind(IdList(unit_ids))
         .one(&mut *b)
@@ -1574,25 +1510,13 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("date")
     }
 
     #[test]
-    fn instants_cast_to_text_read_back_from_either_backend() {
-        let at = Utc.with_ymd_and_hms(2026, 3, 1, 8, 30, 0).single();
-        assert_eq!(cast_instant("2026-03-01T08:30:00.000000Z"), at);
-        assert_eq!(cast_instant("2026-03-01 09:30:00+01"), at);
-        assert_eq!(cast_instant("2026-03-01 08:30:00+00:00"), at);
-        let later = at.map(|t| t + chrono::Duration::microseconds(250_000));
-        assert_eq!(cast_instant("2026-03-01 08:30:00.25+00"), later);
-        assert_eq!(cast_instant("01/03/2026 08:30:00 UTC"), None);
-    }
-
-    #[test]
-    fn packed_assignments_and_ticks_unpack_and_malformed_ones_are_errors() {
+    fn packed_assignments_unpack_and_malformed_ones_are_errors() {
         let child = "00000000-0000-0000-0000-0000000000c1";
         let user = "00000000-0000-0000-0000-0000000000a1";
         let user_id = UserId::from_uuid(uuid::Uuid::parse_str(user).expect("id"));
@@ -1618,50 +1542,6 @@ mod tests {
             format!("{child}{user}yesterday/"),
         ] {
             assert!(unpack_assignments(&bad, &workers).is_err(), "{bad}");
-        }
-
-        let placement = "00000000-0000-0000-0000-0000000000b1";
-        let id = PlacementId::from_uuid(uuid::Uuid::parse_str(placement).expect("id"));
-        let mut index = BTreeMap::from([(
-            id,
-            PlacementFacts {
-                closed: false,
-                last_visit: None,
-                informed: Informed::default(),
-            },
-        )]);
-        let tick = |n: u8| format!("00000000-0000-0000-0000-0000000000{n:02}");
-        // Out of order, as an unordered aggregate gives them: the contact
-        // item ticked done, then undone a minute later; two ticks of the
-        // rights item in the same microsecond, the larger id winning.
-        apply_ticks(
-            &format!(
-                "{placement}00{}2026-03-01 09:31:00+00,\
-                 {placement}21{}2026-03-01T09:30:00Z,\
-                 {placement}01{}2026-03-01T09:30:00.000000Z,\
-                 {placement}20{}2026-03-01T09:30:00Z",
-                tick(3),
-                tick(2),
-                tick(4),
-                tick(1),
-            ),
-            &mut index,
-        )
-        .expect("applies");
-        let informed = index[&id].informed;
-        assert!(!informed.contact, "the later tick undid it");
-        assert!(informed.rights, "the same instant: the larger id is last");
-        assert!(!informed.complaints);
-        let at = "2026-03-01T09:30:00Z";
-        for bad in [
-            format!("{placement}3"),
-            format!("{placement}31{}{at}", tick(1)),
-            format!("{placement}02{}{at}", tick(1)),
-            format!("{placement}01{}", tick(1)),
-            format!("{placement}01{}yesterday", tick(1)),
-            format!("{placement}01{at}"),
-        ] {
-            assert!(apply_ticks(&bad, &mut index).is_err(), "{bad}");
         }
     }
 
@@ -1722,10 +1602,12 @@ mod tests {
             "",
             "",
             "0",
+            "000",
         ]
         .join("\u{1f}");
         let entry = PlacementEntry::unpack(&open).expect("unpacks");
         assert!(!entry.closed);
+        assert_eq!(entry.informed, Informed::default());
         let placement = entry.placement.decode().expect("a placement").placement;
         assert_eq!(placement.id.to_string(), id);
         assert_eq!(placement.start_date, d("2026-01-10"));
@@ -1747,10 +1629,19 @@ mod tests {
             "2025-08-01",
             "P-9",
             "1",
+            "101",
         ]
         .join("\u{1f}");
         let entry = PlacementEntry::unpack(&closed).expect("unpacks");
         assert!(entry.closed);
+        assert_eq!(
+            entry.informed,
+            Informed {
+                contact: true,
+                complaints: false,
+                rights: true
+            }
+        );
         let placement = entry.placement.decode().expect("a placement").placement;
         assert_eq!(placement.end_date, Some(d("2026-03-31")));
         assert_eq!(
@@ -1760,7 +1651,13 @@ mod tests {
         assert_eq!(placement.last_consideration, Some(d("2025-08-01")));
 
         for bad in [
-            format!("{}\u{1f}2", open.strip_suffix("\u{1f}0").expect("open")),
+            open.replacen("\u{1f}0\u{1f}", "\u{1f}2\u{1f}", 1),
+            format!("{}\u{1f}00", open.strip_suffix("\u{1f}000").expect("open")),
+            format!(
+                "{}\u{1f}0010",
+                open.strip_suffix("\u{1f}000").expect("open")
+            ),
+            format!("{}\u{1f}020", open.strip_suffix("\u{1f}000").expect("open")),
             open.replacen("2026-01-10", "2026-13-10", 1),
             open.replacen(child, "c1", 1),
             format!("{open}\u{1f}"),

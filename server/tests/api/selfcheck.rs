@@ -31,6 +31,7 @@ backend_tests!(
     a_placement_ended_before_its_first_week_owed_no_visit,
     a_visit_overdue_since_before_the_period_breaks_it_until_it_is_made,
     the_migration_backfills_the_entries_visits_are_written_with,
+    the_information_given_is_each_item_s_latest_tick_however_they_arrive,
 );
 
 fn day(s: &str) -> NaiveDate {
@@ -1409,4 +1410,81 @@ async fn the_migration_backfills_the_entries_visits_are_written_with(backend: Ba
         .await;
     f.app.execute_sql(backfill).await;
     assert_eq!(f.app.texts_from_sql(entries).await, written);
+}
+
+/// A placement's written information (`information_given`, migration
+/// 0018) is the latest tick of each item by when it was made, then by id,
+/// whatever order the ticks reach the server in; the migration works out
+/// the same for the ticks stored before it.
+async fn the_information_given_is_each_item_s_latest_tick_however_they_arrive(backend: Backend) {
+    let f = fixture(&backend).await;
+    let hugo = child(f.unit, "Hugo", "2012-02-02", Sex::Boy);
+    let p = placement(&hugo, PlacementKind::FosterHome, "2027-01-10", None);
+    let numbered = |n: u128, item: &str, state, when: &str| match tick(&p, item, state, f.w1, when)
+    {
+        Record::ChecklistTick(t) => Record::ChecklistTick(ChecklistTick {
+            id: ChecklistTickId::from_uuid(uuid::Uuid::from_u128(n)),
+            ..t
+        }),
+        other => other,
+    };
+    let records = vec![
+        Record::Child(hugo.clone()),
+        Record::Placement(p.clone()),
+        // Undone an hour after it was done, but the undoing came first.
+        numbered(1, "klagomal", ItemState::Open, "2027-01-11T12:00:00Z"),
+        numbered(2, "klagomal", ItemState::Done, "2027-01-11T11:00:00Z"),
+        // Done; an older open tick, synced late, does not undo it.
+        numbered(
+            3,
+            "kontaktuppgifter",
+            ItemState::Done,
+            "2027-01-11T10:00:00Z",
+        ),
+        numbered(
+            4,
+            "kontaktuppgifter",
+            ItemState::Open,
+            "2027-01-11T09:00:00Z",
+        ),
+        // The same instant: the larger id is the later.
+        numbered(6, "rattigheter", ItemState::Done, "2027-01-11T13:00:00Z"),
+        numbered(5, "rattigheter", ItemState::Open, "2027-01-11T13:00:00Z"),
+        // Another item changes nothing.
+        numbered(
+            7,
+            "genomforandeplan",
+            ItemState::Done,
+            "2027-01-11T14:00:00Z",
+        ),
+    ];
+    f.app.db.insert_records(&records).await.expect("ticks");
+    let given = |child: ChildId| {
+        format!("SELECT information_given FROM placements WHERE child_id = '{child}'")
+    };
+    assert_eq!(f.app.texts_from_sql(&given(hugo.id)).await, ["101"]);
+    // The fixture's: Alva's complaints tick was undone, Ebba had all three.
+    assert_eq!(f.app.texts_from_sql(&given(f.alva)).await, ["100"]);
+    assert_eq!(f.app.texts_from_sql(&given(f.ebba)).await, ["111"]);
+
+    let all = "SELECT CAST(id AS TEXT) || ' ' || information_given FROM placements ORDER BY 1";
+    let written = f.app.texts_from_sql(all).await;
+    assert!(written.len() > 8, "{written:?}");
+    let migration = match backend {
+        Backend::Sqlite => {
+            include_str!("../../migrations/sqlite/0018_placement_information_given.sql")
+        }
+        Backend::Postgres(_) => {
+            include_str!("../../migrations/postgres/0018_placement_information_given.sql")
+        }
+    };
+    let backfill = migration
+        .split(';')
+        .find(|statement| statement.contains("UPDATE placements"))
+        .expect("the backfill");
+    f.app
+        .execute_sql("UPDATE placements SET information_given = '000'")
+        .await;
+    f.app.execute_sql(backfill).await;
+    assert_eq!(f.app.texts_from_sql(all).await, written);
 }

@@ -13,7 +13,7 @@ mod plain;
 
 pub(crate) use date::parse_iso;
 pub(crate) use id::IdList;
-pub(crate) use instant::sqlite_text as instant_text;
+pub(crate) use instant::{parse_cast, sqlite_text as instant_text};
 pub(crate) use json::JsonText;
 pub(crate) use plain::TextList;
 
