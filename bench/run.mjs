@@ -284,6 +284,17 @@ async function serverLoad(pouchServer) {
     }
     log('server load, pouchdb-server');
     results.pouch = load(pouchServer.url, devicesFile, { pouch: true });
+    // Like for like: pouchdb-server storing to disk (LevelDB, its default),
+    // as ours does; the in-memory row above stays as the ceiling.
+    log('server load, pouchdb-server on disk');
+    const diskDir = join(dir, 'pouch-disk');
+    mkdirSync(diskDir);
+    const diskServer = await startPouchServer({ disk: diskDir });
+    try {
+      results.pouchDisk = load(diskServer.url, devicesFile, { pouch: true });
+    } finally {
+      await diskServer.stop();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -398,7 +409,12 @@ function report({ sync, offline, cold, loadResults, importResults, selfcheck, ve
 
   console.log(`\nServer under load: simulated tablets on loopback, each pushing a new visit and pulling (${LOAD_SECONDS} s per row; load generator on the same machine)\n`);
   const lrows = [['server', 'devices', 'requests/s', 'sync rounds/s', 'p50', 'p99', 'errors']];
-  const names = { sqlite: 'ours, SQLite', postgres: 'ours, PostgreSQL', pouch: 'pouchdb-server (express-pouchdb, memory)' };
+  const names = {
+    sqlite: 'ours, SQLite',
+    postgres: 'ours, PostgreSQL',
+    pouch: 'pouchdb-server (express-pouchdb, memory)',
+    pouchDisk: 'pouchdb-server (express-pouchdb, LevelDB on disk)',
+  };
   for (const [key, results] of Object.entries(loadResults)) {
     for (const r of results) {
       const devices = r.everyMs ? `${r.devices}, each syncing every ${r.everyMs / 1000} s` : `${r.devices}, no pause`;
@@ -406,11 +422,14 @@ function report({ sync, offline, cold, loadResults, importResults, selfcheck, ve
         `${r.p50_ms.toFixed(1)} ms`, `${r.p99_ms.toFixed(1)} ms`, r.errors]);
     }
   }
-  for (const n of DEVICE_COUNTS) {
-    const p = loadResults.pouch.find((r) => r.devices === n && !r.everyMs);
-    for (const key of ['sqlite', 'postgres']) {
-      const o = loadResults[key].find((r) => r.devices === n && !r.everyMs);
-      lrows.push([`${names[key]} vs pouchdb-server (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '']);
+  for (const [peer, label] of [['pouch', 'pouchdb-server in memory'], ['pouchDisk', 'pouchdb-server on disk']]) {
+    if (!loadResults[peer]) continue;
+    for (const n of DEVICE_COUNTS) {
+      const p = loadResults[peer].find((r) => r.devices === n && !r.everyMs);
+      for (const key of ['sqlite', 'postgres']) {
+        const o = loadResults[key].find((r) => r.devices === n && !r.everyMs);
+        lrows.push([`${names[key]} vs ${label} (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '']);
+      }
     }
   }
   console.log(table(lrows));

@@ -11,9 +11,10 @@ const LOAD_BATCH = 500;
 let runCounter = 0;
 
 /** Spawns server.mjs on a free loopback port; resolves once it is listening. */
-export async function startPouchServer({ compression = false } = {}) {
+export async function startPouchServer({ compression = false, disk = null } = {}) {
   const args = [path.join(here, 'server.mjs'), '--port', '0'];
   if (compression) args.push('--compression');
+  if (disk) args.push('--disk', disk);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // Don't leave a server behind if the caller exits without stop().

@@ -1,8 +1,9 @@
 // Reference sync server for the benchmark: express-pouchdb (CouchDB-compatible
-// HTTP API) over in-memory PouchDB databases at /db, plus the browser bench
-// page on the same origin so the page needs no CORS.
+// HTTP API) over PouchDB databases at /db, in memory or, with --disk, in
+// LevelDB files under DIR (as pouchdb-server stores them by default), plus
+// the browser bench page on the same origin so the page needs no CORS.
 //
-//   node bench/pouch/server.mjs --port P [--compression]
+//   node bench/pouch/server.mjs --port P [--compression] [--disk DIR]
 //
 // Prints `listening on http://127.0.0.1:P` once ready; nothing per request.
 import { createRequire } from 'node:module';
@@ -12,6 +13,7 @@ import express from 'express';
 import expressPouchDB from 'express-pouchdb';
 import PouchDB from 'pouchdb-core';
 import memoryAdapter from 'pouchdb-adapter-memory';
+import leveldbAdapter from 'pouchdb-adapter-leveldb';
 import httpAdapter from 'pouchdb-adapter-http';
 import mapreduce from 'pouchdb-mapreduce';
 import replication from 'pouchdb-replication';
@@ -30,12 +32,19 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 // cost on both ends (CouchDB itself does not compress by default), so it is
 // off unless asked for.
 const compression = args.includes('--compression');
+const diskArg = args.indexOf('--disk');
+const disk = diskArg >= 0 ? args[diskArg + 1] : null;
+if (diskArg >= 0 && !disk) {
+  console.error('--disk needs a directory');
+  process.exit(2);
+}
 
-const MemPouch = PouchDB.plugin(memoryAdapter)
+const ServerPouch = PouchDB.plugin(memoryAdapter)
+  .plugin(leveldbAdapter)
   .plugin(httpAdapter)
   .plugin(mapreduce)
   .plugin(replication)
-  .defaults({ adapter: 'memory' });
+  .defaults(disk ? { adapter: 'leveldb', prefix: `${path.resolve(disk)}${path.sep}` } : { adapter: 'memory' });
 
 const app = express();
 app.disable('x-powered-by');
@@ -48,7 +57,7 @@ app.get('/pouchdb.min.js', (req, res) => res.sendFile(path.join(pouchDist, 'pouc
 
 // `minimumForPouchDB` is the documented mode for serving PouchDB clients: it
 // leaves out the CouchDB extras (config/log files on disk, auth, Fauxton).
-app.use('/db', expressPouchDB(MemPouch, {
+app.use('/db', expressPouchDB(ServerPouch, {
   mode: 'minimumForPouchDB',
   overrideMode: compression ? {} : { exclude: ['compression'] },
 }));
