@@ -65,6 +65,7 @@ export async function startServer({ dataDir, databaseUrl, serverBin = SERVER_BIN
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: proc.pid,
     async stop() {
       proc.removeAllListeners('exit');
       proc.kill('SIGTERM');
@@ -204,13 +205,32 @@ async function ours(browser, size, { reload }) {
 const PACED_MS = 5000;
 const LOAD_RUNS = [...DEVICE_COUNTS.map((devices) => ({ devices })), { devices: 200, everyMs: PACED_MS }];
 
-export function load(url, devicesFile, { pouch = false } = {}) {
+/** The peak resident memory of processes `pids` so far, summed, in MB
+ *  (`VmHWM`; none where /proc does not tell). */
+export function peakRssMb(pids) {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (!m) return null;
+      kb += Number(m[1]);
+    } catch {
+      return null;
+    }
+  }
+  return kb / 1024;
+}
+
+/** Every load row against `url` (several, apart by commas: instances of one
+ *  server, the devices dealt out among them), each with the server
+ *  processes' (`pids`) peak memory after it. */
+export function load(url, devicesFile, { pouch = false, pids = [] } = {}) {
   return LOAD_RUNS.map(({ devices, everyMs }) => {
     const args = ['load', '--url', url, '--devices-file', devicesFile, '--devices', String(devices),
       '--seconds', String(LOAD_SECONDS), '--warmup', '2'];
     if (everyMs) args.push('--every-ms', String(everyMs));
     if (pouch) args.push('--pouch');
-    return { ...bench(args), everyMs };
+    return { ...bench(args), everyMs, peakRssMb: pids.length ? peakRssMb(pids) : null };
   });
 }
 
@@ -277,13 +297,28 @@ async function serverLoad(pouchServer) {
         String(Math.max(...DEVICE_COUNTS)), '--out', devicesFile]);
       const server = await startServer({ dataDir, databaseUrl });
       try {
-        results[name] = load(server.url, devicesFile);
+        results[name] = load(server.url, devicesFile, { pids: [server.pid] });
       } finally {
         await server.stop();
       }
     }
+    // What a second machine would add: two instances on one PostgreSQL
+    // (the same database, now holding the rows above too), the tablets
+    // dealt out between them. On this machine they share its two cores.
+    log('server load, PostgreSQL, two instances');
+    const first = await startServer({ dataDir: join(dir, 'postgres'), databaseUrl: PG_URL });
+    try {
+      const second = await startServer({ dataDir: join(dir, 'postgres'), databaseUrl: PG_URL });
+      try {
+        results.postgresTwo = load(`${first.url},${second.url}`, devicesFile, { pids: [first.pid, second.pid] });
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
+    }
     log('server load, pouchdb-server');
-    results.pouch = load(pouchServer.url, devicesFile, { pouch: true });
+    results.pouch = load(pouchServer.url, devicesFile, { pouch: true, pids: [pouchServer.pid] });
     // Like for like: pouchdb-server storing to disk (LevelDB, its default),
     // as ours does; the in-memory row above stays as the ceiling.
     log('server load, pouchdb-server on disk');
@@ -291,7 +326,7 @@ async function serverLoad(pouchServer) {
     mkdirSync(diskDir);
     const diskServer = await startPouchServer({ disk: diskDir });
     try {
-      results.pouchDisk = load(diskServer.url, devicesFile, { pouch: true });
+      results.pouchDisk = load(diskServer.url, devicesFile, { pouch: true, pids: [diskServer.pid] });
     } finally {
       await diskServer.stop();
     }
@@ -408,10 +443,11 @@ function report({ sync, offline, cold, loadResults, importResults, selfcheck, ve
   console.log(table(rows));
 
   console.log(`\nServer under load: simulated tablets on loopback, each pushing a new visit and pulling (${LOAD_SECONDS} s per row; load generator on the same machine)\n`);
-  const lrows = [['server', 'devices', 'requests/s', 'sync rounds/s', 'p50', 'p99', 'errors']];
+  const lrows = [['server', 'devices', 'requests/s', 'sync rounds/s', 'p50', 'p99', 'errors', 'server peak RSS']];
   const names = {
     sqlite: 'ours, SQLite',
     postgres: 'ours, PostgreSQL',
+    postgresTwo: 'ours, PostgreSQL, two instances',
     pouch: 'pouchdb-server (express-pouchdb, memory)',
     pouchDisk: 'pouchdb-server (express-pouchdb, LevelDB on disk)',
   };
@@ -419,16 +455,17 @@ function report({ sync, offline, cold, loadResults, importResults, selfcheck, ve
     for (const r of results) {
       const devices = r.everyMs ? `${r.devices}, each syncing every ${r.everyMs / 1000} s` : `${r.devices}, no pause`;
       lrows.push([names[key], devices, Math.round(r.requests_per_s), Math.round(r.rounds_per_s),
-        `${r.p50_ms.toFixed(1)} ms`, `${r.p99_ms.toFixed(1)} ms`, r.errors]);
+        `${r.p50_ms.toFixed(1)} ms`, `${r.p99_ms.toFixed(1)} ms`, r.errors,
+        r.peakRssMb == null ? '' : `${Math.round(r.peakRssMb)} MB`]);
     }
   }
   for (const [peer, label] of [['pouch', 'pouchdb-server in memory'], ['pouchDisk', 'pouchdb-server on disk']]) {
     if (!loadResults[peer]) continue;
     for (const n of DEVICE_COUNTS) {
       const p = loadResults[peer].find((r) => r.devices === n && !r.everyMs);
-      for (const key of ['sqlite', 'postgres']) {
+      for (const key of ['sqlite', 'postgres', 'postgresTwo']) {
         const o = loadResults[key].find((r) => r.devices === n && !r.everyMs);
-        lrows.push([`${names[key]} vs ${label} (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '']);
+        lrows.push([`${names[key]} vs ${label} (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '', '']);
       }
     }
   }

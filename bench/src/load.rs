@@ -47,22 +47,28 @@ struct DeviceTally {
     errors: usize,
 }
 
+/// With more than one of `urls` (instances of one server on one database),
+/// device `n` syncs with `urls[n % urls.len()]`.
 pub async fn run(
-    url: &str,
+    urls: &[String],
     target: Target,
     devices: &[BenchDevice],
     warmup: Duration,
     measure: Duration,
     every: Option<Duration>,
 ) -> anyhow::Result<LoadReport> {
+    anyhow::ensure!(!urls.is_empty(), "no server to load");
+    let url_of = |n: usize| urls[n % urls.len()].as_str();
     let count = devices.len() as u32;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(devices.len())
         .timeout(Duration::from_secs(30))
         .build()?;
     if let Target::Pouch = target {
-        futures::future::try_join_all((0..devices.len()).map(|n| pouch_prepare(&client, url, n)))
-            .await?;
+        futures::future::try_join_all(
+            (0..devices.len()).map(|n| pouch_prepare(&client, url_of(n), n)),
+        )
+        .await?;
     }
     let start = Instant::now() + warmup;
     let end = start + measure;
@@ -71,7 +77,7 @@ pub async fn run(
         .enumerate()
         .map(|(n, device)| {
             let client = client.clone();
-            let url = url_owned(url);
+            let url = url_owned(url_of(n));
             let device = device.clone();
             tokio::spawn(async move {
                 // Paced devices start spread over one period, as tablets do.

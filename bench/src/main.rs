@@ -111,9 +111,11 @@ enum Command {
     /// Tablets syncing at once: each records a visit, pushes it, pulls what
     /// is new, and starts over, for `seconds` after `warmup` seconds.
     Load {
-        /// The server's base URL (`http://127.0.0.1:PORT`).
-        #[arg(long)]
-        url: String,
+        /// The server's base URL (`http://127.0.0.1:PORT`); several, apart
+        /// by commas, for instances of one server sharing a database (the
+        /// devices are dealt out among them in turn).
+        #[arg(long, required = true, value_delimiter = ',')]
+        url: Vec<String>,
         /// The file `devices` wrote.
         #[arg(long)]
         devices_file: PathBuf,
