@@ -13,7 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { startPouchServer, runPouchBrowserBench, pouchVersions } from './pouch/pouch.mjs';
+import { startPouchServer, runPouchBrowserBench, pouchVersions, jsHeapMb } from './pouch/pouch.mjs';
 import { CHROMIUM_ARGS, freePort } from '../tests/e2e/harness.mjs';
 
 const env = (name, fallback) => {
@@ -142,6 +142,11 @@ async function ours(browser, size, { reload }) {
     '--children', String(children), '--password', PASSWORD, '--documents', join(dir, 'docs.json')]);
   const server = await startServer({ dataDir: dir });
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  // Trunk's loader hands the module's exports to this event: keep its
+  // linear memory, to read the wasm heap's size after the sync.
+  await context.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => {
+    window.benchWasmMemory = e.detail.wasm.memory;
+  }));
   try {
     const page = await context.newPage();
     await page.goto(server.url);
@@ -154,6 +159,10 @@ async function ours(browser, size, { reload }) {
     const [initialMs] = await waitForSyncs(page, 1);
     const stored = await storedRecords(page);
     if (stored !== size) throw new Error(`ours: ${stored} records stored, ${size} expected`);
+    const memory = {
+      jsHeapMb: await jsHeapMb(page),
+      wasmMb: await page.evaluate(() => window.benchWasmMemory?.buffer.byteLength / 2 ** 20),
+    };
 
     bench(['change', '--database', join(dir, 'barnbesok.db'), '--records', String(size),
       '--children', String(children), '--count', String(CHANGES)]);
@@ -192,7 +201,7 @@ async function ours(browser, size, { reload }) {
       if (shown !== children) throw new Error(`caseload shows ${shown} children, ${children} expected`);
       offline = { lockShown, unlockToCaseload, keyDerivation, fullLoad, children };
     }
-    return { initialMs, incrementalMs, offline, docs: JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')), seeded };
+    return { initialMs, incrementalMs, memory, offline, docs: JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')), seeded };
   } finally {
     await context.close();
     await server.stop();
@@ -441,6 +450,14 @@ function report({ sync, offline, cold, loadResults, importResults, selfcheck, ve
       fmtMs(s.ours.incrementalMs), fmtMs(s.pouch.incrementalMs), `1/${Math.round(s.ours.initialMs / s.ours.incrementalMs)}`]);
   }
   console.log(table(rows));
+
+  console.log('\nThe tab\'s memory after the initial sync (JavaScript heap in use after a garbage collection; ours also its wasm linear memory)\n');
+  const mrows = [['records', 'ours: JavaScript heap', 'ours: wasm memory', 'PouchDB: JavaScript heap']];
+  const mb = (v) => (v == null || Number.isNaN(v) ? '' : `${v.toFixed(1)} MB`);
+  for (const s of sync) {
+    mrows.push([s.size.toLocaleString('en'), mb(s.ours.memory?.jsHeapMb), mb(s.ours.memory?.wasmMb), mb(s.pouch.heapMb)]);
+  }
+  console.log(table(mrows));
 
   console.log(`\nServer under load: simulated tablets on loopback, each pushing a new visit and pulling (${LOAD_SECONDS} s per row; load generator on the same machine)\n`);
   const lrows = [['server', 'devices', 'requests/s', 'sync rounds/s', 'p50', 'p99', 'errors', 'server peak RSS']];

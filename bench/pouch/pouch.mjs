@@ -10,6 +10,19 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const LOAD_BATCH = 500;
 let runCounter = 0;
 
+/** The tab's JavaScript heap in use, in MB, after a full garbage collection,
+ *  as DevTools counts it. */
+export async function jsHeapMb(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    return usedSize / 2 ** 20;
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** Spawns server.mjs on a free loopback port; resolves once it is listening. */
 export async function startPouchServer({ compression = false, disk = null } = {}) {
   const args = [path.join(here, 'server.mjs'), '--port', '0'];
@@ -111,7 +124,7 @@ export async function runPouchBrowserBench({
   await couch('PUT', dbUrl);
   const revs = await bulkLoad(dbUrl, records);
 
-  let initialMs, incrementalMs, rawIdbMs;
+  let initialMs, incrementalMs, rawIdbMs, heapMb;
   const repl = await openBenchPage(browser, serverUrl);
   try {
     // b. Initial pull into a fresh IndexedDB-backed PouchDB.
@@ -122,6 +135,7 @@ export async function runPouchBrowserBench({
       throw new Error(`initial replication: local doc_count ${first.docCount} != ${records.length}`);
     }
     initialMs = first.ms;
+    heapMb = await jsHeapMb(repl.page);
 
     // c. Change `changes` docs spread evenly over the set, then pull again.
     const edited = [];
@@ -156,7 +170,7 @@ export async function runPouchBrowserBench({
   // The server keeps everything in memory: drop this run's database.
   await couch('DELETE', dbUrl);
 
-  return { initialMs, incrementalMs, rawIdbMs, docs: records.length };
+  return { initialMs, incrementalMs, rawIdbMs, heapMb, docs: records.length };
 }
 
 async function versionOf(pkg) {
