@@ -45,6 +45,15 @@ fn today() -> NaiveDate {
     shared::sweden::date_at(Utc::now())
 }
 
+/// Noon in Sweden `days` days before today: an instant whose Swedish date
+/// is exactly that day, whatever the hour the test runs at (`now - 50
+/// days`, taken after 22:00 UTC in winter, falls on the next day in
+/// summer time).
+fn noon_days_ago(days: i64) -> DateTime<Utc> {
+    shared::sweden::start_of(today() - Duration::days(days)).expect("a Swedish day")
+        + Duration::hours(12)
+}
+
 /// The demo's first unit, with the test user (a social worker with every
 /// demo child) in it, and its unit manager.
 struct Setup {
@@ -352,7 +361,7 @@ async fn the_six_week_clock_counts_from_the_report(backend: Backend) {
     let s = setup(&app).await;
     // Reported offline 50 days ago (the tablet's clock); synced today.
     let mut old = report(&s, None);
-    old.reported_at = Utc::now() - Duration::days(50);
+    old.reported_at = noon_days_ago(50);
     old.happened_on = today() - Duration::days(51);
     applied(
         &app.push_one(mutation(Operation::ReportDeviation(old.clone())))
@@ -719,7 +728,7 @@ async fn aggregates_match_a_hand_counted_fixture(backend: Backend) {
         r.child_id = None;
     });
     a(&|r| {
-        r.reported_at = Utc::now() - Duration::days(200);
+        r.reported_at = noon_days_ago(200);
         r.happened_on = today() - Duration::days(200);
     });
     for _ in 0..2 {
