@@ -1335,6 +1335,19 @@ async fn a_visit_overdue_since_before_the_period_breaks_it_until_it_is_made(back
     f.app.stop().await;
 }
 
+/// The statement of a migration (`sqlite` or `postgres`, as `backend` runs)
+/// that begins with `update`: the backfill, to run again on written rows.
+fn backfill_of<'a>(backend: &Backend, sqlite: &'a str, postgres: &'a str, update: &str) -> &'a str {
+    let migration = match backend {
+        Backend::Sqlite => sqlite,
+        Backend::Postgres(_) => postgres,
+    };
+    migration
+        .split(';')
+        .find(|statement| statement.trim_start().starts_with(update))
+        .expect("the backfill")
+}
+
 /// Visits stored before migration 0017 got their report entry from its
 /// backfill; visits stored since get it from the server's code. The two
 /// must agree, or one signer's visits would count as two visitors across
@@ -1395,16 +1408,12 @@ async fn the_migration_backfills_the_entries_visits_are_written_with(backend: Ba
         "{written:?}"
     );
 
-    let migration = match backend {
-        Backend::Sqlite => include_str!("../../migrations/sqlite/0017_selfcheck_visit_entry.sql"),
-        Backend::Postgres(_) => {
-            include_str!("../../migrations/postgres/0017_selfcheck_visit_entry.sql")
-        }
-    };
-    let backfill = migration
-        .split(';')
-        .find(|statement| statement.trim_start().starts_with("UPDATE visits"))
-        .expect("the backfill");
+    let backfill = backfill_of(
+        &backend,
+        include_str!("../../migrations/sqlite/0017_selfcheck_visit_entry.sql"),
+        include_str!("../../migrations/postgres/0017_selfcheck_visit_entry.sql"),
+        "UPDATE visits",
+    );
     f.app
         .execute_sql("UPDATE visits SET selfcheck_entry = ''")
         .await;
@@ -1470,18 +1479,12 @@ async fn the_information_given_is_each_item_s_latest_tick_however_they_arrive(ba
     let all = "SELECT CAST(id AS TEXT) || ' ' || information_given FROM placements ORDER BY 1";
     let written = f.app.texts_from_sql(all).await;
     assert!(written.len() > 8, "{written:?}");
-    let migration = match backend {
-        Backend::Sqlite => {
-            include_str!("../../migrations/sqlite/0018_placement_information_given.sql")
-        }
-        Backend::Postgres(_) => {
-            include_str!("../../migrations/postgres/0018_placement_information_given.sql")
-        }
-    };
-    let backfill = migration
-        .split(';')
-        .find(|statement| statement.contains("UPDATE placements"))
-        .expect("the backfill");
+    let backfill = backfill_of(
+        &backend,
+        include_str!("../../migrations/sqlite/0018_placement_information_given.sql"),
+        include_str!("../../migrations/postgres/0018_placement_information_given.sql"),
+        "UPDATE placements",
+    );
     f.app
         .execute_sql("UPDATE placements SET information_given = '000'")
         .await;

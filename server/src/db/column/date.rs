@@ -14,19 +14,25 @@ pub(super) fn sqlite_text(date: NaiveDate) -> String {
 /// interprets the format on every call, which reports reading tens of
 /// thousands of dates pay for).
 pub(crate) fn parse_iso(text: &[u8]) -> Option<NaiveDate> {
-    let digits = |range: std::ops::Range<usize>| {
-        text[range].iter().try_fold(0u32, |n, b| {
-            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-        })
-    };
     if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
         return None;
     }
     NaiveDate::from_ymd_opt(
-        i32::try_from(digits(0..4)?).ok()?,
-        digits(5..7)?,
-        digits(8..10)?,
+        i32::try_from(decimal(&text[0..4])?).ok()?,
+        decimal(&text[5..7])?,
+        decimal(&text[8..10])?,
     )
+}
+
+/// ASCII digits as a number (none if any byte is not a digit; at most nine
+/// digits, so that it cannot overflow).
+pub(super) fn decimal(digits: &[u8]) -> Option<u32> {
+    if digits.len() > 9 {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
 }
 
 impl<'a> ToArg<'a> for NaiveDate {

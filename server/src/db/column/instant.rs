@@ -1,6 +1,7 @@
 //! Instants: RFC 3339 text in UTC to the microsecond on SQLite (so that text
 //! order is time order), native `timestamptz` on PostgreSQL.
 
+use super::date::decimal;
 use super::{parse_iso, postgres, sqlite, Arg, Col, Column, Kind, Row, ToArg};
 use crate::db::DbError;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
@@ -46,14 +47,7 @@ pub(crate) fn parse_cast(text: &str) -> Option<DateTime<Utc>> {
 /// `YYYY-MM-DD`, `T` or a space, `hh:mm:ss`, an optional fraction, and `Z`
 /// or an offset of `±hh` or `±hh:mm`.
 fn parse_usual(b: &[u8]) -> Option<DateTime<Utc>> {
-    let two = |at: usize| -> Option<u32> {
-        match b.get(at..at + 2)? {
-            [h @ b'0'..=b'9', l @ b'0'..=b'9'] => {
-                Some(u32::from(h - b'0') * 10 + u32::from(l - b'0'))
-            }
-            _ => None,
-        }
-    };
+    let two = |at: usize| b.get(at..at + 2).and_then(decimal);
     let date = parse_iso(b.get(..10)?)?;
     if !matches!(b.get(10), Some(b'T' | b' '))
         || b.get(13) != Some(&b':')
@@ -73,10 +67,7 @@ fn parse_usual(b: &[u8]) -> Option<DateTime<Utc>> {
         if digits == 0 || digits > 9 {
             return None;
         }
-        for d in &b[at + 1..=at + digits] {
-            nanos = nanos * 10 + u32::from(d - b'0');
-        }
-        nanos *= 10u32.pow(9 - u32::try_from(digits).ok()?);
+        nanos = decimal(&b[at + 1..=at + digits])? * 10u32.pow(9 - u32::try_from(digits).ok()?);
         at += 1 + digits;
     }
     let east = match b.get(at..)? {
