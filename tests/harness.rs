@@ -326,14 +326,24 @@ impl Transport for FaultyTransport<'_> {
         }
         let mut results = self
             .db
-            .push(request.device_id, None, &request.mutations)
+            .push(
+                request.device_id,
+                None,
+                Vec::new(),
+                request.mutations.clone(),
+            )
             .await
             .map_err(|_| Self::server_error())?;
         if self.rng.chance(self.faults.duplicated) {
             self.counts.borrow_mut().duplicated += 1;
             let again = self
                 .db
-                .push(request.device_id, None, &request.mutations)
+                .push(
+                    request.device_id,
+                    None,
+                    Vec::new(),
+                    request.mutations.clone(),
+                )
                 .await
                 .map_err(|_| Self::server_error())?;
             // Whichever answer arrives, it must settle the same mutations.

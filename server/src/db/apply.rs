@@ -1,12 +1,13 @@
 //! What each mutation does, decided once for both backends: the checks, the
-//! field merge and the change-feed writes, inside one write transaction
-//! ([`Tx`]) per mutation. The statements are in `records.rs` and `feed.rs`.
+//! field merge and the change-feed writes, inside a write transaction
+//! ([`Tx`]) that `writer.rs` shares among concurrent pushes, each mutation
+//! behind its own savepoint. The statements are in `records.rs` and `feed.rs`.
 //!
 //! A mutation is applied exactly once: its id goes into `applied_mutations`
 //! (`ON CONFLICT DO NOTHING`) in the same transaction as its effects, and
 //! change numbers come from the `change_counter` row, locked by that
-//! transaction until it commits. A rejected mutation rolls everything back,
-//! its id included, so a retry is judged afresh.
+//! transaction until it commits. A rejected mutation rolls back to its
+//! savepoint, its id included, so a retry is judged afresh.
 
 use super::audit::{self, Who};
 use super::feed::Claim;
@@ -80,7 +81,17 @@ fn to_u64(seq: i64) -> u64 {
     u64::try_from(seq).unwrap_or_default()
 }
 
-/// Applies one mutation in `tx` and commits, or rolls back.
+/// What [`apply_mutation`] did: the device's answer, and whether the
+/// writes made for it in the transaction are to be kept (a rejection and a
+/// mutation seen before keep nothing; the caller rolls them back).
+pub(crate) struct Handled {
+    pub(crate) status: MutationStatus,
+    pub(crate) keep: bool,
+}
+
+/// Applies one mutation in `tx`, which the caller commits (see
+/// `writer.rs`): with [`Handled::keep`] false, or an error, it rolls back
+/// what this call wrote.
 ///
 /// `Applied { seq }` carries the number of the last change the mutation
 /// wrote. A mutation that applies but changes nothing (an edit that was
@@ -88,19 +99,21 @@ fn to_u64(seq: i64) -> u64 {
 /// that was already resolved) writes no change and carries the feed's last
 /// number at that moment: a device that has pulled up to it sees the effect.
 pub(crate) async fn apply_mutation(
-    mut tx: Tx,
+    tx: &mut Tx,
     device_id: DeviceId,
     who: Option<&Who>,
     mutation: &Mutation,
-) -> Result<MutationStatus, DbError> {
-    // A concurrent push of the same id blocks here (PostgreSQL) until the
-    // first commits (then this claims nothing) or rolls back. A retry gets
-    // the answer the first push got.
+) -> Result<Handled, DbError> {
+    // A concurrent push of the same id (from another instance) blocks here
+    // (PostgreSQL) until the first commits (then this claims nothing) or
+    // rolls back. A retry gets the answer the first push got.
     let user_id = who.map(|w| w.user_id);
     if let Claim::Before(seq) = tx.claim_mutation(device_id, user_id, mutation.id).await? {
-        tx.rollback().await?;
-        return Ok(MutationStatus::Applied {
-            seq: seq.map_or(0, to_u64),
+        return Ok(Handled {
+            status: MutationStatus::Applied {
+                seq: seq.map_or(0, to_u64),
+            },
+            keep: false,
         });
     }
     let origin = Origin {
@@ -109,7 +122,7 @@ pub(crate) async fn apply_mutation(
         user_id,
         who,
     };
-    match apply_operation(&mut tx, origin, &mutation.operation).await {
+    match apply_operation(tx, origin, &mutation.operation).await {
         Ok(seq) => {
             tx.set_mutation_seq(mutation.id, seq).await?;
             if let Some(who) = who {
@@ -118,15 +131,17 @@ pub(crate) async fn apply_mutation(
                     AuditAction::Write,
                     mutation.operation.name(),
                 );
-                audit::append(&mut tx, &[entry]).await?;
+                audit::append(tx, &[entry]).await?;
             }
-            tx.commit().await?;
-            Ok(MutationStatus::Applied { seq: to_u64(seq) })
+            Ok(Handled {
+                status: MutationStatus::Applied { seq: to_u64(seq) },
+                keep: true,
+            })
         }
-        Err(Refusal::Rejected { code, message }) => {
-            tx.rollback().await?;
-            Ok(MutationStatus::Rejected { code, message })
-        }
+        Err(Refusal::Rejected { code, message }) => Ok(Handled {
+            status: MutationStatus::Rejected { code, message },
+            keep: false,
+        }),
         Err(Refusal::Db(err)) => Err(err),
     }
 }

@@ -266,7 +266,7 @@ impl Tx {
     /// row locked until the transaction ends (so appenders take turns and
     /// entries get numbers and hashes in commit order), then moved in
     /// memory and written back by [`Tx::commit`].
-    async fn audit_head(&mut self) -> Result<&mut Counted<String>, DbError> {
+    pub(super) async fn audit_head(&mut self) -> Result<&mut Counted<String>, DbError> {
         let head = match self.audit_head.take() {
             Some(head) => head,
             None => {
@@ -323,18 +323,14 @@ impl Tx {
 }
 
 impl Database {
-    /// Appends `entries` (reads) in one transaction of their own.
+    /// Appends `entries` (reads), committed before this returns (in a
+    /// transaction shared with concurrent requests' writes, `writer.rs`).
     pub async fn log_reads(&self, entries: &[NewAuditEntry]) -> Result<usize, DbError> {
         if entries.is_empty() {
             return Ok(0);
         }
-        timed(async {
-            let mut tx = self.pool.begin_write().await?;
-            let n = append(&mut tx, entries).await?;
-            tx.commit().await?;
-            Ok(n)
-        })
-        .await
+        let job = super::writer::Job::log_reads(entries.to_vec());
+        Ok(self.writer.run(job).await?.reads_logged)
     }
 
     /// Entries matching `filter`, oldest first, with the user's name.

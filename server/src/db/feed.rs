@@ -102,7 +102,7 @@ impl Tx {
     }
 
     /// The counter as this transaction has it, its row locked at first use.
-    async fn change_counter(&mut self) -> Result<&mut Counted<()>, DbError> {
+    pub(super) async fn change_counter(&mut self) -> Result<&mut Counted<()>, DbError> {
         let counter = match self.change_counter.take() {
             Some(counter) => counter,
             None => Counted::new(Stmt::new(LAST_SEQ).lock_rows().one(&mut *self).await?, ()),

@@ -28,13 +28,16 @@ mod rows;
 pub mod selfcheck;
 mod sqlite;
 mod statement;
+mod writer;
 
 pub use feed::{PullError, PullPage};
+pub use writer::WriterCounts;
 
-use shared::protocol::{Mutation, MutationOutcome, MutationStatus, Record};
+use shared::protocol::{Mutation, MutationOutcome, Record};
 use shared::{Child, DeviceId, Placement};
 use statement::{Pool, Stmt};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A storage failure. Never carries record contents, only ids and driver errors.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +67,14 @@ pub enum DbError {
     /// The database did not answer within [`TRANSACTION_TIMEOUT`].
     #[error("the database did not answer in time")]
     TimedOut,
+    /// The transaction this request's writes shared with others' failed
+    /// (see `writer.rs`): nothing of theirs was written.
+    #[error("the shared write failed: {0}")]
+    Batch(Arc<DbError>),
+    /// The writer dropped the request's job without answering (it panicked
+    /// before committing).
+    #[error("the writer stopped before answering")]
+    WriterStopped,
 }
 
 /// The longest one transaction may take before the request is answered 503.
@@ -88,6 +99,7 @@ impl DbError {
         let err = match self {
             Self::Sqlx(err) => err,
             Self::TimedOut => return true,
+            Self::Batch(err) => return err.is_unavailable(),
             _ => return false,
         };
         match err {
@@ -112,10 +124,33 @@ impl DbError {
     }
 }
 
+impl DbError {
+    /// Whether PostgreSQL ended the transaction to break a deadlock or a
+    /// serialization conflict, so that running it again may succeed.
+    fn is_conflict(&self) -> bool {
+        match self {
+            Self::Sqlx(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("40P01" | "40001"))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The storage interface the HTTP layer uses: the backend chosen at start.
 #[derive(Clone, Debug)]
 pub struct Database {
     pool: Pool,
+    writer: writer::Writer,
+}
+
+impl Database {
+    fn with_pool(pool: Pool) -> Self {
+        Self {
+            writer: writer::Writer::new(pool.clone()),
+            pool,
+        }
+    }
 }
 
 impl Database {
@@ -130,7 +165,7 @@ impl Database {
             }
             DatabaseTarget::Postgres(url) => Pool::Postgres(postgres::PgPools::connect(url).await?),
         };
-        Ok(Self { pool })
+        Ok(Self::with_pool(pool))
     }
 
     /// A PostgreSQL pool that connects on first use: the server starts even
@@ -140,9 +175,9 @@ impl Database {
         url: &str,
         acquire_timeout: std::time::Duration,
     ) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            pool: Pool::Postgres(postgres::PgPools::connect_lazy(url, acquire_timeout)?),
-        })
+        Ok(Self::with_pool(Pool::Postgres(
+            postgres::PgPools::connect_lazy(url, acquire_timeout)?,
+        )))
     }
 
     /// A consistent copy of a live SQLite database in the new file `to`;
@@ -176,36 +211,26 @@ impl Database {
         Ok(())
     }
 
-    /// Applies each mutation in its own transaction and reports one outcome per
-    /// mutation, in order. A mutation id seen before is answered as it was
-    /// the first time and changes nothing. See `apply.rs` for what each
-    /// operation does. Whether `user_id` may write these children is checked
-    /// before (`crate::access`).
+    /// Logs `reads`, then applies each mutation and reports one outcome per
+    /// mutation, in order, once they are committed (in a transaction shared
+    /// with concurrent requests' writes, `writer.rs`). A mutation id seen
+    /// before is answered as it was the first time and changes nothing. See
+    /// `apply.rs` for what each operation does. Whether the caller may write
+    /// these children is checked before (`crate::access`).
     pub async fn push(
         &self,
         device_id: DeviceId,
         who: Option<&audit::Who>,
-        mutations: &[Mutation],
+        reads: Vec<audit::NewAuditEntry>,
+        mutations: Vec<Mutation>,
     ) -> Result<Vec<MutationOutcome>, DbError> {
-        let mut outcomes = Vec::with_capacity(mutations.len());
-        for mutation in mutations {
-            let status = timed(async {
-                apply::apply_mutation(self.pool.begin_write().await?, device_id, who, mutation)
-                    .await
-            })
-            .await?;
-            // The code only: a rejection's message may quote the record.
-            let rejected = match &status {
-                MutationStatus::Rejected { code, .. } => Some(*code),
-                _ => None,
-            };
-            tracing::debug!(mutation.id = %mutation.id, ?rejected, "mutation handled");
-            outcomes.push(MutationOutcome {
-                id: mutation.id,
-                status,
-            });
-        }
-        Ok(outcomes)
+        let job = writer::Job::push(device_id, who.cloned(), reads, mutations);
+        Ok(self.writer.run(job).await?.outcomes)
+    }
+
+    /// How the sync path's writes have been batched by this instance.
+    pub fn writer_counts(&self) -> WriterCounts {
+        self.writer.counts()
     }
 
     /// Writes `records` and their changes in one transaction, returning their

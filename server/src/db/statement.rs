@@ -165,7 +165,7 @@ pub(crate) struct Tx {
 }
 
 /// A locked counter row as read, and as this transaction has moved it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Counted<T> {
     /// `last_seq` as read.
     pub(super) read: i64,
@@ -190,6 +190,13 @@ impl<T> Counted<T> {
     }
 }
 
+/// Where a transaction was at [`Tx::savepoint`]. Savepoints do not nest.
+#[must_use]
+pub(crate) struct Savepoint {
+    audit_head: Option<Counted<String>>,
+    change_counter: Option<Counted<()>>,
+}
+
 enum Conn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
@@ -212,6 +219,47 @@ impl Tx {
             Conn::Sqlite(tx) => tx.commit().await?,
             Conn::Postgres(tx) => tx.commit().await?,
         }
+        Ok(())
+    }
+
+    /// Reads and locks the change counter, then the audit chain's head, if
+    /// not yet read. A transaction that takes them first, before any other
+    /// row, cannot deadlock with another that does the same.
+    pub(crate) async fn lock_counters(&mut self) -> Result<(), DbError> {
+        self.change_counter().await?;
+        self.audit_head().await?;
+        Ok(())
+    }
+
+    /// Marks where a later [`Tx::rollback_to`] returns to: what the
+    /// transaction wrote after it, and the counters as they were.
+    pub(crate) async fn savepoint(&mut self) -> Result<Savepoint, DbError> {
+        Stmt::new("SAVEPOINT step").execute(&mut *self).await?;
+        Ok(Savepoint {
+            audit_head: self.audit_head.clone(),
+            change_counter: self.change_counter.clone(),
+        })
+    }
+
+    /// Keeps what was written since `mark`.
+    pub(crate) async fn release(&mut self, mark: Savepoint) -> Result<(), DbError> {
+        drop(mark);
+        Stmt::new("RELEASE SAVEPOINT step").execute(self).await?;
+        Ok(())
+    }
+
+    /// Undoes what was written since `mark`, numbers handed out included.
+    /// (On PostgreSQL this also ends a failed statement's aborted state, and
+    /// gives up the row locks taken since.)
+    pub(crate) async fn rollback_to(&mut self, mark: Savepoint) -> Result<(), DbError> {
+        Stmt::new("ROLLBACK TO SAVEPOINT step")
+            .execute(&mut *self)
+            .await?;
+        Stmt::new("RELEASE SAVEPOINT step")
+            .execute(&mut *self)
+            .await?;
+        self.audit_head = mark.audit_head;
+        self.change_counter = mark.change_counter;
         Ok(())
     }
 

@@ -62,25 +62,21 @@ async fn push(
         )));
     }
     let who = caller.who(Some(request.device_id));
-    if !request.reads.is_empty() {
-        // The tablet's own reads, all of them: a read of a child the user no
-        // longer has, or never had, is the one a review most needs to see.
-        let entries: Vec<NewAuditEntry> = request
-            .reads
-            .iter()
-            .map(|r| NewAuditEntry {
-                occurred_at: micros(r.occurred_at),
-                offline: r.offline,
-                entry_id: Some(r.id),
-                ..who.entry(r.child_id, AuditAction::Read, r.kind.as_str())
-            })
-            .collect();
-        app.db.log_reads(&entries).await?;
-    }
-
+    // The tablet's own reads, all of them: a read of a child the user no
+    // longer has, or never had, is the one a review most needs to see.
+    let reads: Vec<NewAuditEntry> = request
+        .reads
+        .iter()
+        .map(|r| NewAuditEntry {
+            occurred_at: micros(r.occurred_at),
+            offline: r.offline,
+            entry_id: Some(r.id),
+            ..who.entry(r.child_id, AuditAction::Read, r.kind.as_str())
+        })
+        .collect();
     let results = app
         .db
-        .push(request.device_id, Some(&who), &request.mutations)
+        .push(request.device_id, Some(&who), reads, request.mutations)
         .await?;
     Ok(Json(PushResponse {
         protocol: PROTOCOL_VERSION,

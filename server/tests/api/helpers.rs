@@ -64,6 +64,23 @@ enum DirectConnection {
     Postgres(sqlx::PgConnection),
 }
 
+/// A write lock held by [`TestApp::hold_writer`].
+pub struct HeldWriter(DirectConnection);
+
+impl HeldWriter {
+    pub async fn release(self) {
+        match self.0 {
+            DirectConnection::Sqlite(mut c) => {
+                sqlx::query("ROLLBACK").execute(&mut c).await.map(drop)
+            }
+            DirectConnection::Postgres(mut c) => {
+                sqlx::query("ROLLBACK").execute(&mut c).await.map(drop)
+            }
+        }
+        .expect("release");
+    }
+}
+
 /// Options for [`TestApp::spawn_with`].
 pub struct Options {
     pub demo_data: bool,
@@ -262,6 +279,29 @@ impl TestApp {
             DirectConnection::Postgres(mut c) => sqlx::query(sql).execute(&mut c).await.map(drop),
         }
         .expect("sql");
+    }
+
+    /// Takes the database's write lock behind the server's back (SQLite's
+    /// database lock; PostgreSQL's change counter row, which every sync
+    /// write takes first) until the returned guard is released.
+    pub async fn hold_writer(&self) -> HeldWriter {
+        match self.direct_connection().await {
+            DirectConnection::Sqlite(mut c) => {
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut c)
+                    .await
+                    .expect("lock");
+                HeldWriter(DirectConnection::Sqlite(c))
+            }
+            DirectConnection::Postgres(mut c) => {
+                sqlx::query("BEGIN").execute(&mut c).await.expect("begin");
+                sqlx::query("SELECT last_seq FROM change_counter WHERE id = 1 FOR UPDATE")
+                    .execute(&mut c)
+                    .await
+                    .expect("lock");
+                HeldWriter(DirectConnection::Postgres(c))
+            }
+        }
     }
 
     /// Reads one text column of a query on the database directly, behind the

@@ -16,6 +16,7 @@ mod deviations;
 mod editing;
 mod errors;
 mod export;
+mod group_commit;
 mod hardening;
 mod health;
 mod import;

@@ -1,0 +1,250 @@
+//! Group commit: pushes that arrive while the writer is busy share one
+//! transaction (`server/src/db/writer.rs`), and each still gets its own
+//! answer: a rejection, a retry or a failed push leaves the others whole.
+
+use crate::backend_tests;
+use crate::helpers::{create_visit, push_request, visit, Backend, TestApp};
+use futures::future::join_all;
+use reqwest::StatusCode;
+use server::db::WriterCounts;
+use server::demo::DEMO_CHILD_IDS;
+use shared::protocol::{Change, MutationStatus, PushRequest, PushResponse, Record};
+use shared::{ErrorCode, MutationId, VisitId};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+backend_tests!(
+    pushes_waiting_for_the_writer_share_a_transaction_and_keep_their_own_answers,
+    a_push_that_fails_in_a_shared_transaction_fails_alone,
+);
+
+const PUSHES: usize = 12;
+
+/// Waits until the writer has been handed `n` more jobs than `before`.
+async fn until_submitted(app: &TestApp, before: WriterCounts, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app.db.writer_counts().submitted < before.submitted + n {
+        assert!(
+            Instant::now() < deadline,
+            "the pushes never reached the writer"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn send(app: &TestApp, request: &PushRequest) -> tokio::task::JoinHandle<reqwest::Response> {
+    let client = app.client.clone();
+    let url = app.url("/api/v1/sync/push");
+    let body = serde_json::to_vec(request).expect("json");
+    tokio::spawn(async move {
+        client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    })
+}
+
+fn visits_in(feed: &[Change]) -> HashMap<VisitId, usize> {
+    let mut seen = HashMap::new();
+    for change in feed {
+        if let Record::Visit(v) = &change.record {
+            *seen.entry(v.id).or_default() += 1;
+        }
+    }
+    seen
+}
+
+async fn pushes_waiting_for_the_writer_share_a_transaction_and_keep_their_own_answers(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(&backend).await;
+    let first = push_request(vec![create_visit(visit(DEMO_CHILD_IDS[0]))]);
+    app.push(&first).await;
+    let chain_before = app.db.verify_audit_chain(None).await.expect("chain");
+
+    // Each push: two new visits. Every third also reuses the first push's
+    // visit id under a new mutation id (rejected after its claim was
+    // written), and one is the first push sent again (answered as before).
+    let mut requests: Vec<PushRequest> = (0..PUSHES)
+        .map(|i| {
+            let child = DEMO_CHILD_IDS[i % DEMO_CHILD_IDS.len()];
+            let mut mutations = vec![create_visit(visit(child)), create_visit(visit(child))];
+            if i % 3 == 0 {
+                let mut reused = first.mutations[0].clone();
+                reused.id = MutationId::new_random();
+                mutations.insert(1, reused);
+            }
+            push_request(mutations)
+        })
+        .collect();
+    requests.push(first.clone());
+
+    let counts = app.db.writer_counts();
+    let held = app.hold_writer().await;
+    let answers: Vec<_> = requests.iter().map(|r| send(&app, r)).collect();
+    until_submitted(&app, counts, requests.len() as u64).await;
+    held.release().await;
+
+    let mut responses = Vec::new();
+    for answer in join_all(answers).await {
+        let response = answer.expect("task");
+        assert_eq!(response.status(), StatusCode::OK);
+        responses.push(
+            response
+                .json::<PushResponse>()
+                .await
+                .expect("push response"),
+        );
+    }
+    let after = app.db.writer_counts();
+    let (batches, jobs) = (after.batches - counts.batches, after.jobs - counts.jobs);
+    assert_eq!(jobs, requests.len() as u64);
+    // The first to arrive waited for the lock alone or with a few; the rest
+    // queued behind it and went in together.
+    assert!(batches <= 3, "{jobs} pushes took {batches} transactions");
+
+    // Before the pull below, whose reads are logged too.
+    let chain = app.db.verify_audit_chain(None).await.expect("chain");
+    let feed = app.pull_all().await;
+    let seen = visits_in(&feed);
+    let mut written = 0;
+    for (request, response) in requests.iter().zip(&responses) {
+        let ids: Vec<MutationId> = response.results.iter().map(|r| r.id).collect();
+        let asked: Vec<MutationId> = request.mutations.iter().map(|m| m.id).collect();
+        assert_eq!(ids, asked, "one answer per mutation, in order");
+        for (mutation, result) in request.mutations.iter().zip(&response.results) {
+            let shared::protocol::Operation::CreateVisit(v) = &mutation.operation else {
+                unreachable!("visits only");
+            };
+            let reused = v.id == visit_of(&first) && mutation.id != first.mutations[0].id;
+            match &result.status {
+                MutationStatus::Rejected { code, .. } => {
+                    assert!(reused, "only a reused visit id is refused");
+                    assert_eq!(*code, ErrorCode::IdConflict);
+                }
+                MutationStatus::Applied { .. } => {
+                    assert!(!reused, "a reused visit id was accepted");
+                    assert_eq!(seen.get(&v.id), Some(&1), "each visit once in the feed");
+                    if mutation.id != first.mutations[0].id {
+                        written += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(written, PUSHES * 2);
+    assert_eq!(
+        app.db.count_changes().await.expect("count"),
+        feed.last().map_or(0, |c| c.seq),
+        "change numbers without gaps"
+    );
+    // One entry per visit written, none for a rejection or a retry.
+    assert_eq!(chain.first_broken, None);
+    assert_eq!(chain.entries, chain_before.entries + written as u64);
+    app.stop().await;
+}
+
+fn visit_of(request: &PushRequest) -> VisitId {
+    match &request.mutations[0].operation {
+        shared::protocol::Operation::CreateVisit(v) => v.id,
+        _ => unreachable!("a visit"),
+    }
+}
+
+/// A trigger makes the database fail one push, as a broken row or a bug
+/// would, after its visit and change were written and numbered: that push is
+/// answered 500 and leaves nothing (no visit, no change number taken), and
+/// the pushes that shared its transaction are written and answered.
+async fn a_push_that_fails_in_a_shared_transaction_fails_alone(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    app.push(&push_request(vec![create_visit(visit(DEMO_CHILD_IDS[0]))]))
+        .await;
+    let poisoned = visit(DEMO_CHILD_IDS[1]);
+    let bad = push_request(vec![create_visit(poisoned.clone())]);
+    // Fires when the mutation's change number is recorded: after its change.
+    let poison = bad.mutations[0].id;
+    match backend {
+        Backend::Sqlite => {
+            app.execute_sql(&format!(
+                "CREATE TRIGGER refuse BEFORE UPDATE ON applied_mutations \
+                 WHEN NEW.mutation_id = '{poison}' \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            ))
+            .await;
+        }
+        Backend::Postgres(_) => {
+            app.execute_sql(&format!(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.mutation_id = '{poison}' THEN RAISE EXCEPTION 'refused by the test'; \
+                 END IF; RETURN NEW; END $$"
+            ))
+            .await;
+            app.execute_sql(
+                "CREATE TRIGGER refuse BEFORE UPDATE ON applied_mutations \
+                 FOR EACH ROW EXECUTE FUNCTION refuse()",
+            )
+            .await;
+        }
+    }
+    let good: Vec<PushRequest> = (0..4)
+        .map(|i| push_request(vec![create_visit(visit(DEMO_CHILD_IDS[i % 2]))]))
+        .collect();
+
+    let counts = app.db.writer_counts();
+    let held = app.hold_writer().await;
+    let mut answers = vec![send(&app, &good[0]), send(&app, &good[1])];
+    answers.push(send(&app, &bad));
+    until_submitted(&app, counts, 3).await;
+    answers.push(send(&app, &good[2]));
+    answers.push(send(&app, &good[3]));
+    until_submitted(&app, counts, 5).await;
+    held.release().await;
+
+    let statuses: Vec<StatusCode> = join_all(answers)
+        .await
+        .into_iter()
+        .map(|a| a.expect("task").status())
+        .collect();
+    let after = app.db.writer_counts();
+    assert!(after.batches - counts.batches <= 3);
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::OK,
+            StatusCode::OK
+        ]
+    );
+    let feed = app.pull_all().await;
+    assert_eq!(
+        app.db.count_changes().await.expect("count"),
+        feed.last().map_or(0, |c| c.seq),
+        "change numbers without gaps"
+    );
+    let seen = visits_in(&feed);
+    assert_eq!(seen.get(&poisoned.id), None);
+    for request in &good {
+        assert_eq!(seen.get(&visit_of(request)), Some(&1));
+    }
+    let chain = app.db.verify_audit_chain(None).await.expect("chain");
+    assert_eq!(chain.first_broken, None);
+
+    // Once the database accepts it, the retry is applied, once.
+    app.execute_sql(match backend {
+        Backend::Sqlite => "DROP TRIGGER refuse",
+        Backend::Postgres(_) => "DROP TRIGGER refuse ON applied_mutations",
+    })
+    .await;
+    let retried = app.push(&bad).await;
+    assert!(matches!(
+        retried.results[0].status,
+        MutationStatus::Applied { .. }
+    ));
+    assert_eq!(visits_in(&app.pull_all().await).get(&poisoned.id), Some(&1));
+    app.stop().await;
+}
