@@ -238,19 +238,11 @@ enum Failure {
 
 async fn write_job(tx: &mut Tx, job: &Job) -> Result<Done, Failure> {
     let mut done = Done::default();
-    if !job.reads.is_empty() {
-        let mark = tx.savepoint().await.map_err(Failure::Transaction)?;
-        match audit::append(tx, &job.reads).await {
-            Ok(n) => {
-                tx.release(mark).await.map_err(Failure::Transaction)?;
-                done.reads_logged = n;
-            }
-            Err(err) => {
-                tx.rollback_to(mark).await.map_err(Failure::Transaction)?;
-                return Err(Failure::Job(err));
-            }
-        }
-    }
+    // Reads are never refused: a failure to log them is the database's,
+    // and ends the transaction (every job in it is answered with the error).
+    done.reads_logged = audit::append(tx, &job.reads)
+        .await
+        .map_err(Failure::Transaction)?;
     let Some((device_id, mutations)) = &job.push else {
         return Ok(done);
     };
