@@ -6,7 +6,8 @@
 //! Layers, top down: the domain operations (`apply.rs` decides what a
 //! mutation does; `accounts.rs`, `audit.rs`, `feed.rs`, `reference.rs`,
 //! `records.rs` hold each concern's statements, written once), the one way
-//! to run a statement (`statement.rs`), how each kind of value is stored
+//! to run a statement (`statement.rs`), the sync path's group commit
+//! (`writer.rs`), how each kind of value is stored
 //! (`column/`), and per backend only pool setup and the dialect
 //! (`sqlite.rs`, `postgres.rs`).
 

@@ -190,8 +190,8 @@ impl<T> Counted<T> {
     }
 }
 
-/// Where a transaction was at [`Tx::savepoint`]. Savepoints do not nest.
-#[must_use]
+/// Where a transaction was at [`Tx::savepoint`]; dropped to keep what was
+/// written since.
 pub(crate) struct Savepoint {
     audit_head: Option<Counted<String>>,
     change_counter: Option<Counted<()>>,
@@ -232,7 +232,10 @@ impl Tx {
     }
 
     /// Marks where a later [`Tx::rollback_to`] returns to: what the
-    /// transaction wrote after it, and the counters as they were.
+    /// transaction wrote after it, and the counters as they were. Marks are
+    /// never released: each new one nests inside the last, a rollback goes
+    /// back to the newest, and the commit keeps them all (a release would
+    /// cost a statement per mark and change nothing).
     pub(crate) async fn savepoint(&mut self) -> Result<Savepoint, DbError> {
         Stmt::new("SAVEPOINT step").execute(&mut *self).await?;
         Ok(Savepoint {
@@ -241,21 +244,11 @@ impl Tx {
         })
     }
 
-    /// Keeps what was written since `mark`.
-    pub(crate) async fn release(&mut self, mark: Savepoint) -> Result<(), DbError> {
-        drop(mark);
-        Stmt::new("RELEASE SAVEPOINT step").execute(self).await?;
-        Ok(())
-    }
-
     /// Undoes what was written since `mark`, numbers handed out included.
     /// (On PostgreSQL this also ends a failed statement's aborted state, and
-    /// gives up the row locks taken since.)
+    /// gives up the row locks taken since.) `mark` must be the newest.
     pub(crate) async fn rollback_to(&mut self, mark: Savepoint) -> Result<(), DbError> {
         Stmt::new("ROLLBACK TO SAVEPOINT step")
-            .execute(&mut *self)
-            .await?;
-        Stmt::new("RELEASE SAVEPOINT step")
             .execute(&mut *self)
             .await?;
         self.audit_head = mark.audit_head;

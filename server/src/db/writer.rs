@@ -24,9 +24,11 @@ use tokio::sync::{mpsc, oneshot};
 const QUEUE: usize = 1024;
 
 /// A batch stops taking jobs at this many mutations and reads (one job
-/// always goes in, whatever its size), so that it commits well within
-/// [`TRANSACTION_TIMEOUT`] and answers its first job soon.
-const BATCH_WORK: usize = 400;
+/// always goes in, whatever its size), so that it answers its first job
+/// soon, and stays within PostgreSQL's cache of 64 subtransactions per
+/// transaction (one per savepoint that writes; beyond it every session's
+/// visibility checks slow down while the transaction runs).
+const BATCH_WORK: usize = 64;
 
 /// How often a batch is run again after PostgreSQL chose it to break a
 /// deadlock or a serialization conflict (another instance's batch, or
@@ -251,10 +253,7 @@ async fn write_job(tx: &mut Tx, job: &Job) -> Result<Done, Failure> {
         let mark = tx.savepoint().await.map_err(Failure::Transaction)?;
         let handled = apply::apply_mutation(tx, *device_id, job.who.as_ref(), mutation).await;
         let status = match handled {
-            Ok(handled) if handled.keep => {
-                tx.release(mark).await.map_err(Failure::Transaction)?;
-                handled.status
-            }
+            Ok(handled) if handled.keep => handled.status,
             Ok(handled) => {
                 tx.rollback_to(mark).await.map_err(Failure::Transaction)?;
                 handled.status
