@@ -239,16 +239,21 @@ enum Failure {
 }
 
 async fn write_job(tx: &mut Tx, job: &Job) -> Result<Done, Failure> {
-    let mut done = Done::default();
     // Reads are never refused: a failure to log them is the database's,
     // and ends the transaction (every job in it is answered with the error).
-    done.reads_logged = audit::append(tx, &job.reads)
+    let reads_logged = audit::append(tx, &job.reads)
         .await
         .map_err(Failure::Transaction)?;
     let Some((device_id, mutations)) = &job.push else {
-        return Ok(done);
+        return Ok(Done {
+            reads_logged,
+            outcomes: Vec::new(),
+        });
     };
-    done.outcomes.reserve(mutations.len());
+    let mut done = Done {
+        reads_logged,
+        outcomes: Vec::with_capacity(mutations.len()),
+    };
     for mutation in mutations {
         let mark = tx.savepoint().await.map_err(Failure::Transaction)?;
         let handled = apply::apply_mutation(tx, *device_id, job.who.as_ref(), mutation).await;
