@@ -634,7 +634,7 @@ impl Database {
         refresh_hash: &str,
     ) -> Result<bool, DbError> {
         let now = Utc::now();
-        let mut tx = self.pool.begin_write().await?;
+        let mut tx = self.pool.begin_write_unnumbered().await?;
         let n = Stmt::new(
             "UPDATE sessions SET access_hash = $1, access_expires_at = $2, refresh_hash = $3, \
              last_used_at = $4 WHERE id = $5 AND refresh_hash = $6 AND revoked_at IS NULL",

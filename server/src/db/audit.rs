@@ -269,6 +269,7 @@ impl Tx {
     pub(super) async fn audit_head(&mut self) -> Result<&mut Counted<String>, DbError> {
         let head = match self.audit_head.take() {
             Some(head) => head,
+            None if !self.may_number => return Err(DbError::CountersNotLocked),
             None => {
                 let AuditHead(seq, hash) =
                     Stmt::new("SELECT last_seq, hash FROM audit_head WHERE id = 1")

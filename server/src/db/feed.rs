@@ -105,6 +105,7 @@ impl Tx {
     pub(super) async fn change_counter(&mut self) -> Result<&mut Counted<()>, DbError> {
         let counter = match self.change_counter.take() {
             Some(counter) => counter,
+            None if !self.may_number => return Err(DbError::CountersNotLocked),
             None => Counted::new(Stmt::new(LAST_SEQ).lock_rows().one(&mut *self).await?, ()),
         };
         Ok(self.change_counter.insert(counter))

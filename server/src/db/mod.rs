@@ -69,13 +69,16 @@ pub enum DbError {
     #[error("the database did not answer in time")]
     TimedOut,
     /// The transaction this request's writes shared with others' failed
-    /// (see `writer.rs`): nothing of theirs was written.
+    /// (see `writer.rs`).
     #[error("the shared write failed: {0}")]
     Batch(Arc<DbError>),
     /// The writer dropped the request's job without answering (it panicked
     /// before committing).
     #[error("the writer stopped before answering")]
     WriterStopped,
+    /// A bug: a transaction begun without the counters tried to take them.
+    #[error("a change or audit entry in a transaction begun without the counters")]
+    CountersNotLocked,
 }
 
 /// The longest one transaction may take before the request is answered 503.

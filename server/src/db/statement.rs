@@ -100,11 +100,28 @@ pub(crate) enum Pool {
 
 impl Pool {
     /// A write transaction: SQLite takes the database lock at once,
-    /// PostgreSQL locks the rows it reads with [`Stmt::lock_rows`].
+    /// PostgreSQL locks the rows it reads with [`Stmt::lock_rows`], the
+    /// change counter and then the audit head first of all (they are the
+    /// rows every writer takes; taken in one order before any other, no two
+    /// writers can each hold a row the other waits for).
     pub(crate) async fn begin_write(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Self::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin_write().await?)),
-            Self::Postgres(p) => Tx::new(Conn::Postgres(p.begin_write().await?)),
+            Self::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin_write().await?), true),
+            Self::Postgres(p) => {
+                let mut tx = Tx::new(Conn::Postgres(p.begin_write().await?), true);
+                tx.lock_counters().await?;
+                tx
+            }
+        })
+    }
+
+    /// A write transaction that numbers no change and logs no entry (it
+    /// cannot: see [`Tx::may_number`]), and so need not wait for the
+    /// counters: a session's token rotation, for one.
+    pub(crate) async fn begin_write_unnumbered(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Self::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin_write().await?), false),
+            Self::Postgres(p) => Tx::new(Conn::Postgres(p.begin_write().await?), false),
         })
     }
 }
@@ -113,8 +130,8 @@ impl Pool {
     /// A read-only transaction that sees one consistent snapshot.
     pub(crate) async fn begin_snapshot(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Self::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin_snapshot().await?)),
-            Self::Postgres(p) => Tx::new(Conn::Postgres(p.begin_snapshot().await?)),
+            Self::Sqlite(p) => Tx::new(Conn::Sqlite(p.begin_snapshot().await?), false),
+            Self::Postgres(p) => Tx::new(Conn::Postgres(p.begin_snapshot().await?), false),
         })
     }
 
@@ -124,11 +141,17 @@ impl Pool {
         Ok(match self {
             Self::Sqlite(p) => {
                 let (a, b) = p.begin_snapshot_pair().await?;
-                (Tx::new(Conn::Sqlite(a)), Tx::new(Conn::Sqlite(b)))
+                (
+                    Tx::new(Conn::Sqlite(a), false),
+                    Tx::new(Conn::Sqlite(b), false),
+                )
             }
             Self::Postgres(p) => {
                 let (a, b) = p.begin_snapshot_pair().await?;
-                (Tx::new(Conn::Postgres(a)), Tx::new(Conn::Postgres(b)))
+                (
+                    Tx::new(Conn::Postgres(a), false),
+                    Tx::new(Conn::Postgres(b), false),
+                )
             }
         })
     }
@@ -162,6 +185,10 @@ pub(crate) struct Tx {
     pub(super) audit_head: Option<Counted<String>>,
     /// The change counter as this transaction leaves it, once read.
     pub(super) change_counter: Option<Counted<()>>,
+    /// Whether it may take the counters: not a snapshot, nor a write begun
+    /// without them ([`Pool::begin_write_unnumbered`]), which on PostgreSQL
+    /// would take them after other rows.
+    pub(super) may_number: bool,
 }
 
 /// A locked counter row as read, and as this transaction has moved it.
@@ -203,11 +230,12 @@ enum Conn {
 }
 
 impl Tx {
-    fn new(conn: Conn) -> Self {
+    fn new(conn: Conn, may_number: bool) -> Self {
         Self {
             conn,
             audit_head: None,
             change_counter: None,
+            may_number,
         }
     }
 

@@ -7,8 +7,9 @@
 //! counters' reads and write-backs, and the wait for the writer. One task
 //! per instance takes the jobs waiting in its queue, runs them in one
 //! transaction, each mutation behind a savepoint, commits once and only
-//! then answers every job. A failed commit answers them all with the error:
-//! nothing of theirs was written, so the devices' retries stay exactly once.
+//! then answers every job. A failed transaction answers them all with the
+//! error; the devices retry, and a mutation that did commit (its commit's
+//! answer lost) is answered as the first time, so retries stay exactly once.
 
 use super::apply;
 use super::audit::{self, NewAuditEntry, Who};
@@ -23,11 +24,12 @@ use tokio::sync::{mpsc, oneshot};
 /// Jobs waiting for the writer before a sender waits too.
 const QUEUE: usize = 1024;
 
-/// A batch stops taking jobs at this many mutations and reads (one job
-/// always goes in, whatever its size), so that it answers its first job
-/// soon, and stays within PostgreSQL's cache of 64 subtransactions per
-/// transaction (one per savepoint that writes; beyond it every session's
-/// visibility checks slow down while the transaction runs).
+/// A batch takes jobs up to this many mutations and reads in all (a
+/// larger job goes alone), so that it answers its first job soon, and
+/// stays within PostgreSQL's cache of 64 subtransactions per transaction
+/// (one per savepoint that writes; beyond it every session's visibility
+/// checks slow down while the transaction runs). Only a push of more than
+/// 64 mutations (the protocol allows 200) goes beyond it.
 const BATCH_WORK: usize = 64;
 
 /// How often a batch is run again after PostgreSQL chose it to break a
@@ -97,6 +99,7 @@ pub(crate) struct Writer {
 #[derive(Debug, Default)]
 struct Counts {
     submitted: AtomicU64,
+    begun: AtomicU64,
     batches: AtomicU64,
     jobs: AtomicU64,
 }
@@ -106,6 +109,8 @@ struct Counts {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriterCounts {
     pub submitted: u64,
+    /// Batches taken from the queue (committed or not).
+    pub begun: u64,
     pub batches: u64,
     pub jobs: u64,
 }
@@ -122,34 +127,40 @@ impl Writer {
     pub(crate) fn counts(&self) -> WriterCounts {
         WriterCounts {
             submitted: self.counts.submitted.load(Ordering::Relaxed),
+            begun: self.counts.begun.load(Ordering::Relaxed),
             batches: self.counts.batches.load(Ordering::Relaxed),
             jobs: self.counts.jobs.load(Ordering::Relaxed),
         }
     }
 
     /// Runs `job` in the next batch and returns once that batch has
-    /// committed (or failed).
+    /// committed (or failed). An error means the job's writes may or may
+    /// not have been committed (a commit whose answer was lost, or a wait
+    /// given up on while the job still ran): a retry is answered as the
+    /// first, so a device simply sends again.
     pub(crate) async fn run(&self, job: Job) -> Result<Done, DbError> {
         let (reply, answer) = oneshot::channel();
-        let mut queued = Queued { job, reply };
         self.counts.submitted.fetch_add(1, Ordering::Relaxed);
-        // A writer task ends with the runtime that started it (a test's);
-        // the next use starts another.
-        for _ in 0..2 {
-            match self.sender().send(queued).await {
-                Ok(()) => break,
-                Err(mpsc::error::SendError(back)) => {
-                    self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    queued = back;
+        // Waiting for room in the queue counts as waiting for the writer.
+        let wait = async {
+            let mut queued = Queued { job, reply };
+            // A writer task ends with the runtime that started it (a
+            // test's); the next use starts another.
+            let mut tries = 0;
+            while let Err(mpsc::error::SendError(back)) = self.sender().send(queued).await {
+                self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+                tries += 1;
+                if tries == 2 {
+                    return Err(DbError::WriterStopped);
                 }
+                queued = back;
             }
-        }
-        // The batch ahead and this job's own each end within the limit.
-        match tokio::time::timeout(2 * TRANSACTION_TIMEOUT, answer).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(DbError::WriterStopped),
-            Err(_) => Err(DbError::TimedOut),
-        }
+            answer.await.unwrap_or(Err(DbError::WriterStopped))
+        };
+        // A batch ahead of this job's and its own, each within the limit.
+        tokio::time::timeout(2 * TRANSACTION_TIMEOUT, wait)
+            .await
+            .unwrap_or(Err(DbError::TimedOut))
     }
 
     fn sender(&self) -> mpsc::Sender<Queued> {
@@ -168,14 +179,33 @@ impl Writer {
 }
 
 async fn write_batches(pool: Pool, mut queue: mpsc::Receiver<Queued>, counts: Arc<Counts>) {
-    while let Some(first) = queue.recv().await {
+    let mut held_over: Option<Queued> = None;
+    loop {
+        let first = match held_over.take() {
+            Some(job) => job,
+            None => match queue.recv().await {
+                Some(job) => job,
+                None => return,
+            },
+        };
         let mut work = first.job.work();
         let mut batch = vec![first];
         while work < BATCH_WORK {
             let Ok(next) = queue.try_recv() else { break };
+            if work + next.job.work() > BATCH_WORK {
+                held_over = Some(next);
+                break;
+            }
             work += next.job.work();
             batch.push(next);
         }
+        // Nobody waits for these any more (the request timed out or went
+        // away); nothing of theirs is written yet, so they are dropped.
+        batch.retain(|queued| !queued.reply.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
+        counts.begun.fetch_add(1, Ordering::Relaxed);
         // A panic fails this batch's jobs (their replies are dropped), not
         // the writer.
         let _ = tokio::spawn(run_batch(pool.clone(), batch, Arc::clone(&counts))).await;
@@ -185,16 +215,20 @@ async fn write_batches(pool: Pool, mut queue: mpsc::Receiver<Queued>, counts: Ar
 #[tracing::instrument(skip_all, fields(jobs = batch.len()))]
 async fn run_batch(pool: Pool, batch: Vec<Queued>, counts: Arc<Counts>) {
     let jobs: Vec<&Job> = batch.iter().map(|q| &q.job).collect();
-    let mut attempt = 0;
-    let result = loop {
-        match timed(write(&pool, &jobs)).await {
-            Err(err) if err.is_conflict() && attempt < CONFLICT_RETRIES => {
-                tracing::info!(attempt, "batch chosen to break a lock conflict; run again");
-                attempt += 1;
+    // Within one limit, the runs again after a lock conflict included.
+    let result = timed(async {
+        let mut attempt = 0;
+        loop {
+            match write(&pool, &jobs).await {
+                Err(err) if err.is_conflict() && attempt < CONFLICT_RETRIES => {
+                    tracing::info!(attempt, "batch chosen to break a lock conflict; run again");
+                    attempt += 1;
+                }
+                result => break result,
             }
-            result => break result,
         }
-    };
+    })
+    .await;
     match result {
         Ok(answers) => {
             counts.batches.fetch_add(1, Ordering::Relaxed);
@@ -263,6 +297,9 @@ async fn write_job(tx: &mut Tx, job: &Job) -> Result<Done, Failure> {
                 tx.rollback_to(mark).await.map_err(Failure::Transaction)?;
                 handled.status
             }
+            // PostgreSQL broke a lock cycle by ending this statement: the
+            // whole batch is run again.
+            Err(err) if err.is_conflict() => return Err(Failure::Transaction(err)),
             Err(err) => {
                 tx.rollback_to(mark).await.map_err(Failure::Transaction)?;
                 return Err(Failure::Job(err));

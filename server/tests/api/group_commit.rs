@@ -20,16 +20,47 @@ backend_tests!(
 
 const PUSHES: usize = 12;
 
-/// Waits until the writer has been handed `n` more jobs than `before`.
-async fn until_submitted(app: &TestApp, before: WriterCounts, n: u64) {
+/// Waits until `reached` holds for the writer's counts.
+async fn until(app: &TestApp, what: &str, reached: impl Fn(WriterCounts) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while app.db.writer_counts().submitted < before.submitted + n {
-        assert!(
-            Instant::now() < deadline,
-            "the pushes never reached the writer"
-        );
+    while !reached(app.db.writer_counts()) {
+        assert!(Instant::now() < deadline, "never: {what}");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Holds the database's write lock, sends one push that the writer takes
+/// alone and that waits for the lock, then sends `requests`, which queue
+/// behind it; releases the lock once all are queued. The answers, and the
+/// writer's counts from before.
+async fn queued_behind_a_waiting_batch(
+    app: &TestApp,
+    requests: &[PushRequest],
+) -> (Vec<reqwest::Response>, WriterCounts) {
+    let counts = app.db.writer_counts();
+    let held = app.hold_writer().await;
+    let first = send(
+        app,
+        &push_request(vec![create_visit(visit(DEMO_CHILD_IDS[2]))]),
+    );
+    until(app, "the first push's batch begins", |c| {
+        c.begun == counts.begun + 1
+    })
+    .await;
+    let answers: Vec<_> = requests.iter().map(|r| send(app, r)).collect();
+    let n = requests.len() as u64 + 1;
+    until(app, "every push reaches the writer", |c| {
+        c.submitted >= counts.submitted + n
+    })
+    .await;
+    held.release().await;
+    let first = first.await.expect("task");
+    assert_eq!(first.status(), StatusCode::OK);
+    let mut responses = Vec::new();
+    for answer in join_all(answers).await {
+        responses.push(answer.expect("task"));
+    }
+    (responses, counts)
 }
 
 fn send(app: &TestApp, request: &PushRequest) -> tokio::task::JoinHandle<reqwest::Response> {
@@ -82,15 +113,9 @@ async fn pushes_waiting_for_the_writer_share_a_transaction_and_keep_their_own_an
         .collect();
     requests.push(first.clone());
 
-    let counts = app.db.writer_counts();
-    let held = app.hold_writer().await;
-    let answers: Vec<_> = requests.iter().map(|r| send(&app, r)).collect();
-    until_submitted(&app, counts, requests.len() as u64).await;
-    held.release().await;
-
+    let (answers, counts) = queued_behind_a_waiting_batch(&app, &requests).await;
     let mut responses = Vec::new();
-    for answer in join_all(answers).await {
-        let response = answer.expect("task");
+    for response in answers {
         assert_eq!(response.status(), StatusCode::OK);
         responses.push(
             response
@@ -100,11 +125,11 @@ async fn pushes_waiting_for_the_writer_share_a_transaction_and_keep_their_own_an
         );
     }
     let after = app.db.writer_counts();
-    let (batches, jobs) = (after.batches - counts.batches, after.jobs - counts.jobs);
-    assert_eq!(jobs, requests.len() as u64);
-    // The first to arrive waited for the lock alone or with a few; the rest
-    // queued behind it and went in together.
-    assert!(batches <= 3, "{jobs} pushes took {batches} transactions");
+    // The first batch, alone, then every push that queued behind it, in one.
+    assert_eq!(
+        (after.batches - counts.batches, after.jobs - counts.jobs),
+        (2, requests.len() as u64 + 1)
+    );
 
     // Before the pull below, whose reads are logged too.
     let chain = app.db.verify_audit_chain(None).await.expect("chain");
@@ -141,9 +166,10 @@ async fn pushes_waiting_for_the_writer_share_a_transaction_and_keep_their_own_an
         feed.last().map_or(0, |c| c.seq),
         "change numbers without gaps"
     );
-    // One entry per visit written, none for a rejection or a retry.
+    // One entry per visit written (and the push sent first), none for a
+    // rejection or a retry.
     assert_eq!(chain.first_broken, None);
-    assert_eq!(chain.entries, chain_before.entries + written as u64);
+    assert_eq!(chain.entries, chain_before.entries + written as u64 + 1);
     app.stop().await;
 }
 
@@ -193,23 +219,21 @@ async fn a_push_that_fails_in_a_shared_transaction_fails_alone(backend: Backend)
         .map(|i| push_request(vec![create_visit(visit(DEMO_CHILD_IDS[i % 2]))]))
         .collect();
 
-    let counts = app.db.writer_counts();
-    let held = app.hold_writer().await;
-    let mut answers = vec![send(&app, &good[0]), send(&app, &good[1])];
-    answers.push(send(&app, &bad));
-    until_submitted(&app, counts, 3).await;
-    answers.push(send(&app, &good[2]));
-    answers.push(send(&app, &good[3]));
-    until_submitted(&app, counts, 5).await;
-    held.release().await;
-
-    let statuses: Vec<StatusCode> = join_all(answers)
-        .await
-        .into_iter()
-        .map(|a| a.expect("task").status())
-        .collect();
+    let requests = [
+        good[0].clone(),
+        good[1].clone(),
+        bad.clone(),
+        good[2].clone(),
+        good[3].clone(),
+    ];
+    let (answers, counts) = queued_behind_a_waiting_batch(&app, &requests).await;
+    let statuses: Vec<StatusCode> = answers.iter().map(reqwest::Response::status).collect();
     let after = app.db.writer_counts();
-    assert!(after.batches - counts.batches <= 3);
+    // The failed push shared its transaction with the four others.
+    assert_eq!(
+        (after.batches - counts.batches, after.jobs - counts.jobs),
+        (2, 6)
+    );
     assert_eq!(
         statuses,
         [
