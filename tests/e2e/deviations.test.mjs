@@ -148,6 +148,9 @@ test('a deviation is reported from the child, the routine or the complaint it is
   const { context, page } = await staff('demo.anna');
   await page.goto(new URL(`/barn/${ELSA}`, env.server.url).href);
   await unlock(page);
+  // The child on the device (the first sync of a new sign-in may still be
+  // running): the form lists the device's children.
+  await page.getByRole('heading', { name: /Elsa/ }).first().waitFor({ timeout: 30_000 });
   await page.getByTestId('child-report-deviation').click();
   await page.waitForFunction((id) => document.querySelector('select[name=child]')?.value === id, ELSA);
 
