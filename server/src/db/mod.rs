@@ -237,6 +237,11 @@ impl Database {
         self.writer.counts()
     }
 
+    /// Returns once `reached` holds for [`Self::writer_counts`].
+    pub async fn writer_counts_reach(&self, reached: impl Fn(WriterCounts) -> bool) {
+        self.writer.counts_reach(reached).await;
+    }
+
     /// Writes `records` and their changes in one transaction, returning their
     /// sequence numbers.
     pub async fn insert_records(&self, records: &[Record]) -> Result<Vec<u64>, DbError> {

@@ -98,6 +98,8 @@ pub(crate) struct Writer {
 /// How the writer has batched so far (see [`WriterCounts`]).
 #[derive(Debug, Default)]
 struct Counts {
+    /// Woken at every change of the counts below.
+    changed: tokio::sync::Notify,
     submitted: AtomicU64,
     begun: AtomicU64,
     batches: AtomicU64,
@@ -141,6 +143,7 @@ impl Writer {
     pub(crate) async fn run(&self, job: Job) -> Result<Done, DbError> {
         let (reply, answer) = oneshot::channel();
         self.counts.submitted.fetch_add(1, Ordering::Relaxed);
+        self.counts.changed.notify_waiters();
         // Waiting for room in the queue counts as waiting for the writer.
         let wait = async {
             let mut queued = Queued { job, reply };
@@ -161,6 +164,19 @@ impl Writer {
         tokio::time::timeout(2 * TRANSACTION_TIMEOUT, wait)
             .await
             .unwrap_or(Err(DbError::TimedOut))
+    }
+
+    /// Returns once `reached` holds for the counts.
+    pub(crate) async fn counts_reach(&self, reached: impl Fn(WriterCounts) -> bool) {
+        loop {
+            let changed = self.counts.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if reached(self.counts()) {
+                return;
+            }
+            changed.await;
+        }
     }
 
     fn sender(&self) -> mpsc::Sender<Queued> {
@@ -206,6 +222,7 @@ async fn write_batches(pool: Pool, mut queue: mpsc::Receiver<Queued>, counts: Ar
             continue;
         }
         counts.begun.fetch_add(1, Ordering::Relaxed);
+        counts.changed.notify_waiters();
         // A panic fails this batch's jobs (their replies are dropped), not
         // the writer.
         let _ = tokio::spawn(run_batch(pool.clone(), batch, Arc::clone(&counts))).await;
@@ -233,6 +250,7 @@ async fn run_batch(pool: Pool, batch: Vec<Queued>, counts: Arc<Counts>) {
         Ok(answers) => {
             counts.batches.fetch_add(1, Ordering::Relaxed);
             counts.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            counts.changed.notify_waiters();
             for (queued, answer) in batch.into_iter().zip(answers) {
                 let _ = queued.reply.send(answer);
             }

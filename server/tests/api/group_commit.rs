@@ -11,7 +11,7 @@ use server::demo::DEMO_CHILD_IDS;
 use shared::protocol::{Change, MutationStatus, PushRequest, PushResponse, Record};
 use shared::{ErrorCode, MutationId, VisitId};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 backend_tests!(
     pushes_waiting_for_the_writer_share_a_transaction_and_keep_their_own_answers,
@@ -22,11 +22,9 @@ const PUSHES: usize = 12;
 
 /// Waits until `reached` holds for the writer's counts.
 async fn until(app: &TestApp, what: &str, reached: impl Fn(WriterCounts) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !reached(app.db.writer_counts()) {
-        assert!(Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(10), app.db.writer_counts_reach(reached))
+        .await
+        .unwrap_or_else(|_| panic!("never: {what}"));
 }
 
 /// Holds the database's write lock, sends one push that the writer takes
