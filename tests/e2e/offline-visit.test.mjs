@@ -12,6 +12,19 @@ const env = useServerAndBrowser();
 
 test('a visit recorded offline survives a reload and reaches the server exactly once', async () => {
   const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  // Every readwrite transaction the app opens, with the durability it got:
+  // Chromium's default is relaxed (a power cut may lose what was "saved").
+  await context.addInitScript(() => {
+    window.e2eWrites = [];
+    const open = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (...args) {
+      const tx = open.apply(this, args);
+      if (tx.mode === 'readwrite') {
+        window.e2eWrites.push({ stores: [...tx.objectStoreNames].sort(), durability: tx.durability });
+      }
+      return tx;
+    };
+  });
   const page = await context.newPage();
   const status = page.getByTestId('sync-status');
 
@@ -33,6 +46,17 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
   const visit = page.locator('.visit', { hasText: note });
   await waitForText(visit, 'Väntar på synk');
   await waitForText(status, '1 ändring väntar');
+
+  // The visit (outbox), its draft and logged reads exist only on this
+  // tablet: flushed to disk. Pulled pages, which the server can send again,
+  // are relaxed. Nothing is left to the browser's default.
+  const writes = await page.evaluate(() => window.e2eWrites);
+  const only = new Set(['drafts', 'journal', 'outbox', 'reads', 'rejected']);
+  const local = writes.filter((w) => w.stores.some((s) => only.has(s)));
+  assert.ok(local.some((w) => w.stores.includes('outbox')), JSON.stringify(writes));
+  assert.deepEqual(local.filter((w) => w.durability !== 'strict'), []);
+  assert.ok(writes.some((w) => w.durability === 'relaxed' && w.stores.join() === 'meta,records'), JSON.stringify(writes));
+  assert.deepEqual(writes.filter((w) => w.durability === 'default'), []);
 
   // Reload with no network: the service worker serves the app, IndexedDB the
   // data, sealed until the PIN opens it (no network needed for that).

@@ -138,16 +138,65 @@ pub async fn delete(name: &str) -> Result<(), IdbError> {
     Ok(())
 }
 
+/// When a readwrite transaction's `complete` fires. Chromium has defaulted
+/// to relaxed since version 121 (the write has reached the operating system,
+/// not the disk), so every write here names its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed to disk before `complete`: what only this device holds.
+    Strict,
+    /// Handed to the operating system: what the server can send again.
+    Relaxed,
+}
+
+impl Durability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Strict => "strict",
+            Self::Relaxed => "relaxed",
+        }
+    }
+}
+
+fn store_names(stores: &[&str]) -> Array {
+    let names = Array::new();
+    for s in stores {
+        names.push(&JsValue::from_str(s));
+    }
+    names
+}
+
 pub fn transaction(
     db: &IdbDatabase,
     stores: &[&str],
     mode: IdbTransactionMode,
 ) -> Result<IdbTransaction, IdbError> {
-    let names = Array::new();
-    for s in stores {
-        names.push(&JsValue::from_str(s));
-    }
-    Ok(db.transaction_with_str_sequence_and_mode(&names, mode)?)
+    Ok(db.transaction_with_str_sequence_and_mode(&store_names(stores), mode)?)
+}
+
+/// A readwrite transaction with its durability set. web-sys has the options
+/// argument only behind its unstable APIs, so it is passed by hand.
+pub fn write_transaction(
+    db: &IdbDatabase,
+    stores: &[&str],
+    durability: Durability,
+) -> Result<IdbTransaction, IdbError> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &options,
+        &JsValue::from_str("durability"),
+        &JsValue::from_str(durability.as_str()),
+    )?;
+    let open: js_sys::Function =
+        js_sys::Reflect::get(db, &JsValue::from_str("transaction"))?.dyn_into()?;
+    Ok(open
+        .call3(
+            db,
+            &store_names(stores),
+            &JsValue::from_str("readwrite"),
+            &options,
+        )?
+        .dyn_into()?)
 }
 
 pub fn create_store(

@@ -110,6 +110,19 @@ pub(crate) fn MenuLinks() -> impl IntoView {
     }
 }
 
+/// The children a report can be about, by name.
+fn child_choices(records: Vec<Record>) -> Vec<(ChildId, String)> {
+    let mut list: Vec<(ChildId, String)> = records
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Child(c) => Some((c.id, c.full_name())),
+            _ => None,
+        })
+        .collect();
+    list.sort_by(|a, b| a.1.cmp(&b.1));
+    list
+}
+
 /// The report: fast, and offline through the outbox.
 #[component]
 pub(crate) fn ReportPage() -> impl IntoView {
@@ -148,21 +161,28 @@ pub(crate) fn ReportPage() -> impl IntoView {
     let reporter_email = RwSignal::new(String::new());
     let state = RwSignal::new(SaveState::Idle);
 
-    // Children from the device; managers and homes from the server when
-    // online (the managers are kept for offline use).
+    // Children from the device, followed as syncs bring them (a form opened
+    // during a first sync still offers the child it was opened from). Loads
+    // can finish out of order: only the latest one may show.
+    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    Effect::new(move |_| {
+        ctx.data_rev.track();
+        let this = latest.get() + 1;
+        latest.set(this);
+        let latest = latest.clone();
+        leptos::task::spawn_local(async move {
+            let Some(store) = store() else { return };
+            if let Ok(records) = store.view_all().await {
+                if latest.get() == this {
+                    children.set(child_choices(records));
+                }
+            }
+        });
+    });
+    // Managers and homes from the server when online (the managers are
+    // kept for offline use).
     leptos::task::spawn_local(async move {
         let Some(store) = store() else { return };
-        if let Ok(records) = store.view_all().await {
-            let mut list: Vec<(ChildId, String)> = records
-                .into_iter()
-                .filter_map(|r| match r {
-                    Record::Child(c) => Some((c.id, c.full_name())),
-                    _ => None,
-                })
-                .collect();
-            list.sort_by(|a, b| a.1.cmp(&b.1));
-            children.set(list);
-        }
         if ctx.online.get_untracked() {
             let http = HttpTransport::new(store);
             if let Ok(list) = http.deviation_managers().await {

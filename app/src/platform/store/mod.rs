@@ -180,8 +180,25 @@ impl IdbStore {
         })
     }
 
+    /// Every readwrite transaction but `tx_refetchable`'s is strict: a visit,
+    /// a draft or a logged read may exist nowhere else yet.
     fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<IdbTransaction, StoreError> {
-        Ok(idb::transaction(&self.db, stores, mode)?)
+        Ok(match mode {
+            IdbTransactionMode::Readwrite => {
+                idb::write_transaction(&self.db, stores, idb::Durability::Strict)?
+            }
+            _ => idb::transaction(&self.db, stores, mode)?,
+        })
+    }
+
+    /// A relaxed write, for what the server can send again: pulled pages.
+    /// Lost with their cursor in a power cut, they are pulled again.
+    fn tx_refetchable(&self, stores: &[&str]) -> Result<IdbTransaction, StoreError> {
+        Ok(idb::write_transaction(
+            &self.db,
+            stores,
+            idb::Durability::Relaxed,
+        )?)
     }
 
     /// Deletes the value at `key` of `store`, committed before this returns.
@@ -419,7 +436,7 @@ impl LocalStore for IdbStore {
         } else {
             self.sealed_effects(changes).await?
         };
-        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx_refetchable(&[RECORDS, META])?;
         apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
         tx.object_store(META)
             .map_err(js_err)?
