@@ -1,10 +1,20 @@
-// Quick end-to-end check of the PouchDB reference stack:
-//   node bench/pouch/selftest.mjs [--records N] [--batch-size B] [--batches-limit L] [--compression]
-// Launches headless Chromium, starts server.mjs, runs runPouchBrowserBench on
-// N (default 2000) deterministic ~1.5 KB visit records and prints the figures.
-import { readFileSync } from 'node:fs';
+// Quick end-to-end check of the reference stacks:
+//   node bench/pouch/selftest.mjs [--records N] [--durability relaxed|strict]
+//        [--pouch | --rxdb] [--persistent] [--batch-size B] [--batches-limit L] [--compression]
+// Launches headless Chromium, starts server.mjs and, on N (default 2000)
+// deterministic ~1.5 KB visit records, runs runPouchBrowserBench (PouchDB and
+// the raw-IndexedDB floor) and runRxdbBrowserBench (RxDB) once each, one after
+// the other, and prints the figures as one JSON line. `--pouch` runs only
+// PouchDB and the floor, `--rxdb` only RxDB. --batch-size/--batches-limit are
+// PouchDB's replication options (RxDB's pull batch stays 500). `--persistent`
+// runs each page in its own persistent Chromium profile (IndexedDB on disk)
+// instead of an off-the-record context (IndexedDB in memory).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startPouchServer, runPouchBrowserBench, pouchVersions } from './pouch.mjs';
+import { runRxdbBrowserBench } from './rxdb.mjs';
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -17,6 +27,14 @@ if (arg('--batch-size') || arg('--batches-limit')) replicateOptions = {};
 if (arg('--batch-size')) replicateOptions.batch_size = Number(arg('--batch-size'));
 if (arg('--batches-limit')) replicateOptions.batches_limit = Number(arg('--batches-limit'));
 const compression = process.argv.includes('--compression');
+const durability = arg('--durability', 'relaxed');
+const onlyPouch = process.argv.includes('--pouch');
+const onlyRxdb = process.argv.includes('--rxdb');
+const persistent = process.argv.includes('--persistent');
+if (onlyPouch && onlyRxdb) {
+  console.error('--pouch and --rxdb exclude each other (without either, both run)');
+  process.exit(2);
+}
 
 // Small deterministic PRNG (mulberry32) so every run sees the same records.
 function rng(seed) {
@@ -76,24 +94,52 @@ function serverCpuSeconds(pid) {
 
 const records = makeRecords(n);
 const avgBytes = Math.round(JSON.stringify(records).length / n);
-const browser = await chromium.launch({
+const launchOptions = {
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
-});
+};
+const browser = await chromium.launch(launchOptions);
+const profiles = [];
+// One Chromium per page, each with a fresh profile directory; closing the
+// context closes that Chromium.
+const newContext = persistent
+  ? async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-pouch-profile-'));
+    profiles.push(dir);
+    return chromium.launchPersistentContext(dir, launchOptions);
+  }
+  : null;
 const server = await startPouchServer({ compression });
 try {
   const t0 = performance.now();
-  const figures = await runPouchBrowserBench({ browser, serverUrl: server.url, records, replicateOptions });
   const round = (x) => Math.round(x * 10) / 10;
+  let pouch = null;
+  let rxdb = null;
+  if (!onlyRxdb) {
+    const f = await runPouchBrowserBench({ browser, serverUrl: server.url, records, replicateOptions, durability, newContext });
+    pouch = {
+      initialMs: round(f.initialMs), incrementalMs: round(f.incrementalMs), heapMb: round(f.heapMb),
+      durability: f.durability, readwriteTx: f.readwriteTx,
+      rawIdbMs: round(f.rawIdbMs), rawIdbDurability: f.rawIdbDurability,
+    };
+  }
+  if (!onlyPouch) {
+    const f = await runRxdbBrowserBench({ browser, serverUrl: server.url, records, durability, newContext });
+    rxdb = {
+      initialMs: round(f.initialMs), incrementalMs: round(f.incrementalMs), heapMb: round(f.heapMb),
+      durability: f.durability, readwriteTx: f.readwriteTx,
+    };
+  }
   console.log(JSON.stringify({
-    ...figures,
-    initialMs: round(figures.initialMs),
-    incrementalMs: round(figures.incrementalMs),
-    rawIdbMs: round(figures.rawIdbMs),
+    docs: n,
+    durability,
+    indexedDb: persistent ? 'disk (persistent profile)' : 'memory (off-the-record context)',
+    pouch,
+    rxdb,
     avgDocBytes: avgBytes,
-    replicateOptions: replicateOptions ?? 'default',
+    pouchReplicateOptions: replicateOptions ?? 'default',
     compression,
     wallS: round((performance.now() - t0) / 1000),
     serverCpuS: serverCpuSeconds(server.pid),
@@ -103,4 +149,5 @@ try {
 } finally {
   await server.stop();
   await browser.close();
+  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 // Reference sync server for the benchmark: express-pouchdb (CouchDB-compatible
 // HTTP API) over PouchDB databases at /db, in memory or, with --disk, in
 // LevelDB files under DIR (as pouchdb-server stores them by default), plus
-// the browser bench page on the same origin so the page needs no CORS.
+// the browser bench pages (PouchDB, RxDB) on the same origin so they need no
+// CORS.
 //
 //   node bench/pouch/server.mjs --port P [--compression] [--disk DIR]
 //
@@ -49,11 +50,15 @@ const ServerPouch = PouchDB.plugin(memoryAdapter)
 const app = express();
 app.disable('x-powered-by');
 
-// The bench page, its script and the browser build of PouchDB.
+// The bench pages, their scripts, the browser build of PouchDB and the RxDB
+// bundle (dist/rxdb-page.js, made by `npm run build`).
 const pouchDist = path.join(path.dirname(require.resolve('pouchdb/package.json')), 'dist');
 app.get('/bench.html', (req, res) => res.sendFile(path.join(here, 'bench.html')));
 app.get('/bench-page.js', (req, res) => res.sendFile(path.join(here, 'bench-page.js')));
+app.get('/durability.js', (req, res) => res.sendFile(path.join(here, 'durability.js')));
 app.get('/pouchdb.min.js', (req, res) => res.sendFile(path.join(pouchDist, 'pouchdb.min.js')));
+app.get('/rxdb.html', (req, res) => res.sendFile(path.join(here, 'rxdb.html')));
+app.get('/rxdb-page.js', (req, res) => res.sendFile(path.join(here, 'dist', 'rxdb-page.js')));
 
 // `minimumForPouchDB` is the documented mode for serving PouchDB clients: it
 // leaves out the CouchDB extras (config/log files on disk, auth, Fauxton).
