@@ -1,12 +1,13 @@
 // The performance benchmark (scripts/bench.sh runs it): our sync, server and
-// app load side by side with PouchDB and the browser's own IndexedDB floor,
+// app load side by side with PouchDB, RxDB and the browser's own IndexedDB floor,
 // all taken in this one run on this machine, printed as one table.
 //
 // Environment (scripts/bench.sh sets it): BARNBESOK_SERVER_BIN,
 // BARNBESOK_BENCH_BIN, BARNBESOK_DIST, BARNBESOK_BENCH_POSTGRES_URL,
 // BARNBESOK_BENCH_SIZES (default "10000,50000"), BARNBESOK_BENCH_SECONDS
 // (server load, per row; default 10), BARNBESOK_BENCH_VERSIONS (JSON of
-// versions the script read off the machine).
+// versions the script read off the machine), BARNBESOK_WASM_UNOPTIMISED (the
+// app's module as cargo built it, for the size by crate; optional).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startPouchServer, runPouchBrowserBench, pouchVersions, jsHeapMb } from './pouch/pouch.mjs';
+import { runRxdbBrowserBench } from './pouch/rxdb.mjs';
+import { sizeByCrate, budgetRows } from './wasm-size.mjs';
 import { CHROMIUM_ARGS, freePort } from '../tests/e2e/harness.mjs';
 
 const env = (name, fallback) => {
@@ -35,6 +38,23 @@ const PIN = '48291375';
 const RECORDS_PER_CHILD = 50;
 
 export const log = (...args) => console.error('  ·', ...args);
+
+/** The IndexedDB durability every stack's sync writes use, set explicitly
+ *  (Chromium's default has been relaxed since version 121). Ours writes
+ *  pulled pages relaxed and everything only the tablet holds strict. */
+const DURABILITY = 'relaxed';
+
+/** A browser context with its own profile on disk. Off-the-record contexts
+ *  (`browser.newContext()`) keep IndexedDB in memory, where durability
+ *  means nothing: every sync is measured into IndexedDB on disk. */
+const profiles = [];
+async function diskContext(options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'barnbesok-profile-'));
+  profiles.push(dir);
+  return chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, ...options,
+  });
+}
 
 
 export function bench(args) {
@@ -132,21 +152,43 @@ async function coldLoadBytes(browser, url) {
   return { bytes, files: files.length };
 }
 
+/** The durability of the transactions that stored the pulled pages
+ *  (records with the cursor), as counted in the page. */
+function pagesDurability(writes) {
+  const seen = Object.entries(writes).filter(([k]) => k.startsWith('meta+records: '))
+    .map(([k, n]) => `${k.split(': ')[1]} ×${n}`);
+  return seen.join(', ') || 'none seen';
+}
+
 /** Our app: sign in on a fresh device, time the first full sync into
  *  IndexedDB (sealed with the device key, as shipped), then 100 changes,
  *  then (with `reload`) an offline reload to an interactive caseload. */
-async function ours(browser, size, { reload }) {
+async function ours(size, { reload }) {
   const dir = mkdtempSync(join(tmpdir(), 'barnbesok-bench-'));
   const children = size / RECORDS_PER_CHILD;
   const seeded = bench(['seed', '--database', join(dir, 'barnbesok.db'), '--records', String(size),
     '--children', String(children), '--password', PASSWORD, '--documents', join(dir, 'docs.json')]);
   const server = await startServer({ dataDir: dir });
-  const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const context = await diskContext({ viewport: { width: 1024, height: 768 } });
   // Trunk's loader hands the module's exports to this event: keep its
   // linear memory, to read the wasm heap's size after the sync.
   await context.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => {
     window.benchWasmMemory = e.detail.wasm.memory;
   }));
+  // The durability each readwrite transaction really got, as the peers'
+  // pages count it (bench/pouch): the app sets its own.
+  await context.addInitScript(() => {
+    window.benchWrites = {};
+    const open = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (...args) {
+      const tx = open.apply(this, args);
+      if (tx.mode === 'readwrite') {
+        const key = `${[...tx.objectStoreNames].sort().join('+')}: ${tx.durability}`;
+        window.benchWrites[key] = (window.benchWrites[key] ?? 0) + 1;
+      }
+      return tx;
+    };
+  });
   try {
     const page = await context.newPage();
     await page.goto(server.url);
@@ -157,6 +199,7 @@ async function ours(browser, size, { reload }) {
     await page.getByLabel('Samma PIN-kod igen').fill(PIN);
     await page.getByRole('button', { name: 'Spara PIN-kod' }).click();
     const [initialMs] = await waitForSyncs(page, 1);
+    const writes = await page.evaluate(() => window.benchWrites);
     const stored = await storedRecords(page);
     if (stored !== size) throw new Error(`ours: ${stored} records stored, ${size} expected`);
     const memory = {
@@ -201,7 +244,7 @@ async function ours(browser, size, { reload }) {
       if (shown !== children) throw new Error(`caseload shows ${shown} children, ${children} expected`);
       offline = { lockShown, unlockToCaseload, keyDerivation, fullLoad, children };
     }
-    return { initialMs, incrementalMs, memory, offline, docs: JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')), seeded };
+    return { initialMs, incrementalMs, memory, offline, writes, durability: pagesDurability(writes), docs: JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')), seeded };
   } finally {
     await context.close();
     await server.stop();
@@ -364,11 +407,14 @@ async function main() {
     for (const size of SIZES) {
       log(`sync, ${size} records: ours`);
       const reload = size === Math.max(...SIZES);
-      const o = await ours(browser, size, { reload });
+      const o = await ours(size, { reload });
       if (o.offline) offline = o.offline;
       log(`sync, ${size} records: PouchDB and the raw IndexedDB floor`);
-      const p = await runPouchBrowserBench({ browser, serverUrl: pouchServer.url, records: o.docs, changes: CHANGES });
-      sync.push({ size, ours: o, pouch: p, jsonBytes: o.seeded.json_bytes });
+      const peer = { browser, serverUrl: pouchServer.url, records: o.docs, changes: CHANGES, durability: DURABILITY, newContext: diskContext };
+      const p = await runPouchBrowserBench(peer);
+      log(`sync, ${size} records: RxDB`);
+      const r = await runRxdbBrowserBench(peer);
+      sync.push({ size, ours: o, pouch: p, rxdb: r, jsonBytes: o.seeded.json_bytes });
     }
     log('cold load');
     const dir = mkdtempSync(join(tmpdir(), 'barnbesok-cold-'));
@@ -389,10 +435,13 @@ async function main() {
       node: process.version,
       ...(await pouchVersions()),
     };
-    report({ sync, offline, cold, loadResults, importResults, selfcheck, versions });
+    const unoptimised = process.env.BARNBESOK_WASM_UNOPTIMISED;
+    const size = unoptimised ? sizeByCrate(unoptimised, DIST) : null;
+    report({ sync, offline, cold, size, loadResults, importResults, selfcheck, versions });
   } finally {
     await browser.close();
     await pouchServer.stop();
+    for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -435,27 +484,37 @@ export function selfcheckTable(results) {
   return table(rows);
 }
 
-function report({ sync, offline, cold, loadResults, importResults, selfcheck, versions }) {
+function report({ sync, offline, cold, size, loadResults, importResults, selfcheck, versions }) {
   const cpu = cpus();
   console.log(`\nBarnbesök benchmark, ${new Date().toISOString()}`);
   console.log(`Machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
   console.log('Versions: ' + Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', '));
 
-  console.log('\nSync into IndexedDB in headless Chromium (records of about 1.5 KB; ours sealed with AES-GCM on the device)\n');
-  const rows = [['records', 'ours: initial', 'PouchDB: initial', 'raw IndexedDB put (floor)', 'ours vs PouchDB', 'ours vs floor',
-    `ours: ${CHANGES} changes`, `PouchDB: ${CHANGES} changes`, 'ours: incremental / initial']];
+  console.log('\nSync into IndexedDB on disk in headless Chromium (records of about 1.5 KB; ours sealed with AES-GCM on the device)\n');
+  const rows = [['records', 'ours: initial', 'PouchDB: initial', 'RxDB: initial', 'raw IndexedDB put (floor)', 'ours vs PouchDB', 'ours vs RxDB', 'ours vs floor',
+    `ours: ${CHANGES} changes`, `PouchDB: ${CHANGES} changes`, `RxDB: ${CHANGES} changes`, 'ours: incremental / initial']];
+  const faster = (peer, o) => `${(peer / o).toFixed(1)}× faster`;
   for (const s of sync) {
-    rows.push([s.size.toLocaleString('en'), fmtMs(s.ours.initialMs), fmtMs(s.pouch.initialMs), fmtMs(s.pouch.rawIdbMs),
-      `${(s.pouch.initialMs / s.ours.initialMs).toFixed(1)}× faster`, ratio(s.ours.initialMs, s.pouch.rawIdbMs),
-      fmtMs(s.ours.incrementalMs), fmtMs(s.pouch.incrementalMs), `1/${Math.round(s.ours.initialMs / s.ours.incrementalMs)}`]);
+    rows.push([s.size.toLocaleString('en'), fmtMs(s.ours.initialMs), fmtMs(s.pouch.initialMs), fmtMs(s.rxdb.initialMs), fmtMs(s.pouch.rawIdbMs),
+      faster(s.pouch.initialMs, s.ours.initialMs), faster(s.rxdb.initialMs, s.ours.initialMs), ratio(s.ours.initialMs, s.pouch.rawIdbMs),
+      fmtMs(s.ours.incrementalMs), fmtMs(s.pouch.incrementalMs), fmtMs(s.rxdb.incrementalMs), `1/${Math.round(s.ours.initialMs / s.ours.incrementalMs)}`]);
   }
   console.log(table(rows));
+  console.log('\nIndexedDB durability of the sync\'s writes, set explicitly and read back from each transaction\n');
+  const drows = [['records', 'ours: pulled pages (and held children)', 'ours: other writes during the sync', 'PouchDB', 'RxDB (Dexie)', 'floor']];
+  for (const s of sync) {
+    const other = Object.entries(s.ours.writes).filter(([k]) => !k.startsWith('meta+records: '))
+      .map(([k, n]) => `${k.replace(':', '')} ×${n}`);
+    drows.push([s.size.toLocaleString('en'), s.ours.durability, other.join(', ') || 'none',
+      s.pouch.durability, s.rxdb.durability, s.pouch.rawIdbDurability]);
+  }
+  console.log(table(drows));
 
   console.log('\nThe tab\'s memory after the initial sync (JavaScript heap in use after a garbage collection; ours also its wasm linear memory)\n');
-  const mrows = [['records', 'ours: JavaScript heap', 'ours: wasm memory', 'PouchDB: JavaScript heap']];
+  const mrows = [['records', 'ours: JavaScript heap', 'ours: wasm memory', 'PouchDB: JavaScript heap', 'RxDB: JavaScript heap']];
   const mb = (v) => (v == null || Number.isNaN(v) ? '' : `${v.toFixed(1)} MB`);
   for (const s of sync) {
-    mrows.push([s.size.toLocaleString('en'), mb(s.ours.memory?.jsHeapMb), mb(s.ours.memory?.wasmMb), mb(s.pouch.heapMb)]);
+    mrows.push([s.size.toLocaleString('en'), mb(s.ours.memory?.jsHeapMb), mb(s.ours.memory?.wasmMb), mb(s.pouch.heapMb), mb(s.rxdb.heapMb)]);
   }
   console.log(table(mrows));
 
@@ -507,8 +566,13 @@ function report({ sync, offline, cold, loadResults, importResults, selfcheck, ve
     arows.push([`the caseload worked out from every record of ${offline.children} children (after a sync)`, fmtMs(offline.fullLoad)]);
   }
   console.log(table(arows));
+  if (size) {
+    const budget = JSON.parse(readFileSync(new URL('./size-budget.json', import.meta.url), 'utf8'));
+    console.log('\nThe module by crate against its budget (bench/size-budget.json; each crate\'s share of the code before wasm-opt, applied to the shipped code as served)\n');
+    console.log(table(budgetRows(size, budget)));
+  }
   writeFileSync(process.env.BARNBESOK_BENCH_JSON ?? join(tmpdir(), 'barnbesok-bench.json'),
-    JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, loadResults, importResults, selfcheck, versions }, null, 2));
+    JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, size, loadResults, importResults, selfcheck, versions }, null, 2));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
