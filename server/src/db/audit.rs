@@ -155,21 +155,52 @@ pub(crate) async fn append(tx: &mut Tx, entries: &[NewAuditEntry]) -> Result<usi
         let (seq, prev_hash) = (head.last + 1, head.with.clone());
         let logged_at = micros(Utc::now());
         let hash = chain_hash(&prev_hash, seq, logged_at, entry);
-        tx.insert_audit(&AuditRow {
+        tx.pending_audit.push(AuditRow {
             seq,
             logged_at,
             entry: entry.clone(),
             prev_hash,
             hash: hash.clone(),
-        })
-        .await?;
-        // Only once the entry is in: the head moves with it.
+        });
         let head = tx.audit_head().await?;
         head.last = seq;
         head.with = hash;
         appended += 1;
     }
     Ok(appended)
+}
+
+/// Audit entries inserted by one statement at most: 15 values each, far
+/// under either backend's limit on bound values.
+pub(super) const AUDIT_ROWS_PER_INSERT: usize = 64;
+const AUDIT_COLUMNS: usize = 15;
+
+/// `INSERT INTO audit_log … VALUES (…), (…)` for `rows` entries, made once
+/// per size (statements are `&'static`, and prepared once per text).
+fn insert_audit_sql(rows: usize) -> &'static str {
+    static TEXTS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        (0..=AUDIT_ROWS_PER_INSERT)
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|row| {
+                        let params: Vec<String> = (1..=AUDIT_COLUMNS)
+                            .map(|c| format!("${}", row * AUDIT_COLUMNS + c))
+                            .collect();
+                        format!("({})", params.join(", "))
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO audit_log (seq, logged_at, occurred_at, user_id, role, units, \
+                     child_id, action, detail, device_id, session_id, offline, entry_id, \
+                     prev_hash, hash) VALUES {}",
+                    values.join(", ")
+                );
+                &*Box::leak(sql.into_boxed_str())
+            })
+            .collect()
+    });
+    texts[rows]
 }
 
 /// What the unit manager asked for.
@@ -256,6 +287,13 @@ impl FromRow for AuditHead {
 
 impl Tx {
     async fn audit_entry_exists(&mut self, entry_id: Uuid) -> Result<bool, DbError> {
+        if self
+            .pending_audit
+            .iter()
+            .any(|row| row.entry.entry_id == Some(entry_id))
+        {
+            return Ok(true);
+        }
         Stmt::new("SELECT EXISTS (SELECT 1 FROM audit_log WHERE entry_id = $1)")
             .bind(entry_id)
             .one(self)
@@ -295,30 +333,33 @@ impl Tx {
         Ok(())
     }
 
-    async fn insert_audit(&mut self, row: &AuditRow) -> Result<(), DbError> {
-        let e = &row.entry;
-        Stmt::new(
-            "INSERT INTO audit_log (seq, logged_at, occurred_at, user_id, role, units, child_id, \
-             action, detail, device_id, session_id, offline, entry_id, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(row.seq)
-        .bind(row.logged_at)
-        .bind(e.occurred_at)
-        .bind(e.user_id)
-        .bind(e.role.as_str())
-        .bind(&e.units)
-        .bind(e.child_id)
-        .bind(e.action.as_str())
-        .bind(&e.detail)
-        .bind(e.device_id)
-        .bind(e.session_id)
-        .bind(e.offline)
-        .bind(e.entry_id)
-        .bind(&row.prev_hash)
-        .bind(&row.hash)
-        .execute(self)
-        .await?;
+    /// Inserts the entries [`append`] numbered, in order, many to a
+    /// statement (called by [`Tx::commit`]).
+    pub(super) async fn insert_pending_audit(&mut self) -> Result<(), DbError> {
+        let pending = std::mem::take(&mut self.pending_audit);
+        for rows in pending.chunks(AUDIT_ROWS_PER_INSERT) {
+            let mut stmt = Stmt::new(insert_audit_sql(rows.len()));
+            for row in rows {
+                let e = &row.entry;
+                stmt = stmt
+                    .bind(row.seq)
+                    .bind(row.logged_at)
+                    .bind(e.occurred_at)
+                    .bind(e.user_id)
+                    .bind(e.role.as_str())
+                    .bind(&e.units)
+                    .bind(e.child_id)
+                    .bind(e.action.as_str())
+                    .bind(&e.detail)
+                    .bind(e.device_id)
+                    .bind(e.session_id)
+                    .bind(e.offline)
+                    .bind(e.entry_id)
+                    .bind(&row.prev_hash)
+                    .bind(&row.hash);
+            }
+            stmt.execute(&mut *self).await?;
+        }
         Ok(())
     }
 }

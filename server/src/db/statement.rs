@@ -189,6 +189,12 @@ pub(crate) struct Tx {
     /// without them ([`Pool::begin_write_unnumbered`]), which on PostgreSQL
     /// would take them after other rows.
     pub(super) may_number: bool,
+    /// Entries appended to the audit log, numbered and hashed, inserted
+    /// together by [`Tx::commit`]: a batch of pushes then costs one
+    /// statement per [`super::audit::AUDIT_ROWS_PER_INSERT`] entries, not one
+    /// each. Nothing reads the log inside a write transaction; a repeated
+    /// `entry_id` is looked for here too.
+    pub(super) pending_audit: Vec<super::audit::AuditRow>,
 }
 
 /// A locked counter row as read, and as this transaction has moved it.
@@ -222,6 +228,7 @@ impl<T> Counted<T> {
 pub(crate) struct Savepoint {
     audit_head: Option<Counted<String>>,
     change_counter: Option<Counted<()>>,
+    pending_audit: usize,
 }
 
 enum Conn {
@@ -236,11 +243,14 @@ impl Tx {
             audit_head: None,
             change_counter: None,
             may_number,
+            pending_audit: Vec::new(),
         }
     }
 
-    /// Writes back the counters this transaction moved, then commits.
+    /// Inserts the audit entries appended, writes back the counters this
+    /// transaction moved, then commits.
     pub(crate) async fn commit(mut self) -> Result<(), DbError> {
+        self.insert_pending_audit().await?;
         self.write_audit_head().await?;
         self.write_change_counter().await?;
         match self.conn {
@@ -269,6 +279,7 @@ impl Tx {
         Ok(Savepoint {
             audit_head: self.audit_head.clone(),
             change_counter: self.change_counter.clone(),
+            pending_audit: self.pending_audit.len(),
         })
     }
 
@@ -281,6 +292,7 @@ impl Tx {
             .await?;
         self.audit_head = mark.audit_head;
         self.change_counter = mark.change_counter;
+        self.pending_audit.truncate(mark.pending_audit);
         Ok(())
     }
 

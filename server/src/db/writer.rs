@@ -7,8 +7,10 @@
 //! counters' reads and write-backs, and the wait for the writer. One task
 //! per instance takes the jobs waiting in its queue, runs them in one
 //! transaction, each mutation behind a savepoint, commits once and only
-//! then answers every job. A failed transaction answers them all with the
-//! error; the devices retry, and a mutation that did commit (its commit's
+//! then answers every job. The audit entries of the whole batch are
+//! inserted together at the commit ([`super::statement::Tx::commit`]), so
+//! a failure there fails the batch. A failed transaction answers them all
+//! with the error; the devices retry, and a mutation that did commit (its commit's
 //! answer lost) is answered as the first time, so retries stay exactly once.
 
 use super::apply;

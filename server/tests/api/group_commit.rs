@@ -16,6 +16,7 @@ use std::time::Duration;
 backend_tests!(
     pushes_waiting_for_the_writer_share_a_transaction_and_keep_their_own_answers,
     a_push_that_fails_in_a_shared_transaction_fails_alone,
+    a_read_sent_again_in_the_same_transaction_is_logged_once,
 );
 
 const PUSHES: usize = 12;
@@ -268,5 +269,42 @@ async fn a_push_that_fails_in_a_shared_transaction_fails_alone(backend: Backend)
         MutationStatus::Applied { .. }
     ));
     assert_eq!(visits_in(&app.pull_all().await).get(&poisoned.id), Some(&1));
+    app.stop().await;
+}
+
+/// A tablet that sends its logged reads again before the first push is
+/// answered (a timeout, then a retry) may have both pushes in one batch:
+/// the audit log keeps the read once, though neither copy is in the table
+/// yet when the second is appended (entries are inserted at the commit).
+async fn a_read_sent_again_in_the_same_transaction_is_logged_once(backend: Backend) {
+    let app = TestApp::spawn(&backend).await;
+    let child = DEMO_CHILD_IDS[1];
+    let chain_before = app.db.verify_audit_chain(None).await.expect("chain");
+    let opened = shared::audit::LocalRead {
+        id: uuid::Uuid::new_v4(),
+        child_id: child,
+        kind: shared::audit::LocalReadKind::OpenedChild,
+        occurred_at: chrono::Utc::now() - chrono::Duration::hours(1),
+        offline: true,
+    };
+    let mut request = push_request(Vec::new());
+    request.reads = vec![opened.clone()];
+    let requests = vec![request.clone(), request];
+
+    let (answers, counts) = queued_behind_a_waiting_batch(&app, &requests).await;
+    for response in answers {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let after = app.db.writer_counts();
+    assert_eq!(
+        after.batches - counts.batches,
+        2,
+        "both copies in one batch"
+    );
+
+    // The waiting push's visit, and the read once.
+    let chain = app.db.verify_audit_chain(None).await.expect("chain");
+    assert_eq!(chain.first_broken, None);
+    assert_eq!(chain.entries, chain_before.entries + 2);
     app.stop().await;
 }
