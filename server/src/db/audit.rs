@@ -178,7 +178,7 @@ const AUDIT_COLUMNS: usize = 15;
 /// `INSERT INTO audit_log … VALUES (…), (…)` for `rows` entries, made once
 /// per size (statements are `&'static`, and prepared once per text).
 fn insert_audit_sql(rows: usize) -> &'static str {
-    static TEXTS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let texts = TEXTS.get_or_init(|| {
         (0..=AUDIT_ROWS_PER_INSERT)
             .map(|n| {
@@ -190,17 +190,16 @@ fn insert_audit_sql(rows: usize) -> &'static str {
                         format!("({})", params.join(", "))
                     })
                     .collect();
-                let sql = format!(
+                format!(
                     "INSERT INTO audit_log (seq, logged_at, occurred_at, user_id, role, units, \
                      child_id, action, detail, device_id, session_id, offline, entry_id, \
                      prev_hash, hash) VALUES {}",
                     values.join(", ")
-                );
-                &*Box::leak(sql.into_boxed_str())
+                )
             })
             .collect()
     });
-    texts[rows]
+    &texts[rows]
 }
 
 /// What the unit manager asked for.
@@ -614,6 +613,15 @@ impl std::str::FromStr for ChainPoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multi_row_insert_numbers_every_value_once_in_order() {
+        let sql = insert_audit_sql(3);
+        assert_eq!(sql.matches('(').count(), 1 + 3, "the columns, then 3 rows");
+        assert!(sql.contains("($1, $2,") && sql.contains("$15), ($16,"));
+        assert!(sql.ends_with("$44, $45)") && !sql.contains("$46"));
+        assert!(insert_audit_sql(AUDIT_ROWS_PER_INSERT).contains("$960)"));
+    }
 
     fn entry() -> NewAuditEntry {
         NewAuditEntry {
