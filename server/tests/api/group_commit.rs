@@ -19,6 +19,66 @@ backend_tests!(
     a_read_sent_again_in_the_same_transaction_is_logged_once,
 );
 
+/// PostgreSQL ends a transaction (40P01, 40001) when it chooses it to break
+/// a deadlock or a serialization conflict, as another instance's batch or
+/// another kind of write can cause. The writer runs the batch again, twice
+/// at most: a push whose batch was chosen twice is written once; one chosen
+/// every time is answered 503 (try later) and leaves nothing.
+#[tokio::test]
+async fn a_batch_chosen_to_break_a_deadlock_is_run_again() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let app = TestApp::spawn(&backend).await;
+    // Every insert of a visit counts itself; the first `times` fail as the
+    // deadlock's victim. The count is a sequence: it is not rolled back.
+    for sql in [
+        "CREATE SEQUENCE chosen_count",
+        "CREATE TABLE chosen_plan (times bigint NOT NULL)",
+        "INSERT INTO chosen_plan VALUES (2)",
+        "CREATE FUNCTION choose() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+         IF nextval('chosen_count') <= (SELECT times FROM chosen_plan) THEN \
+         RAISE EXCEPTION 'chosen to break a deadlock' USING ERRCODE = '40P01'; \
+         END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER choose BEFORE INSERT ON visits \
+         FOR EACH ROW EXECUTE FUNCTION choose()",
+    ] {
+        app.execute_sql(sql).await;
+    }
+    let tries = || app.query_i64("SELECT last_value FROM chosen_count");
+
+    let chosen_twice = push_request(vec![create_visit(visit(DEMO_CHILD_IDS[0]))]);
+    let answer = app.push(&chosen_twice).await;
+    assert!(matches!(
+        answer.results[0].status,
+        MutationStatus::Applied { .. }
+    ));
+    assert_eq!(
+        tries().await,
+        3,
+        "run three times: chosen twice, then written"
+    );
+    assert_eq!(
+        visits_in(&app.pull_all().await).get(&visit_of(&chosen_twice)),
+        Some(&1)
+    );
+
+    app.execute_sql("UPDATE chosen_plan SET times = 1000").await;
+    let before = app.counts().await;
+    let always_chosen = push_request(vec![create_visit(visit(DEMO_CHILD_IDS[1]))]);
+    let response = send(&app, &always_chosen).await.expect("task");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let error: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(error["code"], "database_unavailable");
+    assert_eq!(tries().await, 3 + 3, "run three times, then given up");
+    assert_eq!(app.counts().await, before, "nothing written");
+    assert_eq!(
+        visits_in(&app.pull_all().await).get(&visit_of(&always_chosen)),
+        None
+    );
+    app.stop().await;
+}
+
 const PUSHES: usize = 12;
 
 /// Waits until `reached` holds for the writer's counts.

@@ -281,6 +281,15 @@ impl TestApp {
         .expect("sql");
     }
 
+    /// One number from the database, read behind the server's back.
+    pub async fn query_i64(&self, sql: &str) -> i64 {
+        match self.direct_connection().await {
+            DirectConnection::Sqlite(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await,
+            DirectConnection::Postgres(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await,
+        }
+        .expect("sql")
+    }
+
     /// Takes the database's write lock behind the server's back (SQLite's
     /// database lock; PostgreSQL's change counter row, which every sync
     /// write takes first) until the returned guard is released.
