@@ -109,15 +109,14 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
 
 /// What the records store holds, in figures that change with every write:
 /// a snapshot made at one stamp is the caseload exactly while the stamp is
-/// the same (counted and read without opening a sealed value).
+/// the same (read without opening a sealed value or counting records).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoreStamp {
-    /// Records held.
-    pub records: u64,
-    /// Counts every write of a child's history and every change to which
-    /// children are held (the writes that move neither the cursor nor the
-    /// outbox).
-    pub history_rev: u64,
+    /// Counts every write to the records that moves neither the cursor nor
+    /// the outbox's newest key: a child's history written, children held or
+    /// forgotten, changes the server answered (the outbox may be back as it
+    /// was), records a new feed epoch dropped.
+    pub records_rev: u64,
     /// The pull cursor: moves with every page pulled.
     pub cursor: u64,
     /// Pending changes, and the newest one's outbox key (keys only grow).
@@ -367,8 +366,7 @@ mod tests {
 
     fn stamp() -> StoreStamp {
         StoreStamp {
-            records: 3,
-            history_rev: 2,
+            records_rev: 2,
             cursor: 17,
             pending: 0,
             last_pending_key: 4,
@@ -426,11 +424,7 @@ mod tests {
                 ..stamp()
             },
             StoreStamp {
-                history_rev: 3,
-                ..stamp()
-            },
-            StoreStamp {
-                records: 4,
+                records_rev: 3,
                 ..stamp()
             },
         ] {

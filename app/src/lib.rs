@@ -9,6 +9,7 @@ pub mod decisions;
 pub mod feed;
 pub mod labels;
 pub mod language;
+pub mod loads;
 pub mod lock;
 pub mod loggkontroll;
 pub mod outbox;

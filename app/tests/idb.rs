@@ -267,7 +267,40 @@ async fn the_caseload_snapshot_is_sealed_and_any_write_makes_it_stale() {
     assert_eq!(snapshot.rows_if_current(after_write, today), None);
     // A child's history written (or the child forgotten) moves it too.
     reopened.hold_children(&[child.id]).await.expect("hold");
-    assert_ne!(reopened.stamp().await.expect("stamp"), after_write);
+    let held = reopened.stamp().await.expect("stamp");
+    assert_ne!(held, after_write);
+
+    // A change the server took leaves the outbox as it was before the
+    // change: the stamp still moves, or a snapshot from before it would
+    // pass for current.
+    let before_change = reopened.stamp().await.expect("stamp");
+    let edited = create(&visit(child.id, "Ändrat och synkat."));
+    reopened.record_change(&edited).await.expect("write");
+    reopened
+        .settle(std::slice::from_ref(&edited))
+        .await
+        .expect("settle");
+    let settled = reopened.stamp().await.expect("stamp");
+    assert_eq!(
+        (settled.pending, settled.last_pending_key, settled.cursor),
+        (
+            before_change.pending,
+            before_change.last_pending_key,
+            before_change.cursor
+        ),
+        "the outbox and cursor are back where they were"
+    );
+    assert_ne!(settled, before_change);
+
+    // So do records a new feed epoch drops.
+    reopened
+        .adopt_epoch(
+            &shared::protocol::FeedEpoch("e2".into()),
+            &Default::default(),
+        )
+        .await
+        .expect("adopt");
+    assert_ne!(reopened.stamp().await.expect("stamp"), settled);
     idb::delete(&name).await.ok();
 }
 

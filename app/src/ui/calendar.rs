@@ -2,7 +2,7 @@
 //! upcoming ones as an iCalendar file for the work calendar.
 
 use super::caseload::{due_class, log_shown, today};
-use super::{ctx, store};
+use super::store;
 use crate::caseload::{overview, ChildOverview};
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::platform::browser;
@@ -52,21 +52,21 @@ fn view_of(rows: &[ChildOverview], span: Span, anchor: NaiveDate) -> Option<Cale
 
 #[component]
 pub(crate) fn CalendarPage() -> impl IntoView {
-    let ctx = ctx();
     let i18n = use_i18n();
     let language = crate::ui::language::reader();
     let rows = RwSignal::new(Vec::<ChildOverview>::new());
     let span = RwSignal::new(Span::Week);
     let anchor = RwSignal::new(today());
     let note = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        ctx.data_rev.track();
-        leptos::task::spawn_local(async move {
+    super::follow_store(move |load| {
+        Some(async move {
             let Some(store) = store() else { return };
             if let Ok(records) = store.view_all().await {
-                rows.set(overview(records, today()));
+                if load.is_latest() {
+                    rows.set(overview(records, today()));
+                }
             }
-        });
+        })
     });
     // Every child whose visit the calendar shows is a read of the child.
     let shown_log = std::rc::Rc::new(std::cell::RefCell::new(ShownLog::default()));

@@ -48,26 +48,24 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
     let i18n = use_i18n();
     let language = crate::ui::language::reader();
     let rows = RwSignal::new(None::<Result<Vec<ChildOverview>, String>>);
-    // Loads can finish out of order: only the latest one may show.
-    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    Effect::new(move |_| {
-        ctx.data_rev.track();
-        let this = latest.get() + 1;
-        latest.set(this);
-        let latest = latest.clone();
-        leptos::task::spawn_local(async move {
+    super::follow_store(move |load| {
+        Some(async move {
             let Some(store) = store() else { return };
             crate::platform::browser::mark("barnbesok:caseload-start");
             let today = today();
             let stamp = store.stamp().await.ok();
             // At once from the snapshot when nothing changed since it was made;
             // every record is opened next, and the rows replaced.
-            if this == 1 {
+            if load.is_first() {
                 if let (Some(stamp), Ok(Some(snapshot))) = (stamp, store.caseload_snapshot().await)
                 {
                     if let Some(shown) = snapshot.rows_if_current(stamp, today) {
-                        if latest.get() == this {
+                        if load.is_latest() {
                             rows.set(Some(Ok(shown)));
+                            crate::platform::browser::measure(
+                                "barnbesok:caseload-snapshot",
+                                "barnbesok:caseload-start",
+                            );
                             // Drawn before every record is read: that read
                             // keeps the page busy for a while.
                             gloo_timers::future::TimeoutFuture::new(200).await;
@@ -87,10 +85,10 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
             }
             // Every record opened and the snapshot saved (the benchmark waits for it).
             crate::platform::browser::measure("barnbesok:caseload", "barnbesok:caseload-start");
-            if latest.get() == this {
+            if load.is_latest() {
                 rows.set(Some(result));
             }
-        });
+        })
     });
 
     let filter = RwSignal::new(CaseloadFilter::default());

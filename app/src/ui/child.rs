@@ -51,21 +51,15 @@ pub(crate) fn ChildPage() -> impl IntoView {
             });
         }
     });
-    // Loads can finish out of order: only the latest one may show.
-    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    Effect::new(move |_| {
-        ctx.data_rev.track();
+    super::follow_store(move |load| {
         if editing.get() {
-            return;
+            return None;
         }
-        let this = latest.get() + 1;
-        latest.set(this);
-        let latest = latest.clone();
         let Some(id) = child_id.get() else {
             data.set(Some(Ok(None)));
-            return;
+            return None;
         };
-        leptos::task::spawn_local(async move {
+        Some(async move {
             let Some(store) = store() else { return };
             let loaded = async {
                 let records = store.view_of_child(id).await?;
@@ -78,10 +72,10 @@ pub(crate) fn ChildPage() -> impl IntoView {
                 )
             };
             let result = loaded.await.map_err(|e| e.0);
-            if latest.get() == this {
+            if load.is_latest() {
                 data.set(Some(result));
             }
-        });
+        })
     });
 
     view! {

@@ -162,22 +162,16 @@ pub(crate) fn ReportPage() -> impl IntoView {
     let state = RwSignal::new(SaveState::Idle);
 
     // Children from the device, followed as syncs bring them (a form opened
-    // during a first sync still offers the child it was opened from). Loads
-    // can finish out of order: only the latest one may show.
-    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    Effect::new(move |_| {
-        ctx.data_rev.track();
-        let this = latest.get() + 1;
-        latest.set(this);
-        let latest = latest.clone();
-        leptos::task::spawn_local(async move {
+    // during a first sync still offers the child it was opened from).
+    super::follow_store(move |load| {
+        Some(async move {
             let Some(store) = store() else { return };
             if let Ok(records) = store.view_all().await {
-                if latest.get() == this {
+                if load.is_latest() {
                     children.set(child_choices(records));
                 }
             }
-        });
+        })
     });
     // Managers and homes from the server when online (the managers are
     // kept for offline use).
@@ -550,10 +544,9 @@ pub(crate) fn ListPage() -> impl IntoView {
     let i18n = use_i18n();
     let language = language::reader();
     let list = RwSignal::new(None::<Result<Vec<Deviation>, String>>);
-    Effect::new(move |_| {
+    super::follow_store(move |load| {
         ctx.online.track();
-        ctx.data_rev.track();
-        leptos::task::spawn_local(async move {
+        Some(async move {
             let Some(store) = store() else { return };
             if !ctx.online.get_untracked() {
                 list.set(Some(Err(
@@ -562,12 +555,14 @@ pub(crate) fn ListPage() -> impl IntoView {
                 return;
             }
             let result = HttpTransport::new(store).deviations("all").await;
-            list.set(Some(
-                result
-                    .map(|l| l.deviations)
-                    .map_err(|f| failure_text(ctx, &f)),
-            ));
-        });
+            if load.is_latest() {
+                list.set(Some(
+                    result
+                        .map(|l| l.deviations)
+                        .map_err(|f| failure_text(ctx, &f)),
+                ));
+            }
+        })
     });
     view! {
         <h1>{t!(i18n, deviations.list.title)}</h1>

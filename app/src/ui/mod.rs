@@ -108,6 +108,25 @@ pub(crate) fn ctx() -> Ctx {
     use_context::<Ctx>().expect("Ctx is provided by App")
 }
 
+/// Runs `load` now and again whenever local data changes (`Ctx::data_rev`),
+/// and runs the future it returns. Signals `load` reads before returning are
+/// followed too. The future checks its [`Load`](crate::loads::Load) before
+/// showing anything: loads can finish out of order, and only the latest may
+/// show.
+pub(crate) fn follow_store<F>(mut load: impl FnMut(crate::loads::Load) -> Option<F> + 'static)
+where
+    F: std::future::Future<Output = ()> + 'static,
+{
+    let ctx = ctx();
+    let loads = crate::loads::LatestLoad::default();
+    Effect::new(move |_| {
+        ctx.data_rev.track();
+        if let Some(future) = load(loads.start()) {
+            leptos::task::spawn_local(future);
+        }
+    });
+}
+
 pub fn mount() {
     // A panic aborts the module; at least say why in the console.
     std::panic::set_hook(Box::new(|info| {

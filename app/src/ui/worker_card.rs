@@ -257,7 +257,6 @@ fn problem_text(problem: shared::children::CardProblem) -> String {
 /// the information.
 #[component]
 pub(crate) fn ChildCardPage() -> impl IntoView {
-    let ctx = ctx();
     let i18n = use_i18n();
     let language = super::language::reader();
     let params = use_params_map();
@@ -270,19 +269,20 @@ pub(crate) fn ChildCardPage() -> impl IntoView {
     let card = RwSignal::new(None::<Result<WorkerCard, String>>);
     load_my_card(card);
     let data = RwSignal::new(None::<Option<crate::caseload::ChildOverview>>);
-    Effect::new(move |_| {
-        ctx.data_rev.track();
-        let Some(id) = child_id.get() else { return };
-        leptos::task::spawn_local(async move {
+    super::follow_store(move |load| {
+        let id = child_id.get()?;
+        Some(async move {
             let Some(store) = store() else { return };
             let offline = !crate::platform::browser::is_online();
             let _ = store
                 .log_read(id, shared::audit::LocalReadKind::OpenedChild, offline)
                 .await;
             if let Ok(records) = store.view_of_child(id).await {
-                data.set(Some(overview(records, today()).into_iter().next()));
+                if load.is_latest() {
+                    data.set(Some(overview(records, today()).into_iter().next()));
+                }
             }
-        });
+        })
     });
     let planned = RwSignal::new(String::new());
     // Outside the part redrawn when the ticks arrive, so the answer stays.

@@ -77,10 +77,10 @@ impl IdbStore {
                 }
             }
         }
-        tx.object_store(META)
-            .map_err(js_err)?
-            .put_with_key(&JsValue::from_str(&epoch.0), &JsValue::from_str(EPOCH_KEY))
+        let meta = tx.object_store(META).map_err(js_err)?;
+        meta.put_with_key(&JsValue::from_str(&epoch.0), &JsValue::from_str(EPOCH_KEY))
             .map_err(js_err)?;
+        Self::bump_records_rev(&meta).await?;
         idb::committed(&tx).await?;
         Ok(dropped)
     }

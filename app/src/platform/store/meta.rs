@@ -152,14 +152,10 @@ impl IdbStore {
     }
 
     /// The store's figures (`StoreStamp`), read in one transaction so they
-    /// belong together. Nothing sealed is opened.
+    /// belong together. Nothing sealed is opened, and nothing is counted:
+    /// counting 50,000 records takes IndexedDB about 150 ms.
     pub async fn stamp(&self) -> Result<StoreStamp, StoreError> {
-        let tx = self.tx(&[RECORDS, OUTBOX, META], IdbTransactionMode::Readonly)?;
-        let records = tx
-            .object_store(RECORDS)
-            .map_err(js_err)?
-            .count()
-            .map_err(js_err)?;
+        let tx = self.tx(&[OUTBOX, META], IdbTransactionMode::Readonly)?;
         let pending = tx
             .object_store(OUTBOX)
             .map_err(js_err)?
@@ -167,16 +163,14 @@ impl IdbStore {
             .map_err(js_err)?;
         let meta = tx.object_store(META).map_err(js_err)?;
         let cursor = meta.get(&JsValue::from_str(CURSOR_KEY)).map_err(js_err)?;
-        let history_rev = meta
-            .get(&JsValue::from_str(HISTORY_REV_KEY))
+        let records_rev = meta
+            .get(&JsValue::from_str(RECORDS_REV_KEY))
             .map_err(js_err)?;
-        let records = idb::request(&records).await?.as_f64().unwrap_or(0.0) as u64;
         let pending: js_sys::Array = idb::request(&pending).await?.unchecked_into();
         let cursor = idb::request(&cursor).await?.as_f64().unwrap_or(0.0) as u64;
-        let history_rev = idb::request(&history_rev).await?.as_f64().unwrap_or(0.0) as u64;
+        let records_rev = idb::request(&records_rev).await?.as_f64().unwrap_or(0.0) as u64;
         Ok(StoreStamp {
-            records,
-            history_rev,
+            records_rev,
             cursor,
             pending: u64::from(pending.length()),
             last_pending_key: pending
@@ -276,20 +270,21 @@ impl IdbStore {
         let mut held = Self::read_held(&meta).await?;
         change(&mut held);
         Self::write_held(&meta, &held)?;
-        let rev = idb::request(
-            &meta
-                .get(&JsValue::from_str(HISTORY_REV_KEY))
-                .map_err(js_err)?,
-        )
-        .await?
-        .as_f64()
-        .unwrap_or(0.0);
-        meta.put_with_key(
-            &JsValue::from_f64(rev + 1.0),
-            &JsValue::from_str(HISTORY_REV_KEY),
-        )
-        .map_err(js_err)?;
+        Self::bump_records_rev(&meta).await?;
         idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// Moves `StoreStamp::records_rev`, in the transaction of `meta` that
+    /// writes the records.
+    pub(super) async fn bump_records_rev(meta: &IdbObjectStore) -> Result<(), StoreError> {
+        let key = JsValue::from_str(RECORDS_REV_KEY);
+        let rev = idb::request(&meta.get(&key).map_err(js_err)?)
+            .await?
+            .as_f64()
+            .unwrap_or(0.0);
+        meta.put_with_key(&JsValue::from_f64(rev + 1.0), &key)
+            .map_err(js_err)?;
         Ok(())
     }
 }

@@ -91,8 +91,9 @@ const CASELOAD_KEY: &str = "caseload_snapshot";
 /// sealed: its lists name children.
 const SELFCHECK_KEY: &str = "selfcheck_report";
 const WORKER_CARD_KEY: &str = "worker_card";
-/// Bumped with every write of `update_held` (`StoreStamp::history_rev`).
-const HISTORY_REV_KEY: &str = "history_rev";
+/// Bumped by every write to the records that moves neither the pull cursor
+/// nor the outbox's newest key (`StoreStamp::records_rev`).
+const RECORDS_REV_KEY: &str = "records_rev";
 
 fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {

@@ -205,7 +205,7 @@ impl IdbStore {
 
         // 2. Write, all at once.
         let tx = self.tx(
-            &[OUTBOX, REJECTED, RECORDS, JOURNAL],
+            &[OUTBOX, REJECTED, RECORDS, JOURNAL, META],
             IdbTransactionMode::Readwrite,
         )?;
         let outbox = tx.object_store(OUTBOX).map_err(js_err)?;
@@ -228,6 +228,8 @@ impl IdbStore {
         }
         apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
         Self::put_journal(&tx.object_store(JOURNAL).map_err(js_err)?, &journal_rows).await?;
+        // The outbox may be back where it was before these changes were made.
+        Self::bump_records_rev(&tx.object_store(META).map_err(js_err)?).await?;
         idb::committed(&tx).await?;
         Ok(())
     }
