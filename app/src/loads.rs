@@ -57,12 +57,16 @@ mod tests {
     }
 
     #[test]
-    fn pages_count_their_loads_apart() {
+    fn pages_count_their_loads_apart_and_a_copy_counts_with_its_page() {
         let caseload = LatestLoad::default();
         let child = LatestLoad::default();
-        let _ = caseload.start();
+        let first = caseload.start();
         let opened = child.start();
-        assert!(opened.is_first() && opened.is_latest());
-        assert!(caseload.clone().start().is_latest());
+        assert!(opened.is_first() && opened.is_latest() && first.is_latest());
+        let copy = caseload.clone();
+        let second = copy.start();
+        assert!(second.is_latest() && !first.is_latest());
+        let third = caseload.start();
+        assert!(third.is_latest() && !second.is_latest());
     }
 }
