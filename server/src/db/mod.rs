@@ -98,8 +98,13 @@ pub(crate) async fn timed<T>(
 
 impl DbError {
     /// Whether the database could not be reached (as opposed to a query that
-    /// failed), so that a client should simply retry later.
+    /// failed), so that a client should simply retry later. A lock conflict
+    /// still there after the writer's retries counts: the same batch may
+    /// well succeed later.
     pub fn is_unavailable(&self) -> bool {
+        if self.is_conflict() {
+            return true;
+        }
         let err = match self {
             Self::Sqlx(err) => err,
             Self::TimedOut => return true,
@@ -115,17 +120,12 @@ impl DbError {
             sqlx::Error::Database(db) => db.code().is_some_and(|code| {
                 // PostgreSQL: class 08 connection exception, 57P0x shutdown /
                 // cannot connect now, 55P03 lock timeout, 57014 statement
-                // timeout, 25P03 idle-in-transaction timeout, 40P01 and
-                // 40001 a lock conflict still there after the writer's
-                // retries (the same batch may well succeed later). SQLite: 5
+                // timeout, 25P03 idle-in-transaction timeout. SQLite: 5
                 // SQLITE_BUSY and 6 SQLITE_LOCKED, with their extended codes
                 // (the primary code is the low byte).
                 code.starts_with("08")
                     || code.starts_with("57P0")
-                    || matches!(
-                        code.as_ref(),
-                        "55P03" | "57014" | "25P03" | "40P01" | "40001"
-                    )
+                    || matches!(code.as_ref(), "55P03" | "57014" | "25P03")
                     || code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
             }),
             _ => false,
