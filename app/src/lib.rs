@@ -15,6 +15,7 @@ pub mod loggkontroll;
 pub mod outbox;
 pub mod reads;
 pub mod record;
+pub mod records_key;
 pub mod refused;
 pub mod register;
 pub mod review;

@@ -925,3 +925,167 @@ async fn a_refused_change_sent_again_is_pending_once_more_and_kept_work_holds_it
     );
     idb::delete(&name).await.ok();
 }
+
+/// Turns a device of this version into one as the version before the
+/// records key left it: every record sealed with the device key itself
+/// (`v2:`, through WebCrypto) and no records key stored.
+async fn as_sealed_by_the_earlier_version(name: &str, records: &[Record]) {
+    use app::lock::{read_key_params, seal_place, KeyParams, PinKdf, StoredKeyParams};
+    use app::platform::crypto::DeviceKey;
+    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx = idb::transaction(&db, &["meta"], web_sys::IdbTransactionMode::Readonly).expect("tx");
+    let params = idb::request(
+        &tx.object_store("meta")
+            .expect("meta")
+            .get(&"key_params".into())
+            .expect("get"),
+    )
+    .await
+    .expect("params")
+    .as_string()
+    .expect("stored params");
+    let StoredKeyParams::Current(KeyParams::Pin {
+        salt,
+        memory_kib,
+        time_cost,
+        lanes,
+        ..
+    }) = read_key_params(&params)
+    else {
+        panic!("a PIN set-up");
+    };
+    let kdf = PinKdf::validated(&salt, memory_kib, time_cost, lanes).expect("kdf");
+    let device_key = DeviceKey::from_pin(PIN, &kdf).await.expect("device key");
+    let mut sealed = Vec::new();
+    for record in records {
+        let stored = app::stored::StoredRecord::encode(record).expect("encode");
+        let v2 = device_key
+            .seal(&seal_place("records", &stored.key), &stored.json)
+            .await
+            .expect("seal");
+        sealed.push((stored.key, v2));
+    }
+    let tx = idb::transaction(
+        &db,
+        &["records", "meta"],
+        web_sys::IdbTransactionMode::Readwrite,
+    )
+    .expect("tx");
+    let os = tx.object_store("records").expect("records");
+    for (key, v2) in &sealed {
+        let value = idb::request(&os.get(&key.as_str().into()).expect("get"))
+            .await
+            .expect("value");
+        js_sys::Reflect::set(&value, &"json".into(), &v2.as_str().into()).expect("set");
+        os.put(&value).expect("put");
+    }
+    tx.object_store("meta")
+        .expect("meta")
+        .delete(&"records_key".into())
+        .expect("delete");
+    idb::committed(&tx).await.expect("commit");
+    db.close();
+}
+
+/// The `json` of every record as stored.
+async fn stored_sealings(name: &str) -> Vec<String> {
+    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx =
+        idb::transaction(&db, &["records"], web_sys::IdbTransactionMode::Readonly).expect("tx");
+    let values: js_sys::Array = idb::request(
+        &tx.object_store("records")
+            .expect("s")
+            .get_all()
+            .expect("all"),
+    )
+    .await
+    .expect("values")
+    .into();
+    db.close();
+    values
+        .iter()
+        .map(|v| idb::get_str(&v, "json").expect("json"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn records_sealed_by_the_earlier_version_open_and_move_to_the_records_key() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    // More than one of the move's chunks (500).
+    let visits: Vec<Visit> = (0..520)
+        .map(|i| visit(child, &format!("Besök {i}.")))
+        .collect();
+    let changes: Vec<Change> = visits
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Change {
+            seq: i as u64 + 1,
+            record: Record::Visit(v.clone()),
+        })
+        .collect();
+    store.apply_pulled(&changes, 520).await.expect("pull");
+    assert!(stored_sealings(&name)
+        .await
+        .iter()
+        .all(|s| s.starts_with("r1:")));
+    store.lock();
+    let records: Vec<Record> = changes.iter().map(|c| c.record.clone()).collect();
+    as_sealed_by_the_earlier_version(&name, &records).await;
+    assert!(stored_sealings(&name)
+        .await
+        .iter()
+        .all(|s| s.starts_with("v2:")));
+
+    // Two tabs unlock the old device at once: they agree on one records key.
+    let other_tab = IdbStore::open(&name).await.expect("open");
+    let (a, b) = futures::join!(store.unlock(PIN), other_tab.unlock(PIN));
+    assert_eq!(
+        (a.expect("a"), b.expect("b")),
+        (Unlock::Unlocked, Unlock::Unlocked)
+    );
+    assert_eq!(store.view_all().await.expect("old records open").len(), 520);
+    let mut changed = visits[0].clone();
+    changed.note = VisitNote::parse("Ändrat på servern.").expect("note");
+    let from_other_tab = visit(child, "Från den andra fliken.");
+    other_tab
+        .apply_pulled(
+            &[
+                Change {
+                    seq: 521,
+                    record: Record::Visit(changed.clone()),
+                },
+                Change {
+                    seq: 522,
+                    record: Record::Visit(from_other_tab.clone()),
+                },
+            ],
+            522,
+        )
+        .await
+        .expect("pull in the other tab");
+
+    // The one already sealed with the records key (by the pull) is left.
+    assert_eq!(store.reseal_with_records_key().await.expect("move"), 519);
+    let sealings = stored_sealings(&name).await;
+    assert_eq!(sealings.len(), 521);
+    assert!(sealings.iter().all(|s| s.starts_with("r1:")));
+    assert!(!sealings.iter().any(|s| s.contains("Besök")));
+    assert_eq!(store.reseal_with_records_key().await.expect("again"), 0);
+
+    // After a lock the records key comes back from the device key.
+    store.lock();
+    assert!(store.view_all().await.is_err(), "locked: nothing opens");
+    assert_eq!(store.unlock(PIN).await.expect("unlock"), Unlock::Unlocked);
+    let view = store.view_all().await.expect("view");
+    assert_eq!(view.len(), 521);
+    assert!(view.contains(&Record::Visit(changed)));
+    assert!(view.contains(&Record::Visit(from_other_tab)));
+    assert!(view.contains(&Record::Visit(visits[519].clone())));
+    idb::delete(&name).await.ok();
+}

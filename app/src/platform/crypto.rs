@@ -5,6 +5,7 @@
 //! PRF output (HKDF-SHA-256). The rules (costs, formats) are in `crate::lock`.
 
 use crate::lock::{seal_format, seal_parse, PinKdf, IV_BYTES, KEY_BYTES, PRF_KEY_INFO};
+use crate::records_key::NONCE_BYTES;
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -39,6 +40,25 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, CryptoError> {
     let mut bytes = vec![0u8; n];
     crypto()?.get_random_values_with_u8_array(&mut bytes)?;
     Ok(bytes)
+}
+
+/// `n` fresh nonces for the records key (`crate::records_key`), read from
+/// the CSPRNG in as few calls as it allows (64 KiB each).
+pub fn random_nonces(n: usize) -> Result<Vec<[u8; NONCE_BYTES]>, CryptoError> {
+    const PER_CALL: usize = 65_536 / NONCE_BYTES;
+    let mut nonces = Vec::with_capacity(n);
+    let mut left = n;
+    while left > 0 {
+        let take = left.min(PER_CALL);
+        let bytes = random_bytes(take * NONCE_BYTES)?;
+        nonces.extend(
+            bytes
+                .chunks_exact(NONCE_BYTES)
+                .map(|c| <[u8; NONCE_BYTES]>::try_from(c).expect("exact chunks")),
+        );
+        left -= take;
+    }
+    Ok(nonces)
 }
 
 /// AES-GCM parameters holding a copy of `iv` and the associated data in

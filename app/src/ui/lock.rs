@@ -185,6 +185,18 @@ async fn unlocked(ctx: Ctx) -> Result<(), String> {
     ctx.data_changed();
     sync_ctl::start(ctx);
     sync_ctl::request_sync(ctx);
+    // Records sealed by an earlier version move to the records key, in the
+    // background (docs/security.md); a lock stops it and the next unlock
+    // carries on.
+    leptos::task::spawn_local(async move {
+        match store.reseal_with_records_key().await {
+            Ok(0) => {}
+            Ok(n) => {
+                web_sys::console::info_1(&format!("{n} poster förseglade med postnyckeln").into())
+            }
+            Err(e) => web_sys::console::warn_1(&format!("postnyckeln: {}", e.0).into()),
+        }
+    });
     Ok(())
 }
 

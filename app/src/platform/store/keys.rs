@@ -5,7 +5,14 @@
 use super::*;
 use crate::lock::{
     read_key_params, seal_place, validated_authenticator, KeyParams, PinKdf, StoredKeyParams,
+    KEY_BYTES,
 };
+use crate::records_key::{is_sealed_with_records_key, RecordsKey};
+use std::rc::Rc;
+
+/// Records read and, where sealed with the device key, sealed again with
+/// the records key per transaction of [`IdbStore::reseal_with_records_key`].
+const RESEAL_CHUNK: u32 = 500;
 
 /// How this device unlocks, as its stored key parameters say.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,13 +32,163 @@ impl IdbStore {
             .ok_or_else(|| StoreError(LOCKED.into()))
     }
 
+    pub(super) fn records_key(&self) -> Result<Rc<RecordsKey>, StoreError> {
+        self.records_key
+            .borrow()
+            .clone()
+            .ok_or_else(|| StoreError(LOCKED.into()))
+    }
+
     pub fn is_unlocked(&self) -> bool {
         self.key.borrow().is_some()
     }
 
-    /// Forgets the key: nothing about children can be read until unlocked.
+    /// Forgets the keys: nothing about children can be read until unlocked.
     pub fn lock(&self) {
         self.key.borrow_mut().take();
+        self.records_key.borrow_mut().take();
+    }
+
+    /// Both keys in memory: the device is open.
+    fn keep_keys(&self, device: DeviceKey, records: RecordsKey) {
+        *self.key.borrow_mut() = Some(device);
+        *self.records_key.borrow_mut() = Some(Rc::new(records));
+    }
+
+    /// A new records key and the device key's seal of it, for
+    /// [`RECORDS_KEY_KEY`].
+    async fn new_records_key(device: &DeviceKey) -> Result<(RecordsKey, String), StoreError> {
+        let crypto = |e: crate::platform::crypto::CryptoError| StoreError(e.0);
+        let mut bytes = random_bytes(KEY_BYTES).map_err(crypto)?;
+        let key = RecordsKey::from_bytes(&bytes).ok_or_else(|| StoreError("nyckel".into()))?;
+        bytes.iter_mut().for_each(|b| *b = 0);
+        let sealed = device
+            .seal(&seal_place(META, RECORDS_KEY_KEY), &key.to_text())
+            .await
+            .map_err(crypto)?;
+        Ok((key, sealed))
+    }
+
+    /// The records key this device's records are sealed with, opened with
+    /// the device key. A device set up before records were sealed in
+    /// WebAssembly gets one now; if another tab made one first, that one
+    /// is kept and used (the put happens only where none is stored).
+    async fn stored_records_key(&self, device: &DeviceKey) -> Result<RecordsKey, StoreError> {
+        let place = seal_place(META, RECORDS_KEY_KEY);
+        let sealed = match self.meta_get(RECORDS_KEY_KEY).await?.as_string() {
+            Some(sealed) => sealed,
+            None => {
+                let (_, sealed) = Self::new_records_key(device).await?;
+                let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
+                let meta = tx.object_store(META).map_err(js_err)?;
+                let at = JsValue::from_str(RECORDS_KEY_KEY);
+                let stored = idb::request(&meta.get(&at).map_err(js_err)?).await?;
+                let kept = match stored.as_string() {
+                    Some(theirs) => theirs,
+                    None => {
+                        meta.put_with_key(&JsValue::from_str(&sealed), &at)
+                            .map_err(js_err)?;
+                        sealed
+                    }
+                };
+                idb::committed(&tx).await?;
+                kept
+            }
+        };
+        let text = device
+            .open(&place, &sealed)
+            .await
+            .map_err(|e| StoreError(e.0))?;
+        let key = RecordsKey::from_text(&text);
+        let mut bytes = text.into_bytes();
+        bytes.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&bytes);
+        key.ok_or_else(|| StoreError("postnyckeln på enheten är skadad".into()))
+    }
+
+    /// Seals a record's `json` for its `key` with the records key and a
+    /// fresh `nonce`.
+    pub(super) fn seal_record(
+        &self,
+        key: &str,
+        json: &str,
+        nonce: &[u8; NONCE_BYTES],
+    ) -> Result<String, StoreError> {
+        Ok(self
+            .records_key()?
+            .seal(nonce, &seal_place(RECORDS, key), json))
+    }
+
+    /// Seals every record still sealed with the device key (by an earlier
+    /// version of the app) again with the records key, a chunk per
+    /// transaction; the number resealed. A record changed meanwhile (a
+    /// pull wrote it) is left as the pull wrote it. Stops when the device
+    /// locks; the next unlock carries on.
+    pub async fn reseal_with_records_key(&self) -> Result<usize, StoreError> {
+        let mut after: Option<String> = None;
+        let mut resealed = 0;
+        loop {
+            let tx = self.tx(&[RECORDS], IdbTransactionMode::Readonly)?;
+            let records = tx.object_store(RECORDS).map_err(js_err)?;
+            let range = match &after {
+                None => JsValue::UNDEFINED,
+                Some(key) => {
+                    web_sys::IdbKeyRange::lower_bound_with_open(&JsValue::from_str(key), true)
+                        .map_err(js_err)?
+                        .into()
+                }
+            };
+            let values: js_sys::Array = idb::request(
+                &records
+                    .get_all_with_key_and_limit(&range, RESEAL_CHUNK)
+                    .map_err(js_err)?,
+            )
+            .await?
+            .unchecked_into();
+            if values.length() == 0 {
+                return Ok(resealed);
+            }
+            let mut old = Vec::new();
+            for value in values.iter() {
+                let key = idb::get_str(&value, "key")?;
+                let json = idb::get_str(&value, "json")?;
+                after = Some(key.clone());
+                if !is_sealed_with_records_key(&json) {
+                    old.push((key, json));
+                }
+            }
+            if old.is_empty() {
+                continue;
+            }
+            let opened = try_join_all(
+                old.iter()
+                    .map(|(key, sealed)| self.open_sealed(RECORDS, key, sealed)),
+            )
+            .await?;
+            let nonces = random_nonces(old.len())?;
+            let mut new = Vec::with_capacity(old.len());
+            for (((key, sealed), plain), nonce) in old.into_iter().zip(opened).zip(&nonces) {
+                new.push((key.clone(), sealed, self.seal_record(&key, &plain, nonce)?));
+            }
+            let tx = self.tx_refetchable(&[RECORDS])?;
+            let records = tx.object_store(RECORDS).map_err(js_err)?;
+            for (key, sealed, resealed_json) in &new {
+                let current =
+                    idb::request(&records.get(&JsValue::from_str(key)).map_err(js_err)?).await?;
+                if current.is_undefined() || idb::get_str(&current, "json")? != *sealed {
+                    continue;
+                }
+                js_sys::Reflect::set(
+                    &current,
+                    &JsValue::from_str("json"),
+                    &JsValue::from_str(resealed_json),
+                )
+                .map_err(js_err)?;
+                records.put(&current).map_err(js_err)?;
+                resealed += 1;
+            }
+            idb::committed(&tx).await?;
+        }
     }
 
     /// Seals `plain` for the value at `key` of `store`: it opens only there.
@@ -55,8 +212,15 @@ impl IdbStore {
         key: &str,
         sealed: &str,
     ) -> Result<String, StoreError> {
+        let place = seal_place(store, key);
+        if is_sealed_with_records_key(sealed) {
+            return self
+                .records_key()?
+                .open(&place, sealed)
+                .map_err(|e| StoreError(format!("värdet i {place} går inte att öppna: {e}")));
+        }
         self.key()?
-            .open(&seal_place(store, key), sealed)
+            .open(&place, sealed)
             .await
             .map_err(|e| StoreError(e.0))
     }
@@ -112,12 +276,14 @@ impl IdbStore {
             .await
             .map_err(|e| StoreError(e.0))?;
         let json = serde_json::to_string(&params(check)).map_err(decode_err)?;
+        let (records_key, sealed_records_key) = Self::new_records_key(&key).await?;
         self.meta_put(&[
             (KDF_KEY, JsValue::from_str(&json)),
+            (RECORDS_KEY_KEY, JsValue::from_str(&sealed_records_key)),
             (PIN_FAILURES_KEY, JsValue::from_f64(0.0)),
         ])
         .await?;
-        *self.key.borrow_mut() = Some(key);
+        self.keep_keys(key, records_key);
         Ok(())
     }
 
@@ -162,7 +328,8 @@ impl IdbStore {
             .await
             .map_err(|e| StoreError(e.0))?;
         if key.open(CHECK_AT, &check).await.ok().as_deref() == Some(CHECK_TEXT) {
-            *self.key.borrow_mut() = Some(key);
+            let records_key = self.stored_records_key(&key).await?;
+            self.keep_keys(key, records_key);
             return Ok(true);
         }
         Ok(false)
@@ -218,7 +385,8 @@ impl IdbStore {
         if key.open(CHECK_AT, &check).await.ok().as_deref() == Some(CHECK_TEXT) {
             self.meta_put(&[(PIN_FAILURES_KEY, JsValue::from_f64(0.0))])
                 .await?;
-            *self.key.borrow_mut() = Some(key);
+            let records_key = self.stored_records_key(&key).await?;
+            self.keep_keys(key, records_key);
             return Ok(Unlock::Unlocked);
         }
         match after_wrong_pin(failures) {

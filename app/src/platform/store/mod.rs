@@ -27,10 +27,11 @@ mod reads;
 pub use keys::KeyMethod;
 pub use outbox::RefusedChange;
 
-use super::crypto::{random_bytes, DeviceKey};
+use super::crypto::{random_bytes, random_nonces, DeviceKey};
 use super::idb::{self, IdbError};
 use crate::caseload::{CaseloadSnapshot, StoreStamp};
 use crate::lock::{after_wrong_pin, b64_encode, AfterWrongPin, CHECK_AT, CHECK_TEXT, SALT_BYTES};
+use crate::records_key::{RecordsKey, NONCE_BYTES};
 use crate::stored::{overlay, pulled_effect, record_key, LocalEffect, OutboxEntry, StoredRecord};
 use crate::sync::{LocalStore, StoreError};
 use futures::future::try_join_all;
@@ -94,6 +95,8 @@ const WORKER_CARD_KEY: &str = "worker_card";
 /// Bumped by every write to the records that moves neither the pull cursor
 /// nor the outbox's newest key (`StoreStamp::records_rev`).
 const RECORDS_REV_KEY: &str = "records_rev";
+/// The records key (`crate::records_key`), sealed with the device key.
+const RECORDS_KEY_KEY: &str = "records_key";
 
 fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
@@ -167,6 +170,8 @@ pub enum Unlock {
 pub struct IdbStore {
     db: IdbDatabase,
     key: RefCell<Option<DeviceKey>>,
+    /// Opened with `key`; seals the records (`crate::records_key`).
+    records_key: RefCell<Option<std::rc::Rc<RecordsKey>>>,
     /// Pulled changes sealed ahead of their page (`prepare_pulled`), with
     /// the change each was made from.
     prepared: RefCell<Vec<(Change, Write)>>,
@@ -177,6 +182,7 @@ impl IdbStore {
         Ok(Self {
             db: idb::open(name, DB_VERSION, upgrade).await?,
             key: RefCell::new(None),
+            records_key: RefCell::new(None),
             prepared: RefCell::new(Vec::new()),
         })
     }
@@ -214,10 +220,14 @@ impl IdbStore {
     }
 
     /// A record as stored: its key, kind and child in the clear (ids only),
-    /// the record itself sealed.
-    async fn sealed_record(&self, record: &Record) -> Result<JsValue, StoreError> {
+    /// the record itself sealed with the records key and `nonce`.
+    fn sealed_record(
+        &self,
+        record: &Record,
+        nonce: &[u8; NONCE_BYTES],
+    ) -> Result<JsValue, StoreError> {
         let stored = StoredRecord::encode(record).map_err(decode_err)?;
-        let sealed = self.seal(RECORDS, &stored.key, &stored.json).await?;
+        let sealed = self.seal_record(&stored.key, &stored.json, nonce)?;
         Ok(idb::object(&[
             ("key", &stored.key),
             ("kind", &stored.kind),
@@ -228,13 +238,28 @@ impl IdbStore {
 
     /// Pulled changes as writes to `records`, sealed ahead of the transaction.
     async fn sealed_effects(&self, changes: &[Change]) -> Result<Vec<Write>, StoreError> {
-        try_join_all(changes.iter().map(|change| async move {
-            Ok::<_, StoreError>(match pulled_effect(change.record.clone()) {
-                LocalEffect::Put(record) => Write::Put(self.sealed_record(&record).await?),
-                LocalEffect::Delete(key) => Write::Delete(key),
+        self.sealed_writes(
+            changes
+                .iter()
+                .map(|change| pulled_effect(change.record.clone())),
+        )
+    }
+
+    /// Effects on `records` as writes, each put sealed with its own nonce.
+    fn sealed_writes(
+        &self,
+        effects: impl ExactSizeIterator<Item = LocalEffect>,
+    ) -> Result<Vec<Write>, StoreError> {
+        let nonces = random_nonces(effects.len())?;
+        effects
+            .zip(&nonces)
+            .map(|(effect, nonce)| {
+                Ok(match effect {
+                    LocalEffect::Put(record) => Write::Put(self.sealed_record(&record, nonce)?),
+                    LocalEffect::Delete(key) => Write::Delete(key),
+                })
             })
-        }))
-        .await
+            .collect()
     }
 
     async fn get_all(
@@ -348,6 +373,7 @@ impl IdbStore {
             SESSION_KEY,
             OWNER_KEY,
             KDF_KEY,
+            RECORDS_KEY_KEY,
             PIN_FAILURES_KEY,
             LOCK_AFTER_KEY,
             CHECK_TOKEN_KEY,
@@ -378,6 +404,12 @@ impl IdbStore {
         }
         idb::committed(&tx).await?;
         Ok(())
+    }
+}
+
+impl From<super::crypto::CryptoError> for StoreError {
+    fn from(e: super::crypto::CryptoError) -> Self {
+        StoreError(e.0)
     }
 }
 

@@ -179,13 +179,7 @@ impl IdbStore {
             self.known_records(keys).await
         })
         .await?;
-        let mut writes = Vec::with_capacity(effects.len());
-        for effect in effects {
-            writes.push(match effect {
-                LocalEffect::Put(record) => Write::Put(self.sealed_record(&record).await?),
-                LocalEffect::Delete(key) => Write::Delete(key),
-            });
-        }
+        let writes = self.sealed_writes(effects.into_iter())?;
         let mut rejected_rows = Vec::with_capacity(refused.len());
         for (mutation, code) in refused {
             let code = serde_json::to_value(code)
