@@ -1089,3 +1089,97 @@ async fn records_sealed_by_the_earlier_version_open_and_move_to_the_records_key(
     assert!(view.contains(&Record::Visit(visits[519].clone())));
     idb::delete(&name).await.ok();
 }
+
+#[wasm_bindgen_test]
+async fn a_store_of_the_previous_schema_upgrades_and_finds_conflicts_by_their_keys() {
+    use shared::protocol::{Conflict, EditableKind, RecordRef};
+    use shared::{ConflictId, DeviceId};
+    let name = fresh_name();
+    // The schema as version 5 left it, the index on each record's kind included.
+    let db = idb::open(&name, 5, |db, _, _| {
+        let store = |name: &str, key: Option<&str>, auto: bool| {
+            let params = web_sys::IdbObjectStoreParameters::new();
+            if let Some(key) = key {
+                params.set_key_path(&key.into());
+            }
+            params.set_auto_increment(auto);
+            db.create_object_store_with_optional_parameters(name, &params)
+        };
+        let unique = web_sys::IdbIndexParameters::new();
+        unique.set_unique(true);
+        let records = store("records", Some("key"), false)?;
+        records.create_index_with_str("by_child", "child_id")?;
+        records.create_index_with_str("by_kind", "kind")?;
+        store("outbox", None, true)?.create_index_with_str_and_optional_parameters(
+            "by_mutation",
+            "mutation_id",
+            &unique,
+        )?;
+        store("meta", None, false)?;
+        store("rejected", Some("mutation_id"), false)?;
+        store("reads", Some("id"), false)?;
+        store("drafts", Some("child_id"), false)?;
+        let journal = store("journal", None, true)?;
+        journal.create_index_with_str_and_optional_parameters(
+            "by_mutation",
+            "mutation_id",
+            &unique,
+        )?;
+        journal.create_index_with_str("by_child", "child_id")?;
+        store("unknown", Some("key"), false)?.create_index_with_str("by_child", "child_id")?;
+        Ok(())
+    })
+    .await
+    .expect("version 5");
+    db.close();
+
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let conflict = Conflict {
+        id: ConflictId::new_random(),
+        target: RecordRef {
+            kind: EditableKind::Placement,
+            id: uuid::Uuid::new_v4(),
+            child_id: child,
+        },
+        field: "home_id".into(),
+        server_value: serde_json::json!("a"),
+        device_value: serde_json::json!("b"),
+        device_id: DeviceId::new_random(),
+        mutation_id: MutationId::new_random(),
+        resolution: None,
+    };
+    let records = [
+        Record::Visit(visit(child, "Före.")),
+        Record::Conflict(conflict.clone()),
+        Record::Visit(visit(child, "Efter.")),
+    ];
+    let changes: Vec<Change> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Change {
+            seq: i as u64 + 1,
+            record: r.clone(),
+        })
+        .collect();
+    store.apply_pulled(&changes, 3).await.expect("pull");
+    assert_eq!(
+        store.conflicts().await.expect("conflicts"),
+        vec![Record::Conflict(conflict)]
+    );
+    assert_eq!(store.view_of_child(child).await.expect("view").len(), 3);
+
+    let db = idb::open(&name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx =
+        idb::transaction(&db, &["records"], web_sys::IdbTransactionMode::Readonly).expect("tx");
+    let records = tx.object_store("records").expect("records");
+    assert!(records.index("by_child").is_ok());
+    assert!(
+        records.index("by_kind").is_err(),
+        "no index every put must update"
+    );
+    db.close();
+    idb::delete(&name).await.ok();
+}

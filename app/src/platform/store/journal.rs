@@ -109,13 +109,17 @@ impl IdbStore {
 
     /// The changes of kinds this build does not read, opened.
     pub async fn unknown_changes(&self) -> Result<Vec<UnknownChange>, StoreError> {
-        self.open_all(UNKNOWN, "key", self.get_all(UNKNOWN, None).await?)
+        self.open_all(UNKNOWN, "key", self.get_all(UNKNOWN, Select::All).await?)
             .await
     }
 
     pub(super) async fn read_journal(&self) -> Result<Vec<JournalEntry>, StoreError> {
-        self.open_all(JOURNAL, "mutation_id", self.get_all(JOURNAL, None).await?)
-            .await
+        self.open_all(
+            JOURNAL,
+            "mutation_id",
+            self.get_all(JOURNAL, Select::All).await?,
+        )
+        .await
     }
 
     pub(super) async fn delete_from_journal(&self, ids: &[MutationId]) -> Result<(), StoreError> {

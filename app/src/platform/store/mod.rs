@@ -44,7 +44,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
-pub const DB_VERSION: u32 = 5;
+pub const DB_VERSION: u32 = 6;
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
@@ -98,11 +98,10 @@ const RECORDS_REV_KEY: &str = "records_rev";
 /// The records key (`crate::records_key`), sealed with the device key.
 const RECORDS_KEY_KEY: &str = "records_key";
 
-fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
+fn upgrade(db: &IdbDatabase, tx: &IdbTransaction, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
         let records = idb::create_store(db, RECORDS, Some("key"), false)?;
         records.create_index_with_str("by_child", "child_id")?;
-        records.create_index_with_str("by_kind", "kind")?;
         let outbox = idb::create_store(db, OUTBOX, None, true)?;
         let unique = web_sys::IdbIndexParameters::new();
         unique.set_unique(true);
@@ -134,6 +133,12 @@ fn upgrade(db: &IdbDatabase, _tx: &IdbTransaction, old_version: u32) -> Result<(
         journal.create_index_with_str("by_child", "child_id")?;
         let unknown = idb::create_store(db, UNKNOWN, Some("key"), false)?;
         unknown.create_index_with_str("by_child", "child_id")?;
+    }
+    if (1..6).contains(&old_version) {
+        // Records of one kind are found by their keys' prefix; an index on
+        // the kind cost every put of a first sync about a sixth of its time
+        // (docs/performance.md).
+        tx.object_store(RECORDS)?.delete_index("by_kind")?;
     }
     Ok(())
 }
@@ -262,19 +267,16 @@ impl IdbStore {
             .collect()
     }
 
-    async fn get_all(
-        &self,
-        store: &str,
-        index: Option<(&str, &str)>,
-    ) -> Result<js_sys::Array, StoreError> {
+    async fn get_all(&self, store: &str, select: Select<'_>) -> Result<js_sys::Array, StoreError> {
         let tx = self.tx(&[store], IdbTransactionMode::Readonly)?;
         let os = tx.object_store(store).map_err(js_err)?;
-        let req = match index {
-            None => os.get_all(),
-            Some((name, key)) => os
+        let req = match select {
+            Select::All => os.get_all(),
+            Select::Indexed(name, key) => os
                 .index(name)
                 .map_err(js_err)?
                 .get_all_with_key(&JsValue::from_str(key)),
+            Select::Kind(kind) => os.get_all_with_key(&kind_range(kind)?.into()),
         }
         .map_err(js_err)?;
         Ok(idb::request(&req).await?.unchecked_into())
@@ -299,26 +301,25 @@ impl IdbStore {
         .await
     }
 
-    async fn base(
-        &self,
-        index: Option<(&str, &str)>,
-    ) -> Result<BTreeMap<String, Record>, StoreError> {
+    async fn base(&self, select: Select<'_>) -> Result<BTreeMap<String, Record>, StoreError> {
         let records: Vec<Record> = self
-            .open_all(RECORDS, "key", self.get_all(RECORDS, index).await?)
+            .open_all(RECORDS, "key", self.get_all(RECORDS, select).await?)
             .await?;
         Ok(records.into_iter().map(|r| (record_key(&r), r)).collect())
     }
 
     /// Every record as the device shows it: the server's with pending changes on top.
     pub async fn view_all(&self) -> Result<Vec<Record>, StoreError> {
-        let mut view = self.base(None).await?;
+        let mut view = self.base(Select::All).await?;
         overlay(&mut view, &self.outbox().await?);
         Ok(view.into_values().collect())
     }
 
     /// One child's records as the device shows them, the child's own included.
     pub async fn view_of_child(&self, child: ChildId) -> Result<Vec<Record>, StoreError> {
-        let mut view = self.base(Some(("by_child", &child.to_string()))).await?;
+        let mut view = self
+            .base(Select::Indexed("by_child", &child.to_string()))
+            .await?;
         let pending: Vec<Mutation> = self
             .outbox()
             .await?
@@ -330,10 +331,10 @@ impl IdbStore {
     }
 
     /// The conflicts as the device shows them (a pending resolution applied).
-    /// Read through the `by_kind` index, so a sync does not open every record
-    /// on the device to count them.
+    /// Read by their keys' prefix, so a sync does not open every record on
+    /// the device to count them.
     pub async fn conflicts(&self) -> Result<Vec<Record>, StoreError> {
-        let mut view = self.base(Some(("by_kind", "conflict"))).await?;
+        let mut view = self.base(Select::Kind("conflict")).await?;
         let pending: Vec<Mutation> = self
             .outbox()
             .await?
@@ -413,6 +414,26 @@ impl From<super::crypto::CryptoError> for StoreError {
     }
 }
 
+/// Which values of a store [`IdbStore::get_all`] reads.
+enum Select<'a> {
+    All,
+    /// Those whose index `.0` holds `.1`.
+    Indexed(&'a str, &'a str),
+    /// The records of one kind: their keys are `<kind>:<id>`
+    /// (`stored::record_key`), so a key range finds them without an index
+    /// that every put would have to update.
+    Kind(&'a str),
+}
+
+fn kind_range(kind: &str) -> Result<web_sys::IdbKeyRange, StoreError> {
+    // ';' follows ':', so the range holds exactly the keys `<kind>:…`.
+    web_sys::IdbKeyRange::bound(
+        &JsValue::from_str(&format!("{kind}:")),
+        &JsValue::from_str(&format!("{kind};")),
+    )
+    .map_err(js_err)
+}
+
 /// One write to `records`, prepared (sealed) before its transaction.
 enum Write {
     Put(JsValue),
@@ -435,8 +456,12 @@ fn apply_writes(records: &IdbObjectStore, writes: &[Write]) -> Result<(), StoreE
 
 impl LocalStore for IdbStore {
     async fn outbox(&self) -> Result<Vec<Mutation>, StoreError> {
-        self.open_all(OUTBOX, "mutation_id", self.get_all(OUTBOX, None).await?)
-            .await
+        self.open_all(
+            OUTBOX,
+            "mutation_id",
+            self.get_all(OUTBOX, Select::All).await?,
+        )
+        .await
     }
 
     async fn settle(&self, settled: &[Mutation]) -> Result<(), StoreError> {
@@ -534,7 +559,7 @@ impl LocalStore for IdbStore {
     }
 
     async fn pending_reads(&self) -> Result<Vec<shared::audit::LocalRead>, StoreError> {
-        self.open_all(READS, "id", self.get_all(READS, None).await?)
+        self.open_all(READS, "id", self.get_all(READS, Select::All).await?)
             .await
     }
 

@@ -39,7 +39,7 @@ impl IdbStore {
 
     /// Keys of records with changes not yet on the server.
     pub async fn pending_record_keys(&self) -> Result<HashSet<String>, StoreError> {
-        self.get_all(OUTBOX, None)
+        self.get_all(OUTBOX, Select::All)
             .await?
             .iter()
             .map(|v| idb::get_str(&v, "record_key").map_err(StoreError::from))
@@ -58,7 +58,7 @@ impl IdbStore {
 
     /// Changes the server refused, for the user to read and dismiss.
     pub async fn refused(&self) -> Result<Vec<RefusedChange>, StoreError> {
-        let values = self.get_all(REJECTED, None).await?;
+        let values = self.get_all(REJECTED, Select::All).await?;
         let codes: Vec<ErrorCode> = values
             .iter()
             .map(|v| {
