@@ -392,9 +392,11 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
     // The children in the scope of every page of a pull from the start: the
     // pull brought their whole history.
     let mut complete: Option<BTreeSet<ChildId>> = None;
-    // The next page is fetched while this one is sealed and stored: on a slow
-    // network the download, not the device, sets the pace.
+    // Three pages at once: while one is stored, the next is sealed and the
+    // one after it downloaded. The device's work and the server's overlap;
+    // on a slow network the download, not the device, sets the pace.
     let mut prefetched: Option<Result<PulledPage, TransportError>> = None;
+    let mut ahead: Option<Result<PulledPage, TransportError>> = None;
     let last = loop {
         let pulled = match prefetched.take() {
             Some(pulled) => pulled,
@@ -408,6 +410,7 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
             }) if !cursor_ahead && refresh.is_none() => {
                 cursor_ahead = true;
                 since = 0;
+                ahead = None;
                 continue;
             }
             other => other?,
@@ -461,6 +464,7 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
                 since = 0;
                 start = 0;
                 complete = None;
+                ahead = None;
                 continue;
             }
         }
@@ -485,9 +489,26 @@ pub async fn sync_with_progress<S: LocalStore, T: Transport>(
         if page.has_more {
             let (applied, next) =
                 futures::join!(store.apply_pulled(&page.changes, page.cursor), async {
-                    let next = transport.pull(page.cursor, PULL_PAGE, None).await;
+                    let next = match ahead.take() {
+                        Some(next) => next,
+                        None => transport.pull(page.cursor, PULL_PAGE, None).await,
+                    };
                     if let Ok(next) = &next {
-                        store.prepare_pulled(&next.changes).await?;
+                        // The download first, so that it is under way while
+                        // the page is sealed.
+                        let (further, prepared) = futures::join!(
+                            async {
+                                match next.has_more {
+                                    true => {
+                                        Some(transport.pull(next.cursor, PULL_PAGE, None).await)
+                                    }
+                                    false => None,
+                                }
+                            },
+                            store.prepare_pulled(&next.changes)
+                        );
+                        prepared?;
+                        ahead = further;
                     }
                     Ok::<_, SyncError>(next)
                 });
