@@ -498,7 +498,7 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
   console.log(`Machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node ${process.version}`);
   console.log('Versions: ' + Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', '));
 
-  console.log('\nSync into IndexedDB on disk in headless Chromium (records of about 1.5 KB; ours sealed with AES-GCM on the device)\n');
+  console.log('\nSync into IndexedDB on disk in headless Chromium (records of about 1.5 KB; ours sealed on the device with XChaCha20-Poly1305 under a records key the WebCrypto device key wraps)\n');
   const rows = [['records', 'ours: initial', 'PouchDB: initial', 'RxDB: initial', 'raw IndexedDB put (floor)', 'ours vs PouchDB', 'ours vs RxDB', 'ours vs floor',
     `ours: ${CHANGES} changes`, `PouchDB: ${CHANGES} changes`, `RxDB: ${CHANGES} changes`, 'ours: incremental / initial']];
   const faster = (peer, o) => `${(peer / o).toFixed(1)}× faster`;

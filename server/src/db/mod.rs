@@ -31,7 +31,7 @@ mod sqlite;
 mod statement;
 mod writer;
 
-pub use feed::{PullError, PullPage};
+pub use feed::{PullBody, PullError, PullPage};
 pub use writer::WriterCounts;
 
 use shared::protocol::{Mutation, MutationOutcome, Record};

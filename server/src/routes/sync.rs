@@ -9,8 +9,9 @@ use axum::extract::{Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use shared::audit::{AuditAction, MAX_READS_PER_PUSH};
+use crate::db::PullBody;
 use shared::protocol::{
-    PullResponse, PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT,
+    PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT,
     MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
 };
 use shared::ChildId;
@@ -144,7 +145,7 @@ async fn pull(
     State(app): State<AppState>,
     caller: Caller,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> ApiResult<Json<PullResponse>> {
+) -> ApiResult<Json<PullBody>> {
     let Query(params) = query.map_err(|e| ApiError::InvalidQuery(e.body_text()))?;
     let query = PullQuery::parse(&params)?;
     let page = app
@@ -152,7 +153,7 @@ async fn pull(
         .pull(&caller.pull_scope(query.child)?, query.since, query.limit)
         .await?;
     // Logged before anything is sent: a read that cannot be logged is not served.
-    let children: BTreeSet<ChildId> = page.changes.iter().map(|c| c.record.child_id()).collect();
+    let children: BTreeSet<ChildId> = page.changes.iter().map(|c| c.child_id).collect();
     if !children.is_empty() {
         let who = caller.who(None);
         let detail = if query.child.is_some() {
