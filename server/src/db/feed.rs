@@ -8,7 +8,7 @@ use super::statement::{Counted, Stmt, Tx};
 use super::{Database, DbError};
 use chrono::Utc;
 use serde_json::value::RawValue;
-use shared::protocol::{Change, FeedEpoch, Record};
+use shared::protocol::FeedEpoch;
 use shared::{ChildId, DeviceId, MutationId, UserId};
 
 /// The outcome of recording a mutation id.
@@ -148,7 +148,7 @@ impl Tx {
 }
 
 /// A change as the feed keeps it, sent on as stored: the server wrote
-/// `data` from a checked [`Record`], so a pull does not decode it and encode
+/// `data` from a checked [`shared::protocol::Record`], so a pull does not decode it and encode
 /// it again (that was most of a pull's time). On the wire it is a
 /// [`shared::protocol::Change`].
 #[derive(Debug, serde::Serialize)]
@@ -342,7 +342,7 @@ impl Database {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::protocol::PullResponse;
+    use shared::protocol::{Change, PullResponse, Record};
 
     #[test]
     fn a_page_sent_as_stored_reads_as_the_protocol_s_pull_response() {
