@@ -408,6 +408,7 @@ pub async fn server_state(db: &Database, children: &[ChildId]) -> BTreeMap<Strin
     loop {
         let page = db.pull(children, since, 1_000).await.expect("pull");
         for change in page.changes {
+            let change = change.decode().expect("a stored change");
             let key = record_key(&change.record);
             match change.record {
                 Record::Deleted(_) => {
@@ -431,7 +432,11 @@ pub async fn server_feed(db: &Database, children: &[ChildId]) -> Vec<Change> {
     let mut since = 0;
     loop {
         let page = db.pull(children, since, 1_000).await.expect("pull");
-        all.extend(page.changes);
+        all.extend(
+            page.changes
+                .iter()
+                .map(|c| c.decode().expect("a stored change")),
+        );
         since = page.cursor;
         if !page.has_more {
             return all;

@@ -161,6 +161,21 @@ pub struct FeedChange {
     pub data: Box<RawValue>,
 }
 
+impl FeedChange {
+    /// The change as the device reads it (for tests and tools; a pull
+    /// sends it on undecoded).
+    pub fn decode(&self) -> Result<shared::protocol::Change, DbError> {
+        let wire = serde_json::to_string(self).map_err(|e| DbError::CorruptChange {
+            seq: self.seq as i64,
+            reason: format!("{:?} error in {} data", e.classify(), self.kind),
+        })?;
+        serde_json::from_str(&wire).map_err(|e| DbError::CorruptChange {
+            seq: self.seq as i64,
+            reason: format!("{:?} error in {} data", e.classify(), self.kind),
+        })
+    }
+}
+
 /// A pull's answer as the server writes it: [`shared::protocol::PullResponse`]
 /// with the changes as stored.
 #[derive(Debug, serde::Serialize)]
@@ -240,7 +255,8 @@ impl FeedRow {
             seq: self.seq,
             reason,
         };
-        let seq = u64::try_from(self.seq).map_err(|_| corrupt("negative sequence number".into()))?;
+        let seq =
+            u64::try_from(self.seq).map_err(|_| corrupt("negative sequence number".into()))?;
         // Only the syntax is checked; serde's message is not kept, as it can
         // quote the value.
         let data = RawValue::from_string(self.data.into_string())
@@ -337,7 +353,6 @@ impl Database {
         Ok(FeedEpoch(epoch))
     }
 }
-
 
 #[cfg(test)]
 mod tests {

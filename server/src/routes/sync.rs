@@ -3,16 +3,16 @@
 use super::{parse_json, read_json_object, AppState};
 use crate::access::Caller;
 use crate::db::audit::{micros, NewAuditEntry};
+use crate::db::PullBody;
 use crate::error::{ApiError, ApiResult};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use shared::audit::{AuditAction, MAX_READS_PER_PUSH};
-use crate::db::PullBody;
 use shared::protocol::{
-    PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT,
-    MAX_MUTATIONS_PER_PUSH, MAX_PULL_LIMIT, PROTOCOL_VERSION,
+    PushRequest, PushResponse, VersionProbe, DEFAULT_PULL_LIMIT, MAX_MUTATIONS_PER_PUSH,
+    MAX_PULL_LIMIT, PROTOCOL_VERSION,
 };
 use shared::ChildId;
 use std::collections::{BTreeSet, HashMap, HashSet};
