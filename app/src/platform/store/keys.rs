@@ -58,14 +58,12 @@ impl IdbStore {
     /// A new records key and the device key's seal of it, for
     /// [`RECORDS_KEY_KEY`].
     async fn new_records_key(device: &DeviceKey) -> Result<(RecordsKey, String), StoreError> {
-        let crypto = |e: crate::platform::crypto::CryptoError| StoreError(e.0);
-        let mut bytes = random_bytes(KEY_BYTES).map_err(crypto)?;
-        let key = RecordsKey::from_bytes(&bytes).ok_or_else(|| StoreError("nyckel".into()))?;
+        let mut bytes = random_bytes(KEY_BYTES)?;
+        let key = RecordsKey::from_bytes(&bytes).expect("KEY_BYTES random bytes");
         bytes.iter_mut().for_each(|b| *b = 0);
         let sealed = device
             .seal(&seal_place(META, RECORDS_KEY_KEY), &key.to_text())
-            .await
-            .map_err(crypto)?;
+            .await?;
         Ok((key, sealed))
     }
 
