@@ -69,22 +69,10 @@ pub enum PageError {
     },
 }
 
-/// `PullResponse` with its changes left undecoded.
-#[derive(Deserialize)]
-struct RawPage {
-    changes: Vec<Value>,
-    cursor: u64,
-    has_more: bool,
-    head: u64,
-    remaining: u64,
-    scope: Vec<ChildId>,
-    epoch: FeedEpoch,
-}
-
 impl PulledPage {
     /// Reads a pull response's body.
     pub fn decode(body: &str) -> Result<Self, PageError> {
-        let raw: RawPage = serde_json::from_str(body).map_err(PageError::Page)?;
+        let raw: PullResponse<Value> = serde_json::from_str(body).map_err(PageError::Page)?;
         let mut changes = Vec::with_capacity(raw.changes.len());
         let mut unknown = Vec::new();
         for value in raw.changes {

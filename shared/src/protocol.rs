@@ -267,10 +267,13 @@ pub struct Change {
     pub record: Record,
 }
 
+/// A pull's answer. `C` is how its changes are held: decoded (`Change`),
+/// as the server stored them, or as the device reads them before it knows
+/// each kind; on the wire they are the same.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse {
+pub struct PullResponse<C = Change> {
     pub protocol: u32,
-    pub changes: Vec<Change>,
+    pub changes: Vec<C>,
     /// Pass as `since` in the next pull.
     pub cursor: u64,
     /// Whether more changes wait beyond this page.

@@ -176,19 +176,8 @@ impl FeedChange {
     }
 }
 
-/// A pull's answer as the server writes it: [`shared::protocol::PullResponse`]
-/// with the changes as stored.
-#[derive(Debug, serde::Serialize)]
-pub struct PullBody {
-    protocol: u32,
-    changes: Vec<FeedChange>,
-    cursor: u64,
-    has_more: bool,
-    head: u64,
-    remaining: u64,
-    scope: Vec<ChildId>,
-    epoch: FeedEpoch,
-}
+/// A pull's answer as the server writes it: the changes as stored.
+pub type PullBody = shared::protocol::PullResponse<FeedChange>;
 
 /// One page of the change feed.
 #[derive(Debug)]
