@@ -72,6 +72,12 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+// A page open while this worker activated can miss the claim above (seen in
+// Chromium under load); the app asks again until it is controlled.
+self.addEventListener('message', (event) => {
+  if (event.data === 'claim') event.waitUntil(self.clients.claim());
+});
+
 function withTimeout(promise, ms) {
   return Promise.race([
     promise,

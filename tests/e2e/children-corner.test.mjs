@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signIn, texts, useServerAndBrowser, waitForText } from './harness.mjs';
+import { signIn, texts, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const sv = texts('sv');
@@ -87,7 +87,7 @@ test('a child opens the corner from the start screen and reads, offline, about r
   assert.ok(await size() > before * 1.2, 'the text grows');
 
   // Offline: the corner is part of the cached app.
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await waitForOfflineApp(page);
   await context.setOffline(true);
   await page.goto(new URL('/barn-och-unga/13-18/bo-i-stodboende', env.server.url).href);
   await page.getByRole('heading', { name: titleOf('sv/children/13-18/bo-i-stodboende.md'), level: 1 }).waitFor();

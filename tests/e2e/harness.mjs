@@ -223,3 +223,21 @@ export function swedishDate(day = new Date()) {
   const months = ['jan.', 'feb.', 'mars', 'apr.', 'maj', 'juni', 'juli', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.'];
   return `${day.getDate()} ${months[day.getMonth()]} ${day.getFullYear()}`;
 }
+
+/** Waits until the service worker controls the page, so the app works
+ *  offline; fails saying how far its installation got. */
+export async function waitForOfflineApp(page, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let state = '';
+  while (Date.now() < deadline) {
+    state = await page.evaluate(async () => {
+      if (navigator.serviceWorker.controller) return 'controlled';
+      const r = await navigator.serviceWorker.getRegistration();
+      const s = (w) => (w ? w.state : 'none');
+      return r ? `installing ${s(r.installing)}, waiting ${s(r.waiting)}, active ${s(r.active)}` : 'no registration';
+    });
+    if (state === 'controlled') return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the service worker does not control the page: ${state}`);
+}

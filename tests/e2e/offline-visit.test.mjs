@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signIn, unlock, useServerAndBrowser, waitForText, recordVisit } from './harness.mjs';
+import { signIn, unlock, useServerAndBrowser, waitForText, recordVisit, waitForOfflineApp } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -31,7 +31,7 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
   await page.goto(env.server.url);
   await signIn(page);
   await waitForText(status, 'Synkad');
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await waitForOfflineApp(page);
   await page.getByRole('link', { name: /Noah Påhittad/ }).click();
   await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
 
@@ -90,7 +90,7 @@ test('a new version of the app is picked up on the next online start', async () 
   const page = await context.newPage();
   await page.goto(env.server.url);
   await signIn(page);
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await waitForOfflineApp(page);
   await page.getByRole('heading', { name: 'Mina barn' }).waitFor();
 
   const index = join(env.server.staticDir, 'index.html');

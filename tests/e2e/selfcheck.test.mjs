@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { apiGet, signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+import { apiGet, signIn, unlock, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -133,7 +133,7 @@ test('a unit manager answers for last quarter: who was not visited in time, by w
 
   // Offline, after a reload: the last report is kept sealed on the tablet
   // and shown, dated, with the same figures.
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await waitForOfflineApp(page);
   await context.setOffline(true);
   await page.reload();
   await unlock(page);

@@ -26,13 +26,37 @@ pub fn random_unit() -> f64 {
     js_sys::Math::random()
 }
 
-/// Registers the service worker that keeps the app shell available offline.
+/// Registers the service worker that keeps the app shell available offline,
+/// and makes sure it controls this page: Chromium sometimes misses the
+/// worker's own claim of a page open while it activated, which left that
+/// page without the offline app until its next start.
 pub fn register_service_worker() {
     let Some(window) = web_sys::window() else {
         return;
     };
     let container = window.navigator().service_worker();
-    let _ = container.register("/sw.js");
+    let registered = container.register("/sw.js");
+    wasm_bindgen_futures::spawn_local(async move {
+        if wasm_bindgen_futures::JsFuture::from(registered).await.is_err() {
+            return;
+        }
+        let Ok(ready) = container.ready() else {
+            return;
+        };
+        let Ok(registration) = wasm_bindgen_futures::JsFuture::from(ready).await else {
+            return;
+        };
+        let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
+        for wait_ms in [0, 500, 2_000, 5_000] {
+            gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+            if container.controller().is_some() {
+                return;
+            }
+            if let Some(worker) = registration.active() {
+                let _ = worker.post_message(&"claim".into());
+            }
+        }
+    });
 }
 
 /// Asks the browser not to evict the app's data under storage pressure.
