@@ -2,6 +2,7 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 pub fn is_online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
@@ -37,13 +38,13 @@ pub fn register_service_worker() {
     let container = window.navigator().service_worker();
     let registered = container.register("/sw.js");
     wasm_bindgen_futures::spawn_local(async move {
-        if wasm_bindgen_futures::JsFuture::from(registered).await.is_err() {
+        if JsFuture::from(registered).await.is_err() {
             return;
         }
         let Ok(ready) = container.ready() else {
             return;
         };
-        let Ok(registration) = wasm_bindgen_futures::JsFuture::from(ready).await else {
+        let Ok(registration) = JsFuture::from(ready).await else {
             return;
         };
         let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
@@ -63,10 +64,7 @@ pub fn register_service_worker() {
 pub async fn request_persistent_storage() -> Option<bool> {
     let storage = web_sys::window()?.navigator().storage();
     let promise = storage.persist().ok()?;
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .ok()?
-        .as_bool()
+    JsFuture::from(promise).await.ok()?.as_bool()
 }
 
 /// Runs `task` holding the exclusive Web Lock `name`, so that two open tabs
@@ -226,10 +224,7 @@ pub async fn copy_text(text: &str) -> Result<(), ()> {
         .map_err(|_| ())?
         .dyn_into()
         .map_err(|_| ())?;
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .map(|_| ())
-        .map_err(|_| ())
+    JsFuture::from(promise).await.map(|_| ()).map_err(|_| ())
 }
 
 /// The page's origin (`https://host`), for links written into files.
