@@ -59,6 +59,27 @@ pub enum Field {
     Tools,
 }
 
+impl Field {
+    /// The field's part of its element ids (`visit-child-view`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::VisitDate => "visit-date",
+            Self::StartTime => "start-time",
+            Self::Visitor => "visitor",
+            Self::TalkedAlone => "talked-alone",
+            Self::NotAloneReason => "not-alone-reason",
+            Self::NotAloneText => "not-alone-text",
+            Self::ChildAsked => "child-asked",
+            Self::ChildView => "child-view",
+            Self::ViewInfluence => "view-influence",
+            Self::FeedbackGiven => "feedback-given",
+            Self::Note => "note",
+            Self::FollowUps => "follow-ups",
+            Self::Tools => "tools",
+        }
+    }
+}
+
 impl VisitDraft {
     pub fn new(
         child_id: ChildId,

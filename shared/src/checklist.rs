@@ -128,6 +128,19 @@ pub enum ItemState {
     Open,
 }
 
+impl ItemState {
+    pub const ALL: [Self; 3] = [Self::Done, Self::NotApplicable, Self::Open];
+
+    /// The wire and stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::NotApplicable => "not_applicable",
+            Self::Open => "open",
+        }
+    }
+}
+
 /// One tick: who set an item of a placement's checklist to what, and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistTick {
@@ -370,6 +383,13 @@ pub struct TranslatedTemplate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn item_states_are_named_as_stored() {
+        for state in ItemState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+    }
     use crate::domain::{LegalBasis, PersonName, VisitorName};
 
     fn day(s: &str) -> NaiveDate {

@@ -128,6 +128,17 @@ impl PlacementKind {
             Self::SupportedHousing => "Stödboende",
         }
     }
+
+    /// The wire and stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FosterHome => "foster_home",
+            Self::EmergencyHome => "emergency_home",
+            Self::TreatmentFamily => "treatment_family",
+            Self::ResidentialCare => "residential_care",
+            Self::SupportedHousing => "supported_housing",
+        }
+    }
 }
 
 /// The legal basis of a placement.
@@ -714,6 +725,19 @@ impl EndReason {
             Self::Other => "Annat skäl",
         }
     }
+
+    /// The wire and stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HomeEndedAssignment => "home_ended_assignment",
+            Self::NeedsNotMet => "needs_not_met",
+            Self::ChildsWish => "childs_wish",
+            Self::ConcernsInTheHome => "concerns_in_the_home",
+            Self::ConsentWithdrawn => "consent_withdrawn",
+            Self::ChildAbsconded => "child_absconded",
+            Self::Other => "other",
+        }
+    }
 }
 
 /// The closing of a placement (avslut) with its closing note
@@ -798,6 +822,18 @@ text_newtype!(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Forms and filters send these names as option values; they are the
+    /// names the records store, whatever `Debug` prints in a build.
+    #[test]
+    fn placement_kinds_and_end_reasons_are_named_as_stored() {
+        for kind in PlacementKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for reason in EndReason::ALL {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.as_str());
+        }
+    }
 
     #[test]
     fn a_child_s_full_name_is_given_then_family_name() {

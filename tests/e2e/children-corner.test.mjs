@@ -185,6 +185,6 @@ test("the social worker's card: kept in the profile, shown with the next visit, 
   await waitForText(page.getByTestId('given-outcome'), sv('card.recorded', { count: 1 }));
   await page.getByRole('link', { name: sv('card.back_to_child') }).click();
   await page.locator('#checklist-item-kontaktuppgifter').waitFor();
-  assert.equal(await page.locator('li.checklist__item', { has: page.locator('#checklist-item-kontaktuppgifter') }).getAttribute('data-state'), 'Done');
+  assert.equal(await page.locator('li.checklist__item', { has: page.locator('#checklist-item-kontaktuppgifter') }).getAttribute('data-state'), 'done');
   await tablet.close();
 });

@@ -17,10 +17,7 @@ pub struct CryptoError(pub String);
 
 impl From<JsValue> for CryptoError {
     fn from(value: JsValue) -> Self {
-        if let Some(e) = value.dyn_ref::<web_sys::DomException>() {
-            return Self(format!("{}: {}", e.name(), e.message()));
-        }
-        Self(format!("{value:?}"))
+        Self(super::js_error_text(&value))
     }
 }
 

@@ -17,10 +17,7 @@ pub struct IdbError(pub String);
 
 impl From<JsValue> for IdbError {
     fn from(value: JsValue) -> Self {
-        if let Some(e) = value.dyn_ref::<web_sys::DomException>() {
-            return Self(format!("{}: {}", e.name(), e.message()));
-        }
-        Self(value.as_string().unwrap_or_else(|| format!("{value:?}")))
+        Self(super::js_error_text(&value))
     }
 }
 

@@ -47,9 +47,8 @@ impl From<JsValue> for WebAuthnError {
             if e.name() == "NotAllowedError" || e.name() == "AbortError" {
                 return Self::NotAllowed;
             }
-            return Self::Other(format!("{}: {}", e.name(), e.message()));
         }
-        Self::Other(format!("{value:?}"))
+        Self::Other(super::js_error_text(&value))
     }
 }
 

@@ -122,12 +122,12 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                 <span>{t!(i18n, caseload.placement_kind)}</span>
                 <select on:change=move |ev| {
                     let chosen = event_target_value(&ev);
-                    let kind = shared::PlacementKind::ALL.into_iter().find(|k| format!("{k:?}") == chosen);
+                    let kind = shared::PlacementKind::ALL.into_iter().find(|k| k.as_str() == chosen);
                     filter.update(|f| f.kind = kind);
                 }>
                     <option value="">{t!(i18n, caseload.all_kinds)}</option>
                     {shared::PlacementKind::ALL.into_iter().map(|k| view! {
-                        <option value=format!("{k:?}")>{move || k.label(language())}</option>
+                        <option value=k.as_str()>{move || k.label(language())}</option>
                     }).collect_view()}
                 </select>
             </label>

@@ -160,7 +160,7 @@ pub(crate) fn PlacementChecklist(
                     };
                     let text_lang = text.clone();
                     view! {
-                        <li class="checklist__item" data-state=format!("{state:?}")>
+                        <li class="checklist__item" data-state=state.as_str()>
                             <div class="checklist__text">
                                 <span class="checklist__mark" aria-hidden="true">
                                     {match state { ItemState::Done => "✓", ItemState::NotApplicable => "–", ItemState::Open => "○" }}

@@ -202,11 +202,11 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
                     <span>{t!(i18n, placement.reason)}</span>
                     <select on:change=move |ev| {
                         let chosen = event_target_value(&ev);
-                        reason.set(EndReason::ALL.into_iter().find(|r| format!("{r:?}") == chosen));
+                        reason.set(EndReason::ALL.into_iter().find(|r| r.as_str() == chosen));
                     }>
                         <option value="">{t!(i18n, placement.no_reason)}</option>
                         {EndReason::ALL.into_iter().map(|r| view! {
-                            <option value=format!("{r:?}")>{move || r.label(language())}</option>
+                            <option value=r.as_str()>{move || r.label(language())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -301,12 +301,12 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
                     <span>{t!(i18n, placement.field.kind)}</span>
                     <select on:change=move |ev| {
                         let chosen = event_target_value(&ev);
-                        if let Some(k) = PlacementKind::ALL.into_iter().find(|k| format!("{k:?}") == chosen) {
+                        if let Some(k) = PlacementKind::ALL.into_iter().find(|k| k.as_str() == chosen) {
                             kind.set(k);
                         }
                     }>
                         {PlacementKind::ALL.into_iter().map(|k| view! {
-                            <option value=format!("{k:?}") selected=move || kind.get() == k>{move || k.label(language())}</option>
+                            <option value=k.as_str() selected=move || kind.get() == k>{move || k.label(language())}</option>
                         }).collect_view()}
                     </select>
                 </label>

@@ -154,8 +154,8 @@ fn TemplateCard(
         });
     };
     view! {
-        <section class="card" aria-labelledby=format!("template-{kind:?}") data-testid="template">
-            <h2 lang="sv" id=format!("template-{kind:?}")>{title.clone()}</h2>
+        <section class="card" aria-labelledby=format!("template-{}", kind.as_str()) data-testid="template">
+            <h2 lang="sv" id=format!("template-{}", kind.as_str())>{title.clone()}</h2>
             <p class="muted">{t!(i18n, checklist.templates.versions, current = current.id.version, newest = newest)}</p>
             <Show when=move || editing.get() fallback=move || {
                 let listed = current.items.clone();

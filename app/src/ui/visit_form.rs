@@ -168,7 +168,7 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
     let problem = move |field: Field| {
         problems.with(|p| p.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone()))
     };
-    let error_id = |field: Field| format!("visit-error-{field:?}");
+    let error_id = |field: Field| format!("visit-error-{}", field.name());
     let error_line = move |field: Field| {
         move || problem(field).map(|m| view! { <p class="field__error" id=error_id(field)>{m}</p> })
     };
@@ -199,8 +199,8 @@ pub(crate) fn VisitForm(child_id: ChildId) -> impl IntoView {
         };
         ($label:expr, $hint:expr, $field:expr, $get:ident) => {{
             // The hint describes the field but is not part of its name.
-            let input_id = format!("visit-{:?}", $field);
-            let hint_id = format!("visit-hint-{:?}", $field);
+            let input_id = format!("visit-{}", $field.name());
+            let hint_id = format!("visit-hint-{}", $field.name());
             let described = format!("{hint_id} {}", error_id($field));
             view! {
                 <div class="field">
