@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { signIn, texts, unlock, useServerAndBrowser } from './harness.mjs';
+import { openMenu, signIn, texts, unlock, useServerAndBrowser } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const sv = texts('sv');
@@ -157,6 +157,53 @@ test('the children\'s corner and the card are made for touch and keyboard: 44×4
   }
   await context.close();
   assert.deepEqual(found, {}, 'touch targets and keyboard');
+});
+
+test('the header is one row on a tablet; its menu opens over the page, is made for touch and keyboard, and closes with Escape', async () => {
+  const { context, page } = await tablet();
+  await page.goto(env.server.url);
+  await signIn(page, 'demo.erik');
+  const header = await page.locator('header.topbar').boundingBox();
+  assert.ok(header.height < 80, `the header is ${header.height} px high`);
+  const toggle = page.getByTestId('menu-toggle');
+  assert.equal(await page.getByRole('link', { name: sv('shell.links.self_check') }).count(), 0, 'the pages are in the closed menu');
+  await openMenu(page);
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  await page.getByRole('link', { name: sv('shell.links.self_check') }).waitFor();
+  // Its targets are measured open (the walk below closes it).
+  const small = (await touchAndKeyboardProblems(page)).filter((p) => p.startsWith('smaller than'));
+  assert.deepEqual(small, [], 'touch targets with the menu open');
+  // Tab from its button goes through every control in it, each with a
+  // visible focus, and Tab past its end closes it.
+  await openMenu(page);
+  const controls = await page.locator('#main-menu a[href], #main-menu button:not([disabled])').count();
+  assert.ok(controls > 15, `${controls} controls in the menu`);
+  await toggle.focus();
+  const walk = [];
+  for (let i = 0; i < controls; i += 1) {
+    await page.keyboard.press('Tab');
+    walk.push(await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+      return { name: el.textContent.trim().slice(0, 30), inMenu: Boolean(el.closest('#main-menu')), visible };
+    }));
+  }
+  assert.deepEqual(walk.filter((f) => !f.inMenu || !f.visible), [], 'every control in the menu, in order, with a visible focus');
+  await page.keyboard.press('Tab');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false', 'Tab past the menu closes it');
+  // Escape closes it and gives the focus back to its button.
+  await openMenu(page);
+  await page.getByRole('link', { name: sv('shell.links.self_check') }).focus();
+  await page.keyboard.press('Escape');
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'menu-toggle');
+  // A page chosen in it closes it.
+  await openMenu(page);
+  await page.getByRole('link', { name: sv('shell.links.self_check') }).click();
+  await page.getByRole('heading', { name: sv('shell.links.self_check'), level: 1 }).waitFor();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  await context.close();
 });
 
 test('the social worker\'s main pages are made for touch and keyboard too', async () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { PIN, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { openMenu, PIN, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -23,6 +23,7 @@ test('a user signs a lost tablet out from another, and the lost one wipes itself
   await lost.page.getByRole('link', { name: /Noah Påhittad/ }).waitFor();
 
   const { page } = office;
+  await openMenu(page);
   await page.getByRole('link', { name: 'Mina enheter' }).click();
   await page.getByRole('heading', { name: 'Mina inloggade enheter' }).waitFor();
   const devices = page.getByTestId('device');
@@ -63,6 +64,8 @@ test('a unit manager reviews who read a child, filters it, and exports it', asyn
   await waitForText(anna.page.getByTestId('sync-status'), 'Synkad');
 
   // A social worker has no loggkontroll.
+  await openMenu(anna.page);
+  await anna.page.getByRole('link', { name: 'Mina enheter' }).waitFor();
   assert.equal(await anna.page.getByRole('link', { name: 'Loggkontroll' }).count(), 0);
   await anna.page.goto(new URL('/loggkontroll', env.server.url).href);
   await anna.page.getByLabel('PIN-kod', { exact: true }).fill(PIN);
@@ -72,6 +75,7 @@ test('a unit manager reviews who read a child, filters it, and exports it', asyn
 
   const erik = await tablet('Eriks surfplatta', 'demo.erik');
   const { page } = erik;
+  await openMenu(page);
   await page.getByRole('link', { name: 'Loggkontroll' }).click();
   await page.getByRole('heading', { name: 'Loggkontroll' }).waitFor();
   await waitForText(page.getByTestId('audit-summary'), 'händelser');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DEMO_PASSWORD, signIn, useServerAndBrowser, waitForText, recordVisit } from './harness.mjs';
+import { DEMO_PASSWORD, openMenu, recordVisit, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -109,6 +109,7 @@ test('signing out removes every record from the tablet', async () => {
   await waitForText(page.getByTestId('sync-status'), 'Synkad');
   await expectCaseload(page, [NAMES[3]]);
 
+  await openMenu(page);
   await page.getByRole('button', { name: 'Logga ut' }).click();
   await page.getByRole('heading', { name: 'Logga in' }).waitFor();
   const left = await page.evaluate(() => new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signIn, texts, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
+import { openMenu, signIn, texts, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const sv = texts('sv');
@@ -144,6 +144,7 @@ test("the social worker's card: kept in the profile, shown with the next visit, 
     if (route.request().method() === 'GET') await held;
     await route.continue();
   });
+  await openMenu(page);
   await page.getByRole('link', { name: sv('card.menu') }).click();
   await page.getByLabel(sv('card.phone')).fill('070-123 45 67');
   await page.getByLabel(sv('card.email')).fill('anna.demo@exempelby.se');

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { apiGet, signIn, texts, useServerAndBrowser, waitForText } from './harness.mjs';
+import { apiGet, openMenu, signIn, texts, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const T = texts('sv');
@@ -53,6 +53,8 @@ test('part one: a message through the API is answered in the register and read w
 
   const { context, page } = await staff();
   // The menu says something waits, and takes the manager to the new ones.
+  await page.getByTestId('menu-waiting').waitFor();
+  await openMenu(page);
   await page.getByTestId('complaints-waiting').waitFor();
   await page.getByRole('link', { name: new RegExp(T('complaints.menu')) }).click();
   await page.getByRole('heading', { name: T('complaints.page.title') }).waitFor();

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+import { openMenu, signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const T = texts('sv');
@@ -37,6 +37,7 @@ test('a deviation reported offline is investigated, locked and fed back', async 
 
   // The form loads the managers and homes while online, then the network
   // goes.
+  await openMenu(page);
   await page.getByRole('link', { name: T('deviations.menu.report') }).click();
   await page.getByRole('heading', { name: T('deviations.report.title') }).waitFor();
   const home = page.locator('select[name=home] option').nth(1);
@@ -71,6 +72,7 @@ test('a deviation reported offline is investigated, locked and fed back', async 
   // The manager's to-do list: six weeks left.
   const manager_ = await staff('demo.erik');
   const m = manager_.page;
+  await openMenu(m);
   await m.getByRole('link', { name: T('deviations.menu.todo') }).click();
   await m.getByRole('heading', { name: T('deviations.todo.title') }).waitFor();
   const row = m.getByTestId('todo-investigation');
@@ -107,10 +109,12 @@ test('a deviation reported offline is investigated, locked and fed back', async 
   await waitForText(m.getByTestId('feedback'), feedback);
 
   // The to-do list is clear of it.
+  await openMenu(m);
   await m.getByRole('link', { name: T('deviations.menu.todo') }).click();
   await waitForText(m.getByTestId('todo-counts'), T('deviations.todo.counts', { investigations: 0, overdue: 0 }));
 
   // The reporter reads the feedback, not the investigation.
+  await openMenu(page);
   await page.getByRole('link', { name: T('deviations.menu.list') }).click();
   await page.getByTestId('deviation-row').filter({ hasText: what.slice(0, 40) }).click();
   await waitForText(page.getByTestId('feedback'), feedback);
@@ -124,6 +128,7 @@ test('"Jag har tappat min platta" on another device signs the lost one out and o
   const lost = await staff('demo.bo');
   const other = await staff('demo.bo');
   const { page } = other;
+  await openMenu(page);
   await page.getByRole('link', { name: T('shell.links.my_devices') }).click();
   await page.getByTestId('lost-tablet').click();
   await page.getByRole('heading', { name: T('deviations.lost.title') }).waitFor();

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { recordVisit, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { openMenu, recordVisit, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const env = useServerAndBrowser({ demoData: false });
@@ -93,6 +93,7 @@ test('first day: an empty installation, CSV import, the register of homes, a vis
   await leader.goto(server.url);
   await signIn(leader, 'gun.ledare', PASSWORD);
   await waitForText(leader.getByTestId('sync-status'), 'Synkad');
+  await openMenu(leader);
   await leader.getByRole('link', { name: 'Hemregister' }).click();
   await leader.getByRole('heading', { name: 'Hemregister' }).waitFor();
   await leader.getByTestId('home-row').first().waitFor();
@@ -126,6 +127,7 @@ test('first day: an empty installation, CSV import, the register of homes, a vis
   await leader.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'register-of-homes.png'), fullPage: true });
 
   // The decisions to watch load (the list or that there are none).
+  await openMenu(leader);
   await leader.getByRole('link', { name: 'Beslut', exact: true }).click();
   await leader.getByRole('heading', { name: 'Beslut att bevaka' }).waitFor();
   await leader.getByTestId('decision-row').or(leader.getByText('Inga beslut att bevaka just nu.')).first().waitFor();

@@ -241,3 +241,10 @@ export async function waitForOfflineApp(page, timeout = 30_000) {
   }
   throw new Error(`the service worker does not control the page: ${state}`);
 }
+
+/** Opens the header's menu (the pages, the language, signing out), unless
+ *  it is open. */
+export async function openMenu(page) {
+  const toggle = page.getByTestId('menu-toggle');
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+}

@@ -3,7 +3,7 @@
 // tablet gets it with the next sync.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { openMenu, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -19,6 +19,7 @@ async function tablet(username) {
 test('routines are searched and read offline, old versions included', async () => {
   const { context, page } = await tablet('demo.anna');
   await context.setOffline(true);
+  await openMenu(page);
   await page.getByRole('link', { name: 'Rutiner' }).click();
   await page.getByRole('heading', { name: 'Rutiner' }).waitFor();
   // No review flags for a social worker.
@@ -47,6 +48,7 @@ test('routines are searched and read offline, old versions included', async () =
 test('a manager publishes a version; a social worker gets it', async () => {
   const erik = await tablet('demo.erik');
   const { page } = erik;
+  await openMenu(page);
   await page.getByRole('link', { name: 'Rutiner' }).click();
   // The seed's health-examination routine is past its review date.
   await page.getByRole('heading', { name: 'Revision försenad' }).waitFor();
@@ -59,6 +61,7 @@ test('a manager publishes a version; a social worker gets it', async () => {
   await erik.context.close();
 
   const anna = await tablet('demo.anna');
+  await openMenu(anna.page);
   await anna.page.getByRole('link', { name: 'Rutiner' }).click();
   await anna.page.getByRole('link', { name: 'Samtal med barn' }).first().click();
   // Valid from tomorrow: today's version still applies, the new one is listed.

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { apiGet, signIn, unlock, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
+import { apiGet, openMenu, signIn, unlock, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -50,6 +50,7 @@ test('a unit manager answers for last quarter: who was not visited in time, by w
   const started = Date.now();
   const { context, page } = await tablet('demo.erik');
 
+  await openMenu(page);
   await page.getByRole('link', { name: 'Egenkontroll' }).click();
   await page.getByRole('heading', { name: 'Egenkontroll', level: 1 }).waitFor();
   await page.getByTestId('period-picker').selectOption('last_quarter');
@@ -147,6 +148,7 @@ test('a unit manager answers for last quarter: who was not visited in time, by w
 
 test('a group leader holds the case review with a social worker and finds it again', async () => {
   const { context, page } = await tablet('demo.gunilla');
+  await openMenu(page);
   await page.getByRole('link', { name: 'Egenkontroll' }).click();
   await page.getByRole('link', { name: 'Ärendegenomgång' }).click();
   const picker = page.getByTestId('review-worker');

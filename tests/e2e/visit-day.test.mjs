@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { apiGet, PIN, recordVisit, signIn, texts, useServerAndBrowser, waitForText } from './harness.mjs';
+import { apiGet, openMenu, PIN, recordVisit, signIn, texts, useServerAndBrowser, waitForText } from './harness.mjs';
 
 // A server per language: each day starts from the same demo data.
 const envs = { sv: useServerAndBrowser(), en: useServerAndBrowser() };
@@ -62,6 +62,7 @@ for (const language of ['sv', 'en']) test(`a visit day offline on a tablet reach
   // And looks up the routine behind it: from the checklist, then by search.
   await page.locator('.checklist__item', { hasText: complaintItem }).getByRole('link', { name: T('checklist.read_routine') }).click();
   await page.getByRole('heading', { name: routineTitle, level: 1 }).waitFor();
+  await openMenu(page);
   await page.getByRole('link', { name: T('shell.links.routines'), exact: true }).first().click();
   await page.getByLabel(T('routines.search')).fill('avslutsanteckning');
   await waitForText(page.getByTestId('routine-hit').first(), 'Avslut av placering');

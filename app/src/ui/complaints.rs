@@ -41,20 +41,18 @@ fn locale() -> crate::i18n::Locale {
     language::now().locale()
 }
 
-/// The menu's link, with how many complaints wait (new or overdue).
-#[component]
-pub(crate) fn MenuLink() -> impl IntoView {
+/// How many complaints wait (new or overdue), for those who keep them:
+/// fetched while online, again after every sync. `None` for everyone else.
+pub(crate) fn waiting_counts() -> RwSignal<Option<ComplaintCounts>> {
     let ctx = ctx();
-    let i18n = use_i18n();
     let counts = RwSignal::new(None::<ComplaintCounts>);
-    let allowed = move || {
-        ctx.user
-            .with(|u| u.as_ref().is_some_and(|u| keeps_complaints(u.role)))
-    };
     Effect::new(move |_| {
         ctx.online.track();
         ctx.status.track();
-        if !allowed() || !ctx.online.get_untracked() || ctx.locked.get_untracked() {
+        let allowed = ctx
+            .user
+            .with(|u| u.as_ref().is_some_and(|u| keeps_complaints(u.role)));
+        if !allowed || !ctx.online.get_untracked() || ctx.locked.get_untracked() {
             return;
         }
         leptos::task::spawn_local(async move {
@@ -64,9 +62,26 @@ pub(crate) fn MenuLink() -> impl IntoView {
             }
         });
     });
+    counts
+}
+
+/// How many of `counts` wait: new ones, or overdue ones if more.
+pub(crate) fn waiting(counts: Option<ComplaintCounts>) -> u32 {
+    counts.map_or(0, |c| c.new.max(c.overdue))
+}
+
+/// The menu's link, with how many complaints wait (`waiting_counts`).
+#[component]
+pub(crate) fn MenuLink(counts: RwSignal<Option<ComplaintCounts>>) -> impl IntoView {
+    let ctx = ctx();
+    let i18n = use_i18n();
+    let allowed = move || {
+        ctx.user
+            .with(|u| u.as_ref().is_some_and(|u| keeps_complaints(u.role)))
+    };
     move || {
         allowed().then(|| {
-            let waiting = counts.get().map_or(0, |c| c.new.max(c.overdue));
+            let waiting = waiting(counts.get());
             let show = if counts.get().is_some_and(|c| c.overdue > 0) {
                 "forsenade"
             } else {

@@ -299,66 +299,117 @@ fn App() -> impl IntoView {
     }
 }
 
-/// Who is signed in, and signing out.
+/// Who is signed in, the lock, and the menu: the pages by group, the
+/// language and signing out, opened from a button over the page, so that
+/// the header stays one row on a tablet (it took half the screen).
 #[component]
 fn UserMenu() -> impl IntoView {
     let ctx = ctx();
     let i18n = use_i18n();
     let language = language::reader();
     let busy = RwSignal::new(false);
+    let open = RwSignal::new(false);
+    let complaints_waiting = complaints::waiting_counts();
+    // A page chosen closes the menu.
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        open.set(false);
+    });
+    let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            open.set(false);
+            if let Some(toggle) = leptos::prelude::document().get_element_by_id("menu-toggle") {
+                let _ =
+                    wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(toggle).focus();
+            }
+        }
+    };
+    // Focus moved out of the menu (a tap on the page, Tab past its end)
+    // closes it, so it never covers what has the focus.
+    let menu = NodeRef::<leptos::html::Div>::new();
+    let close_when_left = move |ev: leptos::ev::FocusEvent| {
+        let to = ev
+            .related_target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok());
+        let inside = menu
+            .get_untracked()
+            .is_some_and(|m| to.is_some_and(|to| m.contains(Some(&to))));
+        if !inside {
+            open.set(false);
+        }
+    };
     view! {
-        <div class="user-menu">
+        <div class="user-menu" node_ref=menu on:keydown=close_on_escape on:focusout=close_when_left>
             <span class="user-menu__name" data-testid="signed-in-user">
                 {move || ctx.user.get().map(|u| view! { <span translate="no">{u.display_name}</span>{format!(" · {}", u.role.label(language()))} })}
             </span>
-            <nav class="user-menu__links" aria-label=move || t_string!(i18n, shell.account_nav)>
-                <div class="menu-group" role="group" aria-labelledby="menu-work">
-                    <span class="menu-group__label" id="menu-work">{t!(i18n, shell.groups.work)}</span>
-                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.reads_child_records()))
-                        .then(|| view! { <A href="/hemregister">{t!(i18n, shell.links.home_register)}</A> })}
-                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
-                        .then(|| view! { <A href="/beslut">{t!(i18n, shell.links.decisions)}</A> })}
-                    {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::GroupLeader))
-                        .then(|| view! { <A href="/akt">{t!(i18n, shell.links.to_record)}</A> })}
-                    <A href="/rutiner">{t!(i18n, shell.links.routines)}</A>
-                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
-                        .then(|| view! { <A href="/checklistor">{t!(i18n, shell.links.checklists)}</A> })}
-                </div>
-                <div class="menu-group" role="group" aria-labelledby="menu-follow-up">
-                    <span class="menu-group__label" id="menu-follow-up">{t!(i18n, shell.groups.follow_up)}</span>
-                    {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
-                        .then(|| view! { <A href="/egenkontroll">{t!(i18n, shell.links.self_check)}</A> })}
-                    {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
-                        .then(|| view! { <A href="/loggkontroll">{t!(i18n, shell.links.audit)}</A> })}
-                    <complaints::MenuLink/>
-                    <deviations::MenuLinks/>
-                </div>
-                <div class="menu-group" role="group" aria-labelledby="menu-own">
-                    <span class="menu-group__label" id="menu-own">{t!(i18n, shell.groups.own)}</span>
-                    <A href="/enheter">{t!(i18n, shell.links.my_devices)}</A>
-                    <A href="/mitt-kort">{t!(i18n, card.menu)}</A>
-                    // A route change, not a page load: the device stays unlocked
-                    // behind the corner, so a child's message goes into the
-                    // sealed outbox; the corner's way back loads the page, which
-                    // asks for the device key.
-                    <A href=corner::HOME>{t!(i18n, corner.title)}</A>
-                    <A href="/sprak">{t!(i18n, languages.menu)}</A>
-                </div>
-            </nav>
-            <language::LanguagePicker staff=true/>
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>
                 {t!(i18n, shell.lock)}
             </button>
-            <button type="button" class="button button--quiet" disabled=move || busy.get()
-                on:click=move |_| {
-                    busy.set(true);
-                    leptos::task::spawn_local(async move {
-                        login::sign_out(ctx).await;
-                        busy.set(false);
-                    });
-                }>
-                {t!(i18n, shell.sign_out)}
+            <button type="button" id="menu-toggle" class="button button--quiet menu-toggle" data-testid="menu-toggle"
+                aria-controls="main-menu" aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                {t!(i18n, shell.menu)}
+                // What waits inside the menu shows on its button.
+                {move || {
+                    let waiting = complaints::waiting(complaints_waiting.get());
+                    (waiting > 0).then(|| view! {
+                        " "<span class="badge badge--overdue" data-testid="menu-waiting">
+                            {t!(i18n, complaints.menu_waiting, count = move || waiting)}
+                        </span>
+                    })
+                }}
             </button>
+            <div id="main-menu" class="main-menu" class:main-menu--open=move || open.get()>
+                <nav class="user-menu__links" aria-label=move || t_string!(i18n, shell.account_nav)>
+                    <div class="menu-group" role="group" aria-labelledby="menu-work">
+                        <span class="menu-group__label" id="menu-work">{t!(i18n, shell.groups.work)}</span>
+                        {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.reads_child_records()))
+                            .then(|| view! { <A href="/hemregister">{t!(i18n, shell.links.home_register)}</A> })}
+                        {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| crate::register::edits_register(u.role)))
+                            .then(|| view! { <A href="/beslut">{t!(i18n, shell.links.decisions)}</A> })}
+                        {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::GroupLeader))
+                            .then(|| view! { <A href="/akt">{t!(i18n, shell.links.to_record)}</A> })}
+                        <A href="/rutiner">{t!(i18n, shell.links.routines)}</A>
+                        {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+                            .then(|| view! { <A href="/checklistor">{t!(i18n, shell.links.checklists)}</A> })}
+                    </div>
+                    <div class="menu-group" role="group" aria-labelledby="menu-follow-up">
+                        <span class="menu-group__label" id="menu-follow-up">{t!(i18n, shell.groups.follow_up)}</span>
+                        {move || ctx.user.with(|u| u.as_ref().is_some_and(|u| u.role.sees_whole_units()))
+                            .then(|| view! { <A href="/egenkontroll">{t!(i18n, shell.links.self_check)}</A> })}
+                        {move || (ctx.user.with(|u| u.as_ref().map(|u| u.role)) == Some(shared::auth::Role::UnitManager))
+                            .then(|| view! { <A href="/loggkontroll">{t!(i18n, shell.links.audit)}</A> })}
+                        <complaints::MenuLink counts=complaints_waiting/>
+                        <deviations::MenuLinks/>
+                    </div>
+                    <div class="menu-group" role="group" aria-labelledby="menu-own">
+                        <span class="menu-group__label" id="menu-own">{t!(i18n, shell.groups.own)}</span>
+                        <A href="/enheter">{t!(i18n, shell.links.my_devices)}</A>
+                        <A href="/mitt-kort">{t!(i18n, card.menu)}</A>
+                        // A route change, not a page load: the device stays unlocked
+                        // behind the corner, so a child's message goes into the
+                        // sealed outbox; the corner's way back loads the page, which
+                        // asks for the device key.
+                        <A href=corner::HOME>{t!(i18n, corner.title)}</A>
+                        <A href="/sprak">{t!(i18n, languages.menu)}</A>
+                    </div>
+                </nav>
+                <div class="main-menu__end">
+                    <language::LanguagePicker staff=true/>
+                    <button type="button" class="button button--quiet" disabled=move || busy.get()
+                        on:click=move |_| {
+                            busy.set(true);
+                            leptos::task::spawn_local(async move {
+                                login::sign_out(ctx).await;
+                                busy.set(false);
+                            });
+                        }>
+                        {t!(i18n, shell.sign_out)}
+                    </button>
+                </div>
+            </div>
         </div>
     }
 }
