@@ -774,8 +774,7 @@ pub(crate) mod tests {
             );
         }
         let kind = PlacementKind::FosterHome;
-        let key = serde_json::to_value(kind).expect("key");
-        let c = column(key.as_str().expect("a string"), kind.label_sv());
+        let c = column(kind.as_str(), kind.label_sv());
         assert_eq!(
             column_label(GroupBy::PlacementKind, &c, SWEDISH),
             kind.label_sv()

@@ -486,13 +486,7 @@ impl Measure {
     pub fn key(self) -> String {
         let plain = |m: &str| m.to_owned();
         match self {
-            Self::EndedBecause(reason) => {
-                let reason = serde_json::to_value(reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                format!("ended_because:{reason}")
-            }
+            Self::EndedBecause(reason) => format!("ended_because:{}", reason.as_str()),
             other => serde_json::to_value(other)
                 .ok()
                 .and_then(|v| v.get("measure").and_then(|m| m.as_str()).map(plain))

@@ -316,12 +316,12 @@ fn UserMenu() -> impl IntoView {
         location.pathname.track();
         open.set(false);
     });
+    let toggle = NodeRef::<leptos::html::Button>::new();
     let close_on_escape = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" && open.get_untracked() {
             open.set(false);
-            if let Some(toggle) = leptos::prelude::document().get_element_by_id("menu-toggle") {
-                let _ =
-                    wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(toggle).focus();
+            if let Some(toggle) = toggle.get_untracked() {
+                let _ = toggle.focus();
             }
         }
     };
@@ -347,7 +347,7 @@ fn UserMenu() -> impl IntoView {
             <button type="button" class="button button--quiet" on:click=move |_| lock::lock_now(ctx)>
                 {t!(i18n, shell.lock)}
             </button>
-            <button type="button" id="menu-toggle" class="button button--quiet menu-toggle" data-testid="menu-toggle"
+            <button type="button" node_ref=toggle class="button button--quiet menu-toggle" data-testid="menu-toggle"
                 aria-controls="main-menu" aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)>
                 {t!(i18n, shell.menu)}

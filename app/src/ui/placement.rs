@@ -50,13 +50,6 @@ fn target_of(p: &Placement) -> RecordRef {
     }
 }
 
-pub(crate) fn kind_value(k: PlacementKind) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 #[component]
 pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoView {
     let ctx = ctx();
@@ -66,7 +59,7 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
         .map_or_else(|| RwSignal::new(false), |e| e.0);
     let error = RwSignal::new(None::<String>);
     let home = RwSignal::new(placement.home_name.to_string());
-    let kind = RwSignal::new(kind_value(placement.kind));
+    let kind = RwSignal::new(placement.kind.as_str().to_owned());
     let basis = RwSignal::new(
         if placement.legal_basis == LegalBasis::Lvu {
             "lvu"
@@ -160,8 +153,8 @@ pub(crate) fn PlacementEditor(placement: Placement, pending: bool) -> impl IntoV
                     <span>{t!(i18n, placement.field.kind)}</span>
                     <select prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
                         {PlacementKind::ALL.iter().map(|k| {
-                            let v = kind_value(*k);
-                            view! { <option value=v.clone() selected=move || kind.get() == v>{move || k.label(language())}</option> }
+                            let v = k.as_str();
+                            view! { <option value=v selected=move || kind.get() == v>{move || k.label(language())}</option> }
                         }).collect_view()}
                     </select>
                 </label>
