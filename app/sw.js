@@ -9,11 +9,17 @@
 const CACHE = 'barnbesok-shell-v1';
 const NETWORK_TIMEOUT_MS = 4000;
 
-// Every local asset index.html refers to, plus index.html itself.
+// Every local asset index.html refers to, plus index.html itself. That
+// includes the parts of the app a page loads when first opened (the meta
+// barnbesok-parts): kept here, they are there offline too.
 function assetsOf(html) {
   const urls = new Set(['/', '/index.html']);
   for (const m of html.matchAll(/(?:href|src)="(\/[^"#?]+)"/g)) {
     if (!m[1].startsWith('/api/')) urls.add(m[1]);
+  }
+  const parts = html.match(/<meta name="barnbesok-parts" content="([^"]*)"/);
+  for (const url of parts ? parts[1].split(' ') : []) {
+    if (url.startsWith('/') && !url.startsWith('/api/')) urls.add(url);
   }
   return [...urls];
 }

@@ -4,7 +4,12 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 say "Building the app (release, wasm-opt -Oz)"
-with_web_toolchain trunk build --release --dist "$ROOT/dist"
+# scripts/split/wasm-bindgen cuts the pages loaded on first use
+# (app/src/ui/lazy.rs) out of the module, then runs the real wasm-bindgen;
+# place-parts.py puts those parts beside the app.
+export BARNBESOK_SPLIT_DIR="$WEB_TARGET_DIR/wasm-split"
+PATH="$ROOT/scripts/split:$PATH" with_web_toolchain trunk build --release --dist "$ROOT/dist"
+python3 "$ROOT/scripts/split/place-parts.py" "$ROOT/dist" "$BARNBESOK_SPLIT_DIR"
 # Trunk starts the app with an inline <script>; the Content-Security-Policy
 # allows no inline script, so move it to a content-hashed file.
 python3 - "$ROOT/dist/index.html" <<'PY'

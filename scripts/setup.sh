@@ -47,6 +47,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$" ||
   cargo install wasm-bindgen-cli --version "$wbg" --force
 fi
 
+# wasm-split-cli cuts the pages loaded on first use out of the app's module
+# (scripts/split/wasm-bindgen). It has no --version: cargo's list says.
+if ! cargo install --list 2>/dev/null | grep -q '^wasm_split_cli_support v0.2.4:$'; then
+  step "Installing wasm-split-cli 0.2.4 (takes about 4 minutes once)"
+  cargo install wasm_split_cli_support --version 0.2.4 --features build-binary --locked
+fi
+
 # cargo-fuzz 0.13.1 for scripts/fuzz.sh (libFuzzer; stable rustc with
 # RUSTC_BOOTSTRAP=1, no nightly needed).
 if [ $want_tests = 1 ] && ! cargo fuzz --version 2>/dev/null | grep -q '^cargo-fuzz 0.13.1$'; then

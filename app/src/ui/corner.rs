@@ -10,7 +10,7 @@ use crate::platform::{browser, speech};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Routes, A};
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 use shared::children::{self, AgeGroup, Topic};
 use shared::content::TranslationStatus;
 
@@ -48,13 +48,13 @@ pub(crate) fn Corner() -> impl IntoView {
             </header>
             <main id="main" class="corner__page">
                 <Routes fallback=move || view! { <p>{t!(i18n, corner.not_found)}</p> <p><A href=HOME>{t!(i18n, corner.home)}</A></p> }>
-                    <Route path=path!("/barn-och-unga") view=CornerHome/>
-                    <Route path=path!("/barn-och-unga/kontakter") view=ContactsPage/>
-                    <Route path=path!("/barn-och-unga/min-socialsekreterare") view=super::worker_card::SharedCardPage/>
-                    <Route path=path!("/barn-och-unga/sag-vad-du-tycker") view=super::message::MessagePage/>
-                    <Route path=path!("/barn-och-unga/svar") view=super::message::AnswerPage/>
-                    <Route path=path!("/barn-och-unga/:age") view=AgePage/>
-                    <Route path=path!("/barn-och-unga/:age/:topic") view=TopicPage/>
+                    <Route path=path!("/barn-och-unga") view={Lazy::<super::lazy::CornerHome>::new()}/>
+                    <Route path=path!("/barn-och-unga/kontakter") view={Lazy::<super::lazy::CornerContacts>::new()}/>
+                    <Route path=path!("/barn-och-unga/min-socialsekreterare") view={Lazy::<super::lazy::CornerCard>::new()}/>
+                    <Route path=path!("/barn-och-unga/sag-vad-du-tycker") view={Lazy::<super::lazy::CornerMessage>::new()}/>
+                    <Route path=path!("/barn-och-unga/svar") view={Lazy::<super::lazy::CornerAnswer>::new()}/>
+                    <Route path=path!("/barn-och-unga/:age") view={Lazy::<super::lazy::CornerAge>::new()}/>
+                    <Route path=path!("/barn-och-unga/:age/:topic") view={Lazy::<super::lazy::CornerTopic>::new()}/>
                 </Routes>
             </main>
         </div>
@@ -88,7 +88,7 @@ pub(crate) fn OutsideCorner(children: ChildrenFn) -> impl IntoView {
 }
 
 #[component]
-fn CornerHome() -> impl IntoView {
+pub(crate) fn CornerHome() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <h1>{t!(i18n, corner.title)}</h1>
@@ -128,7 +128,7 @@ fn MoreLinks() -> impl IntoView {
 }
 
 #[component]
-fn AgePage() -> impl IntoView {
+pub(crate) fn AgePage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let language = language::reader();
@@ -196,7 +196,7 @@ pub(crate) fn ReadAloud(text: String, language: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn TopicPage() -> impl IntoView {
+pub(crate) fn TopicPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let language = language::reader();
@@ -234,7 +234,7 @@ fn TopicPage() -> impl IntoView {
 }
 
 #[component]
-fn ContactsPage() -> impl IntoView {
+pub(crate) fn ContactsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <p><A href=HOME attr:class="back">{t!(i18n, corner.back)}</A></p>

@@ -15,6 +15,7 @@ mod devices;
 mod form;
 pub(crate) mod language;
 mod languages;
+mod lazy;
 mod lock;
 mod login;
 mod message;
@@ -40,7 +41,7 @@ use crate::platform::store::{IdbStore, DB_NAME};
 use crate::status::SyncStatus;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -264,32 +265,32 @@ fn App() -> impl IntoView {
                         <Routes fallback=move || view! { <p>{t!(i18n, shell.page_not_found)}</p> }>
                             <Route path=path!("/") view=caseload::CaseloadPage/>
                             <Route path=path!("/barn/:id") view=child::ChildPage/>
-                            <Route path=path!("/enheter") view=devices::DevicesPage/>
-                            <Route path=path!("/kalender") view=calendar::CalendarPage/>
-                            <Route path=path!("/rutiner") view=routines::RoutinesPage/>
-                            <Route path=path!("/rutiner/:id") view=routines::RoutinePage/>
-                            <Route path=path!("/checklistor") view=templates::TemplatesPage/>
-                            <Route path=path!("/loggkontroll") view=audit::AuditPage/>
-                            <Route path=path!("/avvisad/:id") view=refused::RefusedPrintPage/>
-                            <Route path=path!("/hemregister") view=register::HomesPage/>
-                            <Route path=path!("/hemregister/:id") view=register::HomePage/>
-                            <Route path=path!("/register/barn/:id") view=register_child::ChildRegisterPage/>
-                            <Route path=path!("/beslut") view=decisions::DecisionsPage/>
-                            <Route path=path!("/barn/:id/besok/:visit/utskrift") view=record::PrintPage/>
-                            <Route path=path!("/akt") view=record::BulkExportPage/>
-                            <Route path=path!("/egenkontroll") view=selfcheck::SelfCheckPage/>
-                            <Route path=path!("/egenkontroll/utskrift") view=selfcheck::SelfCheckPrintPage/>
-                            <Route path=path!("/egenkontroll/genomgang") view=selfcheck::CaseReviewPage/>
-                            <Route path=path!("/sprak") view=languages::LanguagesPage/>
-                            <Route path=path!("/mitt-kort") view=worker_card::MyCardPage/>
-                            <Route path=path!("/barn/:id/kort") view=worker_card::ChildCardPage/>
-                            <Route path=path!("/klagomal") view=complaints::ComplaintsPage/>
-                            <Route path=path!("/avvikelse") view=deviations::ReportPage/>
-                            <Route path=path!("/avvikelser") view=deviations::ListPage/>
-                            <Route path=path!("/avvikelser/statistik") view=deviations::FiguresPage/>
-                            <Route path=path!("/avvikelser/:id") view=deviations::DeviationPage/>
-                            <Route path=path!("/att-gora") view=deviations::TodoPage/>
-                            <Route path=path!("/tappad-platta") view=deviations::LostTabletPage/>
+                            <Route path=path!("/enheter") view={Lazy::<lazy::Devices>::new()}/>
+                            <Route path=path!("/kalender") view={Lazy::<lazy::Calendar>::new()}/>
+                            <Route path=path!("/rutiner") view={Lazy::<lazy::Routines>::new()}/>
+                            <Route path=path!("/rutiner/:id") view={Lazy::<lazy::Routine>::new()}/>
+                            <Route path=path!("/checklistor") view={Lazy::<lazy::Templates>::new()}/>
+                            <Route path=path!("/loggkontroll") view={Lazy::<lazy::Audit>::new()}/>
+                            <Route path=path!("/avvisad/:id") view={Lazy::<lazy::RefusedPrint>::new()}/>
+                            <Route path=path!("/hemregister") view={Lazy::<lazy::Homes>::new()}/>
+                            <Route path=path!("/hemregister/:id") view={Lazy::<lazy::Home>::new()}/>
+                            <Route path=path!("/register/barn/:id") view={Lazy::<lazy::ChildRegister>::new()}/>
+                            <Route path=path!("/beslut") view={Lazy::<lazy::Decisions>::new()}/>
+                            <Route path=path!("/barn/:id/besok/:visit/utskrift") view={Lazy::<lazy::VisitPrint>::new()}/>
+                            <Route path=path!("/akt") view={Lazy::<lazy::BulkExport>::new()}/>
+                            <Route path=path!("/egenkontroll") view={Lazy::<lazy::SelfCheck>::new()}/>
+                            <Route path=path!("/egenkontroll/utskrift") view={Lazy::<lazy::SelfCheckPrint>::new()}/>
+                            <Route path=path!("/egenkontroll/genomgang") view={Lazy::<lazy::CaseReview>::new()}/>
+                            <Route path=path!("/sprak") view={Lazy::<lazy::Languages>::new()}/>
+                            <Route path=path!("/mitt-kort") view={Lazy::<lazy::MyCard>::new()}/>
+                            <Route path=path!("/barn/:id/kort") view={Lazy::<lazy::ChildCard>::new()}/>
+                            <Route path=path!("/klagomal") view={Lazy::<lazy::Complaints>::new()}/>
+                            <Route path=path!("/avvikelse") view={Lazy::<lazy::DeviationReport>::new()}/>
+                            <Route path=path!("/avvikelser") view={Lazy::<lazy::Deviations>::new()}/>
+                            <Route path=path!("/avvikelser/statistik") view={Lazy::<lazy::DeviationFigures>::new()}/>
+                            <Route path=path!("/avvikelser/:id") view={Lazy::<lazy::Deviation>::new()}/>
+                            <Route path=path!("/att-gora") view={Lazy::<lazy::Todo>::new()}/>
+                            <Route path=path!("/tappad-platta") view={Lazy::<lazy::LostTablet>::new()}/>
                         </Routes>
                     }.into_any(),
                 }}
