@@ -3,25 +3,28 @@
 // - Navigations: network first (so a new version is picked up on the next
 //   online start), falling back to the cached index.html when offline.
 // - Hashed assets (wasm, js, css): cache first; they never change under a name.
+// - The parts of the app that pages load when first opened: cached after the
+//   app itself (keepParts), so they are there offline too.
 // - /api/: never touched here. Data lives in IndexedDB, not in this cache.
 'use strict';
 
 const CACHE = 'barnbesok-shell-v1';
 const NETWORK_TIMEOUT_MS = 4000;
 
-// Every local asset index.html refers to, plus index.html itself. That
-// includes the parts of the app a page loads when first opened (the meta
-// barnbesok-parts): kept here, they are there offline too.
+// Every local asset index.html refers to, plus index.html itself.
 function assetsOf(html) {
   const urls = new Set(['/', '/index.html']);
   for (const m of html.matchAll(/(?:href|src)="(\/[^"#?]+)"/g)) {
     if (!m[1].startsWith('/api/')) urls.add(m[1]);
   }
-  const parts = html.match(/<meta name="barnbesok-parts" content="([^"]*)"/);
-  for (const url of parts ? parts[1].split(' ') : []) {
-    if (url.startsWith('/') && !url.startsWith('/api/')) urls.add(url);
-  }
   return [...urls];
+}
+
+// The parts of the app that pages load when first opened, as index.html
+// lists them (meta barnbesok-parts).
+function partsOf(html) {
+  const listed = html.match(/<meta name="barnbesok-parts" content="([^"]*)"/);
+  return listed ? listed[1].split(' ').filter((u) => u.startsWith('/') && !u.startsWith('/api/')) : [];
 }
 
 // A dropped connection while the app is first cached would leave the
@@ -56,11 +59,30 @@ async function refreshShell() {
       }),
   );
   await cache.put('/index.html', response.clone());
-  const keep = new Set(wanted.map((u) => new URL(u, self.location.origin).href));
+  const keep = new Set([...wanted, ...partsOf(html)].map((u) => new URL(u, self.location.origin).href));
   for (const req of await cache.keys()) {
     if (!keep.has(req.url)) await cache.delete(req);
   }
   return response;
+}
+
+// Caches the parts of the app the cached index.html lists, a few at a time.
+// Not part of the install, so the app itself is offline as soon as it can
+// be; the app asks for this once the worker controls it ('keep-parts'), and
+// every online start checks again. A page whose part is not here yet says so
+// when opened offline.
+async function keepParts() {
+  const cache = await caches.open(CACHE);
+  const index = await cache.match('/index.html');
+  if (!index) return;
+  const missing = [];
+  for (const url of partsOf(await index.text())) {
+    if (!(await cache.match(url))) missing.push(url);
+  }
+  const fetchNext = async () => {
+    for (let url = missing.shift(); url; url = missing.shift()) await addWithRetry(cache, url);
+  };
+  await Promise.all([fetchNext(), fetchNext(), fetchNext(), fetchNext()]);
 }
 
 self.addEventListener('install', (event) => {
@@ -82,6 +104,7 @@ self.addEventListener('activate', (event) => {
 // Chromium under load); the app asks again until it is controlled.
 self.addEventListener('message', (event) => {
   if (event.data === 'claim') event.waitUntil(self.clients.claim());
+  if (event.data === 'keep-parts') event.waitUntil(keepParts());
 });
 
 function withTimeout(promise, ms) {
@@ -95,7 +118,7 @@ async function navigate(event) {
   const request = event.request;
   const refresh = refreshShell();
   // A slow network still finishes refreshing the cache in the background.
-  event.waitUntil(refresh.catch(() => undefined));
+  event.waitUntil(refresh.then(keepParts).catch(() => undefined));
   try {
     return await withTimeout(refresh, NETWORK_TIMEOUT_MS);
   } catch (_) {

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startPouchServer, runPouchBrowserBench, pouchVersions, jsHeapMb } from './pouch/pouch.mjs';
 import { runRxdbBrowserBench } from './pouch/rxdb.mjs';
-import { sizeByCrate, budgetRows } from './wasm-size.mjs';
+import { sizeByCrate, budgetRows, lazyParts } from './wasm-size.mjs';
 import { CHROMIUM_ARGS, freePort } from '../tests/e2e/harness.mjs';
 
 const env = (name, fallback) => {
@@ -566,6 +566,8 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
   console.log('\nApp load\n');
   const arows = [['measure', 'value']];
   arows.push(['cold load, bytes transferred (compressed as served)', `${(cold.bytes / 1024).toFixed(0)} KB in ${cold.files} responses`]);
+  const parts = lazyParts(DIST);
+  arows.push(['  the parts pages load when first opened (the service worker then fetches them all in the background, for offline use)', `${(parts.servedBytes / 1024).toFixed(0)} KB in ${parts.files} files`]);
   if (offline) {
     arows.push([`offline reload to the PIN screen (${offline.children} children on the device)`, fmtMs(offline.lockShown)]);
     arows.push(['PIN entered to an interactive caseload', fmtMs(offline.unlockToCaseload)]);

@@ -1,11 +1,12 @@
 // The app's download by crate, against its budget (bench/size-budget.json).
 // The shipped module has no names after wasm-opt, so the crates' shares are
-// read from the module cargo built (before wasm-bindgen and wasm-opt: its
-// name section is intact) and applied to the shipped module's code section
-// as served (brotli). The shares are estimates: wasm-opt shrinks some code
-// more than other code.
+// read from the main module as wasm-split-cli left it (before wasm-bindgen
+// and wasm-opt: its name section is intact) and applied to the shipped
+// module's code section as served (brotli). The shares are estimates:
+// wasm-opt shrinks some code more than other code. The parts loaded on
+// first use (scripts/split) are counted apart.
 //
-//   node bench/wasm-size.mjs <unoptimised.wasm> <dist dir>
+//   node bench/wasm-size.mjs <unoptimised main.wasm> <dist dir>
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -134,6 +135,18 @@ export function sizeByCrate(unoptimisedPath, distDir) {
     rest: { servedBytes: (sections.custom + sections.other) * ratio },
     module: { rawBytes: shipped.length, servedBytes: served },
   };
+}
+
+/** The parts of the app a page loads when first opened, as index.html
+ *  lists them for the service worker: how many, and their bytes as served
+ *  (brotli). */
+export function lazyParts(distDir) {
+  const html = readFileSync(join(distDir, 'index.html'), 'utf8');
+  const listed = html.match(/<meta name="barnbesok-parts" content="([^"]*)"/);
+  const files = listed ? listed[1].split(' ').filter(Boolean) : [];
+  let servedBytes = 0;
+  for (const url of files) servedBytes += statSync(join(distDir, `${url.replace(/^\//, '')}.br`)).size;
+  return { files: files.length, servedBytes };
 }
 
 /** Rows for the size table: each budgeted crate, the rest summed, the

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { budgetRows, crateOf, readModule, sizeByCrate } from './wasm-size.mjs';
+import { budgetRows, crateOf, lazyParts, readModule, sizeByCrate } from './wasm-size.mjs';
 
 const leb = (n) => {
   const out = [];
@@ -106,4 +106,21 @@ test('budget rows say which parts are over and by how much', () => {
   assert.equal(byPart['every other crate'][2], '26 KB');
   assert.equal(byPart['every other crate'][4], 'within');
   assert.equal(byPart['the module as served'][4], 'over by 10 KB');
+});
+
+test('the parts loaded on first use are those index.html lists, counted as served', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-size-'));
+  try {
+    writeFileSync(join(dir, 'index.html'),
+      '<head><meta name="barnbesok-parts" content="/split_a-0123456789abcdef.wasm /barnbesok-parts-0123456789abcdef.js" /></head>');
+    writeFileSync(join(dir, 'split_a-0123456789abcdef.wasm.br'), Buffer.alloc(300));
+    writeFileSync(join(dir, 'barnbesok-parts-0123456789abcdef.js.br'), Buffer.alloc(20));
+    // Not listed: not a part.
+    writeFileSync(join(dir, 'other-0123456789abcdef.wasm.br'), Buffer.alloc(5000));
+    assert.deepEqual(lazyParts(dir), { files: 2, servedBytes: 320 });
+    writeFileSync(join(dir, 'index.html'), '<head></head>');
+    assert.deepEqual(lazyParts(dir), { files: 0, servedBytes: 0 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

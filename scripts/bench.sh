@@ -45,7 +45,7 @@ PY
 BARNBESOK_SERVER_BIN="$CARGO_TARGET_DIR/release/barnbesok-server" \
   BARNBESOK_BENCH_BIN="$CARGO_TARGET_DIR/release/barnbesok-bench" \
   BARNBESOK_DIST="$ROOT/dist" \
-  BARNBESOK_WASM_UNOPTIMISED="$WEB_TARGET_DIR/wasm32-unknown-unknown/wasm-release/barnbesok-app.wasm" \
+  BARNBESOK_WASM_UNOPTIMISED="$WEB_TARGET_DIR/wasm-split/barnbesok-app.wasm" \
   BARNBESOK_BENCH_POSTGRES_URL="$PG_URL" \
   BARNBESOK_BENCH_VERSIONS="$versions" \
   node "$ROOT/bench/run.mjs"

@@ -60,6 +60,7 @@ test('a child opens the corner from the start screen and reads, offline, about r
 
   await page.getByTestId('age-7-12').click();
   const places = page.getByTestId('place-topics').getByRole('link');
+  await places.first().waitFor();
   assert.deepEqual(await places.allInnerTexts(), [
     titleOf('sv/children/7-12/bo-i-familjehem.md'),
     titleOf('sv/children/7-12/bo-i-jourhem.md'),

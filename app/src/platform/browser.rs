@@ -30,7 +30,8 @@ pub fn random_unit() -> f64 {
 /// Registers the service worker that keeps the app shell available offline,
 /// and makes sure it controls this page: Chromium sometimes misses the
 /// worker's own claim of a page open while it activated, which left that
-/// page without the offline app until its next start.
+/// page without the offline app until its next start. Once it does, asks it
+/// to keep the parts pages load when first opened (`keep-parts`).
 pub fn register_service_worker() {
     let Some(window) = web_sys::window() else {
         return;
@@ -50,7 +51,8 @@ pub fn register_service_worker() {
         let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
         for wait_ms in [0, 500, 2_000, 5_000] {
             gloo_timers::future::TimeoutFuture::new(wait_ms).await;
-            if container.controller().is_some() {
+            if let Some(worker) = container.controller() {
+                let _ = worker.post_message(&"keep-parts".into());
                 return;
             }
             if let Some(worker) = registration.active() {

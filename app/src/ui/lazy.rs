@@ -1,27 +1,60 @@
 //! Pages whose code is downloaded the first time one is opened, not with the
-//! app. Each is a split point (`#[lazy_route]`) that `scripts/build-app.sh`
+//! app. Each is a split point (`wasm_split`) that `scripts/build-app.sh`
 //! cuts into its own WebAssembly part; the service worker keeps every part,
-//! so they open offline too (docs/performance.md, "Cold load"). What a social
-//! worker opens on every visit (Mina barn, the child's page with the visit
-//! form and the conversation tools) stays in the main module.
+//! so they open offline too (docs/architecture.md, "Pages loaded on first
+//! use"). What a social worker opens on every visit (Mina barn, the child's
+//! page with the visit form and the conversation tools) stays in the main
+//! module.
 
+use crate::i18n::{t, use_i18n};
 use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use leptos_router::LazyRoute;
 
-/// A route to a page, loaded on first use.
+/// A page's part could not be downloaded: offline before the service worker
+/// had kept it, or a newer version of the app replaced it on the server.
+pub(crate) struct PartMissing;
+
+impl From<SplitLoaderError> for PartMissing {
+    fn from(_: SplitLoaderError) -> Self {
+        PartMissing
+    }
+}
+
+/// What such a page shows instead of stopping the app.
+fn part_missing() -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <h1>{t!(i18n, shell.part_missing_title)}</h1>
+        <p class="error" role="alert" data-testid="part-missing">{t!(i18n, shell.part_missing)}</p>
+        <button type="button" class="button" on:click=|_| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        }>{t!(i18n, shell.part_missing_retry)}</button>
+    }
+    .into_any()
+}
+
+/// A route to a page, loaded on first use: `$route` names the route and its
+/// part, `$load` the function the part holds.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident => $page:path) => {
+    ($(#[$doc:meta])* $route:ident, $load:ident => $page:path) => {
         $(#[$doc])*
         pub(crate) struct $route;
 
-        #[lazy_route]
+        #[wasm_split($route, wasm_split_path = ::leptos::wasm_split, fallible)]
+        fn $load() -> Result<AnyView, PartMissing> {
+            Ok(untrack($page).into_any())
+        }
+
         impl LazyRoute for $route {
             fn data() -> Self {
                 $route
             }
 
-            fn view(_this: Self) -> AnyView {
-                untrack($page).into_any()
+            async fn view(_this: Self) -> AnyView {
+                $load().await.unwrap_or_else(|PartMissing| part_missing())
             }
         }
     };
@@ -29,133 +62,133 @@ macro_rules! lazy_page {
 
 lazy_page!(
     /// Enheter: the signed-in devices.
-    Devices => super::devices::DevicesPage
+    Devices, devices_page => super::devices::DevicesPage
 );
 lazy_page!(
     /// Kalender.
-    Calendar => super::calendar::CalendarPage
+    Calendar, calendar_page => super::calendar::CalendarPage
 );
 lazy_page!(
     /// Rutiner: the routine library.
-    Routines => super::routines::RoutinesPage
+    Routines, routines_page => super::routines::RoutinesPage
 );
 lazy_page!(
     /// One routine.
-    Routine => super::routines::RoutinePage
+    Routine, routine_page => super::routines::RoutinePage
 );
 lazy_page!(
     /// Checklistor: the checklist templates.
-    Templates => super::templates::TemplatesPage
+    Templates, templates_page => super::templates::TemplatesPage
 );
 lazy_page!(
     /// Loggkontroll.
-    Audit => super::audit::AuditPage
+    Audit, audit_page => super::audit::AuditPage
 );
 lazy_page!(
     /// A refused change, printed.
-    RefusedPrint => super::refused::RefusedPrintPage
+    RefusedPrint, refused_print_page => super::refused::RefusedPrintPage
 );
 lazy_page!(
     /// Hemregister.
-    Homes => super::register::HomesPage
+    Homes, homes_page => super::register::HomesPage
 );
 lazy_page!(
     /// One home of the register.
-    Home => super::register::HomePage
+    Home, home_page => super::register::HomePage
 );
 lazy_page!(
     /// A child's register entry.
-    ChildRegister => super::register_child::ChildRegisterPage
+    ChildRegister, child_register_page => super::register_child::ChildRegisterPage
 );
 lazy_page!(
     /// Beslut.
-    Decisions => super::decisions::DecisionsPage
+    Decisions, decisions_page => super::decisions::DecisionsPage
 );
 lazy_page!(
     /// A visit, printed for the record.
-    VisitPrint => super::record::PrintPage
+    VisitPrint, visit_print_page => super::record::PrintPage
 );
 lazy_page!(
     /// Akt: visits for the record, in bulk.
-    BulkExport => super::record::BulkExportPage
+    BulkExport, bulk_export_page => super::record::BulkExportPage
 );
 lazy_page!(
     /// Egenkontroll.
-    SelfCheck => super::selfcheck::SelfCheckPage
+    SelfCheck, self_check_page => super::selfcheck::SelfCheckPage
 );
 lazy_page!(
     /// Egenkontroll, printed.
-    SelfCheckPrint => super::selfcheck::SelfCheckPrintPage
+    SelfCheckPrint, self_check_print_page => super::selfcheck::SelfCheckPrintPage
 );
 lazy_page!(
     /// Ärendegenomgång.
-    CaseReview => super::selfcheck::CaseReviewPage
+    CaseReview, case_review_page => super::selfcheck::CaseReviewPage
 );
 lazy_page!(
     /// Språk: the translations and their review.
-    Languages => super::languages::LanguagesPage
+    Languages, languages_page => super::languages::LanguagesPage
 );
 lazy_page!(
     /// Mitt kort.
-    MyCard => super::worker_card::MyCardPage
+    MyCard, my_card_page => super::worker_card::MyCardPage
 );
 lazy_page!(
     /// A child's card of their social worker.
-    ChildCard => super::worker_card::ChildCardPage
+    ChildCard, child_card_page => super::worker_card::ChildCardPage
 );
 lazy_page!(
     /// Klagomål.
-    Complaints => super::complaints::ComplaintsPage
+    Complaints, complaints_page => super::complaints::ComplaintsPage
 );
 lazy_page!(
     /// Rapportera en avvikelse.
-    DeviationReport => super::deviations::ReportPage
+    DeviationReport, deviation_report_page => super::deviations::ReportPage
 );
 lazy_page!(
     /// Avvikelser.
-    Deviations => super::deviations::ListPage
+    Deviations, deviations_page => super::deviations::ListPage
 );
 lazy_page!(
     /// Avvikelser: statistik.
-    DeviationFigures => super::deviations::FiguresPage
+    DeviationFigures, deviation_figures_page => super::deviations::FiguresPage
 );
 lazy_page!(
     /// One deviation.
-    Deviation => super::deviations::DeviationPage
+    Deviation, deviation_page => super::deviations::DeviationPage
 );
 lazy_page!(
     /// Att göra.
-    Todo => super::deviations::TodoPage
+    Todo, todo_page => super::deviations::TodoPage
 );
 lazy_page!(
     /// Tappad platta.
-    LostTablet => super::deviations::LostTabletPage
+    LostTablet, lost_tablet_page => super::deviations::LostTabletPage
 );
 lazy_page!(
     /// The children's corner: its start.
-    CornerHome => super::corner::CornerHome
+    CornerHome, corner_home_page => super::corner::CornerHome
 );
 lazy_page!(
     /// The children's corner: whom to reach.
-    CornerContacts => super::corner::ContactsPage
+    CornerContacts, corner_contacts_page => super::corner::ContactsPage
 );
 lazy_page!(
     /// The children's corner: my social worker's card.
-    CornerCard => super::worker_card::SharedCardPage
+    CornerCard, corner_card_page => super::worker_card::SharedCardPage
 );
 lazy_page!(
     /// The children's corner: say what you think.
-    CornerMessage => super::message::MessagePage
+    CornerMessage, corner_message_page => super::message::MessagePage
 );
 lazy_page!(
     /// The children's corner: the answer.
-    CornerAnswer => super::message::AnswerPage
+    CornerAnswer, corner_answer_page => super::message::AnswerPage
 );
 lazy_page!(
     /// The children's corner: the topics for an age.
-    CornerAge => super::corner::AgePage
+    CornerAge, corner_age_page => super::corner::AgePage
 );
 lazy_page!(
     /// The children's corner: one topic.
-    CornerTopic => super::corner::TopicPage
+    CornerTopic, corner_topic_page => super::corner::TopicPage
 );

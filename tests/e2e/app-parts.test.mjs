@@ -1,0 +1,96 @@
+// The app's download: a first visit fetches the main module only; a page
+// used now and then (the self-check, the routine library, the children's
+// corner, …) fetches its own part when first opened. The service worker
+// keeps every part, so those pages open offline too, on a tablet that has
+// never opened them; a part that could not be kept says so instead of
+// stopping the app (docs/architecture.md, "Pages loaded on first use").
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openMenu, signIn, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
+
+const env = useServerAndBrowser();
+
+const isWasm = (url) => new URL(url).pathname.endsWith('.wasm');
+const isPart = (url) => isWasm(url) && !new URL(url).pathname.endsWith('_bg.wasm');
+
+test('a first visit downloads only the main module; a page fetches its part when first opened; offline, a page never opened still opens', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  const page = await context.newPage();
+  const fetched = [];
+  page.on('request', (request) => fetched.push(request.url()));
+
+  await page.goto(env.server.url);
+  await page.getByLabel('Användarnamn').waitFor();
+  const listed = await page.evaluate(() =>
+    document.querySelector('meta[name="barnbesok-parts"]').content.split(' '));
+  assert.ok(listed.filter((u) => u.endsWith('.wasm')).length >= 20, `index.html lists the parts: ${listed.length}`);
+  assert.deepEqual(fetched.filter(isWasm).map((u) => new URL(u).pathname.replace(/-[0-9a-f]{16}_bg/, '_bg')),
+    ['/barnbesok-app_bg.wasm'], 'the sign-in screen needs the main module alone');
+
+  // The service worker keeps the app first, then every part.
+  await waitForOfflineApp(page);
+  const missingParts = () => page.evaluate(async (urls) => {
+    const cache = await caches.open('barnbesok-shell-v1');
+    const out = [];
+    for (const url of urls) if (!(await cache.match(url))) out.push(url);
+    return out;
+  }, listed);
+  const deadline = Date.now() + 30_000;
+  let missing = await missingParts();
+  while (missing.length && Date.now() < deadline) {
+    await page.waitForTimeout(250);
+    missing = await missingParts();
+  }
+  assert.deepEqual(missing, [], 'every part is in the offline cache');
+
+  await page.getByLabel('Enhetens namn').fill('Eriks surfplatta');
+  await signIn(page, 'demo.erik');
+  await waitForText(page.getByTestId('sync-status'), 'Synkad');
+  assert.deepEqual(fetched.filter(isPart), [], 'Mina barn needs no part');
+
+  await openMenu(page);
+  await page.getByRole('link', { name: 'Egenkontroll' }).click();
+  await page.getByRole('heading', { name: 'Egenkontroll', level: 1 }).waitFor();
+  const selfCheckParts = fetched.filter(isPart);
+  assert.ok(selfCheckParts.some((u) => u.includes('split_SelfCheck-')), `the self-check's part: ${selfCheckParts.join(', ')}`);
+  assert.ok(!selfCheckParts.some((u) => u.includes('split_Routines-')), 'not the routine library');
+
+  // Offline: the routine library, never opened on this device, opens from
+  // the parts the service worker kept; after a reload too.
+  await context.setOffline(true);
+  await openMenu(page);
+  await page.getByRole('link', { name: 'Rutiner' }).click();
+  await page.getByRole('heading', { name: 'Rutiner', level: 1 }).waitFor();
+  assert.ok(fetched.some((u) => isPart(u) && u.includes('split_Routines-')), 'the routine library came as its own part');
+  await page.reload();
+  await page.getByLabel('PIN-kod', { exact: true }).waitFor();
+  await context.close();
+});
+
+test('offline, a page whose part the device does not have says so, and the app goes on', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await page.getByLabel('Enhetens namn').fill('Gunillas surfplatta');
+  await signIn(page, 'demo.gunilla');
+  await waitForText(page.getByTestId('sync-status'), 'Synkad');
+  await waitForOfflineApp(page);
+  // As if the service worker had not kept it yet (or a new version had
+  // replaced it): the part of the page of one's devices is gone from the cache.
+  const dropped = await page.evaluate(async () => {
+    const cache = await caches.open('barnbesok-shell-v1');
+    const parts = document.querySelector('meta[name="barnbesok-parts"]').content.split(' ');
+    const devices = parts.find((u) => u.includes('split_Devices-'));
+    await cache.delete(devices);
+    return devices;
+  });
+  assert.ok(dropped, 'the page has a part of its own');
+  await context.setOffline(true);
+  await openMenu(page);
+  await page.getByRole('link', { name: 'Mina enheter' }).click();
+  await waitForText(page.getByTestId('part-missing'), 'Anslut enheten till nätet');
+  // The app itself still runs: back to Mina barn.
+  await page.getByRole('link', { name: 'Barnbesök' }).click();
+  await page.getByRole('link', { name: /Alva Exempelsson/ }).waitFor();
+  await context.close();
+});
