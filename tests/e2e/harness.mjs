@@ -224,22 +224,29 @@ export function swedishDate(day = new Date()) {
   return `${day.getDate()} ${months[day.getMonth()]} ${day.getFullYear()}`;
 }
 
-/** Waits until the service worker controls the page, so the app works
- *  offline; fails saying how far its installation got. */
+/** Waits until the service worker controls the page and has kept every
+ *  part of the app pages load when first opened, so the app works offline;
+ *  fails saying how far it got. */
 export async function waitForOfflineApp(page, timeout = 30_000) {
   const deadline = Date.now() + timeout;
   let state = '';
   while (Date.now() < deadline) {
     state = await page.evaluate(async () => {
-      if (navigator.serviceWorker.controller) return 'controlled';
-      const r = await navigator.serviceWorker.getRegistration();
-      const s = (w) => (w ? w.state : 'none');
-      return r ? `installing ${s(r.installing)}, waiting ${s(r.waiting)}, active ${s(r.active)}` : 'no registration';
+      if (!navigator.serviceWorker.controller) {
+        const r = await navigator.serviceWorker.getRegistration();
+        const s = (w) => (w ? w.state : 'none');
+        return r ? `installing ${s(r.installing)}, waiting ${s(r.waiting)}, active ${s(r.active)}` : 'no registration';
+      }
+      const cache = await caches.open('barnbesok-shell-v1');
+      const parts = document.querySelector('meta[name="barnbesok-parts"]')?.content.split(' ') ?? [];
+      let missing = 0;
+      for (const url of parts) if (!(await cache.match(url))) missing += 1;
+      return missing ? `controlled, ${missing} of ${parts.length} parts not kept yet` : 'ready';
     });
-    if (state === 'controlled') return;
+    if (state === 'ready') return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the service worker does not control the page: ${state}`);
+  throw new Error(`the app is not ready offline: ${state}`);
 }
 
 /** Opens the header's menu (the pages, the language, signing out), unless

@@ -3,7 +3,7 @@
 // tablet gets it with the next sync.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openMenu, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { openMenu, signIn, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -18,6 +18,7 @@ async function tablet(username) {
 
 test('routines are searched and read offline, old versions included', async () => {
   const { context, page } = await tablet('demo.anna');
+  await waitForOfflineApp(page);
   await context.setOffline(true);
   await openMenu(page);
   await page.getByRole('link', { name: 'Rutiner' }).click();

@@ -36,14 +36,16 @@ fn part_missing() -> AnyView {
     .into_any()
 }
 
-/// A route to a page, loaded on first use: `$route` names the route and its
-/// part, `$load` the function the part holds.
+/// A route to a page, loaded on first use: `$route` names the route,
+/// `$part` the part its code goes in (pages used together share one, so a
+/// device keeps a few parts, not hundreds), `$load` the function that makes
+/// the page.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* $route:ident, $load:ident => $page:path) => {
+    ($(#[$doc:meta])* $route:ident in $part:ident, $load:ident => $page:path) => {
         $(#[$doc])*
         pub(crate) struct $route;
 
-        #[wasm_split($route, wasm_split_path = ::leptos::wasm_split, fallible)]
+        #[wasm_split($part, wasm_split_path = ::leptos::wasm_split, fallible)]
         fn $load() -> Result<AnyView, PartMissing> {
             Ok(untrack($page).into_any())
         }
@@ -62,133 +64,133 @@ macro_rules! lazy_page {
 
 lazy_page!(
     /// Enheter: the signed-in devices.
-    Devices, devices_page => super::devices::DevicesPage
+    Devices in own_pages, devices_page => super::devices::DevicesPage
 );
 lazy_page!(
     /// Kalender.
-    Calendar, calendar_page => super::calendar::CalendarPage
+    Calendar in own_pages, calendar_page => super::calendar::CalendarPage
 );
 lazy_page!(
     /// Rutiner: the routine library.
-    Routines, routines_page => super::routines::RoutinesPage
+    Routines in library, routines_page => super::routines::RoutinesPage
 );
 lazy_page!(
     /// One routine.
-    Routine, routine_page => super::routines::RoutinePage
+    Routine in library, routine_page => super::routines::RoutinePage
 );
 lazy_page!(
     /// Checklistor: the checklist templates.
-    Templates, templates_page => super::templates::TemplatesPage
+    Templates in library, templates_page => super::templates::TemplatesPage
 );
 lazy_page!(
     /// Loggkontroll.
-    Audit, audit_page => super::audit::AuditPage
+    Audit in follow_up, audit_page => super::audit::AuditPage
 );
 lazy_page!(
     /// A refused change, printed.
-    RefusedPrint, refused_print_page => super::refused::RefusedPrintPage
+    RefusedPrint in own_pages, refused_print_page => super::refused::RefusedPrintPage
 );
 lazy_page!(
     /// Hemregister.
-    Homes, homes_page => super::register::HomesPage
+    Homes in register, homes_page => super::register::HomesPage
 );
 lazy_page!(
     /// One home of the register.
-    Home, home_page => super::register::HomePage
+    Home in register, home_page => super::register::HomePage
 );
 lazy_page!(
     /// A child's register entry.
-    ChildRegister, child_register_page => super::register_child::ChildRegisterPage
+    ChildRegister in register, child_register_page => super::register_child::ChildRegisterPage
 );
 lazy_page!(
     /// Beslut.
-    Decisions, decisions_page => super::decisions::DecisionsPage
+    Decisions in register, decisions_page => super::decisions::DecisionsPage
 );
 lazy_page!(
     /// A visit, printed for the record.
-    VisitPrint, visit_print_page => super::record::PrintPage
+    VisitPrint in own_pages, visit_print_page => super::record::PrintPage
 );
 lazy_page!(
     /// Akt: visits for the record, in bulk.
-    BulkExport, bulk_export_page => super::record::BulkExportPage
+    BulkExport in own_pages, bulk_export_page => super::record::BulkExportPage
 );
 lazy_page!(
     /// Egenkontroll.
-    SelfCheck, self_check_page => super::selfcheck::SelfCheckPage
+    SelfCheck in follow_up, self_check_page => super::selfcheck::SelfCheckPage
 );
 lazy_page!(
     /// Egenkontroll, printed.
-    SelfCheckPrint, self_check_print_page => super::selfcheck::SelfCheckPrintPage
+    SelfCheckPrint in follow_up, self_check_print_page => super::selfcheck::SelfCheckPrintPage
 );
 lazy_page!(
     /// Ärendegenomgång.
-    CaseReview, case_review_page => super::selfcheck::CaseReviewPage
+    CaseReview in follow_up, case_review_page => super::selfcheck::CaseReviewPage
 );
 lazy_page!(
     /// Språk: the translations and their review.
-    Languages, languages_page => super::languages::LanguagesPage
+    Languages in library, languages_page => super::languages::LanguagesPage
 );
 lazy_page!(
     /// Mitt kort.
-    MyCard, my_card_page => super::worker_card::MyCardPage
+    MyCard in own_pages, my_card_page => super::worker_card::MyCardPage
 );
 lazy_page!(
     /// A child's card of their social worker.
-    ChildCard, child_card_page => super::worker_card::ChildCardPage
+    ChildCard in own_pages, child_card_page => super::worker_card::ChildCardPage
 );
 lazy_page!(
     /// Klagomål.
-    Complaints, complaints_page => super::complaints::ComplaintsPage
+    Complaints in deviations, complaints_page => super::complaints::ComplaintsPage
 );
 lazy_page!(
     /// Rapportera en avvikelse.
-    DeviationReport, deviation_report_page => super::deviations::ReportPage
+    DeviationReport in deviations, deviation_report_page => super::deviations::ReportPage
 );
 lazy_page!(
     /// Avvikelser.
-    Deviations, deviations_page => super::deviations::ListPage
+    Deviations in deviations, deviations_page => super::deviations::ListPage
 );
 lazy_page!(
     /// Avvikelser: statistik.
-    DeviationFigures, deviation_figures_page => super::deviations::FiguresPage
+    DeviationFigures in deviations, deviation_figures_page => super::deviations::FiguresPage
 );
 lazy_page!(
     /// One deviation.
-    Deviation, deviation_page => super::deviations::DeviationPage
+    Deviation in deviations, deviation_page => super::deviations::DeviationPage
 );
 lazy_page!(
     /// Att göra.
-    Todo, todo_page => super::deviations::TodoPage
+    Todo in deviations, todo_page => super::deviations::TodoPage
 );
 lazy_page!(
     /// Tappad platta.
-    LostTablet, lost_tablet_page => super::deviations::LostTabletPage
+    LostTablet in deviations, lost_tablet_page => super::deviations::LostTabletPage
 );
 lazy_page!(
     /// The children's corner: its start.
-    CornerHome, corner_home_page => super::corner::CornerHome
+    CornerHome in corner, corner_home_page => super::corner::CornerHome
 );
 lazy_page!(
     /// The children's corner: whom to reach.
-    CornerContacts, corner_contacts_page => super::corner::ContactsPage
+    CornerContacts in corner, corner_contacts_page => super::corner::ContactsPage
 );
 lazy_page!(
     /// The children's corner: my social worker's card.
-    CornerCard, corner_card_page => super::worker_card::SharedCardPage
+    CornerCard in corner, corner_card_page => super::worker_card::SharedCardPage
 );
 lazy_page!(
     /// The children's corner: say what you think.
-    CornerMessage, corner_message_page => super::message::MessagePage
+    CornerMessage in corner, corner_message_page => super::message::MessagePage
 );
 lazy_page!(
     /// The children's corner: the answer.
-    CornerAnswer, corner_answer_page => super::message::AnswerPage
+    CornerAnswer in corner, corner_answer_page => super::message::AnswerPage
 );
 lazy_page!(
     /// The children's corner: the topics for an age.
-    CornerAge, corner_age_page => super::corner::AgePage
+    CornerAge in corner, corner_age_page => super::corner::AgePage
 );
 lazy_page!(
     /// The children's corner: one topic.
-    CornerTopic, corner_topic_page => super::corner::TopicPage
+    CornerTopic in corner, corner_topic_page => super::corner::TopicPage
 );
