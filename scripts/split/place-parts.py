@@ -30,7 +30,11 @@ for part in sorted(parts.glob("*.wasm")):
     name = f"{part.stem}-{build}.wasm"
     if f'"./{part.name}"' not in loader:
         sys.exit(f"{part.name} is not in the split loader")
-    subprocess.run(["wasm-opt", "-Oz", "--output", str(dist / name), str(part)], check=True)
+    # wasm-opt warns about every part's name section (which it drops); say
+    # what it said only when it fails.
+    opt = subprocess.run(["wasm-opt", "-Oz", "--output", str(dist / name), str(part)], capture_output=True, text=True)
+    if opt.returncode != 0:
+        sys.exit(f"wasm-opt failed on {part.name}:\n{opt.stderr}")
     loader = loader.replace(f'"./{part.name}"', f'"./{name}"')
     listed.append(f"/{name}")
 (dist / loader_name).write_text(loader)
