@@ -1,18 +1,19 @@
-//! Pages whose code is downloaded the first time one is opened, not with the
-//! app. Each is a split point (`wasm_split`) that `scripts/build-app.sh`
-//! cuts into its own WebAssembly part; the service worker keeps every part,
-//! so they open offline too (docs/architecture.md, "Pages loaded on first
-//! use"). What a social worker opens on every visit (Mina barn, the child's
-//! page with the visit form and the conversation tools) stays in the main
-//! module.
+//! Pages whose code is downloaded the first time one of their group is
+//! opened, not with the app. Each is a split point (`wasm_split`) in one of
+//! six parts, which `scripts/build-app.sh` cuts out of the module; the
+//! service worker keeps every part, so they open offline too
+//! (docs/architecture.md, "Pages loaded on first use"). What a social worker
+//! opens on every visit (Mina barn, the child's page with the visit form and
+//! the conversation tools) stays in the main module.
 
 use crate::i18n::{t, use_i18n};
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_router::LazyRoute;
 
-/// A page's part could not be downloaded: offline before the service worker
-/// had kept it, or a newer version of the app replaced it on the server.
+/// A page's part could not be loaded: offline before the service worker had
+/// kept it, a broken download, or a newer version of the app replaced it on
+/// the server.
 pub(crate) struct PartMissing;
 
 impl From<SplitLoaderError> for PartMissing {
