@@ -96,6 +96,10 @@ self.addEventListener('activate', (event) => {
         if (name !== CACHE) await caches.delete(name);
       }
       await self.clients.claim();
+      // Started, not awaited (requests wait while a worker activates): a
+      // page that asked the worker before this one for the parts gets them
+      // now, not at its next start.
+      keepParts().catch(() => undefined);
     })(),
   );
 });
