@@ -62,6 +62,13 @@ pub fn register_service_worker() {
     });
 }
 
+/// Loads the page again (a new version of the app, if the server has one).
+pub fn reload_page() {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
 /// Asks the browser not to evict the app's data under storage pressure.
 pub async fn request_persistent_storage() -> Option<bool> {
     let storage = web_sys::window()?.navigator().storage();

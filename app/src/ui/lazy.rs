@@ -7,6 +7,7 @@
 //! the conversation tools) stays in the main module.
 
 use crate::i18n::{t, use_i18n};
+use crate::platform::browser;
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_router::LazyRoute;
@@ -28,11 +29,9 @@ fn part_missing() -> AnyView {
     view! {
         <h1>{t!(i18n, shell.part_missing_title)}</h1>
         <p class="error" role="alert" data-testid="part-missing">{t!(i18n, shell.part_missing)}</p>
-        <button type="button" class="button" on:click=|_| {
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().reload();
-            }
-        }>{t!(i18n, shell.part_missing_retry)}</button>
+        <button type="button" class="button" on:click=|_| browser::reload_page()>
+            {t!(i18n, shell.part_missing_retry)}
+        </button>
     }
     .into_any()
 }
