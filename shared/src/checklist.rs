@@ -315,7 +315,8 @@ const FAMILY_HOME_ITEM: (&str, Applies, &str) = (
 );
 
 fn builtin_texts() -> ChecklistTexts {
-    crate::content::file(crate::content::SOURCE, "checklists.json")
+    crate::content::CHECKLISTS
+        .file(crate::content::SOURCE, "checklists.json")
         .and_then(|json| ChecklistTexts::parse(json).ok())
         .unwrap_or_default()
 }
@@ -362,7 +363,7 @@ impl ChecklistTemplate {
         if self.published_by.is_some() || self.id.version != 1 {
             return None;
         }
-        let translated = crate::content::translated(language, "checklists.json")?;
+        let translated = crate::content::CHECKLISTS.translated(language, "checklists.json")?;
         let texts = ChecklistTexts::parse(translated.text).ok()?;
         Some(TranslatedTemplate {
             title: texts.titles.get(&self.id.kind)?.clone(),

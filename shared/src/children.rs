@@ -130,13 +130,13 @@ pub fn page(language: &str, age: AgeGroup, topic: Topic) -> Option<Page> {
         return None;
     }
     let path = topic.path(age);
-    let (text, language, status) = match content::translated(language, &path) {
+    let (text, language, status) = match content::CORNER.translated(language, &path) {
         Some(translated) if translated.status != TranslationStatus::Outdated => {
             let tag = tag_of(language)?;
             (translated.text, tag, Some(translated.status))
         }
         _ => (
-            content::file(content::SOURCE, &path)?,
+            content::CORNER.file(content::SOURCE, &path)?,
             content::SOURCE,
             None,
         ),
@@ -152,10 +152,7 @@ pub fn page(language: &str, age: AgeGroup, topic: Topic) -> Option<Page> {
 
 /// The `'static` tag of a language that has content.
 fn tag_of(language: &str) -> Option<&'static str> {
-    content::FILES
-        .iter()
-        .find(|(l, _, _)| *l == language)
-        .map(|(l, _, _)| *l)
+    content::CORNER.language(language)
 }
 
 /// The file the municipality keeps its contact details in, for every
@@ -229,9 +226,9 @@ pub fn contacts(language: &str) -> Vec<Contact> {
     let words = |language: &str| -> Option<BTreeMap<String, String>> {
         let path = "children/contacts.json";
         let text = if language == content::SOURCE {
-            content::file(content::SOURCE, path)?
+            content::CORNER.file(content::SOURCE, path)?
         } else {
-            let translated = content::translated(language, path)?;
+            let translated = content::CORNER.translated(language, path)?;
             if translated.status == TranslationStatus::Outdated {
                 return None;
             }

@@ -90,10 +90,21 @@ macro_rules! file {
     };
 }
 
-/// Every content file as (language, path, text). A test checks that the list
-/// and the folders agree.
-pub const FILES: &[(&str, &str, &str)] = &[
+/// A group of content files, as (language, path, text), kept apart so that
+/// each is linked only into the code that reads it: the placement checklist
+/// is in the app's main module, the routines and the children's corner in
+/// the parts their pages load on first use (docs/architecture.md). A test
+/// checks that the shelves and the folders agree.
+pub struct Shelf(&'static [(&'static str, &'static str, &'static str)]);
+
+/// The placement checklist's words (`checklists.json`).
+pub static CHECKLISTS: Shelf = Shelf(&[
     file!("sv", "checklists.json"),
+    file!("en", "checklists.json"),
+]);
+
+/// The routines the app ships with (`routines/`).
+pub static ROUTINES: Shelf = Shelf(&[
     file!("sv", "routines/avslut-av-placering.md"),
     file!("sv", "routines/besok-hos-placerade-barn.v1.md"),
     file!("sv", "routines/besok-hos-placerade-barn.v2.md"),
@@ -106,7 +117,6 @@ pub const FILES: &[(&str, &str, &str)] = &[
     file!("sv", "routines/information-om-klagomal-och-rattigheter.md"),
     file!("sv", "routines/samtal-med-barn.md"),
     file!("sv", "routines/utredning-av-familjehem.md"),
-    file!("en", "checklists.json"),
     file!("en", "routines/avslut-av-placering.md"),
     file!("en", "routines/besok-hos-placerade-barn.v1.md"),
     file!("en", "routines/besok-hos-placerade-barn.v2.md"),
@@ -119,6 +129,10 @@ pub const FILES: &[(&str, &str, &str)] = &[
     file!("en", "routines/information-om-klagomal-och-rattigheter.md"),
     file!("en", "routines/samtal-med-barn.md"),
     file!("en", "routines/utredning-av-familjehem.md"),
+]);
+
+/// The children's corner (`children/`).
+pub static CORNER: Shelf = Shelf(&[
     file!("sv", "children/13-18/besok.md"),
     file!("sv", "children/13-18/bo-i-familjehem.md"),
     file!("sv", "children/13-18/bo-i-jourhem.md"),
@@ -173,7 +187,7 @@ pub const FILES: &[(&str, &str, &str)] = &[
     file!("ar", "children/7-12/socialsekreterare.md"),
     file!("ar", "children/7-12/varfor-placerad.md"),
     file!("ar", "children/contacts.json"),
-];
+]);
 
 /// The review files, as (language, JSON).
 const REVIEWS: &[(&str, &str)] = &[
@@ -181,23 +195,50 @@ const REVIEWS: &[(&str, &str)] = &[
     ("ar", include_str!("../content/review/ar.json")),
 ];
 
-/// The text of one content file.
-pub fn file(language: &str, path: &str) -> Option<&'static str> {
-    FILES
-        .iter()
-        .find(|(l, p, _)| *l == language && *p == path)
-        .map(|(_, _, text)| *text)
-}
+impl Shelf {
+    /// The text of one content file.
+    pub fn file(&self, language: &str, path: &str) -> Option<&'static str> {
+        self.0
+            .iter()
+            .find(|(l, p, _)| *l == language && *p == path)
+            .map(|(_, _, text)| *text)
+    }
 
-/// The files of `language` under `folder` (e.g. `routines/`), as (path, text).
-pub fn files_under<'a>(
-    language: &'a str,
-    folder: &'a str,
-) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
-    FILES
-        .iter()
-        .filter(move |(l, p, _)| *l == language && p.starts_with(folder))
-        .map(|(_, p, text)| (*p, *text))
+    /// The files of `language` under `folder` (e.g. `routines/`), as (path,
+    /// text).
+    pub fn files_under<'a>(
+        &self,
+        language: &'a str,
+        folder: &'a str,
+    ) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
+        self.0
+            .iter()
+            .filter(move |(l, p, _)| *l == language && p.starts_with(folder))
+            .map(|(_, p, text)| (*p, *text))
+    }
+
+    /// The `'static` tag of a language that has a file on this shelf.
+    pub fn language(&self, language: &str) -> Option<&'static str> {
+        self.0
+            .iter()
+            .find(|(l, _, _)| *l == language)
+            .map(|(l, _, _)| *l)
+    }
+
+    /// `path` in `language`, when it has been translated and the Swedish
+    /// file it was made from still exists.
+    pub fn translated(&self, language: &str, path: &str) -> Option<Translated> {
+        if language == SOURCE {
+            return None;
+        }
+        let swedish = self.file(SOURCE, path)?;
+        let text = self.file(language, path)?;
+        let review = review_file(language);
+        Some(Translated {
+            text,
+            status: TranslationStatus::of(review.get(path), swedish),
+        })
+    }
 }
 
 fn review_file(language: &str) -> ReviewFile {
@@ -213,21 +254,6 @@ fn review_file(language: &str) -> ReviewFile {
 pub struct Translated {
     pub text: &'static str,
     pub status: TranslationStatus,
-}
-
-/// `path` in `language`, when it has been translated and the Swedish file
-/// it was made from still exists.
-pub fn translated(language: &str, path: &str) -> Option<Translated> {
-    if language == SOURCE {
-        return None;
-    }
-    let swedish = file(SOURCE, path)?;
-    let text = file(language, path)?;
-    let review = review_file(language);
-    Some(Translated {
-        text,
-        status: TranslationStatus::of(review.get(path), swedish),
-    })
 }
 
 /// The front matter of a content document: `key: value` lines between two
@@ -318,6 +344,32 @@ mod tests {
         }
     }
 
+    /// Every shelf, with the paths it holds.
+    const SHELVES: [(&Shelf, &str); 3] = [
+        (&CHECKLISTS, "checklists.json"),
+        (&ROUTINES, "routines/"),
+        (&CORNER, "children/"),
+    ];
+
+    fn every_file() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+        SHELVES.into_iter().flat_map(|(shelf, _)| shelf.0.iter())
+    }
+
+    fn on_its_shelf(language: &str, path: &str) -> Option<&'static str> {
+        SHELVES
+            .into_iter()
+            .find_map(|(shelf, _)| shelf.file(language, path))
+    }
+
+    #[test]
+    fn each_shelf_holds_only_its_own_folder() {
+        for (shelf, holds) in SHELVES {
+            for (language, path, _) in shelf.0 {
+                assert!(path.starts_with(holds), "{language}/{path} is not {holds}");
+            }
+        }
+    }
+
     #[test]
     fn every_file_in_the_content_folders_is_compiled_in_and_nothing_else() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
@@ -330,9 +382,12 @@ mod tests {
             }
         }
         found.sort();
-        let mut listed: Vec<String> = FILES.iter().map(|(l, p, _)| format!("{l}:{p}")).collect();
+        let mut listed: Vec<String> = every_file().map(|(l, p, _)| format!("{l}:{p}")).collect();
         listed.sort();
-        assert_eq!(listed, found, "content::FILES must list every content file");
+        assert_eq!(
+            listed, found,
+            "the content shelves must list every content file"
+        );
         for entry in std::fs::read_dir(root.join("review")).expect("review folder") {
             let path = entry.expect("entry").path();
             let language = path.file_stem().and_then(|n| n.to_str()).expect("name");
@@ -345,9 +400,9 @@ mod tests {
 
     #[test]
     fn every_translation_has_a_swedish_source_and_the_review_files_parse() {
-        for (language, path, _) in FILES {
+        for (language, path, _) in every_file() {
             assert!(
-                file(SOURCE, path).is_some(),
+                on_its_shelf(SOURCE, path).is_some(),
                 "{language}/{path} has no Swedish source"
             );
         }
@@ -355,7 +410,7 @@ mod tests {
             let review: ReviewFile = serde_json::from_str(json).expect("review file parses");
             for path in review.keys() {
                 assert!(
-                    file(language, path).is_some(),
+                    on_its_shelf(language, path).is_some(),
                     "{language}: review of unknown {path}"
                 );
             }
@@ -385,9 +440,9 @@ mod tests {
             TranslationStatus::of(None, "Spara"),
             TranslationStatus::Draft
         );
-        assert!(translated("sv", "checklists.json").is_none());
-        assert!(translated("en", "checklists.json").is_some());
-        assert!(translated("en", "no-such-file.md").is_none());
+        assert!(CHECKLISTS.translated("sv", "checklists.json").is_none());
+        assert!(CHECKLISTS.translated("en", "checklists.json").is_some());
+        assert!(CHECKLISTS.translated("en", "no-such-file.md").is_none());
     }
 
     #[test]
@@ -411,8 +466,9 @@ mod tests {
     #[test]
     fn the_checklist_texts_cover_every_placement_type_in_swedish_and_english() {
         for language in ["sv", "en"] {
-            let texts = ChecklistTexts::parse(file(language, "checklists.json").expect("file"))
-                .expect("parses");
+            let texts =
+                ChecklistTexts::parse(CHECKLISTS.file(language, "checklists.json").expect("file"))
+                    .expect("parses");
             for kind in crate::domain::PlacementKind::ALL {
                 assert!(texts.titles.contains_key(&kind), "{language}: {kind:?}");
             }

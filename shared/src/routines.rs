@@ -725,7 +725,8 @@ pub enum LoadError {
 /// files under `content/sv/routines/`, compiled in so the library is there
 /// offline before any sync.
 pub fn seed_documents() -> impl Iterator<Item = (&'static str, &'static str)> {
-    crate::content::files_under(crate::content::SOURCE, "routines/")
+    crate::content::ROUTINES
+        .files_under(crate::content::SOURCE, "routines/")
         .map(|(path, text)| (path.trim_start_matches("routines/"), text))
 }
 
@@ -745,23 +746,25 @@ impl RoutineVersion {
     /// This version in `language`, when a translation of exactly this
     /// routine and version ships with the app.
     pub fn translation(&self, language: &str) -> Option<RoutineTranslation> {
-        crate::content::files_under(language, "routines/").find_map(|(path, text)| {
-            let parsed = crate::content::front_matter(text).ok()?;
-            let same = parsed.get("id") == Some(self.routine_id().as_str())
-                && parsed.get("version").and_then(|v| v.parse::<u32>().ok())
-                    == Some(self.version());
-            if !same {
-                return None;
-            }
-            Some(RoutineTranslation {
-                title: RoutineTitle::parse(parsed.get("title")?).ok()?,
-                owner: parsed
-                    .get("owner")
-                    .and_then(|owner| RoutineOwner::parse(owner).ok()),
-                body: RoutineBody::parse(&parsed.body.replace("\r\n", "\n")).ok()?,
-                status: crate::content::translated(language, path)?.status,
+        crate::content::ROUTINES
+            .files_under(language, "routines/")
+            .find_map(|(path, text)| {
+                let parsed = crate::content::front_matter(text).ok()?;
+                let same = parsed.get("id") == Some(self.routine_id().as_str())
+                    && parsed.get("version").and_then(|v| v.parse::<u32>().ok())
+                        == Some(self.version());
+                if !same {
+                    return None;
+                }
+                Some(RoutineTranslation {
+                    title: RoutineTitle::parse(parsed.get("title")?).ok()?,
+                    owner: parsed
+                        .get("owner")
+                        .and_then(|owner| RoutineOwner::parse(owner).ok()),
+                    body: RoutineBody::parse(&parsed.body.replace("\r\n", "\n")).ok()?,
+                    status: crate::content::ROUTINES.translated(language, path)?.status,
+                })
             })
-        })
     }
 }
 
@@ -807,7 +810,7 @@ mod tests {
     fn every_translated_routine_matches_a_swedish_seed_and_keeps_its_shape() {
         let seeds: Vec<RoutineVersion> = seed_library().all_versions().cloned().collect();
         let mut translated = 0;
-        for (path, text) in crate::content::files_under("en", "routines/") {
+        for (path, text) in crate::content::ROUTINES.files_under("en", "routines/") {
             let parsed = crate::content::front_matter(text).expect(path);
             let version = seeds
                 .iter()
@@ -817,7 +820,9 @@ mod tests {
                 })
                 .unwrap_or_else(|| panic!("{path}: no Swedish routine with this id and version"));
             assert_eq!(
-                crate::content::file("sv", path).map(|sv| RoutineVersion::from_document(sv).ok()),
+                crate::content::ROUTINES
+                    .file("sv", path)
+                    .map(|sv| RoutineVersion::from_document(sv).ok()),
                 Some(Some(version.clone())),
                 "{path}: the Swedish file of the same name is this version"
             );
