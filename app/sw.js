@@ -4,7 +4,8 @@
 //   online start), falling back to the cached index.html when offline.
 // - Hashed assets (wasm, js, css): cache first; they never change under a name.
 // - The parts of the app that pages load when first opened: cached after the
-//   app itself (keepParts), so they are there offline too.
+//   app itself (keepParts), so they are there offline too. A cached part that
+//   is not a valid module (a disk error) is dropped and fetched again.
 // - /api/: never touched here. Data lives in IndexedDB, not in this cache.
 'use strict';
 
@@ -77,12 +78,28 @@ async function keepParts() {
   if (!index) return;
   const missing = [];
   for (const url of partsOf(await index.text())) {
-    if (!(await cache.match(url))) missing.push(url);
+    if (!(await sound(cache, url))) missing.push(url);
   }
   const fetchNext = async () => {
     for (let url = missing.shift(); url; url = missing.shift()) await addWithRetry(cache, url);
   };
   await Promise.all([fetchNext(), fetchNext(), fetchNext(), fetchNext()]);
+}
+
+// Whether `url` is cached and, for a part that is WebAssembly, a valid module.
+// A broken one is dropped, so it is fetched again rather than served.
+async function sound(cache, url) {
+  const cached = await cache.match(url);
+  if (!cached) return false;
+  if (!isPart(url) || !url.endsWith('.wasm')) return true;
+  if (WebAssembly.validate(new Uint8Array(await cached.arrayBuffer()))) return true;
+  await cache.delete(url);
+  return false;
+}
+
+// The parts' files, by the names scripts/split/place-parts.py gives them.
+function isPart(url) {
+  return /\/(split_|chunk_)[^/]*$/.test(new URL(url, self.location.origin).pathname);
 }
 
 self.addEventListener('install', (event) => {
@@ -133,13 +150,11 @@ async function navigate(event) {
 }
 
 async function asset(request) {
-  const cached = await caches.match(request);
+  const cache = await caches.open(CACHE);
+  const cached = (await sound(cache, request.url)) && (await cache.match(request));
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) {
-    const cache = await caches.open(CACHE);
-    await cache.put(request, response.clone());
-  }
+  if (response.ok) await cache.put(request, response.clone());
   return response;
 }
 

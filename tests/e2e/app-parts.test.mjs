@@ -6,7 +6,7 @@
 // stopping the app (docs/architecture.md, "Pages loaded on first use").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openMenu, signIn, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
+import { openMenu, signIn, unlock, useServerAndBrowser, waitForOfflineApp, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 
@@ -55,7 +55,7 @@ test('a first visit downloads only the main module; a page fetches its part when
   await context.close();
 });
 
-test('offline, a page whose part cannot be loaded says so, and the app goes on', async () => {
+test('offline, a page whose part cannot be loaded says so and the app goes on; back online, "Försök igen" opens it', async () => {
   const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
   const page = await context.newPage();
   await page.goto(env.server.url);
@@ -64,7 +64,8 @@ test('offline, a page whose part cannot be loaded says so, and the app goes on',
   await waitForText(page.getByTestId('sync-status'), 'Synkad');
   await waitForOfflineApp(page);
   // The part of the page of one's devices, as the service worker kept it,
-  // is broken (a download cut short, a disk error).
+  // is broken (a disk error), and the tablet is offline: neither the
+  // network nor the browser's own cache can give the worker a good copy.
   const broken = await page.evaluate(async () => {
     const cache = await caches.open('barnbesok-shell-v1');
     const parts = document.querySelector('meta[name="barnbesok-parts"]').content.split(' ');
@@ -73,12 +74,28 @@ test('offline, a page whose part cannot be loaded says so, and the app goes on',
     return devices;
   });
   assert.ok(broken, 'the page has a part of its own');
+  const unreachable = (route) => route.abort('internetdisconnected');
+  await context.route(`**${broken}`, unreachable);
   await context.setOffline(true);
   await openMenu(page);
   await page.getByRole('link', { name: 'Mina enheter' }).click();
   await waitForText(page.getByTestId('part-missing'), 'Anslut enheten till nätet');
-  // The app itself still runs: back to Mina barn.
+  // The app itself still runs: back to Mina barn, and forward again.
   await page.getByRole('link', { name: 'Barnbesök' }).click();
   await page.getByRole('link', { name: /Alva Exempelsson/ }).waitFor();
+  await page.goBack();
+  await waitForText(page.getByTestId('part-missing'), 'Anslut enheten till nätet');
+  // Back on the network, trying again opens the page: the worker does not
+  // serve the broken part, it fetches it again and keeps it.
+  await context.unroute(`**${broken}`, unreachable);
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'Försök igen' }).click();
+  await unlock(page);
+  await page.getByRole('heading', { name: 'Mina inloggade enheter' }).waitFor();
+  const kept = await page.evaluate(async (url) => {
+    const cached = await (await caches.open('barnbesok-shell-v1')).match(url);
+    return cached ? WebAssembly.validate(new Uint8Array(await cached.arrayBuffer())) : false;
+  }, broken);
+  assert.ok(kept, 'the worker keeps the part again, whole');
   await context.close();
 });
