@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { openMenu, signIn, texts, unlock, useServerAndBrowser } from './harness.mjs';
+import { openMenu, signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const sv = texts('sv');
@@ -204,6 +204,28 @@ test('the header is one row on a tablet; its menu opens over the page with no WC
   await page.getByRole('link', { name: sv('shell.links.self_check') }).click();
   await page.getByRole('heading', { name: sv('shell.links.self_check'), level: 1 }).waitFor();
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  await context.close();
+});
+
+test('on a phone the header is two rows, with nothing cut off and 44×44 targets', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'sv-SE', hasTouch: true, bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await page.getByLabel('Enhetens namn').fill('Telefon');
+  await signIn(page, 'demo.gunilla');
+  await waitForText(page.getByTestId('sync-status'), 'Synkad');
+  const header = await page.locator('header.topbar').boundingBox();
+  assert.ok(header.height < 130, `the header is ${header.height} px high, more than two rows`);
+  const brand = await page.getByRole('link', { name: 'Barnbesök' }).boundingBox();
+  const status = await page.getByTestId('sync-status').boundingBox();
+  assert.ok(Math.abs((brand.y + brand.height / 2) - (status.y + status.height / 2)) < 4, 'the sync state is beside the name of the app');
+  for (const name of ['Synka nu', 'Lås', 'Meny']) {
+    const box = await page.locator('header.topbar').getByRole('button', { name }).boundingBox();
+    assert.ok(box.width >= 44 && box.height >= 44, `${name}: ${box.width}×${box.height}`);
+    assert.ok(box.x >= 0 && box.x + box.width <= 360, `${name} is on the screen`);
+  }
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'nothing wider than the screen');
+  assert.deepEqual(await violations(page), [], 'WCAG 2.1 AA on a phone');
   await context.close();
 });
 
