@@ -163,7 +163,7 @@ function pagesDurability(writes) {
 /** Our app: sign in on a fresh device, time the first full sync into
  *  IndexedDB (sealed with the device key, as shipped), then 100 changes,
  *  then (with `reload`) an offline reload to an interactive caseload. */
-async function ours(size, { reload }) {
+export async function ours(size, { reload }) {
   const dir = mkdtempSync(join(tmpdir(), 'barnbesok-bench-'));
   const children = size / RECORDS_PER_CHILD;
   const seeded = bench(['seed', '--database', join(dir, 'barnbesok.db'), '--records', String(size),

@@ -20,6 +20,7 @@ pub const KNOWN_KINDS: &[&str] = &[
     "deleted",
     "placement_closing",
     "checklist_tick",
+    "visit_filed",
 ];
 
 /// A change of a kind this build does not know, as it came.
@@ -166,8 +167,16 @@ mod tests {
     #[test]
     fn the_known_kinds_are_the_records_wire_names() {
         let child = ChildId::new_random();
+        let visit = visit_for(child);
         let samples = [
-            Record::Visit(visit_for(child)),
+            Record::VisitFiled(shared::export::FiledMark {
+                visit_id: visit.id,
+                child_id: child,
+                by: shared::UserId::new_random(),
+                by_name: "Gunilla Gruppledare".into(),
+                at: chrono::Utc::now(),
+            }),
+            Record::Visit(visit),
             Record::Deleted(RecordRef {
                 kind: EditableKind::Placement,
                 id: uuid::Uuid::new_v4(),
@@ -179,7 +188,29 @@ mod tests {
             assert_eq!(wire["kind"], wire_kind(&record));
             assert!(KNOWN_KINDS.contains(&wire_kind(&record)));
         }
-        assert_eq!(KNOWN_KINDS.len(), 8, "one per variant of Record");
+        assert_eq!(KNOWN_KINDS.len(), 9, "one per variant of Record");
+    }
+
+    #[test]
+    fn a_filing_in_the_feed_is_read_as_a_record_not_kept_aside() {
+        let child = ChildId::new_random();
+        let mark = shared::export::FiledMark {
+            visit_id: visit_for(child).id,
+            child_id: child,
+            by: shared::UserId::new_random(),
+            by_name: "Gunilla Gruppledare".into(),
+            at: chrono::Utc::now(),
+        };
+        let body = page_with(&[json!({ "seq": 7, "kind": "visit_filed", "data": mark })]);
+        let page = PulledPage::decode(&body).expect("decodes");
+        assert!(page.unknown.is_empty(), "kept aside: {:?}", page.unknown);
+        assert_eq!(
+            page.changes,
+            vec![Change {
+                seq: 7,
+                record: Record::VisitFiled(mark)
+            }]
+        );
     }
 
     #[test]

@@ -835,6 +835,52 @@ async fn a_pull_with_a_kind_from_the_future_carries_on_and_keeps_it_sealed() {
 }
 
 #[wasm_bindgen_test]
+async fn changes_an_earlier_version_kept_aside_become_records_once_this_version_reads_their_kind() {
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let child = ChildId::new_random();
+    let mark = shared::export::FiledMark {
+        visit_id: visit(child, "Förd till akt.").id,
+        child_id: child,
+        by: shared::UserId::new_random(),
+        by_name: "Gunilla Gruppledare".into(),
+        at: Utc::now(),
+    };
+    // An earlier version did not read filings and kept them aside; one of
+    // them is broken.
+    let kept = |seq: u64, data: serde_json::Value| app::feed::UnknownChange {
+        seq,
+        kind: "visit_filed".into(),
+        child_id: Some(child),
+        raw: serde_json::json!({ "seq": seq, "kind": "visit_filed", "data": data }),
+    };
+    let filing = kept(3, serde_json::to_value(&mark).expect("json"));
+    let broken = kept(4, serde_json::json!({ "id": "x-1", "child_id": child }));
+    store
+        .keep_unknown(&[filing, broken])
+        .await
+        .expect("kept aside");
+    assert!(store.view_all().await.expect("read").is_empty());
+
+    assert_eq!(store.read_kept_changes_now_known().await.expect("read"), 1);
+    assert_eq!(
+        store.view_all().await.expect("read"),
+        vec![Record::VisitFiled(mark.clone())]
+    );
+    let left = store.unknown_changes().await.expect("read");
+    assert_eq!(left.len(), 1, "the broken one stays aside");
+    assert_eq!(left[0].seq, 4);
+    // Once read, a filing is not read again, and it stays after a reopen.
+    assert_eq!(store.read_kept_changes_now_known().await.expect("read"), 0);
+    let reopened = open_unlocked(&name).await;
+    assert_eq!(
+        reopened.view_all().await.expect("read"),
+        vec![Record::VisitFiled(mark)]
+    );
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
 async fn settled_changes_are_journalled_sealed_and_a_new_epoch_drops_what_it_did_not_bring() {
     let name = fresh_name();
     let store = open_unlocked(&name).await;

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openMenu, recordVisit, signIn, useServerAndBrowser, waitForText } from './harness.mjs';
+import { openMenu, recordVisit, signIn, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const env = useServerAndBrowser({ demoData: false });
@@ -183,6 +183,12 @@ test('first day: an empty installation, CSV import, the register of homes, a vis
     server.query("SELECT count(*) FROM changes WHERE kind = 'visit_filed'"), [[1]],
     'one feed record for the filing',
   );
+
+  // After a reload the mark comes from the change feed: it stays.
+  await page.reload();
+  await unlock(page);
+  await waitForText(page.getByTestId('sync-status'), 'Synkad');
+  await waitForText(visit.getByTestId('filed-mark'), markText);
 
   // Offline: no PDF, but the print view of the same content works.
   await context.setOffline(true);

@@ -181,6 +181,7 @@ async fn unlocked(ctx: Ctx) -> Result<(), String> {
         // Signed in before, session gone: sign in again, data stays.
         None => ctx.session_ended.set(true),
     }
+    read_kept_changes_now_known(&store).await;
     ctx.locked.set(false);
     ctx.data_changed();
     sync_ctl::start(ctx);
@@ -198,6 +199,18 @@ async fn unlocked(ctx: Ctx) -> Result<(), String> {
         }
     });
     Ok(())
+}
+
+/// Changes of a kind an earlier version kept aside, which this version
+/// reads, become records before the first sync (a filing, "Förd till akt",
+/// was such a kind until 2026-12-06). A failure leaves them aside for the
+/// next unlock.
+pub(crate) async fn read_kept_changes_now_known(store: &crate::platform::store::IdbStore) {
+    match store.read_kept_changes_now_known().await {
+        Ok(0) => {}
+        Ok(n) => web_sys::console::info_1(&format!("{n} sparade ändringar lästa").into()),
+        Err(e) => web_sys::console::warn_1(&format!("sparade ändringar: {}", e.0).into()),
+    }
 }
 
 /// "The storage on the device is not open", in the current language.

@@ -166,6 +166,7 @@ async fn sign_in(ctx: Ctx, username: &str, password: &str, label: &str) -> Resul
 pub(crate) async fn finish_sign_in(ctx: Ctx, session: StoredSession) -> Result<(), String> {
     let store = store().ok_or(td_string!(language::now().locale(), login.store_not_open))?;
     store.save_session(&session).await.map_err(|e| e.0)?;
+    super::lock::read_kept_changes_now_known(&store).await;
     http::set_session(Some(session.clone()));
     ctx.user.set(Some(session.user));
     ctx.pin_setup.set(None);

@@ -107,6 +107,41 @@ impl IdbStore {
         Ok(())
     }
 
+    /// Changes an earlier version kept aside, of kinds this version reads
+    /// (`crate::feed::KNOWN_KINDS`), become records as a pull would have
+    /// stored them; the number read. Run after the unlock and before the
+    /// first sync, so a pull of this version cannot have stored a newer
+    /// copy of the same record first. One that does not decode stays aside.
+    pub async fn read_kept_changes_now_known(&self) -> Result<usize, StoreError> {
+        let now_known: Vec<(String, Change)> = self
+            .unknown_changes()
+            .await?
+            .into_iter()
+            .filter(|kept| crate::feed::KNOWN_KINDS.contains(&kept.kind.as_str()))
+            .filter_map(|kept| {
+                let change = serde_json::from_value::<Change>(kept.raw.clone()).ok()?;
+                Some((kept.key(), change))
+            })
+            .collect();
+        if now_known.is_empty() {
+            return Ok(0);
+        }
+        let writes = self.sealed_writes(
+            now_known
+                .iter()
+                .map(|(_, change)| pulled_effect(change.record.clone())),
+        )?;
+        let tx = self.tx(&[RECORDS, UNKNOWN, META], IdbTransactionMode::Readwrite)?;
+        apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
+        let unknown = tx.object_store(UNKNOWN).map_err(js_err)?;
+        for (key, _) in &now_known {
+            unknown.delete(&JsValue::from_str(key)).map_err(js_err)?;
+        }
+        Self::bump_records_rev(&tx.object_store(META).map_err(js_err)?).await?;
+        idb::committed(&tx).await?;
+        Ok(now_known.len())
+    }
+
     /// The changes of kinds this build does not read, opened.
     pub async fn unknown_changes(&self) -> Result<Vec<UnknownChange>, StoreError> {
         self.open_all(UNKNOWN, "key", self.get_all(UNKNOWN, Select::All).await?)
