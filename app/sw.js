@@ -87,13 +87,35 @@ async function keepParts() {
 }
 
 // Whether `url` is cached and, for a part that is WebAssembly, a valid module.
-// A broken one is dropped, so it is fetched again rather than served.
-async function sound(cache, url) {
-  const cached = await cache.match(url);
+// A broken one (bytes that are not a module, or a cache entry that cannot be
+// read) is dropped, so it is fetched again rather than served. Each part is
+// checked once in this worker's life, and never by two callers at once, so a
+// check cannot drop a good copy another caller has just put.
+const checked = new Set();
+const checking = new Map();
+function sound(cache, url) {
+  const href = new URL(url, self.location.origin).href;
+  if (!checking.has(href)) {
+    checking.set(href, check(cache, href).finally(() => checking.delete(href)));
+  }
+  return checking.get(href);
+}
+
+async function check(cache, href) {
+  const cached = await cache.match(href);
   if (!cached) return false;
-  if (!isPart(url) || !url.endsWith('.wasm')) return true;
-  if (WebAssembly.validate(new Uint8Array(await cached.arrayBuffer()))) return true;
-  await cache.delete(url);
+  if (!isPart(href) || !href.endsWith('.wasm') || checked.has(href)) return true;
+  let valid = false;
+  try {
+    valid = WebAssembly.validate(new Uint8Array(await cached.arrayBuffer()));
+  } catch (_) {
+    valid = false;
+  }
+  if (valid) {
+    checked.add(href);
+    return true;
+  }
+  await cache.delete(href).catch(() => undefined);
   return false;
 }
 

@@ -191,6 +191,27 @@ mod tests {
         assert_eq!(KNOWN_KINDS.len(), 9, "one per variant of Record");
     }
 
+    /// Every wire name `Record` reads, as serde itself lists them: a
+    /// variant added to `Record` and not to `KNOWN_KINDS` fails here.
+    #[test]
+    fn the_known_kinds_are_every_kind_record_reads() {
+        let error = serde_json::from_value::<Record>(json!({ "kind": "no_such_kind", "data": {} }))
+            .expect_err("not a kind");
+        let message = error.to_string();
+        let listed = message
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("serde lists the variants: {message}"));
+        let mut from_serde: Vec<&str> = listed
+            .split(", ")
+            .map(|name| name.trim_matches('`'))
+            .collect();
+        from_serde.sort_unstable();
+        let mut known = KNOWN_KINDS.to_vec();
+        known.sort_unstable();
+        assert_eq!(known, from_serde);
+    }
+
     #[test]
     fn a_filing_in_the_feed_is_read_as_a_record_not_kept_aside() {
         let child = ChildId::new_random();

@@ -856,16 +856,46 @@ async fn changes_an_earlier_version_kept_aside_become_records_once_this_version_
     };
     let filing = kept(3, serde_json::to_value(&mark).expect("json"));
     let broken = kept(4, serde_json::json!({ "id": "x-1", "child_id": child }));
+    // Another tab, already updated, pulled a filing of a second visit that
+    // this tab's earlier version also kept aside, in an older copy.
+    let pulled = shared::export::FiledMark {
+        visit_id: visit(child, "Också förd till akt.").id,
+        by_name: "Från servern".into(),
+        ..mark.clone()
+    };
+    let older = shared::export::FiledMark {
+        by_name: "Äldre kopia".into(),
+        ..pulled.clone()
+    };
+    let older = kept(2, serde_json::to_value(&older).expect("json"));
     store
-        .keep_unknown(&[filing, broken])
+        .keep_unknown(&[filing, broken, older])
         .await
         .expect("kept aside");
-    assert!(store.view_all().await.expect("read").is_empty());
+    store
+        .apply_pulled(
+            &[Change {
+                seq: 9,
+                record: Record::VisitFiled(pulled.clone()),
+            }],
+            9,
+        )
+        .await
+        .expect("pulled");
 
-    assert_eq!(store.read_kept_changes_now_known().await.expect("read"), 1);
+    assert_eq!(store.read_kept_changes_now_known().await.expect("read"), 2);
+    let mut marks = store.view_all().await.expect("read");
+    marks.sort_by_key(|r| match r {
+        Record::VisitFiled(m) => m.by_name.clone(),
+        _ => String::new(),
+    });
     assert_eq!(
-        store.view_all().await.expect("read"),
-        vec![Record::VisitFiled(mark.clone())]
+        marks,
+        vec![
+            Record::VisitFiled(pulled.clone()),
+            Record::VisitFiled(mark.clone())
+        ],
+        "the pulled copy is kept, the kept-aside filing is read"
     );
     let left = store.unknown_changes().await.expect("read");
     assert_eq!(left.len(), 1, "the broken one stays aside");
@@ -873,10 +903,7 @@ async fn changes_an_earlier_version_kept_aside_become_records_once_this_version_
     // Once read, a filing is not read again, and it stays after a reopen.
     assert_eq!(store.read_kept_changes_now_known().await.expect("read"), 0);
     let reopened = open_unlocked(&name).await;
-    assert_eq!(
-        reopened.view_all().await.expect("read"),
-        vec![Record::VisitFiled(mark)]
-    );
+    assert_eq!(reopened.view_all().await.expect("read").len(), 2);
     idb::delete(&name).await.ok();
 }
 

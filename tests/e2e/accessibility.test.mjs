@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { openMenu, signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
+import { openMenu, recordVisit, signIn, texts, unlock, useServerAndBrowser, waitForText } from './harness.mjs';
 
 const env = useServerAndBrowser();
 const sv = texts('sv');
@@ -226,6 +226,18 @@ test('on a phone the header is two rows, with nothing cut off and 44×44 targets
   }
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'nothing wider than the screen');
   assert.deepEqual(await violations(page), [], 'WCAG 2.1 AA on a phone');
+  // A longer sync state, offline with a visit waiting, still fits the screen.
+  await context.setOffline(true);
+  await page.getByRole('link', { name: /Alva Exempelsson/ }).click();
+  await recordVisit(page, { note: 'Skrivet på telefonen.' });
+  await waitForText(page.getByTestId('sync-status'), 'väntar');
+  for (const name of ['Synka nu', 'Lås', 'Meny']) {
+    const box = await page.locator('header.topbar').getByRole('button', { name }).boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 360, `${name} is on the screen, offline with a change waiting`);
+  }
+  const waiting = await page.getByTestId('sync-status').boundingBox();
+  assert.ok(waiting.x >= 0 && waiting.x + waiting.width <= 360, 'the whole sync state is on the screen');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'nothing wider than the screen, offline');
   await context.close();
 });
 

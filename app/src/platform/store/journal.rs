@@ -109,11 +109,11 @@ impl IdbStore {
 
     /// Changes an earlier version kept aside, of kinds this version reads
     /// (`crate::feed::KNOWN_KINDS`), become records as a pull would have
-    /// stored them; the number read. Run after the unlock and before the
-    /// first sync, so a pull of this version cannot have stored a newer
-    /// copy of the same record first. One that does not decode stays aside.
+    /// stored them; the number read. A record already stored under the same
+    /// key came from a pull that read its kind, so it is newer and is kept.
+    /// One that does not decode stays aside.
     pub async fn read_kept_changes_now_known(&self) -> Result<usize, StoreError> {
-        let now_known: Vec<(String, Change)> = self
+        let mut now_known: Vec<(String, Change)> = self
             .unknown_changes()
             .await?
             .into_iter()
@@ -126,13 +126,21 @@ impl IdbStore {
         if now_known.is_empty() {
             return Ok(0);
         }
+        now_known.sort_by_key(|(_, change)| change.seq);
         let writes = self.sealed_writes(
             now_known
                 .iter()
                 .map(|(_, change)| pulled_effect(change.record.clone())),
         )?;
         let tx = self.tx(&[RECORDS, UNKNOWN, META], IdbTransactionMode::Readwrite)?;
-        apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
+        let records = tx.object_store(RECORDS).map_err(js_err)?;
+        for ((_, change), write) in now_known.iter().zip(&writes) {
+            let key = JsValue::from_str(&record_key(&change.record));
+            let stored = idb::request(&records.get(&key).map_err(js_err)?).await?;
+            if stored.is_undefined() {
+                apply_writes(&records, std::slice::from_ref(write))?;
+            }
+        }
         let unknown = tx.object_store(UNKNOWN).map_err(js_err)?;
         for (key, _) in &now_known {
             unknown.delete(&JsValue::from_str(key)).map_err(js_err)?;
