@@ -88,10 +88,9 @@ async function keepParts() {
 
 // Whether `url` is cached and, for a part that is WebAssembly, a valid module.
 // A broken one (bytes that are not a module, or a cache entry that cannot be
-// read) is dropped, so it is fetched again rather than served. Each part is
-// checked once in this worker's life, and never by two callers at once, so a
-// check cannot drop a good copy another caller has just put.
-const checked = new Set();
+// read) is dropped, so it is fetched again rather than served. A part is
+// checked each time it is served (it may have broken since), but never by two
+// callers at once, so a check cannot drop a good copy another has just put.
 const checking = new Map();
 function sound(cache, url) {
   const href = new URL(url, self.location.origin).href;
@@ -104,17 +103,14 @@ function sound(cache, url) {
 async function check(cache, href) {
   const cached = await cache.match(href);
   if (!cached) return false;
-  if (!isPart(href) || !href.endsWith('.wasm') || checked.has(href)) return true;
+  if (!isPart(href) || !href.endsWith('.wasm')) return true;
   let valid = false;
   try {
     valid = WebAssembly.validate(new Uint8Array(await cached.arrayBuffer()));
   } catch (_) {
     valid = false;
   }
-  if (valid) {
-    checked.add(href);
-    return true;
-  }
+  if (valid) return true;
   await cache.delete(href).catch(() => undefined);
   return false;
 }
@@ -173,7 +169,9 @@ async function navigate(event) {
 
 async function asset(request) {
   const cache = await caches.open(CACHE);
-  const cached = (await sound(cache, request.url)) && (await cache.match(request));
+  // Only a part is checked; every other asset is one cache lookup.
+  const usable = !isPart(request.url) || (await sound(cache, request.url));
+  const cached = usable && (await cache.match(request));
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok) await cache.put(request, response.clone());

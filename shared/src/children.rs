@@ -132,7 +132,7 @@ pub fn page(language: &str, age: AgeGroup, topic: Topic) -> Option<Page> {
     let path = topic.path(age);
     let (text, language, status) = match content::CORNER.translated(language, &path) {
         Some(translated) if translated.status != TranslationStatus::Outdated => {
-            let tag = tag_of(language)?;
+            let tag = content::CORNER.language(language)?;
             (translated.text, tag, Some(translated.status))
         }
         _ => (
@@ -148,11 +148,6 @@ pub fn page(language: &str, age: AgeGroup, topic: Topic) -> Option<Page> {
         language,
         status,
     })
-}
-
-/// The `'static` tag of a language that has content.
-fn tag_of(language: &str) -> Option<&'static str> {
-    content::CORNER.language(language)
 }
 
 /// The file the municipality keeps its contact details in, for every
@@ -236,7 +231,7 @@ pub fn contacts(language: &str) -> Vec<Contact> {
         };
         serde_json::from_str(text).ok()
     };
-    let theirs = words(language).zip(tag_of(language));
+    let theirs = words(language).zip(content::CORNER.language(language));
     let swedish = words(content::SOURCE).unwrap_or_default();
     file.contacts
         .into_iter()

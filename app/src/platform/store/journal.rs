@@ -119,8 +119,9 @@ impl IdbStore {
             .into_iter()
             .filter(|kept| crate::feed::KNOWN_KINDS.contains(&kept.kind.as_str()))
             .filter_map(|kept| {
-                let change = serde_json::from_value::<Change>(kept.raw.clone()).ok()?;
-                Some((kept.key(), change))
+                let key = kept.key();
+                let change = serde_json::from_value::<Change>(kept.raw).ok()?;
+                Some((key, change))
             })
             .collect();
         if now_known.is_empty() {
