@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 dist, parts = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-[main_js] = [p for p in dist.glob("barnbesok-app-*.js") if re.fullmatch(r"barnbesok-app-[0-9a-f]{16}\.js", p.name)]
+[main_js] = [p for p in dist.glob("barnbesok-app-*.js") if re.fullmatch(r"barnbesok-app-[0-9a-f]+\.js", p.name)]
 build = main_js.stem.rsplit("-", 1)[1]
 loader = (parts / "__wasm_split.js").read_text()
 loader_name = f"barnbesok-parts-{build}.js"

@@ -84,17 +84,21 @@ async fn serve_inner(dir: &std::path::Path, request: Request) -> Result<Response
     Ok(response)
 }
 
-/// Whether a file name carries a Trunk content hash: `-` and 16 hex digits,
+/// Whether a file name carries a Trunk content hash: `-` and the hash in hex,
 /// then the end, an extension or a suffix such as `_bg`
 /// (`barnbesok-app-4f3c2a1b9d8e7f60_bg.wasm`). Such a file never changes.
+/// Trunk prints the 64-bit hash without leading zeros, so one build in 16
+/// has 15 digits; fewer than 12 (one in 65,536) is taken for a plain name.
 pub fn is_content_hashed(file_name: &str) -> bool {
     let bytes = file_name.as_bytes();
     bytes.iter().enumerate().any(|(i, &b)| {
+        let digits = bytes[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
         b == b'-'
-            && bytes
-                .get(i + 1..i + 17)
-                .is_some_and(|hash| hash.iter().all(u8::is_ascii_hexdigit))
-            && matches!(bytes.get(i + 17), None | Some(b'.' | b'_'))
+            && (12..=16).contains(&digits)
+            && matches!(bytes.get(i + 1 + digits), None | Some(b'.' | b'_'))
     })
 }
 
@@ -109,6 +113,8 @@ mod tests {
             "barnbesok-app-4f3c2a1b9d8e7f60_bg.wasm",
             "style-0123456789abcdef.css",
             "style-0123456789ABCDEF.css",
+            "barnbesok-app-d56dbe22315d982.js",
+            "barnbesok-app-d56dbe22315d982_bg.wasm",
         ] {
             assert!(is_content_hashed(name), "{name}");
         }
@@ -121,7 +127,7 @@ mod tests {
             "sw.js",
             "manifest.webmanifest",
             "barnbesok-app.js",
-            "style-0123456789abcde.css",
+            "style-0123456789a.css",
             "style-0123456789abcdef0.css",
             "style-0123456789abcdeg.css",
             "",
