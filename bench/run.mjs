@@ -27,7 +27,8 @@ const env = (name, fallback) => {
 const SERVER_BIN = env('BARNBESOK_SERVER_BIN');
 const BENCH_BIN = env('BARNBESOK_BENCH_BIN');
 const DIST = env('BARNBESOK_DIST');
-export const PG_URL = env('BARNBESOK_BENCH_POSTGRES_URL');
+/** Read only by the rows that need PostgreSQL (bench/profiles.mjs needs none). */
+export const PG_URL = process.env.BARNBESOK_BENCH_POSTGRES_URL;
 const SIZES = env('BARNBESOK_BENCH_SIZES', '10000,50000').split(',').map(Number);
 export const LOAD_SECONDS = Number(env('BARNBESOK_BENCH_SECONDS', '10'));
 export const DEVICE_COUNTS = [50, 200];
@@ -48,6 +49,9 @@ const DURABILITY = 'relaxed';
  *  (`browser.newContext()`) keep IndexedDB in memory, where durability
  *  means nothing: every sync is measured into IndexedDB on disk. */
 const profiles = [];
+export function removeProfiles() {
+  for (const dir of profiles.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 async function diskContext(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'barnbesok-profile-'));
   profiles.push(dir);
@@ -63,9 +67,9 @@ export function bench(args) {
 }
 
 /** Our server, release build, on a loopback port. */
-export async function startServer({ dataDir, databaseUrl, serverBin = SERVER_BIN }) {
+export async function startServer({ dataDir, databaseUrl, serverBin = SERVER_BIN, dist = DIST }) {
   const port = await freePort();
-  const args = ['--listen', `127.0.0.1:${port}`, '--static-dir', DIST];
+  const args = ['--listen', `127.0.0.1:${port}`, '--static-dir', dist];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   else args.push('--data-dir', dataDir);
   // Request logs off: the load test would otherwise measure the terminal.
@@ -134,7 +138,7 @@ const storedRecords = (page) =>
 
 /** Bytes the browser received for a cold load of the app (as served:
  *  compressed), counted by the DevTools protocol. */
-async function coldLoadBytes(browser, url) {
+export async function coldLoadBytes(browser, url) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -163,12 +167,12 @@ function pagesDurability(writes) {
 /** Our app: sign in on a fresh device, time the first full sync into
  *  IndexedDB (sealed with the device key, as shipped), then 100 changes,
  *  then (with `reload`) an offline reload to an interactive caseload. */
-export async function ours(size, { reload }) {
+export async function ours(size, { reload, dist = DIST }) {
   const dir = mkdtempSync(join(tmpdir(), 'barnbesok-bench-'));
   const children = size / RECORDS_PER_CHILD;
   const seeded = bench(['seed', '--database', join(dir, 'barnbesok.db'), '--records', String(size),
     '--children', String(children), '--password', PASSWORD, '--documents', join(dir, 'docs.json')]);
-  const server = await startServer({ dataDir: dir });
+  const server = await startServer({ dataDir: dir, dist });
   const context = await diskContext({ viewport: { width: 1024, height: 768 } });
   // Trunk's loader hands the module's exports to this event: keep its
   // linear memory, to read the wasm heap's size after the sync.
@@ -252,7 +256,7 @@ export async function ours(size, { reload }) {
       if (shown !== children) throw new Error(`caseload shows ${shown} children, ${children} expected`);
       offline = { lockShown, unlockToCaseload, keyDerivation, fullLoad, children };
     }
-    return { initialMs, incrementalMs, memory, offline, writes, durability: pagesDurability(writes), docs: JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')), seeded };
+    return { initialMs, incrementalMs, caseloadMs: fullLoad, memory, offline, writes, durability: pagesDurability(writes), docs: JSON.parse(readFileSync(join(dir, 'docs.json'), 'utf8')), seeded };
   } finally {
     await context.close();
     await server.stop();
@@ -406,6 +410,7 @@ export function table(rows) {
 }
 
 async function main() {
+  env('BARNBESOK_BENCH_POSTGRES_URL');
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const pouchServer = await startPouchServer();
   const sync = [];
@@ -449,7 +454,7 @@ async function main() {
   } finally {
     await browser.close();
     await pouchServer.stop();
-    for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+    removeProfiles();
   }
 }
 

@@ -33,7 +33,7 @@ for bad in "$ROOT"/tests/schema/import-invalid/*.json; do
   node "$ROOT/tests/schema/validate.mjs" "$ROOT/docs/schema/import.schema.json" "$bad" --expect invalid
 done
 
-step "The benchmark's own code: the module-size reader (node --test)"
+step "The benchmark's own code: the module-size reader, the profile table (node --test)"
 node --test "$ROOT"/bench/*.test.mjs
 
 step "Server tests over HTTP: SQLite and PostgreSQL"

@@ -1,0 +1,63 @@
+// The app built with each of several compiler profiles, side by side: its
+// size as served and how fast the work a visit waits for runs in it. Run by
+// scripts/bench-profiles.sh, which builds each variant into its own dist
+// directory and passes the list as JSON:
+//   [{ "name": ..., "settings": ..., "dist": ... }, ...]   (the first is the shipped one)
+//
+//   node bench/profiles.mjs <variants.json>
+import { chromium } from 'playwright';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { coldLoadBytes, log, ours, removeProfiles, startServer, table } from './run.mjs';
+import { lazyParts } from './wasm-size.mjs';
+import { profileRows, runRows } from './profile-table.mjs';
+import { CHROMIUM_ARGS } from '../tests/e2e/harness.mjs';
+
+const variants = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const RECORDS = Number(process.env.BARNBESOK_PROFILE_RECORDS ?? 10_000);
+const ROUNDS = Number(process.env.BARNBESOK_PROFILE_ROUNDS ?? 3);
+
+/** The main module (what index.html loads), raw and as served. */
+function mainModule(dist) {
+  const name = readdirSync(dist).find((f) => /^barnbesok-app-[0-9a-f]+_bg\.wasm$/.test(f));
+  if (!name) throw new Error(`no main module in ${dist}`);
+  return { raw: statSync(join(dist, name)).size, served: statSync(join(dist, `${name}.br`)).size };
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const results = variants.map((v) => ({ ...v, module: mainModule(v.dist), parts: lazyParts(v.dist), runs: [] }));
+  try {
+    for (const r of results) {
+      const dir = mkdtempSync(join(tmpdir(), 'barnbesok-cold-'));
+      const server = await startServer({ dataDir: dir, dist: r.dist });
+      try {
+        r.cold = await coldLoadBytes(browser, server.url);
+      } finally {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // In turns, so that a slower minute of the machine falls on every variant.
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const r of results) {
+        log(`round ${round} of ${ROUNDS}: ${r.name}`);
+        const o = await ours(RECORDS, { reload: true, dist: r.dist });
+        r.runs.push({ initialMs: o.initialMs, caseloadMs: o.caseloadMs, unlockMs: o.offline.unlockToCaseload - o.offline.keyDerivation });
+        removeProfiles();
+      }
+    }
+  } finally {
+    await browser.close();
+    removeProfiles();
+  }
+
+  console.log(`\nBarnbesök: the app under each compiler profile, ${new Date().toISOString()}`);
+  console.log(`Sizes as served (brotli); times are medians of ${ROUNDS} runs taken in turns, ${RECORDS.toLocaleString('en')} records (${(RECORDS / 50).toLocaleString('en')} children), IndexedDB on disk in headless Chromium; the PIN's key derivation (Argon2id, built at opt-level 3 in every variant) is taken out\n`);
+  console.log(table(profileRows(results)));
+  console.log('\nEvery run (first sync / caseload from every record / PIN to caseload without the key, ms)\n');
+  console.log(table(runRows(results)));
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
