@@ -5,7 +5,7 @@
 //   [{ "name": ..., "settings": ..., "dist": ... }, ...]   (the first is the shipped one)
 //
 //   node bench/profiles.mjs <variants.json>
-import { chromium } from 'playwright';
+import { chromium } from 'playwright-core';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
