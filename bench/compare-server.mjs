@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEVICE_COUNTS, LOAD_SECONDS, PG_URL, bench, load, log, startServer, table } from './run.mjs';
+import { DEVICE_COUNTS, LOAD_SECONDS, bench, load, log, startServer, table } from './run.mjs';
 
 const need = (name) => {
   const value = process.env[name];
@@ -17,7 +17,7 @@ const need = (name) => {
 };
 const builds = [
   { name: need('BARNBESOK_BASE_NAME'), serverBin: need('BARNBESOK_BASE_SERVER_BIN'), pgUrl: need('BARNBESOK_BENCH_POSTGRES_BASE_URL') },
-  { name: need('BARNBESOK_HEAD_NAME'), serverBin: need('BARNBESOK_SERVER_BIN'), pgUrl: PG_URL },
+  { name: need('BARNBESOK_HEAD_NAME'), serverBin: need('BARNBESOK_SERVER_BIN'), pgUrl: need('BARNBESOK_BENCH_POSTGRES_URL') },
 ];
 
 async function main() {
