@@ -20,7 +20,7 @@ export function change(x, base, isBase) {
 }
 
 /** Rows for `table()`: a header, then one row per variant.
- *  results: [{ name, settings, module: { raw, served }, cold: { bytes },
+ *  results: [{ name, settings, module: { rawBytes, servedBytes }, cold: { bytes },
  *  parts: { servedBytes }, runs: [{ initialMs, caseloadMs, unlockMs }] }] */
 export function profileRows(results) {
   const [base] = results;
@@ -32,9 +32,9 @@ export function profileRows(results) {
     const timed = (key) => `${ms(m(r, key))}${change(m(r, key), m(base, key), isBase)}`;
     rows.push([
       r.name,
-      r.settings,
-      kb(r.module.raw),
-      `${kb(r.module.served)}${change(r.module.served, base.module.served, isBase)}`,
+      r.settings || 'as in Cargo.toml',
+      kb(r.module.rawBytes),
+      `${kb(r.module.servedBytes)}${change(r.module.servedBytes, base.module.servedBytes, isBase)}`,
       `${kb(r.cold.bytes)}${change(r.cold.bytes, base.cold.bytes, isBase)}`,
       kb(r.parts.servedBytes),
       timed('initialMs'),

@@ -6,8 +6,8 @@ import { change, median, profileRows, runRows } from './profile-table.mjs';
 
 const variant = (name, served, initial, extra = {}) => ({
   name,
-  settings: name === 'shipped' ? 'as in Cargo.toml' : 'opt-level = "s"',
-  module: { raw: served * 4, served },
+  settings: name === 'shipped' ? '' : 'opt-level = "s"',
+  module: { rawBytes: served * 4, servedBytes: served },
   cold: { bytes: served + 25 * 1024 },
   parts: { servedBytes: 520 * 1024 },
   runs: initial.map((initialMs) => ({ initialMs, caseloadMs: 2 * initialMs, unlockMs: 300 })),

@@ -1,29 +1,22 @@
 // The app built with each of several compiler profiles, side by side: its
 // size as served and how fast the work a visit waits for runs in it. Run by
 // scripts/bench-profiles.sh, which builds each variant into its own dist
-// directory and passes the list as JSON:
-//   [{ "name": ..., "settings": ..., "dist": ... }, ...]   (the first is the shipped one)
+// directory and lists them one JSON object a line, the shipped one first:
+//   {"name": ..., "settings": ..., "dist": ...}
 //
-//   node bench/profiles.mjs <variants.json>
+//   node bench/profiles.mjs <variants.jsonl>
 import { chromium } from 'playwright-core';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coldLoadBytes, log, ours, removeProfiles, startServer, table } from './run.mjs';
-import { lazyParts } from './wasm-size.mjs';
+import { lazyParts, mainModule } from './wasm-size.mjs';
 import { profileRows, runRows } from './profile-table.mjs';
 import { CHROMIUM_ARGS } from '../tests/e2e/harness.mjs';
 
-const variants = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const variants = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
 const RECORDS = Number(process.env.BARNBESOK_PROFILE_RECORDS ?? 10_000);
 const ROUNDS = Number(process.env.BARNBESOK_PROFILE_ROUNDS ?? 3);
-
-/** The main module (what index.html loads), raw and as served. */
-function mainModule(dist) {
-  const name = readdirSync(dist).find((f) => /^barnbesok-app-[0-9a-f]+_bg\.wasm$/.test(f));
-  if (!name) throw new Error(`no main module in ${dist}`);
-  return { raw: statSync(join(dist, name)).size, served: statSync(join(dist, `${name}.br`)).size };
-}
 
 async function main() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });

@@ -105,6 +105,15 @@ export function crateOf(symbol) {
 /** The standard library's crates count as one. */
 const GROUP = { core: 'core, alloc, std', alloc: 'core, alloc, std', std: 'core, alloc, std', compiler_builtins: 'core, alloc, std' };
 
+/** The main module Trunk wrote (`<name>-<hash>_bg.wasm`; the parts are
+ *  named otherwise): its path, and its bytes raw and as served (brotli). */
+export function mainModule(distDir) {
+  const wasm = readdirSync(distDir).find((f) => f.endsWith('_bg.wasm'));
+  if (!wasm) throw new Error(`no *_bg.wasm in ${distDir}`);
+  const path = join(distDir, wasm);
+  return { path, rawBytes: statSync(path).size, servedBytes: statSync(`${path}.br`).size };
+}
+
 /** Size by crate of the app as served. */
 export function sizeByCrate(unoptimisedPath, distDir) {
   const { functions } = readModule(readFileSync(unoptimisedPath), { names: true });
@@ -117,10 +126,9 @@ export function sizeByCrate(unoptimisedPath, distDir) {
     byCrate.set(crate, (byCrate.get(crate) ?? 0) + f.size);
     total += f.size;
   }
-  const wasm = readdirSync(distDir).find((f) => f.endsWith('_bg.wasm'));
-  if (!wasm) throw new Error(`no *_bg.wasm in ${distDir}`);
-  const shipped = readFileSync(join(distDir, wasm));
-  const served = statSync(join(distDir, `${wasm}.br`)).size;
+  const main = mainModule(distDir);
+  const shipped = readFileSync(main.path);
+  const served = main.servedBytes;
   const { sections } = readModule(shipped);
   // Brotli's ratio for the whole module, applied to each part.
   const ratio = served / shipped.length;

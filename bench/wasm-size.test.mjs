@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { budgetRows, crateOf, lazyParts, readModule, sizeByCrate } from './wasm-size.mjs';
+import { budgetRows, crateOf, lazyParts, mainModule, readModule, sizeByCrate } from './wasm-size.mjs';
 
 const leb = (n) => {
   const out = [];
@@ -120,6 +120,25 @@ test('the parts loaded on first use are those index.html lists, counted as serve
     assert.deepEqual(lazyParts(dir), { files: 2, servedBytes: 320 });
     writeFileSync(join(dir, 'index.html'), '<head></head>');
     assert.deepEqual(lazyParts(dir), { files: 0, servedBytes: 0 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the main module is the one Trunk wrote, whatever its hash, not a part', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wasm-size-'));
+  try {
+    // Trunk's hash has no leading zeros: 15 digits in one build of 16.
+    writeFileSync(join(dir, 'split_a-d56dbe22315d982.wasm'), Buffer.alloc(900));
+    writeFileSync(join(dir, 'split_a-d56dbe22315d982.wasm.br'), Buffer.alloc(90));
+    writeFileSync(join(dir, 'barnbesok-app-d56dbe22315d982_bg.wasm'), Buffer.alloc(4000));
+    writeFileSync(join(dir, 'barnbesok-app-d56dbe22315d982_bg.wasm.br'), Buffer.alloc(1000));
+    const main = mainModule(dir);
+    assert.equal(main.path, join(dir, 'barnbesok-app-d56dbe22315d982_bg.wasm'));
+    assert.equal(main.rawBytes, 4000);
+    assert.equal(main.servedBytes, 1000);
+    rmSync(join(dir, 'barnbesok-app-d56dbe22315d982_bg.wasm'));
+    assert.throws(() => mainModule(dir), /no \*_bg\.wasm/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -38,14 +38,15 @@ mkdir -p "$OUT"
 say "Release build: the server and the benchmark's seeder"
 cargo build --release -p barnbesok-server -p barnbesok-bench
 
-variants_json="$OUT/variants.json"
-echo '[' >"$variants_json"
-sep=""
+# One line of JSON per variant, for bench/profiles.mjs.
+variants="$OUT/variants.jsonl"
+: >"$variants"
 for name in "${chosen[@]}"; do
   [ -n "${SETTINGS[$name]+set}" ] || { echo "unknown variant: $name (known: ${ORDER[*]})" >&2; exit 2; }
   settings="${SETTINGS[$name]}"
+  one_line="${settings//$'\n'/, }"
   dist="$OUT/$name/dist"
-  say "Building the app: $name${settings:+ (${settings//$'\n'/, })}"
+  say "Building the app: $name${settings:+ ($one_line)}"
   rm -rf "$dist"
   if [ -z "$settings" ]; then
     BARNBESOK_APP_DIST="$dist" "$ROOT/scripts/build-app.sh"
@@ -59,16 +60,12 @@ for name in "${chosen[@]}"; do
     CARGO_HOME="$home" WEB_TARGET_DIR="$VARIANT_TARGET_DIR" BARNBESOK_APP_DIST="$dist" \
       "$ROOT/scripts/build-app.sh"
   fi
-  python3 - "$name" "$settings" "$dist" >>"$variants_json" <<PY
-import json, sys
-print("$sep" + json.dumps({"name": sys.argv[1], "settings": sys.argv[2].replace("\n", ", ") or "as in Cargo.toml", "dist": sys.argv[3]}))
-PY
-  sep=","
+  python3 -c 'import json, sys; print(json.dumps(dict(zip(("name", "settings", "dist"), sys.argv[1:]))))' \
+    "$name" "$one_line" "$dist" >>"$variants"
 done
-echo ']' >>"$variants_json"
 
 say "Timing the variants in turns"
 BARNBESOK_SERVER_BIN="$CARGO_TARGET_DIR/release/barnbesok-server" \
   BARNBESOK_BENCH_BIN="$CARGO_TARGET_DIR/release/barnbesok-bench" \
   BARNBESOK_DIST="$OUT/shipped/dist" \
-  node "$ROOT/bench/profiles.mjs" "$variants_json"
+  node "$ROOT/bench/profiles.mjs" "$variants"

@@ -91,15 +91,15 @@ async fn serve_inner(dir: &std::path::Path, request: Request) -> Result<Response
 /// has 15 digits; fewer than 12 (one in 65,536) is taken for a plain name.
 pub fn is_content_hashed(file_name: &str) -> bool {
     let bytes = file_name.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        let digits = bytes[i + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_hexdigit())
-            .count();
-        b == b'-'
-            && (12..=16).contains(&digits)
-            && matches!(bytes.get(i + 1 + digits), None | Some(b'.' | b'_'))
-    })
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'-')
+        .any(|(i, _)| {
+            let hash = &bytes[i + 1..];
+            let digits = hash.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+            (12..=16).contains(&digits) && matches!(hash.get(digits), None | Some(b'.' | b'_'))
+        })
 }
 
 #[cfg(test)]
