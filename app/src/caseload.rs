@@ -127,22 +127,41 @@ pub struct StoreStamp {
 /// The caseload as last worked out, sealed on the device, so that a reload
 /// shows "Mina barn" after opening one value instead of every record. Used
 /// only while nothing has been written since and only on the day it was
-/// made (what is due depends on the day); the full load follows and
-/// replaces it.
+/// made (what is due depends on the day). Made by the same build of the
+/// app, it is the caseload itself; made by another (or one that could not
+/// tell), it is shown until every record has been read again, since the
+/// new build may work out what is due differently.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaseloadSnapshot {
     pub stamp: StoreStamp,
     pub today: NaiveDate,
+    /// The build of the app that made it (its module's content hash).
+    #[serde(default)]
+    pub build: Option<String>,
     pub rows: Vec<ChildOverview>,
+}
+
+/// A snapshot that is current: its rows, and whether they are the whole
+/// answer or wait for every record to be read again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentSnapshot {
+    pub rows: Vec<ChildOverview>,
+    pub same_build: bool,
 }
 
 impl CaseloadSnapshot {
     /// The rows as the caseload shows them: visits, corrections and
     /// conflicts stay behind (the child's page loads its own).
-    pub fn new(stamp: StoreStamp, today: NaiveDate, rows: &[ChildOverview]) -> Self {
+    pub fn new(
+        stamp: StoreStamp,
+        today: NaiveDate,
+        build: Option<String>,
+        rows: &[ChildOverview],
+    ) -> Self {
         Self {
             stamp,
             today,
+            build,
             rows: rows
                 .iter()
                 .map(|row| ChildOverview {
@@ -159,9 +178,21 @@ impl CaseloadSnapshot {
         self,
         stamp: StoreStamp,
         today: NaiveDate,
-    ) -> Option<Vec<ChildOverview>> {
-        (self.stamp == stamp && self.today == today).then_some(self.rows)
+        build: Option<&str>,
+    ) -> Option<CurrentSnapshot> {
+        let same_build = build.is_some() && self.build.as_deref() == build;
+        (self.stamp == stamp && self.today == today).then_some(CurrentSnapshot {
+            rows: self.rows,
+            same_build,
+        })
     }
+}
+
+/// The build hash in the main module's path, `/barnbesok-app-<hash>.js`:
+/// Trunk's content hash, 12 to 16 hex digits (it drops leading zeros).
+pub fn build_from_module_path(path: &str) -> Option<&str> {
+    let hash = path.strip_prefix("/barnbesok-app-")?.strip_suffix(".js")?;
+    ((12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
 }
 
 /// What "Mina barn" is narrowed to.
@@ -387,24 +418,34 @@ mod tests {
             ],
             today,
         );
-        let json =
-            serde_json::to_string(&CaseloadSnapshot::new(stamp(), today, &rows)).expect("encodes");
+        let build = Some("5e1f2a9b0c3d4e6f");
+        let json = serde_json::to_string(&CaseloadSnapshot::new(
+            stamp(),
+            today,
+            build.map(str::to_owned),
+            &rows,
+        ))
+        .expect("encodes");
         assert!(
             !json.contains("visit_date"),
             "visits stay out of the snapshot"
         );
         let snapshot: CaseloadSnapshot = serde_json::from_str(&json).expect("decodes");
 
-        let shown = snapshot
+        let current = snapshot
             .clone()
-            .rows_if_current(stamp(), today)
+            .rows_if_current(stamp(), today, build)
             .expect("current");
+        assert!(current.same_build, "the whole caseload, nothing to read");
+        let shown = current.rows;
         assert_eq!(shown[0].child, rows[0].child);
         assert_eq!(shown[0].next_visit, rows[0].next_visit);
         assert_eq!(shown[0].due, Some(DueStatus::Overdue { days: 54 }));
 
         assert_eq!(
-            snapshot.clone().rows_if_current(stamp(), d(2026, 11, 25)),
+            snapshot
+                .clone()
+                .rows_if_current(stamp(), d(2026, 11, 25), build),
             None,
             "another day"
         );
@@ -429,11 +470,79 @@ mod tests {
             },
         ] {
             assert_eq!(
-                snapshot.clone().rows_if_current(changed, today),
+                snapshot.clone().rows_if_current(changed, today, build),
                 None,
                 "{changed:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_build_is_read_from_the_main_modules_name() {
+        assert_eq!(
+            build_from_module_path("/barnbesok-app-5e1f2a9b0c3d4e6f.js"),
+            Some("5e1f2a9b0c3d4e6f")
+        );
+        assert_eq!(
+            build_from_module_path("/barnbesok-app-d56dbe22315d982.js"),
+            Some("d56dbe22315d982"),
+            "a hash with its leading zero dropped"
+        );
+        for other in [
+            "/barnbesok-app.js",
+            "/barnbesok-app-.js",
+            "/barnbesok-app-5e1f2a9b0c3.js",
+            "/barnbesok-app-5e1f2a9b0c3d4e6fa.js",
+            "/barnbesok-app-5e1f2a9b0c3d4e6g.js",
+            "/barnbesok-parts-5e1f2a9b0c3d4e6f.js",
+            "/barnbesok-app-5e1f2a9b0c3d4e6f_bg.wasm",
+        ] {
+            assert_eq!(build_from_module_path(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_snapshot_from_another_build_is_shown_until_every_record_is_read_again() {
+        let today = d(2026, 11, 24);
+        let b = child("Bo");
+        let rows = overview(
+            vec![
+                Record::Child(b.clone()),
+                Record::Placement(placed(&b, d(2026, 1, 1))),
+            ],
+            today,
+        );
+        let made = |build: Option<&str>| {
+            CaseloadSnapshot::new(stamp(), today, build.map(str::to_owned), &rows)
+        };
+        for (snapshot, running, why) in [
+            (
+                made(Some("aaaa1111bbbb2222")),
+                Some("cccc3333dddd4444"),
+                "an update",
+            ),
+            (
+                made(Some("aaaa1111bbbb2222")),
+                None,
+                "this build cannot tell",
+            ),
+            (made(None), None, "neither could tell"),
+        ] {
+            let current = snapshot
+                .rows_if_current(stamp(), today, running)
+                .expect("still current: nothing was written");
+            assert!(!current.same_build, "{why}");
+            assert_eq!(current.rows.len(), 1, "{why}: shown meanwhile");
+        }
+        // Saved by the version before builds were recorded.
+        let json = serde_json::to_string(&made(Some("x"))).expect("encodes");
+        let older = json.replace(r#""build":"x","#, "");
+        assert!(!older.contains("build"), "{older}");
+        let snapshot: CaseloadSnapshot = serde_json::from_str(&older).expect("decodes");
+        let current = snapshot
+            .rows_if_current(stamp(), today, Some("x"))
+            .expect("current");
+        assert!(!current.same_build);
     }
 
     #[test]

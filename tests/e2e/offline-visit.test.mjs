@@ -105,3 +105,46 @@ test('a new version of the app is picked up on the next online start', async () 
   assert.equal(await page.locator('meta[name="app-build"]').getAttribute('content'), marker);
   await context.close();
 });
+
+test('after a reload, Mina barn is the saved caseload: no record is opened again, and it still follows what is written', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
+  const page = await context.newPage();
+  const status = page.getByTestId('sync-status');
+  await page.goto(env.server.url);
+  await signIn(page);
+  await waitForText(status, 'Synkad');
+  await waitForOfflineApp(page);
+  // The caseload worked out from every record after the sync, and saved.
+  await page.waitForFunction(() => {
+    const sync = performance.getEntriesByName('barnbesok:sync').pop();
+    return sync && performance.getEntriesByName('barnbesok:caseload')
+      .some((e) => e.startTime >= sync.startTime + sync.duration);
+  });
+  const noah = page.locator('ul.caseload > li', { hasText: 'Noah Påhittad' });
+  const overdue = await noah.textContent();
+  assert.match(overdue, /Försenat/);
+
+  await context.setOffline(true);
+  await page.reload();
+  await unlock(page);
+  await waitForText(noah, overdue);
+  // Time enough for a read of every record to start and end, had one started.
+  await page.waitForTimeout(1500);
+  assert.deepEqual(await page.evaluate(() => ({
+    snapshot: performance.getEntriesByName('barnbesok:caseload-snapshot').length,
+    everyRecord: performance.getEntriesByName('barnbesok:caseload').length,
+  })), { snapshot: 1, everyRecord: 0 });
+
+  // A visit recorded since: the caseload is worked out again, with it.
+  await noah.getByRole('link').click();
+  await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
+  await recordVisit(page, { alone: true, note: `E2E-besök ${randomUUID()}` });
+  await waitForText(status, '1 ändring väntar');
+  await page.getByRole('link', { name: '← Mina barn' }).click();
+  await page.getByRole('heading', { name: 'Mina barn' }).waitFor();
+  await page.waitForFunction(() => performance.getEntriesByName('barnbesok:caseload').length > 0);
+  const after = await noah.textContent();
+  assert.doesNotMatch(after, /Försenat/);
+  assert.notEqual(after, overdue);
+  await context.close();
+});

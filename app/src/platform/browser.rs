@@ -204,6 +204,18 @@ fn download(
     Ok(())
 }
 
+/// The running build of the app: the content hash in its main module's
+/// name (`/barnbesok-app-<hash>.js`, preloaded by index.html). `None` where
+/// the page does not tell, as in a test page.
+pub fn build_id() -> Option<String> {
+    let link = web_sys::window()?
+        .document()?
+        .query_selector(r#"link[rel="modulepreload"][href^="/barnbesok-app-"]"#)
+        .ok()??;
+    let href = link.get_attribute("href")?;
+    crate::caseload::build_from_module_path(&href).map(str::to_owned)
+}
+
 /// A User Timing mark: shows in the browser's performance traces, and the
 /// benchmark (`bench/run.mjs`) reads sync durations from them.
 pub fn mark(name: &str) {

@@ -54,22 +54,30 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
             crate::platform::browser::mark("barnbesok:caseload-start");
             let today = today();
             let stamp = store.stamp().await.ok();
-            // At once from the snapshot when nothing changed since it was made;
-            // every record is opened next, and the rows replaced.
+            let build = crate::platform::browser::build_id();
+            // At once from the snapshot when nothing changed since it was
+            // made. Made by this build, it is the caseload, and no record
+            // needs opening; made by another, every record is opened next
+            // and the rows replaced.
             if load.is_first() {
                 if let (Some(stamp), Ok(Some(snapshot))) = (stamp, store.caseload_snapshot().await)
                 {
-                    if let Some(shown) = snapshot.rows_if_current(stamp, today) {
-                        if load.is_latest() {
-                            rows.set(Some(Ok(shown)));
-                            crate::platform::browser::measure(
-                                "barnbesok:caseload-snapshot",
-                                "barnbesok:caseload-start",
-                            );
-                            // Drawn before every record is read: that read
-                            // keeps the page busy for a while.
-                            gloo_timers::future::TimeoutFuture::new(200).await;
+                    if let Some(current) = snapshot.rows_if_current(stamp, today, build.as_deref())
+                    {
+                        if !load.is_latest() {
+                            return;
                         }
+                        rows.set(Some(Ok(current.rows)));
+                        crate::platform::browser::measure(
+                            "barnbesok:caseload-snapshot",
+                            "barnbesok:caseload-start",
+                        );
+                        if current.same_build {
+                            return;
+                        }
+                        // Drawn before every record is read: that read
+                        // keeps the page busy for a while.
+                        gloo_timers::future::TimeoutFuture::new(200).await;
                     }
                 }
             }
@@ -80,7 +88,7 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                 .map(|records| overview(records, today));
             if let (Some(stamp), Ok(list)) = (stamp, &result) {
                 let _ = store
-                    .save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, list))
+                    .save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, build, list))
                     .await;
             }
             // Every record opened and the snapshot saved (the benchmark waits for it).
