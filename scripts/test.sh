@@ -36,6 +36,9 @@ done
 step "The benchmark's own code: the module-size reader, the profile table (node --test)"
 node --test "$ROOT"/bench/*.test.mjs
 
+step "The build's own scripts: placing the app's parts beside it (python unittest)"
+python3 -m unittest discover -s "$ROOT/scripts/split"
+
 step "Server tests over HTTP: SQLite and PostgreSQL"
 # fsync off: the tests check behaviour, not durability on power loss.
 start_throwaway_postgres -c fsync=off
