@@ -188,11 +188,11 @@ impl CaseloadSnapshot {
     }
 }
 
-/// The build hash in the main module's path, `/barnbesok-app-<hash>.js`:
-/// Trunk's content hash, 12 to 16 hex digits (it drops leading zeros).
+/// The build hash in the main module's path, `/barnbesok-app-<hash>.js`
+/// (`shared::is_build_hash`).
 pub fn build_from_module_path(path: &str) -> Option<&str> {
     let hash = path.strip_prefix("/barnbesok-app-")?.strip_suffix(".js")?;
-    ((12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hash)
+    shared::is_build_hash(hash).then_some(hash)
 }
 
 /// What "Mina barn" is narrowed to.

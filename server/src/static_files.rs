@@ -87,19 +87,14 @@ async fn serve_inner(dir: &std::path::Path, request: Request) -> Result<Response
 /// Whether a file name carries a Trunk content hash: `-` and the hash in hex,
 /// then the end, an extension or a suffix such as `_bg`
 /// (`barnbesok-app-4f3c2a1b9d8e7f60_bg.wasm`). Such a file never changes.
-/// Trunk prints the 64-bit hash without leading zeros, so one build in 16
-/// has 15 digits; fewer than 12 (one in 65,536) is taken for a plain name.
+/// The hash's length rule is `shared::is_build_hash`.
 pub fn is_content_hashed(file_name: &str) -> bool {
-    let bytes = file_name.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| b == b'-')
-        .any(|(i, _)| {
-            let hash = &bytes[i + 1..];
-            let digits = hash.iter().take_while(|c| c.is_ascii_hexdigit()).count();
-            (12..=16).contains(&digits) && matches!(hash.get(digits), None | Some(b'.' | b'_'))
-        })
+    file_name.match_indices('-').any(|(i, _)| {
+        let rest = &file_name[i + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        shared::is_build_hash(&rest[..digits])
+            && matches!(rest.as_bytes().get(digits), None | Some(b'.' | b'_'))
+    })
 }
 
 #[cfg(test)]

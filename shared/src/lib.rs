@@ -38,3 +38,11 @@ pub use ids::{
     AmendmentId, CaseReviewId, ChecklistTickId, ChildId, ClosingId, ConflictId, DeviceId, HomeId,
     MutationId, PlacementId, SessionId, UnitId, UserId, VisitId,
 };
+
+/// Whether `s` is Trunk's content hash, as in a built file's name
+/// (`barnbesok-app-<hash>.js`): its 64-bit hash in hex without leading
+/// zeros, so 16 digits, 15 in one build of 16. Fewer than 12 (one build in
+/// 65,536) is taken for a plain name.
+pub fn is_build_hash(s: &str) -> bool {
+    (12..=16).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}

@@ -10,6 +10,17 @@ import { signIn, unlock, useServerAndBrowser, waitForText, recordVisit, waitForO
 
 const env = useServerAndBrowser();
 
+/** A new page signed in, synced, and with the app kept for offline use. */
+async function signedInAndSynced(context) {
+  const page = await context.newPage();
+  const status = page.getByTestId('sync-status');
+  await page.goto(env.server.url);
+  await signIn(page);
+  await waitForText(status, 'Synkad');
+  await waitForOfflineApp(page);
+  return { page, status };
+}
+
 test('a visit recorded offline survives a reload and reaches the server exactly once', async () => {
   const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
   // Every readwrite transaction the app opens, with the durability it got:
@@ -25,13 +36,7 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
       return tx;
     };
   });
-  const page = await context.newPage();
-  const status = page.getByTestId('sync-status');
-
-  await page.goto(env.server.url);
-  await signIn(page);
-  await waitForText(status, 'Synkad');
-  await waitForOfflineApp(page);
+  const { page, status } = await signedInAndSynced(context);
   await page.getByRole('link', { name: /Noah Påhittad/ }).click();
   await page.getByRole('heading', { name: 'Noah Påhittad' }).waitFor();
 
@@ -108,12 +113,7 @@ test('a new version of the app is picked up on the next online start', async () 
 
 test('after a reload, Mina barn is the saved caseload: no record is opened again, and it still follows what is written', async () => {
   const context = await env.browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'sv-SE' });
-  const page = await context.newPage();
-  const status = page.getByTestId('sync-status');
-  await page.goto(env.server.url);
-  await signIn(page);
-  await waitForText(status, 'Synkad');
-  await waitForOfflineApp(page);
+  const { page, status } = await signedInAndSynced(context);
   // The caseload worked out from every record after the sync, and saved.
   await page.waitForFunction(() => {
     const sync = performance.getEntriesByName('barnbesok:sync').pop();
