@@ -94,6 +94,13 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
             }
         })
         .collect();
+    sort_rows(&mut rows);
+    rows
+}
+
+/// Most urgent first: by the next visit's due date, children with none
+/// last, then by name.
+fn sort_rows(rows: &mut [ChildOverview]) {
     rows.sort_by(|a, b| {
         let key = |r: &ChildOverview| r.next_visit.map(|n| n.due_date);
         match (key(a), key(b)) {
@@ -104,6 +111,26 @@ pub fn overview(records: Vec<Record>, today: NaiveDate) -> Vec<ChildOverview> {
         }
         .then_with(|| a.child.full_name().cmp(&b.child.full_name()))
     });
+}
+
+/// `rows` brought forward: the rows of the `changed` children replaced by
+/// `fresh`, worked out from those children's records as they are now. A
+/// changed child with no fresh row is gone from the device.
+pub fn replace_rows(
+    rows: Vec<ChildOverview>,
+    changed: &std::collections::BTreeSet<ChildId>,
+    fresh: Vec<ChildOverview>,
+) -> Vec<ChildOverview> {
+    let mut rows: Vec<ChildOverview> = rows
+        .into_iter()
+        .filter(|row| !changed.contains(&row.child.id))
+        .chain(
+            fresh
+                .into_iter()
+                .filter(|row| changed.contains(&row.child.id)),
+        )
+        .collect();
+    sort_rows(&mut rows);
     rows
 }
 
@@ -122,6 +149,11 @@ pub struct StoreStamp {
     /// Pending changes, and the newest one's outbox key (keys only grow).
     pub pending: u64,
     pub last_pending_key: u64,
+    /// The number of the last write noted in the store's `changed` list:
+    /// the children written after it are those a snapshot made here lacks
+    /// (`stored::changed_since`).
+    #[serde(default)]
+    pub change_seq: u64,
 }
 
 /// The caseload as last worked out, sealed on the device, so that a reload
@@ -172,6 +204,15 @@ impl CaseloadSnapshot {
                 })
                 .collect(),
         }
+    }
+
+    /// The change number from which this snapshot can be brought forward
+    /// child by child (`replace_rows`): made by the running build, on
+    /// `today`. Made on another day, what is due has moved for every child;
+    /// by another build, it may be worked out differently.
+    pub fn changes_from(&self, today: NaiveDate, build: Option<&str>) -> Option<u64> {
+        (self.today == today && build.is_some() && self.build.as_deref() == build)
+            .then_some(self.stamp.change_seq)
     }
 
     pub fn rows_if_current(
@@ -401,6 +442,7 @@ mod tests {
             cursor: 17,
             pending: 0,
             last_pending_key: 4,
+            change_seq: 9,
         }
     }
 
@@ -466,6 +508,10 @@ mod tests {
             },
             StoreStamp {
                 records_rev: 3,
+                ..stamp()
+            },
+            StoreStamp {
+                change_seq: 10,
                 ..stamp()
             },
         ] {
@@ -543,6 +589,83 @@ mod tests {
             .rows_if_current(stamp(), today, Some("x"))
             .expect("current");
         assert!(!current.same_build);
+    }
+
+    #[test]
+    fn a_snapshot_is_brought_forward_by_the_children_written_since() {
+        let today = d(2026, 11, 24);
+        let (alva, bo, cleo) = (child("Alva"), child("Bo"), child("Cleo"));
+        let records_of = |c: &Child, placed_on| {
+            vec![
+                Record::Child(c.clone()),
+                Record::Placement(placed(c, placed_on)),
+            ]
+        };
+        let (alva_records, bo_records, cleo_records) = (
+            records_of(&alva, d(2026, 11, 20)),
+            records_of(&bo, d(2026, 1, 1)),
+            records_of(&cleo, d(2026, 11, 22)),
+        );
+        let everyone = [alva_records.clone(), bo_records.clone(), cleo_records].concat();
+        let build = Some("5e1f2a9b0c3d4e6f");
+        let snapshot = CaseloadSnapshot::new(
+            stamp(),
+            today,
+            build.map(str::to_owned),
+            &overview(everyone.clone(), today),
+        );
+        let from = snapshot
+            .changes_from(today, build)
+            .expect("same build, same day");
+        assert_eq!(from, 9);
+
+        // Since: Bo visited (no longer overdue), Cleo forgotten, Alva as before.
+        let mut visit = visit_for(bo.id);
+        visit.visit_date = d(2026, 11, 23);
+        let mut bo_now = bo_records;
+        bo_now.push(Record::Visit(visit));
+        let changed = std::collections::BTreeSet::from([bo.id, cleo.id]);
+        let brought = replace_rows(
+            snapshot.rows.clone(),
+            &changed,
+            overview(bo_now.clone(), today),
+        );
+
+        let mut now = alva_records;
+        now.extend(bo_now);
+        let full = overview(now, today);
+        let ids = |rows: &[ChildOverview]| rows.iter().map(|r| r.child.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&brought),
+            ids(&full),
+            "the same children in the same order"
+        );
+        for (b, f) in brought.iter().zip(&full) {
+            assert_eq!(
+                (b.next_visit, b.due, &b.placement),
+                (f.next_visit, f.due, &f.placement)
+            );
+        }
+        assert_eq!(
+            brought[1].child.id, bo.id,
+            "Bo's next visit is three months on"
+        );
+
+        assert_eq!(
+            snapshot.changes_from(d(2026, 11, 25), build),
+            None,
+            "another day"
+        );
+        assert_eq!(
+            snapshot.changes_from(today, Some("cccc3333dddd4444")),
+            None,
+            "another build"
+        );
+        assert_eq!(
+            snapshot.changes_from(today, None),
+            None,
+            "a build that cannot tell"
+        );
     }
 
     #[test]

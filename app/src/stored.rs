@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use shared::protocol::{EditableKind, Mutation, Operation, Record, RecordRef};
-use std::collections::BTreeMap;
+use shared::ChildId;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One record as stored locally: the fields the store indexes, and the record
 /// itself as JSON.
@@ -76,6 +77,28 @@ impl StoredRecord {
     pub fn decode(&self) -> Result<Record, serde_json::Error> {
         serde_json::from_str(&self.json)
     }
+}
+
+/// The entry of the store's `changed` list that stands for every child: what
+/// a new feed epoch or a wipe wrote is not worked out child by child.
+pub const EVERY_CHILD: &str = "*";
+
+/// The children whose records changed after change number `since`, from the
+/// `changed` list's entries (a child's id, or [`EVERY_CHILD`], with the
+/// number of the last write that touched it). `None` when every child's may
+/// have, or an entry is not a child's id.
+pub fn changed_since(
+    entries: impl IntoIterator<Item = (String, u64)>,
+    since: u64,
+) -> Option<BTreeSet<ChildId>> {
+    let mut children = BTreeSet::new();
+    for (child, seq) in entries {
+        if seq <= since {
+            continue;
+        }
+        children.insert(ChildId::parse(&child).ok()?);
+    }
+    Some(children)
 }
 
 /// A local change waiting to be pushed.
@@ -233,7 +256,6 @@ impl OutboxEntry {
 pub(crate) mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone, Utc};
-    use shared::ChildId;
     use shared::{MutationId, Visit, VisitId, VisitNote, VisitorName};
 
     pub(crate) fn visit_for(child_id: ChildId) -> Visit {
@@ -250,6 +272,26 @@ pub(crate) mod tests {
                 .expect("time"),
             ..shared::Visit::blank()
         }
+    }
+
+    #[test]
+    fn changed_since_names_the_children_written_after_a_change_number() {
+        let (a, b) = (ChildId::new_random(), ChildId::new_random());
+        let entries = vec![(a.to_string(), 3), (b.to_string(), 7)];
+        assert_eq!(
+            changed_since(entries.clone(), 0),
+            Some(BTreeSet::from([a, b]))
+        );
+        assert_eq!(changed_since(entries.clone(), 3), Some(BTreeSet::from([b])));
+        assert_eq!(changed_since(entries.clone(), 7), Some(BTreeSet::new()));
+        // A wipe or a new feed epoch after the snapshot: every child.
+        let mut wiped = entries.clone();
+        wiped.push((EVERY_CHILD.to_owned(), 8));
+        assert_eq!(changed_since(wiped.clone(), 7), None);
+        assert_eq!(changed_since(wiped, 8), Some(BTreeSet::new()));
+        let mut unreadable = entries;
+        unreadable.push(("not a child".to_owned(), 9));
+        assert_eq!(changed_since(unreadable, 7), None);
     }
 
     #[test]

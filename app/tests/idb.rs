@@ -317,6 +317,169 @@ async fn the_caseload_snapshot_is_sealed_and_any_write_makes_it_stale() {
     idb::delete(&name).await.ok();
 }
 
+/// A child of the caseload tests, placed in a foster home on 1 January 2026.
+fn placed_child(given: &str) -> (shared::Child, shared::Placement) {
+    let child = shared::Child {
+        id: ChildId::new_random(),
+        given_name: shared::PersonName::parse(given).expect("valid"),
+        family_name: shared::PersonName::parse("Radsson").expect("valid"),
+        birth_date: NaiveDate::from_ymd_opt(2014, 3, 1).expect("date"),
+        sex: shared::Sex::NotRecorded,
+        has_disability: false,
+        unit_id: None,
+        external_id: None,
+    };
+    let placement = shared::Placement {
+        id: shared::PlacementId::new_random(),
+        child_id: child.id,
+        kind: shared::PlacementKind::FosterHome,
+        home_name: shared::PersonName::parse("Familjen Berg").expect("valid"),
+        legal_basis: shared::LegalBasis::SoL,
+        start_date: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        end_date: None,
+        home_id: None,
+        decision_date: None,
+        decided_by: None,
+        decision_until: None,
+        last_consideration: None,
+        external_id: None,
+    };
+    (child, placement)
+}
+
+#[wasm_bindgen_test]
+async fn every_write_names_its_children_and_the_caseload_brought_forward_by_them_is_the_whole_caseload(
+) {
+    use app::caseload::{overview, replace_rows, CaseloadSnapshot};
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+    let first = store.stamp().await.expect("stamp");
+    assert_eq!(
+        store.children_changed_since(0).await.expect("changed"),
+        None,
+        "a snapshot from before the list began is read again in full"
+    );
+    let (alva, bo, cleo) = (
+        placed_child("Alva"),
+        placed_child("Bo"),
+        placed_child("Cleo"),
+    );
+    let pulled: Vec<Change> = [&alva, &bo, &cleo]
+        .into_iter()
+        .flat_map(|(c, p)| [Record::Child(c.clone()), Record::Placement(p.clone())])
+        .zip(1..)
+        .map(|(record, seq)| Change { seq, record })
+        .collect();
+    store.apply_pulled(&pulled, 6).await.expect("pull");
+    assert_eq!(
+        store
+            .children_changed_since(first.change_seq)
+            .await
+            .expect("changed"),
+        Some([alva.0.id, bo.0.id, cleo.0.id].into_iter().collect())
+    );
+    let made = store.stamp().await.expect("stamp");
+    let build = Some("5e1f2a9b0c3d4e6f");
+    let snapshot = CaseloadSnapshot::new(
+        made,
+        today,
+        build.map(str::to_owned),
+        &overview(store.view_all().await.expect("read"), today),
+    );
+    assert_eq!(snapshot.rows.len(), 3);
+    assert_eq!(
+        store
+            .children_changed_since(made.change_seq)
+            .await
+            .expect("changed"),
+        Some(Default::default())
+    );
+
+    // Since the snapshot: a visit to Alva recorded here, Bo's history
+    // pulled (a visit by a colleague), Cleo gone from the user's list.
+    store
+        .record_change(&create(&visit(alva.0.id, "Besök i dag.")))
+        .await
+        .expect("write");
+    let mut colleagues = visit(bo.0.id, "Kollegans besök.");
+    colleagues.visit_date = NaiveDate::from_ymd_opt(2026, 11, 10).expect("date");
+    store
+        .apply_history(
+            bo.0.id,
+            &[Change {
+                seq: 7,
+                record: Record::Visit(colleagues),
+            }],
+            true,
+        )
+        .await
+        .expect("history");
+    store.forget_child(cleo.0.id).await.expect("forget");
+
+    let reopened = open_unlocked(&name).await;
+    let changed = reopened
+        .children_changed_since(
+            snapshot
+                .changes_from(today, build)
+                .expect("same build, same day"),
+        )
+        .await
+        .expect("changed")
+        .expect("child by child");
+    assert_eq!(
+        changed,
+        [alva.0.id, bo.0.id, cleo.0.id].into_iter().collect()
+    );
+    let fresh = overview(
+        reopened.view_of_children(&changed).await.expect("read"),
+        today,
+    );
+    let brought = replace_rows(snapshot.rows.clone(), &changed, fresh);
+    let whole = overview(reopened.view_all().await.expect("read"), today);
+    let shown = |rows: &[app::caseload::ChildOverview]| {
+        rows.iter()
+            .map(|r| (r.child.id, r.next_visit, r.due))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shown(&brought), shown(&whole));
+    assert_eq!(brought.len(), 2, "Cleo is gone");
+    let overdue = |rows: &[app::caseload::ChildOverview]| {
+        rows.iter()
+            .filter(|r| matches!(r.due, Some(shared::schedule::DueStatus::Overdue { .. })))
+            .count()
+    };
+    assert_eq!(overdue(&snapshot.rows), 3, "no visit since placement");
+    assert_eq!(overdue(&brought), 0, "both visited since");
+
+    // A new feed epoch, or a wipe: every child is read again.
+    let before_epoch = reopened.stamp().await.expect("stamp");
+    reopened
+        .adopt_epoch(
+            &shared::protocol::FeedEpoch("e2".into()),
+            &Default::default(),
+        )
+        .await
+        .expect("adopt");
+    assert_eq!(
+        reopened
+            .children_changed_since(before_epoch.change_seq)
+            .await
+            .expect("changed"),
+        None
+    );
+    let before_wipe = reopened.stamp().await.expect("stamp");
+    reopened.wipe().await.expect("wipe");
+    assert_eq!(
+        reopened
+            .children_changed_since(before_wipe.change_seq)
+            .await
+            .expect("changed"),
+        None
+    );
+    idb::delete(&name).await.ok();
+}
+
 #[wasm_bindgen_test]
 async fn device_id_is_created_once_and_kept() {
     let name = fresh_name();

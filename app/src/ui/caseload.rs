@@ -2,7 +2,7 @@
 
 use super::{ctx, store};
 use crate::caseload::{
-    due_text, overview, CaseloadFilter, CaseloadSnapshot, ChildOverview, DueWithin,
+    due_text, overview, replace_rows, CaseloadFilter, CaseloadSnapshot, ChildOverview, DueWithin,
 };
 use crate::i18n::{t, t_string, use_i18n};
 use crate::labels::Label;
@@ -53,31 +53,63 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
             let Some(store) = store() else { return };
             crate::platform::browser::mark("barnbesok:caseload-start");
             let today = today();
+            // Read before any record: a write after it is read again next time.
             let stamp = store.stamp().await.ok();
             let build = crate::platform::browser::build_id();
+            let snapshot = store.caseload_snapshot().await.ok().flatten();
             // At once from the snapshot when nothing changed since it was
             // made. Made by this build, it is the caseload, and no record
             // needs opening; made by another, every record is opened next
             // and the rows replaced.
-            if load.is_first() {
-                if let (Some(stamp), Ok(Some(snapshot))) = (stamp, store.caseload_snapshot().await)
+            if let (true, Some(stamp), Some(snapshot)) = (load.is_first(), stamp, &snapshot) {
+                if let Some(current) =
+                    snapshot
+                        .clone()
+                        .rows_if_current(stamp, today, build.as_deref())
                 {
-                    if let Some(current) = snapshot.rows_if_current(stamp, today, build.as_deref())
-                    {
-                        if !load.is_latest() {
-                            return;
+                    if !load.is_latest() {
+                        return;
+                    }
+                    rows.set(Some(Ok(current.rows)));
+                    crate::platform::browser::measure(
+                        "barnbesok:caseload-snapshot",
+                        "barnbesok:caseload-start",
+                    );
+                    if current.same_build {
+                        return;
+                    }
+                    // Drawn before every record is read: that read keeps
+                    // the page busy for a while.
+                    gloo_timers::future::TimeoutFuture::new(200).await;
+                }
+            }
+            // After a sync or a visit: only the children written since the
+            // snapshot are read again, when they are fewer than half.
+            if let (Some(stamp), Some(snapshot)) = (stamp, snapshot.clone()) {
+                if let Some(from) = snapshot.changes_from(today, build.as_deref()) {
+                    if let Ok(Some(changed)) = store.children_changed_since(from).await {
+                        if changed.len() * 2 <= snapshot.rows.len() {
+                            let fresh = store
+                                .view_of_children(&changed)
+                                .await
+                                .map(|records| overview(records, today));
+                            if let Ok(fresh) = fresh {
+                                let list = replace_rows(snapshot.rows, &changed, fresh);
+                                let _ = store
+                                    .save_caseload_snapshot(&CaseloadSnapshot::new(
+                                        stamp, today, build, &list,
+                                    ))
+                                    .await;
+                                crate::platform::browser::measure(
+                                    "barnbesok:caseload-changed",
+                                    "barnbesok:caseload-start",
+                                );
+                                if load.is_latest() {
+                                    rows.set(Some(Ok(list)));
+                                }
+                                return;
+                            }
                         }
-                        rows.set(Some(Ok(current.rows)));
-                        crate::platform::browser::measure(
-                            "barnbesok:caseload-snapshot",
-                            "barnbesok:caseload-start",
-                        );
-                        if current.same_build {
-                            return;
-                        }
-                        // Drawn before every record is read: that read
-                        // keeps the page busy for a while.
-                        gloo_timers::future::TimeoutFuture::new(200).await;
                     }
                 }
             }

@@ -63,7 +63,10 @@ impl IdbStore {
         epoch: &FeedEpoch,
         brought: &BTreeSet<String>,
     ) -> Result<usize, StoreError> {
-        let tx = self.tx(&[RECORDS, UNKNOWN, META], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(
+            &[RECORDS, UNKNOWN, META, CHANGED],
+            IdbTransactionMode::Readwrite,
+        )?;
         let mut dropped = 0;
         for name in [RECORDS, UNKNOWN] {
             let store = tx.object_store(name).map_err(js_err)?;
@@ -81,6 +84,7 @@ impl IdbStore {
         meta.put_with_key(&JsValue::from_str(&epoch.0), &JsValue::from_str(EPOCH_KEY))
             .map_err(js_err)?;
         Self::bump_records_rev(&meta).await?;
+        Self::note_changed(&tx, [crate::stored::EVERY_CHILD.to_owned()]).await?;
         idb::committed(&tx).await?;
         Ok(dropped)
     }
@@ -133,7 +137,10 @@ impl IdbStore {
                 .iter()
                 .map(|(_, change)| pulled_effect(change.record.clone())),
         )?;
-        let tx = self.tx(&[RECORDS, UNKNOWN, META], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(
+            &[RECORDS, UNKNOWN, META, CHANGED],
+            IdbTransactionMode::Readwrite,
+        )?;
         let records = tx.object_store(RECORDS).map_err(js_err)?;
         for ((_, change), write) in now_known.iter().zip(&writes) {
             let key = JsValue::from_str(&record_key(&change.record));
@@ -147,6 +154,13 @@ impl IdbStore {
             unknown.delete(&JsValue::from_str(key)).map_err(js_err)?;
         }
         Self::bump_records_rev(&tx.object_store(META).map_err(js_err)?).await?;
+        Self::note_changed(
+            &tx,
+            now_known
+                .iter()
+                .map(|(_, change)| change.record.child_id().to_string()),
+        )
+        .await?;
         idb::committed(&tx).await?;
         Ok(now_known.len())
     }

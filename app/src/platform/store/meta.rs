@@ -166,10 +166,15 @@ impl IdbStore {
         let records_rev = meta
             .get(&JsValue::from_str(RECORDS_REV_KEY))
             .map_err(js_err)?;
+        let change_seq = meta
+            .get(&JsValue::from_str(CHANGE_SEQ_KEY))
+            .map_err(js_err)?;
         let pending: js_sys::Array = idb::request(&pending).await?.unchecked_into();
         let cursor = idb::request(&cursor).await?.as_f64().unwrap_or(0.0) as u64;
         let records_rev = idb::request(&records_rev).await?.as_f64().unwrap_or(0.0) as u64;
+        let change_seq = idb::request(&change_seq).await?.as_f64().unwrap_or(0.0) as u64;
         Ok(StoreStamp {
+            change_seq,
             records_rev,
             cursor,
             pending: u64::from(pending.length()),
@@ -178,6 +183,26 @@ impl IdbStore {
                 .filter_map(|k| k.as_f64())
                 .fold(0.0, f64::max) as u64,
         })
+    }
+
+    /// The children whose records were written after write number `since`
+    /// (`StoreStamp::change_seq`); `None` when every child's may have been.
+    pub async fn children_changed_since(
+        &self,
+        since: u64,
+    ) -> Result<Option<BTreeSet<ChildId>>, StoreError> {
+        let entries = self.get_all(CHANGED, Select::All).await?;
+        let entries = entries
+            .iter()
+            .map(|entry| {
+                let seq = js_sys::Reflect::get(&entry, &"seq".into())
+                    .ok()
+                    .and_then(|seq| seq.as_f64())
+                    .unwrap_or(f64::MAX) as u64;
+                Ok((idb::get_str(&entry, "child_id")?, seq))
+            })
+            .collect::<Result<Vec<_>, IdbError>>()?;
+        Ok(crate::stored::changed_since(entries, since))
     }
 
     pub async fn caseload_snapshot(&self) -> Result<Option<CaseloadSnapshot>, StoreError> {
@@ -262,16 +287,45 @@ impl IdbStore {
     pub(super) async fn update_held(
         &self,
         change: impl FnOnce(&mut BTreeSet<ChildId>),
+        touched: &[ChildId],
         also: impl AsyncFnOnce(&IdbObjectStore) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let tx = self.tx(&[RECORDS, META], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(&[RECORDS, META, CHANGED], IdbTransactionMode::Readwrite)?;
         let meta = tx.object_store(META).map_err(js_err)?;
         also(&tx.object_store(RECORDS).map_err(js_err)?).await?;
         let mut held = Self::read_held(&meta).await?;
         change(&mut held);
         Self::write_held(&meta, &held)?;
         Self::bump_records_rev(&meta).await?;
+        Self::note_changed(&tx, touched.iter().map(ChildId::to_string)).await?;
         idb::committed(&tx).await?;
+        Ok(())
+    }
+
+    /// Notes in `changed`, in the transaction `tx` (over `META` and
+    /// `CHANGED`) that writes them, that the records of `children` changed
+    /// (`stored::EVERY_CHILD` for every child): one write number for all.
+    pub(super) async fn note_changed(
+        tx: &IdbTransaction,
+        children: impl IntoIterator<Item = String>,
+    ) -> Result<(), StoreError> {
+        let children: BTreeSet<String> = children.into_iter().collect();
+        if children.is_empty() {
+            return Ok(());
+        }
+        let meta = tx.object_store(META).map_err(js_err)?;
+        let key = JsValue::from_str(CHANGE_SEQ_KEY);
+        let seq = idb::request(&meta.get(&key).map_err(js_err)?)
+            .await?
+            .as_f64()
+            .unwrap_or(0.0) as u64
+            + 1;
+        meta.put_with_key(&JsValue::from_f64(seq as f64), &key)
+            .map_err(js_err)?;
+        let changed = tx.object_store(CHANGED).map_err(js_err)?;
+        for child in &children {
+            changed.put(&changed_entry(child, seq)).map_err(js_err)?;
+        }
         Ok(())
     }
 

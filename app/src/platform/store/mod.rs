@@ -44,7 +44,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{IdbDatabase, IdbObjectStore, IdbTransaction, IdbTransactionMode};
 
 pub const DB_NAME: &str = "barnbesok";
-pub const DB_VERSION: u32 = 6;
+pub const DB_VERSION: u32 = 7;
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
@@ -57,6 +57,11 @@ const DRAFTS: &str = "drafts";
 const JOURNAL: &str = "journal";
 /// Pulled changes of kinds this build does not read (`feed::UnknownChange`).
 const UNKNOWN: &str = "unknown";
+/// Which children's records each write touched, by the write's number
+/// (`stored::changed_since`): ids only, as in `records`' index.
+const CHANGED: &str = "changed";
+/// The number of the last write noted in `changed` (`StoreStamp::change_seq`).
+const CHANGE_SEQ_KEY: &str = "change_seq";
 /// The feed epoch the cursor belongs to.
 const EPOCH_KEY: &str = "feed_epoch";
 const CURSOR_KEY: &str = "pull_cursor";
@@ -140,7 +145,23 @@ fn upgrade(db: &IdbDatabase, tx: &IdbTransaction, old_version: u32) -> Result<()
         // (docs/performance.md).
         tx.object_store(RECORDS)?.delete_index("by_kind")?;
     }
+    if old_version < 7 {
+        let changed = idb::create_store(db, CHANGED, Some("child_id"), false)?;
+        // A snapshot made before writes were noted is brought forward from
+        // nothing: every child is read again once.
+        changed.put(&changed_entry(crate::stored::EVERY_CHILD, 1))?;
+        tx.object_store(META)?
+            .put_with_key(&JsValue::from_f64(1.0), &JsValue::from_str(CHANGE_SEQ_KEY))?;
+    }
     Ok(())
+}
+
+/// An entry of `changed`: `child` was last written by write number `seq`.
+fn changed_entry(child: &str, seq: u64) -> JsValue {
+    let entry = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&entry, &"child_id".into(), &child.into());
+    let _ = js_sys::Reflect::set(&entry, &"seq".into(), &JsValue::from_f64(seq as f64));
+    entry.into()
 }
 
 impl From<IdbError> for StoreError {
@@ -330,6 +351,29 @@ impl IdbStore {
         Ok(view.into_values().collect())
     }
 
+    /// The records of `children` as the device shows them, read through
+    /// the index by child: what a caseload brought forward needs.
+    pub async fn view_of_children(
+        &self,
+        children: &BTreeSet<ChildId>,
+    ) -> Result<Vec<Record>, StoreError> {
+        let ids: Vec<String> = children.iter().map(ChildId::to_string).collect();
+        let bases = try_join_all(
+            ids.iter()
+                .map(|id| self.base(Select::Indexed("by_child", id))),
+        )
+        .await?;
+        let mut view: BTreeMap<String, Record> = bases.into_iter().flatten().collect();
+        let pending: Vec<Mutation> = self
+            .outbox()
+            .await?
+            .into_iter()
+            .filter(|m| children.contains(&m.operation.child_id()))
+            .collect();
+        overlay(&mut view, &pending);
+        Ok(view.into_values().collect())
+    }
+
     /// The conflicts as the device shows them (a pending resolution applied).
     /// Read by their keys' prefix, so a sync does not open every record on
     /// the device to count them.
@@ -389,11 +433,13 @@ impl IdbStore {
     async fn clear(&self, meta_keys: &[&str]) -> Result<(), StoreError> {
         let tx = self.tx(
             &[
-                RECORDS, OUTBOX, REJECTED, READS, DRAFTS, JOURNAL, UNKNOWN, META,
+                RECORDS, OUTBOX, REJECTED, READS, DRAFTS, JOURNAL, UNKNOWN, CHANGED, META,
             ],
             IdbTransactionMode::Readwrite,
         )?;
-        for name in [RECORDS, OUTBOX, REJECTED, READS, DRAFTS, JOURNAL, UNKNOWN] {
+        for name in [
+            RECORDS, OUTBOX, REJECTED, READS, DRAFTS, JOURNAL, UNKNOWN, CHANGED,
+        ] {
             tx.object_store(name)
                 .map_err(js_err)?
                 .clear()
@@ -403,6 +449,7 @@ impl IdbStore {
         for key in meta_keys {
             meta.delete(&JsValue::from_str(key)).map_err(js_err)?;
         }
+        Self::note_changed(&tx, [crate::stored::EVERY_CHILD.to_owned()]).await?;
         idb::committed(&tx).await?;
         Ok(())
     }
@@ -494,7 +541,7 @@ impl LocalStore for IdbStore {
         } else {
             self.sealed_effects(changes).await?
         };
-        let tx = self.tx_refetchable(&[RECORDS, META])?;
+        let tx = self.tx_refetchable(&[RECORDS, META, CHANGED])?;
         apply_writes(&tx.object_store(RECORDS).map_err(js_err)?, &writes)?;
         tx.object_store(META)
             .map_err(js_err)?
@@ -503,6 +550,7 @@ impl LocalStore for IdbStore {
                 &JsValue::from_str(CURSOR_KEY),
             )
             .map_err(js_err)?;
+        Self::note_changed(&tx, changes.iter().map(|c| c.record.child_id().to_string())).await?;
         idb::committed(&tx).await?;
         Ok(())
     }
@@ -513,7 +561,7 @@ impl LocalStore for IdbStore {
     }
 
     async fn hold_children(&self, children: &[ChildId]) -> Result<(), StoreError> {
-        self.update_held(|held| held.extend(children), async |_| Ok(()))
+        self.update_held(|held| held.extend(children), &[], async |_| Ok(()))
             .await
     }
 
@@ -530,6 +578,7 @@ impl LocalStore for IdbStore {
                     held.insert(child);
                 }
             },
+            &[child],
             async |records| apply_writes(records, &writes),
         )
         .await
@@ -540,6 +589,7 @@ impl LocalStore for IdbStore {
             |held| {
                 held.remove(&child);
             },
+            &[child],
             async |records| {
                 let index = records.index("by_child").map_err(js_err)?;
                 let keys = idb::request(

@@ -25,8 +25,12 @@ impl IdbStore {
     ) -> Result<(), StoreError> {
         let entry = OutboxEntry::encode(mutation).map_err(decode_err)?;
         let sealed = self.seal(OUTBOX, &entry.mutation_id, &entry.json).await?;
-        let tx = self.tx(&[OUTBOX, DRAFTS], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(
+            &[OUTBOX, DRAFTS, META, CHANGED],
+            IdbTransactionMode::Readwrite,
+        )?;
         add_to_outbox(&tx, &entry, &sealed)?;
+        Self::note_changed(&tx, [mutation.operation.child_id().to_string()]).await?;
         if let Some(child) = draft_of {
             tx.object_store(DRAFTS)
                 .map_err(js_err)?
@@ -91,8 +95,12 @@ impl IdbStore {
         };
         let entry = OutboxEntry::encode(&refused.mutation).map_err(decode_err)?;
         let sealed = self.seal(OUTBOX, &entry.mutation_id, &entry.json).await?;
-        let tx = self.tx(&[OUTBOX, REJECTED], IdbTransactionMode::Readwrite)?;
+        let tx = self.tx(
+            &[OUTBOX, REJECTED, META, CHANGED],
+            IdbTransactionMode::Readwrite,
+        )?;
         add_to_outbox(&tx, &entry, &sealed)?;
+        Self::note_changed(&tx, [refused.mutation.operation.child_id().to_string()]).await?;
         tx.object_store(REJECTED)
             .map_err(js_err)?
             .delete(&JsValue::from_str(&id.to_string()))
@@ -199,7 +207,7 @@ impl IdbStore {
 
         // 2. Write, all at once.
         let tx = self.tx(
-            &[OUTBOX, REJECTED, RECORDS, JOURNAL, META],
+            &[OUTBOX, REJECTED, RECORDS, JOURNAL, META, CHANGED],
             IdbTransactionMode::Readwrite,
         )?;
         let outbox = tx.object_store(OUTBOX).map_err(js_err)?;
@@ -224,6 +232,14 @@ impl IdbStore {
         Self::put_journal(&tx.object_store(JOURNAL).map_err(js_err)?, &journal_rows).await?;
         // The outbox may be back where it was before these changes were made.
         Self::bump_records_rev(&tx.object_store(META).map_err(js_err)?).await?;
+        Self::note_changed(
+            &tx,
+            settled
+                .iter()
+                .chain(refused.iter().map(|(m, _)| m))
+                .map(|m| m.operation.child_id().to_string()),
+        )
+        .await?;
         idb::committed(&tx).await?;
         Ok(())
     }
