@@ -156,10 +156,14 @@ export async function coldLoadBytes(browser, url) {
   return { bytes, files: files.length };
 }
 
+/** The stores a pulled page is written to, in one transaction: the records,
+ *  the cursor (meta) and the children they touched (changed). */
+const PAGE_STORES = 'changed+meta+records: ';
+
 /** The durability of the transactions that stored the pulled pages
  *  (records with the cursor), as counted in the page. */
 function pagesDurability(writes) {
-  const seen = Object.entries(writes).filter(([k]) => k.startsWith('meta+records: '))
+  const seen = Object.entries(writes).filter(([k]) => k.startsWith(PAGE_STORES))
     .map(([k, n]) => `${k.split(': ')[1]} ×${n}`);
   return seen.join(', ') || 'none seen';
 }
@@ -528,7 +532,7 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
   console.log('\nIndexedDB durability of the sync\'s writes, set explicitly and read back from each transaction\n');
   const drows = [['records', 'ours: pulled pages (and held children)', 'ours: other writes during the sync', 'PouchDB', 'RxDB (Dexie)', 'floor']];
   for (const s of sync) {
-    const other = Object.entries(s.ours.writes).filter(([k]) => !k.startsWith('meta+records: '))
+    const other = Object.entries(s.ours.writes).filter(([k]) => !k.startsWith(PAGE_STORES))
       .map(([k, n]) => `${k.replace(':', '')} ×${n}`);
     drows.push([s.size.toLocaleString('en'), s.ours.durability, other.join(', ') || 'none',
       s.pouch.durability, s.rxdb.durability, s.pouch.rawIdbDurability]);

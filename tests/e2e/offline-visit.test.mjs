@@ -60,7 +60,7 @@ test('a visit recorded offline survives a reload and reaches the server exactly 
   const local = writes.filter((w) => w.stores.some((s) => only.has(s)));
   assert.ok(local.some((w) => w.stores.includes('outbox')), JSON.stringify(writes));
   assert.deepEqual(local.filter((w) => w.durability !== 'strict'), []);
-  assert.ok(writes.some((w) => w.durability === 'relaxed' && w.stores.join() === 'meta,records'), JSON.stringify(writes));
+  assert.ok(writes.some((w) => w.durability === 'relaxed' && w.stores.join() === 'changed,meta,records'), JSON.stringify(writes));
   assert.deepEqual(writes.filter((w) => w.durability === 'default'), []);
 
   // Reload with no network: the service worker serves the app, IndexedDB the
