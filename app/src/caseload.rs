@@ -612,7 +612,7 @@ mod tests {
             stamp(),
             today,
             build.map(str::to_owned),
-            &overview(everyone.clone(), today),
+            &overview(everyone, today),
         );
         let from = snapshot
             .changes_from(today, build)

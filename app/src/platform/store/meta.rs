@@ -305,11 +305,18 @@ impl IdbStore {
     /// Notes in `changed`, in the transaction `tx` (over `META` and
     /// `CHANGED`) that writes them, that the records of `children` changed
     /// (`stored::EVERY_CHILD` for every child): one write number for all.
-    pub(super) async fn note_changed(
+    pub(super) fn note_changed(
         tx: &IdbTransaction,
         children: impl IntoIterator<Item = String>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + '_ {
+        // One future for every caller: the module carries it once.
+        Self::note_changed_children(tx, children.into_iter().collect())
+    }
+
+    async fn note_changed_children(
+        tx: &IdbTransaction,
+        children: BTreeSet<String>,
     ) -> Result<(), StoreError> {
-        let children: BTreeSet<String> = children.into_iter().collect();
         if children.is_empty() {
             return Ok(());
         }
