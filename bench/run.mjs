@@ -609,6 +609,7 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
     JSON.stringify({ sync: sync.map(({ ours: { docs, ...o }, ...s }) => ({ ...s, ours: o })), offline, cold, size, loadResults, importResults, selfcheck, versions }, null, 2));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a script, not when imported (`node -e` has no script: argv[1] is unset).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((e) => { console.error(e); process.exit(1); });
 }

@@ -180,7 +180,8 @@ export function budgetRows(size, budget) {
   return rows;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run as a script, not when imported (`node -e` has no script: argv[1] is unset).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [unoptimised, dist] = process.argv.slice(2);
   const budget = JSON.parse(readFileSync(new URL('./size-budget.json', import.meta.url), 'utf8'));
   const size = sizeByCrate(unoptimised, dist);
