@@ -215,6 +215,18 @@ impl CaseloadSnapshot {
             .then_some(self.stamp.change_seq)
     }
 
+    /// The children whose records to read to bring this snapshot forward,
+    /// given those written since its number (`None`: every child may have
+    /// been). `None` when every record is to be read instead: then, or
+    /// when more than half of the children changed, reading them one by one
+    /// through the index costs more than reading every record at once.
+    pub fn children_to_read(
+        &self,
+        changed: Option<std::collections::BTreeSet<ChildId>>,
+    ) -> Option<std::collections::BTreeSet<ChildId>> {
+        changed.filter(|changed| changed.len() * 2 <= self.rows.len())
+    }
+
     pub fn rows_if_current(
         self,
         stamp: StoreStamp,
@@ -651,6 +663,22 @@ mod tests {
             "Bo's next visit is three months on"
         );
 
+        let only_bo = std::collections::BTreeSet::from([bo.id]);
+        assert_eq!(
+            snapshot.children_to_read(Some(only_bo.clone())),
+            Some(only_bo),
+            "one of three children: read alone"
+        );
+        assert_eq!(
+            snapshot.children_to_read(Some(changed)),
+            None,
+            "two of three, more than half: every record"
+        );
+        assert_eq!(
+            snapshot.children_to_read(None),
+            None,
+            "every child may have"
+        );
         assert_eq!(
             snapshot.changes_from(d(2026, 11, 25), build),
             None,

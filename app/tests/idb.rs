@@ -211,16 +211,7 @@ async fn the_caseload_snapshot_is_sealed_and_any_write_makes_it_stale() {
     use app::caseload::{overview, CaseloadSnapshot};
     let name = fresh_name();
     let store = open_unlocked(&name).await;
-    let child = shared::Child {
-        id: ChildId::new_random(),
-        given_name: shared::PersonName::parse("Sigrid").expect("valid"),
-        family_name: shared::PersonName::parse("Snapsson").expect("valid"),
-        birth_date: NaiveDate::from_ymd_opt(2014, 3, 1).expect("date"),
-        sex: shared::Sex::NotRecorded,
-        has_disability: false,
-        unit_id: None,
-        external_id: None,
-    };
+    let (child, _) = placed_child("Sigrid", "Snapsson");
     store
         .apply_pulled(
             &[Change {
@@ -317,12 +308,13 @@ async fn the_caseload_snapshot_is_sealed_and_any_write_makes_it_stale() {
     idb::delete(&name).await.ok();
 }
 
-/// A child of the caseload tests, placed in a foster home on 1 January 2026.
-fn placed_child(given: &str) -> (shared::Child, shared::Placement) {
+/// A child of the caseload tests, and a placement in a foster home from
+/// 1 January 2026.
+fn placed_child(given: &str, family: &str) -> (shared::Child, shared::Placement) {
     let child = shared::Child {
         id: ChildId::new_random(),
         given_name: shared::PersonName::parse(given).expect("valid"),
-        family_name: shared::PersonName::parse("Radsson").expect("valid"),
+        family_name: shared::PersonName::parse(family).expect("valid"),
         birth_date: NaiveDate::from_ymd_opt(2014, 3, 1).expect("date"),
         sex: shared::Sex::NotRecorded,
         has_disability: false,
@@ -361,9 +353,9 @@ async fn every_write_names_its_children_and_the_caseload_brought_forward_by_them
         "a snapshot from before the list began is read again in full"
     );
     let (alva, bo, cleo) = (
-        placed_child("Alva"),
-        placed_child("Bo"),
-        placed_child("Cleo"),
+        placed_child("Alva", "Radsson"),
+        placed_child("Bo", "Radsson"),
+        placed_child("Cleo", "Radsson"),
     );
     let pulled: Vec<Change> = [&alva, &bo, &cleo]
         .into_iter()

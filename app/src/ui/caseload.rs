@@ -3,6 +3,7 @@
 use super::{ctx, store};
 use crate::caseload::{
     due_text, overview, replace_rows, CaseloadFilter, CaseloadSnapshot, ChildOverview, DueWithin,
+    StoreStamp,
 };
 use crate::i18n::{t, t_string, use_i18n};
 use crate::labels::Label;
@@ -40,6 +41,30 @@ pub(crate) fn due_class(due: Option<DueStatus>) -> &'static str {
         Some(DueStatus::DueSoon { .. }) => "badge badge--soon",
         _ => "badge",
     }
+}
+
+/// The snapshot's rows brought forward by the children written since it
+/// was made (`CaseloadSnapshot::children_to_read`), and saved again if the
+/// store moved; `None` when every record is to be read instead.
+async fn brought_forward(
+    store: &crate::platform::store::IdbStore,
+    stamp: Option<StoreStamp>,
+    snapshot: Option<CaseloadSnapshot>,
+    today: chrono::NaiveDate,
+    build: Option<String>,
+) -> Option<Vec<ChildOverview>> {
+    let (stamp, snapshot) = (stamp?, snapshot?);
+    let from = snapshot.changes_from(today, build.as_deref())?;
+    let changed = store.children_changed_since(from).await.ok()?;
+    let changed = snapshot.children_to_read(changed)?;
+    let fresh = overview(store.view_of_children(&changed).await.ok()?, today);
+    let list = replace_rows(snapshot.rows, &changed, fresh);
+    if snapshot.stamp != stamp {
+        let _ = store
+            .save_caseload_snapshot(&CaseloadSnapshot::new(stamp, today, build, &list))
+            .await;
+    }
+    Some(list)
 }
 
 #[component]
@@ -84,34 +109,17 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                 }
             }
             // After a sync or a visit: only the children written since the
-            // snapshot are read again, when they are fewer than half.
-            if let (Some(stamp), Some(snapshot)) = (stamp, snapshot.clone()) {
-                if let Some(from) = snapshot.changes_from(today, build.as_deref()) {
-                    if let Ok(Some(changed)) = store.children_changed_since(from).await {
-                        if changed.len() * 2 <= snapshot.rows.len() {
-                            let fresh = store
-                                .view_of_children(&changed)
-                                .await
-                                .map(|records| overview(records, today));
-                            if let Ok(fresh) = fresh {
-                                let list = replace_rows(snapshot.rows, &changed, fresh);
-                                let _ = store
-                                    .save_caseload_snapshot(&CaseloadSnapshot::new(
-                                        stamp, today, build, &list,
-                                    ))
-                                    .await;
-                                crate::platform::browser::measure(
-                                    "barnbesok:caseload-changed",
-                                    "barnbesok:caseload-start",
-                                );
-                                if load.is_latest() {
-                                    rows.set(Some(Ok(list)));
-                                }
-                                return;
-                            }
-                        }
-                    }
+            // snapshot are read again, when they are at most half.
+            if let Some(list) = brought_forward(&store, stamp, snapshot, today, build.clone()).await
+            {
+                crate::platform::browser::measure(
+                    "barnbesok:caseload-changed",
+                    "barnbesok:caseload-start",
+                );
+                if load.is_latest() {
+                    rows.set(Some(Ok(list)));
                 }
+                return;
             }
             let result = store
                 .view_all()
