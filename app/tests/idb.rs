@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use app::platform::idb;
-use app::platform::store::{IdbStore, Unlock, DB_VERSION};
+use app::platform::store::{IdbStore, Unlock, DB_VERSION, RESEALED_KEY};
 use app::sync::LocalStore;
 use chrono::{NaiveDate, TimeZone, Utc};
 use shared::protocol::{Change, Mutation, Operation, Record};
@@ -1167,16 +1167,11 @@ async fn a_refused_change_sent_again_is_pending_once_more_and_kept_work_holds_it
     idb::delete(&name).await.ok();
 }
 
-/// Turns a device of this version into one as the version before the
-/// records key left it: every record sealed with the device key itself
-/// (`v2:`, through WebCrypto) and no records key stored.
-async fn as_sealed_by_the_earlier_version(name: &str, records: &[Record]) {
-    use app::lock::{read_key_params, seal_place, KeyParams, PinKdf, StoredKeyParams};
-    use app::platform::crypto::DeviceKey;
-    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
-        .await
-        .expect("open raw");
-    let tx = idb::transaction(&db, &["meta"], web_sys::IdbTransactionMode::Readonly).expect("tx");
+/// The device key of the store open as `db`, derived from its PIN as the
+/// app does at unlock.
+async fn device_key_of(db: &web_sys::IdbDatabase) -> app::platform::crypto::DeviceKey {
+    use app::lock::{read_key_params, KeyParams, PinKdf, StoredKeyParams};
+    let tx = idb::transaction(db, &["meta"], web_sys::IdbTransactionMode::Readonly).expect("tx");
     let params = idb::request(
         &tx.object_store("meta")
             .expect("meta")
@@ -1198,7 +1193,20 @@ async fn as_sealed_by_the_earlier_version(name: &str, records: &[Record]) {
         panic!("a PIN set-up");
     };
     let kdf = PinKdf::validated(&salt, memory_kib, time_cost, lanes).expect("kdf");
-    let device_key = DeviceKey::from_pin(PIN, &kdf).await.expect("device key");
+    app::platform::crypto::DeviceKey::from_pin(PIN, &kdf)
+        .await
+        .expect("device key")
+}
+
+/// Turns a device of this version into one as the version before the
+/// records key left it: every record sealed with the device key itself
+/// (`v2:`, through WebCrypto) and no records key stored.
+async fn as_sealed_by_the_earlier_version(name: &str, records: &[Record]) {
+    use app::lock::seal_place;
+    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let device_key = device_key_of(&db).await;
     let mut sealed = Vec::new();
     for record in records {
         let stored = app::stored::StoredRecord::encode(record).expect("encode");
@@ -1230,27 +1238,45 @@ async fn as_sealed_by_the_earlier_version(name: &str, records: &[Record]) {
     db.close();
 }
 
-/// The `json` of every record as stored.
-async fn stored_sealings(name: &str) -> Vec<String> {
+/// The value at `key` of `meta` as stored.
+async fn raw_meta(name: &str, key: &str) -> JsValue {
     let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
         .await
         .expect("open raw");
-    let tx =
-        idb::transaction(&db, &["records"], web_sys::IdbTransactionMode::Readonly).expect("tx");
-    let values: js_sys::Array = idb::request(
-        &tx.object_store("records")
-            .expect("s")
-            .get_all()
-            .expect("all"),
+    let tx = idb::transaction(&db, &["meta"], web_sys::IdbTransactionMode::Readonly).expect("tx");
+    let value = idb::request(
+        &tx.object_store("meta")
+            .expect("meta")
+            .get(&key.into())
+            .expect("get"),
     )
     .await
-    .expect("values")
-    .into();
+    .expect("value");
+    db.close();
+    value
+}
+
+/// The `json` of every value of `store` as stored.
+async fn stored_sealings_in(name: &str, store: &str) -> Vec<String> {
+    let db = idb::open(name, DB_VERSION, |_, _, _| Ok(()))
+        .await
+        .expect("open raw");
+    let tx = idb::transaction(&db, &[store], web_sys::IdbTransactionMode::Readonly).expect("tx");
+    let values: js_sys::Array =
+        idb::request(&tx.object_store(store).expect("s").get_all().expect("all"))
+            .await
+            .expect("values")
+            .into();
     db.close();
     values
         .iter()
         .map(|v| idb::get_str(&v, "json").expect("json"))
         .collect()
+}
+
+/// The `json` of every record as stored.
+async fn stored_sealings(name: &str) -> Vec<String> {
+    stored_sealings_in(name, "records").await
 }
 
 #[wasm_bindgen_test]
@@ -1275,6 +1301,9 @@ async fn records_sealed_by_the_earlier_version_open_and_move_to_the_records_key(
         .await
         .iter()
         .all(|s| s.starts_with("r1:")));
+    // Nothing to move: the pass marks it, and later unlocks read no record.
+    assert_eq!(store.reseal_with_records_key().await.expect("pass"), 0);
+    assert_eq!(raw_meta(&name, RESEALED_KEY).await, JsValue::TRUE);
     store.lock();
     let records: Vec<Record> = changes.iter().map(|c| c.record.clone()).collect();
     as_sealed_by_the_earlier_version(&name, &records).await;
@@ -1311,8 +1340,11 @@ async fn records_sealed_by_the_earlier_version_open_and_move_to_the_records_key(
         .await
         .expect("pull in the other tab");
 
+    // The records key made now is owed every record: the mark is gone.
+    assert_eq!(raw_meta(&name, RESEALED_KEY).await, JsValue::UNDEFINED);
     // The one already sealed with the records key (by the pull) is left.
     assert_eq!(store.reseal_with_records_key().await.expect("move"), 519);
+    assert_eq!(raw_meta(&name, RESEALED_KEY).await, JsValue::TRUE);
     let sealings = stored_sealings(&name).await;
     assert_eq!(sealings.len(), 521);
     assert!(sealings.iter().all(|s| s.starts_with("r1:")));
@@ -1422,5 +1454,81 @@ async fn a_store_of_the_previous_schema_upgrades_and_finds_conflicts_by_their_ke
         "no index every put must update"
     );
     db.close();
+    idb::delete(&name).await.ok();
+}
+
+#[wasm_bindgen_test]
+async fn reads_logged_by_the_hundred_are_sealed_with_the_records_key_and_those_of_an_earlier_version_still_go(
+) {
+    use shared::audit::{LocalRead, LocalReadKind};
+    let name = fresh_name();
+    let store = open_unlocked(&name).await;
+    // A read the version before logged, sealed with the device key itself.
+    let earlier = LocalRead {
+        id: uuid::Uuid::new_v4(),
+        child_id: ChildId::new_random(),
+        kind: LocalReadKind::OpenedChild,
+        occurred_at: chrono::Utc::now(),
+        offline: true,
+    };
+    {
+        let db = idb::open(&name, DB_VERSION, |_, _, _| Ok(()))
+            .await
+            .expect("open raw");
+        let id = earlier.id.to_string();
+        let v2 = device_key_of(&db)
+            .await
+            .seal(
+                &app::lock::seal_place("reads", &id),
+                &serde_json::to_string(&earlier).expect("json"),
+            )
+            .await
+            .expect("seal");
+        let tx =
+            idb::transaction(&db, &["reads"], web_sys::IdbTransactionMode::Readwrite).expect("tx");
+        tx.object_store("reads")
+            .expect("reads")
+            .put(&idb::object(&[("id", &id), ("json", &v2)]).expect("value"))
+            .expect("put");
+        idb::committed(&tx).await.expect("commit");
+        db.close();
+    }
+
+    // A caseload of 300 children shown: one write, a read each.
+    let children: Vec<ChildId> = (0..300).map(|_| ChildId::new_random()).collect();
+    store
+        .log_reads(&children, LocalReadKind::ListedInCaseload, true)
+        .await
+        .expect("log");
+    let sealings = stored_sealings_in(&name, "reads").await;
+    assert_eq!(sealings.len(), 301);
+    assert_eq!(
+        sealings.iter().filter(|s| s.starts_with("r1:")).count(),
+        300
+    );
+    assert_eq!(sealings.iter().filter(|s| s.starts_with("v2:")).count(), 1);
+    let dump = raw_dump(&name).await;
+    for child in children.iter().chain([&earlier.child_id]) {
+        assert!(!dump.contains(&child.to_string()), "{child} is readable");
+    }
+
+    // Both kinds open, and are what the server is sent.
+    let pending = store.pending_reads().await.expect("pending");
+    assert_eq!(pending.len(), 301);
+    assert!(pending.contains(&earlier));
+    let listed: std::collections::BTreeSet<ChildId> = pending
+        .iter()
+        .filter(|r| r.kind == LocalReadKind::ListedInCaseload && r.offline)
+        .map(|r| r.child_id)
+        .collect();
+    assert_eq!(listed, children.iter().copied().collect());
+
+    // Locked, none opens; once sent, they are gone.
+    store.lock();
+    assert!(store.pending_reads().await.is_err());
+    let store = open_unlocked(&name).await;
+    let ids: Vec<uuid::Uuid> = pending.iter().map(|r| r.id).collect();
+    store.settle_reads(&ids).await.expect("settle");
+    assert!(store.pending_reads().await.expect("pending").is_empty());
     idb::delete(&name).await.ok();
 }

@@ -201,37 +201,47 @@ pub(crate) fn CaseloadPage() -> impl IntoView {
                 .then(|| view! { <A href="/register/barn/ny" attr:class="button button--secondary">{t!(i18n, caseload.add_child)}</A> })}
         </form>
         // The rows are worded once: redrawn when the language changes.
-        {move || { language(); match rows.get() {
-            None => view! { <p class="muted">{t!(i18n, caseload.loading)}</p> }.into_any(),
-            Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! {
-                <p class="muted">{t!(i18n, caseload.empty)}</p>
-            }.into_any(),
-            Some(Ok(list)) => {
-                let today = today();
-                let shown: Vec<ChildOverview> = filter.with(|f| list.into_iter().filter(|r| f.matches(r, today)).collect());
-                if shown.is_empty() {
-                    view! { <p class="muted" role="status">{t!(i18n, caseload.no_match)}</p> }.into_any()
-                } else {
-                    let count = shown.len();
-                    view! {
-                        <p class="muted" role="status">{t!(i18n, caseload.children_count, count = move || count)}</p>
-                        <ul class="caseload" aria-label=move || t_string!(i18n, caseload.children_list)>
-                            {shown.into_iter().map(|row| view! { <CaseloadRow row/> }).collect_view()}
-                        </ul>
-                    }.into_any()
+        {move || {
+            let language = language();
+            rows.with(|rows| match rows {
+                None => view! { <p class="muted">{t!(i18n, caseload.loading)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{e.clone()}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="muted">{t!(i18n, caseload.empty)}</p>
+                }.into_any(),
+                Some(Ok(list)) => {
+                    let today = today();
+                    let shown: Vec<&ChildOverview> = filter.with(|f| list.iter().filter(|r| f.matches(r, today)).collect());
+                    if shown.is_empty() {
+                        view! { <p class="muted" role="status">{t!(i18n, caseload.no_match)}</p> }.into_any()
+                    } else {
+                        let count = shown.len();
+                        let templates = super::checklist::templates();
+                        let rows = shown.into_iter()
+                            .map(|row| caseload_row(row, &templates, today, language, i18n))
+                            .collect_view();
+                        view! {
+                            <p class="muted" role="status">{t!(i18n, caseload.children_count, count = move || count)}</p>
+                            <ul class="caseload" aria-label=move || t_string!(i18n, caseload.children_list)>{rows}</ul>
+                        }.into_any()
+                    }
                 }
-            }
-        }}}
+            })
+        }}
     }
 }
 
-#[component]
-fn CaseloadRow(row: ChildOverview) -> impl IntoView {
-    let i18n = use_i18n();
-    let language = crate::ui::language::current();
+/// One child's row. A plain link, not the router's `<A>`: the router
+/// follows it all the same, and a thousand rows need no reactive href.
+fn caseload_row(
+    row: &ChildOverview,
+    templates: &[shared::checklist::ChecklistTemplate],
+    today: chrono::NaiveDate,
+    language: crate::language::Language,
+    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
+) -> impl IntoView {
     let href = format!("/barn/{}", row.child.id);
-    let age = row.child.age_on(today());
+    let age = row.child.age_on(today);
     let placement = row
         .placement
         .as_ref()
@@ -244,15 +254,15 @@ fn CaseloadRow(row: ChildOverview) -> impl IntoView {
     let checklist = row
         .placement
         .as_ref()
-        .and_then(|p| super::checklist::progress_text(&row.child, p, &row.ticks));
+        .and_then(|p| super::checklist::progress_text(templates, &row.child, p, &row.ticks));
     let warnings = row
         .placement
         .as_ref()
-        .map(|p| crate::decisions::warnings(p, today(), language))
+        .map(|p| crate::decisions::warnings(p, today, language))
         .unwrap_or_default();
     view! {
         <li class="caseload__item">
-            <A href=href attr:class="caseload__link">
+            <a href=href class="caseload__link">
                 <span class="caseload__name">{row.child.full_name()}</span>
                 <span class="caseload__meta">{t_string!(i18n, caseload.age_and_placement, age = age, placement = placement).to_string()}</span>
                 {checklist.map(|c| view! { <span class="caseload__meta">{c}</span> })}
@@ -260,7 +270,7 @@ fn CaseloadRow(row: ChildOverview) -> impl IntoView {
                 {warnings.into_iter().map(|w| view! {
                     <span class=w.severity.badge_class() data-testid="decision-warning">{w.text}</span>
                 }).collect_view()}
-            </A>
+            </a>
         </li>
     }
 }

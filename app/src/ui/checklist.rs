@@ -21,14 +21,15 @@ pub(crate) fn templates() -> Vec<shared::checklist::ChecklistTemplate> {
     all
 }
 
-/// "4 av 6 klara", for the child page and the caseload.
+/// "4 av 6 klara", for a row of the caseload; `templates` as [`templates`]
+/// gives them, fetched once for every row.
 pub(crate) fn progress_text(
+    templates: &[shared::checklist::ChecklistTemplate],
     child: &Child,
     placement: &Placement,
     ticks: &[ChecklistTick],
 ) -> Option<String> {
-    let templates = templates();
-    let template = template_of(&templates, placement)?;
+    let template = template_of(templates, placement)?;
     let p = progress(template, child, placement, ticks);
     Some(
         td_string!(

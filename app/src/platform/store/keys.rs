@@ -14,6 +14,12 @@ use std::rc::Rc;
 /// the records key per transaction of [`IdbStore::reseal_with_records_key`].
 const RESEAL_CHUNK: u32 = 500;
 
+/// In `meta`, set by a pass of [`IdbStore::reseal_with_records_key`] that
+/// found every record sealed with the records key. Records are written no
+/// other way since, so later unlocks read none of them for it (at 50,000
+/// records, a pass reads them all while the caseload is being drawn).
+pub const RESEALED_KEY: &str = "records_resealed";
+
 /// How this device unlocks, as its stored key parameters say.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyMethod {
@@ -86,6 +92,9 @@ impl IdbStore {
                     None => {
                         meta.put_with_key(&JsValue::from_str(&sealed), &at)
                             .map_err(js_err)?;
+                        // Every record still to be sealed with it.
+                        meta.delete(&JsValue::from_str(RESEALED_KEY))
+                            .map_err(js_err)?;
                         sealed
                     }
                 };
@@ -112,9 +121,22 @@ impl IdbStore {
         json: &str,
         nonce: &[u8; NONCE_BYTES],
     ) -> Result<String, StoreError> {
+        self.seal_in_bulk(RECORDS, key, json, nonce)
+    }
+
+    /// Seals `plain` for `key` of `store` with the records key: for values
+    /// written by the hundred (records, logged reads), where one WebCrypto
+    /// call each would cost a task per value.
+    pub(super) fn seal_in_bulk(
+        &self,
+        store: &str,
+        key: &str,
+        plain: &str,
+        nonce: &[u8; NONCE_BYTES],
+    ) -> Result<String, StoreError> {
         Ok(self
             .records_key()?
-            .seal(nonce, &seal_place(RECORDS, key), json))
+            .seal(nonce, &seal_place(store, key), plain))
     }
 
     /// Seals every record still sealed with the device key (by an earlier
@@ -123,6 +145,9 @@ impl IdbStore {
     /// pull wrote it) is left as the pull wrote it. Stops when the device
     /// locks; the next unlock carries on.
     pub async fn reseal_with_records_key(&self) -> Result<usize, StoreError> {
+        if self.meta_get(RESEALED_KEY).await?.is_truthy() {
+            return Ok(0);
+        }
         let mut after: Option<String> = None;
         let mut resealed = 0;
         loop {
@@ -144,6 +169,12 @@ impl IdbStore {
             .await?
             .unchecked_into();
             if values.length() == 0 {
+                let tx = self.tx(&[META], IdbTransactionMode::Readwrite)?;
+                tx.object_store(META)
+                    .map_err(js_err)?
+                    .put_with_key(&JsValue::TRUE, &JsValue::from_str(RESEALED_KEY))
+                    .map_err(js_err)?;
+                idb::committed(&tx).await?;
                 return Ok(resealed);
             }
             let mut old = Vec::new();

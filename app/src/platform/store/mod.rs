@@ -24,7 +24,7 @@ mod meta;
 mod outbox;
 mod reads;
 
-pub use keys::KeyMethod;
+pub use keys::{KeyMethod, RESEALED_KEY};
 pub use outbox::RefusedChange;
 
 use super::crypto::{random_bytes, random_nonces, DeviceKey};

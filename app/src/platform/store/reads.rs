@@ -15,8 +15,9 @@ impl IdbStore {
             return Ok(());
         }
         let occurred_at = chrono::Utc::now();
+        let nonces = random_nonces(children.len())?;
         let mut rows = Vec::with_capacity(children.len());
-        for &child_id in children {
+        for (&child_id, nonce) in children.iter().zip(&nonces) {
             let read = shared::audit::LocalRead {
                 id: uuid::Uuid::new_v4(),
                 child_id,
@@ -28,7 +29,7 @@ impl IdbStore {
             let json = serde_json::to_string(&read).map_err(decode_err)?;
             rows.push(idb::object(&[
                 ("id", &id),
-                ("json", &self.seal(READS, &id, &json).await?),
+                ("json", &self.seal_in_bulk(READS, &id, &json, nonce)?),
             ])?);
         }
         let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
