@@ -22,6 +22,27 @@ pub fn on_connectivity_change(f: impl Fn(bool) + 'static) {
     }
 }
 
+/// Resolves once the next frame is drawn (a timeout set in a frame callback
+/// runs after that frame's paint), or after 100 ms where no frame comes (a
+/// hidden page). A fixed 30 ms wait had cost every unlock that much.
+pub async fn after_next_paint() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let painted = js_sys::Promise::new(&mut |resolve, _| {
+        let after_frame = {
+            let (window, resolve) = (window.clone(), resolve.clone());
+            Closure::once_into_js(move || {
+                let _ = window.set_timeout_with_callback(resolve.unchecked_ref());
+            })
+        };
+        let _ = window.request_animation_frame(after_frame.unchecked_ref());
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 100);
+    });
+    let _ = JsFuture::from(painted).await;
+}
+
 /// A number in [0, 1) for retry jitter.
 pub fn random_unit() -> f64 {
     js_sys::Math::random()

@@ -73,27 +73,9 @@ fn crypt_usages() -> Array {
     Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"))
 }
 
-/// Lets the page paint (a busy button) before a long synchronous step: on
-/// once the next frame is drawn (a timeout set in a frame callback runs
-/// after that frame's paint), or after 100 ms where no frame comes (a
-/// hidden page). A fixed wait had cost 30 ms of every unlock.
+/// Lets the page paint (a busy button) before a long synchronous step.
 async fn yield_to_browser() {
-    use wasm_bindgen::closure::Closure;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let painted = js_sys::Promise::new(&mut |resolve, _| {
-        let after_frame = {
-            let (window, resolve) = (window.clone(), resolve.clone());
-            Closure::once_into_js(move || {
-                let _ = window.set_timeout_with_callback(resolve.unchecked_ref());
-            })
-        };
-        let _ = window.request_animation_frame(after_frame.unchecked_ref());
-        let _ = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 100);
-    });
-    let _ = JsFuture::from(painted).await;
+    super::browser::after_next_paint().await;
 }
 
 /// The key that seals everything about children on this device. It cannot

@@ -26,9 +26,11 @@ pub(crate) fn log_shown(
     if children.is_empty() {
         return;
     }
+    let offline = !crate::platform::browser::is_online();
     leptos::task::spawn_local(async move {
+        // Sealing a thousand entries waits until the rows they log are drawn.
+        crate::platform::browser::after_next_paint().await;
         let Some(store) = store() else { return };
-        let offline = !crate::platform::browser::is_online();
         if let Err(e) = store.log_reads(&children, kind, offline).await {
             web_sys::console::error_1(&format!("läsloggen: {}", e.0).into());
         }
