@@ -415,13 +415,7 @@ mod tests {
             home_name: PersonName::parse("Familjen Berg").expect("valid"),
             legal_basis: LegalBasis::SoL,
             start_date: start,
-            end_date: None,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         }
     }
 

@@ -200,13 +200,10 @@ mod tests {
             home_name: PersonName::parse("Familjen Berg").expect("name"),
             legal_basis: LegalBasis::Lvu,
             start_date: d("2026-06-01"),
-            end_date: None,
-            home_id: None,
             decision_date: Some(d("2026-05-28")),
             decided_by: Some(PersonName::parse("Eva Ek").expect("name")),
             decision_until: Some(d("2026-12-31")),
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         }
     }
 

@@ -145,13 +145,7 @@ mod tests {
             home_name: PersonName::parse("Familjen Exempel").expect("name"),
             legal_basis: LegalBasis::SoL,
             start_date: NaiveDate::from_ymd_opt(2026, 1, 5).expect("date"),
-            end_date: None,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         }
     }
 

@@ -349,12 +349,9 @@ mod tests {
             legal_basis: LegalBasis::Lvu,
             start_date: d(start),
             end_date: end.map(d),
-            home_id: None,
             decision_date: Some(d(start)),
             decided_by: Some(PersonName::parse("Sociala utskottet").expect("name")),
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         }
     }
 

@@ -1120,13 +1120,8 @@ mod tests {
             home_name: PersonName::parse("Familjen Berg").expect("name"),
             legal_basis: LegalBasis::Lvu,
             start_date: d("2026-09-01"),
-            end_date: None,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
             decision_until: Some(d("2026-11-30")),
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         };
         let mut soon = late.clone();
         soon.decision_until = Some(d("2026-12-20"));

@@ -328,13 +328,7 @@ fn placed_child(given: &str, family: &str) -> (shared::Child, shared::Placement)
         home_name: shared::PersonName::parse("Familjen Berg").expect("valid"),
         legal_basis: shared::LegalBasis::SoL,
         start_date: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
-        end_date: None,
-        home_id: None,
-        decision_date: None,
-        decided_by: None,
-        decision_until: None,
-        last_consideration: None,
-        external_id: None,
+        ..shared::Placement::blank()
     };
     (child, placement)
 }

@@ -253,13 +253,7 @@ pub fn caseload(
                     LegalBasis::SoL
                 },
                 start_date: start,
-                end_date: None,
-                home_id: None,
-                decision_date: None,
-                decided_by: None,
-                decision_until: None,
-                last_consideration: None,
-                external_id: None,
+                ..Placement::blank()
             };
             let count = visits_total / children + usize::from(n < visits_total % children);
             let visits = (0..count)

@@ -363,6 +363,27 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// Every field empty or at its default, for struct-update syntax in
+    /// tests and fixtures: the caller sets at least the ids, the kind, the
+    /// home and the start.
+    pub fn blank() -> Self {
+        Self {
+            id: PlacementId::from_uuid(uuid::Uuid::nil()),
+            child_id: ChildId::from_uuid(uuid::Uuid::nil()),
+            kind: PlacementKind::FosterHome,
+            home_name: PersonName(String::from("-")),
+            legal_basis: LegalBasis::SoL,
+            start_date: NaiveDate::default(),
+            end_date: None,
+            home_id: None,
+            decision_date: None,
+            decided_by: None,
+            decision_until: None,
+            last_consideration: None,
+            external_id: None,
+        }
+    }
+
     /// Whether the placement is in force on `on`.
     pub fn is_current_on(&self, on: NaiveDate) -> bool {
         self.start_date <= on && self.end_date.is_none_or(|end| on <= end)
@@ -923,13 +944,7 @@ mod tests {
             home_name: PersonName::parse("Familjen Berg").expect("valid"),
             legal_basis: LegalBasis::SoL,
             start_date: NaiveDate::from_ymd_opt(2026, 1, 10).expect("date"),
-            end_date: None,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         };
         assert!(!p.is_current_on(NaiveDate::from_ymd_opt(2026, 1, 9).expect("date")));
         assert!(p.is_current_on(NaiveDate::from_ymd_opt(2026, 1, 10).expect("date")));

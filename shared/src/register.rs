@@ -353,13 +353,7 @@ mod tests {
             home_name: PersonName::parse("Familjen Berg").expect("name"),
             legal_basis: LegalBasis::Lvu,
             start_date: day(start),
-            end_date: None,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         }
     }
 

@@ -274,12 +274,7 @@ mod tests {
             legal_basis: LegalBasis::SoL,
             start_date: start,
             end_date: end,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         }
     }
 

@@ -31,13 +31,9 @@ fn record(child_view: &str, amendments: &[&str]) -> VisitRecord {
         home_name: PersonName::parse("Familjen Säterström").expect("name"),
         legal_basis: LegalBasis::Lvu,
         start_date: date(2025, 1, 10),
-        end_date: None,
-        home_id: None,
         decision_date: Some(date(2025, 1, 8)),
         decided_by: Some(PersonName::parse("Socialnämndens utskott").expect("name")),
-        decision_until: None,
-        last_consideration: None,
-        external_id: None,
+        ..Placement::blank()
     };
     let signer = UserId::new_random();
     let visit = Visit {

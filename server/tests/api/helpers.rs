@@ -609,13 +609,7 @@ pub fn new_placement(child_id: ChildId) -> Placement {
         home_name: PersonName::parse("Familjen Testsson").expect("valid"),
         legal_basis: LegalBasis::SoL,
         start_date: NaiveDate::from_ymd_opt(2026, 2, 1).expect("date"),
-        end_date: None,
-        home_id: None,
-        decision_date: None,
-        decided_by: None,
-        decision_until: None,
-        last_consideration: None,
-        external_id: None,
+        ..Placement::blank()
     }
 }
 

@@ -102,13 +102,8 @@ fn placement(child: &Child, home: Option<&Home>, start: &str) -> Placement {
         home_name: name("Angivet av klienten"),
         legal_basis: LegalBasis::SoL,
         start_date: day(start),
-        end_date: None,
         home_id: home.map(|h| h.id),
-        decision_date: None,
-        decided_by: None,
-        decision_until: None,
-        last_consideration: None,
-        external_id: None,
+        ..Placement::blank()
     }
 }
 

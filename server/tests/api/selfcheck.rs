@@ -108,13 +108,9 @@ fn placement(child: &Child, kind: PlacementKind, start: &str, end: Option<&str>)
         legal_basis: LegalBasis::SoL,
         start_date: day(start),
         end_date: end.map(day),
-        home_id: None,
-        decision_date: None,
-        decided_by: None,
-        decision_until: None,
         // Considerations are not due in the fixture unless a test says so.
         last_consideration: Some(day("2027-01-15")),
-        external_id: None,
+        ..Placement::blank()
     }
 }
 
