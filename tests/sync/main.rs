@@ -103,13 +103,7 @@ fn seed_records() -> (Child, Placement) {
         home_name: PersonName::parse(HOMES[0]).expect("valid"),
         legal_basis: LegalBasis::SoL,
         start_date: day(1),
-        end_date: None,
-        home_id: None,
-        decision_date: None,
-        decided_by: None,
-        decision_until: None,
-        last_consideration: None,
-        external_id: None,
+        ..Placement::blank()
     };
     (child, placement)
 }

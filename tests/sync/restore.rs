@@ -198,13 +198,7 @@ async fn run(s: &Scenario, dir: &std::path::Path) -> Result<(), TestCaseError> {
         home_name: PersonName::parse(HOMES[0]).expect("valid"),
         legal_basis: LegalBasis::SoL,
         start_date: day(1),
-        end_date: None,
-        home_id: None,
-        decision_date: None,
-        decided_by: None,
-        decision_until: None,
-        last_consideration: None,
-        external_id: None,
+        ..Placement::blank()
     };
     db.insert_records(&[
         Record::Child(child.clone()),

@@ -120,17 +120,8 @@ pub(crate) fn CloseForm(placement: Placement) -> impl IntoView {
         let probe = Placement {
             id: placement_id,
             child_id,
-            kind: PlacementKind::FosterHome,
-            home_name: PersonName::parse("-").unwrap_or_else(|_| unreachable!()),
-            legal_basis: LegalBasis::SoL,
             start_date: start,
-            end_date: None,
-            home_id: None,
-            decision_date: None,
-            decided_by: None,
-            decision_until: None,
-            last_consideration: None,
-            external_id: None,
+            ..Placement::blank()
         };
         if let Err(problem) = closing.check(&probe) {
             return error.set(Some(
