@@ -73,11 +73,6 @@ fn crypt_usages() -> Array {
     Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"))
 }
 
-/// Lets the page paint (a busy button) before a long synchronous step.
-async fn yield_to_browser() {
-    super::browser::after_next_paint().await;
-}
-
 /// The key that seals everything about children on this device. It cannot
 /// be read out of the browser (non-extractable) and lives only in memory.
 #[derive(Clone, Debug)]
@@ -87,7 +82,8 @@ impl DeviceKey {
     /// From the PIN: Argon2id (about a second on a tablet, blocking the
     /// page meanwhile, so the caller's busy state is painted first).
     pub async fn from_pin(pin: &str, kdf: &PinKdf) -> Result<Self, CryptoError> {
-        yield_to_browser().await;
+        // The caller's busy state is painted before the page blocks.
+        super::browser::after_next_paint().await;
         let mut raw = kdf.derive(pin).map_err(|e| CryptoError(e.to_string()))?;
         let imported = Self::import_raw(&raw).await;
         // The key bytes leave WebAssembly memory as soon as the browser has them.

@@ -253,13 +253,8 @@ pub(crate) fn NewPlacementForm(child_id: ChildId) -> impl IntoView {
                 home_name,
                 legal_basis: basis.get_untracked(),
                 start_date,
-                end_date: None,
-                home_id: None,
-                decision_date: None,
-                decided_by: None,
-                decision_until: None,
-                last_consideration: None,
-                external_id: None,
+                // The decision and the register's home are set in the register.
+                ..Placement::blank()
             }),
         };
         leptos::task::spawn_local(async move {

@@ -113,20 +113,9 @@ impl IdbStore {
         key.ok_or_else(|| StoreError("postnyckeln på enheten är skadad".into()))
     }
 
-    /// Seals a record's `json` for its `key` with the records key and a
-    /// fresh `nonce`.
-    pub(super) fn seal_record(
-        &self,
-        key: &str,
-        json: &str,
-        nonce: &[u8; NONCE_BYTES],
-    ) -> Result<String, StoreError> {
-        self.seal_in_bulk(RECORDS, key, json, nonce)
-    }
-
-    /// Seals `plain` for `key` of `store` with the records key: for values
-    /// written by the hundred (records, logged reads), where one WebCrypto
-    /// call each would cost a task per value.
+    /// Seals `plain` for `key` of `store` with the records key and a fresh
+    /// `nonce`: for values written by the hundred (records, logged reads),
+    /// where one WebCrypto call each would cost a task per value.
     pub(super) fn seal_in_bulk(
         &self,
         store: &str,
@@ -197,7 +186,11 @@ impl IdbStore {
             let nonces = random_nonces(old.len())?;
             let mut new = Vec::with_capacity(old.len());
             for (((key, sealed), plain), nonce) in old.into_iter().zip(opened).zip(&nonces) {
-                new.push((key.clone(), sealed, self.seal_record(&key, &plain, nonce)?));
+                new.push((
+                    key.clone(),
+                    sealed,
+                    self.seal_in_bulk(RECORDS, &key, &plain, nonce)?,
+                ));
             }
             let tx = self.tx_refetchable(&[RECORDS])?;
             let records = tx.object_store(RECORDS).map_err(js_err)?;

@@ -253,7 +253,7 @@ impl IdbStore {
         nonce: &[u8; NONCE_BYTES],
     ) -> Result<JsValue, StoreError> {
         let stored = StoredRecord::encode(record).map_err(decode_err)?;
-        let sealed = self.seal_record(&stored.key, &stored.json, nonce)?;
+        let sealed = self.seal_in_bulk(RECORDS, &stored.key, &stored.json, nonce)?;
         Ok(idb::object(&[
             ("key", &stored.key),
             ("kind", &stored.kind),
