@@ -68,24 +68,32 @@ export function bench(args) {
 
 /** Our server, release build, on a loopback port. */
 export async function startServer({ dataDir, databaseUrl, serverBin = SERVER_BIN, dist = DIST }) {
+  const store = databaseUrl ? ['--database-url', databaseUrl] : ['--data-dir', dataDir];
+  return startListening(serverBin, (listen) => ['--listen', listen, '--static-dir', dist, ...store]);
+}
+
+/** The load generator's ceiling: the sync protocol answered from memory
+ *  (`barnbesok-bench stand-in`), on a loopback port. */
+export const startStandIn = () => startListening(BENCH_BIN, (listen) => ['stand-in', '--listen', listen]);
+
+/** `bin` with `argsFor(address)`, listening on a free loopback port, once
+ *  it says where. */
+async function startListening(bin, argsFor) {
   const port = await freePort();
-  const args = ['--listen', `127.0.0.1:${port}`, '--static-dir', dist];
-  if (databaseUrl) args.push('--database-url', databaseUrl);
-  else args.push('--data-dir', dataDir);
   // Request logs off: the load test would otherwise measure the terminal.
-  const proc = spawn(serverBin, args, {
+  const proc = spawn(bin, argsFor(`127.0.0.1:${port}`), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
   let output = '';
   proc.stderr.on('data', (d) => { output += d; });
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${bin} did not start:\n${output}`)), 60_000);
     proc.stdout.on('data', (d) => {
       output += d;
       if (output.includes('http://')) { clearTimeout(timer); resolve(); }
     });
-    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${bin} exited (${code}):\n${output}`)); });
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -303,9 +311,10 @@ export function peakRssMb(pids) {
 
 /** Every load row against `url` (several, apart by commas: instances of one
  *  server, the devices dealt out among them), each with the server
- *  processes' (`pids`) peak memory after it. */
-export function load(url, devicesFile, { pouch = false, pids = [] } = {}) {
-  return LOAD_RUNS.map(({ devices, everyMs }) => {
+ *  processes' (`pids`) peak memory after it; with `paced` false, only the
+ *  rows with no pause. */
+export function load(url, devicesFile, { pouch = false, pids = [], paced = true } = {}) {
+  return LOAD_RUNS.filter((run) => paced || !run.everyMs).map(({ devices, everyMs }) => {
     const args = ['load', '--url', url, '--devices-file', devicesFile, '--devices', String(devices),
       '--seconds', String(LOAD_SECONDS), '--warmup', '2'];
     if (everyMs) args.push('--every-ms', String(everyMs));
@@ -396,6 +405,15 @@ async function serverLoad(pouchServer) {
       }
     } finally {
       await first.stop();
+    }
+    // The ceiling: no server here can serve more than the load generator,
+    // on the same two cores, can ask of this one.
+    log('server load, the stand-in');
+    const standIn = await startStandIn();
+    try {
+      results.standIn = load(standIn.url, devicesFile, { pids: [standIn.pid], paced: false });
+    } finally {
+      await standIn.stop();
     }
     log('server load, pouchdb-server');
     results.pouch = load(pouchServer.url, devicesFile, { pouch: true, pids: [pouchServer.pid] });
@@ -555,6 +573,7 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
     postgresTwo: 'ours, PostgreSQL, two instances',
     pouch: 'pouchdb-server (express-pouchdb, memory)',
     pouchDisk: 'pouchdb-server (express-pouchdb, LevelDB on disk)',
+    standIn: 'stand-in: the protocol answered from memory, no database, sign-in or audit (the ceiling here)',
   };
   for (const [key, results] of Object.entries(loadResults)) {
     for (const r of results) {
@@ -568,9 +587,10 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
     if (!loadResults[peer]) continue;
     for (const n of DEVICE_COUNTS) {
       const p = loadResults[peer].find((r) => r.devices === n && !r.everyMs);
-      for (const key of ['sqlite', 'postgres', 'postgresTwo']) {
-        const o = loadResults[key].find((r) => r.devices === n && !r.everyMs);
-        lrows.push([`${names[key]} vs ${label} (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '', '']);
+      for (const key of ['sqlite', 'postgres', 'postgresTwo', 'standIn']) {
+        const o = loadResults[key]?.find((r) => r.devices === n && !r.everyMs);
+        if (!o) continue;
+        lrows.push([`${key === 'standIn' ? 'the stand-in (ceiling)' : names[key]} vs ${label} (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '', '']);
       }
     }
   }

@@ -10,6 +10,7 @@ mod load;
 mod querytimes;
 mod seed;
 mod selfcheck;
+mod stand_in;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -134,6 +135,13 @@ enum Command {
         /// (`_bulk_docs` and `_changes` on a database per device).
         #[arg(long)]
         pouch: bool,
+    },
+    /// The sync protocol answered from memory, with no database, sign-in,
+    /// scope or audit log: the most the load generator reaches on this
+    /// machine. Prints its URL, then serves until stopped.
+    StandIn {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
     },
 }
 
@@ -284,6 +292,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("{}", serde_json::to_string(&report)?);
         }
+        Command::StandIn { listen } => stand_in::serve(listen).await?,
     }
     Ok(())
 }
