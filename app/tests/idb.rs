@@ -1277,6 +1277,8 @@ async fn stored_sealings(name: &str) -> Vec<String> {
 async fn records_sealed_by_the_earlier_version_open_and_move_to_the_records_key() {
     let name = fresh_name();
     let store = open_unlocked(&name).await;
+    // A new device holds no record to move: marked when its key is made.
+    assert_eq!(raw_meta(&name, RESEALED_KEY).await, JsValue::TRUE);
     let child = ChildId::new_random();
     // More than one of the move's chunks (500).
     let visits: Vec<Visit> = (0..520)

@@ -44,7 +44,7 @@ pub(crate) fn ChildPage() -> impl IntoView {
                 if let Some(store) = store() {
                     let offline = !crate::platform::browser::is_online();
                     let kind = shared::audit::LocalReadKind::OpenedChild;
-                    if let Err(e) = store.log_read(id, kind, offline).await {
+                    if let Err(e) = store.log_reads(&[id], kind, offline).await {
                         web_sys::console::error_1(&format!("läsloggen: {}", e.0).into());
                     }
                 }

@@ -275,7 +275,7 @@ pub(crate) fn ChildCardPage() -> impl IntoView {
             let Some(store) = store() else { return };
             let offline = !crate::platform::browser::is_online();
             let _ = store
-                .log_read(id, shared::audit::LocalReadKind::OpenedChild, offline)
+                .log_reads(&[id], shared::audit::LocalReadKind::OpenedChild, offline)
                 .await;
             if let Ok(records) = store.view_of_child(id).await {
                 if load.is_latest() {

@@ -302,6 +302,9 @@ impl IdbStore {
         self.meta_put(&[
             (KDF_KEY, JsValue::from_str(&json)),
             (RECORDS_KEY_KEY, JsValue::from_str(&sealed_records_key)),
+            // A device without data owes no record the move to the records
+            // key: no unlock need read them all to find that out.
+            (RESEALED_KEY, JsValue::TRUE),
             (PIN_FAILURES_KEY, JsValue::from_f64(0.0)),
         ])
         .await?;

@@ -419,6 +419,7 @@ impl IdbStore {
             OWNER_KEY,
             KDF_KEY,
             RECORDS_KEY_KEY,
+            RESEALED_KEY,
             PIN_FAILURES_KEY,
             LOCK_AFTER_KEY,
             CHECK_TOKEN_KEY,

@@ -108,34 +108,6 @@ impl IdbStore {
         idb::committed(&tx).await?;
         Ok(())
     }
-
-    /// Logs that the user looked at `child` here, for the server's audit log.
-    pub async fn log_read(
-        &self,
-        child: ChildId,
-        kind: shared::audit::LocalReadKind,
-        offline: bool,
-    ) -> Result<(), StoreError> {
-        let read = shared::audit::LocalRead {
-            id: uuid::Uuid::new_v4(),
-            child_id: child,
-            kind,
-            occurred_at: chrono::Utc::now(),
-            offline,
-        };
-        let json = serde_json::to_string(&read).map_err(decode_err)?;
-        let sealed = self.seal(READS, &read.id.to_string(), &json).await?;
-        let tx = self.tx(&[READS], IdbTransactionMode::Readwrite)?;
-        tx.object_store(READS)
-            .map_err(js_err)?
-            .put(&idb::object(&[
-                ("id", &read.id.to_string()),
-                ("json", &sealed),
-            ])?)
-            .map_err(js_err)?;
-        idb::committed(&tx).await?;
-        Ok(())
-    }
 }
 
 impl IdbStore {
