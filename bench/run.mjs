@@ -583,6 +583,7 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
         r.peakRssMb == null ? '' : `${Math.round(r.peakRssMb)} MB`]);
     }
   }
+  const ratioNames = { ...names, standIn: 'the stand-in (ceiling)' };
   for (const [peer, label] of [['pouch', 'pouchdb-server in memory'], ['pouchDisk', 'pouchdb-server on disk']]) {
     if (!loadResults[peer]) continue;
     for (const n of DEVICE_COUNTS) {
@@ -590,7 +591,7 @@ function report({ sync, offline, cold, size, loadResults, importResults, selfche
       for (const key of ['sqlite', 'postgres', 'postgresTwo', 'standIn']) {
         const o = loadResults[key]?.find((r) => r.devices === n && !r.everyMs);
         if (!o) continue;
-        lrows.push([`${key === 'standIn' ? 'the stand-in (ceiling)' : names[key]} vs ${label} (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '', '']);
+        lrows.push([`${ratioNames[key]} vs ${label} (throughput)`, `${n}, no pause`, ratio(o.requests_per_s, p.requests_per_s), '', '', '', '', '']);
       }
     }
   }

@@ -363,9 +363,10 @@ pub struct Placement {
 }
 
 impl Placement {
-    /// Every field empty or at its default, for struct-update syntax in
-    /// tests and fixtures: the caller sets at least the ids, the kind, the
-    /// home and the start.
+    /// Every field empty or at its default, for struct-update syntax: in
+    /// fixtures, which set at least the ids, the kind, the home and the
+    /// start; and in the forms, a new placement (the decision and the
+    /// register's home are set later) and the end's probe (ids and start).
     pub fn blank() -> Self {
         Self {
             id: PlacementId::from_uuid(uuid::Uuid::nil()),
